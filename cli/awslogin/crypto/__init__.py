@@ -1,0 +1,1 @@
+"""Pure cryptographic helpers (PKCE, sealing). The relay imports `sealing` too."""

@@ -1,0 +1,119 @@
+"""Sealed results: the relay encrypts an authorization result to the host's key.
+
+The host makes an ephemeral X25519 key pair per pairing and sends only the public half
+to the relay. The relay seals each result with a fresh ephemeral key of its own, so it
+keeps nothing that can open what it stores: a copy of the relay's store (or its Redis)
+reveals no authorization code. The pairing id is the associated data, so a sealed
+blob moved from one pairing to another fails to open.
+
+Wire format (base64url, no padding) of version 1:
+
+    0x01 | relay ephemeral public key (32) | nonce (12) | ChaCha20-Poly1305 ciphertext+tag
+
+The AEAD key is HKDF-SHA256 over the X25519 shared secret, salted with both public keys
+so that the key is bound to this exchange.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+VERSION = 1
+_KEY_LEN = 32
+_NONCE_LEN = 12
+_INFO = b"awslogin relay v1 sealed result"
+# Largest plaintext the relay will seal: a pasted code or a callback's parameters.
+MAX_PLAINTEXT = 16 * 1024
+
+
+class SealingError(ValueError):
+    """A key or sealed blob is malformed, or a blob does not open with this key."""
+
+
+def b64url_encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise SealingError("not base64url") from exc
+
+
+def _derive_key(shared: bytes, sender_public: bytes, recipient_public: bytes) -> bytes:
+    hkdf = HKDF(
+        algorithm=hashes.SHA256(),
+        length=_KEY_LEN,
+        salt=sender_public + recipient_public,
+        info=_INFO,
+    )
+    return hkdf.derive(shared)
+
+
+def _raw_public(key: X25519PublicKey) -> bytes:
+    return key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def parse_public_key(encoded: str) -> X25519PublicKey:
+    """Parse a base64url X25519 public key, as sent by the host when it creates a pairing."""
+    raw = b64url_decode(encoded)
+    if len(raw) != 32:
+        raise SealingError("an X25519 public key is 32 bytes")
+    return X25519PublicKey.from_public_bytes(raw)
+
+
+class HostKey:
+    """The host's ephemeral key pair for one pairing; it never leaves the host."""
+
+    def __init__(self, private_key: X25519PrivateKey | None = None) -> None:
+        self._private = private_key or X25519PrivateKey.generate()
+
+    @property
+    def public_key(self) -> str:
+        """The base64url public key to send to the relay."""
+        return b64url_encode(_raw_public(self._private.public_key()))
+
+    def open(self, sealed: str, pairing_id: str) -> bytes:
+        """Decrypt a sealed result; raises SealingError if it was altered or misdirected."""
+        blob = b64url_decode(sealed)
+        header = 1 + 32 + _NONCE_LEN
+        if len(blob) < header + 16 or blob[0] != VERSION:
+            raise SealingError("unsupported or truncated sealed result")
+        sender_public = blob[1:33]
+        nonce = blob[33:header]
+        try:
+            shared = self._private.exchange(X25519PublicKey.from_public_bytes(sender_public))
+        except ValueError as exc:
+            raise SealingError("bad sender key") from exc
+        recipient_public = _raw_public(self._private.public_key())
+        key = _derive_key(shared, sender_public, recipient_public)
+        try:
+            return ChaCha20Poly1305(key).decrypt(nonce, blob[header:], pairing_id.encode())
+        except InvalidTag as exc:
+            raise SealingError("sealed result does not open with this key") from exc
+
+
+def seal(plaintext: bytes, recipient: X25519PublicKey, pairing_id: str) -> str:
+    """Encrypt `plaintext` so that only the holder of the recipient's private key opens it."""
+    if len(plaintext) > MAX_PLAINTEXT:
+        raise SealingError("result too large to seal")
+    ephemeral = X25519PrivateKey.generate()
+    try:
+        shared = ephemeral.exchange(recipient)
+    except ValueError as exc:  # low-order point: all-zero shared secret
+        raise SealingError("unusable recipient key") from exc
+    sender_public = _raw_public(ephemeral.public_key())
+    key = _derive_key(shared, sender_public, _raw_public(recipient))
+    nonce = os.urandom(_NONCE_LEN)
+    ciphertext = ChaCha20Poly1305(key).encrypt(nonce, plaintext, pairing_id.encode())
+    return b64url_encode(bytes([VERSION]) + sender_public + nonce + ciphertext)

@@ -1,0 +1,1 @@
+"""awslogin relay: pairs a browser-side authorization with a host waiting for it."""

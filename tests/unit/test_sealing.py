@@ -1,0 +1,65 @@
+import pytest
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+from awslogin.crypto.sealing import (
+    HostKey,
+    SealingError,
+    b64url_decode,
+    b64url_encode,
+    parse_public_key,
+    seal,
+)
+
+pytestmark = pytest.mark.unit
+
+
+def test_round_trip_opens_only_for_the_same_pairing() -> None:
+    host = HostKey()
+    sealed = seal(b'{"code":"abc"}', parse_public_key(host.public_key), "pair-1")
+    assert host.open(sealed, "pair-1") == b'{"code":"abc"}'
+    with pytest.raises(SealingError):
+        host.open(sealed, "pair-2")
+
+
+def test_each_seal_is_fresh() -> None:
+    host = HostKey()
+    key = parse_public_key(host.public_key)
+    assert seal(b"x", key, "p") != seal(b"x", key, "p")
+
+
+def test_other_host_cannot_open() -> None:
+    sealed = seal(b"secret", parse_public_key(HostKey().public_key), "p")
+    with pytest.raises(SealingError):
+        HostKey().open(sealed, "p")
+
+
+def test_tampered_blob_is_refused() -> None:
+    host = HostKey()
+    blob = bytearray(b64url_decode(seal(b"secret", parse_public_key(host.public_key), "p")))
+    blob[-1] ^= 1
+    with pytest.raises(SealingError):
+        host.open(b64url_encode(bytes(blob)), "p")
+
+
+@pytest.mark.parametrize(
+    "bad", ["", "!!!", b64url_encode(b"short"), b64url_encode(b"\x02" + bytes(80))]
+)
+def test_malformed_blobs_are_refused(bad: str) -> None:
+    with pytest.raises(SealingError):
+        HostKey().open(bad, "p")
+
+
+@pytest.mark.parametrize("bad", ["", "not base64 !", b64url_encode(bytes(31))])
+def test_malformed_public_keys_are_refused(bad: str) -> None:
+    with pytest.raises(SealingError):
+        parse_public_key(bad)
+
+
+def test_low_order_recipient_key_is_refused() -> None:
+    with pytest.raises(SealingError):
+        seal(b"x", parse_public_key(b64url_encode(bytes(32))), "p")
+
+
+def test_host_key_from_given_private_key_is_stable() -> None:
+    private = X25519PrivateKey.generate()
+    assert HostKey(private).public_key == HostKey(private).public_key
