@@ -1,0 +1,251 @@
+"""The contract between the pairing service and any store that keeps pairings.
+
+Routes and the pairing service talk only to :class:`PairingStore`; the in-memory store
+(the embedded default) and the Redis store (shared by several replicas) both implement
+it. Each method's docstring states the semantics an implementation must keep: the
+service relies on them for the security invariants (single delivery, expiry, shared rate
+limits), so an implementation that relaxes one of them is wrong, not merely slower.
+
+What a store holds is deliberately harmless if copied: the SHA-256 of the poll token
+(never the token), the host's *public* key, and the result only as ciphertext sealed to
+that key (never an authorization code in clear).
+
+Time is wall-clock seconds (float, as ``time.time()``) taken from the clock the store
+was built with, so that replicas agree and tests can move time forward without sleeping.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+Clock = Callable[[], float]
+
+
+class PairingMode(enum.StrEnum):
+    """How the authorization result reaches the relay."""
+
+    REDIRECT = "redirect"  # the provider redirects the browser to the relay's /callback
+    PASTE = "paste"  # the person pastes what the provider showed into the relay page
+
+
+class ResultKind(enum.StrEnum):
+    COMPLETE = "complete"  # a sealed result waits for the host
+    DENIED = "denied"  # the provider refused (callback with error=); nothing sealed
+
+
+class GoneReason(enum.StrEnum):
+    """Why a pairing no longer exists; kept in a tombstone so that callers get 410, not 404."""
+
+    COLLECTED = "collected"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class HostInfo:
+    """What the host said about itself, plus what the relay saw; shown on the pages, escaped."""
+
+    hostname: str
+    user: str
+    client: str
+    address: str
+    user_agent: str
+
+
+@dataclass(frozen=True, slots=True)
+class PairingResult:
+    """The outcome the browser side produced. `sealed` is ciphertext only (never a code)."""
+
+    kind: ResultKind
+    sealed: str | None = None
+    error: str | None = None
+    error_description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Pairing:
+    """One remote login attempt.
+
+    `user_code` is stored normalized (8 letters, no dash). `state` is the OAuth `state` of
+    the authorize URL, the key that /callback uses to find the pairing. `poll_token_hash`
+    is the hex SHA-256 of the host's poll token.
+    """
+
+    pairing_id: str
+    user_code: str
+    state: str
+    mode: PairingMode
+    authorize_url: str
+    public_key: str
+    poll_token_hash: str
+    host: HostInfo
+    created_at: float
+    expires_at: float
+    confirmed_at: float | None = None
+    result: PairingResult | None = None
+
+    @property
+    def pending(self) -> bool:
+        return self.result is None
+
+
+@dataclass(frozen=True, slots=True)
+class Tombstone:
+    """What remains of a pairing after it is gone, for a while (the store's tombstone TTL).
+
+    It keeps only what the pages need to tell the person what happened (the host name is
+    shown on the public confirmation page anyway): no token hash, no key, no result.
+    """
+
+    pairing_id: str
+    reason: GoneReason
+    hostname: str
+    gone_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class RateCount:
+    """Hits counted so far in the current fixed window, and seconds until it resets."""
+
+    count: int
+    retry_after: float
+
+
+class StoreError(Exception):
+    """The store cannot be reached or answered nonsense; the service maps it to 503."""
+
+
+class DuplicateKey(Exception):
+    """`create` found the pairing id, user code or state already in use (live or tombstoned)."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(f"{field} already in use")
+        self.field = field
+
+
+@runtime_checkable
+class PairingStore(Protocol):
+    """Keeps pairings, their results and the relay's shared counters.
+
+    Lifetimes: a pairing lives until `expires_at`. Setting a result shortens that to at
+    most `now + result_ttl` (an uncollected result must not linger). When a pairing ends
+    for any reason (collected, expired, cancelled) it is replaced by a :class:`Tombstone`
+    that lives `tombstone_ttl` seconds; while it does, the pairing id, user code and
+    state stay reserved (`create` refuses them) and the lookups below still find the id,
+    so the service can answer 410 "gone" instead of 404 "unknown".
+
+    An expired pairing must never be returned as live, whether or not a sweep has run yet
+    (check `expires_at` against the clock on every read).
+    """
+
+    async def create(self, pairing: Pairing) -> None:
+        """Store a new pending pairing (its `result` is None) until `pairing.expires_at`.
+
+        Atomic: raises :class:`DuplicateKey` (and stores nothing) if the pairing id, the
+        user code or the state is held by a live pairing or a tombstone.
+        """
+        ...
+
+    async def get(self, pairing_id: str) -> Pairing | None:
+        """The live (not expired, not gone) pairing, or None."""
+        ...
+
+    async def gone(self, pairing_id: str) -> Tombstone | None:
+        """The tombstone of a pairing that ended recently, or None.
+
+        A pairing whose `expires_at` has passed but that no sweep has processed yet counts
+        as gone with reason EXPIRED.
+        """
+        ...
+
+    async def find_by_user_code(self, user_code: str) -> str | None:
+        """The pairing id holding this normalized user code (live or tombstoned), or None."""
+        ...
+
+    async def find_by_state(self, state: str) -> str | None:
+        """The pairing id whose authorize URL carries this `state` (live or tombstoned)."""
+        ...
+
+    async def mark_confirmed(self, pairing_id: str, at: float) -> bool:
+        """Record that a person pressed "this is my terminal" (first time wins; idempotent).
+
+        Returns True if the pairing is live and still pending.
+        """
+        ...
+
+    async def set_result(self, pairing_id: str, result: PairingResult, result_ttl: float) -> bool:
+        """One-time transition from pending to `result`; returns whether this call won.
+
+        Atomic across replicas: of concurrent calls at most one returns True. Returns False
+        if the pairing is unknown, gone, or already has a result. On success the pairing's
+        expiry becomes min(expires_at, now + result_ttl) and every `wait_for_result`
+        waiter of the pairing wakes.
+        """
+        ...
+
+    async def take_result(self, pairing_id: str) -> PairingResult | None:
+        """Atomically remove and return the result: exactly one caller ever gets it.
+
+        On success the pairing is replaced by a COLLECTED tombstone and waiters wake.
+        Returns None (and changes nothing) if the pairing is unknown, gone or pending.
+        """
+        ...
+
+    async def cancel(self, pairing_id: str) -> bool:
+        """End a live pairing (pending or with an uncollected result) with a CANCELLED
+        tombstone; waiters wake. Returns False if it was not live.
+        """
+        ...
+
+    async def wait_for_result(self, pairing_id: str, timeout: float) -> bool:
+        """Wait until the pairing is no longer pending, or `timeout` seconds pass.
+
+        Returns True at once if the pairing already has a result or is not live; True
+        within milliseconds of a `set_result`/`take_result`/`cancel` by any replica;
+        False on timeout. A spurious True is allowed (the caller re-reads the pairing), a
+        missed wake-up is not. Must be event-driven (no sleep loops) and must hold no
+        per-waiter resource beyond the wait (10,000 concurrent waiters are normal).
+        """
+        ...
+
+    async def begin_poll(self, pairing_id: str, interval: float) -> bool:
+        """Claim the right to start a poll of this pairing now.
+
+        Returns False if another poll of the same pairing started less than `interval`
+        seconds ago (the caller answers 429 slow_down); otherwise records this start and
+        returns True. Atomic across replicas.
+        """
+        ...
+
+    async def count_pending(self) -> int:
+        """Number of live pairings without a result, for the cap on pending pairings."""
+        ...
+
+    async def hit_rate(self, key: str, window: float) -> RateCount:
+        """Count one hit for `key` (e.g. "create:203.0.113.7") in the current fixed window.
+
+        Windows are aligned to multiples of `window` seconds of the clock so that replicas
+        sharing the store share the count. Returns the count including this hit.
+        """
+        ...
+
+    async def sweep_expired(self) -> list[Pairing]:
+        """Turn every pairing whose `expires_at` has passed into an EXPIRED tombstone, drop
+        tombstones and counters whose time is over, and return the pairings that expired
+        in this call (each is returned once across all replicas, for the audit log).
+
+        Must be cheap enough to run every second with 10,000 live pairings (work in
+        proportion to what expired, not to what is stored).
+        """
+        ...
+
+    async def ping(self) -> None:
+        """Raise :class:`StoreError` if the store cannot serve requests (for /readyz)."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections; wake and release all waiters."""
+        ...

@@ -1,0 +1,215 @@
+"""Behaviour every PairingStore must keep, written once for all implementations.
+
+A test module for a store imports these functions and provides two fixtures: `store`
+(a fresh, empty store built with the `clock` fixture and tombstone_ttl=3600) and `clock`
+(a FakeClock). The Redis store's tests reuse this module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import replace
+
+import pytest
+
+from awslogin_relay.store import (
+    DuplicateKey,
+    GoneReason,
+    HostInfo,
+    Pairing,
+    PairingMode,
+    PairingResult,
+    PairingStore,
+    ResultKind,
+)
+from tests.unit.relay.fakes import FakeClock
+
+COMPLETE = PairingResult(kind=ResultKind.COMPLETE, sealed="c2VhbGVk")
+DENIED = PairingResult(kind=ResultKind.DENIED, error="access_denied", error_description="no")
+
+
+def make_pairing(clock: FakeClock, n: int = 1, ttl: float = 600.0) -> Pairing:
+    return Pairing(
+        pairing_id=f"pairing{n:05d}",
+        user_code=f"BCDF{n:04d}",
+        state=f"state-{n:05d}-abcdefghijklmnopqrstuvwxyz",
+        mode=PairingMode.REDIRECT,
+        authorize_url="https://idp.example/authorize?x=1",
+        public_key="pk",
+        poll_token_hash="ab" * 32,
+        host=HostInfo("gpu-box-3", "alice", "awslogin/0.1", "10.0.4.7", "awslogin/0.1"),
+        created_at=clock(),
+        expires_at=clock() + ttl,
+    )
+
+
+async def check_create_get_and_lookups(store: PairingStore, clock: FakeClock) -> None:
+    pairing = make_pairing(clock)
+    await store.create(pairing)
+    assert await store.get(pairing.pairing_id) == pairing
+    assert await store.find_by_user_code(pairing.user_code) == pairing.pairing_id
+    assert await store.find_by_state(pairing.state) == pairing.pairing_id
+    assert await store.get("unknown") is None
+    assert await store.gone("unknown") is None
+    assert await store.find_by_state("nope") is None
+    assert await store.count_pending() == 1
+
+
+async def check_duplicates_are_refused(store: PairingStore, clock: FakeClock) -> None:
+    pairing = make_pairing(clock)
+    await store.create(pairing)
+    for field, clash in [
+        ("pairing_id", replace(make_pairing(clock, 2), pairing_id=pairing.pairing_id)),
+        ("user_code", replace(make_pairing(clock, 3), user_code=pairing.user_code)),
+        ("state", replace(make_pairing(clock, 4), state=pairing.state)),
+    ]:
+        with pytest.raises(DuplicateKey) as info:
+            await store.create(clash)
+        assert info.value.field == field
+    # a tombstone keeps the keys reserved
+    assert await store.cancel(pairing.pairing_id)
+    with pytest.raises(DuplicateKey):
+        await store.create(replace(make_pairing(clock, 5), state=pairing.state))
+    assert await store.count_pending() == 0
+
+
+async def check_result_is_set_once_and_taken_once(store: PairingStore, clock: FakeClock) -> None:
+    pairing = make_pairing(clock)
+    await store.create(pairing)
+    assert await store.take_result(pairing.pairing_id) is None  # pending: nothing to take
+    assert await store.set_result(pairing.pairing_id, COMPLETE, 120)
+    assert not await store.set_result(pairing.pairing_id, DENIED, 120)
+    assert await store.count_pending() == 0
+    live = await store.get(pairing.pairing_id)
+    assert live is not None
+    assert live.result == COMPLETE
+    assert live.expires_at == clock() + 120  # an uncollected result expires sooner
+    takers = await asyncio.gather(*(store.take_result(pairing.pairing_id) for _ in range(20)))
+    assert [t for t in takers if t is not None] == [COMPLETE]
+    assert await store.get(pairing.pairing_id) is None
+    tomb = await store.gone(pairing.pairing_id)
+    assert tomb is not None
+    assert tomb.reason is GoneReason.COLLECTED
+    assert tomb.hostname == "gpu-box-3"
+    assert not await store.cancel(pairing.pairing_id)
+
+
+async def check_expiry_and_tombstones(store: PairingStore, clock: FakeClock) -> None:
+    first, second = make_pairing(clock, 1, ttl=600), make_pairing(clock, 2, ttl=900)
+    await store.create(first)
+    await store.create(second)
+    clock.advance(600)
+    # expired even before any sweep
+    assert await store.get(first.pairing_id) is None
+    assert not await store.set_result(first.pairing_id, COMPLETE, 120)
+    tomb = await store.gone(first.pairing_id)
+    assert tomb is not None
+    assert tomb.reason is GoneReason.EXPIRED
+    expired = await store.sweep_expired()
+    assert [p.pairing_id for p in expired] == [first.pairing_id]
+    assert await store.sweep_expired() == []  # reported once
+    assert await store.count_pending() == 1
+    # a result shortens the second one's life
+    assert await store.set_result(second.pairing_id, COMPLETE, 120)
+    clock.advance(121)
+    assert [p.pairing_id for p in await store.sweep_expired()] == [second.pairing_id]
+    assert await store.take_result(second.pairing_id) is None
+    # tombstones go after their TTL, and free the keys
+    clock.advance(3600)
+    await store.sweep_expired()
+    assert await store.gone(first.pairing_id) is None
+    assert await store.find_by_state(first.state) is None
+    assert await store.find_by_user_code(first.user_code) is None
+    await store.create(first)
+
+
+async def check_confirm(store: PairingStore, clock: FakeClock) -> None:
+    pairing = make_pairing(clock)
+    await store.create(pairing)
+    assert await store.mark_confirmed(pairing.pairing_id, clock())
+    clock.advance(5)
+    assert await store.mark_confirmed(pairing.pairing_id, clock())
+    live = await store.get(pairing.pairing_id)
+    assert live is not None
+    assert live.confirmed_at == clock() - 5
+    await store.set_result(pairing.pairing_id, DENIED, 120)
+    assert not await store.mark_confirmed(pairing.pairing_id, clock())
+    assert not await store.mark_confirmed("unknown", clock())
+
+
+async def check_wait_wakes_fast(store: PairingStore, clock: FakeClock) -> None:
+    pairing = make_pairing(clock)
+    await store.create(pairing)
+    assert not await store.wait_for_result(pairing.pairing_id, 0.05)  # timeout
+    waiters = [
+        asyncio.create_task(store.wait_for_result(pairing.pairing_id, 5)) for _ in range(3)
+    ]
+    await asyncio.sleep(0.05)
+    started = time.perf_counter()
+    assert await store.set_result(pairing.pairing_id, COMPLETE, 120)
+    assert await asyncio.gather(*waiters) == [True, True, True]
+    assert time.perf_counter() - started < 0.05
+    # no waiting once a result is there, nor for an unknown pairing
+    assert await store.wait_for_result(pairing.pairing_id, 5)
+    assert await store.wait_for_result("unknown", 5)
+
+
+async def check_cancel_wakes(store: PairingStore, clock: FakeClock) -> None:
+    pairing = make_pairing(clock)
+    await store.create(pairing)
+    waiter = asyncio.create_task(store.wait_for_result(pairing.pairing_id, 5))
+    await asyncio.sleep(0.02)
+    assert await store.cancel(pairing.pairing_id)
+    assert await asyncio.wait_for(waiter, 1)
+    tomb = await store.gone(pairing.pairing_id)
+    assert tomb is not None
+    assert tomb.reason is GoneReason.CANCELLED
+
+
+async def check_begin_poll_interval(store: PairingStore, clock: FakeClock) -> None:
+    pairing = make_pairing(clock)
+    await store.create(pairing)
+    assert await store.begin_poll(pairing.pairing_id, 2)
+    clock.advance(1)
+    assert not await store.begin_poll(pairing.pairing_id, 2)
+    clock.advance(1)
+    assert await store.begin_poll(pairing.pairing_id, 2)
+    assert await store.begin_poll("other", 2)
+
+
+async def check_rate_windows(store: PairingStore, clock: FakeClock) -> None:
+    clock.now = 1_800_000_000.0  # a multiple of 60
+    counts = [(await store.hit_rate("create:10.0.0.1", 60)).count for _ in range(3)]
+    assert counts == [1, 2, 3]
+    assert (await store.hit_rate("create:10.0.0.2", 60)).count == 1
+    clock.advance(15)
+    hit = await store.hit_rate("create:10.0.0.1", 60)
+    assert hit.count == 4
+    assert hit.retry_after == pytest.approx(45)
+    clock.advance(45)
+    assert (await store.hit_rate("create:10.0.0.1", 60)).count == 1
+
+
+async def check_ping_and_close(store: PairingStore, clock: FakeClock) -> None:
+    pairing = make_pairing(clock)
+    await store.create(pairing)
+    await store.ping()
+    waiter = asyncio.create_task(store.wait_for_result(pairing.pairing_id, 5))
+    await asyncio.sleep(0.02)
+    await store.close()
+    await asyncio.wait_for(waiter, 1)
+
+
+CONTRACT = [
+    check_create_get_and_lookups,
+    check_duplicates_are_refused,
+    check_result_is_set_once_and_taken_once,
+    check_expiry_and_tombstones,
+    check_confirm,
+    check_wait_wakes_fast,
+    check_cancel_wakes,
+    check_begin_poll_interval,
+    check_rate_windows,
+    check_ping_and_close,
+]

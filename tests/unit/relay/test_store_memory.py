@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from awslogin_relay.store import MemoryPairingStore, PairingStore, open_store
+from tests.unit.relay.fakes import FakeClock
+from tests.unit.relay.store_contract import CONTRACT, make_pairing
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def store(clock: FakeClock) -> MemoryPairingStore:
+    return MemoryPairingStore(clock=clock, tombstone_ttl=3600)
+
+
+@pytest.mark.parametrize("check", CONTRACT, ids=lambda check: check.__name__)
+async def test_contract(
+    check: Callable[[PairingStore, FakeClock], Awaitable[None]],
+    store: MemoryPairingStore,
+    clock: FakeClock,
+) -> None:
+    await check(store, clock)
+
+
+def test_memory_store_satisfies_the_protocol(store: MemoryPairingStore) -> None:
+    assert isinstance(store, PairingStore)
+
+
+def test_open_store_picks_memory_and_refuses_unknown_schemes_without_echoing() -> None:
+    assert isinstance(open_store("memory"), MemoryPairingStore)
+    with pytest.raises(ValueError, match="unsupported store 'postgres'") as info:
+        open_store("postgres://user:hunter2@db/relay")
+    assert "hunter2" not in str(info.value)
+
+
+async def test_sweep_of_ten_thousand_pairings_is_cheap(
+    store: MemoryPairingStore, clock: FakeClock
+) -> None:
+    for n in range(10_000):
+        await store.create(make_pairing(clock, n, ttl=600 + n % 7))
+    started = time.perf_counter()
+    assert await store.sweep_expired() == []
+    assert time.perf_counter() - started < 0.005  # nothing expired: no scan of the store
+    clock.advance(603)
+    expired = await store.sweep_expired()
+    assert len(expired) == len([n for n in range(10_000) if n % 7 <= 3])
+    assert await store.count_pending() == 10_000 - len(expired)
