@@ -1,0 +1,79 @@
+"""Headless Debian Chromium driven by Playwright's sync API (the "phone" in e2e tests).
+
+Playwright's own browser downloads are never used: /usr/bin/chromium is launched
+directly. Host names other than localhost resolve to nothing inside this browser, so a
+page that pulls an outside asset (the IdP's login page imports a web font) cannot make
+the browser leave the machine; localhost and 127.0.0.1 are unaffected.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Self
+
+from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
+
+from tests.peers._process import PeerError
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+)
+
+
+def available() -> bool:
+    """Debian's chromium and the playwright package are both present."""
+    return CHROMIUM.is_file() and importlib.util.find_spec("playwright") is not None
+
+
+class ChromiumBrowser:
+    """One headless Chromium for a whole session; a new context (profile) per test."""
+
+    def __init__(self) -> None:
+        self._playwright: Playwright | None = None
+        self._browser: Browser | None = None
+
+    @property
+    def browser(self) -> Browser:
+        if self._browser is None:
+            raise PeerError("the browser is not started")
+        return self._browser
+
+    def start(self) -> None:
+        if not available():
+            raise PeerError(f"{CHROMIUM} or playwright is missing: run `bash scripts/setup`")
+        self._playwright = sync_playwright().start()
+        try:
+            self._browser = self._playwright.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=list(CHROMIUM_ARGS)
+            )
+        except BaseException:
+            self.stop()
+            raise
+
+    def new_context(self) -> BrowserContext:
+        """A fresh context: no cookies, storage or cache shared with other tests."""
+        return self.browser.new_context(locale="en-US")
+
+    def stop(self) -> None:
+        if self._browser is not None:
+            self._browser.close()
+            self._browser = None
+        if self._playwright is not None:
+            self._playwright.stop()
+            self._playwright = None
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()

@@ -1,0 +1,99 @@
+"""Debian's redis-server on loopback, with nothing written to disk.
+
+The port is chosen once, so `url` stays valid across `stop()` and `start()`: tests
+stop the server to check how the relay behaves without its store, then start it
+again (empty, since persistence is off).
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Self
+
+from tests.peers._process import LOOPBACK, PeerError, PeerProcess, free_port
+
+REDIS_SERVER = "redis-server"
+
+
+def available() -> bool:
+    """The redis-server binary is on PATH (Debian package redis-server)."""
+    return shutil.which(REDIS_SERVER) is not None
+
+
+def _command(port: int, command: bytes) -> bytes:
+    """Send one inline command, return the first reply line (for probes and flushes)."""
+    with socket.create_connection((LOOPBACK, port), timeout=1.0) as sock:
+        sock.sendall(command + b"\r\n")
+        return sock.recv(64).split(b"\r\n", 1)[0]
+
+
+def _answers_ping(port: int) -> Callable[[], bool]:
+    def probe() -> bool:
+        try:
+            return _command(port, b"PING") == b"+PONG"
+        except OSError:
+            return False
+
+    return probe
+
+
+class RedisServer:
+    """One redis-server process on 127.0.0.1; no RDB, no AOF, a private temp dir."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://{LOOPBACK}:{self.port}/0"
+        self.directory = Path(tempfile.mkdtemp(prefix="peer-redis-"))
+        self._process = PeerProcess(
+            "redis",
+            [
+                REDIS_SERVER,
+                "--port",
+                str(self.port),
+                "--bind",
+                LOOPBACK,
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+                "--dir",
+                str(self.directory),
+            ],
+            ready=_answers_ping(self.port),
+            log_dir=self.directory,
+        )
+
+    @property
+    def log_path(self) -> Path:
+        return self._process.log_path
+
+    @property
+    def running(self) -> bool:
+        return self._process.running
+
+    def start(self) -> None:
+        if not available():
+            raise PeerError("redis-server is not installed: run `bash scripts/setup`")
+        self._process.start()
+
+    def stop(self) -> None:
+        self._process.stop()
+
+    def flush(self) -> None:
+        """Empty every database, so that tests sharing the server start clean."""
+        reply = _command(self.port, b"FLUSHALL")
+        if reply != b"+OK":
+            raise PeerError(f"redis FLUSHALL answered {reply!r}")
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()

@@ -1,0 +1,87 @@
+"""The awslogin relay as a real uvicorn process (`awslogin-relay`) on loopback.
+
+The relay is started the way an operator starts it: the `awslogin-relay` console
+script with settings in the environment. `restart()` keeps the port and settings, so
+a test can check what survives a restart (nothing with the memory store; pending
+pairings with a Redis store).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Self
+
+from tests.peers._process import LOOPBACK, PeerError, PeerProcess, free_port, http_ready
+
+SCRIPT = "awslogin-relay"
+
+
+def relay_script() -> str | None:
+    """The console script beside this interpreter (same environment), else on PATH."""
+    beside = Path(sys.executable).parent / SCRIPT
+    return str(beside) if beside.is_file() else shutil.which(SCRIPT)
+
+
+def available() -> bool:
+    """The console script is installed and its module exists."""
+    try:
+        has_module = importlib.util.find_spec("awslogin_relay.__main__") is not None
+    except ModuleNotFoundError:
+        has_module = False
+    return has_module and relay_script() is not None
+
+
+class RelayServer:
+    """`awslogin-relay` on 127.0.0.1:<free port>, ready once /healthz answers 200.
+
+    `env` adds to or overrides the defaults RELAY_HOST, RELAY_PORT and
+    RELAY_PUBLIC_URL (http://127.0.0.1:<port>).
+    """
+
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        self.port = free_port()
+        self.url = f"http://{LOOPBACK}:{self.port}"
+        self.env = {
+            "RELAY_HOST": LOOPBACK,
+            "RELAY_PORT": str(self.port),
+            "RELAY_PUBLIC_URL": self.url,
+            **(env or {}),
+        }
+        script = relay_script()
+        self._process = PeerProcess(
+            "relay",
+            [script or SCRIPT],
+            env=self.env,
+            ready=http_ready(f"{self.url}/healthz", ok_status=200),
+        )
+
+    @property
+    def log_path(self) -> Path:
+        return self._process.log_path
+
+    @property
+    def running(self) -> bool:
+        return self._process.running
+
+    def start(self) -> None:
+        if not available():
+            raise PeerError("awslogin-relay is not installed: run `bash scripts/setup`")
+        self._process.start()
+
+    def stop(self) -> None:
+        self._process.stop()
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
