@@ -58,8 +58,7 @@ def dpop_proof(
         "iat": int(time.time()) if iat is None else iat,
         "jti": jti or str(uuid.uuid4()),
     }
-    signing_input = (
-        b64url_encode(json.dumps(header).encode()) + "." + b64url_encode(json.dumps(payload).encode())
-    )
+    encoded = [b64url_encode(json.dumps(part).encode()) for part in (header, payload)]
+    signing_input = ".".join(encoded)
     r, s = decode_dss_signature(key.sign(signing_input.encode(), ec.ECDSA(hashes.SHA256())))
     return signing_input + "." + b64url_encode(r.to_bytes(32, "big") + s.to_bytes(32, "big"))

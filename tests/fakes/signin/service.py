@@ -47,6 +47,7 @@ _CODE_VERIFIER = re.compile(r"[A-Za-z0-9\-._~]+")
 _CODE_CHALLENGE = re.compile(r"[A-Za-z0-9\-_]{43}")
 # The AWS CLI sends "SHA-256"; RFC 7636 names the same method "S256".
 _S256_METHODS = ("S256", "SHA-256")
+_STRING_FIELDS = ("clientId", "grantType", "code", "redirectUri", "codeVerifier", "refreshToken")
 
 
 class AuthorizeError(Exception):
@@ -292,7 +293,7 @@ class SigninService:
     def _validate_body(self, body: Any) -> dict[str, Any]:
         if not isinstance(body, dict):
             raise validation_error("Request body must be a JSON object")
-        for name in ("clientId", "grantType", "code", "redirectUri", "codeVerifier", "refreshToken"):
+        for name in _STRING_FIELDS:
             if name in body and not isinstance(body[name], str):
                 raise validation_error(f"{name} must be a string")
         if not _CLIENT_ID.fullmatch(body.get("clientId", "")):
