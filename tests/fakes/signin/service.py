@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 import secrets
 import string
@@ -275,10 +276,17 @@ class SigninService:
 
     # token -------------------------------------------------------------------
 
-    def create_token(self, body: Any, dpop_header: str | None) -> dict[str, Any]:
-        """CreateOAuth2Token: returns the `tokenOutput` payload or raises ServiceError."""
+    def create_token(self, raw_body: bytes, dpop_header: str | None) -> dict[str, Any]:
+        """CreateOAuth2Token: returns the `tokenOutput` payload or raises ServiceError.
+
+        Every call counts, refused ones too, so tests can assert "exactly one refresh".
+        """
         with self._lock:
             self.token_calls += 1
+            try:
+                body = json.loads(raw_body)
+            except ValueError as exc:
+                raise validation_error("Request body is not valid JSON") from exc
             token_input = self._validate_body(body)
             grant = token_input["grantType"]
             self.token_calls_by_grant[grant] = self.token_calls_by_grant.get(grant, 0) + 1

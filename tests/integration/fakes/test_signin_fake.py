@@ -24,6 +24,7 @@ from botocore.credentials import _build_add_dpop_header_handler
 from botocore.exceptions import ClientError, LoginRefreshRequired
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from playwright.sync_api import Page, Route
 
 from tests.fakes.signin import (
     CROSS_DEVICE_CLIENT,
@@ -146,6 +147,29 @@ def test_cross_device_confirmation_shows_a_code_that_aws_login_remote_decodes(
     )
     assert response.status_code == 200, response.text
     assert fake.sessions[0].client_id == CROSS_DEVICE_CLIENT
+
+
+def test_the_pages_work_in_chromium(fake: SigninFake, page: Page) -> None:
+    callbacks: list[str] = []
+
+    def loopback(route: Route) -> None:
+        callbacks.append(route.request.url)
+        route.fulfill(status=200, body="done")
+
+    page.route(LOOPBACK + "*", loopback)
+    _, challenge = pkce_pair()
+    page.goto(fake.authorize_url(state="b-1", code_challenge=challenge, redirect_uri=LOOPBACK))
+    page.click("#allow")
+    page.wait_for_url(LOOPBACK + "*")
+    assert parse_qs(urlsplit(callbacks[0]).query)["state"] == ["b-1"]
+
+    page.goto(fake.authorize_url(state="b-2", code_challenge=challenge, cross_device=True))
+    page.fill("#username", "bob")
+    page.click("#allow")
+    shown = page.inner_text("#verification-code")
+    fields = dict(parse_qsl(base64.b64decode(shown).decode("utf-8")))
+    assert fields["state"] == "b-2"
+    assert fake.service.knows_code(fields["code"])
 
 
 @pytest.mark.parametrize("cross_device", [False, True])
@@ -306,6 +330,15 @@ def test_code_exchange_refuses_a_mismatch_with_the_authorization(
     assert_refused(response, 400, "ValidationException", "INVALID_REQUEST", words)
 
 
+def test_a_refused_exchange_still_uses_up_the_code(fake: SigninFake) -> None:
+    code, verifier, redirect_uri = obtain_code(fake)
+    wrong = code_body(code, "y" * 64, redirect_uri)
+    assert token_call(fake, wrong, dpop_proof(new_key(), fake.token_url)).status_code == 400
+    right = code_body(code, verifier, redirect_uri)
+    response = token_call(fake, right, dpop_proof(new_key(), fake.token_url))
+    assert_refused(response, 401, "AccessDeniedException", "AUTHCODE_EXPIRED", "already used")
+
+
 def test_missing_fields_and_non_json_are_validation_errors(fake: SigninFake) -> None:
     proof = dpop_proof(new_key(), fake.token_url)
     response = token_call(
@@ -314,6 +347,7 @@ def test_missing_fields_and_non_json_are_validation_errors(fake: SigninFake) -> 
     assert_refused(response, 400, "ValidationException", "INVALID_REQUEST", "code")
     raw = httpx.post(fake.token_url, content=b"{not json", headers={"DPoP": proof})
     assert_refused(raw, 400, "ValidationException", "INVALID_REQUEST", "JSON")
+    assert fake.token_calls == 2
 
 
 def test_a_code_is_used_once_and_its_replay_revokes_the_session(fake: SigninFake) -> None:
