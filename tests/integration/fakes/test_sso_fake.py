@@ -24,6 +24,7 @@ import httpx
 import pytest
 from botocore.exceptions import (  # type: ignore[import-untyped]
     ClientError,
+    TokenRetrievalError,
     UnauthorizedSSOTokenError,
 )
 
@@ -425,6 +426,17 @@ def test_refresh_rotates_and_a_replayed_refresh_token_is_refused(fake: SsoFake) 
     with pytest.raises(oidc.exceptions.InvalidGrantException):
         refresh(first["refreshToken"])
 
+    other = _register_device_client(oidc)
+    with pytest.raises(
+        oidc.exceptions.InvalidGrantException
+    ):  # bound to the client it was issued to
+        oidc.create_token(
+            grantType="refresh_token",
+            clientId=other["clientId"],
+            clientSecret=other["clientSecret"],
+            refreshToken=second["refreshToken"],
+        )
+
     fake.settings.rotate_refresh_tokens = False
     assert refresh(second["refreshToken"])["refreshToken"] == second["refreshToken"]
 
@@ -432,7 +444,7 @@ def test_refresh_rotates_and_a_replayed_refresh_token_is_refused(fake: SsoFake) 
     with pytest.raises(oidc.exceptions.InvalidGrantException) as exc:
         refresh(second["refreshToken"])
     assert _error(exc) == ("InvalidGrantException", "invalid_grant", 400)
-    assert fake.calls["CreateToken/refresh_token"] == 4
+    assert fake.calls["CreateToken/refresh_token"] == 5
 
 
 def test_a_client_registered_without_scopes_gets_no_refresh_token(fake: SsoFake) -> None:
@@ -645,6 +657,36 @@ def test_botocore_refreshes_a_token_near_expiry_against_the_fake_and_writes_the_
     assert not fake.state.refresh_token_is_valid(token["refreshToken"])
     expires = dt.datetime.strptime(written["expiresAt"], BOTOCORE_TIME).replace(tzinfo=dt.UTC)
     assert 3500 < (expires - dt.datetime.now(dt.UTC)).total_seconds() <= 3600
+
+
+def test_botocore_gives_up_when_the_token_expired_and_refresh_is_refused(
+    fake: SsoFake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache_dir = _botocore_home(tmp_path, monkeypatch, fake)
+    client, token = _device_sign_in(fake)
+    _write_token_cache(cache_dir, fake, client, token, expires_in=-10)
+    fake.settings.refresh_allowed = False
+
+    with pytest.raises(TokenRetrievalError, match="Token has expired and refresh failed"):
+        boto3.Session(profile_name="dev").get_credentials().get_frozen_credentials()
+    assert fake.calls["CreateToken/refresh_token"] == 1
+    assert fake.calls["GetRoleCredentials"] == 0
+
+
+def test_botocore_does_not_refresh_with_an_expired_registration(
+    fake: SsoFake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache_dir = _botocore_home(tmp_path, monkeypatch, fake)
+    client, token = _device_sign_in(fake)
+    path = _write_token_cache(cache_dir, fake, client, token, expires_in=300)
+    cached = json.loads(path.read_text())
+    cached["registrationExpiresAt"] = "2020-01-01T00:00:00Z"
+    path.write_text(json.dumps(cached))
+
+    creds = boto3.Session(profile_name="dev").get_credentials()
+    assert creds.get_frozen_credentials().access_key == fake.issued_credentials[-1].access_key_id
+    assert fake.calls["CreateToken/refresh_token"] == 0
+    assert json.loads(path.read_text()) == cached  # nothing written back
 
 
 def test_botocore_reports_an_ended_sign_in_as_unauthorized(
