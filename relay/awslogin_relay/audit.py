@@ -1,0 +1,60 @@
+"""One JSON line per pairing event, for people who must answer "who signed in where".
+
+Modelled on CloudTrail records: `eventName` follows the AWS sign-in events
+(AuthorizeOAuth2Access when the browser side acts, CreateOAuth2Token when the host
+collects), and `awslogin.action` names the pairing step precisely. Only identifiers
+that are public anyway (pairing id, host name) and request metadata appear; never a
+code, state, token, key or sealed result.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from awslogin_relay.store import Pairing
+
+AUDIT_LOGGER = "awslogin_relay.audit"
+_log = logging.getLogger(AUDIT_LOGGER)
+
+_EVENT_NAMES = {
+    "created": "StartOAuth2Pairing",
+    "confirmed": "AuthorizeOAuth2Access",
+    "authorized": "AuthorizeOAuth2Access",
+    "denied": "AuthorizeOAuth2Access",
+    "collected": "CreateOAuth2Token",
+    "expired": "ExpireOAuth2Pairing",
+    "cancelled": "CancelOAuth2Pairing",
+}
+
+
+def audit(
+    action: str,
+    pairing: Pairing | None,
+    *,
+    pairing_id: str | None = None,
+    address: str,
+    user_agent: str,
+    outcome: str = "success",
+    error: str | None = None,
+) -> None:
+    record: dict[str, Any] = {
+        "eventTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "eventSource": "awslogin-relay",
+        "eventName": _EVENT_NAMES[action],
+        "awslogin": {
+            "action": action,
+            "pairingId": pairing.pairing_id if pairing else pairing_id,
+            "mode": str(pairing.mode) if pairing else None,
+            "hostName": pairing.host.hostname if pairing else None,
+            "hostUser": pairing.host.user if pairing else None,
+        },
+        "sourceIPAddress": address,
+        "userAgent": user_agent[:256],
+        "outcome": outcome,
+    }
+    if error:
+        record["errorCode"] = error
+    _log.info(json.dumps(record, separators=(",", ":")))

@@ -1,0 +1,1 @@
+"""The pairing domain: identifiers, authorize-URL policy and the pairing service."""

@@ -1,0 +1,59 @@
+"""Identifiers a pairing is known by, and how they are made and normalized.
+
+* pairing id: public (it is in the QR code), 12 base62 characters, about 71 random bits,
+  so pairings cannot be enumerated.
+* user code: 8 letters from 20 consonants that are hard to confuse (no vowels, so no
+  words; no I/O/U/Y), shown as XXXX-XXXX; about 34 bits, enough with the rate limit
+  on /link and the cap on pending pairings.
+* poll token: 32 random bytes known only to the host; the store keeps its SHA-256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import string
+
+PAIRING_ID_ALPHABET = string.ascii_letters + string.digits
+PAIRING_ID_LENGTH = 12
+USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
+USER_CODE_LENGTH = 8
+_USER_CODE_LETTERS = frozenset(USER_CODE_ALPHABET)
+_IGNORED_IN_USER_CODE = str.maketrans("", "", "- \t")
+
+
+def new_pairing_id() -> str:
+    return "".join(secrets.choice(PAIRING_ID_ALPHABET) for _ in range(PAIRING_ID_LENGTH))
+
+
+def is_pairing_id(text: str) -> bool:
+    return len(text) == PAIRING_ID_LENGTH and text.isascii() and text.isalnum()
+
+
+def new_user_code() -> str:
+    return "".join(secrets.choice(USER_CODE_ALPHABET) for _ in range(USER_CODE_LENGTH))
+
+
+def format_user_code(code: str) -> str:
+    return f"{code[:4]}-{code[4:]}"
+
+
+def normalize_user_code(text: str) -> str | None:
+    """The stored form of what a person typed (any case, dashes and spaces ignored)."""
+    code = text.translate(_IGNORED_IN_USER_CODE).upper()
+    if len(code) != USER_CODE_LENGTH or not _USER_CODE_LETTERS.issuperset(code):
+        return None
+    return code
+
+
+def new_poll_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_poll_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def poll_token_matches(token: str, stored_hash: str) -> bool:
+    return hmac.compare_digest(hash_poll_token(token), stored_hash)

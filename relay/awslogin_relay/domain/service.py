@@ -1,0 +1,380 @@
+"""The pairing service: every rule of relay protocol v1, independent of HTTP.
+
+Routes parse requests and render answers; this module decides. It holds no state of its
+own (everything lives in the store), so several replicas sharing a Redis store behave
+as one relay.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+
+from awslogin.crypto.sealing import SealingError, parse_public_key, seal
+from awslogin_relay.audit import audit
+from awslogin_relay.domain import codes
+from awslogin_relay.domain.authorize_url import (
+    STATE_PATTERN,
+    AuthorizeUrlRefused,
+    check_authorize_url,
+)
+from awslogin_relay.domain.errors import (
+    RelayError,
+    invalid_request,
+    invalid_token,
+    too_many_requests,
+    unknown_pairing,
+)
+from awslogin_relay.metrics import RelayMetrics
+from awslogin_relay.settings import Settings
+from awslogin_relay.store import (
+    Clock,
+    DuplicateKey,
+    GoneReason,
+    HostInfo,
+    Pairing,
+    PairingMode,
+    PairingResult,
+    PairingStore,
+    ResultKind,
+    Tombstone,
+)
+
+MAX_PASTE = 8192
+MAX_CALLBACK_VALUE = 4096
+_CALLBACK_KEYS = ("code", "state", "iss")
+_GONE_ERRORS = {
+    GoneReason.COLLECTED: ("already_collected", "this pairing was already used"),
+    GoneReason.EXPIRED: ("expired_token", "this pairing expired"),
+    GoneReason.CANCELLED: ("cancelled", "this pairing was cancelled by its host"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Client:
+    """Who sent a request, as far as the relay can tell (for limits and the audit log)."""
+
+    address: str
+    user_agent: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewPairing:
+    authorize_url: str
+    mode: PairingMode
+    public_key: str
+    hostname: str
+    user: str
+    client: str
+
+
+@dataclass(frozen=True, slots=True)
+class PollAnswer:
+    """What a poll returns: `pending`, or the result that this poll collected."""
+
+    result: PairingResult | None
+
+    def body(self) -> dict[str, Any]:
+        if self.result is None:
+            return {"status": "pending"}
+        if self.result.kind is ResultKind.COMPLETE:
+            return {"status": "complete", "sealed": self.result.sealed}
+        return {
+            "status": "denied",
+            "error": self.result.error or "access_denied",
+            "error_description": self.result.error_description or "",
+        }
+
+
+def gone_error(tomb: Tombstone) -> RelayError:
+    error, description = _GONE_ERRORS[tomb.reason]
+    return RelayError(410, error, description, hostname=tomb.hostname)
+
+
+def _printable(text: str, limit: int) -> str:
+    return "".join(c for c in text[:limit] if c.isprintable())
+
+
+def _check_public_key(encoded: str) -> X25519PublicKey:
+    """Parse the host key and refuse low-order points now, not at the callback."""
+    try:
+        key = parse_public_key(encoded)
+        X25519PrivateKey.generate().exchange(key)
+    except (SealingError, ValueError):
+        raise invalid_request("public_key must be a base64url X25519 public key") from None
+    return key
+
+
+class PairingService:
+    def __init__(
+        self, settings: Settings, store: PairingStore, metrics: RelayMetrics, clock: Clock
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.metrics = metrics
+        self.clock = clock
+
+    # -- limits ------------------------------------------------------------------------
+
+    async def limit(self, bucket: str, address: str, allowed: int) -> None:
+        hit = await self.store.hit_rate(f"{bucket}:{address}", self.settings.rate_window)
+        if hit.count > allowed:
+            self.metrics.rejected.labels(reason=f"rate_{bucket}").inc()
+            raise too_many_requests(max(1.0, math.ceil(hit.retry_after)))
+
+    async def _load(self, pairing_id: str) -> Pairing:
+        """The live pairing, or 410 if it ended recently, or 404."""
+        if not codes.is_pairing_id(pairing_id):
+            raise unknown_pairing()
+        pairing = await self.store.get(pairing_id)
+        if pairing is not None:
+            return pairing
+        tomb = await self.store.gone(pairing_id)
+        if tomb is not None:
+            raise gone_error(tomb)
+        raise unknown_pairing()
+
+    # -- host side ---------------------------------------------------------------------
+
+    async def create(self, new: NewPairing, client: Client) -> tuple[Pairing, str]:
+        """Create a pairing; returns it and the poll token (which exists nowhere else)."""
+        await self.limit("create", client.address, self.settings.rate_create)
+        _check_public_key(new.public_key)
+        callback = self.settings.callback_uri if new.mode is PairingMode.REDIRECT else None
+        try:
+            checked = check_authorize_url(
+                new.authorize_url,
+                allowed_origins=self.settings.allowed_origins,
+                callback_uri=callback,
+            )
+        except AuthorizeUrlRefused as exc:
+            raise invalid_request(str(exc)) from None
+        if await self.store.count_pending() >= self.settings.max_pending:
+            self.metrics.rejected.labels(reason="max_pending").inc()
+            raise RelayError(
+                503,
+                "temporarily_unavailable",
+                "too many pairings are waiting; try again shortly",
+                retry_after=30,
+            )
+        token = codes.new_poll_token()
+        now = self.clock()
+        host = HostInfo(
+            hostname=new.hostname,
+            user=new.user,
+            client=new.client,
+            address=client.address,
+            user_agent=client.user_agent[:256],
+        )
+        for _ in range(5):
+            pairing = Pairing(
+                pairing_id=codes.new_pairing_id(),
+                user_code=codes.new_user_code(),
+                state=checked.state,
+                mode=new.mode,
+                authorize_url=checked.url,
+                public_key=new.public_key,
+                poll_token_hash=codes.hash_poll_token(token),
+                host=host,
+                created_at=now,
+                expires_at=now + self.settings.pairing_ttl,
+            )
+            try:
+                await self.store.create(pairing)
+            except DuplicateKey as exc:
+                if exc.field == "state":
+                    raise invalid_request("state was already used by another pairing") from None
+                continue
+            break
+        else:  # pragma: no cover - 5 collisions of 71-bit ids do not happen
+            raise RelayError(503, "temporarily_unavailable", "could not allocate a pairing")
+        self.metrics.pairings_created.inc()
+        audit("created", pairing, address=client.address, user_agent=client.user_agent)
+        return pairing, token
+
+    async def _authorized(self, pairing_id: str, token: str | None) -> Pairing:
+        pairing = await self._load(pairing_id)
+        if token is None or not codes.poll_token_matches(token, pairing.poll_token_hash):
+            raise invalid_token()
+        return pairing
+
+    async def poll(
+        self, pairing_id: str, token: str | None, wait: float, client: Client
+    ) -> PollAnswer:
+        """Long-poll for the result; delivers it to exactly one caller."""
+        await self.limit("collect", client.address, self.settings.rate_collect)
+        pairing = await self._authorized(pairing_id, token)
+        if not await self.store.begin_poll(pairing_id, self.settings.poll_interval):
+            self.metrics.rejected.labels(reason="slow_down").inc()
+            raise RelayError(
+                429,
+                "slow_down",
+                f"poll at most every {self.settings.poll_interval:g} seconds",
+                retry_after=max(1.0, math.ceil(self.settings.poll_interval)),
+            )
+        if pairing.pending and wait > 0:
+            timeout = min(wait, self.settings.max_wait, pairing.expires_at - self.clock())
+            if timeout > 0:
+                self.metrics.active_long_polls.inc()
+                try:
+                    await self.store.wait_for_result(pairing_id, timeout)
+                finally:
+                    self.metrics.active_long_polls.dec()
+        result = await self.store.take_result(pairing_id)
+        if result is not None:
+            self.metrics.pairings_collected.inc()
+            audit(
+                "collected",
+                pairing,
+                address=client.address,
+                user_agent=client.user_agent,
+                outcome="success" if result.kind is ResultKind.COMPLETE else "denied",
+            )
+            return PollAnswer(result)
+        await self._load(pairing_id)  # 410 if it ended while we waited (taken, expired, ...)
+        return PollAnswer(None)
+
+    async def cancel(self, pairing_id: str, token: str | None, client: Client) -> None:
+        await self.limit("collect", client.address, self.settings.rate_collect)
+        pairing = await self._authorized(pairing_id, token)
+        if not await self.store.cancel(pairing_id):
+            await self._load(pairing_id)
+            raise unknown_pairing()  # pragma: no cover - _load raised already
+        self.metrics.pairings_cancelled.inc()
+        audit("cancelled", pairing, address=client.address, user_agent=client.user_agent)
+
+    # -- browser side ------------------------------------------------------------------
+
+    async def page(self, pairing_id: str) -> Pairing:
+        """The pairing a browser page is about (404/410 as a RelayError)."""
+        return await self._load(pairing_id)
+
+    async def gone(self, pairing_id: str) -> Tombstone | None:
+        if not codes.is_pairing_id(pairing_id):
+            return None
+        return await self.store.gone(pairing_id)
+
+    async def find_user_code(self, typed: str, client: Client) -> str:
+        await self.limit("browser", client.address, self.settings.rate_browser)
+        user_code = codes.normalize_user_code(typed)
+        if user_code is None:
+            raise invalid_request("a code has 8 letters, like BDKM-TRWX")
+        pairing_id = await self.store.find_by_user_code(user_code)
+        if pairing_id is None:
+            raise RelayError(404, "not_found", "no sign-in request has this code")
+        return pairing_id
+
+    async def confirm(self, pairing_id: str, client: Client) -> Pairing:
+        await self.limit("browser", client.address, self.settings.rate_browser)
+        pairing = await self._load(pairing_id)
+        if not await self.store.mark_confirmed(pairing_id, self.clock()):
+            raise RelayError(410, "already_used", "this sign-in request was already completed")
+        audit("confirmed", pairing, address=client.address, user_agent=client.user_agent)
+        return pairing
+
+    async def callback(self, params: Mapping[str, list[str]], client: Client) -> str:
+        """Seal what the provider sent back (redirect mode); returns the pairing id."""
+        await self.limit("browser", client.address, self.settings.rate_browser)
+        single: dict[str, str] = {}
+        for key in (*_CALLBACK_KEYS, "error", "error_description"):
+            values = params.get(key, [])
+            if len(values) > 1:
+                raise invalid_request(f"{key} appears more than once")
+            if values:
+                if len(values[0]) > MAX_CALLBACK_VALUE:
+                    raise invalid_request(f"{key} is too long")
+                single[key] = values[0]
+        state = single.get("state", "")
+        if not STATE_PATTERN.fullmatch(state):
+            raise invalid_request("the provider sent no valid state")
+        pairing_id = await self.store.find_by_state(state)
+        if pairing_id is None:
+            raise RelayError(404, "not_found", "no sign-in request matches this answer")
+        pairing = await self._load(pairing_id)
+        if pairing.mode is not PairingMode.REDIRECT:
+            raise invalid_request("this sign-in request expects a pasted code")
+        if "error" in single:
+            result = PairingResult(
+                kind=ResultKind.DENIED,
+                error=_printable(single["error"], 64) or "access_denied",
+                error_description=_printable(single.get("error_description", ""), 300),
+            )
+        elif single.get("code"):
+            payload = {key: single[key] for key in _CALLBACK_KEYS if key in single}
+            result = self._sealed(pairing, payload)
+        else:
+            raise invalid_request("the provider sent neither a code nor an error")
+        await self._finish(pairing, result, client)
+        return pairing_id
+
+    async def paste(self, pairing_id: str, text: str, client: Client) -> Pairing:
+        """Seal what the person pasted (paste mode)."""
+        await self.limit("browser", client.address, self.settings.rate_browser)
+        pairing = await self._load(pairing_id)
+        if pairing.mode is not PairingMode.PASTE:
+            raise invalid_request("this sign-in request does not take a pasted code")
+        if pairing.confirmed_at is None:
+            raise invalid_request("confirm that this is your terminal first")
+        pasted = text.strip()
+        if not pasted:
+            raise invalid_request("paste the code the provider showed you")
+        if len(pasted) > MAX_PASTE:
+            raise invalid_request("that is too long to be a sign-in code")
+        await self._finish(pairing, self._sealed(pairing, {"pasted": pasted}), client)
+        return pairing
+
+    def _sealed(self, pairing: Pairing, payload: dict[str, str]) -> PairingResult:
+        plaintext = json.dumps(payload, separators=(",", ":")).encode()
+        try:
+            sealed = seal(plaintext, parse_public_key(pairing.public_key), pairing.pairing_id)
+        except SealingError:
+            raise invalid_request("the answer is too large to deliver") from None
+        return PairingResult(kind=ResultKind.COMPLETE, sealed=sealed)
+
+    async def _finish(self, pairing: Pairing, result: PairingResult, client: Client) -> None:
+        won = await self.store.set_result(pairing.pairing_id, result, self.settings.result_ttl)
+        if not won:
+            raise RelayError(410, "already_used", "this sign-in request was already completed")
+        denied = result.kind is ResultKind.DENIED
+        self.metrics.pairings_completed.labels(outcome="denied" if denied else "authorized").inc()
+        audit(
+            "denied" if denied else "authorized",
+            pairing,
+            address=client.address,
+            user_agent=client.user_agent,
+            outcome="denied" if denied else "success",
+            error=result.error,
+        )
+
+    async def public_status(self, pairing_id: str) -> str:
+        """What the done page may know: pending, authorized, denied, collected, or gone."""
+        try:
+            pairing = await self._load(pairing_id)
+        except RelayError as exc:
+            if exc.status != 410:
+                raise
+            tomb = await self.store.gone(pairing_id)
+            return tomb.reason.value if tomb else "expired"
+        if pairing.result is None:
+            return "pending"
+        return "authorized" if pairing.result.kind is ResultKind.COMPLETE else "denied"
+
+    # -- housekeeping ------------------------------------------------------------------
+
+    async def sweep(self) -> int:
+        expired = await self.store.sweep_expired()
+        for pairing in expired:
+            self.metrics.pairings_expired.inc()
+            audit(
+                "expired",
+                pairing,
+                address="-",
+                user_agent="awslogin-relay",
+                outcome="expired",
+            )
+        return len(expired)

@@ -1,0 +1,270 @@
+"""Relay settings, read once from the environment and checked before anything starts.
+
+Every setting is an environment variable (names agreed in DESIGN.md); `awslogin-relay
+--help` prints this table, and its flags only override the same names. A bad value
+stops the relay with one line naming the variable, never a traceback.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class SettingsError(ValueError):
+    """A setting has a bad value; the message is one line that names the variable."""
+
+
+@dataclass(frozen=True, slots=True)
+class SettingSpec:
+    name: str
+    default: str
+    help: str
+
+
+SPECS: tuple[SettingSpec, ...] = (
+    SettingSpec("RELAY_HOST", "127.0.0.1", "address to bind"),
+    SettingSpec("RELAY_PORT", "8080", "TCP port to bind"),
+    SettingSpec(
+        "RELAY_PUBLIC_URL",
+        "",
+        "external base URL browsers and hosts use (default http://RELAY_HOST:RELAY_PORT); "
+        "/callback and /link derive from it",
+    ),
+    SettingSpec(
+        "RELAY_ALLOWED_ORIGINS",
+        "",
+        "comma list of provider origins (scheme://host[:port]) browsers may be sent to; "
+        "empty refuses every pairing",
+    ),
+    SettingSpec("RELAY_STORE", "memory", "'memory' (this process only) or a redis:// URL"),
+    SettingSpec("RELAY_PAIRING_TTL", "600", "seconds a pairing lives"),
+    SettingSpec("RELAY_RESULT_TTL", "120", "seconds an uncollected result is kept"),
+    SettingSpec("RELAY_TOMBSTONE_TTL", "3600", "seconds a gone pairing still answers 410"),
+    SettingSpec("RELAY_MAX_WAIT", "25", "longest long-poll in seconds (caps ?wait=)"),
+    SettingSpec("RELAY_POLL_INTERVAL", "2", "minimum seconds between poll starts per pairing"),
+    SettingSpec("RELAY_MAX_PENDING", "10000", "cap on pairings waiting for a browser"),
+    SettingSpec(
+        "RELAY_RATE_CREATE", "30", "pairings one client address may create per rate window"
+    ),
+    SettingSpec(
+        "RELAY_RATE_COLLECT", "300", "result polls one client address may make per rate window"
+    ),
+    SettingSpec(
+        "RELAY_RATE_BROWSER",
+        "60",
+        "user-code lookups, confirmations and pastes per client address per rate window",
+    ),
+    SettingSpec("RELAY_RATE_WINDOW", "60", "length of the rate-limit window in seconds"),
+    SettingSpec("RELAY_MAX_BODY", "32768", "largest request body in bytes (larger: 413)"),
+    SettingSpec(
+        "RELAY_TRUSTED_PROXIES",
+        "",
+        "comma list of proxy addresses/CIDRs whose X-Forwarded-For is believed",
+    ),
+    SettingSpec(
+        "RELAY_CREATE_TOKEN",
+        "",
+        "if set, POST /v1/pairings needs 'Authorization: Bearer <this>' "
+        "(at least 16 characters; prefer the variable to the flag, which others can see in ps)",
+    ),
+    SettingSpec("RELAY_WORKERS", "1", "uvicorn worker processes (more than 1 needs Redis)"),
+    SettingSpec("RELAY_LOG_LEVEL", "info", "debug, info, warning or error"),
+)
+
+_LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = "http://127.0.0.1:8080"
+    allowed_origins: tuple[str, ...] = ()
+    store: str = "memory"
+    pairing_ttl: int = 600
+    result_ttl: int = 120
+    tombstone_ttl: int = 3600
+    max_wait: int = 25
+    poll_interval: float = 2.0
+    max_pending: int = 10000
+    rate_create: int = 30
+    rate_collect: int = 300
+    rate_browser: int = 60
+    rate_window: int = 60
+    max_body: int = 32768
+    trusted_proxies: tuple[IPNetwork, ...] = field(default=())
+    create_token: str | None = None
+    workers: int = 1
+    log_level: str = "info"
+
+    @property
+    def callback_uri(self) -> str:
+        return f"{self.public_url}/callback"
+
+    @property
+    def verification_uri(self) -> str:
+        return f"{self.public_url}/link"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        """Read every RELAY_* variable; raises SettingsError with a one-line message."""
+
+        def raw(name: str) -> str:
+            value = environ.get(name, "").strip()
+            return value or _DEFAULTS[name]
+
+        values: dict[str, Any] = {}
+        for spec in SPECS:
+            attr = spec.name.removeprefix("RELAY_").lower()
+            parse = _PARSERS.get(attr, _text)
+            try:
+                values[attr] = parse(raw(spec.name))
+            except ValueError as exc:
+                raise SettingsError(f"{spec.name}: {exc}") from None
+        if not values["public_url"]:
+            host = values["host"]
+            shown = f"[{host}]" if ":" in host else host
+            values["public_url"] = f"http://{shown}:{values['port']}"
+        if values["workers"] > 1 and values["store"] == "memory":
+            raise SettingsError(
+                "RELAY_WORKERS: more than one worker needs a shared store (RELAY_STORE=redis://...)"
+            )
+        if values["result_ttl"] > values["pairing_ttl"]:
+            raise SettingsError("RELAY_RESULT_TTL: must not exceed RELAY_PAIRING_TTL")
+        values["create_token"] = values["create_token"] or None
+        return cls(**values)
+
+
+_DEFAULTS = {spec.name: spec.default for spec in SPECS}
+
+
+def _text(value: str) -> str:
+    return value
+
+
+def _int_between(low: int, high: int) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise ValueError(f"expected a whole number from {low} to {high}") from None
+        if not low <= number <= high:
+            raise ValueError(f"expected a whole number from {low} to {high}, got {number}")
+        return number
+
+    return parse
+
+
+def _seconds(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError("expected a number of seconds") from None
+    if not 0 <= number <= 3600:
+        raise ValueError("expected 0 to 3600 seconds")
+    return number
+
+
+def _host(value: str) -> str:
+    if any(c.isspace() for c in value) or "/" in value:
+        raise ValueError("expected an address or host name")
+    return value
+
+
+def _origin(value: str) -> str:
+    """Normalize scheme://host[:port], dropping the scheme's default port."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ValueError(f"{value!r} is not an http(s) origin")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(f"{value!r} must not contain user information")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError(f"{value!r} is an origin: scheme://host[:port] with no path")
+    return origin_of(parts.scheme, parts.hostname, parts.port)
+
+
+def origin_of(scheme: str, hostname: str, port: int | None) -> str:
+    """The canonical origin text that allow-list entries and authorize URLs are compared by."""
+    host = hostname.lower()
+    if ":" in host:
+        host = f"[{host}]"
+    default = {"https": 443, "http": 80}.get(scheme)
+    return f"{scheme}://{host}" if port in (None, default) else f"{scheme}://{host}:{port}"
+
+
+def _origins(value: str) -> tuple[str, ...]:
+    return tuple(_origin(item.strip()) for item in value.split(",") if item.strip())
+
+
+def _public_url(value: str) -> str:
+    if not value:
+        return ""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise ValueError("not a URL") from None
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ValueError("expected an http(s) URL such as https://relay.example.com")
+    if parts.username is not None or parts.query or parts.fragment:
+        raise ValueError("expected a base URL without user information, query or fragment")
+    return value.rstrip("/")
+
+
+def _store(value: str) -> str:
+    if value == "memory" or value.startswith(("redis://", "rediss://", "unix://")):
+        return value
+    raise ValueError("expected 'memory' or a redis:// URL")
+
+
+def _proxies(value: str) -> tuple[IPNetwork, ...]:
+    networks = []
+    for item in value.split(","):
+        if item.strip():
+            try:
+                networks.append(ipaddress.ip_network(item.strip(), strict=False))
+            except ValueError:
+                raise ValueError(f"{item.strip()!r} is not an IP address or CIDR") from None
+    return tuple(networks)
+
+
+def _create_token(value: str) -> str:
+    if value and len(value) < 16:
+        raise ValueError("must be at least 16 characters")
+    return value
+
+
+def _log_level(value: str) -> str:
+    if value.lower() not in _LOG_LEVELS:
+        raise ValueError(f"expected one of {', '.join(_LOG_LEVELS)}")
+    return value.lower()
+
+
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "host": _host,
+    "port": _int_between(1, 65535),
+    "public_url": _public_url,
+    "allowed_origins": _origins,
+    "store": _store,
+    "pairing_ttl": _int_between(30, 86400),
+    "result_ttl": _int_between(5, 86400),
+    "tombstone_ttl": _int_between(0, 7 * 86400),
+    "max_wait": _int_between(0, 120),
+    "poll_interval": _seconds,
+    "max_pending": _int_between(1, 10_000_000),
+    "rate_create": _int_between(1, 10_000_000),
+    "rate_collect": _int_between(1, 10_000_000),
+    "rate_browser": _int_between(1, 10_000_000),
+    "rate_window": _int_between(1, 86400),
+    "max_body": _int_between(1024, 16 * 1024 * 1024),
+    "trusted_proxies": _proxies,
+    "create_token": _create_token,
+    "workers": _int_between(1, 64),
+    "log_level": _log_level,
+}

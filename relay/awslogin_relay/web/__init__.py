@@ -1,0 +1,1 @@
+"""HTTP layer: middleware, routes, pages and error mapping over the pairing service."""

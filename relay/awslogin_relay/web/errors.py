@@ -1,0 +1,84 @@
+"""Every refusal becomes a clear 4xx: JSON in OAuth style for the API, a sentence for people.
+
+Validation errors name the field and the rule, never the submitted value (which may be
+a code or a token).
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
+
+from awslogin_relay.domain.errors import RelayError
+from awslogin_relay.store import StoreError
+from awslogin_relay.web.render import error_page
+
+_HTTP_ERRORS = {
+    404: ("not_found", "no such endpoint"),
+    405: ("invalid_request", "method not allowed"),
+    413: ("request_too_large", "the request body is too large"),
+}
+
+
+def _is_page(request: Request) -> bool:
+    path = request.url.path
+    if path.startswith("/p/"):
+        return not path.endswith("/status")
+    return path in ("/link", "/callback")
+
+
+def _respond(request: Request, error: RelayError) -> Response:
+    if _is_page(request):
+        return error_page(error)
+    response = JSONResponse(error.body(), status_code=error.status)
+    if error.retry_after is not None:
+        response.headers["retry-after"] = str(int(error.retry_after))
+    if error.status == 401:
+        response.headers["www-authenticate"] = f'Bearer error="{error.error}"'
+    return response
+
+
+async def _relay_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RelayError)
+    return _respond(request, exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    error, description = _HTTP_ERRORS.get(exc.status_code, ("invalid_request", "bad request"))
+    response = _respond(request, RelayError(exc.status_code, error, description))
+    if exc.status_code == 405 and exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    problems = []
+    malformed = False
+    for item in exc.errors()[:5]:
+        if item.get("type") == "json_invalid":
+            malformed = True
+        where = ".".join(str(part) for part in item.get("loc", ()))
+        problems.append(f"{where}: {item.get('msg', 'invalid')}")
+    if malformed:
+        error = RelayError(400, "invalid_request", "the body is not valid JSON")
+    else:
+        error = RelayError(422, "invalid_request", "; ".join(problems) or "invalid request")
+    return _respond(request, error)
+
+
+async def _store_error(request: Request, exc: Exception) -> Response:
+    return _respond(
+        request,
+        RelayError(503, "temporarily_unavailable", "the store is unavailable", retry_after=5),
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RelayError, _relay_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StoreError, _store_error)

@@ -1,0 +1,147 @@
+"""Pages for the person with the phone: confirm, paste, type a code, done, and /callback.
+
+Every answer to a form is a 303, so reloading never re-posts, and the code the provider
+sent to /callback is not in any URL the browser keeps.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from awslogin_relay.domain.codes import format_user_code
+from awslogin_relay.domain.errors import RelayError
+from awslogin_relay.domain.service import MAX_PASTE
+from awslogin_relay.store import PairingMode, ResultKind
+from awslogin_relay.web.context import client_of, service_of
+from awslogin_relay.web.render import describe_age, page
+from awslogin_relay.web.schemas import ERRORS, PublicStatusOut
+
+router = APIRouter(tags=["browser"])
+
+
+def _see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get("/p/{pairing_id}", response_class=HTMLResponse)
+async def confirmation_page(pairing_id: str, request: Request) -> Response:
+    """Who asked, and the user code to compare; one button continues to the provider."""
+    service = service_of(request)
+    pairing = await service.page(pairing_id)
+    if not pairing.pending:
+        return _see_other(f"/p/{pairing_id}/done")
+    return page(
+        "confirm.html",
+        pairing=pairing,
+        user_code=format_user_code(pairing.user_code),
+        age=describe_age(service.clock() - pairing.created_at),
+    )
+
+
+@router.post("/p/{pairing_id}/confirm", response_class=HTMLResponse)
+async def confirm(pairing_id: str, request: Request) -> Response:
+    """The deliberate "this is my terminal" step; only then the provider URL is used."""
+    pairing = await service_of(request).confirm(pairing_id, client_of(request))
+    if pairing.mode is PairingMode.REDIRECT:
+        return _see_other(pairing.authorize_url)  # allow-listed when the pairing was created
+    return _see_other(f"/p/{pairing_id}/paste")
+
+
+@router.get("/p/{pairing_id}/paste", response_class=HTMLResponse)
+async def paste_page(pairing_id: str, request: Request) -> Response:
+    pairing = await service_of(request).page(pairing_id)
+    if not pairing.pending:
+        return _see_other(f"/p/{pairing_id}/done")
+    if pairing.mode is not PairingMode.PASTE or pairing.confirmed_at is None:
+        return _see_other(f"/p/{pairing_id}")
+    return page("paste.html", pairing=pairing, user_code=format_user_code(pairing.user_code))
+
+
+@router.post("/p/{pairing_id}/code", response_class=HTMLResponse)
+async def paste_code(
+    pairing_id: str,
+    request: Request,
+    code: Annotated[str, Form(max_length=MAX_PASTE * 2)] = "",
+) -> Response:
+    """Paste mode: seal what the provider showed and hand it to the waiting host."""
+    service = service_of(request)
+    try:
+        await service.paste(pairing_id, code, client_of(request))
+    except RelayError as exc:
+        if exc.status != 400:
+            raise
+        pairing = await service.page(pairing_id)
+        if pairing.mode is not PairingMode.PASTE:
+            raise
+        return page(
+            "paste.html",
+            400,
+            pairing=pairing,
+            user_code=format_user_code(pairing.user_code),
+            message=exc.description[:1].upper() + exc.description[1:] + ".",
+        )
+    return _see_other(f"/p/{pairing_id}/done")
+
+
+@router.get("/p/{pairing_id}/done", response_class=HTMLResponse)
+async def done_page(pairing_id: str, request: Request) -> Response:
+    service = service_of(request)
+    tomb = await service.gone(pairing_id)
+    if tomb is not None and tomb.reason.value == "collected":
+        return page("done.html", outcome="collected", hostname=tomb.hostname)
+    pairing = await service.page(pairing_id)
+    if pairing.result is None:
+        return _see_other(f"/p/{pairing_id}")
+    if pairing.result.kind is ResultKind.DENIED:
+        return page(
+            "done.html",
+            outcome="denied",
+            hostname=pairing.host.hostname,
+            error=pairing.result.error,
+            error_description=pairing.result.error_description,
+        )
+    return page(
+        "done.html", outcome="authorized", hostname=pairing.host.hostname, pairing_id=pairing_id
+    )
+
+
+@router.get(
+    "/p/{pairing_id}/status",
+    response_model=None,
+    responses={200: {"model": PublicStatusOut}, 404: ERRORS[404]},
+)
+async def public_status(pairing_id: str, request: Request) -> JSONResponse:
+    """What the done page may learn: has the host collected? Reveals no secret."""
+    return JSONResponse({"status": await service_of(request).public_status(pairing_id)})
+
+
+@router.get("/link", response_class=HTMLResponse)
+async def link_form() -> Response:
+    """Type the user code instead of scanning the QR code."""
+    return page("link.html", typed="")
+
+
+@router.post("/link", response_class=HTMLResponse)
+async def link_submit(
+    request: Request, user_code: Annotated[str, Form(max_length=64)] = ""
+) -> Response:
+    try:
+        pairing_id = await service_of(request).find_user_code(user_code, client_of(request))
+    except RelayError as exc:
+        if exc.status not in (400, 404):
+            raise
+        return page("link.html", exc.status, typed=user_code[:20], message=exc.description)
+    return _see_other(f"/p/{pairing_id}")
+
+
+@router.get("/callback", response_class=HTMLResponse)
+async def callback(request: Request) -> Response:
+    """Where the provider sends the browser back (redirect mode): seal, store, move on."""
+    params: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        params.setdefault(key, []).append(value)
+    pairing_id = await service_of(request).callback(params, client_of(request))
+    return _see_other(f"/p/{pairing_id}/done")

@@ -1,0 +1,65 @@
+"""HTML pages: Jinja2 with autoescaping, so host-supplied text can never become markup."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from awslogin_relay.domain.errors import RelayError
+
+_env = Environment(
+    loader=FileSystemLoader(Path(__file__).parent.parent / "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    auto_reload=False,
+)
+
+_RETRY = "Run awslogin login again in your terminal."
+_MESSAGES: dict[str, tuple[str, str, bool]] = {
+    "not_found": (
+        "This link is not valid",
+        "No sign-in request matches it. Check that you scanned the code from your terminal, "
+        "or enter the code your terminal shows.",
+        True,
+    ),
+    "expired_token": ("This sign-in request has expired", "It was open for a few minutes.", True),
+    "already_collected": (
+        "This sign-in request was already used",
+        "Each link works once.",
+        True,
+    ),
+    "already_used": ("This sign-in request was already used", "Each link works once.", True),
+    "cancelled": ("This sign-in request was cancelled", "Its terminal stopped waiting.", True),
+    "too_many_requests": ("Too many attempts", "Wait a minute, then try again.", False),
+    "request_too_large": ("That is too large", "Sign-in codes are much shorter.", False),
+    "temporarily_unavailable": ("The relay is busy", "Try again in a minute.", False),
+}
+
+
+def page(template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    html = _env.get_template(template).render(**context)
+    return HTMLResponse(html, status_code=status)
+
+
+def error_page(error: RelayError) -> HTMLResponse:
+    heading, sentence, retry = _MESSAGES.get(
+        error.error, ("This request could not be handled", error.description, False)
+    )
+    if error.error == "invalid_request":
+        sentence = error.description[:1].upper() + error.description[1:] + "."
+    response = page("message.html", error.status, heading=heading, sentence=sentence, retry=retry)
+    if error.retry_after is not None:
+        response.headers["retry-after"] = str(int(error.retry_after))
+    return response
+
+
+def describe_age(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    if seconds < 5:
+        return "just now"
+    if seconds < 90:
+        return f"{seconds} seconds ago"
+    minutes = round(seconds / 60)
+    return f"{minutes} minutes ago"
