@@ -1,0 +1,197 @@
+"""The argparse command line: options, help text, dispatch and printing."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Mapping
+from typing import NoReturn
+
+from awslogin import __version__
+from awslogin.errors import EXIT_OK, UsageError
+
+EPILOG = """\
+exit codes:
+  0    success
+  1    failure you can act on (the message says what to do, e.g. run `awslogin login`)
+  2    usage error (bad option or value)
+  130  interrupted (Ctrl-C); a remote login's pairing is cancelled on the relay
+
+environment:
+  AWS_PROFILE            profile when --profile is not given (else `default`)
+  AWS_CONFIG_FILE        the AWS config file (default ~/.aws/config)
+  AWS_REGION, AWS_DEFAULT_REGION
+                         region for STS when the profile has none
+  AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL
+                         STS endpoint override, as in the AWS SDKs
+  AWSLOGIN_RELAY_URL     relay for --remote when --relay is not given
+  AWSLOGIN_RELAY_TOKEN   bearer token if the relay requires one to create pairings
+  AWSLOGIN_CACHE_DIR     token cache directory (default ~/.aws/awslogin/cache)
+  BROWSER                browser command for same-device logins
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be positive")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _positive_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    common.add_argument(
+        "--debug", action="store_true", help="log HTTP requests (no secrets) to stderr"
+    )
+    parser = _Parser(
+        prog="awslogin",
+        description="Short-lived AWS credentials from your identity provider, on this machine "
+        "or on a remote one through a relay.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"awslogin {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            epilog=EPILOG,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+            parents=[common],
+        )
+
+    configure = command("configure", "write an awslogin profile into the AWS config file")
+    configure.add_argument("--profile", help="profile to write (default: AWS_PROFILE or default)")
+    configure.add_argument("--provider", choices=["oidc"], default="oidc")
+    configure.add_argument("--issuer", help="OpenID Connect issuer URL")
+    configure.add_argument("--client-id", help="public OIDC client id (PKCE)")
+    configure.add_argument("--role-arn", help="IAM role to assume with the ID token")
+    configure.add_argument("--relay", help="relay URL for remote logins")
+    configure.add_argument("--region", help="AWS region of the profile")
+    configure.add_argument("--scopes", help="OIDC scopes (default: 'openid offline_access')")
+    configure.add_argument(
+        "--duration", type=_positive_int, help="credential lifetime in seconds (900-43200)"
+    )
+
+    login = command("login", "sign in and cache credentials for a profile")
+    login.add_argument("--profile")
+    login.add_argument(
+        "--remote", action="store_true", help="sign in on another device through the relay"
+    )
+    login.add_argument("--relay", help="relay URL (default: AWSLOGIN_RELAY_URL, then the profile)")
+    login.add_argument("--no-qr", action="store_true", help="do not draw a QR code")
+    login.add_argument(
+        "--no-browser", action="store_true", help="print the URL instead of opening a browser"
+    )
+    login.add_argument("--redirect-port", type=_port, help="loopback port (default: random)")
+    login.add_argument("--region", help="AWS region (remembered in the profile if it has none)")
+    login.add_argument(
+        "--timeout", type=_positive_int, default=600, help="seconds to wait for sign-in"
+    )
+
+    process = command("credential-process", "print credential_process JSON (used by the AWS SDKs)")
+    process.add_argument("--profile")
+
+    export = command("export", "print the profile's credentials for a shell or as JSON")
+    export.add_argument("--profile")
+    export.add_argument("--format", choices=["env", "json"], default="env")
+
+    status = command("status", "show the cached session of a profile")
+    which = status.add_mutually_exclusive_group()
+    which.add_argument("--profile")
+    which.add_argument("--all", action="store_true", help="every awslogin profile")
+
+    logout = command("logout", "revoke and delete cached tokens and credentials")
+    which = logout.add_mutually_exclusive_group()
+    which.add_argument("--profile")
+    which.add_argument("--all", action="store_true", help="every cached session")
+    return parser
+
+
+def run(args: list[str], environ: Mapping[str, str]) -> int:
+    from awslogin.adapters.aws_config import selected_profile
+    from awslogin.adapters.terminal import Terminal
+
+    options = build_parser().parse_args(args)
+    profile = selected_profile(getattr(options, "profile", None), environ)
+    terminal = Terminal()
+    debug = bool(options.debug)
+
+    if options.command == "credential-process":
+        from awslogin.usecases.credential_process import credential_process
+
+        print(json.dumps(credential_process(profile, environ, debug=debug)), flush=True)
+    elif options.command == "export":
+        from awslogin.usecases.export import export_credentials
+
+        print(export_credentials(profile, environ, options.format, debug=debug), flush=True)
+    elif options.command == "status":
+        import time
+
+        from awslogin.usecases.status import status
+
+        terminal.result(status(profile, environ, time.time(), all_profiles=options.all))
+    elif options.command == "logout":
+        from awslogin.usecases.logout import logout
+
+        terminal.result("\n".join(logout(profile, environ, all_profiles=options.all, debug=debug)))
+    elif options.command == "configure":
+        from awslogin.usecases.configure import ConfigureOptions, configure
+
+        lines = configure(
+            ConfigureOptions(
+                profile=profile,
+                issuer=options.issuer,
+                client_id=options.client_id,
+                role_arn=options.role_arn,
+                relay=options.relay,
+                region=options.region,
+                scopes=options.scopes,
+                duration=options.duration,
+            ),
+            environ,
+            terminal,
+        )
+        terminal.result("\n".join(lines))
+    elif options.command == "login":
+        from awslogin.usecases.login import LoginOptions, login
+
+        lines = login(
+            LoginOptions(
+                profile=profile,
+                remote=options.remote,
+                relay=options.relay,
+                qr=not options.no_qr,
+                open_browser=not options.no_browser,
+                redirect_port=options.redirect_port,
+                region=options.region,
+                timeout=float(options.timeout),
+                debug=debug,
+            ),
+            environ,
+            terminal,
+        )
+        terminal.result("\n".join(lines))
+    sys.stdout.flush()
+    return EXIT_OK

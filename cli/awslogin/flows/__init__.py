@@ -1,0 +1,1 @@
+"""How an authorization result travels back to the host (loopback, relay; paste, device later)."""

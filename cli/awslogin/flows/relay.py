@@ -1,0 +1,111 @@
+"""Remote flow through the relay: the browser is on another device, the result comes back
+sealed to a key that exists only in this process.
+
+The relay never sees anything it could use: the authorization code it forwards is
+worthless without the PKCE verifier held here, and it stores the code only encrypted.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import socket
+import time
+
+from awslogin import __version__
+from awslogin.crypto.sealing import HostKey, SealingError
+from awslogin.errors import AwsloginError, ProviderError
+from awslogin.flows.base import AuthorizationResponse, Display, Mode, RequestBuilder, single_values
+from awslogin.flows.relay_client import Pairing, RelayClient
+
+MAX_WAIT_SECONDS = 25
+
+
+def host_description() -> dict[str, str]:
+    """Shown on the relay page so the person can tell which machine asked."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return {"hostname": socket.gethostname(), "user": user, "client": f"awslogin/{__version__}"}
+
+
+class RelayFlow:
+    name = "relay"
+    modes: tuple[Mode, ...] = ("redirect", "paste")
+
+    def __init__(
+        self,
+        relay: RelayClient,
+        display: Display,
+        *,
+        mode: Mode = "redirect",
+        qr: bool = True,
+        timeout: float = 600.0,
+    ) -> None:
+        self.relay = relay
+        self.display = display
+        self.mode = mode
+        self.qr = qr
+        self.timeout = timeout
+
+    def authorize(self, build: RequestBuilder) -> AuthorizationResponse:
+        metadata = self.relay.metadata()
+        request = build(metadata.callback_uri if self.mode == "redirect" else None)
+        key = HostKey()
+        pairing = self.relay.create_pairing(
+            request.url, self.mode, key.public_key, host_description()
+        )
+        finished = False
+        try:
+            self.display.show_link(
+                pairing.verification_uri_complete, user_code=pairing.user_code, qr=self.qr
+            )
+            deadline = time.monotonic() + min(pairing.expires_in, self.timeout)
+            with self.display.countdown("Waiting for you to sign in...", deadline):
+                sealed, finished = self._wait(pairing, deadline)
+            return AuthorizationResponse(self._open(key, pairing, sealed))
+        finally:
+            if not finished:
+                self.relay.cancel(pairing)
+
+    def _wait(self, pairing: Pairing, deadline: float) -> tuple[str, bool]:
+        """The sealed result; raises on denial, expiry or timeout."""
+        last_start = 0.0
+        while True:
+            now = time.monotonic()
+            if now >= deadline:
+                raise AwsloginError("sign-in did not finish in time: run login again")
+            pause = last_start + pairing.interval - now
+            if pause > 0:
+                time.sleep(pause)
+            last_start = time.monotonic()
+            wait = max(1, min(MAX_WAIT_SECONDS, int(deadline - last_start)))
+            result = self.relay.poll(pairing, wait)
+            if result.status == "complete" and result.sealed is not None:
+                return result.sealed, True
+            if result.status == "denied":
+                detail = result.error_description or result.error or "access_denied"
+                if result.error == "access_denied":
+                    raise ProviderError(f"sign-in was denied at the identity provider: {detail}")
+                raise ProviderError(
+                    f"the identity provider returned an error: {result.error}: {detail}"
+                )
+            if result.status == "gone":
+                raise AwsloginError(
+                    "the pairing expired (or was already used) before sign-in finished; "
+                    "run login again"
+                )
+            if result.status == "slow_down":
+                last_start = time.monotonic()
+
+    def _open(self, key: HostKey, pairing: Pairing, sealed: str) -> dict[str, str]:
+        try:
+            payload = json.loads(key.open(sealed, pairing.pairing_id))
+        except (SealingError, ValueError) as exc:
+            raise ProviderError("the relay's result does not open with this login's key") from exc
+        if not isinstance(payload, dict):
+            raise ProviderError("the relay's result is not a JSON object")
+        if self.mode == "paste":
+            return single_values(payload, ("pasted",))
+        return single_values(payload, ("code", "state", "iss"))

@@ -1,0 +1,1 @@
+"""Who issues the credentials: a small interface and one module per provider."""

@@ -1,0 +1,71 @@
+"""The provider interface: what a source of AWS credentials must offer the use cases.
+
+A provider turns a person's sign-in (through any flow) into a session record
+(see `awslogin.session_record`), refreshes it without the person, and revokes it.
+Where the session is stored is the provider's choice (`store`): `oidc` uses awslogin's
+own token cache; `aws-signin` and `sso` will return stores that read and write
+botocore's native cache files, so the use cases stay the same for all three.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
+
+from awslogin.adapters.clock import Clock
+from awslogin.adapters.http import HttpFactory
+from awslogin.flows.base import AuthorizationFlow
+
+
+@dataclass(frozen=True)
+class ProfileSettings:
+    """One profile of the AWS config file, with the environment it is read in."""
+
+    name: str
+    values: Mapping[str, str]
+    region: str | None
+    environ: Mapping[str, str] = field(repr=False)
+    nested: Mapping[str, Mapping[str, str]] = field(default_factory=dict, repr=False)
+
+
+class SessionStore(Protocol):
+    """Persistence of one login session; `lock` serialises refreshes across processes."""
+
+    path: str
+
+    def load(self) -> dict[str, Any] | None: ...
+
+    def save(self, data: Mapping[str, Any]) -> None: ...
+
+    def delete(self) -> bool: ...
+
+    def lock(self) -> AbstractContextManager[object]: ...
+
+
+@dataclass(frozen=True)
+class Revocation:
+    """What logout did at the provider (for the message to the user)."""
+
+    revoked: bool
+    detail: str
+
+
+class Provider(Protocol):
+    name: ClassVar[str]
+    # Profile keys whose change invalidates a cached session (copied into record["config"]).
+    session_keys: ClassVar[tuple[str, ...]]
+
+    def login(self, flow: AuthorizationFlow) -> dict[str, Any]:
+        """Run a sign-in through `flow` and return a complete session record."""
+
+    def refresh(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """New credentials from the session's tokens; raises LoginRequired when it ended."""
+
+    def revoke(self, record: Mapping[str, Any]) -> Revocation:
+        """Revoke the session's refresh token where the provider supports it."""
+
+
+class ProviderFactory(Protocol):
+    def __call__(self, settings: ProfileSettings, http: HttpFactory, clock: Clock) -> Provider: ...

@@ -1,0 +1,45 @@
+"""Provider names, their session stores and their (lazily imported) implementations.
+
+`store_for` must stay light: `credential-process` calls it on every cache hit.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from awslogin.adapters.token_cache import TokenCache, cache_dir
+from awslogin.errors import ConfigError
+
+if TYPE_CHECKING:
+    from awslogin.providers.base import ProviderFactory, SessionStore
+
+PROVIDER_KEY = "awslogin_provider"
+_IMPLEMENTATIONS = {"oidc": "awslogin.providers.oidc:OidcProvider"}
+KNOWN_PROVIDERS = tuple(_IMPLEMENTATIONS)
+
+
+def provider_name(profile: str, values: Mapping[str, str]) -> str:
+    name = values.get(PROVIDER_KEY)
+    if not name:
+        raise ConfigError(
+            f"profile {profile} is not an awslogin profile: "
+            f"run `awslogin configure --profile {profile}`"
+        )
+    if name not in _IMPLEMENTATIONS:
+        raise ConfigError(
+            f"profile {profile} has unknown {PROVIDER_KEY} = {name} "
+            f"(known: {', '.join(KNOWN_PROVIDERS)})"
+        )
+    return name
+
+
+def store_for(provider: str, profile: str, environ: Mapping[str, str]) -> SessionStore:
+    return TokenCache(cache_dir(environ), provider, profile)
+
+
+def provider_factory(name: str) -> ProviderFactory:
+    module_name, _, attribute = _IMPLEMENTATIONS[name].partition(":")
+    factory: ProviderFactory = getattr(importlib.import_module(module_name), attribute)
+    return factory

@@ -1,0 +1,107 @@
+"""STS AssumeRoleWithWebIdentity over the Query API with plain httpx (no boto3 in the CLI).
+
+The call is unsigned by design: the ID token is the credential.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+
+from awslogin.adapters.http import redacted_url
+from awslogin.errors import ProviderError
+
+_NS = {"sts": "https://sts.amazonaws.com/doc/2011-06-15/"}
+_SESSION_NAME_UNSAFE = re.compile(r"[^\w+=,.@-]")
+MIN_DURATION = 900
+
+
+@dataclass(frozen=True)
+class RoleCredentials:
+    access_key_id: str
+    secret_access_key: str
+    session_token: str
+    expires_at: float
+    assumed_role_arn: str
+
+
+def role_session_name(claims: dict[str, object]) -> str:
+    """A readable session name from the ID token (shows up in CloudTrail and the ARN)."""
+    for claim in ("email", "preferred_username", "sub"):
+        value = claims.get(claim)
+        if isinstance(value, str) and value:
+            return _SESSION_NAME_UNSAFE.sub("-", value)[:64].ljust(2, "-")
+    return "awslogin"
+
+
+def _text(node: ET.Element | None, path: str) -> str:
+    found = node.find(path, _NS) if node is not None else None
+    if found is None or not found.text:
+        raise ProviderError(f"STS answered without {path.split(':')[-1]}")
+    return found.text.strip()
+
+
+def _error_line(response: httpx.Response) -> str:
+    try:
+        root = ET.fromstring(response.content)  # noqa: S314 (expat refuses entity bombs)
+    except ET.ParseError:
+        return f"HTTP {response.status_code}"
+    code = root.find(".//sts:Error/sts:Code", _NS)
+    if code is None:
+        code = root.find(".//Error/Code")
+    message = root.find(".//sts:Error/sts:Message", _NS)
+    if message is None:
+        message = root.find(".//Error/Message")
+    parts = [p.text.strip() for p in (code, message) if p is not None and p.text]
+    return ": ".join(parts)[:300].replace("\n", " ") or f"HTTP {response.status_code}"
+
+
+def assume_role_with_web_identity(
+    client: httpx.Client,
+    endpoint: str,
+    role_arn: str,
+    session_name: str,
+    web_identity_token: str,
+    duration_seconds: int,
+) -> RoleCredentials:
+    form = {
+        "Action": "AssumeRoleWithWebIdentity",
+        "Version": "2011-06-15",
+        "RoleArn": role_arn,
+        "RoleSessionName": session_name,
+        "WebIdentityToken": web_identity_token,
+        "DurationSeconds": str(max(MIN_DURATION, duration_seconds)),
+    }
+    try:
+        response = client.post(endpoint, data=form, headers={"Accept": "application/xml"})
+    except httpx.HTTPError as exc:
+        raise ProviderError(
+            f"cannot reach STS at {redacted_url(httpx.URL(endpoint))}: {type(exc).__name__}"
+        ) from exc
+    if response.status_code != 200:
+        raise ProviderError(
+            f"STS refused AssumeRoleWithWebIdentity for {role_arn}: {_error_line(response)}"
+        )
+    try:
+        root = ET.fromstring(response.content)  # noqa: S314 (expat refuses entity bombs)
+    except ET.ParseError as exc:
+        raise ProviderError("STS answered with something that is not XML") from exc
+    result = root.find("sts:AssumeRoleWithWebIdentityResult", _NS)
+    credentials = result.find("sts:Credentials", _NS) if result is not None else None
+    expiration = _text(credentials, "sts:Expiration")
+    try:
+        parsed = datetime.fromisoformat(expiration.replace("Z", "+00:00"))
+        expires_at = (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
+    except ValueError as exc:
+        raise ProviderError("STS answered with an unreadable Expiration") from exc
+    return RoleCredentials(
+        access_key_id=_text(credentials, "sts:AccessKeyId"),
+        secret_access_key=_text(credentials, "sts:SecretAccessKey"),
+        session_token=_text(credentials, "sts:SessionToken"),
+        expires_at=expires_at,
+        assumed_role_arn=_text(result, "sts:AssumedRoleUser/sts:Arn"),
+    )

@@ -1,0 +1,1 @@
+"""What the user asks for (login, credential-process, export, status, logout, configure)."""

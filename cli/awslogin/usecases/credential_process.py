@@ -1,0 +1,37 @@
+"""`awslogin credential-process`: the credential_process JSON for a profile.
+
+This runs for every SDK client a program creates, so the cache-hit path imports only
+json and the config/cache readers; everything that talks to the network is imported
+inside the refresh branch.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from awslogin.providers.registry import store_for
+from awslogin.session_record import is_fresh, matches_profile, process_output
+from awslogin.usecases.profiles import awslogin_profile, load_config
+
+
+def current_record(
+    profile: str, environ: Mapping[str, str], *, debug: bool = False
+) -> dict[str, Any]:
+    """The profile's session with fresh credentials, refreshing it when needed."""
+    config = load_config(environ)
+    values, provider = awslogin_profile(config, profile)
+    store = store_for(provider, profile, environ)
+    record = store.load()
+    if record is not None and matches_profile(record, values) and is_fresh(record, time.time()):
+        return record
+    from awslogin.usecases.sessions import refresh_under_lock
+
+    return refresh_under_lock(config, profile, values, provider, store, environ, debug=debug)
+
+
+def credential_process(
+    profile: str, environ: Mapping[str, str], *, debug: bool = False
+) -> dict[str, Any]:
+    return process_output(current_record(profile, environ, debug=debug))

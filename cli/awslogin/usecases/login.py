@@ -1,0 +1,127 @@
+"""`awslogin login`: pick the flow, run the provider's sign-in, cache the session.
+
+The flow choice is the only place that knows about browsers and relays: same device when
+a browser can open here, the relay with `--remote` or when this machine has no browser
+(an SSH session or no display), saying why.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from awslogin.adapters.browser import BrowserOpener, open_in_browser, why_no_local_browser
+from awslogin.adapters.clock import Clock, SystemClock, local_time
+from awslogin.adapters.http import HttpFactory
+from awslogin.adapters.terminal import Terminal
+from awslogin.errors import AwsloginError, UsageError
+from awslogin.flows.base import AuthorizationFlow
+from awslogin.flows.loopback import LoopbackFlow
+from awslogin.flows.relay import RelayFlow
+from awslogin.flows.relay_client import RelayClient, normalise_relay_url
+from awslogin.providers.registry import provider_factory, store_for
+from awslogin.usecases.profiles import awslogin_profile, configured_region, load_config
+from awslogin.usecases.sessions import profile_settings
+
+REGION_PATTERN = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
+RELAY_ENV = "AWSLOGIN_RELAY_URL"
+RELAY_TOKEN_ENV = "AWSLOGIN_RELAY_TOKEN"  # noqa: S105 (a variable name, not a secret)
+
+
+@dataclass(frozen=True)
+class LoginOptions:
+    profile: str
+    remote: bool = False
+    relay: str | None = None
+    qr: bool = True
+    open_browser: bool = True
+    redirect_port: int | None = None
+    region: str | None = None
+    timeout: float = 600.0
+    debug: bool = False
+
+
+def check_region(region: str) -> str:
+    if not REGION_PATTERN.match(region):
+        raise UsageError(f"{region!r} is not an AWS region name (like us-east-1)")
+    return region
+
+
+def _hours(seconds: float) -> str:
+    hours = seconds / 3600
+    return f"{hours:.0f} h" if hours >= 1 else f"{seconds / 60:.0f} min"
+
+
+def login(
+    options: LoginOptions,
+    environ: Mapping[str, str],
+    terminal: Terminal,
+    *,
+    browser_opener: BrowserOpener = open_in_browser,
+    clock: Clock | None = None,
+) -> list[str]:
+    clock = clock or SystemClock()
+    config = load_config(environ)
+    values, provider_name = awslogin_profile(config, options.profile)
+    region = options.region or configured_region(values, environ)
+    prompted_region = False
+    if not region:
+        region = terminal.prompt("AWS region for this profile (for example us-east-1)")
+        prompted_region = True
+    region = check_region(region)
+    http = HttpFactory(options.debug)
+    settings = profile_settings(config, options.profile, values, environ, region)
+    provider = provider_factory(provider_name)(settings, http, clock)
+
+    relay_url = options.relay or environ.get(RELAY_ENV) or values.get("awslogin_relay")
+    if relay_url:
+        relay_url = normalise_relay_url(relay_url)
+    remote = options.remote
+    if not remote and options.open_browser:
+        reason = why_no_local_browser(environ)
+        if reason is not None:
+            if not relay_url:
+                raise AwsloginError(
+                    f"no browser on this machine ({reason}) and no relay configured: pass "
+                    f"--relay URL or set {RELAY_ENV} (or use --no-browser and open the URL here)"
+                )
+            remote = True
+            terminal.info(
+                f"No browser on this machine ({reason}): "
+                f"signing in through {urlsplit(relay_url).netloc}."
+            )
+
+    with http.client() as relay_http:
+        flow: AuthorizationFlow
+        if remote:
+            if not relay_url:
+                raise AwsloginError(
+                    f"--remote needs a relay: pass --relay URL, set {RELAY_ENV}, "
+                    f"or run `awslogin configure --profile {options.profile} --relay URL`"
+                )
+            relay = RelayClient(relay_url, relay_http, environ.get(RELAY_TOKEN_ENV))
+            flow = RelayFlow(relay, terminal, qr=options.qr, timeout=options.timeout)
+        else:
+            flow = LoopbackFlow(
+                terminal,
+                browser_opener if options.open_browser else None,
+                port=options.redirect_port,
+                timeout=options.timeout,
+            )
+        record = provider.login(flow)
+
+    store_for(provider_name, options.profile, environ).save(record)
+    if prompted_region:
+        latest = load_config(environ)
+        latest.set_profile(options.profile, {"region": region})
+        latest.save()
+    now = clock.now()
+    session_end = float(record["session"]["expiresAt"])
+    return [
+        f"Signed in as {record['identity']['arn']}",
+        f"Credentials refresh automatically until {local_time(session_end)} "
+        f"({_hours(session_end - now)}). Use them with:",
+        f"  aws sts get-caller-identity --profile {options.profile}",
+    ]

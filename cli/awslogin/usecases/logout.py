@@ -1,0 +1,60 @@
+"""`awslogin logout`: revoke where the provider can, delete the cache, say what went."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from awslogin.adapters.clock import SystemClock
+from awslogin.adapters.http import HttpFactory
+from awslogin.adapters.token_cache import cache_dir, cached_sessions
+from awslogin.errors import AwsloginError
+from awslogin.providers.registry import KNOWN_PROVIDERS, provider_factory, store_for
+from awslogin.usecases.profiles import awslogin_profile, load_config
+from awslogin.usecases.sessions import profile_settings
+
+
+def _sign_out(
+    provider: str,
+    profile: str,
+    values: Mapping[str, str] | None,
+    environ: Mapping[str, str],
+    http: HttpFactory,
+) -> str:
+    store = store_for(provider, profile, environ)
+    record = store.load()
+    if record is None:
+        removed = store.delete()
+        if removed:
+            return f"Profile {profile}: removed an unreadable cache file {store.path}."
+        return f"Profile {profile}: no cached session; nothing to remove."
+    revocation = "refresh token not revoked"
+    # The session remembers the settings it was made with, even if the profile is gone.
+    settings_values = dict(record.get("config") or {})
+    settings_values.update(values or {})
+    try:
+        config = load_config(environ)
+        instance = provider_factory(provider)(
+            profile_settings(config, profile, settings_values, environ), http, SystemClock()
+        )
+        revocation = instance.revoke(record).detail
+    except AwsloginError as exc:
+        revocation = f"refresh token not revoked ({exc.message})"
+    store.delete()
+    return f"Profile {profile}: removed cached tokens and credentials ({store.path}); {revocation}."
+
+
+def logout(
+    profile: str | None, environ: Mapping[str, str], *, all_profiles: bool, debug: bool = False
+) -> list[str]:
+    http = HttpFactory(debug)
+    if all_profiles:
+        sessions = [
+            (p, name) for p, name in cached_sessions(cache_dir(environ)) if p in KNOWN_PROVIDERS
+        ]
+        if not sessions:
+            return ["No cached sessions; nothing to remove."]
+        config = load_config(environ)
+        return [_sign_out(p, name, config.profile(name), environ, http) for p, name in sessions]
+    assert profile is not None
+    values, provider = awslogin_profile(load_config(environ), profile)
+    return [_sign_out(provider, profile, values, environ, http)]

@@ -1,0 +1,82 @@
+"""Refreshing a session: one process at a time per session, however many ask at once.
+
+Refresh tokens rotate, so two processes refreshing with the same token would make the
+IdP revoke the whole grant. Every refresher takes the session's file lock and reads the
+cache again once it holds it: the first one refreshes, the others find fresh credentials
+and make no call at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from awslogin.adapters.aws_config import AwsConfig
+from awslogin.adapters.clock import SystemClock
+from awslogin.adapters.http import HttpFactory
+from awslogin.errors import LoginRequired
+from awslogin.providers.base import ProfileSettings, SessionStore
+from awslogin.providers.registry import provider_factory
+from awslogin.session_record import is_fresh, matches_profile, session_left
+from awslogin.usecases.profiles import configured_region
+
+
+def profile_settings(
+    config: AwsConfig,
+    profile: str,
+    values: Mapping[str, str],
+    environ: Mapping[str, str],
+    region: str | None = None,
+) -> ProfileSettings:
+    services: dict[str, str] = {}
+    services_name = values.get("services")
+    if services_name:
+        for service in ("sts", "sso", "sso_oidc", "signin"):
+            endpoint = config.nested(f"services {services_name}", service).get("endpoint_url")
+            if endpoint:
+                services[service] = endpoint
+    return ProfileSettings(
+        name=profile,
+        values=dict(values),
+        region=region or configured_region(values, environ),
+        environ=environ,
+        nested={"services": services},
+    )
+
+
+def refresh_under_lock(
+    config: AwsConfig,
+    profile: str,
+    values: Mapping[str, str],
+    provider_name: str,
+    store: SessionStore,
+    environ: Mapping[str, str],
+    *,
+    debug: bool = False,
+) -> dict[str, Any]:
+    clock = SystemClock()
+    with store.lock():
+        record = store.load()
+        if record is None:
+            raise LoginRequired(profile, f"not signed in with profile {profile}")
+        if not matches_profile(record, values):
+            raise LoginRequired(profile, f"profile {profile} was reconfigured since you signed in")
+        if is_fresh(record, clock.now()):
+            return record
+        if session_left(record, clock.now()) <= 0:
+            reason = record.get("endedReason") or "the session has reached its time limit"
+            raise LoginRequired(profile, str(reason))
+        provider = provider_factory(provider_name)(
+            profile_settings(config, profile, values, environ), HttpFactory(debug), clock
+        )
+        try:
+            refreshed = provider.refresh(record)
+        except LoginRequired as ended:
+            # Remember the end so that the next callers fail at once, without the network.
+            record["session"] = {**record.get("session", {}), "expiresAt": 0}
+            record["endedReason"] = ended.message.split(": run `", 1)[0]
+            record.get("providerState", {}).pop("refreshToken", None)
+            store.save(record)
+            raise
+        store.save(refreshed)
+        return refreshed

@@ -1,0 +1,59 @@
+"""`awslogin status`: what each profile's session holds, read from the cache only."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from awslogin.adapters.clock import local_time
+from awslogin.errors import ConfigError
+from awslogin.providers.registry import store_for
+from awslogin.session_record import credentials_left, matches_profile, session_left
+from awslogin.usecases.profiles import awslogin_profile, awslogin_profiles, load_config
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours} h {rest // 60:02d} min" if hours else f"{rest // 60} min"
+
+
+def profile_status(profile: str, environ: Mapping[str, str], now: float) -> list[str]:
+    config = load_config(environ)
+    values, provider = awslogin_profile(config, profile)
+    store = store_for(provider, profile, environ)
+    record = store.load()
+    lines = [f"profile {profile}", f"  provider:    {provider}"]
+    if record is None:
+        return [*lines, "  session:     not signed in"]
+    identity = record.get("identity") or {}
+    lines.append(f"  identity:    {identity.get('arn', 'unknown')}")
+    if not matches_profile(record, values):
+        lines.append("  note:        the profile changed since this sign-in; log in again")
+    left = credentials_left(record, now)
+    expiration = (record.get("credentials") or {}).get("ExpiresAt", 0)
+    if left > 0:
+        lines.append(f"  credentials: expire {local_time(expiration)} ({_duration(left)} left)")
+    else:
+        lines.append("  credentials: expired (renewed on next use while the session lasts)")
+    session_end = (record.get("session") or {}).get("expiresAt", 0)
+    remaining = session_left(record, now)
+    if remaining > 0:
+        lines.append(f"  session:     ends {local_time(session_end)} ({_duration(remaining)} left)")
+    else:
+        reason = record.get("endedReason") or "time limit reached"
+        lines.append(f"  session:     ended ({reason}); run `awslogin login --profile {profile}`")
+    return lines
+
+
+def status(
+    profile: str | None, environ: Mapping[str, str], now: float, *, all_profiles: bool
+) -> str:
+    if not all_profiles:
+        assert profile is not None
+        return "\n".join(profile_status(profile, environ, now))
+    names = awslogin_profiles(load_config(environ))
+    if not names:
+        raise ConfigError(
+            "no awslogin profiles configured: run `awslogin configure --profile NAME`"
+        )
+    return "\n".join("\n".join(profile_status(name, environ, now)) for name in names)
