@@ -92,6 +92,7 @@ def run_signin_fake(
     session_lifetime: float = 12 * 3600,
     code_lifetime: float = 300,
     dpop_max_age: float = 60,
+    refresh_replay_window: float = 0,
 ) -> Iterator[SigninFake]:
     """Start the fake on 127.0.0.1 (free port) and stop it on exit."""
     settings = Settings(
@@ -99,6 +100,7 @@ def run_signin_fake(
         session_lifetime=session_lifetime,
         code_lifetime=code_lifetime,
         dpop_max_age=dpop_max_age,
+        refresh_replay_window=refresh_replay_window,
     )
     if accounts is not None:
         settings.accounts = dict(accounts)

@@ -86,6 +86,9 @@ class Settings:
     code_lifetime: float = 300
     dpop_max_age: float = 60
     dpop_max_skew: float = 5
+    # The model calls refresh "idempotent within token validity window": within this many
+    # seconds a just-rotated refresh token gets the same answer again. 0 = strict rotation.
+    refresh_replay_window: float = 0
 
 
 @dataclass
@@ -176,6 +179,7 @@ class SigninService:
         self._refresh_index: dict[str, LoginSession] = {}
         self._seen_jti: dict[str, float] = {}
         self._forced: deque[str] = deque()
+        self._rotated: dict[str, tuple[float, dict[str, Any]]] = {}
         self.sessions: list[LoginSession] = []
         self.token_calls = 0
         self.token_calls_by_grant: dict[str, int] = {}
@@ -386,18 +390,24 @@ class SigninService:
         session = self._refresh_index.get(token_input["refreshToken"])
         if session is None:
             raise access_denied("TOKEN_EXPIRED", "The refresh token is invalid")
-        if token_input["refreshToken"] != session.refresh_token:
-            raise access_denied("TOKEN_EXPIRED", "The refresh token was already used")
         if session.ended(now):
             raise access_denied("TOKEN_EXPIRED", "The session has ended; sign in again")
         if token_input["clientId"] != session.client_id:
             raise validation_error("clientId does not match the session")
         if proof.jkt != session.jkt:
             raise validation_error("DPoP key is not the key the refresh token is bound to")
-        session.retired_refresh_tokens.append(session.refresh_token)
+        if token_input["refreshToken"] != session.refresh_token:
+            rotated_at, answer = self._rotated.get(token_input["refreshToken"], (0.0, {}))
+            if answer and now - rotated_at <= self.settings.refresh_replay_window:
+                return dict(answer)
+            raise access_denied("TOKEN_EXPIRED", "The refresh token was already used")
+        old_token = session.refresh_token
+        session.retired_refresh_tokens.append(old_token)
         session.refresh_token = self._new_refresh_token()
         self._refresh_index[session.refresh_token] = session
-        return self._token_output(session, now)
+        output = self._token_output(session, now)
+        self._rotated[old_token] = (now, output)
+        return output
 
     def _new_refresh_token(self) -> str:
         return "rt." + secrets.token_urlsafe(48)

@@ -400,6 +400,20 @@ def test_refresh_rotates_the_refresh_token_and_refuses_the_old_one(fake: SigninF
     assert fake.token_calls_by_grant == {"authorization_code": 1, "refresh_token": 3}
 
 
+def test_replay_window_knob_repeats_the_answer_then_refuses() -> None:
+    with run_signin_fake(refresh_replay_window=0.5) as fake:
+        key = new_key()
+        first = signed_in(fake, key)
+        body = refresh_body(first["refreshToken"])
+        one = token_call(fake, body, dpop_proof(key, fake.token_url)).json()
+        two = token_call(fake, body, dpop_proof(key, fake.token_url)).json()
+        assert one == two
+        assert len(fake.sessions[0].credentials) == 2
+        time.sleep(0.6)
+        late = token_call(fake, body, dpop_proof(key, fake.token_url))
+        assert_refused(late, 401, "AccessDeniedException", "TOKEN_EXPIRED", "already used")
+
+
 def test_refresh_is_bound_to_the_dpop_key_and_client(fake: SigninFake) -> None:
     key = new_key()
     first = signed_in(fake, key)
