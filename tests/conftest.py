@@ -9,7 +9,7 @@ fails, the logs of the peers that are running are attached to its report.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING
 
 import pytest
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
 # Launcher modules are imported inside the fixtures, so that a run of unit tests does not
 # pay for importing Playwright, uvicorn or moto.
-RelayFactory = Callable[..., "relay_peer.RelayServer"]
 
 
 @pytest.hookimpl(wrapper=True)
@@ -138,7 +137,7 @@ def page(browser_context: BrowserContext) -> Page:
 
 
 @pytest.fixture
-def relay_server() -> Iterator[RelayFactory]:
+def relay_server() -> Iterator[relay_peer.RelayFactory]:
     """Start `awslogin-relay` processes: `relay_server(RELAY_STORE=..., ...)`.
 
     Keyword arguments are environment settings added to RELAY_HOST, RELAY_PORT and

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib.util
 import shutil
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Self
 
@@ -85,3 +85,7 @@ class RelayServer:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+# What the `relay_server` fixture returns: call it with RELAY_* settings as keywords.
+RelayFactory = Callable[..., RelayServer]

@@ -1,0 +1,96 @@
+"""PeerProcess: readiness, failure reports, and no process left behind."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.peers._process import PeerError, PeerProcess, running_logs
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(30)]
+
+# A parent that starts a grandchild (as npm or a shell shim would), records its pid,
+# then waits: stopping the parent alone would leave the grandchild running.
+_PARENT_WITH_CHILD = """
+import subprocess, sys, time
+child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"])
+open(sys.argv[1], "w").write(str(child.pid))
+print("parent ready", flush=True)
+time.sleep(300)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in {"Z", "X"}
+
+
+def _family(tmp_path: Path) -> PeerProcess:
+    pid_file = tmp_path / "child.pid"
+    return PeerProcess(
+        "family",
+        [sys.executable, "-c", _PARENT_WITH_CHILD, str(pid_file)],
+        ready=lambda: pid_file.is_file() and pid_file.read_text() != "",
+        log_dir=tmp_path,
+    )
+
+
+def test_stop_kills_the_whole_process_group(tmp_path: Path) -> None:
+    with _family(tmp_path) as peer:
+        parent = peer.pid
+        assert parent is not None
+        child = int((tmp_path / "child.pid").read_text())
+        assert _alive(parent)
+        assert _alive(child)
+        assert any(path == peer.log_path for path in running_logs().values())
+    assert not _alive(parent)
+    assert not _alive(child)
+    assert peer.log_path not in running_logs().values()
+    assert "parent ready" in peer.log_path.read_text()
+
+
+def _interrupt_while_running(peer: PeerProcess, pids: list[int]) -> None:
+    """Record the pids of the peer's family, then press Ctrl-C inside its with-block."""
+    with peer:
+        assert peer.pid is not None
+        child_pid_file = peer.log_path.parent / "child.pid"
+        pids += [peer.pid, int(child_pid_file.read_text())]
+        raise KeyboardInterrupt
+
+
+def test_keyboard_interrupt_in_the_block_still_stops_the_peer(tmp_path: Path) -> None:
+    pids: list[int] = []
+    with pytest.raises(KeyboardInterrupt):
+        _interrupt_while_running(_family(tmp_path), pids)
+    assert len(pids) == 2
+    assert not any(_alive(pid) for pid in pids)
+
+
+def test_a_peer_that_dies_at_start_reports_its_log(tmp_path: Path) -> None:
+    peer = PeerProcess(
+        "dies",
+        [sys.executable, "-c", "print('bad setting: RELAY_X'); raise SystemExit(3)"],
+        ready=lambda: False,
+        log_dir=tmp_path,
+    )
+    with pytest.raises(PeerError, match=r"exited with code 3(.|\n)*bad setting: RELAY_X"):
+        peer.start()
+    assert not peer.running
+
+
+def test_a_peer_that_never_gets_ready_is_stopped_after_the_deadline(tmp_path: Path) -> None:
+    peer = PeerProcess(
+        "sleepy",
+        [sys.executable, "-c", "import time; time.sleep(300)"],
+        ready=lambda: False,
+        log_dir=tmp_path,
+        start_timeout=0.5,
+    )
+    with pytest.raises(PeerError, match="not ready after"):
+        peer.start()
+    assert not peer.running
