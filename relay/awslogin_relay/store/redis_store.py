@@ -22,12 +22,14 @@ Key layout (prefix ``awl:`` by default; ``{id}`` is the public pairing id):
 
 Records are newline-separated fields, compact and cheap to rewrite in Lua::
 
-    L \\n expires_at \\n confirmed_at|"" \\n result JSON|"" \\n [user_code, state, mode,
-        authorize_url, public_key, poll_token_hash, hostname, user, client, address,
-        user_agent, created_at]
+    L \\n expires_at \\n confirmed_at|"" \\n result JSON|"" \\n [hostname, user_code, state]
+      \\n "1" deflate([mode, authorize_url, public_key, poll_token_hash, user, client,
+                      address, user_agent, created_at])
     T \\n reason \\n gone_at \\n [hostname, user_code, state]
 
-No field can hold a raw newline: the JSON parts escape them and the rest are numbers.
+The scripts read only the text lines; the compressed body (what no script needs) comes
+last. No line can hold a raw newline: the JSON parts are ASCII-escaped and the rest are
+numbers or reason words.
 """
 
 from __future__ import annotations
@@ -45,7 +47,9 @@ from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.commands.core import AsyncScript
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from awslogin_relay.store.base import (
     Clock,
@@ -62,7 +66,7 @@ from awslogin_relay.store.base import (
 )
 
 T = TypeVar("T")
-ScriptArg = str | int
+ScriptArg = str | int | bytes
 
 # Redis keeps a key this long after the store's own clock says it is over, so that a
 # replica reading at the edge of a lifetime still sees a consistent record.
@@ -98,7 +102,7 @@ local function extend(key, ms)
 end
 -- Replace a live record by its tombstone; its user code and state stay reserved.
 local function bury(prefix, id, rest, reason, gone_at, now, tomb_ttl, margin)
-  local tail = string.match(rest, '^([^\n]*)')
+  local tail = string.match(rest, '^([^\\n]*)')
   local f = cjson.decode(tail)
   local ms = math.floor((tonumber(gone_at) + tonumber(tomb_ttl) - tonumber(now)) * 1000)
     + tonumber(margin)
@@ -378,15 +382,17 @@ class RedisPairingStore:
     async def _call(self, operation: Callable[[], Awaitable[T]]) -> T:
         try:
             return await operation()
-        except (RedisError, OSError) as exc:
+        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
             raise StoreError(f"redis store unavailable ({type(exc).__name__})") from exc
+        except RedisError as exc:
+            raise StoreError(f"redis store failed ({type(exc).__name__})") from exc
 
     async def _run(self, script: AsyncScript, keys: list[str], args: list[ScriptArg]) -> Any:
         return await self._call(lambda: script(keys=keys, args=args))
 
     async def _get(self, key: str) -> bytes | None:
-        raw: bytes | None = await self._call(lambda: self._redis.get(key))
-        return raw
+        raw: bytes | str | None = await self._call(lambda: self._redis.get(key))
+        return raw.encode() if isinstance(raw, str) else raw
 
     async def _get_text(self, key: str) -> str | None:
         raw = await self._get(key)

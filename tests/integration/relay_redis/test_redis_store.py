@@ -1,0 +1,232 @@
+"""The Redis store against a real redis-server: the shared store contract, then what only
+a shared store must do (several replicas, outages, memory per pairing, TTLs)."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
+
+import pytest
+from redis.asyncio import Redis
+
+from awslogin_relay.store import PairingStore, StoreError, open_store
+from awslogin_relay.store.redis_store import RedisPairingStore
+from tests.peers.redis import RedisServer
+from tests.unit.relay.fakes import FakeClock
+from tests.unit.relay.store_contract import COMPLETE, CONTRACT, make_pairing
+
+pytestmark = pytest.mark.integration
+
+
+def realistic_authorize_url(state: str) -> str:
+    """An Okta-sized authorize URL whose random parts are really random (incompressible)."""
+    return (
+        "https://example.okta.com/oauth2/default/v1/authorize?response_type=code"
+        "&client_id=0oa1b2c3d4e5f6g7h8i9&redirect_uri=https%3A%2F%2Frelay.example.com%2Fcallback"
+        f"&scope=openid%20profile%20email%20offline_access&state={state}"
+        f"&nonce={secrets.token_urlsafe(32)}&code_challenge={secrets.token_urlsafe(32)}"
+        "&code_challenge_method=S256"
+    )
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def store(redis_server: RedisServer, clock: FakeClock) -> AsyncIterator[RedisPairingStore]:
+    store = RedisPairingStore.from_url(redis_server.url, clock=clock, tombstone_ttl=3600)
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+@pytest.fixture
+async def replica_b(
+    redis_server: RedisServer, clock: FakeClock
+) -> AsyncIterator[RedisPairingStore]:
+    """A second store on the same Redis: what another relay replica sees."""
+    store = RedisPairingStore.from_url(redis_server.url, clock=clock, tombstone_ttl=3600)
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+@pytest.fixture
+async def raw(redis_server: RedisServer) -> AsyncIterator[Redis]:
+    client = Redis.from_url(redis_server.url)
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
+@pytest.mark.parametrize("check", CONTRACT, ids=lambda check: check.__name__)
+async def test_contract(
+    check: Callable[[PairingStore, FakeClock], Awaitable[None]],
+    store: RedisPairingStore,
+    clock: FakeClock,
+) -> None:
+    await check(store, clock)
+
+
+def test_redis_store_satisfies_the_protocol_and_is_chosen_by_url(
+    redis_server: RedisServer,
+) -> None:
+    assert isinstance(open_store(redis_server.url), RedisPairingStore)
+    assert isinstance(RedisPairingStore.from_url(redis_server.url), PairingStore)
+
+
+async def test_waiter_on_one_replica_wakes_within_milliseconds_of_another(
+    store: RedisPairingStore, replica_b: RedisPairingStore, clock: FakeClock
+) -> None:
+    pairing = make_pairing(clock)
+    await store.create(pairing)
+    waiter = asyncio.create_task(store.wait_for_result(pairing.pairing_id, 5))
+    await asyncio.sleep(0.1)  # the waiter is subscribed and waiting
+    started = time.perf_counter()
+    assert await replica_b.set_result(pairing.pairing_id, COMPLETE, 120)
+    assert await asyncio.wait_for(waiter, 1)
+    assert time.perf_counter() - started < 0.05
+    taken = await store.take_result(pairing.pairing_id)
+    assert taken == COMPLETE
+
+
+async def test_collectors_racing_on_two_replicas_get_the_result_once(
+    store: RedisPairingStore, replica_b: RedisPairingStore, clock: FakeClock
+) -> None:
+    for n in range(20):
+        pairing = make_pairing(clock, n)
+        await store.create(pairing)
+        assert await replica_b.set_result(pairing.pairing_id, COMPLETE, 120)
+        takers = [s.take_result(pairing.pairing_id) for s in (store, replica_b) * 5]
+        results = await asyncio.gather(*takers)
+        assert [r for r in results if r is not None] == [COMPLETE]
+
+
+async def test_results_set_on_two_replicas_at_once_only_one_wins(
+    store: RedisPairingStore, replica_b: RedisPairingStore, clock: FakeClock
+) -> None:
+    pairing = make_pairing(clock)
+    await store.create(pairing)
+    denied = replace(COMPLETE, sealed="b3RoZXI")
+    wins = await asyncio.gather(
+        store.set_result(pairing.pairing_id, COMPLETE, 120),
+        replica_b.set_result(pairing.pairing_id, denied, 120),
+    )
+    assert sorted(wins) == [False, True]
+
+
+async def test_rate_counts_and_poll_interval_are_shared_by_replicas(
+    store: RedisPairingStore, replica_b: RedisPairingStore, clock: FakeClock
+) -> None:
+    clock.now = 1_800_000_000.0
+    assert (await store.hit_rate("create:10.0.0.1", 60)).count == 1
+    assert (await replica_b.hit_rate("create:10.0.0.1", 60)).count == 2
+    assert await store.begin_poll("pairing00001", 2)
+    assert not await replica_b.begin_poll("pairing00001", 2)
+
+
+async def test_sweep_reports_each_expiry_once_across_replicas(
+    store: RedisPairingStore, replica_b: RedisPairingStore, clock: FakeClock
+) -> None:
+    for n in range(30):
+        await store.create(make_pairing(clock, n, ttl=60))
+    clock.advance(61)
+    first, second = await asyncio.gather(store.sweep_expired(), replica_b.sweep_expired())
+    ids = sorted(p.pairing_id for p in first + second)
+    assert ids == [f"pairing{n:05d}" for n in range(30)]
+    assert await store.count_pending() == 0
+
+
+async def test_every_key_has_a_ttl(store: RedisPairingStore, raw: Redis, clock: FakeClock) -> None:
+    for n in range(4):
+        await store.create(make_pairing(clock, n))
+    await store.set_result("pairing00001", COMPLETE, 120)
+    await store.take_result("pairing00001")
+    await store.cancel("pairing00002")
+    await store.begin_poll("pairing00003", 5)
+    await store.mark_confirmed("pairing00000", clock())
+    await store.hit_rate("create:10.0.0.1", 60)
+    clock.advance(601)
+    await store.sweep_expired()
+    keys = [k async for k in raw.scan_iter("awl:*")]
+    assert len(keys) >= 10
+    for key in keys:
+        assert await raw.pttl(key) > 0, key
+
+
+async def test_pending_pairing_uses_at_most_one_kib_of_redis_memory(
+    store: RedisPairingStore, raw: Redis, clock: FakeClock
+) -> None:
+    state = secrets.token_urlsafe(32)
+    pairing = replace(
+        make_pairing(clock),
+        pairing_id="7Hq2kXbM4vNcQ8rT",
+        state=state,
+        authorize_url=realistic_authorize_url(state),
+        public_key=secrets.token_urlsafe(32),
+        poll_token_hash=secrets.token_hex(32),
+        host=replace(make_pairing(clock).host, user_agent="awslogin/0.1.0 (Linux; Python 3.11)"),
+    )
+    await store.create(pairing)
+    await store.create(make_pairing(clock, 2))  # the zset is shared; count its share
+    per_pairing = sum(
+        [
+            await raw.memory_usage("awl:p:7Hq2kXbM4vNcQ8rT") or 0,
+            await raw.memory_usage(f"awl:c:{pairing.user_code}") or 0,
+            await raw.memory_usage(f"awl:s:{pairing.state}") or 0,
+            (await raw.memory_usage("awl:pend") or 0) // 2,
+        ]
+    )
+    print(f"redis memory per pending pairing: {per_pairing} bytes")
+    assert per_pairing <= 1024
+
+
+async def test_redis_outage_gives_store_errors_then_recovers_by_itself(
+    store: RedisPairingStore, redis_server: RedisServer, clock: FakeClock
+) -> None:
+    pairing = make_pairing(clock)
+    await store.create(pairing)
+    waiter = asyncio.create_task(store.wait_for_result(pairing.pairing_id, 10))
+    await asyncio.sleep(0.1)
+    redis_server.stop()
+    # the waiter is woken (it would otherwise miss wake-ups) and the caller re-reads
+    assert await asyncio.wait_for(waiter, 2)
+    started = time.perf_counter()
+    with pytest.raises(StoreError) as info:
+        await store.get(pairing.pairing_id)
+    assert time.perf_counter() - started < 3
+    assert "127.0.0.1" not in str(info.value)
+    for operation in (store.ping(), store.count_pending(), store.wait_for_result("x", 1)):
+        with pytest.raises(StoreError):
+            await operation
+    redis_server.start()  # empty: persistence is off
+    await store.ping()
+    await store.create(pairing)
+    waiter = asyncio.create_task(store.wait_for_result(pairing.pairing_id, 5))
+    await asyncio.sleep(0.3)
+    assert await store.set_result(pairing.pairing_id, COMPLETE, 120)
+    assert await asyncio.wait_for(waiter, 2)
+    assert await store.take_result(pairing.pairing_id) == COMPLETE
+
+
+async def test_many_waiters_hold_no_connection(
+    store: RedisPairingStore, replica_b: RedisPairingStore, raw: Redis, clock: FakeClock
+) -> None:
+    pairings = [make_pairing(clock, n) for n in range(300)]
+    for pairing in pairings:
+        await store.create(pairing)
+    waiters = [asyncio.create_task(store.wait_for_result(p.pairing_id, 10)) for p in pairings]
+    await asyncio.sleep(0.3)
+    clients = await raw.client_list()
+    assert len(clients) < 80  # the pool's cap, not one per waiter
+    for pairing in pairings:
+        await replica_b.set_result(pairing.pairing_id, COMPLETE, 120)
+    assert all(await asyncio.wait_for(asyncio.gather(*waiters), 5))
