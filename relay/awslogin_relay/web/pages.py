@@ -16,7 +16,7 @@ from awslogin_relay.domain.errors import RelayError
 from awslogin_relay.domain.service import MAX_PASTE
 from awslogin_relay.store import PairingMode, ResultKind
 from awslogin_relay.web.context import client_of, service_of
-from awslogin_relay.web.render import describe_age, page
+from awslogin_relay.web.render import as_sentence, describe_age, page
 from awslogin_relay.web.schemas import ERRORS, PublicStatusOut
 
 router = APIRouter(tags=["browser"])
@@ -81,7 +81,7 @@ async def paste_code(
             400,
             pairing=pairing,
             user_code=format_user_code(pairing.user_code),
-            message=exc.description[:1].upper() + exc.description[1:] + ".",
+            message=as_sentence(exc.description),
         )
     return _see_other(f"/p/{pairing_id}/done")
 
@@ -133,7 +133,9 @@ async def link_submit(
     except RelayError as exc:
         if exc.status not in (400, 404):
             raise
-        return page("link.html", exc.status, typed=user_code[:20], message=exc.description)
+        return page(
+            "link.html", exc.status, typed=user_code[:20], message=as_sentence(exc.description)
+        )
     return _see_other(f"/p/{pairing_id}")
 
 

@@ -48,11 +48,16 @@ def error_page(error: RelayError) -> HTMLResponse:
         error.error, ("This request could not be handled", error.description, False)
     )
     if error.error == "invalid_request":
-        sentence = error.description[:1].upper() + error.description[1:] + "."
+        sentence = as_sentence(error.description)
     response = page("message.html", error.status, heading=heading, sentence=sentence, retry=retry)
     if error.retry_after is not None:
         response.headers["retry-after"] = str(int(error.retry_after))
     return response
+
+
+def as_sentence(description: str) -> str:
+    """Service descriptions are lower-case fragments; pages show them as sentences."""
+    return description[:1].upper() + description[1:] + "."
 
 
 def describe_age(seconds: float) -> str:

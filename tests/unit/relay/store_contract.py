@@ -142,9 +142,7 @@ async def check_wait_wakes_fast(store: PairingStore, clock: FakeClock) -> None:
     pairing = make_pairing(clock)
     await store.create(pairing)
     assert not await store.wait_for_result(pairing.pairing_id, 0.05)  # timeout
-    waiters = [
-        asyncio.create_task(store.wait_for_result(pairing.pairing_id, 5)) for _ in range(3)
-    ]
+    waiters = [asyncio.create_task(store.wait_for_result(pairing.pairing_id, 5)) for _ in range(3)]
     await asyncio.sleep(0.05)
     started = time.perf_counter()
     assert await store.set_result(pairing.pairing_id, COMPLETE, 120)

@@ -1,0 +1,442 @@
+"""HTTP-level tests of the host-facing JSON API (protocol v1)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+
+import pytest
+
+from awslogin.crypto.sealing import HostKey
+from tests.unit.relay.conftest import CALLBACK, IDP, PUBLIC_URL, Relay, authorize_url, state_of
+
+pytestmark = pytest.mark.unit
+
+
+async def test_discovery_tells_the_host_its_redirect_uri(relay: Relay) -> None:
+    response = await relay.client.get("/.well-known/awslogin-relay")
+    assert response.status_code == 200
+    assert response.json() == {
+        "version": 1,
+        "callback_uri": CALLBACK,
+        "verification_uri": f"{PUBLIC_URL}/link",
+        "allowed_authorize_origins": [IDP, "https://login.test:8443"],
+        "max_wait": 25,
+        "interval": 0.0,
+    }
+
+
+async def test_create_answers_rfc8628_style_fields(relay: Relay) -> None:
+    created, _, _ = await relay.create()
+    assert set(created) == {
+        "pairing_id",
+        "user_code",
+        "verification_uri",
+        "verification_uri_complete",
+        "poll_token",
+        "expires_in",
+        "interval",
+    }
+    assert len(created["pairing_id"]) == 12
+    assert created["pairing_id"].isalnum()
+    code = created["user_code"]
+    assert len(code) == 9
+    assert code[4] == "-"
+    assert set(code.replace("-", "")) <= set("BCDFGHJKLMNPQRSTVWXZ")
+    assert created["verification_uri_complete"] == f"{PUBLIC_URL}/p/{created['pairing_id']}"
+    assert created["expires_in"] == 600
+    assert len(created["poll_token"]) >= 43
+    # the store keeps only the hash of the poll token
+    stored = await relay.store.get(created["pairing_id"])
+    assert stored is not None
+    assert created["poll_token"] not in repr(stored)
+
+
+async def test_full_redirect_lifecycle_delivers_a_sealed_result_once(relay: Relay) -> None:
+    created, key, url = await relay.create()
+    pending = await relay.poll(created)
+    assert pending.json() == {"status": "pending"}
+    callback = await relay.client.get(
+        "/callback", params={"code": "the-auth-code", "state": state_of(url), "iss": IDP}
+    )
+    assert callback.status_code == 303
+    assert callback.headers["location"] == f"/p/{created['pairing_id']}/done"
+    # the store holds ciphertext only
+    stored = await relay.store.get(created["pairing_id"])
+    assert stored is not None
+    assert "the-auth-code" not in repr(stored)
+    collected = await relay.poll(created)
+    assert collected.status_code == 200
+    body = collected.json()
+    assert body["status"] == "complete"
+    opened = json.loads(key.open(body["sealed"], created["pairing_id"]))
+    assert opened == {"code": "the-auth-code", "state": state_of(url), "iss": IDP}
+    again = await relay.poll(created)
+    assert again.status_code == 410
+    assert again.json()["error"] == "already_collected"
+
+
+async def test_denied_callback_is_reported_once_without_sealing(relay: Relay) -> None:
+    created, _, url = await relay.create()
+    response = await relay.client.get(
+        "/callback",
+        params={
+            "error": "access_denied",
+            "error_description": "user said no",
+            "state": state_of(url),
+        },
+    )
+    assert response.status_code == 303
+    body = (await relay.poll(created)).json()
+    assert body == {
+        "status": "denied",
+        "error": "access_denied",
+        "error_description": "user said no",
+    }
+    assert (await relay.poll(created)).status_code == 410
+
+
+async def test_twenty_concurrent_collectors_one_winner(relay: Relay) -> None:
+    created, key, url = await relay.create()
+    collectors = [asyncio.create_task(relay.poll(created, wait=5)) for _ in range(20)]
+    await asyncio.sleep(0.05)
+    await relay.client.get("/callback", params={"code": "c0de", "state": state_of(url)})
+    responses = await asyncio.gather(*collectors)
+    complete = [r for r in responses if r.status_code == 200 and r.json()["status"] == "complete"]
+    assert len(complete) == 1
+    assert {r.status_code for r in responses if r not in complete} == {410}
+    assert (
+        json.loads(key.open(complete[0].json()["sealed"], created["pairing_id"]))["code"] == "c0de"
+    )
+
+
+async def test_long_poll_wakes_within_milliseconds_of_the_callback(relay: Relay) -> None:
+    created, _, url = await relay.create()
+    waiter = asyncio.create_task(relay.poll(created, wait=20))
+    await asyncio.sleep(0.1)
+    started = time.perf_counter()
+    await relay.client.get("/callback", params={"code": "x", "state": state_of(url)})
+    response = await asyncio.wait_for(waiter, 5)
+    elapsed = time.perf_counter() - started
+    assert response.json()["status"] == "complete"
+    assert elapsed < 0.1
+
+
+async def test_long_poll_ends_pending_after_wait_and_respects_max_wait(
+    make_relay: Callable[..., Relay],
+) -> None:
+    relay = make_relay(RELAY_MAX_WAIT="0")
+    async with relay.client:
+        created, _, _ = await relay.create()
+        started = time.perf_counter()
+        response = await relay.poll(created, wait=25)  # capped to RELAY_MAX_WAIT=0
+        assert response.json() == {"status": "pending"}
+        assert time.perf_counter() - started < 1
+
+
+async def test_poll_faster_than_interval_gets_slow_down(make_relay: Callable[..., Relay]) -> None:
+    relay = make_relay(RELAY_POLL_INTERVAL="5")
+    async with relay.client:
+        created, _, _ = await relay.create()
+        assert (await relay.poll(created)).status_code == 200
+        fast = await relay.poll(created)
+        assert fast.status_code == 429
+        assert fast.json()["error"] == "slow_down"
+        relay.clock.advance(5)
+        assert (await relay.poll(created)).status_code == 200
+
+
+@pytest.mark.parametrize("header", [None, "Bearer wrong-token", "Basic abc", "Bearer "])
+async def test_poll_needs_the_right_token(relay: Relay, header: str | None) -> None:
+    created, _, _ = await relay.create()
+    headers = {"Authorization": header} if header else {}
+    response = await relay.client.get(
+        f"/v1/pairings/{created['pairing_id']}/result", headers=headers
+    )
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_token"
+    assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+async def test_unknown_pairing_is_404_and_expired_is_410(relay: Relay) -> None:
+    unknown = await relay.client.get(
+        "/v1/pairings/AAAAAAAAAAAA/result", headers={"Authorization": "Bearer x"}
+    )
+    assert unknown.status_code == 404
+    assert unknown.json()["error"] == "not_found"
+    malformed = await relay.client.get(
+        "/v1/pairings/..%2f..%2fetc/result", headers={"Authorization": "Bearer x"}
+    )
+    assert malformed.status_code == 404
+    created, _, url = await relay.create()
+    relay.clock.advance(601)
+    expired = await relay.poll(created)
+    assert expired.status_code == 410
+    assert expired.json()["error"] == "expired_token"
+    late = await relay.client.get("/callback", params={"code": "x", "state": state_of(url)})
+    assert late.status_code == 410
+
+
+async def test_uncollected_result_expires_sooner(relay: Relay) -> None:
+    created, _, url = await relay.create()
+    await relay.client.get("/callback", params={"code": "x", "state": state_of(url)})
+    relay.clock.advance(121)
+    assert await relay.app.state.service.sweep() == 1
+    response = await relay.poll(created)
+    assert response.status_code == 410
+    assert response.json()["error"] == "expired_token"
+
+
+async def test_sweep_expires_and_counts(relay: Relay) -> None:
+    await relay.create()
+    relay.clock.advance(601)
+    assert await relay.app.state.service.sweep() == 1
+    metrics = (await relay.client.get("/metrics")).text
+    assert "awslogin_relay_pairings_expired_total 1.0" in metrics
+
+
+async def test_cancel(relay: Relay) -> None:
+    created, _, url = await relay.create()
+    path = f"/v1/pairings/{created['pairing_id']}"
+    assert (await relay.client.delete(path)).status_code == 401
+    wrong = await relay.client.delete(path, headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 401
+    auth = {"Authorization": f"Bearer {created['poll_token']}"}
+    assert (await relay.client.delete(path, headers=auth)).status_code == 204
+    assert (await relay.client.delete(path, headers=auth)).status_code == 410
+    gone = await relay.poll(created)
+    assert gone.status_code == 410
+    assert gone.json()["error"] == "cancelled"
+    page = await relay.client.get(f"/p/{created['pairing_id']}")
+    assert page.status_code == 410
+    assert "cancelled" in page.text
+    late = await relay.client.get("/callback", params={"code": "x", "state": state_of(url)})
+    assert late.status_code == 410
+    assert (await relay.client.delete("/v1/pairings/AAAAAAAAAAAA", headers=auth)).status_code == 404
+
+
+async def test_cancel_wakes_a_waiting_poll_with_410(relay: Relay) -> None:
+    created, _, _ = await relay.create()
+    waiter = asyncio.create_task(relay.poll(created, wait=20))
+    await asyncio.sleep(0.05)
+    await relay.client.delete(
+        f"/v1/pairings/{created['pairing_id']}",
+        headers={"Authorization": f"Bearer {created['poll_token']}"},
+    )
+    response = await asyncio.wait_for(waiter, 2)
+    assert response.status_code == 410
+
+
+async def test_malformed_json_is_400_and_schema_errors_are_422(relay: Relay) -> None:
+    bad = await relay.client.post(
+        "/v1/pairings", content=b'{"authorize_url": ', headers={"content-type": "application/json"}
+    )
+    assert bad.status_code == 400
+    assert bad.json()["error"] == "invalid_request"
+    missing = await relay.client.post("/v1/pairings", json={"mode": "redirect"})
+    assert missing.status_code == 422
+    assert "authorize_url" in missing.json()["error_description"]
+    wrong_mode = await relay.client.post(
+        "/v1/pairings",
+        json={
+            "authorize_url": authorize_url(),
+            "mode": "teleport",
+            "public_key": HostKey().public_key,
+            "host": {"hostname": "h"},
+        },
+    )
+    assert wrong_mode.status_code == 422
+    negative_wait = await relay.client.get(
+        "/v1/pairings/AAAAAAAAAAAA/result?wait=-1", headers={"Authorization": "Bearer x"}
+    )
+    assert negative_wait.status_code == 422
+
+
+async def test_validation_errors_never_echo_the_input(relay: Relay) -> None:
+    secret = "s3cr3t-token-value-" * 20
+    response = await relay.client.post(
+        "/v1/pairings",
+        json={
+            "authorize_url": authorize_url(),
+            "public_key": secret,
+            "host": {"hostname": secret},
+        },
+    )
+    assert response.status_code == 422
+    assert "s3cr3t" not in response.text
+
+
+@pytest.mark.parametrize(
+    "public_key",
+    ["not-base64!!", "AAAA", "A" * 43],  # garbage, short, and the all-zero (low-order) point
+)
+async def test_bad_public_keys_are_refused(relay: Relay, public_key: str) -> None:
+    response = await relay.client.post(
+        "/v1/pairings",
+        json={
+            "authorize_url": authorize_url(),
+            "public_key": public_key,
+            "host": {"hostname": "h"},
+        },
+    )
+    assert response.status_code == 400
+    assert "public_key" in response.json()["error_description"]
+
+
+async def test_oversized_body_is_413(relay: Relay) -> None:
+    huge = await relay.client.post("/v1/pairings", content=b"{" + b" " * 40000 + b"}")
+    assert huge.status_code == 413
+    assert huge.json()["error"] == "request_too_large"
+
+    async def chunks():  # type: ignore[no-untyped-def]
+        for _ in range(50):
+            yield b" " * 1024
+
+    streamed = await relay.client.post(
+        "/v1/pairings", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert streamed.status_code == 413
+
+
+async def test_create_is_rate_limited_per_address(make_relay: Callable[..., Relay]) -> None:
+    relay = make_relay(RELAY_RATE_CREATE="2")
+    async with relay.client:
+        await relay.create()
+        await relay.create()
+        body = {
+            "authorize_url": authorize_url(),
+            "public_key": HostKey().public_key,
+            "host": {"hostname": "h"},
+        }
+        limited = await relay.client.post("/v1/pairings", json=body)
+        assert limited.status_code == 429
+        assert limited.json()["error"] == "too_many_requests"
+        assert int(limited.headers["retry-after"]) >= 1
+        relay.clock.advance(60)
+        assert (await relay.client.post("/v1/pairings", json=body)).status_code == 201
+
+
+async def test_collection_is_rate_limited_per_address(make_relay: Callable[..., Relay]) -> None:
+    relay = make_relay(RELAY_RATE_COLLECT="3")
+    async with relay.client:
+        created, _, _ = await relay.create()
+        statuses = [(await relay.poll(created)).status_code for _ in range(4)]
+        assert statuses == [200, 200, 200, 429]
+
+
+async def test_pending_cap_refuses_with_503(make_relay: Callable[..., Relay]) -> None:
+    relay = make_relay(RELAY_MAX_PENDING="2")
+    async with relay.client:
+        await relay.create()
+        _first, _, url = await relay.create()
+        body = {
+            "authorize_url": authorize_url(),
+            "public_key": HostKey().public_key,
+            "host": {"hostname": "h"},
+        }
+        capped = await relay.client.post("/v1/pairings", json=body)
+        assert capped.status_code == 503
+        assert capped.json()["error"] == "temporarily_unavailable"
+        assert "retry-after" in capped.headers
+        # a completed pairing no longer counts as pending
+        await relay.client.get("/callback", params={"code": "x", "state": state_of(url)})
+        assert (await relay.client.post("/v1/pairings", json=body)).status_code == 201
+
+
+async def test_create_token_is_required_when_configured(make_relay: Callable[..., Relay]) -> None:
+    token = "create-token-0123456789"
+    relay = make_relay(RELAY_CREATE_TOKEN=token)
+    async with relay.client:
+        body = {
+            "authorize_url": authorize_url(),
+            "public_key": HostKey().public_key,
+            "host": {"hostname": "h"},
+        }
+        assert (await relay.client.post("/v1/pairings", json=body)).status_code == 401
+        wrong = await relay.client.post(
+            "/v1/pairings", json=body, headers={"Authorization": "Bearer create-token-wrong-xx"}
+        )
+        assert wrong.status_code == 401
+        ok = await relay.client.post(
+            "/v1/pairings", json=body, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert ok.status_code == 201
+
+
+async def test_reusing_a_state_is_refused(relay: Relay) -> None:
+    _, _, url = await relay.create()
+    body = {"authorize_url": url, "public_key": HostKey().public_key, "host": {"hostname": "h"}}
+    response = await relay.client.post("/v1/pairings", json=body)
+    assert response.status_code == 400
+    assert "state" in response.json()["error_description"]
+
+
+async def test_ops_endpoints(relay: Relay) -> None:
+    assert (await relay.client.get("/healthz")).json() == {"status": "ok"}
+    assert (await relay.client.get("/readyz")).json() == {"status": "ready"}
+    await relay.create()
+    metrics = await relay.client.get("/metrics")
+    assert metrics.status_code == 200
+    assert metrics.headers["content-type"].startswith("text/plain")
+    assert "awslogin_relay_pairings_created_total 1.0" in metrics.text
+    assert "awslogin_relay_active_long_polls" in metrics.text
+    assert 'awslogin_relay_request_duration_seconds_count{method="POST",route="/v1/pairings"}' in (
+        metrics.text
+    )
+
+
+async def test_readyz_is_503_when_the_store_fails(relay: Relay) -> None:
+    from awslogin_relay.store import StoreError
+
+    async def broken() -> None:
+        raise StoreError("down")
+
+    relay.store.ping = broken  # type: ignore[method-assign]
+    response = await relay.client.get("/readyz")
+    assert response.status_code == 503
+
+
+async def test_store_failure_is_503_not_500(relay: Relay) -> None:
+    from awslogin_relay.store import StoreError
+
+    async def broken(*_: object) -> None:
+        raise StoreError("down")
+
+    relay.store.hit_rate = broken  # type: ignore[assignment,method-assign]
+    response = await relay.client.post(
+        "/v1/pairings",
+        json={
+            "authorize_url": authorize_url(),
+            "public_key": HostKey().public_key,
+            "host": {"hostname": "h"},
+        },
+    )
+    assert response.status_code == 503
+
+
+async def test_an_unexpected_bug_answers_json_500_without_traceback(relay: Relay) -> None:
+    async def buggy(*_: object) -> None:
+        raise RuntimeError("secret-detail")
+
+    relay.store.hit_rate = buggy  # type: ignore[assignment,method-assign]
+    response = await relay.client.post(
+        "/v1/pairings",
+        json={
+            "authorize_url": authorize_url(),
+            "public_key": HostKey().public_key,
+            "host": {"hostname": "h"},
+        },
+    )
+    assert response.status_code == 500
+    assert response.json()["error"] == "server_error"
+    assert "secret-detail" not in response.text
+    assert "Traceback" not in response.text
+
+
+async def test_unknown_route_and_method(relay: Relay) -> None:
+    assert (await relay.client.get("/v2/nothing")).json()["error"] == "not_found"
+    wrong = await relay.client.put("/v1/pairings")
+    assert wrong.status_code == 405
+    assert wrong.json()["error"] == "invalid_request"

@@ -1,0 +1,38 @@
+"""The relay publishes a valid OpenAPI document describing protocol v1."""
+
+from __future__ import annotations
+
+import pytest
+from openapi_spec_validator import validate
+
+from tests.unit.relay.conftest import Relay
+
+pytestmark = pytest.mark.unit
+
+
+async def test_openapi_schema_is_valid_and_describes_the_api(relay: Relay) -> None:
+    response = await relay.client.get("/openapi.json")
+    assert response.status_code == 200
+    schema = response.json()
+    validate(schema)
+    paths = schema["paths"]
+    for path in (
+        "/.well-known/awslogin-relay",
+        "/v1/pairings",
+        "/v1/pairings/{pairing_id}/result",
+        "/v1/pairings/{pairing_id}",
+        "/p/{pairing_id}",
+        "/callback",
+        "/link",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+    ):
+        assert path in paths
+    create = paths["/v1/pairings"]["post"]["responses"]
+    assert {"201", "400", "401", "413", "422", "429", "503"} <= set(create)
+    assert "410" in paths["/v1/pairings/{pairing_id}/result"]["get"]["responses"]
+
+
+async def test_docs_ui_with_third_party_scripts_is_off(relay: Relay) -> None:
+    assert (await relay.client.get("/docs")).status_code == 404
