@@ -1,0 +1,93 @@
+"""The relay as operators run it: `awslogin-relay` under uvicorn on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+from awslogin.crypto.sealing import HostKey
+from tests.peers.relay import RelayFactory
+from tests.unit.relay.conftest import authorize_url, state_of
+
+pytestmark = pytest.mark.integration
+
+IDP = "https://idp.test"
+
+
+async def _create(client: httpx.AsyncClient, callback: str, key: HostKey) -> tuple[Any, str]:
+    url = authorize_url(f"{IDP}/authorize", redirect_uri=callback)
+    response = await client.post(
+        "/v1/pairings",
+        json={
+            "authorize_url": url,
+            "mode": "redirect",
+            "public_key": key.public_key,
+            "host": {"hostname": "gpu-box-3", "user": "alice", "client": "awslogin/0.1"},
+        },
+    )
+    assert response.status_code == 201, response.text
+    return response.json(), url
+
+
+async def test_lifecycle_over_real_sockets(relay_server: RelayFactory) -> None:
+    server = relay_server(RELAY_ALLOWED_ORIGINS=IDP, RELAY_POLL_INTERVAL="0")
+    key = HostKey()
+    async with httpx.AsyncClient(base_url=server.url, timeout=10) as client:
+        discovery = (await client.get("/.well-known/awslogin-relay")).json()
+        assert discovery["callback_uri"] == f"{server.url}/callback"
+        created, url = await _create(client, discovery["callback_uri"], key)
+        auth = {"Authorization": f"Bearer {created['poll_token']}"}
+        result_path = f"/v1/pairings/{created['pairing_id']}/result"
+        collectors = [
+            asyncio.create_task(client.get(result_path, params={"wait": 10}, headers=auth))
+            for _ in range(5)
+        ]
+        await asyncio.sleep(0.3)
+        started = time.perf_counter()
+        callback = await client.get(
+            "/callback", params={"code": "REAL-SECRET-CODE", "state": state_of(url)}
+        )
+        assert callback.status_code == 303
+        responses = await asyncio.gather(*collectors)
+        woke_after = time.perf_counter() - started
+        complete = [r for r in responses if r.status_code == 200]
+        assert len(complete) == 1
+        assert sorted(r.status_code for r in responses) == [200, 410, 410, 410, 410]
+        assert woke_after < 0.5
+        opened = json.loads(key.open(complete[0].json()["sealed"], created["pairing_id"]))
+        assert opened["code"] == "REAL-SECRET-CODE"
+        page = await client.get(f"/p/{created['pairing_id']}/done")
+        assert "gpu-box-3 is signed in" in page.text
+        assert page.headers["content-security-policy"].startswith("default-src 'self'")
+        assert "server" not in page.headers
+        metrics = (await client.get("/metrics")).text
+        assert "awslogin_relay_pairings_collected_total 1.0" in metrics
+    server.stop()
+    log = server.log_path.read_text()
+    assert '"path":"/callback"' in log  # our access line is there...
+    for secret in ("REAL-SECRET-CODE", state_of(url), created["poll_token"]):
+        assert secret not in log  # ...without the query string or tokens
+    assert '"action":"collected"' in log
+
+
+def test_bad_setting_stops_the_relay_with_one_line() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "awslogin_relay"],
+        env={"RELAY_MAX_WAIT": "lots", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "awslogin-relay: error: RELAY_MAX_WAIT: expected a whole number from 0 to 120"
+    ]
