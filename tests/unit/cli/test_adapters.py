@@ -1,0 +1,144 @@
+"""AWS config round-trip editing, the token cache, PKCE, QR rendering, browser detection."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from awslogin.adapters.aws_config import AwsConfig, selected_profile
+from awslogin.adapters.browser import why_no_local_browser
+from awslogin.adapters.qr import can_draw, render_half_blocks
+from awslogin.adapters.token_cache import TokenCache, cached_sessions
+from awslogin.crypto.pkce import challenge_s256, new_state, new_verifier, same_secret
+from awslogin.errors import ConfigError
+
+pytestmark = pytest.mark.unit
+
+ORIGINAL = """# my settings, keep me
+[default]
+region = eu-west-1   
+; odd comment style
+
+[profile other]
+output = json
+s3 =
+  max_concurrent_requests = 10
+[sso-session corp]
+sso_region = us-east-1
+"""
+
+
+def test_edit_keeps_comments_other_sections_and_nested_values(tmp_path: Path) -> None:
+    path = tmp_path / "config"
+    path.write_text(ORIGINAL)
+    config = AwsConfig.load(str(path))
+    config.set_profile("dev", {"awslogin_provider": "oidc", "region": "us-east-1"})
+    config.set_profile("other", {"output": "text", "region": "ap-south-1"})
+    config.save()
+    text = path.read_text()
+    assert text.startswith(ORIGINAL.split("[profile other]")[0])
+    assert "output = text\ns3 =\n  max_concurrent_requests = 10\nregion = ap-south-1\n" in text
+    assert "[sso-session corp]\nsso_region = us-east-1\n" in text
+    assert text.endswith("[profile dev]\nawslogin_provider = oidc\nregion = us-east-1\n")
+    again = AwsConfig.load(str(path))
+    assert again.profile("other") == {"output": "text", "s3": "", "region": "ap-south-1"}
+    assert again.nested("profile other", "s3") == {"max_concurrent_requests": "10"}
+    assert again.profile_names() == ["default", "other", "dev"]
+
+
+def test_removing_a_key_and_default_profile_spelling(tmp_path: Path) -> None:
+    config = AwsConfig(str(tmp_path / "c"), "[default]\nregion = x\noutput = json\n")
+    config.set_profile("default", {"region": None})
+    assert config.render() == "[default]\noutput = json\n"
+    assert config.profile("default") == {"output": "json"}
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [("region = x\n", 1), ("[default]\nthis is not a pair\n", 2)],
+)
+def test_malformed_config_names_the_line(text: str, line: int) -> None:
+    with pytest.raises(ConfigError, match=f"line {line}"):
+        AwsConfig("/x/config", text)
+
+
+def test_new_config_file_is_private_and_existing_mode_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "config"
+    config = AwsConfig.load(str(path))
+    config.set_profile("a", {"k": "v"})
+    config.save()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    path.chmod(0o640)
+    config.set_profile("a", {"k": "w"})
+    config.save()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert [p.name for p in path.parent.iterdir()] == ["config"]  # no temp file left
+
+
+def test_profile_selection_order() -> None:
+    assert selected_profile("x", {"AWS_PROFILE": "y"}) == "x"
+    assert selected_profile(None, {"AWS_PROFILE": "y"}) == "y"
+    assert selected_profile(None, {}) == "default"
+
+
+def test_token_cache_is_private_atomic_and_listed(tmp_path: Path) -> None:
+    cache = TokenCache(str(tmp_path / "cache"), "oidc", "my/odd profile")
+    assert cache.load() is None
+    cache.save({"a": 1})
+    assert stat.S_IMODE(os.stat(cache.path).st_mode) == 0o600
+    assert cache.load() == {"a": 1, "version": 1}
+    assert cached_sessions(str(tmp_path / "cache")) == [("oidc", "my/odd profile")]
+    Path(cache.path).write_text("{not json")
+    assert cache.load() is None
+    with cache.lock():
+        assert Path(cache.path + ".lock").exists()
+    assert cache.delete() is True
+    assert cache.delete() is False
+    assert cached_sessions(str(tmp_path / "cache")) == []
+
+
+def test_pkce_s256_matches_rfc7636() -> None:
+    verifier = new_verifier()
+    assert 43 <= len(verifier) <= 128
+    expected = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
+    assert challenge_s256(verifier) == expected.decode()
+    assert challenge_s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == (
+        "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    )
+    assert new_state() != new_state()
+    assert same_secret("abc", "abc") and not same_secret("abc", "abd")
+
+
+def test_qr_for_a_short_url_fits_an_80x24_terminal() -> None:
+    art = render_half_blocks("https://relay.example.com/p/7Hq2kXbM4vNc").splitlines()
+    assert len(art) <= 18
+    assert max(len(line) for line in art) <= 40
+    assert set("".join(art)) <= {"\u2588", "\u2580", "\u2584", " "}
+    assert can_draw("utf-8") and not can_draw("ascii")
+
+
+@pytest.mark.parametrize(
+    ("environ", "platform", "reason"),
+    [
+        ({"DISPLAY": ":0"}, "linux", None),
+        ({}, "linux", "no display"),
+        ({"DISPLAY": ":0", "SSH_CONNECTION": "1 2 3 4"}, "linux", "SSH session"),
+        ({"SSH_TTY": "/dev/pts/1"}, "darwin", "SSH session"),
+        ({}, "darwin", None),
+        ({"BROWSER": "/bin/true"}, "linux", None),
+    ],
+)
+def test_browser_detection(environ: dict[str, str], platform: str, reason: str | None) -> None:
+    assert why_no_local_browser(environ, platform) == reason
+
+
+def test_cache_file_json_is_readable_by_humans(tmp_path: Path) -> None:
+    cache = TokenCache(str(tmp_path), "oidc", "dev")
+    cache.save({"profile": "dev"})
+    assert json.loads(Path(cache.path).read_text())["profile"] == "dev"

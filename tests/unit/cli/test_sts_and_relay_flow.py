@@ -1,0 +1,221 @@
+"""STS AssumeRoleWithWebIdentity parsing and the relay flow, over respx."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from awslogin.crypto.sealing import parse_public_key, seal
+from awslogin.errors import AwsloginError, ProviderError, UsageError
+from awslogin.flows.base import AuthorizationRequest
+from awslogin.flows.relay import RelayFlow
+from awslogin.flows.relay_client import RelayClient, normalise_relay_url
+from awslogin.providers.sts import assume_role_with_web_identity, role_session_name
+from tests.unit.cli.conftest import RELAY_URL, ROLE_ARN, STS_URL, sts_response
+
+pytestmark = pytest.mark.unit
+
+
+def test_sts_credentials_are_parsed_from_xml() -> None:
+    with respx.mock() as router:
+        route = router.post(STS_URL).respond(200, text=sts_response())
+        with httpx.Client() as client:
+            creds = assume_role_with_web_identity(client, STS_URL, ROLE_ARN, "alice", "jwt", 600)
+    sent = dict(x.split("=", 1) for x in route.calls[0].request.content.decode().split("&"))
+    assert sent["Action"] == "AssumeRoleWithWebIdentity" and sent["DurationSeconds"] == "900"
+    assert creds.access_key_id == "ASIAEXAMPLE" and creds.secret_access_key == "secret/key"
+    assert creds.assumed_role_arn.endswith(":assumed-role/dev/alice")
+
+
+def test_sts_errors_are_one_line() -> None:
+    error = (
+        '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Code>'
+        "AccessDenied</Code><Message>Not authorized\nto perform</Message></Error></ErrorResponse>"
+    )
+    with respx.mock() as router, httpx.Client() as client:
+        router.post(STS_URL).respond(403, text=error)
+        with pytest.raises(ProviderError) as failure:
+            assume_role_with_web_identity(client, STS_URL, ROLE_ARN, "alice", "jwt", 3600)
+    assert failure.value.message == (
+        f"STS refused AssumeRoleWithWebIdentity for {ROLE_ARN}: AccessDenied: Not authorized to perform"
+    )
+
+
+def test_role_session_name_is_sanitised() -> None:
+    assert role_session_name({"email": "a b@x.test"}) == "a-b@x.test"
+    assert role_session_name({"sub": "x" * 100}) == "x" * 64
+    assert role_session_name({}) == "awslogin"
+
+
+@pytest.mark.parametrize(
+    "url", ["ftp://relay.test", "http://relay.example.com", "https://relay.test/?a=1", "nope"]
+)
+def test_relay_url_must_be_https_except_loopback(url: str) -> None:
+    with pytest.raises(UsageError):
+        normalise_relay_url(url)
+    assert normalise_relay_url("http://127.0.0.1:8080/") == "http://127.0.0.1:8080"
+
+
+class SilentDisplay:
+    def __init__(self) -> None:
+        self.links: list[tuple[str, str | None, bool]] = []
+
+    def info(self, text: str) -> None:
+        pass
+
+    def show_link(self, url: str, *, user_code: str | None = None, qr: bool = True) -> None:
+        self.links.append((url, user_code, qr))
+
+    @contextmanager
+    def countdown(self, text: str, deadline: float) -> Iterator[None]:
+        yield
+
+
+class FakeRelay:
+    """respx routes for one pairing; `results` are the poll answers, in order."""
+
+    def __init__(self, router: respx.MockRouter, results: list[Any]) -> None:
+        self.public_key: str | None = None
+        self.created: dict[str, Any] = {}
+        self.deleted = 0
+        self.polls: list[httpx.Request] = []
+        self.results = results
+        router.get(f"{RELAY_URL}/.well-known/awslogin-relay").respond(
+            json={
+                "version": 1,
+                "callback_uri": f"{RELAY_URL}/callback",
+                "verification_uri": f"{RELAY_URL}/link",
+                "allowed_authorize_origins": ["https://idp.example.test"],
+            }
+        )
+        router.post(f"{RELAY_URL}/v1/pairings").mock(side_effect=self.create)
+        router.get(f"{RELAY_URL}/v1/pairings/P1/result").mock(side_effect=self.poll)
+        router.delete(f"{RELAY_URL}/v1/pairings/P1").mock(side_effect=self.delete)
+
+    def create(self, request: httpx.Request) -> httpx.Response:
+        self.created = json.loads(request.content)
+        self.public_key = self.created["public_key"]
+        return httpx.Response(
+            201,
+            json={
+                "pairing_id": "P1", "user_code": "BDKM-TRWX",
+                "verification_uri": f"{RELAY_URL}/link",
+                "verification_uri_complete": f"{RELAY_URL}/p/P1",
+                "poll_token": "poll-secret", "expires_in": 600, "interval": 0,
+            },
+        )
+
+    def poll(self, request: httpx.Request) -> httpx.Response:
+        self.polls.append(request)
+        answer = self.results.pop(0)
+        if callable(answer):
+            answer = answer(self)
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer
+
+    def delete(self, request: httpx.Request) -> httpx.Response:
+        assert request.headers["authorization"] == "Bearer poll-secret"
+        self.deleted += 1
+        return httpx.Response(204)
+
+
+def sealed_answer(payload: dict[str, str], pairing_id: str = "P1") -> Any:
+    def make(relay: FakeRelay) -> httpx.Response:
+        assert relay.public_key is not None
+        blob = seal(json.dumps(payload).encode(), parse_public_key(relay.public_key), pairing_id)
+        return httpx.Response(200, json={"status": "complete", "sealed": blob})
+
+    return make
+
+
+def build(redirect_uri: str | None) -> AuthorizationRequest:
+    assert redirect_uri == f"{RELAY_URL}/callback"
+    return AuthorizationRequest(f"https://idp.example.test/auth?state=S&redirect_uri={redirect_uri}", "S")
+
+
+def run_flow(results: list[Any], **kwargs: Any) -> tuple[dict[str, str], FakeRelay, SilentDisplay]:
+    display = SilentDisplay()
+    with respx.mock(assert_all_called=False) as router, httpx.Client() as client:
+        relay = FakeRelay(router, results)
+        flow = RelayFlow(RelayClient(RELAY_URL, client), display, **kwargs)
+        try:
+            response = flow.authorize(build)
+        finally:
+            run_flow.last = relay  # type: ignore[attr-defined]
+    return dict(response.params), relay, display
+
+
+def test_relay_flow_pairs_waits_and_opens_the_sealed_result() -> None:
+    params, relay, display = run_flow(
+        [
+            httpx.Response(200, json={"status": "pending"}),
+            sealed_answer({"code": "C", "state": "S", "iss": "https://idp.example.test", "x": "y"}),
+        ]
+    )
+    assert params == {"code": "C", "state": "S", "iss": "https://idp.example.test"}
+    assert relay.created["mode"] == "redirect"
+    assert relay.created["authorize_url"].startswith("https://idp.example.test/auth")
+    assert set(relay.created["host"]) == {"hostname", "user", "client"}
+    assert display.links == [(f"{RELAY_URL}/p/P1", "BDKM-TRWX", True)]
+    assert all(p.headers["authorization"] == "Bearer poll-secret" for p in relay.polls)
+    assert relay.polls[0].url.params["wait"] == "25"
+    assert relay.deleted == 0
+
+
+def test_slow_down_is_honoured_and_polling_continues() -> None:
+    params, relay, _ = run_flow(
+        [httpx.Response(429, json={"error": "slow_down"}), sealed_answer({"code": "C", "state": "S"})]
+    )
+    assert params["code"] == "C" and len(relay.polls) == 2
+
+
+def test_a_result_sealed_for_another_pairing_does_not_open() -> None:
+    with pytest.raises(ProviderError, match="does not open"):
+        run_flow([sealed_answer({"code": "C", "state": "S"}, pairing_id="P2")])
+
+
+def test_denied_is_a_clear_message() -> None:
+    denied = httpx.Response(
+        200, json={"status": "denied", "error": "access_denied", "error_description": "User cancelled"}
+    )
+    with pytest.raises(ProviderError, match="denied at the identity provider: User cancelled"):
+        run_flow([denied])
+
+
+def test_expired_pairing_is_a_clear_message() -> None:
+    with pytest.raises(AwsloginError, match="pairing expired"):
+        run_flow([httpx.Response(410, json={"error": "expired_token"})])
+
+
+def test_ctrl_c_cancels_the_pairing() -> None:
+    with pytest.raises(KeyboardInterrupt):
+        run_flow([httpx.Response(200, json={"status": "pending"}), KeyboardInterrupt()])
+    assert run_flow.last.deleted == 1  # type: ignore[attr-defined]
+
+
+def test_relay_unreachable_is_one_line() -> None:
+    with respx.mock() as router, httpx.Client() as client:
+        router.get(f"{RELAY_URL}/.well-known/awslogin-relay").mock(
+            side_effect=httpx.ConnectError("no route")
+        )
+        flow = RelayFlow(RelayClient(RELAY_URL, client), SilentDisplay())
+        with pytest.raises(ProviderError, match="cannot reach the relay at relay.example.test"):
+            flow.authorize(build)
+
+
+def test_relay_refusing_the_pairing_is_reported() -> None:
+    with respx.mock(assert_all_called=False) as router, httpx.Client() as client:
+        FakeRelay(router, [])
+        router.post(f"{RELAY_URL}/v1/pairings").respond(
+            400, json={"error": "invalid_request", "error_description": "origin not allowed"}
+        )
+        flow = RelayFlow(RelayClient(RELAY_URL, client), SilentDisplay())
+        with pytest.raises(ProviderError, match="refused to start a pairing: invalid_request: origin"):
+            flow.authorize(build)
