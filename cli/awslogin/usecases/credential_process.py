@@ -11,6 +11,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from awslogin.errors import LoginRequired
 from awslogin.providers.registry import store_for
 from awslogin.session_record import is_fresh, matches_profile, process_output
 from awslogin.usecases.profiles import awslogin_profile, load_config
@@ -24,7 +25,9 @@ def current_record(
     values, provider = awslogin_profile(config, profile)
     store = store_for(provider, profile, environ)
     record = store.load()
-    if record is not None and matches_profile(record, values) and is_fresh(record, time.time()):
+    if record is None:
+        raise LoginRequired(profile, f"not signed in with profile {profile}")
+    if matches_profile(record, values) and is_fresh(record, time.time()):
         return record
     from awslogin.usecases.sessions import refresh_under_lock
 
