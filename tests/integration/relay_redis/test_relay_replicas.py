@@ -133,8 +133,12 @@ async def test_pending_pairing_survives_a_relay_restart(
     poll = asyncio.create_task(host.poll(client, a, wait=20))
     await asyncio.sleep(0.3)
     a.restart()
-    with pytest.raises(httpx.TransportError):
-        await poll  # the host's connection dropped with the old process
+    try:
+        interrupted = await poll  # a graceful stop may still answer the long-poll
+        assert interrupted.status_code in (200, 503), interrupted.text
+        assert interrupted.json().get("status", "pending") == "pending"
+    except httpx.TransportError:
+        pass  # or the connection dropped with the old process
     # the host reconnects to the new process: the pairing is still there
     response = await host.poll(client, a)
     assert response.json() == {"status": "pending"}
