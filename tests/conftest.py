@@ -9,6 +9,8 @@ fails, the logs of the peers that are running are attached to its report.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING
 
@@ -30,6 +32,39 @@ if TYPE_CHECKING:
 
 # Launcher modules are imported inside the fixtures, so that a run of unit tests does not
 # pay for importing Playwright, uvicorn or moto.
+
+
+# A test that asks for none of these may use asyncio while the session's Chromium runs.
+_BROWSER_FIXTURES = frozenset({"_chromium", "browser", "browser_context", "page"})
+
+
+def _suspend_playwright_loop(item: pytest.Item) -> contextlib.AbstractContextManager[None]:
+    playwright_runs = asyncio._get_running_loop() is not None
+    if playwright_runs and _BROWSER_FIXTURES.isdisjoint(getattr(item, "fixturenames", ())):
+        from tests.peers.browser import playwright_loop_suspended
+
+        return playwright_loop_suspended()
+    return contextlib.nullcontext()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
+    with _suspend_playwright_loop(item):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    with _suspend_playwright_loop(item):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(
+    item: pytest.Item, nextitem: pytest.Item | None
+) -> Generator[None, None, None]:
+    with _suspend_playwright_loop(item):
+        return (yield)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -1,5 +1,12 @@
 """Headless Debian Chromium driven by Playwright's sync API (the "phone" in e2e tests).
 
+While a sync Playwright session is alive, it marks its asyncio loop as running in the
+main thread (between calls too), and pytest-asyncio then refuses to run any async test
+or fixture ("Runner.run() cannot be called from a running event loop"). One Chromium for
+the whole session is still possible: `playwright_loop_suspended()` lifts that mark while
+a test that does not use the browser runs (tests/conftest.py does this for every such
+test), and `stop()` puts it back before it talks to Playwright.
+
 Playwright's own browser downloads are never used: /usr/bin/chromium is launched
 directly. Host names other than localhost resolve to nothing inside this browser, so a
 page that pulls an outside asset (the IdP's login page imports a web font) cannot make
@@ -8,7 +15,10 @@ the browser leave the machine; localhost and 127.0.0.1 are unaffected.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib.util
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Self
 
@@ -34,12 +44,32 @@ def available() -> bool:
     return CHROMIUM.is_file() and importlib.util.find_spec("playwright") is not None
 
 
+@contextlib.contextmanager
+def playwright_loop_suspended() -> Iterator[None]:
+    """Run the block with no asyncio loop marked as running in this thread.
+
+    Only for code that makes no sync Playwright call: Playwright needs its mark back to
+    work, and gets it on the way out unless its loop was closed in the meantime.
+    """
+    loop = asyncio._get_running_loop()
+    if loop is None:
+        yield
+        return
+    asyncio._set_running_loop(None)
+    try:
+        yield
+    finally:
+        if not loop.is_closed():
+            asyncio._set_running_loop(loop)
+
+
 class ChromiumBrowser:
     """One headless Chromium for a whole session; a new context (profile) per test."""
 
     def __init__(self) -> None:
         self._playwright: Playwright | None = None
         self._browser: Browser | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def browser(self) -> Browser:
@@ -51,6 +81,7 @@ class ChromiumBrowser:
         if not available():
             raise PeerError(f"{CHROMIUM} or playwright is missing: run `bash scripts/setup`")
         self._playwright = sync_playwright().start()
+        self._loop = asyncio._get_running_loop()
         try:
             self._browser = self._playwright.chromium.launch(
                 executable_path=str(CHROMIUM), headless=True, args=list(CHROMIUM_ARGS)
@@ -64,6 +95,10 @@ class ChromiumBrowser:
         return self.browser.new_context(locale="en-US")
 
     def stop(self) -> None:
+        # The session may end inside a test that suspended Playwright's loop mark.
+        if self._loop is not None and asyncio._get_running_loop() is None:
+            asyncio._set_running_loop(self._loop)
+        self._loop = None
         if self._browser is not None:
             self._browser.close()
             self._browser = None

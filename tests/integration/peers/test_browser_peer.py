@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -47,6 +48,13 @@ def test_chromium_opens_a_page_served_on_loopback(page: Page, loopback_site: str
     assert response.status == 200
     assert page.title() == "phone"
     assert page.text_content("#code") == "BDKM-TRWX"
+
+
+async def test_async_tests_still_run_while_the_session_browser_is_open() -> None:
+    """Runs after a browser test of this module. Without the suspension of Playwright's
+    loop mark (tests/peers/browser.py), pytest-asyncio refuses to start this test."""
+    loop = asyncio.get_running_loop()
+    assert await loop.run_in_executor(None, sum, [1, 2]) == 3
 
 
 def test_host_names_other_than_localhost_do_not_resolve(page: Page) -> None:
