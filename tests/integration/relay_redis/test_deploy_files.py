@@ -7,6 +7,7 @@ Kubernetes OpenAPI schemas it bundles (offline).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -105,6 +106,29 @@ def test_compose_relays_trust_only_the_proxy() -> None:
     assert "ports" not in services["redis"]
     caddyfile = (ROOT / "deploy" / "Caddyfile").read_text()
     assert "Strict-Transport-Security" in caddyfile
+
+
+def test_caddyfile_is_valid_and_sends_hsts(tmp_path: Path) -> None:
+    caddy = _tool("caddy", "apt-get install -y --no-install-recommends caddy")
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "RELAY_SITE_ADDRESS": "relay.example.com",
+    }
+    caddyfile = str(ROOT / "deploy" / "Caddyfile")
+    result = _run([caddy, "validate", "--config", caddyfile, "--adapter", "caddyfile"], env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    adapted = _run([caddy, "adapt", "--config", caddyfile, "--adapter", "caddyfile"], env=env)
+    assert adapted.returncode == 0, adapted.stderr
+    config = json.loads(adapted.stdout)
+    site = config["apps"]["http"]["servers"]["srv0"]["routes"][0]
+    assert site["match"] == [{"host": ["relay.example.com"]}]
+    text = json.dumps(site)
+    assert "Strict-Transport-Security" in text
+    assert '"upstreams": [{"dial": "relay-a:8080"}, {"dial": "relay-b:8080"}]' in text
+    assert '"uri": "/readyz"' in text
 
 
 def test_kubernetes_manifests_match_the_schemas() -> None:
