@@ -48,6 +48,7 @@ class RelayFlow:
         self.mode = mode
         self.qr = qr
         self.timeout = timeout
+        self._expires_first = True
 
     def authorize(self, build: RequestBuilder) -> AuthorizationResponse:
         metadata = self.relay.metadata()
@@ -61,6 +62,7 @@ class RelayFlow:
             self.display.show_link(
                 pairing.verification_uri_complete, user_code=pairing.user_code, qr=self.qr
             )
+            self._expires_first = pairing.expires_in <= self.timeout
             deadline = time.monotonic() + min(pairing.expires_in, self.timeout)
             with self.display.countdown("Waiting for you to sign in...", deadline):
                 sealed, finished = self._wait(pairing, deadline)
@@ -75,7 +77,13 @@ class RelayFlow:
         while True:
             now = time.monotonic()
             if now >= deadline:
-                raise AwsloginError("sign-in did not finish in time: run login again")
+                if self._expires_first:
+                    raise AwsloginError(
+                        "the pairing expired before sign-in finished; run login again"
+                    )
+                raise AwsloginError(
+                    f"sign-in did not finish within {int(self.timeout)} s (--timeout); run login again"
+                )
             pause = last_start + pairing.interval - now
             if pause > 0:
                 time.sleep(pause)

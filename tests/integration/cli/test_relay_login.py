@@ -1,0 +1,146 @@
+"""Remote login through the real relay process, the OIDC peer and STS."""
+
+from __future__ import annotations
+
+import io
+import json
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from awslogin.adapters.terminal import Terminal
+from awslogin.errors import AwsloginError, ProviderError
+from awslogin.usecases.login import LoginOptions, login
+from tests.integration.cli.conftest import USER, awslogin_script, in_background, phone_through_relay
+from tests.peers.oidc import OidcProvider
+
+pytestmark = pytest.mark.integration
+
+
+class Utf8Buffer(io.StringIO):
+    """Captured stderr that, like a UTF-8 terminal, can show the QR code's blocks."""
+
+    encoding = "utf-8"  # type: ignore[assignment]
+
+
+class PhoneTerminal(Terminal):
+    """A terminal whose printed link is 'scanned' by a phone that then signs in."""
+
+    def __init__(self, oidc_provider: OidcProvider, *, deny: bool = False) -> None:
+        super().__init__(err=Utf8Buffer(), out=io.StringIO(), stdin=io.StringIO())
+        self.oidc_provider = oidc_provider
+        self.deny = deny
+        self.shown: list[tuple[str, str | None]] = []
+        self.phone: Any = None
+
+    def show_link(self, url: str, *, user_code: str | None = None, qr: bool = True) -> None:
+        super().show_link(url, user_code=user_code, qr=qr)
+        self.shown.append((url, user_code))
+        self.phone = in_background(
+            lambda: phone_through_relay(self.oidc_provider, url, deny=self.deny)
+        )
+
+
+@pytest.fixture
+def relay(relay_server: Any, oidc_provider: OidcProvider) -> Any:
+    return relay_server(RELAY_ALLOWED_ORIGINS=oidc_provider.issuer)
+
+
+def test_remote_login_through_the_relay(
+    cli_env: dict[str, str], oidc_provider: OidcProvider, sts: Any, relay: Any
+) -> None:
+    terminal = PhoneTerminal(oidc_provider)
+    started = time.monotonic()
+    lines = login(
+        LoginOptions(profile="dev", remote=True, relay=relay.url, timeout=60), cli_env, terminal
+    )
+    assert time.monotonic() - started < 20
+    assert terminal.phone.errors == []
+    url, user_code = terminal.shown[0]
+    assert url.startswith(f"{relay.url}/p/") and user_code
+    shown = terminal.err.getvalue()  # type: ignore[attr-defined]
+    assert url in shown and user_code in shown and "\u2588" in shown  # URL, code, QR
+    assert "Waiting for you to sign in..." in shown and "left" in shown
+    assert lines[0].startswith("Signed in as arn:aws:sts::123456789012:assumed-role/dev/")
+    assert [claims["sub"] for claims in sts.received] == [USER]
+    pairing_id = url.rsplit("/", 1)[1]
+    status = httpx.get(f"{relay.url}/p/{pairing_id}/status").json()["status"]
+    assert status == "collected"
+    assert json.loads((Path(cli_env["AWSLOGIN_CACHE_DIR"]) / "oidc--dev.json").read_text())
+
+
+def test_relay_chosen_automatically_in_an_ssh_session(
+    cli_env: dict[str, str], oidc_provider: OidcProvider, relay: Any
+) -> None:
+    terminal = PhoneTerminal(oidc_provider)
+    env = {**cli_env, "SSH_CONNECTION": "10.0.0.1 5000 10.0.0.2 22", "AWSLOGIN_RELAY_URL": relay.url}
+    lines = login(LoginOptions(profile="dev", qr=False, timeout=60), env, terminal)
+    shown = terminal.err.getvalue()  # type: ignore[attr-defined]
+    assert "No browser on this machine (SSH session): signing in through 127.0.0.1:" in shown
+    assert "\u2588" not in shown
+    assert lines[0].startswith("Signed in as")
+
+
+def test_denied_at_the_idp_is_a_clear_failure(
+    cli_env: dict[str, str], oidc_provider: OidcProvider, sts: Any, relay: Any
+) -> None:
+    with pytest.raises(ProviderError, match="denied at the identity provider"):
+        login(
+            LoginOptions(profile="dev", remote=True, relay=relay.url, timeout=60),
+            cli_env,
+            PhoneTerminal(oidc_provider, deny=True),
+        )
+    assert sts.received == []
+    assert not Path(cli_env["AWSLOGIN_CACHE_DIR"]).exists()
+
+
+def test_expired_pairing_is_a_clear_failure(
+    cli_env: dict[str, str], oidc_provider: OidcProvider, relay_server: Any
+) -> None:
+    relay = relay_server(RELAY_ALLOWED_ORIGINS=oidc_provider.issuer, RELAY_PAIRING_TTL="30", RELAY_RESULT_TTL="30")
+    terminal = Terminal(err=io.StringIO(), out=io.StringIO(), stdin=io.StringIO())
+    with pytest.raises(AwsloginError, match="pairing expired"):
+        login(LoginOptions(profile="dev", remote=True, relay=relay.url, timeout=60), cli_env, terminal)
+    assert not Path(cli_env["AWSLOGIN_CACHE_DIR"]).exists()
+
+
+def test_ctrl_c_cancels_the_pairing_and_exits_130(cli_env: dict[str, str], relay: Any) -> None:
+    process = subprocess.Popen(
+        [awslogin_script(), "login", "--profile", "dev", "--remote", "--relay", relay.url],
+        env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert process.stderr is not None
+    url = ""
+    deadline = time.monotonic() + 30
+    while not url and time.monotonic() < deadline:
+        line = process.stderr.readline()
+        if f"{relay.url}/p/" in line:
+            url = line.strip()
+    waiting = process.stderr.readline() + process.stderr.readline()
+    while "Waiting" not in waiting and time.monotonic() < deadline:
+        waiting = process.stderr.readline()
+    assert "left" in waiting and "\r" not in waiting  # plain lines when stderr is not a TTY
+    process.send_signal(signal.SIGINT)
+    _, rest = process.communicate(timeout=30)
+    assert process.returncode == 130, rest
+    assert "Traceback" not in rest
+    pairing_id = url.rsplit("/", 1)[1]
+    assert httpx.get(f"{relay.url}/p/{pairing_id}/status").json()["status"] == "cancelled"
+
+
+def test_unreachable_relay_is_one_line(cli_env: dict[str, str], free_port: int) -> None:
+    done = subprocess.run(
+        [awslogin_script(), "login", "--profile", "dev", "--remote", "--relay",
+         f"http://127.0.0.1:{free_port}"],
+        env=cli_env, capture_output=True, text=True, timeout=30,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        f"awslogin: cannot reach the relay at 127.0.0.1:{free_port} (ConnectError); "
+        "check --relay / AWSLOGIN_RELAY_URL"
+    ]
