@@ -230,3 +230,19 @@ async def test_many_waiters_hold_no_connection(
     for pairing in pairings:
         await replica_b.set_result(pairing.pairing_id, COMPLETE, 120)
     assert all(await asyncio.wait_for(asyncio.gather(*waiters), 5))
+
+
+async def test_sweep_costs_what_expired_not_what_is_stored(
+    store: RedisPairingStore, clock: FakeClock
+) -> None:
+    await asyncio.gather(
+        *(store.create(make_pairing(clock, n, ttl=600 + n % 7)) for n in range(3000))
+    )
+    started = time.perf_counter()
+    assert await store.sweep_expired() == []
+    assert time.perf_counter() - started < 0.02  # nothing expired: no scan of the store
+    clock.advance(603)
+    expired = await store.sweep_expired()  # more than one batch of the script
+    assert len(expired) == len([n for n in range(3000) if n % 7 <= 3])
+    assert len({p.pairing_id for p in expired}) == len(expired)
+    assert await store.count_pending() == 3000 - len(expired)
