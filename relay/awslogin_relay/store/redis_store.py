@@ -44,6 +44,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.connection import parse_url
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.commands.core import AsyncScript
@@ -306,6 +307,18 @@ def _decode_live(pairing_id: str, record: bytes) -> Pairing:
     )
 
 
+def check_url(url: str) -> None:
+    """Raise ValueError, naming no part of `url` (it may hold a password), if redis-py
+    cannot parse it; cheap and offline, so settings can call it before anything starts."""
+    try:
+        parse_url(url)
+    except ValueError:
+        raise ValueError(
+            "not a valid Redis URL (redis://[:password@]host[:port][/db], rediss://..., "
+            "unix:///path)"
+        ) from None
+
+
 class RedisPairingStore:
     """Redis implementation of :class:`~awslogin_relay.store.base.PairingStore`.
 
@@ -356,6 +369,7 @@ class RedisPairingStore:
         Commands share a bounded pool (waiters hold no connection); wake-ups arrive on
         one extra connection per process that stays subscribed.
         """
+        check_url(url)
         retry = Retry(ExponentialBackoff(cap=0.2, base=0.05), 1)
         options: dict[str, Any] = {
             "socket_connect_timeout": _CONNECT_TIMEOUT,

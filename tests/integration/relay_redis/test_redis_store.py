@@ -246,3 +246,12 @@ async def test_sweep_costs_what_expired_not_what_is_stored(
     assert len(expired) == len([n for n in range(3000) if n % 7 <= 3])
     assert len({p.pairing_id for p in expired}) == len(expired)
     assert await store.count_pending() == 3000 - len(expired)
+
+
+@pytest.mark.parametrize(
+    "url", ["redis://:hunter2@cache:port/0", "redis://:hunter2@cache/0?socket_timeout=soon"]
+)
+def test_a_malformed_url_is_refused_without_echoing_it(url: str) -> None:
+    with pytest.raises(ValueError, match="not a valid Redis URL") as info:
+        open_store(url)
+    assert "hunter2" not in str(info.value)
