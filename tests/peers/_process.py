@@ -164,8 +164,12 @@ class PeerProcess:
         except subprocess.TimeoutExpired:
             _kill_group(process, signal.SIGKILL)
             process.wait(timeout=grace)
-        # Children that ignored SIGTERM after the leader exited still die with the group.
+        # Children that ignored SIGTERM after the leader exited still die with the group;
+        # wait until they are gone, so that their ports are free when stop() returns.
         _kill_group(process, signal.SIGKILL)
+        deadline = time.monotonic() + grace
+        while _group_members(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
 
     def __enter__(self) -> PeerProcess:
         self.start()
@@ -173,6 +177,22 @@ class PeerProcess:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+def _group_members(pgid: int) -> list[int]:
+    """Live (not zombie) processes of a process group, from /proc."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        state, process_group = fields[0], int(fields[2])
+        if process_group == pgid and state not in {"Z", "X"}:
+            members.append(int(entry.name))
+    return members
 
 
 def _kill_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
