@@ -82,7 +82,8 @@ class RelayFlow:
                         "the pairing expired before sign-in finished; run login again"
                     )
                 raise AwsloginError(
-                    f"sign-in did not finish within {int(self.timeout)} s (--timeout); run login again"
+                    f"sign-in did not finish within {int(self.timeout)} s (--timeout); "
+                    "run login again"
                 )
             pause = last_start + pairing.interval - now
             if pause > 0:

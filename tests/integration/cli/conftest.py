@@ -34,12 +34,14 @@ def cli_env(tmp_path: Path, oidc_provider: OidcProvider, sts: Any) -> dict[str, 
     config = tmp_path / "config"
     config.write_text(
         "# written by the test\n[profile dev]\nawslogin_provider = oidc\n"
-        f"awslogin_issuer = {oidc_provider.issuer}\nawslogin_client_id = {oidc_provider.client_id}\n"
+        f"awslogin_issuer = {oidc_provider.issuer}\n"
+        f"awslogin_client_id = {oidc_provider.client_id}\n"
         f"awslogin_role_arn = {ROLE_ARN}\nregion = us-east-1\n"
         "credential_process = awslogin credential-process --profile dev\n"
     )
     env = {
-        k: v for k, v in os.environ.items()
+        k: v
+        for k, v in os.environ.items()
         if not k.startswith(("AWS_", "AWSLOGIN_", "SSH_")) and k not in ("BROWSER", "DISPLAY")
     }
     env.update(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import stat
 import subprocess
 import sys
@@ -12,7 +11,6 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-import boto3
 import httpx
 import pytest
 
@@ -25,7 +23,9 @@ from tests.peers.oidc import OidcProvider
 pytestmark = pytest.mark.integration
 
 
-def browser_that_signs_in(oidc_provider: OidcProvider, opened: list[str], forge_state: bool = False):  # type: ignore[no-untyped-def]
+def browser_that_signs_in(
+    oidc_provider: OidcProvider, opened: list[str], forge_state: bool = False
+):  # type: ignore[no-untyped-def]
     def open_browser(url: str) -> bool:
         opened.append(url)
 
@@ -52,7 +52,8 @@ def test_loopback_login_then_credential_process_and_boto3(
         Terminal(err=err, out=out, stdin=io.StringIO()),
         browser_opener=browser_that_signs_in(oidc_provider, opened),
     )
-    assert opened and opened[0].startswith(f"{oidc_provider.issuer}/auth?")
+    assert opened
+    assert opened[0].startswith(f"{oidc_provider.issuer}/auth?")
     assert "redirect_uri=http%3A%2F%2F127.0.0.1%3A" in opened[0]
     assert opened[0] in err.getvalue()  # the URL is printed as well
     assert lines[0].startswith("Signed in as arn:aws:sts::123456789012:assumed-role/dev/")
@@ -65,7 +66,10 @@ def test_loopback_login_then_credential_process_and_boto3(
 
     done = subprocess.run(
         [awslogin_script(), "credential-process", "--profile", "dev"],
-        env=cli_env, capture_output=True, text=True, timeout=30,
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["AccessKeyId"] == record["credentials"]["AccessKeyId"]
@@ -73,7 +77,8 @@ def test_loopback_login_then_credential_process_and_boto3(
     # boto3 uses the profile through credential_process, with nothing else set up.
     probe = (
         "import boto3, json; s = boto3.Session(profile_name='dev'); "
-        f"print(json.dumps(s.client('sts', endpoint_url={sts.endpoint_url!r}).get_caller_identity()))"
+        f"c = s.client('sts', endpoint_url={sts.endpoint_url!r}); "
+        "print(json.dumps(c.get_caller_identity()))"
     )
     boto = subprocess.run(
         [sys.executable, "-c", probe], env=cli_env, capture_output=True, text=True, timeout=60
@@ -105,8 +110,20 @@ def test_login_through_the_browser_command(
     config = Path(cli_env["AWS_CONFIG_FILE"])
     config.write_text(config.read_text().replace("region = us-east-1\n", ""))
     done = subprocess.run(
-        [awslogin_script(), "login", "--profile", "dev", "--region", "eu-west-1", "--timeout", "30"],
-        env={**cli_env, "BROWSER": str(script)}, capture_output=True, text=True, timeout=60,
+        [
+            awslogin_script(),
+            "login",
+            "--profile",
+            "dev",
+            "--region",
+            "eu-west-1",
+            "--timeout",
+            "30",
+        ],
+        env={**cli_env, "BROWSER": str(script)},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 0, done.stderr
     assert "Signed in as arn:aws:sts::123456789012:assumed-role/dev/bob" in done.stdout
@@ -124,7 +141,9 @@ def test_prompted_region_is_remembered(
     answers.isatty = lambda: True  # type: ignore[method-assign]
     err = io.StringIO()
     login(
-        LoginOptions(profile="dev", timeout=30), cli_env, Terminal(err=err, out=io.StringIO(), stdin=answers),
+        LoginOptions(profile="dev", timeout=30),
+        cli_env,
+        Terminal(err=err, out=io.StringIO(), stdin=answers),
         browser_opener=browser_that_signs_in(oidc_provider, []),
     )
     assert "AWS region for this profile" in err.getvalue()
@@ -137,7 +156,8 @@ def test_wrong_state_is_refused_and_nothing_is_cached(
 ) -> None:
     with pytest.raises(ProviderError, match="state mismatch"):
         login(
-            LoginOptions(profile="dev", timeout=30), cli_env,
+            LoginOptions(profile="dev", timeout=30),
+            cli_env,
             Terminal(err=io.StringIO(), out=io.StringIO(), stdin=io.StringIO()),
             browser_opener=browser_that_signs_in(oidc_provider, [], forge_state=True),
         )
@@ -153,9 +173,13 @@ def test_unreachable_idp_is_one_line(cli_env: dict[str, str], free_port: int) ->
     config.write_text(text[:start] + f"http://127.0.0.1:{free_port}" + text[end:])
     done = subprocess.run(
         [awslogin_script(), "login", "--profile", "dev", "--no-browser", "--timeout", "5"],
-        env=cli_env, capture_output=True, text=True, timeout=30,
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
-        f"awslogin: cannot reach the identity provider at http://127.0.0.1:{free_port} (ConnectError)"
+        "awslogin: cannot reach the identity provider at "
+        f"http://127.0.0.1:{free_port} (ConnectError)"
     ]

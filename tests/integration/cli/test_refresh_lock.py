@@ -54,8 +54,10 @@ class _ProxyHandler(BaseHTTPRequestHandler):
             with self.server.lock:
                 self.server.refreshes += 1
         upstream = httpx.post(
-            self.server.target, content=body,
-            headers={"Content-Type": self.headers.get("Content-Type", "")}, timeout=15,
+            self.server.target,
+            content=body,
+            headers={"Content-Type": self.headers.get("Content-Type", "")},
+            timeout=15,
         )
         self.send_response(upstream.status_code)
         self.send_header("Content-Type", upstream.headers.get("content-type", "application/json"))
@@ -85,8 +87,10 @@ def signed_in_near_expiry(
         return True
 
     login(
-        LoginOptions(profile="dev", timeout=30), cli_env,
-        Terminal(err=io.StringIO(), out=io.StringIO(), stdin=io.StringIO()), browser_opener=browser,
+        LoginOptions(profile="dev", timeout=30),
+        cli_env,
+        Terminal(err=io.StringIO(), out=io.StringIO(), stdin=io.StringIO()),
+        browser_opener=browser,
     )
     cache = Path(cli_env["AWSLOGIN_CACHE_DIR"]) / "oidc--dev.json"
     make_near_expiry(cache, token_proxy.url)
@@ -105,7 +109,10 @@ def run_together(cli_env: dict[str, str], count: int) -> list[subprocess.Complet
     processes = [
         subprocess.Popen(
             [awslogin_script(), "credential-process", "--profile", "dev"],
-            env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=cli_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for _ in range(count)
     ]
@@ -118,7 +125,9 @@ def run_together(cli_env: dict[str, str], count: int) -> list[subprocess.Complet
 
 @pytest.mark.timeout(300)
 def test_fifty_processes_make_exactly_one_refresh(
-    cli_env: dict[str, str], oidc_provider: OidcProvider, sts: Any,
+    cli_env: dict[str, str],
+    oidc_provider: OidcProvider,
+    sts: Any,
     token_proxy: CountingTokenProxy,
 ) -> None:
     cache = signed_in_near_expiry(cli_env, oidc_provider, token_proxy)
@@ -146,21 +155,28 @@ def test_fifty_processes_make_exactly_one_refresh(
 
 
 def test_revoked_refresh_token_ends_the_session_with_the_login_line(
-    cli_env: dict[str, str], oidc_provider: OidcProvider, sts: Any,
+    cli_env: dict[str, str],
+    oidc_provider: OidcProvider,
+    sts: Any,
     token_proxy: CountingTokenProxy,
 ) -> None:
     cache = signed_in_near_expiry(cli_env, oidc_provider, token_proxy)
     saved = cache.read_text()
     logout = subprocess.run(
         [awslogin_script(), "logout", "--profile", "dev"],
-        env=cli_env, capture_output=True, text=True, timeout=30,
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert logout.returncode == 0, logout.stderr
-    assert "refresh token revoked at" in logout.stdout and not cache.exists()
+    assert "refresh token revoked at" in logout.stdout
+    assert not cache.exists()
     # Bring the revoked session back: the IdP refuses it and the user is told what to do.
     cache.write_text(saved)
     done = run_together(cli_env, 1)[0]
-    assert done.returncode == 1 and done.stdout == ""
+    assert done.returncode == 1
+    assert done.stdout == ""
     assert done.stderr.strip().splitlines() == [
         "awslogin: the identity provider no longer accepts this session (invalid_grant: "
         + done.stderr.split("(invalid_grant: ", 1)[1].strip()

@@ -62,10 +62,14 @@ def test_remote_login_through_the_relay(
     assert time.monotonic() - started < 20
     assert terminal.phone.errors == []
     url, user_code = terminal.shown[0]
-    assert url.startswith(f"{relay.url}/p/") and user_code
+    assert url.startswith(f"{relay.url}/p/")
+    assert user_code
     shown = terminal.err.getvalue()  # type: ignore[attr-defined]
-    assert url in shown and user_code in shown and "\u2588" in shown  # URL, code, QR
-    assert "Waiting for you to sign in..." in shown and "left" in shown
+    assert url in shown
+    assert user_code in shown
+    assert "\u2588" in shown
+    assert "Waiting for you to sign in..." in shown
+    assert "left" in shown
     assert lines[0].startswith("Signed in as arn:aws:sts::123456789012:assumed-role/dev/")
     assert [claims["sub"] for claims in sts.received] == [USER]
     pairing_id = url.rsplit("/", 1)[1]
@@ -78,7 +82,11 @@ def test_relay_chosen_automatically_in_an_ssh_session(
     cli_env: dict[str, str], oidc_provider: OidcProvider, relay: Any
 ) -> None:
     terminal = PhoneTerminal(oidc_provider)
-    env = {**cli_env, "SSH_CONNECTION": "10.0.0.1 5000 10.0.0.2 22", "AWSLOGIN_RELAY_URL": relay.url}
+    env = {
+        **cli_env,
+        "SSH_CONNECTION": "10.0.0.1 5000 10.0.0.2 22",
+        "AWSLOGIN_RELAY_URL": relay.url,
+    }
     lines = login(LoginOptions(profile="dev", qr=False, timeout=60), env, terminal)
     shown = terminal.err.getvalue()  # type: ignore[attr-defined]
     assert "No browser on this machine (SSH session): signing in through 127.0.0.1:" in shown
@@ -102,17 +110,24 @@ def test_denied_at_the_idp_is_a_clear_failure(
 def test_expired_pairing_is_a_clear_failure(
     cli_env: dict[str, str], oidc_provider: OidcProvider, relay_server: Any
 ) -> None:
-    relay = relay_server(RELAY_ALLOWED_ORIGINS=oidc_provider.issuer, RELAY_PAIRING_TTL="30", RELAY_RESULT_TTL="30")
+    relay = relay_server(
+        RELAY_ALLOWED_ORIGINS=oidc_provider.issuer, RELAY_PAIRING_TTL="30", RELAY_RESULT_TTL="30"
+    )
     terminal = Terminal(err=io.StringIO(), out=io.StringIO(), stdin=io.StringIO())
     with pytest.raises(AwsloginError, match="pairing expired"):
-        login(LoginOptions(profile="dev", remote=True, relay=relay.url, timeout=60), cli_env, terminal)
+        login(
+            LoginOptions(profile="dev", remote=True, relay=relay.url, timeout=60), cli_env, terminal
+        )
     assert not Path(cli_env["AWSLOGIN_CACHE_DIR"]).exists()
 
 
 def test_ctrl_c_cancels_the_pairing_and_exits_130(cli_env: dict[str, str], relay: Any) -> None:
     process = subprocess.Popen(
         [awslogin_script(), "login", "--profile", "dev", "--remote", "--relay", relay.url],
-        env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=cli_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert process.stderr is not None
     url = ""
@@ -124,7 +139,8 @@ def test_ctrl_c_cancels_the_pairing_and_exits_130(cli_env: dict[str, str], relay
     waiting = process.stderr.readline() + process.stderr.readline()
     while "Waiting" not in waiting and time.monotonic() < deadline:
         waiting = process.stderr.readline()
-    assert "left" in waiting and "\r" not in waiting  # plain lines when stderr is not a TTY
+    assert "left" in waiting
+    assert "\r" not in waiting
     process.send_signal(signal.SIGINT)
     _, rest = process.communicate(timeout=30)
     assert process.returncode == 130, rest
@@ -135,9 +151,19 @@ def test_ctrl_c_cancels_the_pairing_and_exits_130(cli_env: dict[str, str], relay
 
 def test_unreachable_relay_is_one_line(cli_env: dict[str, str], free_port: int) -> None:
     done = subprocess.run(
-        [awslogin_script(), "login", "--profile", "dev", "--remote", "--relay",
-         f"http://127.0.0.1:{free_port}"],
-        env=cli_env, capture_output=True, text=True, timeout=30,
+        [
+            awslogin_script(),
+            "login",
+            "--profile",
+            "dev",
+            "--remote",
+            "--relay",
+            f"http://127.0.0.1:{free_port}",
+        ],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [

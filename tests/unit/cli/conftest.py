@@ -49,13 +49,22 @@ class FakeIdp:
         }
 
     def id_token(
-        self, *, nonce: str | None, alg: str = "RS256", key: Any = None, kid: str | None = None,
+        self,
+        *,
+        nonce: str | None,
+        alg: str = "RS256",
+        key: Any = None,
+        kid: str | None = None,
         **claims: Any,
     ) -> str:
         now = int(time.time())
         payload: dict[str, Any] = {
-            "iss": ISSUER, "aud": CLIENT_ID, "sub": "alice", "email": "alice@example.test",
-            "iat": now, "exp": now + 3600,
+            "iss": ISSUER,
+            "aud": CLIENT_ID,
+            "sub": "alice",
+            "email": "alice@example.test",
+            "iat": now,
+            "exp": now + 3600,
         }
         if nonce is not None:
             payload["nonce"] = nonce
@@ -110,8 +119,12 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 def write_session(
-    env: dict[str, str], *, credentials_left: float = 3600, session_left: float = 40000,
-    refresh_token: str | None = "rt-1", profile: str = "dev",
+    env: dict[str, str],
+    *,
+    credentials_left: float = 3600,
+    session_left: float = 40000,
+    refresh_token: str | None = "rt-1",
+    profile: str = "dev",
 ) -> Path:
     """A cache file as a login would leave it, with chosen time left."""
     now = time.time()
@@ -121,19 +134,28 @@ def write_session(
         "provider": "oidc",
         "profile": profile,
         "config": {
-            "awslogin_issuer": ISSUER, "awslogin_client_id": CLIENT_ID, "awslogin_role_arn": ROLE_ARN,
+            "awslogin_issuer": ISSUER,
+            "awslogin_client_id": CLIENT_ID,
+            "awslogin_role_arn": ROLE_ARN,
         },
         "identity": {"arn": "arn:aws:sts::123456789012:assumed-role/dev/alice", "subject": "alice"},
         "credentials": {
-            "AccessKeyId": "ASIAOLD", "SecretAccessKey": "old-secret", "SessionToken": "old-token",
+            "AccessKeyId": "ASIAOLD",
+            "SecretAccessKey": "old-secret",
+            "SessionToken": "old-token",
             "Expiration": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(expires)),
             "ExpiresAt": int(expires),
         },
         "session": {"startedAt": int(now - 100), "expiresAt": int(now + session_left)},
         "providerState": {
-            "issuer": ISSUER, "clientId": CLIENT_ID, "tokenEndpoint": f"{ISSUER}/token",
-            "jwksUri": f"{ISSUER}/jwks", "revocationEndpoint": f"{ISSUER}/revoke",
-            "refreshToken": refresh_token, "subject": "alice", "nonce": "n-1",
+            "issuer": ISSUER,
+            "clientId": CLIENT_ID,
+            "tokenEndpoint": f"{ISSUER}/token",
+            "jwksUri": f"{ISSUER}/jwks",
+            "revocationEndpoint": f"{ISSUER}/revoke",
+            "refreshToken": refresh_token,
+            "subject": "alice",
+            "nonce": "n-1",
         },
     }
     cache = Path(env["AWSLOGIN_CACHE_DIR"])

@@ -22,8 +22,7 @@ pytestmark = pytest.mark.unit
 
 ORIGINAL = """# my settings, keep me
 [default]
-region = eu-west-1   
-; odd comment style
+region = eu-west-1\t\n; odd comment style
 
 [profile other]
 output = json
@@ -112,7 +111,8 @@ def test_pkce_s256_matches_rfc7636() -> None:
         "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
     )
     assert new_state() != new_state()
-    assert same_secret("abc", "abc") and not same_secret("abc", "abd")
+    assert same_secret("abc", "abc")
+    assert not same_secret("abc", "abd")
 
 
 def test_qr_for_a_short_url_fits_an_80x24_terminal() -> None:
@@ -120,7 +120,8 @@ def test_qr_for_a_short_url_fits_an_80x24_terminal() -> None:
     assert len(art) <= 18
     assert max(len(line) for line in art) <= 40
     assert set("".join(art)) <= {"\u2588", "\u2580", "\u2584", " "}
-    assert can_draw("utf-8") and not can_draw("ascii")
+    assert can_draw("utf-8")
+    assert not can_draw("ascii")
 
 
 @pytest.mark.parametrize(

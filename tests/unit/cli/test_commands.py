@@ -23,7 +23,9 @@ from tests.unit.cli.conftest import ISSUER, RELAY_URL, STS_URL, FakeIdp, sts_res
 pytestmark = pytest.mark.unit
 
 
-def run(capsys: pytest.CaptureFixture[str], env: dict[str, str], *args: str) -> tuple[int, str, str]:
+def run(
+    capsys: pytest.CaptureFixture[str], env: dict[str, str], *args: str
+) -> tuple[int, str, str]:
     code = main(list(args), env)
     out, err = capsys.readouterr()
     return code, out, err
@@ -32,7 +34,8 @@ def run(capsys: pytest.CaptureFixture[str], env: dict[str, str], *args: str) -> 
 def assert_one_line_error(err: str, text: str) -> None:
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
-    assert lines[0].startswith("awslogin: ") and text in lines[0], err
+    assert lines[0].startswith("awslogin: "), err
+    assert text in lines[0], err
     assert "Traceback" not in err
 
 
@@ -43,10 +46,14 @@ def test_credential_process_on_a_cache_hit_prints_version_1_json(
     with respx.mock() as router:  # any network call would fail the test
         code, out, err = run(capsys, env, "credential-process", "--profile", "dev")
         assert not router.calls
-    assert code == 0 and err == ""
+    assert code == 0
+    assert err == ""
     assert json.loads(out) == {
-        "Version": 1, "AccessKeyId": "ASIAOLD", "SecretAccessKey": "old-secret",
-        "SessionToken": "old-token", "Expiration": json.loads(out)["Expiration"],
+        "Version": 1,
+        "AccessKeyId": "ASIAOLD",
+        "SecretAccessKey": "old-secret",
+        "SessionToken": "old-token",
+        "Expiration": json.loads(out)["Expiration"],
     }
 
 
@@ -61,7 +68,8 @@ def test_credential_process_refreshes_near_expiry_and_stores_the_rotated_token(
         )
         router.post(STS_URL).respond(text=sts_response())
         code, out, _ = run(capsys, env, "credential-process", "--profile", "dev")
-    assert code == 0 and json.loads(out)["AccessKeyId"] == "ASIAEXAMPLE"
+    assert code == 0
+    assert json.loads(out)["AccessKeyId"] == "ASIAEXAMPLE"
     assert parse_qs(token.calls[0].request.content.decode())["refresh_token"] == ["rt-1"]
     cached = json.loads(path.read_text())
     assert cached["providerState"]["refreshToken"] == "rt-2"
@@ -75,16 +83,20 @@ def test_revoked_refresh_token_ends_the_session_with_one_line(
     with respx.mock() as router:
         router.post(f"{ISSUER}/token").respond(400, json={"error": "invalid_grant"})
         code, out, err = run(capsys, env, "credential-process", "--profile", "dev")
-        assert code == 1 and out == ""
+        assert code == 1
+        assert out == ""
         assert_one_line_error(err, "run `awslogin login --profile dev`")
         # The next call fails at once, without asking the IdP again.
         code, _, err = run(capsys, env, "credential-process", "--profile", "dev")
-        assert code == 1 and len(router.calls) == 1
+        assert code == 1
+        assert len(router.calls) == 1
     assert "no longer accepts this session" in err
     assert "refreshToken" not in json.loads(path.read_text())["providerState"]
 
 
-def test_session_limit_asks_for_a_new_login(capsys: pytest.CaptureFixture[str], env: dict[str, str]) -> None:
+def test_session_limit_asks_for_a_new_login(
+    capsys: pytest.CaptureFixture[str], env: dict[str, str]
+) -> None:
     write_session(env, credentials_left=10, session_left=-1)
     with respx.mock() as router:
         code, _, err = run(capsys, env, "credential-process", "--profile", "dev")
@@ -98,18 +110,40 @@ def test_session_limit_asks_for_a_new_login(capsys: pytest.CaptureFixture[str], 
     [
         (("credential-process", "--profile", "nope"), None, 1, "unknown profile nope"),
         (("credential-process", "--profile", "dev"), None, 1, "not signed in with profile dev"),
-        (("credential-process", "--profile", "dev"), "[profile dev\nx=1\n", 1, "malformed AWS config"),
-        (("credential-process", "--profile", "dev"), "garbage\n", 1, "line 1 is outside any section"),
-        (("credential-process", "--profile", "plain"), "[profile plain]\nregion = x\n", 1,
-         "not an awslogin profile"),
-        (("credential-process", "--profile", "dev"), "[profile dev]\nawslogin_provider = ldap\n", 1,
-         "unknown awslogin_provider = ldap"),
+        (
+            ("credential-process", "--profile", "dev"),
+            "[profile dev\nx=1\n",
+            1,
+            "malformed AWS config",
+        ),
+        (
+            ("credential-process", "--profile", "dev"),
+            "garbage\n",
+            1,
+            "line 1 is outside any section",
+        ),
+        (
+            ("credential-process", "--profile", "plain"),
+            "[profile plain]\nregion = x\n",
+            1,
+            "not an awslogin profile",
+        ),
+        (
+            ("credential-process", "--profile", "dev"),
+            "[profile dev]\nawslogin_provider = ldap\n",
+            1,
+            "unknown awslogin_provider = ldap",
+        ),
         (("status", "--profile", "nope"), None, 1, "unknown profile nope"),
         (("login", "--profile", "dev", "--redirect-port", "99999"), None, 2, "not a TCP port"),
         (("login", "--profile", "dev", "--timeout", "abc"), None, 2, "not a whole number"),
         (("login", "--profile", "dev", "--region", "moon"), None, 2, "not an AWS region"),
-        (("login", "--profile", "dev", "--remote", "--relay", "http://relay.example.com"), None, 2,
-         "must use https"),
+        (
+            ("login", "--profile", "dev", "--remote", "--relay", "http://relay.example.com"),
+            None,
+            2,
+            "must use https",
+        ),
         (("export", "--format", "xml"), None, 2, "invalid choice"),
         (("status", "--all", "--profile", "dev"), None, 2, "not allowed with argument"),
         (("frobnicate",), None, 2, "invalid choice"),
@@ -117,8 +151,12 @@ def test_session_limit_asks_for_a_new_login(capsys: pytest.CaptureFixture[str], 
     ],
 )
 def test_bad_input_gives_one_line_and_a_nonzero_exit(
-    capsys: pytest.CaptureFixture[str], env: dict[str, str], args: tuple[str, ...],
-    config: str | None, code: int, text: str,
+    capsys: pytest.CaptureFixture[str],
+    env: dict[str, str],
+    args: tuple[str, ...],
+    config: str | None,
+    code: int,
+    text: str,
 ) -> None:
     if config is not None:
         Path(env["AWS_CONFIG_FILE"]).write_text(config)
@@ -126,7 +164,8 @@ def test_bad_input_gives_one_line_and_a_nonzero_exit(
     with respx.mock() as router:
         result, out, err = run(capsys, env, *args)
         assert not router.calls
-    assert result == code and out == ""
+    assert result == code
+    assert out == ""
     assert_one_line_error(err, text)
     assert Path(env["AWS_CONFIG_FILE"]).read_text() == before
     assert not Path(env["AWSLOGIN_CACHE_DIR"]).exists()
@@ -143,11 +182,14 @@ def test_export_env_and_json(capsys: pytest.CaptureFixture[str], env: dict[str, 
     assert json.loads(out)["Version"] == 1
 
 
-def test_status_shows_identity_and_both_expiries(capsys: pytest.CaptureFixture[str], env: dict[str, str]) -> None:
+def test_status_shows_identity_and_both_expiries(
+    capsys: pytest.CaptureFixture[str], env: dict[str, str]
+) -> None:
     write_session(env, credentials_left=1800, session_left=7200)
     code, out, _ = run(capsys, env, "status", "--all")
     assert code == 0
-    assert "profile dev" in out and "provider:    oidc" in out
+    assert "profile dev" in out
+    assert "provider:    oidc" in out
     assert "assumed-role/dev/alice" in out
     assert "(30 min left)" in out or "(29 min left)" in out
     assert "(2 h 00 min left)" in out or "(1 h 59 min left)" in out
@@ -160,12 +202,14 @@ def test_logout_revokes_and_says_what_was_removed(
     with respx.mock() as router:
         revoke = router.post(f"{ISSUER}/revoke").respond(200)
         code, out, _ = run(capsys, env, "logout", "--all")
-    assert code == 0 and not path.exists()
+    assert code == 0
+    assert not path.exists()
     assert parse_qs(revoke.calls[0].request.content.decode())["token"] == ["rt-1"]
     assert f"Profile dev: removed cached tokens and credentials ({path})" in out
     assert "refresh token revoked at https://idp.example.test" in out
     code, out, _ = run(capsys, env, "logout", "--profile", "dev")
-    assert code == 0 and "no cached session; nothing to remove" in out
+    assert code == 0
+    assert "no cached session; nothing to remove" in out
 
 
 def test_logout_still_removes_the_cache_when_the_idp_is_down(
@@ -175,7 +219,9 @@ def test_logout_still_removes_the_cache_when_the_idp_is_down(
     with respx.mock() as router:
         router.post(f"{ISSUER}/revoke").mock(side_effect=httpx.ConnectError("down"))
         code, out, _ = run(capsys, env, "logout", "--profile", "dev")
-    assert code == 0 and not path.exists() and "could not reach https://idp.example.test" in out
+    assert code == 0
+    assert not path.exists()
+    assert "could not reach https://idp.example.test" in out
 
 
 def test_configure_with_flags_keeps_the_rest_of_the_file(
@@ -185,14 +231,29 @@ def test_configure_with_flags_keeps_the_rest_of_the_file(
     config = Path(env["AWS_CONFIG_FILE"])
     before = config.read_text()
     code, out, _ = run(
-        capsys, env, "configure", "--profile", "new one", "--issuer", "https://login.example.com/",
-        "--client-id", "abc", "--role-arn", "arn:aws:iam::111122223333:role/Dev",
-        "--relay", "https://relay.example.com", "--duration", "1800", "--scopes", "openid email",
+        capsys,
+        env,
+        "configure",
+        "--profile",
+        "new one",
+        "--issuer",
+        "https://login.example.com/",
+        "--client-id",
+        "abc",
+        "--role-arn",
+        "arn:aws:iam::111122223333:role/Dev",
+        "--relay",
+        "https://relay.example.com",
+        "--duration",
+        "1800",
+        "--scopes",
+        "openid email",
     )
-    assert code == 0 and "awslogin login --profile new one" in out
+    assert code == 0
+    assert "awslogin login --profile new one" in out
     text = config.read_text()
     assert text.startswith(before)
-    assert text[len(before):] == (
+    assert text[len(before) :] == (
         "\n[profile new one]\nawslogin_provider = oidc\nawslogin_issuer = https://login.example.com\n"
         "awslogin_client_id = abc\nawslogin_role_arn = arn:aws:iam::111122223333:role/Dev\n"
         "awslogin_relay = https://relay.example.com\nawslogin_scopes = openid email\n"
@@ -208,9 +269,11 @@ def test_configure_prompts_on_a_terminal(
     answers.isatty = lambda: True  # type: ignore[method-assign]
     monkeypatch.setattr(sys, "stdin", answers)
     code, _, err = run(capsys, env, "configure", "--profile", "p2")
-    assert code == 0 and "OIDC issuer URL" in err
+    assert code == 0
+    assert "OIDC issuer URL" in err
     text = Path(env["AWS_CONFIG_FILE"]).read_text()
-    assert "[profile p2]\nawslogin_provider = oidc\n" in text and "region = us-west-2\n" in text
+    assert "[profile p2]\nawslogin_provider = oidc\n" in text
+    assert "region = us-west-2\n" in text
 
 
 @pytest.mark.parametrize(
@@ -224,14 +287,23 @@ def test_configure_prompts_on_a_terminal(
     ],
 )
 def test_configure_rejects_bad_values_and_writes_nothing(
-    capsys: pytest.CaptureFixture[str], env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
-    args: tuple[str, ...], text: str,
+    capsys: pytest.CaptureFixture[str],
+    env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    args: tuple[str, ...],
+    text: str,
 ) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))
-    base = {"--issuer": ISSUER, "--client-id": "c", "--role-arn": "arn:aws:iam::123456789012:role/r"}
+    base = {
+        "--issuer": ISSUER,
+        "--client-id": "c",
+        "--role-arn": "arn:aws:iam::123456789012:role/r",
+    }
     base.update(dict(zip(args[::2], args[1::2], strict=True)))
     before = Path(env["AWS_CONFIG_FILE"]).read_text()
-    code, _, err = run(capsys, env, "configure", "--profile", "x", *[i for kv in base.items() for i in kv])
+    code, _, err = run(
+        capsys, env, "configure", "--profile", "x", *[i for kv in base.items() for i in kv]
+    )
     assert code == 2
     assert_one_line_error(err, text)
     assert Path(env["AWS_CONFIG_FILE"]).read_text() == before
@@ -244,8 +316,17 @@ def test_configure_refuses_a_profile_with_other_credentials(
     config = Path(env["AWS_CONFIG_FILE"])
     config.write_text("[profile keys]\naws_access_key_id = AKIA\n")
     code, _, err = run(
-        capsys, env, "configure", "--profile", "keys", "--issuer", ISSUER, "--client-id", "c",
-        "--role-arn", "arn:aws:iam::123456789012:role/r",
+        capsys,
+        env,
+        "configure",
+        "--profile",
+        "keys",
+        "--issuer",
+        ISSUER,
+        "--client-id",
+        "c",
+        "--role-arn",
+        "arn:aws:iam::123456789012:role/r",
     )
     assert code == 1
     assert_one_line_error(err, "already gets credentials another way (aws_access_key_id)")
@@ -270,7 +351,9 @@ def test_remote_login_without_a_relay_says_how_to_set_one(
     assert_one_line_error(err, "--remote needs a relay: pass --relay URL, set AWSLOGIN_RELAY_URL")
 
 
-def test_ssh_session_without_a_relay_explains(capsys: pytest.CaptureFixture[str], env: dict[str, str]) -> None:
+def test_ssh_session_without_a_relay_explains(
+    capsys: pytest.CaptureFixture[str], env: dict[str, str]
+) -> None:
     code, _, err = run(capsys, {**env, "SSH_CONNECTION": "a b c d"}, "login", "--profile", "dev")
     assert code == 1
     assert_one_line_error(err, "no browser on this machine (SSH session) and no relay configured")
@@ -281,13 +364,21 @@ def test_unreachable_relay_and_idp_are_one_line(
 ) -> None:
     with respx.mock() as router:
         router.get(f"{ISSUER}/.well-known/openid-configuration").respond(json=idp.metadata())
-        router.get(f"{RELAY_URL}/.well-known/awslogin-relay").mock(side_effect=httpx.ConnectError("x"))
-        code, _, err = run(capsys, env, "login", "--profile", "dev", "--remote", "--relay", RELAY_URL)
+        router.get(f"{RELAY_URL}/.well-known/awslogin-relay").mock(
+            side_effect=httpx.ConnectError("x")
+        )
+        code, _, err = run(
+            capsys, env, "login", "--profile", "dev", "--remote", "--relay", RELAY_URL
+        )
     assert code == 1
     assert_one_line_error(err, "cannot reach the relay at relay.example.test")
     with respx.mock() as router:
-        router.get(f"{ISSUER}/.well-known/openid-configuration").mock(side_effect=httpx.ConnectTimeout("x"))
-        code, _, err = run(capsys, env, "login", "--profile", "dev", "--remote", "--relay", RELAY_URL)
+        router.get(f"{ISSUER}/.well-known/openid-configuration").mock(
+            side_effect=httpx.ConnectTimeout("x")
+        )
+        code, _, err = run(
+            capsys, env, "login", "--profile", "dev", "--remote", "--relay", RELAY_URL
+        )
     assert code == 1
     assert_one_line_error(err, "cannot reach the identity provider at https://idp.example.test")
     assert not Path(env["AWSLOGIN_CACHE_DIR"]).exists()
@@ -323,16 +414,30 @@ def test_cache_hit_imports_nothing_heavy(env: dict[str, str], tmp_path: Path) ->
     probe = (
         "import sys\nfrom awslogin.cli.main import main\n"
         "code = main(['credential-process', '--profile', 'dev'])\n"
-        "heavy = {'httpx', 'cryptography', 'qrcode', 'jwt', 'filelock', 'argparse'} & set(sys.modules)\n"
+        "heavy = {'httpx', 'cryptography', 'qrcode', 'jwt', 'filelock', 'argparse'}\n"
+        "heavy &= set(sys.modules)\n"
         "print(sorted(heavy), file=sys.stderr); sys.exit(code or bool(heavy))\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe], env=child_env, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=child_env, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
     timed = subprocess.run(
-        [sys.executable, "-X", "importtime", script("awslogin"), "credential-process", "--profile", "dev"],
-        env=child_env, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            script("awslogin"),
+            "credential-process",
+            "--profile",
+            "dev",
+        ],
+        env=child_env,
+        capture_output=True,
+        text=True,
     )
-    assert timed.returncode == 0 and json.loads(timed.stdout)["Version"] == 1
+    assert timed.returncode == 0
+    assert json.loads(timed.stdout)["Version"] == 1
     imported = {line.split("|")[-1].strip() for line in timed.stderr.splitlines() if "|" in line}
     assert not {"httpx", "cryptography", "qrcode", "jwt", "filelock"} & imported
     assert "awslogin.usecases.credential_process" in imported
@@ -346,7 +451,8 @@ def test_interrupt_exits_130(
 
     monkeypatch.setattr("awslogin.usecases.login.login", interrupted)
     code, _, err = run(capsys, env, "login", "--profile", "dev")
-    assert code == 130 and "interrupted" in err
+    assert code == 130
+    assert "interrupted" in err
 
 
 def test_unexpected_errors_never_show_a_traceback(
@@ -357,5 +463,7 @@ def test_unexpected_errors_never_show_a_traceback(
 
     monkeypatch.setattr("awslogin.usecases.status.status", broken)
     code, _, err = run(capsys, env, "status")
-    assert code == 1 and "Traceback" not in err and "secret-code-123" not in err
+    assert code == 1
+    assert "Traceback" not in err
+    assert "secret-code-123" not in err
     assert time.time() > 0

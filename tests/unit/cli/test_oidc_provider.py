@@ -49,8 +49,10 @@ def provider(**values: str) -> OidcProvider:
     settings = ProfileSettings(
         name="dev",
         values={
-            "awslogin_issuer": ISSUER, "awslogin_client_id": CLIENT_ID,
-            "awslogin_role_arn": ROLE_ARN, **values,
+            "awslogin_issuer": ISSUER,
+            "awslogin_client_id": CLIENT_ID,
+            "awslogin_role_arn": ROLE_ARN,
+            **values,
         },
         region="us-east-1",
         environ={},
@@ -59,7 +61,9 @@ def provider(**values: str) -> OidcProvider:
 
 
 def serve_idp(
-    router: respx.MockRouter, idp: FakeIdp, token: Callable[[dict[str, str]], httpx.Response],
+    router: respx.MockRouter,
+    idp: FakeIdp,
+    token: Callable[[dict[str, str]], httpx.Response],
     **metadata: Any,
 ) -> dict[str, list[dict[str, str]]]:
     calls: dict[str, list[dict[str, str]]] = {"token": [], "sts": [], "revoke": []}
@@ -86,13 +90,17 @@ def serve_idp(
 
 
 def run_login(
-    idp: FakeIdp, token_for: Callable[[str], dict[str, Any]], answer: Answer = good_answer,
+    idp: FakeIdp,
+    token_for: Callable[[str], dict[str, Any]],
+    answer: Answer = good_answer,
     **metadata: Any,
 ) -> tuple[dict[str, Any], ScriptedFlow, dict[str, list[dict[str, str]]]]:
     flow = ScriptedFlow(answer)
     with respx.mock(assert_all_called=False) as router:
         calls = serve_idp(
-            router, idp, lambda form: httpx.Response(200, json=token_for(flow.request_query["nonce"])),
+            router,
+            idp,
+            lambda form: httpx.Response(200, json=token_for(flow.request_query["nonce"])),
             **metadata,
         )
         record = provider().login(flow)  # type: ignore[arg-type]
@@ -105,11 +113,15 @@ def test_login_sends_pkce_and_nonce_validates_and_assumes_the_role(idp: FakeIdp)
 
     record, flow, calls = run_login(idp, tokens)
     query = flow.request_query
-    assert query["code_challenge_method"] == "S256" and query["redirect_uri"] == REDIRECT
-    assert query["scope"] == "openid offline_access" and len(query["state"]) >= 43
+    assert query["code_challenge_method"] == "S256"
+    assert query["redirect_uri"] == REDIRECT
+    assert query["scope"] == "openid offline_access"
+    assert len(query["state"]) >= 43
     exchange = calls["token"][0]
-    assert exchange["grant_type"] == "authorization_code" and exchange["code"] == "the-code"
-    assert exchange["redirect_uri"] == REDIRECT and len(exchange["code_verifier"]) >= 43
+    assert exchange["grant_type"] == "authorization_code"
+    assert exchange["code"] == "the-code"
+    assert exchange["redirect_uri"] == REDIRECT
+    assert len(exchange["code_verifier"]) >= 43
     assert calls["sts"][0]["RoleArn"] == ROLE_ARN
     assert calls["sts"][0]["RoleSessionName"] == "alice@example.test"
     assert record["identity"]["arn"] == "arn:aws:sts::123456789012:assumed-role/dev/alice"
@@ -120,7 +132,8 @@ def test_login_sends_pkce_and_nonce_validates_and_assumes_the_role(idp: FakeIdp)
 
 def test_es256_id_tokens_are_accepted(idp: FakeIdp) -> None:
     record, _, _ = run_login(
-        idp, lambda nonce: {"id_token": idp.id_token(nonce=nonce, alg="ES256"), "refresh_token": "r"}
+        idp,
+        lambda nonce: {"id_token": idp.id_token(nonce=nonce, alg="ES256"), "refresh_token": "r"},
     )
     assert record["identity"]["subject"] == "alice"
 
@@ -129,7 +142,9 @@ def test_idp_session_limit_shortens_the_session(idp: FakeIdp) -> None:
     record, _, _ = run_login(
         idp,
         lambda nonce: {
-            "id_token": idp.id_token(nonce=nonce), "refresh_token": "r", "refresh_expires_in": 1800,
+            "id_token": idp.id_token(nonce=nonce),
+            "refresh_token": "r",
+            "refresh_expires_in": 1800,
         },
     )
     assert record["session"]["expiresAt"] - record["session"]["startedAt"] == 1800
@@ -155,7 +170,8 @@ def test_bad_id_tokens_are_refused_before_sts(
     flow = ScriptedFlow(good_answer)
     with respx.mock(assert_all_called=False) as router:
         calls = serve_idp(
-            router, idp,
+            router,
+            idp,
             lambda form: httpx.Response(
                 200, json={"id_token": make_token(idp, flow.request_query["nonce"])}
             ),
@@ -184,8 +200,12 @@ def test_alg_none_is_refused(idp: FakeIdp) -> None:
         (lambda q: {"code": "c", "state": q["state"], "iss": "https://evil.test"}, "iss mismatch"),
         (lambda q: {"code": "c", "state": q["state"]}, "lacks the issuer"),
         (
-            lambda q: {"error": "access_denied", "error_description": "User said no",
-                       "state": q["state"], "iss": ISSUER},
+            lambda q: {
+                "error": "access_denied",
+                "error_description": "User said no",
+                "state": q["state"],
+                "iss": ISSUER,
+            },
             "denied at the identity provider: User said no",
         ),
         (lambda q: {"state": q["state"], "iss": ISSUER}, "no authorization code"),
@@ -207,13 +227,15 @@ def test_discovery_problems_are_clear(idp: FakeIdp) -> None:
         router.get(f"{ISSUER}/.well-known/openid-configuration").respond(
             json=idp.metadata(issuer="https://other.test")
         )
-        with pytest.raises(ProviderError, match="says its issuer is https://other.test"):
+        with pytest.raises(ProviderError, match=r"says its issuer is https://other\.test"):
             provider().login(ScriptedFlow(good_answer))  # type: ignore[arg-type]
     with respx.mock() as router:
         router.get(f"{ISSUER}/.well-known/openid-configuration").mock(
             side_effect=httpx.ConnectError("refused")
         )
-        with pytest.raises(ProviderError, match="cannot reach the identity provider at https://idp"):
+        with pytest.raises(
+            ProviderError, match="cannot reach the identity provider at https://idp"
+        ):
             provider().login(ScriptedFlow(good_answer))  # type: ignore[arg-type]
 
 
@@ -221,7 +243,8 @@ def test_code_exchange_refusal_is_one_line(idp: FakeIdp) -> None:
     flow = ScriptedFlow(good_answer)
     with respx.mock(assert_all_called=False) as router:
         serve_idp(
-            router, idp,
+            router,
+            idp,
             lambda form: httpx.Response(
                 400, json={"error": "invalid_grant", "error_description": "code\nexpired"}
             ),
@@ -229,7 +252,8 @@ def test_code_exchange_refusal_is_one_line(idp: FakeIdp) -> None:
         with pytest.raises(ProviderError) as failure:
             provider().login(flow)  # type: ignore[arg-type]
     assert failure.value.message == (
-        "the identity provider refused to exchange the authorization code: invalid_grant: code expired"
+        "the identity provider refused to exchange the authorization code: "
+        "invalid_grant: code expired"
     )
 
 
@@ -244,7 +268,8 @@ def test_refresh_rotates_the_refresh_token_and_renews_credentials(idp: FakeIdp) 
     record = stored_record(idp)
     with respx.mock(assert_all_called=False) as router:
         calls = serve_idp(
-            router, idp,
+            router,
+            idp,
             lambda form: httpx.Response(
                 200, json={"id_token": idp.id_token(nonce=None), "refresh_token": "rt-2"}
             ),
@@ -277,8 +302,11 @@ def test_refresh_refuses_an_id_token_for_another_user(idp: FakeIdp) -> None:
     record = stored_record(idp)
     with respx.mock(assert_all_called=False) as router:
         serve_idp(
-            router, idp,
-            lambda form: httpx.Response(200, json={"id_token": idp.id_token(nonce=None, sub="mallory")}),
+            router,
+            idp,
+            lambda form: httpx.Response(
+                200, json={"id_token": idp.id_token(nonce=None, sub="mallory")}
+            ),
         )
         with pytest.raises(ProviderError, match="different user"):
             provider().refresh(record)

@@ -28,8 +28,10 @@ def test_sts_credentials_are_parsed_from_xml() -> None:
         with httpx.Client() as client:
             creds = assume_role_with_web_identity(client, STS_URL, ROLE_ARN, "alice", "jwt", 600)
     sent = dict(x.split("=", 1) for x in route.calls[0].request.content.decode().split("&"))
-    assert sent["Action"] == "AssumeRoleWithWebIdentity" and sent["DurationSeconds"] == "900"
-    assert creds.access_key_id == "ASIAEXAMPLE" and creds.secret_access_key == "secret/key"
+    assert sent["Action"] == "AssumeRoleWithWebIdentity"
+    assert sent["DurationSeconds"] == "900"
+    assert creds.access_key_id == "ASIAEXAMPLE"
+    assert creds.secret_access_key == "secret/key"
     assert creds.assumed_role_arn.endswith(":assumed-role/dev/alice")
 
 
@@ -43,7 +45,8 @@ def test_sts_errors_are_one_line() -> None:
         with pytest.raises(ProviderError) as failure:
             assume_role_with_web_identity(client, STS_URL, ROLE_ARN, "alice", "jwt", 3600)
     assert failure.value.message == (
-        f"STS refused AssumeRoleWithWebIdentity for {ROLE_ARN}: AccessDenied: Not authorized to perform"
+        f"STS refused AssumeRoleWithWebIdentity for {ROLE_ARN}: "
+        "AccessDenied: Not authorized to perform"
     )
 
 
@@ -104,10 +107,13 @@ class FakeRelay:
         return httpx.Response(
             201,
             json={
-                "pairing_id": "P1", "user_code": "BDKM-TRWX",
+                "pairing_id": "P1",
+                "user_code": "BDKM-TRWX",
                 "verification_uri": f"{RELAY_URL}/link",
                 "verification_uri_complete": f"{RELAY_URL}/p/P1",
-                "poll_token": "poll-secret", "expires_in": 600, "interval": 0,
+                "poll_token": "poll-secret",
+                "expires_in": 600,
+                "interval": 0,
             },
         )
 
@@ -137,7 +143,9 @@ def sealed_answer(payload: dict[str, str], pairing_id: str = "P1") -> Any:
 
 def build(redirect_uri: str | None) -> AuthorizationRequest:
     assert redirect_uri == f"{RELAY_URL}/callback"
-    return AuthorizationRequest(f"https://idp.example.test/auth?state=S&redirect_uri={redirect_uri}", "S")
+    return AuthorizationRequest(
+        f"https://idp.example.test/auth?state=S&redirect_uri={redirect_uri}", "S"
+    )
 
 
 def run_flow(results: list[Any], **kwargs: Any) -> tuple[dict[str, str], FakeRelay, SilentDisplay]:
@@ -171,9 +179,13 @@ def test_relay_flow_pairs_waits_and_opens_the_sealed_result() -> None:
 
 def test_slow_down_is_honoured_and_polling_continues() -> None:
     params, relay, _ = run_flow(
-        [httpx.Response(429, json={"error": "slow_down"}), sealed_answer({"code": "C", "state": "S"})]
+        [
+            httpx.Response(429, json={"error": "slow_down"}),
+            sealed_answer({"code": "C", "state": "S"}),
+        ]
     )
-    assert params["code"] == "C" and len(relay.polls) == 2
+    assert params["code"] == "C"
+    assert len(relay.polls) == 2
 
 
 def test_a_result_sealed_for_another_pairing_does_not_open() -> None:
@@ -183,7 +195,8 @@ def test_a_result_sealed_for_another_pairing_does_not_open() -> None:
 
 def test_denied_is_a_clear_message() -> None:
     denied = httpx.Response(
-        200, json={"status": "denied", "error": "access_denied", "error_description": "User cancelled"}
+        200,
+        json={"status": "denied", "error": "access_denied", "error_description": "User cancelled"},
     )
     with pytest.raises(ProviderError, match="denied at the identity provider: User cancelled"):
         run_flow([denied])
@@ -206,7 +219,7 @@ def test_relay_unreachable_is_one_line() -> None:
             side_effect=httpx.ConnectError("no route")
         )
         flow = RelayFlow(RelayClient(RELAY_URL, client), SilentDisplay())
-        with pytest.raises(ProviderError, match="cannot reach the relay at relay.example.test"):
+        with pytest.raises(ProviderError, match=r"cannot reach the relay at relay\.example\.test"):
             flow.authorize(build)
 
 
@@ -217,5 +230,7 @@ def test_relay_refusing_the_pairing_is_reported() -> None:
             400, json={"error": "invalid_request", "error_description": "origin not allowed"}
         )
         flow = RelayFlow(RelayClient(RELAY_URL, client), SilentDisplay())
-        with pytest.raises(ProviderError, match="refused to start a pairing: invalid_request: origin"):
+        with pytest.raises(
+            ProviderError, match="refused to start a pairing: invalid_request: origin"
+        ):
             flow.authorize(build)
