@@ -5,86 +5,32 @@ cost a retry, never a lost or duplicated result, never a 500."""
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
-import json
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable
-from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 import pytest
 
 from awslogin.crypto.sealing import HostKey
+from tests.integration.relay_redis import pairing_client
+from tests.integration.relay_redis.pairing_client import IDP, Host, authorize_url
 from tests.peers.redis import RedisServer
 from tests.peers.relay import RelayServer
 
 pytestmark = pytest.mark.integration
 
 PUBLIC_URL = "https://relay.test"  # what the load balancer would serve; both replicas share it
-IDP = "https://idp.test"
 
 Start = Callable[..., RelayServer]
 
 
-def authorize_url(state: str) -> str:
-    challenge = hashlib.sha256(secrets.token_bytes(32)).digest()
-    params = {
-        "response_type": "code",
-        "client_id": "awslogin",
-        "redirect_uri": f"{PUBLIC_URL}/callback",
-        "scope": "openid",
-        "state": state,
-        "code_challenge": base64.urlsafe_b64encode(challenge).rstrip(b"=").decode(),
-        "code_challenge_method": "S256",
-    }
-    return f"{IDP}/authorize?{urlencode(params)}"
-
-
-class Host:
-    """The host side of one pairing: its key, its poll token, its pairing id."""
-
-    def __init__(self, created: dict[str, Any], key: HostKey, state: str) -> None:
-        self.pairing_id: str = created["pairing_id"]
-        self.headers = {"Authorization": f"Bearer {created['poll_token']}"}
-        self.key = key
-        self.state = state
-
-    async def poll(
-        self, client: httpx.AsyncClient, relay: RelayServer, wait: float = 0
-    ) -> httpx.Response:
-        return await client.get(
-            f"{relay.url}/v1/pairings/{self.pairing_id}/result",
-            params={"wait": wait},
-            headers=self.headers,
-            timeout=wait + 10,
-        )
-
-    def open(self, body: dict[str, Any]) -> dict[str, str]:
-        opened: dict[str, str] = json.loads(self.key.open(body["sealed"], self.pairing_id))
-        return opened
-
-
 async def create(client: httpx.AsyncClient, relay: RelayServer) -> Host:
-    key, state = HostKey(), secrets.token_urlsafe(32)
-    response = await client.post(
-        f"{relay.url}/v1/pairings",
-        json={
-            "authorize_url": authorize_url(state),
-            "mode": "redirect",
-            "public_key": key.public_key,
-            "host": {"hostname": "gpu-box-3", "user": "alice", "client": "awslogin/0.1.0"},
-        },
-    )
-    assert response.status_code == 201, response.text
-    return Host(response.json(), key, state)
+    return await pairing_client.create(client, relay.url, PUBLIC_URL)
 
 
 async def callback(client: httpx.AsyncClient, relay: RelayServer, host: Host, code: str) -> None:
-    response = await client.get(f"{relay.url}/callback", params={"code": code, "state": host.state})
-    assert response.status_code == 303, response.text
+    await pairing_client.callback(client, relay.url, host, code)
 
 
 @pytest.fixture
@@ -109,7 +55,7 @@ async def test_callback_on_one_replica_wakes_the_long_poll_on_the_other(
 ) -> None:
     a, b = replicas
     host = await create(client, a)
-    poll = asyncio.create_task(host.poll(client, b, wait=20))
+    poll = asyncio.create_task(host.poll(client, b.url, wait=20))
     await asyncio.sleep(0.5)  # the long-poll is waiting on replica B
     assert not poll.done()
     started = time.perf_counter()
@@ -121,8 +67,8 @@ async def test_callback_on_one_replica_wakes_the_long_poll_on_the_other(
     assert body["status"] == "complete"
     assert host.open(body)["code"] == "code-from-the-idp"
     assert latency < 0.5, f"cross-replica wake-up took {latency:.3f} s"
-    assert (await host.poll(client, a)).status_code == 410  # delivered once, on any replica
-    assert (await host.poll(client, b)).status_code == 410
+    assert (await host.poll(client, a.url)).status_code == 410  # delivered once, on any replica
+    assert (await host.poll(client, b.url)).status_code == 410
 
 
 async def test_pending_pairing_survives_a_relay_restart(
@@ -130,7 +76,7 @@ async def test_pending_pairing_survives_a_relay_restart(
 ) -> None:
     a, _ = replicas
     host = await create(client, a)
-    poll = asyncio.create_task(host.poll(client, a, wait=20))
+    poll = asyncio.create_task(host.poll(client, a.url, wait=20))
     await asyncio.sleep(0.3)
     a.restart()
     try:
@@ -140,9 +86,9 @@ async def test_pending_pairing_survives_a_relay_restart(
     except httpx.TransportError:
         pass  # or the connection dropped with the old process
     # the host reconnects to the new process: the pairing is still there
-    response = await host.poll(client, a)
+    response = await host.poll(client, a.url)
     assert response.json() == {"status": "pending"}
-    poll = asyncio.create_task(host.poll(client, a, wait=20))
+    poll = asyncio.create_task(host.poll(client, a.url, wait=20))
     await asyncio.sleep(0.3)
     await callback(client, a, host, "after-restart")
     response = await asyncio.wait_for(poll, 5)
@@ -156,7 +102,7 @@ async def test_collectors_racing_on_both_replicas_get_one_delivery(
     for round_ in range(5):
         host = await create(client, a)
         await callback(client, b, host, f"code-{round_}")
-        responses = await asyncio.gather(*(host.poll(client, r) for r in (a, b) * 6))
+        responses = await asyncio.gather(*(host.poll(client, r.url) for r in (a, b) * 6))
         statuses = sorted(r.status_code for r in responses)
         assert statuses == [200] + [410] * 11, statuses
         (winner,) = [r for r in responses if r.status_code == 200]
@@ -180,13 +126,13 @@ async def test_redis_outage_gives_503_json_then_recovers_without_a_restart(
         await client.post(
             f"{a.url}/v1/pairings",
             json={
-                "authorize_url": authorize_url(secrets.token_urlsafe(32)),
+                "authorize_url": authorize_url(secrets.token_urlsafe(32), PUBLIC_URL),
                 "mode": "redirect",
                 "public_key": HostKey().public_key,
                 "host": {"hostname": "h", "user": "u", "client": "awslogin/0.1.0"},
             },
         ),
-        await host.poll(client, b, wait=5),
+        await host.poll(client, b.url, wait=5),
         await client.get(f"{b.url}/p/{host.pairing_id}"),
         await client.get(f"{a.url}/callback", params={"code": "c", "state": host.state}),
     ]
@@ -203,7 +149,7 @@ async def test_redis_outage_gives_503_json_then_recovers_without_a_restart(
         assert time.monotonic() < deadline, "replica did not become ready again"
         await asyncio.sleep(0.1)
     host = await create(client, b)
-    poll = asyncio.create_task(host.poll(client, a, wait=20))
+    poll = asyncio.create_task(host.poll(client, a.url, wait=20))
     await asyncio.sleep(0.5)
     await callback(client, b, host, "after-outage")
     response = await asyncio.wait_for(poll, 5)
