@@ -8,17 +8,22 @@ and make no call at all.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Any
 
 from awslogin.adapters.aws_config import AwsConfig
 from awslogin.adapters.clock import SystemClock
 from awslogin.adapters.http import HttpFactory
-from awslogin.errors import LoginRequired
+from awslogin.errors import LoginRequired, ProviderError
 from awslogin.providers.base import ProfileSettings, SessionStore
 from awslogin.providers.registry import provider_factory
-from awslogin.session_record import is_fresh, matches_profile, session_left
+from awslogin.session_record import credentials_left, is_fresh, matches_profile, session_left
 from awslogin.usecases.profiles import configured_region
+
+# Credentials with less than this left are not handed out after a failed refresh.
+USABLE_SECONDS = 60.0
+RETRY_AFTER_SECONDS = 30.0
 
 
 def profile_settings(
@@ -63,6 +68,8 @@ def refresh_under_lock(
             raise LoginRequired(profile, f"profile {profile} was reconfigured since you signed in")
         if is_fresh(record, clock.now()):
             return record
+        if _keep_for_now(record, clock.now()):
+            return record
         if session_left(record, clock.now()) <= 0:
             reason = record.get("endedReason") or "the session has reached its time limit"
             raise LoginRequired(profile, str(reason))
@@ -78,5 +85,27 @@ def refresh_under_lock(
             record.get("providerState", {}).pop("refreshToken", None)
             store.save(record)
             raise
+        except ProviderError as failure:
+            # The IdP or STS is unreachable or failing: credentials that still work are
+            # better than none, and the next callers should not all wait on it again.
+            if credentials_left(record, clock.now()) <= USABLE_SECONDS:
+                raise
+            record["refreshRetryAfter"] = int(clock.now() + RETRY_AFTER_SECONDS)
+            store.save(record)
+            print(
+                f"awslogin: refresh failed, using current credentials: {failure.message}",
+                file=sys.stderr,
+            )
+            return record
         store.save(refreshed)
         return refreshed
+
+
+def _keep_for_now(record: Mapping[str, Any], now: float) -> bool:
+    """After a failed refresh, skip new attempts for a while if the credentials still work."""
+    retry_after = record.get("refreshRetryAfter")
+    return (
+        isinstance(retry_after, int | float)
+        and retry_after > now
+        and credentials_left(record, now) > USABLE_SECONDS
+    )

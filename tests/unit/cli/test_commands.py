@@ -466,4 +466,70 @@ def test_unexpected_errors_never_show_a_traceback(
     assert code == 1
     assert "Traceback" not in err
     assert "secret-code-123" not in err
-    assert time.time() > 0
+
+
+def test_failed_refresh_keeps_working_credentials_and_backs_off(
+    capsys: pytest.CaptureFixture[str], env: dict[str, str]
+) -> None:
+    path = write_session(env, credentials_left=200)
+    with respx.mock() as router:
+        router.post(f"{ISSUER}/token").mock(side_effect=httpx.ConnectError("down"))
+        code, out, err = run(capsys, env, "credential-process", "--profile", "dev")
+        assert code == 0
+        assert json.loads(out)["AccessKeyId"] == "ASIAOLD"
+        assert "refresh failed, using current credentials" in err
+        code, out, _ = run(capsys, env, "credential-process", "--profile", "dev")
+        assert code == 0
+        assert len(router.calls) == 1  # backed off: no second attempt right away
+    assert json.loads(path.read_text())["providerState"]["refreshToken"] == "rt-1"
+
+
+def test_failed_refresh_with_almost_expired_credentials_fails(
+    capsys: pytest.CaptureFixture[str], env: dict[str, str]
+) -> None:
+    write_session(env, credentials_left=30)
+    with respx.mock() as router:
+        router.post(f"{ISSUER}/token").mock(side_effect=httpx.ConnectError("down"))
+        code, out, err = run(capsys, env, "credential-process", "--profile", "dev")
+    assert code == 1
+    assert out == ""
+    assert_one_line_error(err, "cannot reach the identity provider at https://idp.example.test")
+
+
+def test_debug_logs_requests_without_queries_or_secrets(
+    capsys: pytest.CaptureFixture[str], env: dict[str, str], idp: FakeIdp
+) -> None:
+    write_session(env, credentials_left=10)
+    with respx.mock() as router:
+        router.get(f"{ISSUER}/jwks").respond(json=idp.jwks())
+        router.post(f"{ISSUER}/token").respond(
+            json={"id_token": idp.id_token(nonce="n-1"), "refresh_token": "rt-secret-2"}
+        )
+        router.post(STS_URL).respond(text=sts_response())
+        code, _, err = run(capsys, env, "credential-process", "--profile", "dev", "--debug")
+    assert code == 0
+    assert err.splitlines() == [
+        f"debug: POST {ISSUER}/token -> 200",
+        f"debug: GET {ISSUER}/jwks -> 200",
+        f"debug: POST {STS_URL}/ -> 200",
+    ]
+    for secret in ("rt-1", "rt-secret-2", "ASIAEXAMPLE", "session-token", "eyJ"):
+        assert secret not in err
+
+
+def test_waiting_line_redraws_in_place_only_on_a_terminal() -> None:
+    from awslogin.adapters.terminal import Terminal
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    live, plain = Tty(), io.StringIO()
+    for stream in (live, plain):
+        with Terminal(err=stream).countdown("Waiting...", time.monotonic() + 125):
+            time.sleep(0.05)
+    assert live.getvalue().startswith("\r\x1b[K  Waiting... 2:0")
+    assert live.getvalue().endswith("\r\x1b[K")
+    assert plain.getvalue().startswith("  Waiting... 2:0")
+    assert plain.getvalue().endswith("left   (Ctrl-C to cancel)\n")
+    assert "\r" not in plain.getvalue()
