@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from awslogin.adapters.browser import BrowserOpener
-from awslogin.errors import AwsloginError, UsageError
+from awslogin.errors import AwsloginError
 from awslogin.flows.base import AuthorizationResponse, Display, Mode, RequestBuilder
 
 CALLBACK_PATH = "/oauth/callback"
@@ -76,7 +76,7 @@ class LoopbackFlow:
             return _Listener(self.port or 0)
         except OSError as exc:
             if self.port:
-                raise UsageError(
+                raise AwsloginError(
                     f"cannot listen on 127.0.0.1:{self.port} ({exc.strerror}): "
                     "choose another --redirect-port or leave it out"
                 ) from exc

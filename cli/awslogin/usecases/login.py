@@ -68,6 +68,11 @@ def login(
     region = options.region or configured_region(values, environ)
     prompted_region = False
     if not region:
+        if not terminal.can_prompt:
+            raise UsageError(
+                f"profile {options.profile} has no region: pass --region "
+                "(it is then remembered) or set AWS_REGION"
+            )
         region = terminal.prompt("AWS region for this profile (for example us-east-1)")
         prompted_region = True
     region = check_region(region)

@@ -392,7 +392,7 @@ def test_missing_region_without_a_terminal_is_a_usage_error(
     config.write_text(config.read_text().replace("region = us-east-1\n", ""))
     code, _, err = run(capsys, env, "login", "--profile", "dev")
     assert code == 2
-    assert_one_line_error(err, "AWS region for this profile")
+    assert_one_line_error(err, "profile dev has no region: pass --region")
 
 
 def test_help_documents_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
@@ -533,3 +533,18 @@ def test_waiting_line_redraws_in_place_only_on_a_terminal() -> None:
     assert plain.getvalue().startswith("  Waiting... 2:0")
     assert plain.getvalue().endswith("left   (Ctrl-C to cancel)\n")
     assert "\r" not in plain.getvalue()
+
+
+def test_busy_redirect_port_is_one_line(
+    capsys: pytest.CaptureFixture[str], env: dict[str, str], idp: FakeIdp
+) -> None:
+    import socket
+
+    with socket.socket() as busy, respx.mock() as router:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        router.get(f"{ISSUER}/.well-known/openid-configuration").respond(json=idp.metadata())
+        code, _, err = run(capsys, env, "login", "--profile", "dev", "--redirect-port", str(port))
+    assert code == 1
+    assert_one_line_error(err, f"cannot listen on 127.0.0.1:{port}")
