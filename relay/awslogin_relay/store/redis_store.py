@@ -23,8 +23,8 @@ Key layout (prefix ``awl:`` by default; ``{id}`` is the public pairing id):
 Records are newline-separated fields, compact and cheap to rewrite in Lua::
 
     L \\n expires_at \\n confirmed_at|"" \\n result JSON|"" \\n [hostname, user_code, state]
-      \\n "1" deflate([mode, authorize_url, public_key, poll_token_hash, user, client,
-                      address, user_agent, created_at])
+      \\n "1" deflate([mode, authorize_url split around "state=<state>", public_key,
+                      poll_token_hash, user, client, address, user_agent, created_at])
     T \\n reason \\n gone_at \\n [hostname, user_code, state]
 
 The scripts read only the text lines; the compressed body (what no script needs) comes
@@ -242,10 +242,14 @@ def _ms(seconds: float) -> int:
 
 def _encode_live(p: Pairing) -> bytes:
     tail = _json([p.host.hostname, p.user_code, p.state])
+    # The state is random (incompressible) and already in the tail: the URL is kept as
+    # the text before and after its `state=` value when it has one.
+    before, marker, after = p.authorize_url.partition(f"state={p.state}")
+    url_parts = [before, after] if marker else [p.authorize_url]
     body = _json(
         [
             p.mode.value,
-            p.authorize_url,
+            url_parts,
             p.public_key,
             p.poll_token_hash,
             p.host.user,
@@ -289,12 +293,13 @@ def _decode_live(pairing_id: str, record: bytes) -> Pairing:
     unpacker = zlib.decompressobj(-15, _BODY_DICTIONARY)
     body = json.loads(unpacker.decompress(packed[1:]) + unpacker.flush())
     hostname, user_code, state = json.loads(tail)
+    url_parts = body[1]
     return Pairing(
         pairing_id=pairing_id,
         user_code=user_code,
         state=state,
         mode=PairingMode(body[0]),
-        authorize_url=body[1],
+        authorize_url=f"state={state}".join(url_parts),
         public_key=body[2],
         poll_token_hash=body[3],
         host=HostInfo(

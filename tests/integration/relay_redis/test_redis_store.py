@@ -12,7 +12,13 @@ from dataclasses import replace
 import pytest
 from redis.asyncio import Redis
 
-from awslogin_relay.store import PairingStore, StoreError, open_store
+from awslogin_relay.store import (
+    PairingResult,
+    PairingStore,
+    ResultKind,
+    StoreError,
+    open_store,
+)
 from awslogin_relay.store.redis_store import RedisPairingStore
 from tests.peers.redis import RedisServer
 from tests.unit.relay.fakes import FakeClock
@@ -176,6 +182,7 @@ async def test_pending_pairing_uses_at_most_one_kib_of_redis_memory(
         host=replace(make_pairing(clock).host, user_agent="awslogin/0.1.0 (Linux; Python 3.11)"),
     )
     await store.create(pairing)
+    assert await store.get(pairing.pairing_id) == pairing  # compact, and lossless
     await store.create(make_pairing(clock, 2))  # the zset is shared; count its share
     per_pairing = sum(
         [
@@ -255,3 +262,27 @@ def test_a_malformed_url_is_refused_without_echoing_it(url: str) -> None:
     with pytest.raises(ValueError, match="not a valid Redis URL") as info:
         open_store(url)
     assert "hunter2" not in str(info.value)
+
+
+async def test_records_round_trip_any_text(store: RedisPairingStore, clock: FakeClock) -> None:
+    state = secrets.token_urlsafe(24)
+    odd = replace(
+        make_pairing(clock),
+        state=state,
+        authorize_url=f"https://idp.example/a?xstate={state}&state={state}&n=\u00e9",
+        host=replace(make_pairing(clock).host, hostname="box\n\u00e9\u2603", user='a\\b"c'),
+    )
+    await store.create(odd)
+    assert await store.get(odd.pairing_id) == odd
+    assert await store.mark_confirmed(odd.pairing_id, clock() + 0.123456789)
+    denied = PairingResult(ResultKind.DENIED, None, "access_denied", "line\nbreak \u00e9")
+    assert await store.set_result(odd.pairing_id, denied, 120)
+    live = await store.get(odd.pairing_id)
+    assert live is not None
+    assert live.confirmed_at == clock() + 0.123456789
+    assert live.result == denied
+    assert live.authorize_url == odd.authorize_url
+    assert await store.take_result(odd.pairing_id) == denied
+    tomb = await store.gone(odd.pairing_id)
+    assert tomb is not None
+    assert tomb.hostname == "box\n\u00e9\u2603"
