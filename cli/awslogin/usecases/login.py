@@ -81,8 +81,6 @@ def login(
     provider = provider_factory(provider_name)(settings, http, clock)
 
     relay_url = options.relay or environ.get(RELAY_ENV) or values.get("awslogin_relay")
-    if relay_url:
-        relay_url = normalise_relay_url(relay_url)
     remote = options.remote
     if not remote and options.open_browser:
         reason = why_no_local_browser(environ)
@@ -93,6 +91,7 @@ def login(
                     f"--relay URL or set {RELAY_ENV} (or use --no-browser and open the URL here)"
                 )
             remote = True
+            relay_url = normalise_relay_url(relay_url)
             terminal.info(
                 f"No browser on this machine ({reason}): "
                 f"signing in through {urlsplit(relay_url).netloc}."
