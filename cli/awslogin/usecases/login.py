@@ -66,7 +66,9 @@ def login(
     config = load_config(environ)
     values, provider_name = awslogin_profile(config, options.profile)
     region = options.region or configured_region(values, environ)
-    prompted_region = False
+    # Remembered when the profile has none and the person named it (flag or prompt), so
+    # that later refreshes by credential-process use the same STS region.
+    remember_region = not values.get("region") and not configured_region({}, environ)
     if not region:
         if not terminal.can_prompt:
             raise UsageError(
@@ -74,7 +76,6 @@ def login(
                 "(it is then remembered) or set AWS_REGION"
             )
         region = terminal.prompt("AWS region for this profile (for example us-east-1)")
-        prompted_region = True
     region = check_region(region)
     http = HttpFactory(options.debug)
     settings = profile_settings(config, options.profile, values, environ, region)
@@ -117,7 +118,7 @@ def login(
         record = provider.login(flow)
 
     store_for(provider_name, options.profile, environ).save(record)
-    if prompted_region:
+    if remember_region:
         latest = load_config(environ)
         latest.set_profile(options.profile, {"region": region})
         latest.save()

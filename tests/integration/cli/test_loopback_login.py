@@ -129,7 +129,7 @@ def test_login_through_the_browser_command(
     assert "Signed in as arn:aws:sts::123456789012:assumed-role/dev/bob" in done.stdout
     assert f"{oidc_provider.issuer}/auth?" in done.stderr
     assert "aws sts get-caller-identity --profile dev" in done.stdout
-    assert "region" not in config.read_text()  # --region given: nothing to remember
+    assert "region = eu-west-1\n" in config.read_text()  # the profile had none: remembered
 
 
 def test_prompted_region_is_remembered(
