@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
+from typing import Any
 
 from awslogin.adapters.clock import SystemClock
 from awslogin.adapters.http import HttpFactory
@@ -13,6 +15,29 @@ from awslogin.usecases.profiles import awslogin_profile, load_config
 from awslogin.usecases.sessions import profile_settings
 
 
+def _revoke(
+    provider: str,
+    profile: str,
+    values: Mapping[str, str] | None,
+    environ: Mapping[str, str],
+    http: HttpFactory,
+    record: Mapping[str, Any] | None,
+) -> str:
+    if record is None:
+        return ""
+    # Revoke with the settings the session was made with, even if the profile changed.
+    settings_values = dict(values or {})
+    settings_values.update(record.get("config") or {})
+    try:
+        config = load_config(environ)
+        instance = provider_factory(provider)(
+            profile_settings(config, profile, settings_values, environ), http, SystemClock()
+        )
+        return instance.revoke(record).detail
+    except AwsloginError as exc:
+        return f"refresh token not revoked ({exc.message})"
+
+
 def _sign_out(
     provider: str,
     profile: str,
@@ -21,24 +46,16 @@ def _sign_out(
     http: HttpFactory,
 ) -> str:
     store = store_for(provider, profile, environ)
-    record = store.load()
+    if not os.path.exists(store.path):
+        return f"Profile {profile}: no cached session; nothing to remove."
+    with store.lock():  # not while a credential-process is refreshing this session
+        record = store.load()
+        revocation = _revoke(provider, profile, values, environ, http, record)
     if record is None:
         removed = store.delete()
         if removed:
             return f"Profile {profile}: removed an unreadable cache file {store.path}."
         return f"Profile {profile}: no cached session; nothing to remove."
-    revocation = "refresh token not revoked"
-    # The session remembers the settings it was made with, even if the profile is gone.
-    settings_values = dict(record.get("config") or {})
-    settings_values.update(values or {})
-    try:
-        config = load_config(environ)
-        instance = provider_factory(provider)(
-            profile_settings(config, profile, settings_values, environ), http, SystemClock()
-        )
-        revocation = instance.revoke(record).detail
-    except AwsloginError as exc:
-        revocation = f"refresh token not revoked ({exc.message})"
     store.delete()
     return f"Profile {profile}: removed cached tokens and credentials ({store.path}); {revocation}."
 
