@@ -58,14 +58,15 @@ class Terminal:
             "",
             "  Scan with your phone, or open on any device:" if qr else "  Open on any device:",
         ]
-        lines += ["", f"      {url}"]
+        # Compact on purpose: with a 16-line QR code, everything fits an 80x24 terminal.
+        lines.append(f"      {url}")
         if qr:
             if can_draw(getattr(self.err, "encoding", None)):
-                lines += [""] + ["      " + row for row in render_half_blocks(url).splitlines()]
+                lines += ["      " + row for row in render_half_blocks(url).splitlines()]
             else:
                 lines.append("      (this terminal cannot draw a QR code; open the URL above)")
         if user_code:
-            lines += ["", f"  Check that the page shows this code:  {user_code}"]
+            lines.append(f"  Check that the page shows this code:  {user_code}")
         self.info("\n".join(lines))
 
     def prompt(self, question: str, default: str | None = None) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import hashlib
 import json
 import os
@@ -143,3 +144,22 @@ def test_cache_file_json_is_readable_by_humans(tmp_path: Path) -> None:
     cache = TokenCache(str(tmp_path), "oidc", "dev")
     cache.save({"profile": "dev"})
     assert json.loads(Path(cache.path).read_text())["profile"] == "dev"
+
+
+def test_the_remote_sign_in_screen_fits_80x24() -> None:
+    from awslogin.adapters.terminal import Terminal
+
+    class Utf8(io.StringIO):
+        encoding = "utf-8"  # type: ignore[assignment]
+
+    screen = Utf8()
+    terminal = Terminal(err=screen)
+    terminal.info("No browser on this machine (SSH session): signing in through relay.example.com.")
+    terminal.show_link("https://relay.example.com/p/7Hq2kXbM4vNc", user_code="BDKM-TRWX")
+    terminal.info("  Waiting for you to sign in... 9:41 left   (Ctrl-C to cancel)")
+    lines = screen.getvalue().splitlines()
+    assert len(lines) <= 23  # one line left for the shell prompt
+    assert max(len(line) for line in lines) <= 80
+    assert "      https://relay.example.com/p/7Hq2kXbM4vNc" in lines
+    assert "  Check that the page shows this code:  BDKM-TRWX" in lines
+    assert sum("\u2588" in line for line in lines) >= 15
