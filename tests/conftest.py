@@ -4,13 +4,15 @@ Session-scoped peers start the first time a test asks for them. Tests that chang
 shared state get a clean view: `sts` forgets recorded claims and moto's state before
 each test, and `redis_server` is running and empty at the start of each test. When a
 peer is missing, the test is skipped locally and fails in CI (CI=true). When a test
-fails, the logs of the peers that are running are attached to its report.
+fails, the logs of the peers that are running are attached to its report. A SIGTERM
+to pytest (a CI timeout, `kill`) is handled like Ctrl-C, so the peers are still stopped.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING
 
@@ -32,6 +34,17 @@ if TYPE_CHECKING:
 
 # Launcher modules are imported inside the fixtures, so that a run of unit tests does not
 # pay for importing Playwright, uvicorn or moto.
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Peers run in their own process groups, out of reach of a signal sent to pytest's
+    # group: without this, SIGTERM would end pytest and leave them running.
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _interrupt)
 
 
 # A test that asks for none of these may use asyncio while the session's Chromium runs.

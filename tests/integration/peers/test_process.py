@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -94,3 +98,78 @@ def test_a_peer_that_never_gets_ready_is_stopped_after_the_deadline(tmp_path: Pa
     with pytest.raises(PeerError, match="not ready after"):
         peer.start()
     assert not peer.running
+
+
+_WAITS_WITH_REDIS = """
+import os, time
+from pathlib import Path
+
+def test_holds_redis(redis_server):
+    Path(os.environ["MARKER"]).write_text(str(redis_server.port))
+    time.sleep(60)
+"""
+
+
+def test_sigterm_to_pytest_still_stops_the_session_peers(tmp_path: Path) -> None:
+    from tests.peers import redis as redis_peer
+    from tests.peers.ci import require_peer
+
+    require_peer(redis_peer.available(), "redis-server")
+    (tmp_path / "test_waits.py").write_text(_WAITS_WITH_REDIS)
+    marker = tmp_path / "port"
+    root = Path(__file__).resolve().parents[3]
+    run = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "tests.conftest",
+            "-p",
+            "no:cacheprovider",
+            f"--rootdir={tmp_path}",
+            str(tmp_path / "test_waits.py"),
+        ],
+        cwd=root,
+        env={**os.environ, "MARKER": str(marker), "PYTHONPATH": str(root)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not marker.is_file() or not marker.read_text():
+            assert run.poll() is None, "the inner pytest ended before its test started"
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        port = int(marker.read_text())
+        redis_pids = _listeners(port)
+        assert redis_pids
+        run.send_signal(signal.SIGTERM)
+        assert run.wait(timeout=20) != 0
+    finally:
+        run.kill()
+        run.wait()
+    survivors = [pid for pid in redis_pids if _alive(pid)]
+    for pid in survivors:  # do not leave the orphan this test is about
+        os.kill(pid, signal.SIGKILL)
+    assert survivors == []
+
+
+def _listeners(port: int) -> list[int]:
+    """Pids of the processes that have a socket listening on 127.0.0.1:port."""
+    wanted = f"0100007F:{port:04X}"
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[1] == wanted and fields[3] == "0A":
+            inodes.add(f"socket:[{fields[9]}]")
+    pids = []
+    for fd_dir in Path("/proc").glob("[0-9]*/fd"):
+        try:
+            links = {str(fd.readlink()) for fd in fd_dir.iterdir()}
+        except OSError:
+            continue
+        if links & inodes:
+            pids.append(int(fd_dir.parent.name))
+    return pids
