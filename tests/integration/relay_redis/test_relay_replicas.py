@@ -141,6 +141,7 @@ async def test_redis_outage_gives_503_json_then_recovers_without_a_restart(
         assert "Traceback" not in response.text
     assert answers[0].headers["content-type"].startswith("application/json")
     assert answers[0].json()["error"] == "temporarily_unavailable"
+    assert answers[0].headers["retry-after"] == "5"
     assert answers[1].json()["error"] == "temporarily_unavailable"
 
     redis_server.start()  # empty again (no persistence): old pairings are gone
