@@ -188,16 +188,17 @@ def page(browser_context: BrowserContext) -> Page:
 def relay_server() -> Iterator[relay_peer.RelayFactory]:
     """Start `awslogin-relay` processes: `relay_server(RELAY_STORE=..., ...)`.
 
-    Keyword arguments are environment settings added to RELAY_HOST, RELAY_PORT and
-    RELAY_PUBLIC_URL; every relay started by the test is stopped after it.
+    Upper-case keyword arguments are environment settings added to RELAY_HOST,
+    RELAY_PORT and RELAY_PUBLIC_URL; `host=` binds elsewhere than 127.0.0.1 (a netns
+    link). Every relay started by the test is stopped after it.
     """
     from tests.peers import relay as relay_peer
 
     require_peer(relay_peer.available(), "awslogin-relay")
     started: list[relay_peer.RelayServer] = []
 
-    def start(**env: str) -> relay_peer.RelayServer:
-        server = relay_peer.RelayServer(env)
+    def start(host: str = "127.0.0.1", **env: str) -> relay_peer.RelayServer:
+        server = relay_peer.RelayServer(env, host=host)
         started.append(server)
         server.start()
         return server

@@ -8,9 +8,10 @@ a test that does not use the browser runs (tests/conftest.py does this for every
 test), and `stop()` puts it back before it talks to Playwright.
 
 Playwright's own browser downloads are never used: /usr/bin/chromium is launched
-directly. Host names other than localhost resolve to nothing inside this browser, so a
-page that pulls an outside asset (the IdP's login page imports a web font) cannot make
-the browser leave the machine; localhost and 127.0.0.1 are unaffected.
+directly. Names and addresses other than localhost, 127.0.0.1 and the test's own
+network-namespace links (10.203.*) resolve to nothing inside this browser, so a page
+that pulls an outside asset (the IdP's login page imports a web font) cannot make the
+browser leave the machine.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ CHROMIUM_ARGS = (
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+    # Only loopback and the private links of tests/peers/netns.py (10.203.0.0/16).
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1, EXCLUDE 10.203.*",
 )
 
 

@@ -36,17 +36,18 @@ def available() -> bool:
 
 
 class RelayServer:
-    """`awslogin-relay` on 127.0.0.1:<free port>, ready once /healthz answers 200.
+    """`awslogin-relay` on <host>:<free port>, ready once /healthz answers 200 there.
 
-    `env` adds to or overrides the defaults RELAY_HOST, RELAY_PORT and
-    RELAY_PUBLIC_URL (http://127.0.0.1:<port>).
+    `host` is 127.0.0.1, or the root side of a netns link (NetnsHost.root_address) when
+    the host under test runs in a namespace. `env` adds to or overrides the defaults
+    RELAY_HOST, RELAY_PORT and RELAY_PUBLIC_URL (http://<host>:<port>).
     """
 
-    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+    def __init__(self, env: Mapping[str, str] | None = None, *, host: str = LOOPBACK) -> None:
         self.port = free_port()
-        self.url = f"http://{LOOPBACK}:{self.port}"
+        self.url = f"http://{host}:{self.port}"
         self.env = {
-            "RELAY_HOST": LOOPBACK,
+            "RELAY_HOST": host,
             "RELAY_PORT": str(self.port),
             "RELAY_PUBLIC_URL": self.url,
             **(env or {}),
@@ -87,5 +88,6 @@ class RelayServer:
         self.stop()
 
 
-# What the `relay_server` fixture returns: call it with RELAY_* settings as keywords.
+# What the `relay_server` fixture returns: call it with RELAY_* settings as keywords
+# (and optionally host=...).
 RelayFactory = Callable[..., RelayServer]

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
+from tests.peers.netns import NetnsHost
 from tests.peers.oidc import OidcProvider, pkce_pair
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
@@ -20,13 +21,13 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 class _Site(ThreadingHTTPServer):
     """A loopback web server that answers every GET with one page and records the paths."""
 
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Page)
+    def __init__(self, address: str = "127.0.0.1") -> None:
+        super().__init__((address, 0), _Page)
         self.paths: list[str] = []
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
+        return f"http://{self.server_address[0]!s}:{self.server_address[1]}"
 
 
 class _Page(BaseHTTPRequestHandler):
@@ -48,9 +49,7 @@ class _Page(BaseHTTPRequestHandler):
         """Keep test output quiet."""
 
 
-@pytest.fixture
-def loopback_site() -> Iterator[_Site]:
-    site = _Site()
+def _serve(site: _Site) -> Iterator[_Site]:
     thread = threading.Thread(target=site.serve_forever, daemon=True)
     thread.start()
     try:
@@ -58,6 +57,17 @@ def loopback_site() -> Iterator[_Site]:
     finally:
         site.shutdown()
         site.server_close()
+
+
+@pytest.fixture
+def loopback_site() -> Iterator[_Site]:
+    yield from _serve(_Site())
+
+
+@pytest.fixture
+def netns_link_site(netns_host: NetnsHost) -> Iterator[_Site]:
+    """A site on the root side of a namespace link, as a relay for a netns host would be."""
+    yield from _serve(_Site(netns_host.root_address))
 
 
 def test_chromium_opens_a_page_served_on_loopback(page: Page, loopback_site: _Site) -> None:
@@ -76,9 +86,17 @@ async def test_async_tests_still_run_while_the_session_browser_is_open() -> None
     assert await loop.run_in_executor(None, sum, [1, 2]) == 3
 
 
-def test_host_names_other_than_localhost_do_not_resolve(page: Page) -> None:
+@pytest.mark.parametrize("url", ["http://example.com/", "http://10.1.2.3:8080/"])
+def test_other_names_and_addresses_do_not_resolve(page: Page, url: str) -> None:
     with pytest.raises(PlaywrightError, match="ERR_NAME_NOT_RESOLVED"):
-        page.goto("http://example.com/")
+        page.goto(url)
+
+
+def test_chromium_opens_a_page_on_a_netns_link(page: Page, netns_link_site: _Site) -> None:
+    response = page.goto(f"{netns_link_site.base_url}/p/abc")
+    assert response is not None
+    assert response.status == 200
+    assert netns_link_site.paths == ["/p/abc"]
 
 
 @pytest.mark.parametrize("deny", [False, True], ids=["sign-in", "cancel"])

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import sys
+
 import httpx
 import pytest
 
 from tests.peers._process import PeerError
+from tests.peers.netns import NetnsHost
 from tests.peers.redis import RedisServer
 from tests.peers.relay import RelayFactory, RelayServer
 
@@ -53,3 +57,16 @@ def test_a_relay_that_refuses_its_settings_is_reported_with_its_log(
 ) -> None:
     with pytest.raises(PeerError, match=r"exited with code [1-9](.|\n)*RELAY_MAX_WAIT"):
         relay_server(RELAY_MAX_WAIT="not-a-number")
+
+
+def test_a_relay_on_a_netns_link_is_reachable_from_inside_the_namespace(
+    relay_server: RelayFactory, netns_host: NetnsHost
+) -> None:
+    relay = relay_server(host=netns_host.root_address)
+    assert relay.url.startswith(f"http://{netns_host.root_address}:")
+    fetch = "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1]).read().decode())"
+    inside = netns_host.run(
+        [sys.executable, "-c", fetch, f"{relay.url}/.well-known/awslogin-relay"]
+    )
+    assert inside.returncode == 0, inside.stderr
+    assert json.loads(inside.stdout)["callback_uri"] == f"{relay.url}/callback"
