@@ -17,7 +17,7 @@ verification URL, QR code and user code and the time left.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -81,8 +81,6 @@ class DevicePresenter(Protocol):
     def present(self, authorization: DeviceAuthorization) -> AbstractContextManager[None]: ...
 
 
-def single_values(
-    params: Mapping[str, object], keys: Iterator[str] | tuple[str, ...]
-) -> dict[str, str]:
+def single_values(params: Mapping[str, object], keys: Iterable[str]) -> dict[str, str]:
     """Keep only the expected keys whose values are strings (a sealed or query payload)."""
     return {key: value for key in keys if isinstance(value := params.get(key), str)}

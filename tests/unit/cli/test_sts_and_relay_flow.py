@@ -234,3 +234,20 @@ def test_relay_refusing_the_pairing_is_reported() -> None:
             ProviderError, match="refused to start a pairing: invalid_request: origin"
         ):
             flow.authorize(build)
+
+
+def test_paste_mode_lets_the_provider_choose_the_redirect_and_returns_the_pasted_text() -> None:
+    asked: list[str | None] = []
+
+    def build_for_paste(redirect_uri: str | None) -> AuthorizationRequest:
+        asked.append(redirect_uri)
+        return AuthorizationRequest("https://idp.example.test/auth?state=S", "S", mode="paste")
+
+    display = SilentDisplay()
+    with respx.mock(assert_all_called=False) as router, httpx.Client() as client:
+        relay = FakeRelay(router, [sealed_answer({"pasted": "dmVyaWZpY2F0aW9u", "code": "x"})])
+        flow = RelayFlow(RelayClient(RELAY_URL, client), display, mode="paste")
+        response = flow.authorize(build_for_paste)
+    assert asked == [None]
+    assert relay.created["mode"] == "paste"
+    assert dict(response.params) == {"pasted": "dmVyaWZpY2F0aW9u"}
