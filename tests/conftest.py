@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.peers._process import free_port as pick_free_port
-from tests.peers._process import log_tail, running_logs
+from tests.peers._process import log_tail, running_logs, set_scratch_root
 from tests.peers.ci import require_peer
 
 if TYPE_CHECKING:
@@ -91,6 +91,12 @@ def pytest_runtest_makereport(
     return report
 
 
+@pytest.fixture(scope="session")
+def _peer_scratch(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Peer logs and data go under pytest's basetemp, which keeps only recent runs."""
+    set_scratch_root(tmp_path_factory.mktemp("peers"))
+
+
 @pytest.fixture
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that is free right now."""
@@ -98,7 +104,7 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def oidc_provider() -> Iterator[oidc_peer.OidcProvider]:
+def oidc_provider(_peer_scratch: None) -> Iterator[oidc_peer.OidcProvider]:
     """node-oidc-provider; client `relay-cli`, loopback redirects /callback and
     /oauth/callback on any port, login form only (auto-consent), email/name in ID tokens."""
     from tests.peers import oidc as oidc_peer
@@ -109,7 +115,9 @@ def oidc_provider() -> Iterator[oidc_peer.OidcProvider]:
 
 
 @pytest.fixture(scope="session")
-def _sts_session(oidc_provider: oidc_peer.OidcProvider) -> Iterator[sts_peer.StsPeer]:
+def _sts_session(
+    _peer_scratch: None, oidc_provider: oidc_peer.OidcProvider
+) -> Iterator[sts_peer.StsPeer]:
     from tests.peers import sts as sts_peer
 
     require_peer(sts_peer.available(), "moto[server]")
@@ -133,7 +141,7 @@ def sts(_sts_session: sts_peer.StsPeer) -> sts_peer.StsPeer:
 
 
 @pytest.fixture(scope="session")
-def _redis_session() -> Iterator[redis_peer.RedisServer]:
+def _redis_session(_peer_scratch: None) -> Iterator[redis_peer.RedisServer]:
     from tests.peers import redis as redis_peer
 
     require_peer(redis_peer.available(), "redis-server")
@@ -185,7 +193,7 @@ def page(browser_context: BrowserContext) -> Page:
 
 
 @pytest.fixture
-def relay_server() -> Iterator[relay_peer.RelayFactory]:
+def relay_server(_peer_scratch: None) -> Iterator[relay_peer.RelayFactory]:
     """Start `awslogin-relay` processes: `relay_server(RELAY_STORE=..., ...)`.
 
     Upper-case keyword arguments are environment settings added to RELAY_HOST,

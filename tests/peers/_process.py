@@ -25,6 +25,9 @@ import httpx
 LOOPBACK = "127.0.0.1"
 LOG_TAIL_CHARS = 6000
 
+# Where scratch_dir() makes folders; tests/conftest.py points it into pytest's own temp
+# area, which keeps the last few runs and removes older ones.
+_scratch_root: Path | None = None
 # Peers started and not yet stopped: their logs go into failure reports, and the exit
 # handler stops them if a fixture could not.
 _live: set[PeerProcess] = set()
@@ -32,6 +35,18 @@ _live: set[PeerProcess] = set()
 
 class PeerError(RuntimeError):
     """A peer did not start, or died, with the reason and the tail of its log."""
+
+
+def set_scratch_root(root: Path) -> None:
+    """Make later scratch_dir() folders inside `root` (created if missing)."""
+    global _scratch_root
+    root.mkdir(parents=True, exist_ok=True)
+    _scratch_root = root
+
+
+def scratch_dir(prefix: str) -> Path:
+    """A new private folder for one peer's log and data."""
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=_scratch_root))
 
 
 def free_port() -> int:
@@ -96,7 +111,7 @@ class PeerProcess:
         self.env = {**os.environ, **(env or {})}
         self.cwd = cwd
         self.start_timeout = start_timeout
-        directory = log_dir or Path(tempfile.mkdtemp(prefix=f"peer-{name}-"))
+        directory = log_dir or scratch_dir(f"peer-{name}-")
         self.log_path = directory / f"{name}.log"
         self._process: subprocess.Popen[bytes] | None = None
 

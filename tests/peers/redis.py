@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import shutil
 import socket
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Self
 
-from tests.peers._process import LOOPBACK, PeerError, PeerProcess, free_port
+from tests.peers._process import LOOPBACK, PeerError, PeerProcess, free_port, scratch_dir
 
 REDIS_SERVER = "redis-server"
 
@@ -47,7 +46,7 @@ class RedisServer:
     def __init__(self) -> None:
         self.port = free_port()
         self.url = f"redis://{LOOPBACK}:{self.port}/0"
-        self.directory = Path(tempfile.mkdtemp(prefix="peer-redis-"))
+        self.directory = scratch_dir("peer-redis-")
         self._process = PeerProcess(
             "redis",
             [
