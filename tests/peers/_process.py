@@ -76,7 +76,7 @@ def http_ready(url: str, *, ok_status: int | None = None) -> Callable[[], bool]:
 
     def probe() -> bool:
         try:
-            response = httpx.get(url, timeout=1.0)
+            response = httpx.get(url, timeout=1.0, trust_env=False)
         except httpx.HTTPError:
             return False
         if ok_status is not None:

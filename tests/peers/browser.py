@@ -36,6 +36,7 @@ CHROMIUM_ARGS = (
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    "--no-proxy-server",
     # Only loopback and the private links of tests/peers/netns.py (10.203.0.0/16).
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1, EXCLUDE 10.203.*",
 )

@@ -140,7 +140,7 @@ class OidcProvider:
         The result is the URL the provider sends the browser to (with `code`, `state`,
         `iss`, or with `error=access_denied` when `deny` is true); it is not fetched.
         """
-        with httpx.Client(follow_redirects=False, timeout=10.0) as client:
+        with httpx.Client(follow_redirects=False, timeout=10.0, trust_env=False) as client:
             response = client.get(authorize_url)
             for _ in range(_MAX_STEPS):
                 if response.is_redirect:
@@ -200,6 +200,7 @@ class OidcProvider:
                 "code_verifier": verifier,
             },
             timeout=10.0,
+            trust_env=False,
         )
         response.raise_for_status()
         tokens: dict[str, Any] = response.json()

@@ -95,7 +95,9 @@ class StsPeer:
         """Forget recorded claims and moto's state (roles, issued credentials)."""
         self.received.clear()
         self.refused.clear()
-        httpx.post(f"{self.moto_url}/moto-api/reset", timeout=5.0).raise_for_status()
+        httpx.post(
+            f"{self.moto_url}/moto-api/reset", timeout=5.0, trust_env=False
+        ).raise_for_status()
 
     def __enter__(self) -> Self:
         self.start()
@@ -122,7 +124,7 @@ class StsPeer:
         if not token:
             return "WebIdentityToken is missing"
         try:
-            async with httpx.AsyncClient(timeout=5.0) as client:
+            async with httpx.AsyncClient(timeout=5.0, trust_env=False) as client:
                 response = await client.get(self.jwks_uri)
             response.raise_for_status()
             keys = jwt.PyJWKSet.from_dict(response.json())
@@ -148,7 +150,7 @@ class StsPeer:
         url = f"{self.moto_url}{request.url.path}"
         if request.url.query:
             url = f"{url}?{request.url.query}"
-        async with httpx.AsyncClient(timeout=30.0) as client:
+        async with httpx.AsyncClient(timeout=30.0, trust_env=False) as client:
             upstream = await client.request(request.method, url, headers=headers, content=body)
         answer_headers = {
             k: v for k, v in upstream.headers.items() if k.lower() not in _HOP_HEADERS
