@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
 import os
 import time
 from collections.abc import AsyncIterator
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -23,8 +25,25 @@ from awslogin_relay.web import api, ops, pages
 from awslogin_relay.web.client_address import client_address
 from awslogin_relay.web.errors import install_error_handlers
 from awslogin_relay.web.middleware import RelayMiddleware, security_headers
+from awslogin_relay.web.openapi import document_long_poll
 
 SWEEP_SECONDS = 1.0
+# FastAPI's built-in OpenTelemetry (newer releases) records request URLs, which on
+# /callback carry the authorization code and state, and exception messages. The relay
+# keeps its own access log without query strings, so it switches all of that off.
+_NO_TELEMETRY: dict[str, Any] = (
+    {
+        "telemetry": {
+            "tracing": False,
+            "metrics": False,
+            "logs": False,
+            "operation_spans": False,
+            "auto_configure": False,
+        }
+    }
+    if "telemetry" in inspect.signature(FastAPI.__init__).parameters
+    else {}
+)
 _log = logging.getLogger("awslogin_relay")
 
 
@@ -55,6 +74,7 @@ def create_app(
             await pairing_store.close()
 
     app = FastAPI(
+        **_NO_TELEMETRY,
         title="awslogin relay",
         version="1",
         summary="Pairs a browser-side sign-in with a host waiting for it (protocol v1).",
@@ -64,9 +84,8 @@ def create_app(
     )
     app.state.service = service
     install_error_handlers(app)
-    app.include_router(api.router)
-    app.include_router(pages.router)
-    app.include_router(ops.router)
+    for table in (api.router, pages.router, ops.router):  # most requested first
+        table.install(app)
     app.mount(
         "/static",
         StaticFiles(directory=Path(__file__).parent / "static"),
@@ -78,7 +97,9 @@ def create_app(
         headers=security_headers(settings.allowed_origins),
         metrics=metrics,
         client_of=partial(_scope_client, proxies=settings.trusted_proxies),
+        service=service,
     )
+    document_long_poll(app)
     return app
 
 

@@ -8,6 +8,12 @@ import sys
 
 
 def configure_logging(level: str) -> None:
+    # The relay's lines never show a source location; skipping the frame walk that
+    # would find it is the optimization the logging documentation recommends.
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
     root = logging.getLogger("awslogin_relay")

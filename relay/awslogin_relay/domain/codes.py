@@ -23,8 +23,26 @@ _USER_CODE_LETTERS = frozenset(USER_CODE_ALPHABET)
 _IGNORED_IN_USER_CODE = str.maketrans("", "", "- \t")
 
 
+def _random_text(alphabet: str, length: int) -> str:
+    """Uniform random characters from `alphabet`, by rejection sampling of random bytes.
+
+    One urandom call per identifier instead of one `secrets.choice` per character: this
+    runs on every pairing creation.
+    """
+    size = len(alphabet)
+    limit = 256 - 256 % size  # bytes at or above this would bias the first letters
+    out: list[str] = []
+    while len(out) < length:
+        for byte in secrets.token_bytes(length * 2):
+            if byte < limit:
+                out.append(alphabet[byte % size])
+                if len(out) == length:
+                    break
+    return "".join(out)
+
+
 def new_pairing_id() -> str:
-    return "".join(secrets.choice(PAIRING_ID_ALPHABET) for _ in range(PAIRING_ID_LENGTH))
+    return _random_text(PAIRING_ID_ALPHABET, PAIRING_ID_LENGTH)
 
 
 def is_pairing_id(text: str) -> bool:
@@ -32,7 +50,7 @@ def is_pairing_id(text: str) -> bool:
 
 
 def new_user_code() -> str:
-    return "".join(secrets.choice(USER_CODE_ALPHABET) for _ in range(USER_CODE_LENGTH))
+    return _random_text(USER_CODE_ALPHABET, USER_CODE_LENGTH)
 
 
 def format_user_code(code: str) -> str:

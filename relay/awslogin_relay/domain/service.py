@@ -13,9 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
-
-from awslogin.crypto.sealing import SealingError, parse_public_key, seal
+from awslogin.crypto.sealing import SealingError, b64url_decode, parse_public_key, seal
 from awslogin_relay.audit import audit
 from awslogin_relay.domain import codes
 from awslogin_relay.domain.authorize_url import (
@@ -100,14 +98,32 @@ def _printable(text: str, limit: int) -> str:
     return "".join(c for c in text[:limit] if c.isprintable())
 
 
-def _check_public_key(encoded: str) -> X25519PublicKey:
-    """Parse the host key and refuse low-order points now, not at the callback."""
+# X25519 public keys of small order (canonical and non-canonical encodings, bit 255 masked):
+# sealing to one of them gives an all-zero shared secret. Refusing them at creation costs
+# a set lookup, where a trial key exchange would cost two scalar multiplications.
+_SMALL_ORDER_KEYS = frozenset(
+    bytes.fromhex(text)
+    for text in (
+        "00" * 32,
+        "01" + "00" * 31,
+        "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+        "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
+        "ec" + "ff" * 30 + "7f",
+        "ed" + "ff" * 30 + "7f",
+        "ee" + "ff" * 30 + "7f",
+    )
+)
+
+
+def _check_public_key(encoded: str) -> None:
+    """Refuse a host key that is malformed or of small order now, not at the callback."""
     try:
-        key = parse_public_key(encoded)
-        X25519PrivateKey.generate().exchange(key)
+        raw = b64url_decode(encoded)
+        parse_public_key(encoded)
     except (SealingError, ValueError):
         raise invalid_request("public_key must be a base64url X25519 public key") from None
-    return key
+    if raw[:31] + bytes([raw[31] & 0x7F]) in _SMALL_ORDER_KEYS:
+        raise invalid_request("public_key is not a usable X25519 public key")
 
 
 class PairingService:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import hmac
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
 from awslogin_relay.domain.codes import format_user_code
@@ -13,22 +12,21 @@ from awslogin_relay.domain.errors import RelayError, invalid_token
 from awslogin_relay.domain.service import NewPairing
 from awslogin_relay.store import PairingMode
 from awslogin_relay.web.context import bearer_token, client_of, service_of
+from awslogin_relay.web.routing import RouteTable
 from awslogin_relay.web.schemas import (
     ERRORS,
     CreatedPairingOut,
     CreatePairingIn,
-    PollOut,
     WellKnownOut,
 )
 
-router = APIRouter()
+router = RouteTable(tags=["host"])
 
 
 @router.get(
     "/.well-known/awslogin-relay",
     response_model=None,
     responses={200: {"model": WellKnownOut}},
-    tags=["host"],
 )
 async def discovery(request: Request) -> JSONResponse:
     """What a host needs to know before creating a pairing."""
@@ -50,7 +48,6 @@ async def discovery(request: Request) -> JSONResponse:
     status_code=201,
     response_model=None,
     responses={201: {"model": CreatedPairingOut}, **ERRORS},
-    tags=["host"],
 )
 async def create_pairing(body: CreatePairingIn, request: Request) -> JSONResponse:
     """Start a pairing; the poll token in the answer is the only copy anywhere."""
@@ -86,29 +83,11 @@ async def create_pairing(body: CreatePairingIn, request: Request) -> JSONRespons
     )
 
 
-@router.get(
-    "/v1/pairings/{pairing_id}/result",
-    response_model=None,
-    responses={200: {"model": PollOut}, **ERRORS},
-    tags=["host"],
-)
-async def poll_result(
-    pairing_id: str,
-    request: Request,
-    wait: Annotated[float, Query(ge=0, le=3600, description="seconds to long-poll")] = 0,
-) -> JSONResponse:
-    """Long-poll for the sealed result (Bearer poll token); it is delivered once."""
-    service = service_of(request)
-    answer = await service.poll(pairing_id, bearer_token(request), wait, client_of(request))
-    return JSONResponse(answer.body())
-
-
 @router.delete(
     "/v1/pairings/{pairing_id}",
     status_code=204,
     response_model=None,
     responses=ERRORS,
-    tags=["host"],
 )
 async def cancel_pairing(pairing_id: str, request: Request) -> Response:
     """Cancel a pairing (Bearer poll token); the browser side then sees it as cancelled."""

@@ -32,12 +32,17 @@ def _is_page(request: Request) -> bool:
 def _respond(request: Request, error: RelayError) -> Response:
     if _is_page(request):
         return error_page(error)
-    response = JSONResponse(error.body(), status_code=error.status)
+    return JSONResponse(error.body(), status_code=error.status, headers=error_headers(error))
+
+
+def error_headers(error: RelayError) -> dict[str, str]:
+    """Retry-After for limits, WWW-Authenticate for a refused Bearer token."""
+    headers = {}
     if error.retry_after is not None:
-        response.headers["retry-after"] = str(int(error.retry_after))
+        headers["retry-after"] = str(int(error.retry_after))
     if error.status == 401:
-        response.headers["www-authenticate"] = f'Bearer error="{error.error}"'
-    return response
+        headers["www-authenticate"] = f'Bearer error="{error.error}"'
+    return headers
 
 
 async def _relay_error(request: Request, exc: Exception) -> Response:
@@ -70,11 +75,12 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return _respond(request, error)
 
 
+def store_unavailable() -> RelayError:
+    return RelayError(503, "temporarily_unavailable", "the store is unavailable", retry_after=5)
+
+
 async def _store_error(request: Request, exc: Exception) -> Response:
-    return _respond(
-        request,
-        RelayError(503, "temporarily_unavailable", "the store is unavailable", retry_after=5),
-    )
+    return _respond(request, store_unavailable())
 
 
 def install_error_handlers(app: FastAPI) -> None:

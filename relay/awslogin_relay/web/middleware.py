@@ -7,7 +7,8 @@
 * the access log, written here because uvicorn's includes the query string, which on
   /callback holds the authorization code and state: this line has the path only;
 * latency metrics by route template (pairing ids would explode the label set);
-* a last resort that answers a JSON 500 without a traceback if a bug slips through.
+* a last resort that answers a JSON 500 without a traceback if a bug slips through;
+* dispatch of the host's long-poll to `web.longpoll`, ahead of FastAPI's router.
 
 It is a raw ASGI callable rather than Starlette's BaseHTTPMiddleware, which costs a
 task and a stream per request.
@@ -19,11 +20,14 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from awslogin_relay.domain.service import PairingService
 from awslogin_relay.metrics import RelayMetrics
+from awslogin_relay.web.longpoll import RESULT_PATH, RESULT_ROUTE, serve_result
 
 ACCESS_LOGGER = "awslogin_relay.access"
 _access_log = logging.getLogger(ACCESS_LOGGER)
@@ -64,12 +68,15 @@ class RelayMiddleware:
         headers: list[tuple[bytes, bytes]],
         metrics: RelayMetrics,
         client_of: Callable[[Scope], str],
+        service: PairingService,
     ) -> None:
         self.app = app
         self.max_body = max_body
         self.headers = headers
         self.metrics = metrics
         self.client_of = client_of
+        self.service = service
+        self._latency: dict[tuple[str, str], Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -77,6 +84,7 @@ class RelayMiddleware:
             return
         started = time.perf_counter()
         status = 0
+        route: str | None = None
         headers = self.headers
 
         async def send_with_headers(message: Message) -> None:
@@ -89,6 +97,9 @@ class RelayMiddleware:
         try:
             if self._declared_length(scope) > self.max_body:
                 await self._reply(send_with_headers, 413, "request_too_large")
+            elif scope["method"] == "GET" and (poll := RESULT_PATH.fullmatch(scope["path"])):
+                route = RESULT_ROUTE
+                await serve_result(scope, send_with_headers, self.service, poll[1])
             else:
                 await self.app(scope, self._limited(receive), send_with_headers)
         except Exception as exc:  # the last resort: a short JSON 500, never a traceback
@@ -99,11 +110,14 @@ class RelayMiddleware:
                 await self._reply(send_with_headers, 500, "server_error")
         finally:
             elapsed = time.perf_counter() - started
-            route = scope.get("route")
-            template = getattr(route, "path", "unmatched")
-            self.metrics.request_seconds.labels(route=template, method=scope["method"]).observe(
-                elapsed
-            )
+            if route is None:
+                route = str(getattr(scope.get("route"), "path", "unmatched"))
+            key = (route, scope["method"])
+            latency = self._latency.get(key)
+            if latency is None:
+                latency = self.metrics.request_seconds.labels(route=template, method=key[1])
+                self._latency[key] = latency
+            latency.observe(elapsed)
             if _access_log.isEnabledFor(logging.INFO):
                 _access_log.info(
                     json.dumps(

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from awslogin_relay.store import StoreError
 from awslogin_relay.web.context import service_of
+from awslogin_relay.web.routing import RouteTable
 
-router = APIRouter(tags=["operations"])
+router = RouteTable(tags=["operations"])
 
 
 @router.get("/healthz", response_model=None)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from awslogin_relay.domain.codes import format_user_code
@@ -17,9 +17,10 @@ from awslogin_relay.domain.service import MAX_PASTE
 from awslogin_relay.store import PairingMode, ResultKind
 from awslogin_relay.web.context import client_of, service_of
 from awslogin_relay.web.render import as_sentence, describe_age, page
+from awslogin_relay.web.routing import RouteTable
 from awslogin_relay.web.schemas import ERRORS, PublicStatusOut
 
-router = APIRouter(tags=["browser"])
+router = RouteTable(tags=["browser"])
 
 
 def _see_other(url: str) -> RedirectResponse:
