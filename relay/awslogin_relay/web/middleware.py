@@ -115,7 +115,7 @@ class RelayMiddleware:
             key = (route, scope["method"])
             latency = self._latency.get(key)
             if latency is None:
-                latency = self.metrics.request_seconds.labels(route=template, method=key[1])
+                latency = self.metrics.request_seconds.labels(route=route, method=key[1])
                 self._latency[key] = latency
             latency.observe(elapsed)
             if _access_log.isEnabledFor(logging.INFO):
