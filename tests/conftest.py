@@ -85,7 +85,8 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
-    if report.failed:
+    # Unit tests talk to no peer: their failures do not need the peers' logs.
+    if report.failed and item.get_closest_marker("unit") is None:
         for name, path in running_logs().items():
             report.sections.append((f"peer log: {name} ({path})", log_tail(path)))
     return report

@@ -15,10 +15,12 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from types import TracebackType
 
 import httpx
 
@@ -190,7 +192,16 @@ class PeerProcess:
         self.start()
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if exc_type is not None and issubclass(exc_type, Exception):
+            # The block failed while the peer ran: pytest shows this with the failure.
+            sys.stderr.write(f"--- log of {self.name} ({self.log_path}):\n")
+            sys.stderr.write(log_tail(self.log_path) + "\n")
         self.stop()
 
 

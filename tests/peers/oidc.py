@@ -21,6 +21,7 @@ import re
 import secrets
 import shutil
 from pathlib import Path
+from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
@@ -108,8 +109,13 @@ class OidcProvider:
         self.start()
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._process.__exit__(exc_type, exc, traceback)
 
     def authorize_url(
         self,

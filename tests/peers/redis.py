@@ -11,6 +11,7 @@ import shutil
 import socket
 from collections.abc import Callable
 from pathlib import Path
+from types import TracebackType
 from typing import Self
 
 from tests.peers._process import LOOPBACK, PeerError, PeerProcess, free_port, scratch_dir
@@ -94,5 +95,10 @@ class RedisServer:
         self.start()
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._process.__exit__(exc_type, exc, traceback)

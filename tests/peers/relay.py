@@ -13,6 +13,7 @@ import shutil
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from types import TracebackType
 from typing import Self
 
 from tests.peers._process import LOOPBACK, PeerError, PeerProcess, free_port, http_ready
@@ -84,8 +85,13 @@ class RelayServer:
         self.start()
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._process.__exit__(exc_type, exc, traceback)
 
 
 # What the `relay_server` fixture returns: call it with RELAY_* settings as keywords

@@ -16,6 +16,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
@@ -84,12 +85,15 @@ class StsPeer:
             time.sleep(0.01)
 
     def stop(self) -> None:
+        self._stop_proxy()
+        self._moto.stop()
+
+    def _stop_proxy(self) -> None:
         if self._server is not None and self._thread is not None:
             self._server.should_exit = True
             self._thread.join(timeout=5.0)
         self._server = None
         self._thread = None
-        self._moto.stop()
 
     def reset(self) -> None:
         """Forget recorded claims and moto's state (roles, issued credentials)."""
@@ -103,8 +107,14 @@ class StsPeer:
         self.start()
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._stop_proxy()
+        self._moto.__exit__(exc_type, exc, traceback)
 
     def _app(self) -> Starlette:
         async def proxy(request: Request) -> Response:

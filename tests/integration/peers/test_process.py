@@ -173,3 +173,61 @@ def _listeners(port: int) -> list[int]:
         if links & inodes:
             pids.append(int(fd_dir.parent.name))
     return pids
+
+
+_FAILS_WITH_PEERS = """
+import sys
+import pytest
+from tests.peers._process import PeerProcess
+
+def chatty(name, tmp_path):
+    code = f"print('{name} says: listening', flush=True); import time; time.sleep(60)"
+    return PeerProcess(name, [sys.executable, "-c", code], ready=lambda: True, log_dir=tmp_path)
+
+@pytest.fixture
+def fixture_peer(tmp_path):
+    with chatty("fixture-peer", tmp_path) as peer:
+        yield peer
+
+def test_fails_with_a_fixture_peer(fixture_peer):
+    import time
+    time.sleep(0.3)
+    assert 1 == 2
+
+def test_fails_inside_a_with_block(tmp_path):
+    with chatty("block-peer", tmp_path):
+        import time
+        time.sleep(0.3)
+        assert 1 == 2
+"""
+
+
+def test_a_failing_test_report_carries_the_logs_of_running_peers(tmp_path: Path) -> None:
+    (tmp_path / "test_fails.py").write_text(_FAILS_WITH_PEERS)
+    root = Path(__file__).resolve().parents[3]
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "tests.conftest",
+            "-p",
+            "no:cacheprovider",
+            f"--rootdir={tmp_path}",
+            str(tmp_path / "test_fails.py"),
+        ],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 1
+    # A fixture's peer still runs when the report is made: its log is a report section.
+    assert "peer log: fixture-peer (pid " in run.stdout
+    assert "fixture-peer says: listening" in run.stdout
+    # A peer whose with-block failed prints its log on the way out (captured stderr).
+    assert "--- log of block-peer" in run.stdout
+    assert "block-peer says: listening" in run.stdout
