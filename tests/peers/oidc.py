@@ -61,7 +61,12 @@ def pkce_pair() -> tuple[str, str]:
 
 
 class OidcProvider:
-    """node-oidc-provider on 127.0.0.1 with one public native client."""
+    """node-oidc-provider on 127.0.0.1 with one public native client.
+
+    `host` is where it listens and the host name of its issuer URL: `localhost` gives
+    the issuer `http://localhost:<port>`, which a network namespace can map to its link
+    (tests/e2e's namespace test does) while the browser side still reaches loopback.
+    """
 
     def __init__(
         self,
@@ -70,12 +75,13 @@ class OidcProvider:
         redirect_uris: tuple[str, ...] = DEFAULT_REDIRECT_URIS,
         auto_consent: bool = True,
         id_token_claims: bool = True,
+        host: str = LOOPBACK,
     ) -> None:
         self.client_id = client_id
         self.redirect_uris = redirect_uris
         self.auto_consent = auto_consent
         self.port = free_port()
-        self.issuer = f"http://{LOOPBACK}:{self.port}"
+        self.issuer = f"http://{host}:{self.port}"
         self.jwks_uri = f"{self.issuer}/jwks"
         self.authorization_endpoint = f"{self.issuer}/auth"
         self.token_endpoint = f"{self.issuer}/token"
@@ -83,6 +89,7 @@ class OidcProvider:
             "oidc-provider",
             ["node", str(PEER_DIR / "index.mjs")],
             env={
+                "OIDC_HOST": host,
                 "OIDC_PORT": str(self.port),
                 "OIDC_CLIENT_ID": client_id,
                 "OIDC_REDIRECT_URIS": ",".join(redirect_uris),

@@ -1,6 +1,6 @@
-// Test OpenID provider for awslogin (node-oidc-provider v9), listening on http://127.0.0.1:$OIDC_PORT.
+// Test OpenID provider for awslogin (node-oidc-provider v9), listening on http://$OIDC_HOST:$OIDC_PORT.
 // Started and stopped by tests/peers/oidc.py; adapted from the team's peers recipe.
-// Env: OIDC_PORT (9000), OIDC_CLIENT_ID (relay-cli), OIDC_REDIRECT_URIS (comma list),
+// Env: OIDC_HOST (127.0.0.1; also the issuer's host), OIDC_PORT (9000), OIDC_CLIENT_ID (relay-cli), OIDC_REDIRECT_URIS (comma list),
 //      OIDC_AUTO_CONSENT=1 to skip the consent screen (login form only),
 //      OIDC_IDTOKEN_CLAIMS=1 to put email/name claims into the id_token.
 // The client is native: an http loopback redirect URI matches any port (RFC 8252 section 7.3),
@@ -8,8 +8,9 @@
 import { generateKeyPairSync } from 'node:crypto';
 import Provider, { interactionPolicy } from 'oidc-provider';
 
+const HOST = process.env.OIDC_HOST || '127.0.0.1';
 const PORT = Number(process.env.OIDC_PORT || 9000);
-const ISSUER = `http://127.0.0.1:${PORT}`;
+const ISSUER = `http://${HOST}:${PORT}`;
 const CLIENT_ID = process.env.OIDC_CLIENT_ID || 'relay-cli';
 const REDIRECT_URIS = (process.env.OIDC_REDIRECT_URIS || 'http://127.0.0.1/callback')
   .split(',').map((uri) => uri.trim()).filter(Boolean);
@@ -71,6 +72,6 @@ if (AUTO_CONSENT) {
 }
 
 const provider = new Provider(ISSUER, configuration);
-provider.listen(PORT, '127.0.0.1', () => {
+provider.listen(PORT, HOST, () => {
   console.log(`oidc-provider listening on ${ISSUER} (client ${CLIENT_ID}, auto_consent=${AUTO_CONSENT})`);
 });
