@@ -25,7 +25,7 @@ from awslogin_relay.web import api, ops, pages
 from awslogin_relay.web.client_address import client_address
 from awslogin_relay.web.errors import install_error_handlers
 from awslogin_relay.web.middleware import RelayMiddleware, security_headers
-from awslogin_relay.web.openapi import document_long_poll
+from awslogin_relay.web.openapi import document_hot_paths
 
 SWEEP_SECONDS = 1.0
 # FastAPI's built-in OpenTelemetry (newer releases) records request URLs, which on
@@ -99,7 +99,7 @@ def create_app(
         client_of=partial(_scope_client, proxies=settings.trusted_proxies),
         service=service,
     )
-    document_long_poll(app)
+    document_hot_paths(app)
     return app
 
 

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import hmac
-
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
-from awslogin_relay.domain.codes import format_user_code
-from awslogin_relay.domain.errors import RelayError, invalid_token
-from awslogin_relay.domain.service import NewPairing
-from awslogin_relay.store import PairingMode
+from awslogin_relay.domain.errors import invalid_token
 from awslogin_relay.web.context import bearer_token, client_of, service_of
 from awslogin_relay.web.routing import RouteTable
 from awslogin_relay.web.schemas import (
     ERRORS,
-    CreatedPairingOut,
-    CreatePairingIn,
     WellKnownOut,
 )
 
@@ -40,46 +33,6 @@ async def discovery(request: Request) -> JSONResponse:
             "max_wait": settings.max_wait,
             "interval": settings.poll_interval,
         }
-    )
-
-
-@router.post(
-    "/v1/pairings",
-    status_code=201,
-    response_model=None,
-    responses={201: {"model": CreatedPairingOut}, **ERRORS},
-)
-async def create_pairing(body: CreatePairingIn, request: Request) -> JSONResponse:
-    """Start a pairing; the poll token in the answer is the only copy anywhere."""
-    service = service_of(request)
-    required = service.settings.create_token
-    if required is not None:
-        token = bearer_token(request)
-        if token is None or not hmac.compare_digest(token.encode(), required.encode()):
-            raise RelayError(401, "invalid_token", "this relay needs a creation token")
-    pairing, poll_token = await service.create(
-        NewPairing(
-            authorize_url=body.authorize_url,
-            mode=PairingMode(body.mode),
-            public_key=body.public_key,
-            hostname=body.host.hostname,
-            user=body.host.user,
-            client=body.host.client,
-        ),
-        client_of(request),
-    )
-    settings = service.settings
-    return JSONResponse(
-        {
-            "pairing_id": pairing.pairing_id,
-            "user_code": format_user_code(pairing.user_code),
-            "verification_uri": settings.verification_uri,
-            "verification_uri_complete": f"{settings.public_url}/p/{pairing.pairing_id}",
-            "poll_token": poll_token,
-            "expires_in": settings.pairing_ttl,
-            "interval": settings.poll_interval,
-        },
-        status_code=201,
     )
 
 

@@ -6,6 +6,9 @@ a code or a token).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -15,6 +18,14 @@ from awslogin_relay.domain.errors import RelayError
 from awslogin_relay.store import StoreError
 from awslogin_relay.web.render import error_page
 
+
+class BodyTooLarge(HTTPException):
+    """Raised from `receive` when a body outgrows the limit; handlers turn it into 413."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"request body larger than {limit} bytes")
+
+
 _HTTP_ERRORS = {
     404: ("not_found", "no such endpoint"),
     405: ("invalid_request", "method not allowed"),
@@ -22,17 +33,21 @@ _HTTP_ERRORS = {
 }
 
 
-def _is_page(request: Request) -> bool:
-    path = request.url.path
+def _is_page(path: str) -> bool:
     if path.startswith("/p/"):
         return not path.endswith("/status")
     return path in ("/link", "/callback")
 
 
-def _respond(request: Request, error: RelayError) -> Response:
-    if _is_page(request):
+def error_response(path: str, error: RelayError) -> Response:
+    """A page for browser routes, an OAuth-style JSON body for everything else."""
+    if _is_page(path):
         return error_page(error)
     return JSONResponse(error.body(), status_code=error.status, headers=error_headers(error))
+
+
+def _respond(request: Request, error: RelayError) -> Response:
+    return error_response(request.url.path, error)
 
 
 def error_headers(error: RelayError) -> dict[str, str]:
@@ -59,20 +74,20 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return response
 
 
+def invalid_input(errors: Sequence[Any], prefix: tuple[str, ...] = ()) -> RelayError:
+    """400 for a body that is not JSON, else 422 naming each field and rule (no values)."""
+    problems = []
+    for item in errors[:5]:
+        if item.get("type") == "json_invalid":
+            return RelayError(400, "invalid_request", "the body is not valid JSON")
+        where = ".".join(str(part) for part in (*prefix, *item.get("loc", ())))
+        problems.append(f"{where}: {item.get('msg', 'invalid')}")
+    return RelayError(422, "invalid_request", "; ".join(problems) or "invalid request")
+
+
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    problems = []
-    malformed = False
-    for item in exc.errors()[:5]:
-        if item.get("type") == "json_invalid":
-            malformed = True
-        where = ".".join(str(part) for part in item.get("loc", ()))
-        problems.append(f"{where}: {item.get('msg', 'invalid')}")
-    if malformed:
-        error = RelayError(400, "invalid_request", "the body is not valid JSON")
-    else:
-        error = RelayError(422, "invalid_request", "; ".join(problems) or "invalid request")
-    return _respond(request, error)
+    return _respond(request, invalid_input(exc.errors()))
 
 
 def store_unavailable() -> RelayError:

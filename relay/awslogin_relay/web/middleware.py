@@ -8,7 +8,8 @@
   /callback holds the authorization code and state: this line has the path only;
 * latency metrics by route template (pairing ids would explode the label set);
 * a last resort that answers a JSON 500 without a traceback if a bug slips through;
-* dispatch of the host's long-poll to `web.longpoll`, ahead of FastAPI's router.
+* dispatch of the pairing lifecycle's three requests to `web.hotpaths`, ahead of
+  FastAPI's router.
 
 It is a raw ASGI callable rather than Starlette's BaseHTTPMiddleware, which costs a
 task and a stream per request.
@@ -22,23 +23,16 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from awslogin_relay.domain.service import PairingService
 from awslogin_relay.metrics import RelayMetrics
-from awslogin_relay.web.longpoll import RESULT_PATH, RESULT_ROUTE, serve_result
+from awslogin_relay.web.errors import BodyTooLarge
+from awslogin_relay.web.hotpaths import HotRequest, find_hot_route, serve
 
 ACCESS_LOGGER = "awslogin_relay.access"
 _access_log = logging.getLogger(ACCESS_LOGGER)
 _error_log = logging.getLogger("awslogin_relay.errors")
-
-
-class BodyTooLarge(HTTPException):
-    """Raised from `receive` when a body outgrows the limit; handlers turn it into 413."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(413, f"request body larger than {limit} bytes")
 
 
 def security_headers(form_targets: tuple[str, ...]) -> list[tuple[bytes, bytes]]:
@@ -97,9 +91,12 @@ class RelayMiddleware:
         try:
             if self._declared_length(scope) > self.max_body:
                 await self._reply(send_with_headers, 413, "request_too_large")
-            elif scope["method"] == "GET" and (poll := RESULT_PATH.fullmatch(scope["path"])):
-                route = RESULT_ROUTE
-                await serve_result(scope, send_with_headers, self.service, poll[1])
+            elif (hot := find_hot_route(scope["method"], scope["path"])) is not None:
+                route, handler, parameter = hot
+                limited = self._limited(receive)
+                request = HotRequest(scope, limited, self.service, parameter)
+                response = await serve(request, handler)
+                await response(scope, limited, send_with_headers)
             else:
                 await self.app(scope, self._limited(receive), send_with_headers)
         except Exception as exc:  # the last resort: a short JSON 500, never a traceback

@@ -1,4 +1,8 @@
-"""OpenAPI entry for the long-poll, which `web.longpoll` serves outside FastAPI's router."""
+"""OpenAPI entries for the requests that `web.hotpaths` serves outside FastAPI's router.
+
+FastAPI documents the routes it serves; these three are written out here from the same
+pydantic models, so the published document still covers the whole protocol.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,13 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from awslogin_relay.web.longpoll import RESULT_ROUTE
-from awslogin_relay.web.schemas import ErrorOut, PollOut
+from awslogin_relay.web.schemas import (
+    CreatedPairingOut,
+    CreatePairingIn,
+    ErrorOut,
+    HostIn,
+    PollOut,
+)
 
 _REF = "#/components/schemas/{model}"
 
@@ -20,8 +29,40 @@ def _json(model_name: str, description: str) -> dict[str, Any]:
     }
 
 
-def _long_poll_operation() -> dict[str, Any]:
-    error = "ErrorOut"
+def _errors(descriptions: dict[int, str]) -> dict[str, Any]:
+    return {str(status): _json("ErrorOut", text) for status, text in descriptions.items()}
+
+
+def _create_operation() -> dict[str, Any]:
+    return {
+        "tags": ["host"],
+        "summary": "Create Pairing",
+        "description": "Start a pairing; the poll token in the answer is the only copy anywhere.",
+        "operationId": "create_pairing",
+        "security": [{}, {"createToken": []}],
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": _REF.format(model="CreatePairingIn")}}
+            },
+        },
+        "responses": {
+            "201": _json("CreatedPairingOut", "the new pairing"),
+            **_errors(
+                {
+                    400: "malformed JSON, or an authorize_url/public_key the relay refuses",
+                    401: "missing or wrong creation token (when RELAY_CREATE_TOKEN is set)",
+                    413: "body too large",
+                    422: "body does not match the schema",
+                    429: "too many pairings created from this address",
+                    503: "too many pending pairings, or the store is unavailable",
+                }
+            ),
+        },
+    }
+
+
+def _poll_operation() -> dict[str, Any]:
     return {
         "tags": ["host"],
         "summary": "Poll Result",
@@ -32,12 +73,7 @@ def _long_poll_operation() -> dict[str, Any]:
         "operationId": "poll_result",
         "security": [{"pollToken": []}],
         "parameters": [
-            {
-                "name": "pairing_id",
-                "in": "path",
-                "required": True,
-                "schema": {"type": "string"},
-            },
+            {"name": "pairing_id", "in": "path", "required": True, "schema": {"type": "string"}},
             {
                 "name": "wait",
                 "in": "query",
@@ -48,17 +84,58 @@ def _long_poll_operation() -> dict[str, Any]:
         ],
         "responses": {
             "200": _json("PollOut", "pending, complete (sealed) or denied"),
-            "401": _json(error, "missing or wrong poll token"),
-            "404": _json(error, "unknown pairing"),
-            "410": _json(error, "pairing collected, expired or cancelled"),
-            "422": _json(error, "bad `wait`"),
-            "429": _json(error, "rate limit, or polled faster than `interval` (slow_down)"),
-            "503": _json(error, "the store is unavailable"),
+            **_errors(
+                {
+                    401: "missing or wrong poll token",
+                    404: "unknown pairing",
+                    410: "pairing collected, expired or cancelled",
+                    422: "bad `wait`",
+                    429: "rate limit, or polled faster than `interval` (slow_down)",
+                    503: "the store is unavailable",
+                }
+            ),
         },
     }
 
 
-def document_long_poll(app: FastAPI) -> None:
+def _callback_operation() -> dict[str, Any]:
+    def query(name: str, description: str) -> dict[str, Any]:
+        return {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "description": description,
+            "schema": {"type": "string"},
+        }
+
+    page = {"text/html": {"schema": {"type": "string"}}}
+    return {
+        "tags": ["browser"],
+        "summary": "Callback",
+        "description": (
+            "Where the provider sends the browser back (redirect mode): the result is "
+            "sealed to the host's key, only the ciphertext is stored, and the browser "
+            "goes on to a page without the code in its URL."
+        ),
+        "operationId": "callback",
+        "parameters": [
+            query("state", "the state of the authorize URL (routes to the pairing)"),
+            query("code", "the authorization code"),
+            query("iss", "the issuer (RFC 9207)"),
+            query("error", "the provider's refusal"),
+            query("error_description", "the provider's explanation"),
+        ],
+        "responses": {
+            "303": {"description": "to /p/{pairing_id}/done"},
+            "400": {"description": "missing or malformed state, code or error", "content": page},
+            "404": {"description": "no pairing has this state", "content": page},
+            "410": {"description": "pairing expired or already completed", "content": page},
+            "429": {"description": "too many requests from this address", "content": page},
+        },
+    }
+
+
+def document_hot_paths(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = get_openapi(
@@ -67,15 +144,22 @@ def document_long_poll(app: FastAPI) -> None:
                 summary=app.summary,
                 routes=app.routes,
             )
-            schema["paths"].setdefault(RESULT_ROUTE, {})["get"] = _long_poll_operation()
+            paths = schema["paths"]
+            paths.setdefault("/v1/pairings", {})["post"] = _create_operation()
+            paths.setdefault("/v1/pairings/{pairing_id}/result", {})["get"] = _poll_operation()
+            paths.setdefault("/callback", {})["get"] = _callback_operation()
             components = schema.setdefault("components", {})
             schemas = components.setdefault("schemas", {})
-            for model in (PollOut, ErrorOut):
-                schemas[model.__name__] = model.model_json_schema(ref_template=_REF)
-            components.setdefault("securitySchemes", {})["pollToken"] = {
-                "type": "http",
-                "scheme": "bearer",
-            }
+            for model in (CreatePairingIn, HostIn, CreatedPairingOut, PollOut, ErrorOut):
+                model_schema = model.model_json_schema(ref_template=_REF)
+                model_schema.pop("$defs", None)  # nested models are components themselves
+                schemas[model.__name__] = model_schema
+            components.setdefault("securitySchemes", {}).update(
+                {
+                    "pollToken": {"type": "http", "scheme": "bearer"},
+                    "createToken": {"type": "http", "scheme": "bearer"},
+                }
+            )
             app.openapi_schema = schema
         return app.openapi_schema
 

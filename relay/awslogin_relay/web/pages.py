@@ -138,13 +138,3 @@ async def link_submit(
             "link.html", exc.status, typed=user_code[:20], message=as_sentence(exc.description)
         )
     return _see_other(f"/p/{pairing_id}")
-
-
-@router.get("/callback", response_class=HTMLResponse)
-async def callback(request: Request) -> Response:
-    """Where the provider sends the browser back (redirect mode): seal, store, move on."""
-    params: dict[str, list[str]] = {}
-    for key, value in request.query_params.multi_items():
-        params.setdefault(key, []).append(value)
-    pairing_id = await service_of(request).callback(params, client_of(request))
-    return _see_other(f"/p/{pairing_id}/done")

@@ -1,0 +1,203 @@
+"""The three requests of every pairing, served as raw ASGI ahead of FastAPI's router.
+
+Creation (`POST /v1/pairings`), the provider's redirect (`GET /callback`) and the host's
+long-poll (`GET /v1/pairings/{pairing_id}/result`) are the whole life of a pairing, and
+the long-poll is held open by every waiting host at once. Through FastAPI's routing,
+dependency solving and per-request exit stacks, a waiting long-poll kept about 19 KB
+alive and each of these requests cost 50-90 µs more than the work itself. Here they are
+parsed by hand, validated with the same pydantic models, answered with the same
+Starlette responses and errors, and described in the OpenAPI document by `web.openapi`.
+The middleware that dispatches here still adds the security headers, the body limit,
+the access log line, latency metrics and the last-resort JSON 500.
+"""
+
+from __future__ import annotations
+
+import hmac
+import math
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from urllib.parse import parse_qsl
+
+from pydantic import ValidationError
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.types import Receive, Scope
+
+from awslogin_relay.domain.codes import format_user_code
+from awslogin_relay.domain.errors import RelayError
+from awslogin_relay.domain.service import Client, NewPairing, PairingService
+from awslogin_relay.store import PairingMode, StoreError
+from awslogin_relay.web.client_address import client_address
+from awslogin_relay.web.errors import (
+    BodyTooLarge,
+    error_response,
+    invalid_input,
+    store_unavailable,
+)
+from awslogin_relay.web.schemas import CreatePairingIn
+
+MAX_WAIT_PARAMETER = 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class HotRequest:
+    scope: Scope
+    receive: Receive
+    service: PairingService
+    path_parameter: str
+
+    def header(self, name: bytes) -> str | None:
+        for key, value in self.scope["headers"]:
+            if key == name:
+                return str(value.decode("latin-1"))
+        return None
+
+    def bearer_token(self) -> str | None:
+        scheme, _, credentials = (self.header(b"authorization") or "").partition(" ")
+        if scheme.lower() != "bearer" or not credentials.strip():
+            return None
+        return credentials.strip()
+
+    def client(self) -> Client:
+        return Client(
+            address=client_address(self.scope, self.service.settings.trusted_proxies),
+            user_agent=(self.header(b"user-agent") or "")[:256],
+        )
+
+    def query(self) -> list[tuple[str, str]]:
+        return parse_qsl(self.scope["query_string"].decode("latin-1"), keep_blank_values=True)
+
+    async def body(self) -> bytes:
+        chunks = []
+        while True:
+            message = await self.receive()
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        return b"".join(chunks)
+
+
+async def create_pairing(request: HotRequest) -> Response:
+    """Start a pairing; the poll token in the answer is the only copy anywhere."""
+    service = request.service
+    required = service.settings.create_token
+    if required is not None:
+        token = request.bearer_token()
+        if token is None or not hmac.compare_digest(token.encode(), required.encode()):
+            raise RelayError(401, "invalid_token", "this relay needs a creation token")
+    try:
+        body = CreatePairingIn.model_validate_json(await request.body())
+    except ValidationError as exc:
+        raise invalid_input(exc.errors(include_input=False), ("body",)) from None
+    pairing, poll_token = await service.create(
+        NewPairing(
+            authorize_url=body.authorize_url,
+            mode=PairingMode(body.mode),
+            public_key=body.public_key,
+            hostname=body.host.hostname,
+            user=body.host.user,
+            client=body.host.client,
+        ),
+        request.client(),
+    )
+    settings = service.settings
+    return JSONResponse(
+        {
+            "pairing_id": pairing.pairing_id,
+            "user_code": format_user_code(pairing.user_code),
+            "verification_uri": settings.verification_uri,
+            "verification_uri_complete": f"{settings.public_url}/p/{pairing.pairing_id}",
+            "poll_token": poll_token,
+            "expires_in": settings.pairing_ttl,
+            "interval": settings.poll_interval,
+        },
+        status_code=201,
+    )
+
+
+def _wait_seconds(query: list[tuple[str, str]]) -> float:
+    """The `wait` query parameter: 0 to 3600 seconds (the service caps it at RELAY_MAX_WAIT)."""
+    wait = 0.0
+    for name, value in query:
+        if name != "wait":
+            continue
+        try:
+            wait = float(value)
+        except ValueError:
+            wait = math.nan
+        if not 0 <= wait <= MAX_WAIT_PARAMETER:  # also refuses nan and inf
+            raise RelayError(
+                422, "invalid_request", "query.wait: a number of seconds from 0 to 3600"
+            )
+    return wait
+
+
+async def poll_result(request: HotRequest) -> Response:
+    """Long-poll for the sealed result (Bearer poll token); it is delivered once."""
+    wait = _wait_seconds(request.query())
+    answer = await request.service.poll(
+        request.path_parameter, request.bearer_token(), wait, request.client()
+    )
+    return JSONResponse(answer.body())
+
+
+async def callback(request: HotRequest) -> Response:
+    """Where the provider sends the browser back (redirect mode): seal, store, move on."""
+    params: dict[str, list[str]] = {}
+    for key, value in request.query():
+        params.setdefault(key, []).append(value)
+    pairing_id = await request.service.callback(params, request.client())
+    return RedirectResponse(f"/p/{pairing_id}/done", status_code=303)
+
+
+Handler = Callable[[HotRequest], Awaitable[Response]]
+
+# (method, path pattern, route template for metrics, handler), most frequent first
+HOT_ROUTES: tuple[tuple[str, re.Pattern[str], str, Handler], ...] = (
+    (
+        "GET",
+        re.compile(r"/v1/pairings/([^/]+)/result"),
+        "/v1/pairings/{pairing_id}/result",
+        poll_result,
+    ),
+    ("POST", re.compile(r"/v1/pairings()"), "/v1/pairings", create_pairing),
+    ("GET", re.compile(r"/callback()"), "/callback", callback),
+)
+
+
+def _method_not_allowed(allowed: str) -> Handler:
+    async def refuse(request: HotRequest) -> Response:
+        error = RelayError(405, "invalid_request", "method not allowed")
+        response = error_response(request.scope["path"], error)
+        response.headers["allow"] = allowed
+        return response
+
+    return refuse
+
+
+def find_hot_route(method: str, path: str) -> tuple[str, Handler, str] | None:
+    """(route template, handler, path parameter) if this request takes the hot path."""
+    for route_method, pattern, template, handler in HOT_ROUTES:
+        if match := pattern.fullmatch(path):
+            if method == route_method:
+                return template, handler, match[1]
+            return template, _method_not_allowed(route_method), match[1]
+    return None
+
+
+async def serve(request: HotRequest, handler: Handler) -> Response:
+    """Run a hot handler; every refusal becomes the same answer FastAPI's handlers give."""
+    try:
+        return await handler(request)
+    except RelayError as exc:
+        return error_response(request.scope["path"], exc)
+    except StoreError:
+        return error_response(request.scope["path"], store_unavailable())
+    except BodyTooLarge:
+        return error_response(
+            request.scope["path"],
+            RelayError(413, "request_too_large", "the request body is too large"),
+        )
