@@ -110,6 +110,12 @@ class RelayProcess:
                 self.process.wait()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -130,7 +136,8 @@ class HttpConnection(asyncio.Protocol):
         self.closed = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment] - uvloop's is not a subclass
+        # uvloop transports are not asyncio.Transport subclasses, so no isinstance check
+        self.transport = transport  # type: ignore[assignment]
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
@@ -266,6 +273,14 @@ async def open_long_polls(
     return held
 
 
+def release(held: list[tuple[HttpConnection, asyncio.Future[tuple[int, bytes]]]]) -> None:
+    """Hang up on every held long-poll without leaving unretrieved exceptions behind."""
+    for conn, future in held:
+        future.cancel()
+        if conn.transport:
+            conn.transport.close()
+
+
 async def wait_for_gauge(port: int, target: int, deadline: float) -> int:
     seen = -1
     while time.monotonic() < deadline:
@@ -290,9 +305,7 @@ async def phase_hold(port: int, relay_pid: int, count: int) -> dict[str, Any]:
     await asyncio.sleep(1)
     rss = rss_mb(relay_pid)
     answered_early = sum(1 for _, future in held if future.done())
-    for conn, _ in held:
-        if conn.transport:
-            conn.transport.close()
+    release(held)
     return {
         "requested": count,
         "waiting": waiting,
@@ -325,12 +338,14 @@ async def _for_duration(
     return done
 
 
-async def phase_throughput(port: int, seconds: float, connections: int) -> dict[str, Any]:
+async def phase_throughput(
+    port: int, relay_pid: int, seconds: float, connections: int
+) -> dict[str, Any]:
     maker = PairingMaker(f"http://{HOST}:{port}", "t")
     healthz = get("/healthz")
 
     async def trivial(conn: HttpConnection, _: int) -> None:
-        status, _ = await conn.request(healthz)
+        status, _body = await conn.request(healthz)
         assert status == 200
 
     async def lifecycle(conn: HttpConnection, _: int) -> None:
@@ -338,7 +353,7 @@ async def phase_throughput(port: int, seconds: float, connections: int) -> dict[
         status, body = await conn.request(raw)
         assert status == 201, body
         created = json.loads(body)
-        status, _ = await conn.request(get(f"/callback?code=bench-code&state={state}"))
+        status, _body = await conn.request(get(f"/callback?code=bench-code&state={state}"))
         assert status == 303
         status, body = await conn.request(
             get(f"/v1/pairings/{created['pairing_id']}/result", created["poll_token"])
@@ -348,14 +363,19 @@ async def phase_throughput(port: int, seconds: float, connections: int) -> dict[
 
     await _for_duration(port, connections, 1.0, trivial)  # warm-up
     await _for_duration(port, connections, 1.0, lifecycle)
+    cpu_start = cpu_seconds(relay_pid)
     healthz_count = await _for_duration(port, connections, seconds, trivial)
+    cpu_middle = cpu_seconds(relay_pid)
     lifecycle_count = await _for_duration(port, connections, seconds, lifecycle)
+    cpu_end = cpu_seconds(relay_pid)
     healthz_rate = healthz_count / seconds
     lifecycle_rate = lifecycle_count / seconds
     return {
         "healthz_per_s": healthz_rate,
         "lifecycles_per_s": lifecycle_rate,
         "ratio": lifecycle_rate / healthz_rate,
+        "healthz_cpu_us": (cpu_middle - cpu_start) / healthz_count * 1e6,
+        "lifecycle_cpu_us": (cpu_end - cpu_middle) / lifecycle_count * 1e6,
         "seconds": seconds,
         "connections": connections,
     }
@@ -377,9 +397,7 @@ async def phase_wake(port: int, hosts: int) -> dict[str, Any]:
         latencies.append(time.perf_counter() - started)
         assert status == 200
         assert body.startswith(b'{"status":"complete"'), body
-    for conn, _ in held:
-        if conn.transport:
-            conn.transport.close()
+    release(held)
     latencies.sort()
     return {
         "hosts": hosts,
@@ -402,7 +420,9 @@ def load_process(phase: str, port: int, relay_pid: int, options: dict[str, Any],
         if phase == "hold":
             result = asyncio.run(phase_hold(port, relay_pid, options["long_polls"]))
         elif phase == "throughput":
-            result = asyncio.run(phase_throughput(port, options["seconds"], options["connections"]))
+            result = asyncio.run(
+                phase_throughput(port, relay_pid, options["seconds"], options["connections"])
+            )
         else:
             result = asyncio.run(phase_wake(port, options["hosts"]))
     except BaseException as exc:
@@ -453,8 +473,9 @@ def main() -> int:
         verdict = "OK" if hold["waiting"] >= 10_000 and hold["rss_holding_mb"] < 300 else "MISS"
         print(
             f"1. long-polls held concurrently: {hold['waiting']} of {hold['requested']} "
-            f"(answered early: {hold['answered_early']}); relay RSS {hold['rss_holding_mb']:.0f} MB "
-            f"(idle {hold['rss_idle_mb']:.0f} MB, with pairings {hold['rss_with_pairings_mb']:.0f} MB)"
+            f"(answered early: {hold['answered_early']}); "
+            f"relay RSS {hold['rss_holding_mb']:.0f} MB (idle {hold['rss_idle_mb']:.0f} MB, "
+            f"with the pairings {hold['rss_with_pairings_mb']:.0f} MB)"
             f"  [target 10000 under 300 MB: {verdict}]"
         )
     if "throughput" in phases:
@@ -464,7 +485,10 @@ def main() -> int:
             f"2. full lifecycles (create, callback, collect): {tp['lifecycles_per_s']:.0f}/s; "
             f"GET /healthz: {tp['healthz_per_s']:.0f}/s; ratio {tp['ratio']:.2f} "
             f"({tp['connections']} connections, {tp['seconds']:g} s each)"
-            f"  [target >= 0.25: {verdict}]"
+            f"  [target >= 0.25: {verdict}]\n"
+            f"   relay CPU per lifecycle {tp['lifecycle_cpu_us']:.0f} us, per /healthz "
+            f"{tp['healthz_cpu_us']:.0f} us "
+            f"(CPU ratio {tp['healthz_cpu_us'] / tp['lifecycle_cpu_us']:.2f})"
         )
     if "wake" in phases:
         wake = run_phase("wake", options, args.log_dir)
