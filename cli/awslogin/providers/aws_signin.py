@@ -1,0 +1,369 @@
+"""Provider `aws-signin`: the `aws login` protocol of AWS Sign-In (AWS CLI v2.32+).
+
+The person signs in to the AWS console; AWS Sign-In hands the CLI short-lived
+credentials directly (no role to assume) and a refresh token bound, through DPoP, to a
+P-256 key made for this login. The session is botocore's: it is cached where botocore's
+login provider reads it (see adapters/login_cache.py), and the profile gets
+`login_session`, so the AWS CLI and boto3 use it natively.
+
+Same device: client `arn:aws:signin:::devtools/same-device` with the loopback redirect.
+Remote: client `arn:aws:signin:::devtools/cross-device`, whose redirect is AWS Sign-In's
+own confirmation page; it shows a verification code (base64 of `state=...&code=...`)
+that comes back pasted, in the terminal or on the relay's paste page.
+
+The ID token arrives straight from the token endpoint over TLS in exchange for this
+login's code and verifier, so it is not verified again (OpenID Connect Core 3.1.3.7);
+only its `sub`, the session ARN that names the cache file, is read from it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import uuid
+from collections.abc import Mapping
+from functools import cached_property
+from typing import Any, ClassVar
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import httpx
+
+from awslogin.adapters.aws_endpoints import service_endpoint
+from awslogin.adapters.clock import Clock, iso8601
+from awslogin.adapters.http import HttpFactory
+from awslogin.adapters.login_cache import SESSION_LIMIT_SECONDS, id_token_claims
+from awslogin.crypto.dpop import DpopKey, DpopKeyError
+from awslogin.crypto.pkce import challenge_s256, new_verifier, same_secret
+from awslogin.errors import AwsloginError, ConfigError, LoginRequired, ProviderError
+from awslogin.flows.base import AuthorizationFlow, AuthorizationRequest, Mode
+from awslogin.providers.base import ProfileSettings, Revocation
+
+SAME_DEVICE_CLIENT = "arn:aws:signin:::devtools/same-device"
+CROSS_DEVICE_CLIENT = "arn:aws:signin:::devtools/cross-device"
+CONFIRMATION_PATH = "/v1/sessions/confirmation"
+TOKEN_PATH = "/v1/token"  # noqa: S105 (a path, not a secret)
+LOGIN_SESSION_KEY = "login_session"
+# What `aws login` sends, and so what AWS Sign-In is known to accept.
+CHALLENGE_METHOD = "SHA-256"
+# The relay's authorize-URL policy accepts only RFC 7636's name for the same method.
+RELAY_CHALLENGE_METHOD = "S256"
+MAX_CREDENTIAL_SECONDS = 900
+_LOOPBACK_REDIRECT = re.compile(r"http://127\.0\.0\.1:\d{1,5}/oauth/callback")
+_ARN_ACCOUNT = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]*:[a-z0-9-]*:(\d{12}):.+")
+
+# AccessDenied reasons (botocore's signin model), as one line each.
+_ENDED = {
+    "TOKEN_EXPIRED": "your AWS sign-in session has ended (TOKEN_EXPIRED)",
+    "USER_CREDENTIALS_CHANGED": (
+        "the console credentials you signed in with have changed (USER_CREDENTIALS_CHANGED)"
+    ),
+}
+_INSUFFICIENT = (
+    "AWS Sign-In refused: your identity may not use the AWS CLI sign-in "
+    "(INSUFFICIENT_PERMISSIONS); ask an administrator to allow signin:CreateOAuth2Token"
+)
+_AUTHCODE_EXPIRED = (
+    "the sign-in code expired or was already used (AUTHCODE_EXPIRED): "
+    "run `awslogin login --profile {profile}` again and paste the code within 5 minutes"
+)
+
+
+def signin_base_url(settings: ProfileSettings) -> str:
+    """AWS_ENDPOINT_URL_SIGNIN, AWS_ENDPOINT_URL, the profile's settings, else the region's."""
+    region = settings.region
+    if not region:
+        raise ConfigError(
+            f"profile {settings.name} has no region for AWS Sign-In: "
+            f"run `awslogin login --profile {settings.name} --region REGION`"
+        )
+    if region.startswith("cn-"):
+        default = f"https://{region}.signin.amazonaws.cn"
+    elif region.startswith("us-gov-"):
+        default = f"https://{region}.signin.amazonaws-us-gov.com"
+    else:
+        default = f"https://{region}.signin.aws.amazon.com"
+    services = settings.nested.get("services", {})
+    endpoint = service_endpoint(
+        "SIGNIN",
+        default,
+        settings.environ,
+        settings.values,
+        lambda key: {"endpoint_url": services[key]} if key in services else {},
+    )
+    return endpoint.rstrip("/")
+
+
+def other_credential_style(profile: str, values: Mapping[str, str]) -> str | None:
+    """The other way this profile gets credentials, as `aws login` names them; None if none."""
+    ours = f"awslogin credential-process --profile {profile}"
+    if "web_identity_token_file" in values:
+        return "Web Identity"
+    if "sso_role_name" in values or "sso_account_id" in values or "sso_session" in values:
+        return "SSO"
+    if "aws_access_key_id" in values:
+        return "Access Key"
+    if "role_arn" in values:
+        return "Assume Role"
+    if values.get("credential_process") not in (None, ours):
+        return "Credential Process"
+    return None
+
+
+def account_of(login_session: str) -> str:
+    match = _ARN_ACCOUNT.fullmatch(login_session)
+    if match is None:
+        raise ProviderError("AWS Sign-In returned an ID token whose subject is not an ARN")
+    return match.group(1)
+
+
+def parse_pasted(text: str) -> dict[str, str]:
+    """`code` and `state` (or `error`) from a pasted verification code or redirect URL."""
+    compact = "".join(text.split())
+    if "://" in compact:
+        query = urlsplit(compact).query
+    else:
+        try:
+            padded = compact + "=" * (-len(compact) % 4)
+            decoded = base64.b64decode(padded.replace("-", "+").replace("_", "/"), validate=True)
+            query = decoded.decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            query = ""
+    fields = dict(parse_qsl(query))
+    if "state" not in fields or ("code" not in fields and "error" not in fields):
+        raise ProviderError(
+            "the pasted text is neither the verification code nor the address of the page "
+            "that showed it; run login again and paste the whole code"
+        )
+    return {
+        key: fields[key] for key in ("code", "state", "error", "error_description") if key in fields
+    }
+
+
+def _one_line(value: object, limit: int = 200) -> str:
+    return " ".join(str(value).split())[:limit]
+
+
+class AwsSigninProvider:
+    name: ClassVar[str] = "aws-signin"
+    session_keys: ClassVar[tuple[str, ...]] = (LOGIN_SESSION_KEY,)
+    # Remote sign-ins come back as a pasted verification code (terminal or relay page).
+    remote_flow: ClassVar[str] = "paste"
+    relay_mode: ClassVar[Mode] = "paste"
+
+    def __init__(self, settings: ProfileSettings, http: HttpFactory, clock: Clock) -> None:
+        self.settings = settings
+        self.http = http
+        self.clock = clock
+
+    @cached_property
+    def base_url(self) -> str:
+        """Resolved on first use: logout needs no region."""
+        return signin_base_url(self.settings)
+
+    @property
+    def token_url(self) -> str:
+        return self.base_url + TOKEN_PATH
+
+    # -- token endpoint ------------------------------------------------------------------
+
+    def _create_token(
+        self, client: httpx.Client, body: dict[str, str], key: DpopKey
+    ) -> dict[str, Any]:
+        """CreateOAuth2Token (rest-json; tokenInput is the body, tokenOutput the answer)."""
+        try:
+            response = client.post(
+                self.token_url,
+                json=body,
+                headers={"DPoP": key.proof("POST", self.token_url, now=self.clock.now())},
+            )
+        except httpx.HTTPError as exc:
+            raise ProviderError(
+                f"cannot reach AWS Sign-In at {self.base_url} ({type(exc).__name__})"
+            ) from exc
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = None
+        output = answer if isinstance(answer, dict) else {}
+        if response.status_code != 200:
+            raise self._refusal(response, output)
+        access = output.get("accessToken")
+        if not (
+            isinstance(access, dict)
+            and all(
+                isinstance(access.get(k), str)
+                for k in ("accessKeyId", "secretAccessKey", "sessionToken")
+            )
+            and isinstance(output.get("refreshToken"), str)
+            and isinstance(output.get("expiresIn"), int)
+        ):
+            raise ProviderError("AWS Sign-In sent an incomplete token response; try again")
+        return output
+
+    def _refusal(self, response: httpx.Response, body: Mapping[str, Any]) -> AwsloginError:
+        shape = response.headers.get("x-amzn-ErrorType", "").split(":")[0]
+        reason = body.get("error")
+        if shape == "AccessDeniedException" or reason in (*_ENDED, "INSUFFICIENT_PERMISSIONS"):
+            if reason in _ENDED:
+                return LoginRequired(self.settings.name, _ENDED[str(reason)])
+            if reason == "INSUFFICIENT_PERMISSIONS":
+                return AwsloginError(_INSUFFICIENT)
+            if reason == "AUTHCODE_EXPIRED":
+                return AwsloginError(_AUTHCODE_EXPIRED.format(profile=self.settings.name))
+        detail = _one_line(body.get("message") or reason or shape or "", 160)
+        if response.status_code == 429 or response.status_code >= 500:
+            return ProviderError(
+                f"AWS Sign-In is unavailable (HTTP {response.status_code}); try again shortly"
+            )
+        return ProviderError(
+            f"AWS Sign-In refused the request (HTTP {response.status_code}"
+            + (f": {detail})" if detail else ")")
+        )
+
+    # -- records -------------------------------------------------------------------------
+
+    def _credentials(self, output: Mapping[str, Any]) -> dict[str, Any]:
+        lifetime = max(1, min(int(output["expiresIn"]), MAX_CREDENTIAL_SECONDS))
+        expires_at = int(self.clock.now()) + lifetime
+        access = output["accessToken"]
+        return {
+            "AccessKeyId": access["accessKeyId"],
+            "SecretAccessKey": access["secretAccessKey"],
+            "SessionToken": access["sessionToken"],
+            "Expiration": iso8601(expires_at),
+            "ExpiresAt": expires_at,
+        }
+
+    # -- Provider interface --------------------------------------------------------------
+
+    def login(self, flow: AuthorizationFlow) -> dict[str, Any]:
+        style = other_credential_style(self.settings.name, self.settings.values)
+        if style is not None:
+            raise ConfigError(
+                f"profile {self.settings.name} already gets {style} credentials; "
+                "sign in with another profile name or remove those keys first"
+            )
+        verifier, state = new_verifier(), str(uuid.uuid4())
+        method = RELAY_CHALLENGE_METHOD if flow.name == "relay" else CHALLENGE_METHOD
+        chosen: dict[str, str] = {}
+
+        def build(redirect_uri: str | None) -> AuthorizationRequest:
+            mode: Mode = "redirect"
+            if redirect_uri is None:
+                client_id, redirect_uri = CROSS_DEVICE_CLIENT, self.base_url + CONFIRMATION_PATH
+                mode = "paste"
+            elif _LOOPBACK_REDIRECT.fullmatch(redirect_uri):
+                client_id = SAME_DEVICE_CLIENT
+            else:
+                raise ProviderError(
+                    "AWS Sign-In redirects only to 127.0.0.1 or to its own confirmation page; "
+                    "a remote login pastes the verification code instead"
+                )
+            chosen.update(client_id=client_id, redirect_uri=redirect_uri)
+            query = urlencode(
+                {
+                    "response_type": "code",
+                    "client_id": client_id,
+                    "state": state,
+                    "code_challenge_method": method,
+                    "scope": "openid",
+                    "redirect_uri": redirect_uri,
+                    "code_challenge": challenge_s256(verifier),
+                }
+            )
+            return AuthorizationRequest(f"{self.base_url}/v1/authorize?{query}", state, mode)
+
+        response = flow.authorize(build)
+        params = dict(response.params)
+        if "pasted" in params:
+            params = parse_pasted(params["pasted"])
+        code = self._check_response(params, state)
+        key = DpopKey.generate()
+        with self.http.client() as client:
+            output = self._create_token(
+                client,
+                {
+                    "clientId": chosen["client_id"],
+                    "grantType": "authorization_code",
+                    "code": code,
+                    "redirectUri": chosen["redirect_uri"],
+                    "codeVerifier": verifier,
+                },
+                key,
+            )
+        id_token = output.get("idToken")
+        subject = id_token_claims(id_token).get("sub")
+        if not isinstance(subject, str):
+            raise ProviderError("AWS Sign-In returned no usable ID token; try again")
+        now = int(self.clock.now())
+        return {
+            "provider": self.name,
+            "profile": self.settings.name,
+            "config": {LOGIN_SESSION_KEY: subject},
+            "identity": {"arn": subject, "subject": subject, "accountId": account_of(subject)},
+            "credentials": self._credentials(output),
+            "session": {"startedAt": now, "expiresAt": now + SESSION_LIMIT_SECONDS},
+            "providerState": {
+                "clientId": chosen["client_id"],
+                "refreshToken": output["refreshToken"],
+                "idToken": id_token,
+                "dpopKey": key.to_pem(),
+                "tokenType": str(output.get("tokenType") or "aws_sigv4"),
+            },
+        }
+
+    def _check_response(self, params: Mapping[str, str], state: str) -> str:
+        received = params.get("state")
+        if not isinstance(received, str) or not same_secret(state, received):
+            raise ProviderError(
+                "the sign-in response does not belong to this login (state mismatch); try again"
+            )
+        if "error" in params:
+            error = _one_line(params["error"], 60)
+            description = _one_line(params.get("error_description") or "")
+            detail = f": {description}" if description else ""
+            if error == "access_denied":
+                raise ProviderError(f"sign-in was denied at AWS Sign-In{detail}")
+            raise ProviderError(f"AWS Sign-In returned an error: {error}{detail}")
+        code = params.get("code")
+        if not code:
+            raise ProviderError("the sign-in response carries no authorization code")
+        return code
+
+    def refresh(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        state = dict(record.get("providerState") or {})
+        refresh_token, client_id = state.get("refreshToken"), state.get("clientId")
+        if not isinstance(refresh_token, str) or not isinstance(client_id, str):
+            raise LoginRequired(self.settings.name, "the cached session has no refresh token")
+        try:
+            key = DpopKey.from_pem(str(state.get("dpopKey") or ""))
+        except DpopKeyError as exc:
+            raise LoginRequired(
+                self.settings.name, f"the cached session is unusable ({exc})"
+            ) from exc
+        with self.http.client() as client:
+            output = self._create_token(
+                client,
+                {
+                    "clientId": client_id,
+                    "refreshToken": refresh_token,
+                    "grantType": "refresh_token",
+                },
+                key,
+            )
+        state["refreshToken"] = output["refreshToken"]
+        refreshed = {
+            key_: value
+            for key_, value in record.items()
+            if key_ not in ("endedReason", "refreshRetryAfter")
+        }
+        refreshed.update(credentials=self._credentials(output), providerState=state)
+        return refreshed
+
+    def revoke(self, record: Mapping[str, Any]) -> Revocation:
+        return Revocation(
+            False,
+            "AWS Sign-In has no revocation for CLI sessions: credentials already handed out "
+            "work until they expire (15 minutes at most)",
+        )
