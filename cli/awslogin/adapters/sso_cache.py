@@ -1,0 +1,154 @@
+"""botocore's SSO cache (~/.aws/sso/cache): the sso-session's token and the client registration.
+
+These files are the contract with botocore and the AWS CLI, so names and fields are theirs:
+
+* token: `<sha1(session name)>.json` with `startUrl`, `region`, `accessToken`, `expiresAt`
+  (`%Y-%m-%dT%H:%M:%SZ`), `refreshToken`, `clientId`, `clientSecret`,
+  `registrationExpiresAt`: botocore's SSO token provider reads it and refreshes it in place;
+* registration: `<sha1(json {tool, startUrl, region, scopes, session_name})>.json` with
+  `clientId`, `clientSecret`, `expiresAt`, `scopes` and `grantTypes`, as the AWS CLI keeps it.
+
+`credential-process` reads the token file on each start, so this module imports only
+hashlib and json; the cross-process lock lives in awslogin's own cache directory (never
+beside botocore's files) and is imported only when a refresh or login needs it.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import json
+import os
+import time
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import Any
+
+from awslogin.adapters.aws_config import write_private_atomically
+from awslogin.adapters.token_cache import TokenCache, cache_dir
+
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+# Older AWS CLI versions wrote these; botocore's dateutil parser reads them all.
+_OTHER_TIME_FORMATS = ("%Y-%m-%dT%H:%M:%SUTC", "%Y-%m-%dT%H:%M:%S+00:00", "%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def sso_cache_dir(environ: Mapping[str, str]) -> str:
+    """botocore fixes this at ~/.aws/sso/cache; HOME from the given environment decides `~`."""
+    home = environ.get("HOME") or os.path.expanduser("~")
+    return os.path.join(home, ".aws", "sso", "cache")
+
+
+def format_time(epoch: float) -> str:
+    return time.strftime(TIME_FORMAT, time.gmtime(epoch))
+
+
+def parse_time(value: object) -> float | None:
+    """Seconds since the epoch of a cache timestamp, or None when it is not one."""
+    if not isinstance(value, str):
+        return None
+    for fmt in (TIME_FORMAT, *_OTHER_TIME_FORMATS):
+        try:
+            return float(calendar.timegm(time.strptime(value, fmt)))
+        except ValueError:
+            continue
+    return None
+
+
+def token_file_name(session_name: str) -> str:
+    return hashlib.sha1(session_name.encode("utf-8")).hexdigest() + ".json"  # noqa: S324
+
+
+def registration_file_name(
+    start_url: str, region: str, scopes: Sequence[str], session_name: str
+) -> str:
+    key = {
+        "tool": "botocore",
+        "startUrl": start_url,
+        "region": region,
+        "scopes": list(scopes),
+        "session_name": session_name,
+    }
+    digest = hashlib.sha1(json.dumps(key, sort_keys=True).encode("utf-8"))  # noqa: S324
+    return digest.hexdigest() + ".json"
+
+
+def _read_json(path: str) -> dict[str, Any] | None:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _write_json(path: str, data: Mapping[str, Any]) -> None:
+    write_private_atomically(path, json.dumps(dict(data), indent=2).encode("utf-8"))
+
+
+class SsoTokenFile:
+    """The token of one sso-session, shared by every profile that names the session."""
+
+    def __init__(self, environ: Mapping[str, str], session_name: str) -> None:
+        self.session_name = session_name
+        self.path = os.path.join(sso_cache_dir(environ), token_file_name(session_name))
+        self._lock_holder = TokenCache(cache_dir(environ), "sso-session", session_name)
+
+    def load(self) -> dict[str, Any] | None:
+        """The token as botocore would read it, or None (absent, unreadable, no accessToken)."""
+        data = _read_json(self.path)
+        if data is None or not isinstance(data.get("accessToken"), str):
+            return None
+        return data
+
+    def save(self, token: Mapping[str, Any]) -> None:
+        _write_json(self.path, token)
+
+    def delete(self) -> bool:
+        try:
+            os.unlink(self.path)
+        except FileNotFoundError:
+            return False
+        return True
+
+    def lock(self) -> AbstractContextManager[object]:
+        """Serialises refreshes of this session's token across awslogin processes."""
+        return self._lock_holder.lock()
+
+
+class RegistrationFile:
+    """A cached RegisterClient result (the client id and secret are reused until expiry)."""
+
+    def __init__(
+        self,
+        environ: Mapping[str, str],
+        start_url: str,
+        region: str,
+        scopes: Sequence[str],
+        session_name: str,
+    ) -> None:
+        self.path = os.path.join(
+            sso_cache_dir(environ), registration_file_name(start_url, region, scopes, session_name)
+        )
+
+    def load(self) -> dict[str, Any] | None:
+        return _read_json(self.path)
+
+    def save(self, registration: Mapping[str, Any]) -> None:
+        _write_json(self.path, registration)
+
+
+def cached_tokens(environ: Mapping[str, str]) -> list[tuple[str, dict[str, Any]]]:
+    """(path, token) of every file in the SSO cache that holds an access token."""
+    directory = sso_cache_dir(environ)
+    try:
+        names = sorted(os.listdir(directory))
+    except FileNotFoundError:
+        return []
+    tokens = []
+    for name in names:
+        if name.endswith(".json") and not name.startswith("."):
+            path = os.path.join(directory, name)
+            data = _read_json(path)
+            if data is not None and "accessToken" in data:
+                tokens.append((path, data))
+    return tokens

@@ -1,0 +1,121 @@
+"""Device authorization (RFC 8628): the person opens a URL on any device, the host polls.
+
+There is no redirect, so this flow does not authorize through a `RequestBuilder`: a
+provider that supports it starts the device authorization itself and hands this flow the
+response and one poll step. The flow shows the link (URL, QR code, user code) and polls
+at the pace the server asks for: `authorization_pending` waits `interval` again,
+`slow_down` adds 5 seconds to it for good, `expired_token` and `access_denied` end it.
+Ctrl-C ends it too (KeyboardInterrupt reaches the command line: exit 130).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import replace
+from typing import TypeVar
+
+from awslogin.adapters.clock import Clock, SystemClock
+from awslogin.errors import AwsloginError, ProviderError
+from awslogin.flows.base import (
+    AuthorizationResponse,
+    DeviceAuthorization,
+    DevicePresenter,
+    Display,
+    Mode,
+    RequestBuilder,
+)
+
+DEFAULT_INTERVAL = 5.0
+SLOW_DOWN_STEP = 5.0
+
+T = TypeVar("T")
+
+
+class DevicePending(Exception):
+    """A poll step's way to say the token is not ready: `error` is the OAuth error name."""
+
+    def __init__(self, error: str, description: str = "") -> None:
+        super().__init__(error)
+        self.error = error
+        self.description = description
+
+
+class TerminalDevicePresenter:
+    """Shows the verification link with a QR code and the user code, then a waiting line."""
+
+    def __init__(self, display: Display, *, qr: bool = True) -> None:
+        self.display = display
+        self.qr = qr
+
+    @contextmanager
+    def _presenting(self, authorization: DeviceAuthorization) -> Iterator[None]:
+        deadline = time.monotonic() + authorization.expires_in
+        url = authorization.verification_uri_complete or authorization.verification_uri
+        self.display.show_link(url, user_code=authorization.user_code, qr=self.qr)
+        if not authorization.verification_uri_complete:
+            self.display.info(f"  Enter the code there: {authorization.user_code}")
+        with self.display.countdown("Waiting for you to sign in...", deadline):
+            yield
+
+    def present(self, authorization: DeviceAuthorization) -> AbstractContextManager[None]:
+        return self._presenting(authorization)
+
+
+class DeviceFlow:
+    """The `device` flow: runs the polling loop of a device authorization a provider began."""
+
+    name = "device"
+    modes: tuple[Mode, ...] = ()
+
+    def __init__(
+        self,
+        presenter: DevicePresenter,
+        *,
+        clock: Clock | None = None,
+        timeout: float = 600.0,
+    ) -> None:
+        self.presenter = presenter
+        self.clock = clock or SystemClock()
+        self.timeout = timeout
+
+    def authorize(self, build: RequestBuilder) -> AuthorizationResponse:
+        raise AwsloginError("this provider cannot sign in with a device code")
+
+    def wait(self, authorization: DeviceAuthorization, poll: Callable[[], T]) -> T:
+        """Poll until `poll` returns (the token) or raises something other than DevicePending."""
+        interval = authorization.interval if authorization.interval > 0 else DEFAULT_INTERVAL
+        expires_first = authorization.expires_in <= self.timeout
+        waiting = min(authorization.expires_in, self.timeout)
+        deadline = self.clock.monotonic() + waiting
+        with self.presenter.present(replace(authorization, expires_in=waiting)):
+            while True:
+                self.clock.sleep(interval)
+                if self.clock.monotonic() >= deadline:
+                    self._give_up(expires_first)
+                try:
+                    return poll()
+                except DevicePending as pending:
+                    if pending.error == "authorization_pending":
+                        continue
+                    if pending.error == "slow_down":
+                        interval += SLOW_DOWN_STEP
+                        continue
+                    if pending.error == "expired_token":
+                        raise AwsloginError(
+                            "the device code expired before sign-in finished; run login again"
+                        ) from None
+                    if pending.error == "access_denied":
+                        raise ProviderError(
+                            "sign-in was denied on the verification page; run login again to retry"
+                        ) from None
+                    detail = f": {pending.description}" if pending.description else ""
+                    raise ProviderError(f"device sign-in failed: {pending.error}{detail}") from None
+
+    def _give_up(self, expires_first: bool) -> None:
+        if expires_first:
+            raise AwsloginError("the device code expired before sign-in finished; run login again")
+        raise AwsloginError(
+            f"sign-in did not finish within {int(self.timeout)} s (--timeout); run login again"
+        )

@@ -1,0 +1,231 @@
+"""Provider `sso`: IAM Identity Center, as `aws sso login` / `aws sso logout` do it.
+
+A profile names an sso-session, an account and a role. The sign-in belongs to the session
+(botocore's token file, see `sso_auth`), so signing in through one profile serves them
+all; role credentials come from the portal's GetRoleCredentials and are cached per
+profile by awslogin (see `sso_store`) for `credential-process`.
+
+On a remote host the default is the device code (`remote_flow`); the relay, when asked
+for, runs in paste mode (`relay_mode`): IAM Identity Center only redirects to the
+registered 127.0.0.1 address, so the person pastes that failed address on the relay page.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from awslogin.adapters.aws_config import AwsConfig, config_path
+from awslogin.adapters.clock import Clock, iso8601
+from awslogin.adapters.http import HttpFactory
+from awslogin.adapters.sso_cache import cached_tokens
+from awslogin.adapters.token_cache import TokenCache, cache_dir, cached_sessions
+from awslogin.errors import ConfigError, LoginRequired, ProviderError
+from awslogin.flows.base import AuthorizationFlow, Mode
+from awslogin.providers.base import ProfileSettings, Revocation
+from awslogin.providers.sso_api import AccountInfo, PortalClient, PortalError, RoleCredentials
+from awslogin.providers.sso_auth import (
+    SsoSession,
+    SsoSessionAuth,
+    oidc_endpoint,
+    portal_endpoint,
+)
+from awslogin.providers.sso_store import (
+    ACCOUNT_KEY,
+    PROFILE_KEYS,
+    PROVIDER,
+    ROLE_KEY,
+    SESSION_KEY,
+    session_section,
+    token_session_end,
+)
+
+SIGNED_OUT = "Successfully signed out of all SSO profiles."
+
+
+class SsoProvider:
+    name: ClassVar[str] = PROVIDER
+    session_keys: ClassVar[tuple[str, ...]] = PROFILE_KEYS
+    remote_flow: ClassVar[str] = "device"
+    relay_mode: ClassVar[Mode] = "paste"
+
+    def __init__(self, settings: ProfileSettings, http: HttpFactory, clock: Clock) -> None:
+        self.settings = settings
+        self.http = http
+        self.clock = clock
+        values = settings.values
+        missing = [key for key in PROFILE_KEYS if not values.get(key)]
+        if missing:
+            raise ConfigError(
+                f"profile {settings.name} lacks {', '.join(missing)}: "
+                f"run `awslogin configure --provider sso --profile {settings.name}`"
+            )
+        config = AwsConfig.load(config_path(settings.environ))
+        self.session = SsoSession.from_section(
+            values[SESSION_KEY], session_section(config, values[SESSION_KEY])
+        )
+        self.account_id = values[ACCOUNT_KEY]
+        self.role_name = values[ROLE_KEY]
+        services = settings.nested.get("services", {})
+        self.auth = SsoSessionAuth(
+            self.session,
+            settings.environ,
+            oidc_endpoint(self.session, settings.environ, values, services),
+            http,
+            clock,
+        )
+        self.portal_url = portal_endpoint(self.session, settings.environ, values, services)
+
+    def _role_credentials(self, access_token: str) -> RoleCredentials:
+        try:
+            with self.http.client() as client:
+                return PortalClient(client, self.portal_url).get_role_credentials(
+                    access_token, self.account_id, self.role_name
+                )
+        except PortalError as refused:
+            if refused.kind == "UnauthorizedException":
+                raise LoginRequired(
+                    self.settings.name,
+                    f"the SSO session {self.session.name} is no longer valid (signed out?)",
+                ) from None
+            if refused.kind in ("ForbiddenException", "ResourceNotFoundException"):
+                raise ProviderError(
+                    f"SSO session {self.session.name} has no access to role {self.role_name} "
+                    f"in account {self.account_id}: check the profile "
+                    f"(`awslogin configure --provider sso --profile {self.settings.name}`)"
+                ) from None
+            raise
+
+    def _record(self, credentials: RoleCredentials, token: Mapping[str, Any]) -> dict[str, Any]:
+        now = self.clock.now()
+        return {
+            "provider": self.name,
+            "profile": self.settings.name,
+            "config": {key: self.settings.values[key] for key in PROFILE_KEYS},
+            "identity": {
+                "arn": f"role {self.role_name} in account {self.account_id} "
+                f"(SSO session {self.session.name})",
+                "accountId": self.account_id,
+                "roleName": self.role_name,
+            },
+            "credentials": {
+                "AccessKeyId": credentials.access_key_id,
+                "SecretAccessKey": credentials.secret_access_key,
+                "SessionToken": credentials.session_token,
+                "Expiration": iso8601(credentials.expires_at),
+                "ExpiresAt": int(credentials.expires_at),
+            },
+            "session": {"startedAt": int(now), "expiresAt": int(token_session_end(token, now))},
+            "providerState": {
+                "ssoSession": self.session.name,
+                "startUrl": self.session.start_url,
+                "ssoRegion": self.session.region,
+            },
+        }
+
+    # -- Provider interface ------------------------------------------------------------
+
+    def login(self, flow: AuthorizationFlow) -> dict[str, Any]:
+        token = self.auth.sign_in(flow)
+        return self._record(self._role_credentials(str(token["accessToken"])), token)
+
+    def refresh(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        access_token = self.auth.access_token(self.settings.name)
+        credentials = self._role_credentials(access_token)
+        token = self.auth.token_file.load()
+        refreshed = self._record(credentials, token or {})
+        started = (record.get("session") or {}).get("startedAt")
+        if isinstance(started, int):
+            refreshed["session"]["startedAt"] = started
+        return refreshed
+
+    def revoke(self, record: Mapping[str, Any]) -> Revocation:
+        token = self.auth.token_file.load()
+        if token is None:
+            return Revocation(False, f"not signed in to SSO session {self.session.name}")
+        try:
+            with self.http.client() as client:
+                PortalClient(client, self.portal_url).logout(str(token["accessToken"]))
+        except ProviderError as failed:
+            return Revocation(False, failed.message)
+        return Revocation(True, f"signed out of SSO session {self.session.name}")
+
+    # -- for `configure` ---------------------------------------------------------------
+
+    def accounts(self, access_token: str) -> list[AccountInfo]:
+        with self.http.client() as client:
+            return PortalClient(client, self.portal_url).list_accounts(access_token)
+
+    def roles(self, access_token: str, account_id: str) -> list[str]:
+        with self.http.client() as client:
+            return PortalClient(client, self.portal_url).list_account_roles(
+                access_token, account_id
+            )
+
+
+def _portal_for_token(token: Mapping[str, Any], environ: Mapping[str, str]) -> str | None:
+    region = token.get("region")
+    if not isinstance(region, str) or not region:
+        return None
+    return (
+        environ.get("AWS_ENDPOINT_URL_SSO")
+        or environ.get("AWS_ENDPOINT_URL")
+        or f"https://portal.sso.{region}.amazonaws.com"
+    )
+
+
+def _aws_cli_role_credentials(environ: Mapping[str, str]) -> list[str]:
+    """Role credentials the AWS CLI cached from SSO (`aws sso logout` removes these too)."""
+    import json
+
+    home = environ.get("HOME") or os.path.expanduser("~")
+    directory = os.path.join(home, ".aws", "cli", "cache")
+    try:
+        names = sorted(os.listdir(directory))
+    except FileNotFoundError:
+        return []
+    found = []
+    for name in names:
+        path = os.path.join(directory, name)
+        try:
+            with open(path, encoding="utf-8") as handle:
+                data = json.load(handle)
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict) and data.get("ProviderType") == "sso":
+            found.append(path)
+    return found
+
+
+def sign_out_everywhere(environ: Mapping[str, str], http: HttpFactory) -> list[str]:
+    """Like `aws sso logout`: Logout for every cached token, then remove every SSO token and
+    every cached SSO role credential (awslogin's and the AWS CLI's)."""
+    failures = []
+    for path, token in cached_tokens(environ):
+        portal = _portal_for_token(token, environ)
+        access_token = token.get("accessToken")
+        if portal is not None and isinstance(access_token, str):
+            try:
+                with http.client() as client:
+                    PortalClient(client, portal).logout(access_token)
+            except PortalError:
+                pass  # an expired or already ended session: nothing left to end
+            except ProviderError as failed:
+                failures.append(failed.message)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+    directory = cache_dir(environ)
+    for provider, profile in cached_sessions(directory):
+        if provider == PROVIDER:
+            TokenCache(directory, provider, profile).delete()
+    for path in _aws_cli_role_credentials(environ):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+    lines = [SIGNED_OUT]
+    if failures:
+        lines.append(
+            f"(the sign-out call failed, the local cache is removed anyway: {failures[0]})"
+        )
+    return lines

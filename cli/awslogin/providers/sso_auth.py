@@ -1,0 +1,347 @@
+"""The sign-in of one sso-session: client registration, the token, and keeping it fresh.
+
+Same device: a public client registered for `authorization_code` + `refresh_token` with the
+loopback redirect `http://127.0.0.1/oauth/callback` (any port matches, RFC 8252), then
+`/authorize` with PKCE S256 (the parameter is `scopes`, space-separated) and CreateToken
+with the verifier. Remote: device authorization, polled through the `device` flow; or the
+relay in paste mode, where the person pastes the failed 127.0.0.1 redirect URL.
+
+The token is written where botocore reads it and refreshed the way botocore does (less
+than 15 minutes left), under a lock shared by every awslogin process of the session, so
+a rotating refresh token is used once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from awslogin.adapters.aws_endpoints import service_endpoint
+from awslogin.adapters.clock import Clock
+from awslogin.adapters.http import HttpFactory
+from awslogin.adapters.sso_cache import RegistrationFile, SsoTokenFile, format_time, parse_time
+from awslogin.crypto.pkce import challenge_s256, new_state, new_verifier, same_secret
+from awslogin.errors import ConfigError, LoginRequired, ProviderError
+from awslogin.flows.base import AuthorizationFlow, AuthorizationRequest, DeviceAuthorization
+from awslogin.flows.device import DeviceFlow, DevicePending
+from awslogin.providers.sso_api import DEVICE_CODE_GRANT, SsoOidcClient, SsoOidcError, Tokens
+
+DEFAULT_SCOPES = ("sso:account:access",)
+REDIRECT_URI = "http://127.0.0.1/oauth/callback"
+CALLBACK_PATH = "/oauth/callback"
+AUTH_CODE_GRANTS = ("authorization_code", "refresh_token")
+# botocore refreshes the token with less than this left; doing the same means that the
+# two never both refresh one token.
+TOKEN_REFRESH_WINDOW = 15 * 60
+# A registration this close to its end is replaced rather than reused for a new sign-in.
+REGISTRATION_MARGIN = 3600
+# Errors after which only a new sign-in helps.
+_SESSION_OVER = ("invalid_grant", "invalid_client", "unauthorized_client", "expired_token")
+_DEVICE_ERRORS = ("authorization_pending", "slow_down", "expired_token", "access_denied")
+
+
+@dataclass(frozen=True)
+class SsoSession:
+    """A `[sso-session NAME]` section as botocore reads it."""
+
+    name: str
+    start_url: str
+    region: str
+    scopes: tuple[str, ...]
+
+    @classmethod
+    def from_section(cls, name: str, section: Mapping[str, str] | None) -> SsoSession:
+        if section is None:
+            raise ConfigError(
+                f"the AWS config file has no [sso-session {name}] section: "
+                "run `awslogin configure --provider sso`"
+            )
+        missing = [key for key in ("sso_start_url", "sso_region") if not section.get(key)]
+        if missing:
+            raise ConfigError(f"[sso-session {name}] lacks {', '.join(missing)}")
+        scopes = tuple(
+            s.strip() for s in section.get("sso_registration_scopes", "").split(",") if s.strip()
+        )
+        return cls(name, section["sso_start_url"], section["sso_region"], scopes or DEFAULT_SCOPES)
+
+
+def oidc_endpoint(
+    session: SsoSession,
+    environ: Mapping[str, str],
+    values: Mapping[str, str],
+    services: Mapping[str, str],
+) -> str:
+    return service_endpoint(
+        "SSO_OIDC",
+        f"https://oidc.{session.region}.amazonaws.com",
+        environ,
+        values,
+        lambda key: {"endpoint_url": services[key]} if key in services else {},
+    )
+
+
+def portal_endpoint(
+    session: SsoSession,
+    environ: Mapping[str, str],
+    values: Mapping[str, str],
+    services: Mapping[str, str],
+) -> str:
+    return service_endpoint(
+        "SSO",
+        f"https://portal.sso.{session.region}.amazonaws.com",
+        environ,
+        values,
+        lambda key: {"endpoint_url": services[key]} if key in services else {},
+    )
+
+
+def _callback_params(params: Mapping[str, str]) -> dict[str, str]:
+    """The redirect's query: given as parameters, or pasted as a URL (or its query string)."""
+    pasted = params.get("pasted")
+    if pasted is None:
+        return dict(params)
+    text = pasted.strip()
+    parts = urlsplit(text)
+    if parts.scheme and parts.netloc:
+        if parts.hostname != "127.0.0.1" or parts.path != CALLBACK_PATH:
+            raise ProviderError(
+                "the pasted text is not the http://127.0.0.1/oauth/callback address the "
+                "browser showed after sign-in; run login again"
+            )
+        query = parts.query
+    else:
+        query = text.lstrip("?")
+    parsed = parse_qs(query, keep_blank_values=True)
+    return {key: values[0] for key, values in parsed.items() if len(values) == 1}
+
+
+class SsoSessionAuth:
+    """Obtains, stores, refreshes and ends the token of one sso-session."""
+
+    def __init__(
+        self,
+        session: SsoSession,
+        environ: Mapping[str, str],
+        oidc_url: str,
+        http: HttpFactory,
+        clock: Clock,
+    ) -> None:
+        self.session = session
+        self.environ = environ
+        self.oidc_url = oidc_url
+        self.http = http
+        self.clock = clock
+        self.token_file = SsoTokenFile(environ, session.name)
+
+    # -- registration ------------------------------------------------------------------
+
+    def _registration(self, oidc: SsoOidcClient, *, device: bool) -> dict[str, Any]:
+        cache = RegistrationFile(
+            self.environ,
+            self.session.start_url,
+            self.session.region,
+            self.session.scopes,
+            self.session.name,
+        )
+        cached = cache.load()
+        if cached is not None and self._reusable(cached, device=device):
+            return cached
+        registered = oidc.register_client(
+            f"awslogin-client-{self.session.name}",
+            list(self.session.scopes),
+            grant_types=None if device else list(AUTH_CODE_GRANTS),
+            redirect_uris=None if device else [REDIRECT_URI],
+            issuer_url=None if device else self.session.start_url,
+        )
+        registration: dict[str, Any] = {
+            "clientId": registered["clientId"],
+            "clientSecret": registered["clientSecret"],
+            "expiresAt": format_time(float(registered["clientSecretExpiresAt"])),
+            "scopes": list(self.session.scopes),
+        }
+        if not device:
+            registration["grantTypes"] = list(AUTH_CODE_GRANTS)
+        cache.save(registration)
+        return registration
+
+    def _reusable(self, cached: Mapping[str, Any], *, device: bool) -> bool:
+        expires = parse_time(cached.get("expiresAt"))
+        if (
+            not isinstance(cached.get("clientId"), str)
+            or not isinstance(cached.get("clientSecret"), str)
+            or expires is None
+            or expires - self.clock.now() < REGISTRATION_MARGIN
+            or list(cached.get("scopes") or []) != list(self.session.scopes)
+        ):
+            return False
+        grants = cached.get("grantTypes")
+        if device:  # registered without grant types: device code and refresh token
+            return grants is None or DEVICE_CODE_GRANT in grants
+        return isinstance(grants, list) and "authorization_code" in grants
+
+    # -- sign-in -----------------------------------------------------------------------
+
+    def sign_in(self, flow: AuthorizationFlow) -> dict[str, Any]:
+        """A new token for the session through `flow`, stored where botocore reads it."""
+        with self.http.client() as client:
+            oidc = SsoOidcClient(client, self.oidc_url)
+            if isinstance(flow, DeviceFlow):
+                registration = self._registration(oidc, device=True)
+                tokens = self._device_sign_in(oidc, flow, registration)
+            else:
+                registration = self._registration(oidc, device=False)
+                tokens = self._code_sign_in(oidc, flow, registration)
+        return self._store(tokens, registration)
+
+    def _device_sign_in(
+        self, oidc: SsoOidcClient, flow: DeviceFlow, registration: Mapping[str, Any]
+    ) -> Tokens:
+        client_id, client_secret = registration["clientId"], registration["clientSecret"]
+        started = oidc.start_device_authorization(client_id, client_secret, self.session.start_url)
+        complete = started.get("verificationUriComplete")
+        authorization = DeviceAuthorization(
+            verification_uri=started["verificationUri"],
+            verification_uri_complete=complete if isinstance(complete, str) else None,
+            user_code=started["userCode"],
+            expires_in=float(started.get("expiresIn") or 600),
+            interval=float(started.get("interval") or 5),
+        )
+        body = {
+            "grantType": DEVICE_CODE_GRANT,
+            "clientId": client_id,
+            "clientSecret": client_secret,
+            "deviceCode": started["deviceCode"],
+        }
+
+        def poll() -> Tokens:
+            try:
+                return oidc.create_token(body)
+            except SsoOidcError as refused:
+                if refused.error in _DEVICE_ERRORS:
+                    raise DevicePending(refused.error, refused.description) from None
+                raise
+
+        return flow.wait(authorization, poll)
+
+    def _code_sign_in(
+        self, oidc: SsoOidcClient, flow: AuthorizationFlow, registration: Mapping[str, Any]
+    ) -> Tokens:
+        verifier, state = new_verifier(), new_state()
+        redirect_uris: list[str] = []
+
+        def build(redirect_uri: str | None) -> AuthorizationRequest:
+            pasting = redirect_uri is None
+            if redirect_uri is None:
+                # Nothing listens here: the browser fails to load it and the person pastes
+                # the address it shows.
+                redirect_uri = f"http://127.0.0.1:{49152 + secrets.randbelow(16384)}/oauth/callback"
+            redirect_uris.append(redirect_uri)
+            query = urlencode(
+                {
+                    "response_type": "code",
+                    "client_id": registration["clientId"],
+                    "redirect_uri": redirect_uri,
+                    "state": state,
+                    "code_challenge_method": "S256",
+                    "scopes": " ".join(self.session.scopes),
+                    "code_challenge": challenge_s256(verifier),
+                }
+            )
+            return AuthorizationRequest(
+                f"{oidc.authorize_endpoint}?{query}", state, "paste" if pasting else "redirect"
+            )
+
+        response = flow.authorize(build)
+        params = _callback_params(response.params)
+        received_state = params.get("state")
+        if not isinstance(received_state, str) or not same_secret(state, received_state):
+            raise ProviderError(
+                "the sign-in response does not belong to this login (state mismatch); try again"
+            )
+        if "error" in params:
+            error = " ".join(params["error"].split())[:60]
+            if error == "access_denied":
+                raise ProviderError("sign-in was denied at IAM Identity Center; run login again")
+            raise ProviderError(f"IAM Identity Center returned an error: {error}")
+        code = params.get("code")
+        if not code:
+            raise ProviderError("the sign-in response carries no authorization code")
+        return oidc.create_token(
+            {
+                "grantType": "authorization_code",
+                "clientId": registration["clientId"],
+                "clientSecret": registration["clientSecret"],
+                "code": code,
+                "redirectUri": redirect_uris[-1],
+                "codeVerifier": verifier,
+            }
+        )
+
+    def _store(self, tokens: Tokens, registration: Mapping[str, Any]) -> dict[str, Any]:
+        token: dict[str, Any] = {
+            "startUrl": self.session.start_url,
+            "region": self.session.region,
+            "accessToken": tokens.access_token,
+            "expiresAt": format_time(self.clock.now() + tokens.expires_in),
+            "clientId": registration["clientId"],
+            "clientSecret": registration["clientSecret"],
+            "registrationExpiresAt": registration["expiresAt"],
+        }
+        if tokens.refresh_token is not None:
+            token["refreshToken"] = tokens.refresh_token
+        self.token_file.save(token)
+        return token
+
+    # -- using the token ---------------------------------------------------------------
+
+    def access_token(self, profile: str) -> str:
+        """A usable access token, refreshed first when less than 15 minutes are left."""
+        with self.token_file.lock():
+            token = self.token_file.load()
+            if token is None:
+                raise LoginRequired(profile, f"not signed in to SSO session {self.session.name}")
+            expires = parse_time(token.get("expiresAt")) or 0.0
+            left = expires - self.clock.now()
+            if left >= TOKEN_REFRESH_WINDOW:
+                return str(token["accessToken"])
+            if self._refreshable(token):
+                refreshed = self._refresh(token)
+                if refreshed is not None:
+                    return refreshed
+            if left > 0:
+                return str(token["accessToken"])
+            raise LoginRequired(profile, f"the SSO session {self.session.name} has expired")
+
+    def _refreshable(self, token: Mapping[str, Any]) -> bool:
+        registration_end = parse_time(token.get("registrationExpiresAt")) or 0.0
+        return registration_end > self.clock.now() and all(
+            isinstance(token.get(key), str) for key in ("refreshToken", "clientId", "clientSecret")
+        )
+
+    def _refresh(self, token: dict[str, Any]) -> str | None:
+        """The new access token; None when IAM Identity Center says the session is over."""
+        body = {
+            "grantType": "refresh_token",
+            "clientId": token["clientId"],
+            "clientSecret": token["clientSecret"],
+            "refreshToken": token["refreshToken"],
+        }
+        try:
+            with self.http.client() as client:
+                tokens = SsoOidcClient(client, self.oidc_url).create_token(body)
+        except SsoOidcError as refused:
+            if refused.error not in _SESSION_OVER:
+                raise
+            # Remember for every profile of the session (and botocore) that it is over.
+            token.pop("refreshToken", None)
+            self.token_file.save(token)
+            return None
+        token["accessToken"] = tokens.access_token
+        token["expiresAt"] = format_time(self.clock.now() + tokens.expires_in)
+        if tokens.refresh_token is not None:
+            token["refreshToken"] = tokens.refresh_token
+        self.token_file.save(token)
+        return tokens.access_token

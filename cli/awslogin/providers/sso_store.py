@@ -1,0 +1,101 @@
+"""Where an `sso` profile's session lives: role credentials per profile, the token per sso-session.
+
+The sign-in belongs to the sso-session (botocore's token file, shared by all its profiles);
+the role credentials belong to one profile (awslogin's cache file). So the store reads
+the profile's file for the credentials and derives the session from the shared token on
+every load: a sign-in made through any profile of the session, or by `aws sso login`,
+brings every other profile back to life, and a profile never signed in with itself
+still gets a record to refresh from. Light on purpose: `credential-process` runs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
+from typing import Any
+
+from awslogin.adapters.aws_config import AwsConfig, config_path
+from awslogin.adapters.sso_cache import SsoTokenFile, parse_time
+from awslogin.adapters.token_cache import TokenCache, cache_dir
+
+PROVIDER = "sso"
+SESSION_KEY = "sso_session"
+ACCOUNT_KEY = "sso_account_id"
+ROLE_KEY = "sso_role_name"
+PROFILE_KEYS = (SESSION_KEY, ACCOUNT_KEY, ROLE_KEY)
+
+
+def session_section(config: AwsConfig, session_name: str) -> dict[str, str] | None:
+    return config.section(f"sso-session {session_name}")
+
+
+def token_session_end(token: Mapping[str, Any] | None, now: float) -> float:
+    """Until when this token can give credentials: its own expiry, or, if it can be
+    refreshed, its client registration's (IAM Identity Center does not say more)."""
+    if token is None:
+        return 0.0
+    access_end = parse_time(token.get("expiresAt")) or 0.0
+    refreshable = all(
+        isinstance(token.get(key), str) for key in ("refreshToken", "clientId", "clientSecret")
+    )
+    registration_end = parse_time(token.get("registrationExpiresAt")) or 0.0
+    if refreshable and registration_end > now:
+        return max(access_end, registration_end)
+    return access_end
+
+
+def ended_reason(session_name: str, token: Mapping[str, Any] | None) -> str:
+    if token is None:
+        return f"not signed in to SSO session {session_name}"
+    return f"the SSO session {session_name} has expired"
+
+
+class SsoProfileStore:
+    """The store `credential-process`, `status` and `login` use for an `sso` profile."""
+
+    def __init__(self, profile: str, environ: Mapping[str, str]) -> None:
+        self.profile = profile
+        self.environ = environ
+        self._credentials = TokenCache(cache_dir(environ), PROVIDER, profile)
+        self.path = self._credentials.path
+
+    def _profile_values(self) -> dict[str, str]:
+        return AwsConfig.load(config_path(self.environ)).profile(self.profile) or {}
+
+    def load(self) -> dict[str, Any] | None:
+        import time
+
+        values = self._profile_values()
+        session_name = values.get(SESSION_KEY)
+        record = self._credentials.load()
+        if not session_name:
+            return record
+        token = SsoTokenFile(self.environ, session_name).load()
+        if record is None:
+            if token is None:
+                return None
+            record = {
+                "version": 1,
+                "provider": PROVIDER,
+                "profile": self.profile,
+                "config": {key: values[key] for key in PROFILE_KEYS if key in values},
+                "identity": {},
+                "credentials": {},
+            }
+        now = time.time()
+        end = token_session_end(token, now)
+        started = (record.get("session") or {}).get("startedAt", int(now))
+        record["session"] = {"startedAt": started, "expiresAt": int(end)}
+        record.pop("endedReason", None)
+        if end <= now:
+            record["endedReason"] = ended_reason(session_name, token)
+        return record
+
+    def save(self, data: Mapping[str, Any]) -> None:
+        self._credentials.save(data)
+
+    def delete(self) -> bool:
+        return self._credentials.delete()
+
+    def lock(self) -> AbstractContextManager[object]:
+        return self._credentials.lock()
