@@ -16,12 +16,19 @@ if TYPE_CHECKING:
     from awslogin.providers.base import ProviderFactory, SessionStore
 
 PROVIDER_KEY = "awslogin_provider"
-_IMPLEMENTATIONS = {"oidc": "awslogin.providers.oidc:OidcProvider"}
+_IMPLEMENTATIONS = {
+    "oidc": "awslogin.providers.oidc:OidcProvider",
+    "sso": "awslogin.providers.sso:SsoProvider",
+    "aws-signin": "awslogin.providers.aws_signin:AwsSigninProvider",
+}
 KNOWN_PROVIDERS = tuple(_IMPLEMENTATIONS)
 
 
 def provider_name(profile: str, values: Mapping[str, str]) -> str:
-    name = values.get(PROVIDER_KEY)
+    # A profile the AWS CLI wrote for an sso-session is an `sso` profile as it stands.
+    name = values.get(PROVIDER_KEY) or ("sso" if values.get("sso_session") else None)
+    # Likewise a profile that `aws login` wrote is an `aws-signin` profile.
+    name = name or ("aws-signin" if values.get("login_session") else None)
     if not name:
         raise ConfigError(
             f"profile {profile} is not an awslogin profile: "
@@ -36,6 +43,14 @@ def provider_name(profile: str, values: Mapping[str, str]) -> str:
 
 
 def store_for(provider: str, profile: str, environ: Mapping[str, str]) -> SessionStore:
+    if provider == "sso":
+        from awslogin.providers.sso_store import SsoProfileStore
+
+        return SsoProfileStore(profile, environ)
+    if provider == "aws-signin":
+        from awslogin.adapters.login_cache import store_for_profile
+
+        return store_for_profile(profile, environ)
     return TokenCache(cache_dir(environ), provider, profile)
 
 

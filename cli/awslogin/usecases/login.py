@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from awslogin.adapters.browser import BrowserOpener, open_in_browser, why_no_local_browser
@@ -18,7 +19,9 @@ from awslogin.adapters.http import HttpFactory
 from awslogin.adapters.terminal import Terminal
 from awslogin.errors import AwsloginError, UsageError
 from awslogin.flows.base import AuthorizationFlow
+from awslogin.flows.device import DeviceFlow, TerminalDevicePresenter
 from awslogin.flows.loopback import LoopbackFlow
+from awslogin.flows.paste import PasteFlow
 from awslogin.flows.relay import RelayFlow
 from awslogin.flows.relay_client import RelayClient, normalise_relay_url
 from awslogin.providers.registry import provider_factory, store_for
@@ -54,6 +57,32 @@ def _hours(seconds: float) -> str:
     return f"{hours:.0f} h" if hours >= 1 else f"{seconds / 60:.0f} min"
 
 
+def _profile_changes(
+    profile: str, values: Mapping[str, str], record: Mapping[str, Any], terminal: Terminal
+) -> dict[str, str | None]:
+    """Profile keys the new session needs (aws-signin: `login_session`); asks, as `aws
+    login` does, before a profile is pointed away from the session it names."""
+    config = record.get("config") or {}
+    changes: dict[str, str | None] = {k: v for k, v in config.items() if values.get(k) != v}
+    for key, new in changes.items():
+        old = values.get(key)
+        if old is None:
+            continue
+        if not terminal.can_prompt:
+            raise AwsloginError(
+                f"profile {profile} uses {key} {old}, not {new} that you signed in as; "
+                "nothing was changed (confirm in a terminal, or use another --profile)"
+            )
+        answer = terminal.prompt(
+            f"Profile {profile} is configured to use {key} {old}. Use {new} instead? (y/n)"
+        )
+        if answer.strip().lower() not in ("y", "yes"):
+            raise AwsloginError(
+                f"profile {profile} still uses {old}; the new sign-in was not saved"
+            )
+    return changes
+
+
 def login(
     options: LoginOptions,
     environ: Mapping[str, str],
@@ -82,10 +111,21 @@ def login(
     provider = provider_factory(provider_name)(settings, http, clock)
 
     relay_url = options.relay or environ.get(RELAY_ENV) or values.get("awslogin_relay")
+    # Providers with their own remote sign-in (sso: device code) use a relay only when
+    # --relay names one for this login.
+    device_code = getattr(provider, "remote_flow", "relay") == "device" and not options.relay
+    # Without any relay, aws-signin reads its verification code here, as `aws login --remote`.
+    paste_here = getattr(provider, "remote_flow", "relay") == "paste" and not relay_url
     remote = options.remote
     if not remote and options.open_browser:
         reason = why_no_local_browser(environ)
-        if reason is not None:
+        if reason is not None and device_code:
+            remote = True
+            terminal.info(f"No browser on this machine ({reason}): signing in with a device code.")
+        elif reason is not None and paste_here:
+            remote = True
+            terminal.info(f"No browser on this machine ({reason}): sign in on another device.")
+        elif reason is not None:
             if not relay_url:
                 raise AwsloginError(
                     f"no browser on this machine ({reason}) and no relay configured: pass "
@@ -100,14 +140,28 @@ def login(
 
     with http.client() as relay_http:
         flow: AuthorizationFlow
-        if remote:
+        if remote and device_code:
+            flow = DeviceFlow(
+                TerminalDevicePresenter(terminal, qr=options.qr),
+                clock=clock,
+                timeout=options.timeout,
+            )
+        elif remote and paste_here:
+            flow = PasteFlow(terminal, terminal.stdin.readline, qr=options.qr)
+        elif remote:
             if not relay_url:
                 raise AwsloginError(
                     f"--remote needs a relay: pass --relay URL, set {RELAY_ENV}, "
                     f"or run `awslogin configure --profile {options.profile} --relay URL`"
                 )
             relay = RelayClient(relay_url, relay_http, environ.get(RELAY_TOKEN_ENV))
-            flow = RelayFlow(relay, terminal, qr=options.qr, timeout=options.timeout)
+            flow = RelayFlow(
+                relay,
+                terminal,
+                mode=getattr(provider, "relay_mode", "redirect"),
+                qr=options.qr,
+                timeout=options.timeout,
+            )
         else:
             flow = LoopbackFlow(
                 terminal,
@@ -117,10 +171,13 @@ def login(
             )
         record = provider.login(flow)
 
+    changes = _profile_changes(options.profile, values, record, terminal)
     store_for(provider_name, options.profile, environ).save(record)
     if remember_region:
+        changes["region"] = region
+    if changes:
         latest = load_config(environ)
-        latest.set_profile(options.profile, {"region": region})
+        latest.set_profile(options.profile, changes)
         latest.save()
     now = clock.now()
     session_end = float(record["session"]["expiresAt"])

@@ -8,6 +8,8 @@ from typing import Any
 
 from awslogin.adapters.clock import SystemClock
 from awslogin.adapters.http import HttpFactory
+from awslogin.adapters.login_cache import signed_in_profiles
+from awslogin.adapters.sso_cache import cached_tokens
 from awslogin.adapters.token_cache import cache_dir, cached_sessions
 from awslogin.errors import AwsloginError
 from awslogin.providers.registry import KNOWN_PROVIDERS, provider_factory, store_for
@@ -65,13 +67,25 @@ def logout(
 ) -> list[str]:
     http = HttpFactory(debug)
     if all_profiles:
-        sessions = [
-            (p, name) for p, name in cached_sessions(cache_dir(environ)) if p in KNOWN_PROVIDERS
-        ]
-        if not sessions:
+        cached = cached_sessions(cache_dir(environ))
+        # sso sign-ins belong to sso-sessions, not profiles: signed out all at once, below.
+        sessions = [(p, name) for p, name in cached if p in KNOWN_PROVIDERS and p != "sso"]
+        sessions += [("aws-signin", name) for name in signed_in_profiles(environ)]
+        sso = any(p == "sso" for p, _ in cached) or bool(cached_tokens(environ))
+        if not sessions and not sso:
             return ["No cached sessions; nothing to remove."]
         config = load_config(environ)
-        return [_sign_out(p, name, config.profile(name), environ, http) for p, name in sessions]
+        lines = [_sign_out(p, name, config.profile(name), environ, http) for p, name in sessions]
+        return lines + (_sso_sign_out(environ, http) if sso else [])
     assert profile is not None
     values, provider = awslogin_profile(load_config(environ), profile)
+    if provider == "sso":
+        return _sso_sign_out(environ, http)
     return [_sign_out(provider, profile, values, environ, http)]
+
+
+def _sso_sign_out(environ: Mapping[str, str], http: HttpFactory) -> list[str]:
+    """As `aws sso logout`: every SSO session ends, whichever profile was named."""
+    from awslogin.providers.sso import sign_out_everywhere
+
+    return sign_out_everywhere(environ, http)
