@@ -1,0 +1,234 @@
+"""`sso` provider end to end against the IAM Identity Center fake: awslogin signs in, botocore
+reads what awslogin wrote, every profile of the session works, logout ends it all."""
+
+from __future__ import annotations
+
+import io
+import json
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from awslogin.adapters.terminal import Terminal
+from awslogin.usecases.login import LoginOptions, login
+from tests.fakes.sso import SsoFake
+from tests.integration.sso.conftest import awslogin_script, person_at_browser, token_path
+
+pytestmark = pytest.mark.integration
+
+BOTOCORE_TIME = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def credential_process(env: dict[str, str], profile: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [awslogin_script(), "credential-process", "--profile", profile],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+def botocore_credentials(env: dict[str, str], profile: str) -> dict[str, Any]:
+    """What boto3's own credential chain gives for the profile, in a fresh process
+    (botocore fixes its SSO cache directory from HOME at import)."""
+    probe = (
+        "import boto3, json\n"
+        f"session = boto3.Session(profile_name={profile!r})\n"
+        "creds = session.get_credentials()\n"
+        "frozen = creds.get_frozen_credentials()\n"
+        "print(json.dumps({'method': creds.method, 'key': frozen.access_key}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def sign_in_same_device(env: dict[str, str], profile: str = "dev") -> tuple[list[str], str]:
+    opened: list[str] = []
+    err = io.StringIO()
+    lines = login(
+        LoginOptions(profile=profile, timeout=30),
+        env,
+        Terminal(err=err, out=io.StringIO(), stdin=io.StringIO()),
+        browser_opener=person_at_browser(opened),
+    )
+    assert len(opened) == 1
+    return lines, opened[0]
+
+
+def test_login_writes_botocore_cache_and_every_profile_of_the_session_works(
+    sso_env: dict[str, str], sso_fake: SsoFake
+) -> None:
+    lines, authorize_url = sign_in_same_device(sso_env)
+
+    # The authorization request is the AWS CLI's: loopback redirect with a port, PKCE,
+    # `scopes` (not `scope`).
+    url = urlsplit(authorize_url)
+    assert f"{url.scheme}://{url.netloc}{url.path}" == f"{sso_fake.oidc_url}/authorize"
+    query = {k: v[0] for k, v in parse_qs(url.query).items()}
+    assert query["response_type"] == "code"
+    assert query["code_challenge_method"] == "S256"
+    assert query["scopes"] == "sso:account:access"
+    assert query["redirect_uri"].startswith("http://127.0.0.1:")
+    assert query["redirect_uri"].endswith("/oauth/callback")
+    client = sso_fake.state.clients[query["client_id"]]
+    assert client.grant_types == ("authorization_code", "refresh_token")
+    assert client.redirect_uris == ("http://127.0.0.1/oauth/callback",)
+    assert client.issuer_url == sso_fake.settings.start_url
+    assert lines[0] == "Signed in as role Developer in account 111111111111 (SSO session corp)"
+
+    # botocore's token file, as botocore's SSO token provider reads and refreshes it.
+    home = Path(sso_env["HOME"])
+    path = token_path(home)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    token = json.loads(path.read_text())
+    assert token["startUrl"] == sso_fake.settings.start_url
+    assert token["region"] == "us-east-1"
+    assert sso_fake.state.access_token_is_valid(token["accessToken"])
+    assert sso_fake.state.refresh_token_is_valid(token["refreshToken"])
+    assert token["clientId"] == query["client_id"]
+    assert time.strptime(token["expiresAt"], BOTOCORE_TIME)
+    assert time.strptime(token["registrationExpiresAt"], BOTOCORE_TIME)
+
+    # The client registration is cached separately, under the AWS CLI's key.
+    others = [p for p in path.parent.iterdir() if p != path]
+    assert len(others) == 1
+    registration = json.loads(others[0].read_text())
+    assert registration["clientId"] == query["client_id"]
+    assert registration["grantTypes"] == ["authorization_code", "refresh_token"]
+    assert registration["scopes"] == ["sso:account:access"]
+
+    # credential-process on a cache hit: what login fetched, no new portal call.
+    issued_at_login = sso_fake.issued_credentials[-1]
+    done = credential_process(sso_env, "dev")
+    assert done.returncode == 0, done.stderr
+    output = json.loads(done.stdout)
+    assert output["Version"] == 1
+    assert output["AccessKeyId"] == issued_at_login.access_key_id
+    assert sso_fake.calls["GetRoleCredentials"] == 1
+
+    # boto3 on profiles without credential_process: botocore's own SSO provider reads
+    # awslogin's token file (no second sign-in), for another role and another account.
+    for profile, account, role in (
+        ("dev-ro", "111111111111", "ReadOnly"),
+        ("prod", "222222222222", "ReadOnly"),
+    ):
+        native = botocore_credentials(sso_env, profile)
+        assert native["method"] == "sso"
+        issued = sso_fake.issued_credentials[-1]
+        assert (issued.account_id, issued.role_name) == (account, role)
+        assert native["key"] == issued.access_key_id
+
+    # credential-process for a second profile of the same session: no sign-in needed.
+    done = credential_process(sso_env, "dev-ro")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["AccessKeyId"] == sso_fake.issued_credentials[-1].access_key_id
+    assert sso_fake.issued_credentials[-1].role_name == "ReadOnly"
+    assert sso_fake.calls["CreateToken/authorization_code"] == 1
+    assert sso_fake.calls["RegisterClient"] == 1
+
+
+def test_botocore_reads_the_profile_even_with_credential_process_removed(
+    sso_env: dict[str, str], sso_fake: SsoFake
+) -> None:
+    config = Path(sso_env["AWS_CONFIG_FILE"])
+    line = "credential_process = awslogin credential-process --profile dev\n"
+    config.write_text(config.read_text().replace(line, ""))
+    assert "credential_process" not in config.read_text()
+    sign_in_same_device(sso_env)
+    native = botocore_credentials(sso_env, "dev")
+    assert native["method"] == "sso"
+    assert native["key"] == sso_fake.issued_credentials[-1].access_key_id
+    assert sso_fake.issued_credentials[-1].role_name == "Developer"
+
+
+def test_refresh_near_expiry_rotates_the_token_for_botocore_too(
+    sso_env: dict[str, str], sso_fake: SsoFake
+) -> None:
+    sign_in_same_device(sso_env)
+    path = token_path(Path(sso_env["HOME"]))
+    token = json.loads(path.read_text())
+    # Ten minutes left: inside botocore's 15-minute window, so awslogin refreshes first.
+    token["expiresAt"] = time.strftime(BOTOCORE_TIME, time.gmtime(time.time() + 600))
+    path.write_text(json.dumps(token))
+    done = credential_process(sso_env, "dev-ro")
+    assert done.returncode == 0, done.stderr
+    assert sso_fake.calls["CreateToken/refresh_token"] == 1
+    refreshed = json.loads(path.read_text())
+    assert refreshed["accessToken"] != token["accessToken"]
+    assert refreshed["refreshToken"] != token["refreshToken"]
+    assert sso_fake.state.refresh_token_is_valid(refreshed["refreshToken"])
+    assert refreshed["clientId"] == token["clientId"]
+    # botocore is served by the refreshed token and does not refresh again.
+    assert botocore_credentials(sso_env, "prod")["method"] == "sso"
+    assert sso_fake.calls["CreateToken/refresh_token"] == 1
+
+
+def test_expired_sso_session_is_one_line_that_says_how_to_sign_in(
+    sso_env: dict[str, str], sso_fake: SsoFake
+) -> None:
+    sign_in_same_device(sso_env)
+    path = token_path(Path(sso_env["HOME"]))
+    token = json.loads(path.read_text())
+    token["expiresAt"] = time.strftime(BOTOCORE_TIME, time.gmtime(time.time() - 60))
+    path.write_text(json.dumps(token))
+    sso_fake.settings.refresh_allowed = False  # the session has ended at IAM Identity Center
+    for _ in range(2):  # the second time without any call to the fake
+        done = credential_process(sso_env, "dev-ro")
+        assert done.returncode == 1
+        assert done.stdout == ""
+        assert done.stderr.strip().splitlines() == [
+            "awslogin: the SSO session corp has expired: run `awslogin login --profile dev-ro`"
+        ]
+    assert sso_fake.calls["CreateToken/refresh_token"] == 1
+    assert sso_fake.calls["GetRoleCredentials"] == 1  # only the login's
+
+
+def test_logout_calls_logout_and_removes_every_token_and_role_credential(
+    sso_env: dict[str, str], sso_fake: SsoFake
+) -> None:
+    sign_in_same_device(sso_env)
+    assert credential_process(sso_env, "dev-ro").returncode == 0
+    home = Path(sso_env["HOME"])
+    access_token = json.loads(token_path(home).read_text())["accessToken"]
+    # The AWS CLI's own SSO role credentials cache goes too; other cached entries stay.
+    cli_cache = home / ".aws" / "cli" / "cache"
+    cli_cache.mkdir(parents=True)
+    (cli_cache / "sso-role.json").write_text(json.dumps({"ProviderType": "sso"}))
+    (cli_cache / "assume-role.json").write_text(json.dumps({"ProviderType": "assume-role"}))
+    cache = Path(sso_env["AWSLOGIN_CACHE_DIR"])
+    cached = sorted(p.name for p in cache.glob("sso--*.json"))
+    assert cached == ["sso--dev-ro.json", "sso--dev.json"]
+
+    done = subprocess.run(
+        [awslogin_script(), "logout", "--profile", "dev"],
+        env=sso_env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "Successfully signed out of all SSO profiles."
+    assert sso_fake.calls["Logout"] == 1
+    assert not sso_fake.state.access_token_is_valid(access_token)
+    assert not token_path(home).exists()
+    assert list(cache.glob("sso--*.json")) == []
+    assert [p.name for p in cli_cache.iterdir()] == ["assume-role.json"]
+    # The registration is kept (as `aws sso logout` keeps it): the next login reuses it.
+    assert len(list((home / ".aws" / "sso" / "cache").iterdir())) == 1
+
+    done = credential_process(sso_env, "dev")
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        "awslogin: not signed in with profile dev: run `awslogin login --profile dev`"
+    )
