@@ -37,3 +37,9 @@ async def metrics(request: Request) -> Response:
     """Prometheus text exposition."""
     registry = service_of(request).metrics.registry
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+async def favicon() -> Response:
+    """Browsers ask for it on every page; an empty answer keeps their consoles clean."""
+    return Response(status_code=204)

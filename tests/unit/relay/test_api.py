@@ -440,3 +440,48 @@ async def test_unknown_route_and_method(relay: Relay) -> None:
     wrong = await relay.client.put("/v1/pairings")
     assert wrong.status_code == 405
     assert wrong.json()["error"] == "invalid_request"
+
+
+async def test_hot_paths_refuse_other_methods_with_405(relay: Relay) -> None:
+    api = await relay.client.post("/v1/pairings/AAAAAAAAAAAA/result")
+    assert api.status_code == 405
+    assert api.headers["allow"] == "GET"
+    assert api.json()["error"] == "invalid_request"
+    page = await relay.client.post("/callback")
+    assert page.status_code == 405
+    assert page.headers["content-type"].startswith("text/html")
+
+
+async def test_forwarded_for_counts_only_behind_a_trusted_proxy(
+    make_relay: Callable[..., Relay],
+) -> None:
+    body = {
+        "authorize_url": "",
+        "public_key": HostKey().public_key,
+        "host": {"hostname": "h"},
+    }
+    # the test client connects from 203.0.113.7
+    trusted = make_relay(RELAY_TRUSTED_PROXIES="203.0.113.0/24", RELAY_RATE_CREATE="1")
+    async with trusted.client:
+        for address in ("198.51.100.1", "198.51.100.2"):
+            response = await trusted.client.post(
+                "/v1/pairings",
+                json={**body, "authorize_url": authorize_url()},
+                headers={"x-forwarded-for": address},
+            )
+            assert response.status_code == 201  # each forwarded client has its own limit
+        page = await trusted.client.get(
+            f"/p/{response.json()['pairing_id']}", headers={"x-forwarded-for": "198.51.100.2"}
+        )
+        assert "198.51.100.2" in page.text  # the address the confirmation page shows
+    untrusted = make_relay(RELAY_RATE_CREATE="1")
+    async with untrusted.client:
+        statuses = []
+        for address in ("198.51.100.1", "198.51.100.2"):
+            response = await untrusted.client.post(
+                "/v1/pairings",
+                json={**body, "authorize_url": authorize_url()},
+                headers={"x-forwarded-for": address},
+            )
+            statuses.append(response.status_code)
+        assert statuses == [201, 429]  # the header is ignored: one client, one limit

@@ -231,6 +231,8 @@ async def test_callback_without_code_or_error_and_with_duplicates(relay: Relay) 
         "/healthz",
         "/v1/pairings/AAAAAAAAAAAA/result",
         "/static/done.js",
+        "/callback",
+        "/favicon.ico",
         "/nowhere",
     ],
 )
