@@ -194,9 +194,8 @@ class HostProcess:
 
     def transcript(self) -> str:
         with self._changed:
-            return "\n".join(
-                f"{stream}: {line}" for stream in ("stdout", "stderr") for line in self.lines[stream]
-            )
+            streams: tuple[Stream, ...] = ("stdout", "stderr")
+            return "\n".join(f"{s}: {line}" for s in streams for line in self.lines[s])
 
     def stop(self) -> None:
         process = self._process
