@@ -303,6 +303,10 @@ class SsoSessionAuth:
             token = self.token_file.load()
             if token is None:
                 raise LoginRequired(profile, f"not signed in to SSO session {self.session.name}")
+            if str(token.get("startUrl", "")).rstrip("/") != self.session.start_url.rstrip("/"):
+                raise LoginRequired(
+                    profile, f"SSO session {self.session.name} now has another start URL"
+                )
             expires = parse_time(token.get("expiresAt")) or 0.0
             left = expires - self.clock.now()
             if left >= TOKEN_REFRESH_WINDOW:

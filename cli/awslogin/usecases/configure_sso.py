@@ -1,0 +1,249 @@
+"""`awslogin configure --provider sso`: an sso-session and a profile, as `aws configure sso`
+writes them, with the account and role chosen from what the person may use.
+
+Writes `[sso-session NAME]` (`sso_start_url`, `sso_region`, `sso_registration_scopes`) and
+`[profile P]` (`sso_session`, `sso_account_id`, `sso_role_name`, `region`), so botocore and
+the AWS CLI use the profile natively; plus `awslogin_provider` and `credential_process` for
+SDKs without sso-session support. To list accounts and roles it needs a token: the
+session's cached one when it still works, else a sign-in (browser here, or device code).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from awslogin.adapters.aws_config_sections import SectionEditor
+from awslogin.adapters.browser import BrowserOpener, open_in_browser, why_no_local_browser
+from awslogin.adapters.clock import Clock, SystemClock
+from awslogin.adapters.http import HttpFactory
+from awslogin.adapters.terminal import Terminal
+from awslogin.errors import ConfigError, LoginRequired, UsageError
+from awslogin.flows.base import AuthorizationFlow
+from awslogin.flows.device import DeviceFlow, TerminalDevicePresenter
+from awslogin.flows.loopback import LoopbackFlow
+from awslogin.providers.registry import PROVIDER_KEY
+from awslogin.providers.sso_api import AccountInfo, PortalClient
+from awslogin.providers.sso_auth import (
+    DEFAULT_SCOPES,
+    SsoSession,
+    SsoSessionAuth,
+    oidc_endpoint,
+    portal_endpoint,
+)
+from awslogin.providers.sso_store import ACCOUNT_KEY, ROLE_KEY, SESSION_KEY
+from awslogin.usecases.configure import FOREIGN_CREDENTIAL_KEYS, credential_process_command
+from awslogin.usecases.login import check_region
+from awslogin.usecases.profiles import load_config
+from awslogin.usecases.sessions import profile_settings
+
+SESSION_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+ACCOUNT_ID_PATTERN = re.compile(r"^\d{12}$")
+SCOPE_PATTERN = re.compile(r"^[A-Za-z0-9:_.-]+$")
+_OWN_KEYS = ("sso_session",)
+
+
+@dataclass(frozen=True)
+class SsoConfigureOptions:
+    profile: str
+    sso_session: str | None = None
+    start_url: str | None = None
+    sso_region: str | None = None
+    scopes: str | None = None
+    account_id: str | None = None
+    role_name: str | None = None
+    region: str | None = None
+    use_device_code: bool = False
+    open_browser: bool = True
+    qr: bool = True
+    timeout: float = 600.0
+    debug: bool = False
+
+
+def check_start_url(url: str) -> str:
+    parts = urlsplit(url.strip())
+    if parts.scheme != "https" or not parts.hostname:
+        raise UsageError(f"SSO start URL {url!r} must be an https URL")
+    return url.strip()
+
+
+def check_scopes(scopes: str) -> tuple[str, ...]:
+    found = tuple(s.strip() for s in scopes.split(",") if s.strip())
+    if not found or not all(SCOPE_PATTERN.match(s) for s in found):
+        raise UsageError(f"--sso-registration-scopes {scopes!r}: a comma-separated list of scopes")
+    return found
+
+
+def _choose(
+    terminal: Terminal, what: str, flag: str, given: str | None, choices: Sequence[tuple[str, str]]
+) -> str:
+    """`given` if it is one of `choices` (value, label); else the only one; else ask."""
+    values = [value for value, _ in choices]
+    if given is not None:
+        if given not in values:
+            known = ", ".join(values) or "none"
+            raise UsageError(f"{flag} {given}: not one you can use (you can use: {known})")
+        return given
+    if not choices:
+        raise ConfigError(f"this SSO session gives you no {what}")
+    if len(choices) == 1:
+        terminal.info(f"The only {what} you can use: {choices[0][1]}")
+        return values[0]
+    if not terminal.can_prompt:
+        raise UsageError(f"choose the {what} with {flag} (you can use: {', '.join(values)})")
+    terminal.info(f"There are {len(choices)} {what}s you can use:")
+    for number, (_, label) in enumerate(choices, start=1):
+        terminal.info(f"  {number}. {label}")
+    while True:
+        answer = terminal.prompt(f"Choose the {what} (1-{len(choices)})")
+        if answer.isdigit() and 1 <= int(answer) <= len(choices):
+            return values[int(answer) - 1]
+        if answer in values:
+            return answer
+        terminal.info(f"  {answer!r} is not one of the numbers above")
+
+
+def _account_label(account: AccountInfo) -> str:
+    return f"{account.account_id}  {account.account_name}  ({account.email_address})"
+
+
+def configure_sso(
+    options: SsoConfigureOptions,
+    environ: Mapping[str, str],
+    terminal: Terminal,
+    *,
+    browser_opener: BrowserOpener = open_in_browser,
+    clock: Clock | None = None,
+) -> list[str]:
+    clock = clock or SystemClock()
+    config = SectionEditor.of(load_config(environ))
+    existing = config.profile(options.profile) or {}
+    ours = credential_process_command(options.profile)
+    foreign = [key for key in FOREIGN_CREDENTIAL_KEYS if key in existing and key not in _OWN_KEYS]
+    if existing.get("credential_process") not in (None, ours):
+        foreign.append("credential_process")
+    if existing.get(PROVIDER_KEY) not in (None, "sso"):
+        foreign.append(PROVIDER_KEY)
+    if foreign:
+        raise ConfigError(
+            f"profile {options.profile} already gets credentials another way "
+            f"({', '.join(foreign)}); choose another profile name or remove those keys"
+        )
+
+    def value(given: str | None, default: str | None, question: str) -> str:
+        if given is not None:
+            return given.strip()
+        if default:
+            if not terminal.can_prompt:
+                return default
+            return terminal.prompt(question, default).strip()
+        if not terminal.can_prompt:
+            raise UsageError(f"missing {question}: pass it as an option (no terminal to ask on)")
+        answer = terminal.prompt(question).strip()
+        if not answer:
+            raise UsageError(f"{question} is required")
+        return answer
+
+    session_name = value(
+        options.sso_session, existing.get(SESSION_KEY), "SSO session name (--sso-session)"
+    )
+    if not SESSION_NAME_PATTERN.match(session_name):
+        raise UsageError(f"SSO session name {session_name!r}: letters, digits, '_', '.', '-'")
+    section = config.section(f"sso-session {session_name}") or {}
+    start_url = check_start_url(
+        value(options.start_url, section.get("sso_start_url"), "SSO start URL (--sso-start-url)")
+    )
+    sso_region = check_region(
+        value(options.sso_region, section.get("sso_region"), "SSO region (--sso-region)")
+    )
+    scopes = check_scopes(
+        options.scopes
+        if options.scopes is not None
+        else section.get("sso_registration_scopes") or ",".join(DEFAULT_SCOPES)
+    )
+    region = check_region(options.region or existing.get("region") or sso_region)
+
+    session = SsoSession(session_name, start_url, sso_region, scopes)
+    settings = profile_settings(config, options.profile, existing, environ)
+    services = settings.nested.get("services", {})
+    http = HttpFactory(options.debug)
+    auth = SsoSessionAuth(
+        session, environ, oidc_endpoint(session, environ, existing, services), http, clock
+    )
+    access_token = _signed_in_token(auth, options, environ, terminal, browser_opener, clock)
+
+    with http.client() as client:
+        portal = PortalClient(client, portal_endpoint(session, environ, existing, services))
+        accounts = portal.list_accounts(access_token)
+        account_id = _choose(
+            terminal,
+            "account",
+            "--account-id",
+            options.account_id,
+            [(a.account_id, _account_label(a)) for a in accounts],
+        )
+        roles = portal.list_account_roles(access_token, account_id)
+        role_name = _choose(
+            terminal, "role", "--role-name", options.role_name, [(r, r) for r in roles]
+        )
+
+    # Written only now, together: a failed sign-in or choice leaves the file as it was.
+    latest = SectionEditor.of(load_config(environ))
+    latest.set_section(
+        f"sso-session {session_name}",
+        {
+            "sso_start_url": start_url,
+            "sso_region": sso_region,
+            "sso_registration_scopes": ",".join(scopes),
+        },
+    )
+    latest.set_profile(
+        options.profile,
+        {
+            PROVIDER_KEY: "sso",
+            SESSION_KEY: session_name,
+            ACCOUNT_KEY: account_id,
+            ROLE_KEY: role_name,
+            "region": region,
+            "credential_process": ours,
+        },
+    )
+    latest.save()
+    return [
+        f"Profile {options.profile} written to {latest.path}: role {role_name} in account "
+        f"{account_id}, SSO session {session_name}.",
+        "Use it with:",
+        f"  aws sts get-caller-identity --profile {options.profile}",
+    ]
+
+
+def _signed_in_token(
+    auth: SsoSessionAuth,
+    options: SsoConfigureOptions,
+    environ: Mapping[str, str],
+    terminal: Terminal,
+    browser_opener: BrowserOpener,
+    clock: Clock,
+) -> str:
+    """The session's cached token when it still works; else a new sign-in."""
+    try:
+        return auth.access_token(options.profile)
+    except LoginRequired:
+        pass
+    flow: AuthorizationFlow
+    reason = why_no_local_browser(environ) if options.open_browser else None
+    if options.use_device_code or reason is not None:
+        if reason is not None:
+            terminal.info(f"No browser on this machine ({reason}): signing in with a device code.")
+        flow = DeviceFlow(
+            TerminalDevicePresenter(terminal, qr=options.qr), clock=clock, timeout=options.timeout
+        )
+    else:
+        flow = LoopbackFlow(
+            terminal,
+            browser_opener if options.open_browser else None,
+            timeout=options.timeout,
+        )
+    return str(auth.sign_in(flow)["accessToken"])
