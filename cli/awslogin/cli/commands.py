@@ -25,6 +25,8 @@ environment:
                          region for STS when the profile has none
   AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL
                          STS endpoint override, as in the AWS SDKs
+  AWS_ENDPOINT_URL_SSO_OIDC, AWS_ENDPOINT_URL_SSO
+                         IAM Identity Center endpoint overrides (provider sso)
   AWSLOGIN_RELAY_URL     relay for --remote when --relay is not given
   AWSLOGIN_RELAY_TOKEN   bearer token if the relay requires one to create pairings
   AWSLOGIN_CACHE_DIR     token cache directory (default ~/.aws/awslogin/cache)
@@ -83,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     configure = command("configure", "write an awslogin profile into the AWS config file")
     configure.add_argument("--profile", help="profile to write (default: AWS_PROFILE or default)")
-    configure.add_argument("--provider", choices=["oidc"], default="oidc")
+    configure.add_argument("--provider", choices=["oidc", "sso"], default="oidc")
     configure.add_argument("--issuer", help="OpenID Connect issuer URL")
     configure.add_argument("--client-id", help="public OIDC client id (PKCE)")
     configure.add_argument("--role-arn", help="IAM role to assume with the ID token")
@@ -93,13 +95,32 @@ def build_parser() -> argparse.ArgumentParser:
     configure.add_argument(
         "--duration", type=_positive_int, help="credential lifetime in seconds (900-43200)"
     )
+    sso = configure.add_argument_group("provider sso (IAM Identity Center)")
+    sso.add_argument("--sso-session", help="name of the [sso-session] to use or create")
+    sso.add_argument("--sso-start-url", help="AWS access portal URL (https://...)")
+    sso.add_argument("--sso-region", help="region of IAM Identity Center")
+    sso.add_argument(
+        "--sso-registration-scopes", help="comma-separated (default: sso:account:access)"
+    )
+    sso.add_argument("--account-id", help="account to use (else chosen from a list)")
+    sso.add_argument("--role-name", help="role to use (else chosen from a list)")
+    sso.add_argument("--use-device-code", action="store_true", help="sign in with a device code")
+    sso.add_argument(
+        "--no-browser", action="store_true", help="print the sign-in URL instead of opening it"
+    )
 
     login = command("login", "sign in and cache credentials for a profile")
     login.add_argument("--profile")
     login.add_argument(
-        "--remote", action="store_true", help="sign in on another device through the relay"
+        "--remote",
+        action="store_true",
+        help="sign in on another device: through the relay (sso: with a device code)",
     )
-    login.add_argument("--relay", help="relay URL (default: AWSLOGIN_RELAY_URL, then the profile)")
+    login.add_argument(
+        "--relay",
+        help="relay URL (default: AWSLOGIN_RELAY_URL, then the profile; sso: only this flag, "
+        "paste mode)",
+    )
     login.add_argument("--no-qr", action="store_true", help="do not draw a QR code")
     login.add_argument(
         "--no-browser", action="store_true", help="print the URL instead of opening a browser"
@@ -156,6 +177,27 @@ def run(args: list[str], environ: Mapping[str, str]) -> int:
         from awslogin.usecases.logout import logout
 
         terminal.result("\n".join(logout(profile, environ, all_profiles=options.all, debug=debug)))
+    elif options.command == "configure" and options.provider == "sso":
+        from awslogin.usecases.configure_sso import SsoConfigureOptions, configure_sso
+
+        lines = configure_sso(
+            SsoConfigureOptions(
+                profile=profile,
+                sso_session=options.sso_session,
+                start_url=options.sso_start_url,
+                sso_region=options.sso_region,
+                scopes=options.sso_registration_scopes,
+                account_id=options.account_id,
+                role_name=options.role_name,
+                region=options.region,
+                use_device_code=options.use_device_code,
+                open_browser=not options.no_browser,
+                debug=debug,
+            ),
+            environ,
+            terminal,
+        )
+        terminal.result("\n".join(lines))
     elif options.command == "configure":
         from awslogin.usecases.configure import ConfigureOptions, configure
 
