@@ -11,9 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Page
 
 from tests.e2e.host import HostHome, HostProcess
-from tests.e2e.journey import configure_profile, remote_login_argv
+from tests.e2e.journey import (
+    SIGNED_IN_LINE,
+    configure_profile,
+    read_sign_in_screen,
+    remote_login_argv,
+    sign_in_on_phone,
+)
 from tests.peers.oidc import OidcProvider
 from tests.peers.relay import RelayFactory, RelayServer
 from tests.peers.sts import StsPeer
@@ -62,3 +69,19 @@ def start_login(host_env: dict[str, str]) -> Iterator[StartLogin]:
     finally:
         for host in started:
             host.stop()
+
+
+@pytest.fixture
+def signed_in(
+    configured: bytes,
+    start_login: StartLogin,
+    page: Page,
+    oidc_provider: OidcProvider,
+    relay: RelayServer,
+) -> str:
+    """Profile dev after a whole remote login on the phone; the assumed-role ARN."""
+    host = start_login()
+    screen = read_sign_in_screen(host)
+    sign_in_on_phone(page, screen, oidc_provider.issuer)
+    assert host.wait(timeout=30) == 0, host.transcript()
+    return host.wait_for(SIGNED_IN_LINE, stream="stdout").group(1)
