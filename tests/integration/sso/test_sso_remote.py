@@ -1,0 +1,181 @@
+"""Remote `sso` sign-in against the IAM Identity Center fake: the device code (polling at the
+fake's pace, slow_down obeyed) and the relay in paste mode (the person pastes the failed
+127.0.0.1 redirect URL on the relay's page)."""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+import pytest
+
+from awslogin.adapters.terminal import Terminal
+from awslogin.errors import ProviderError
+from awslogin.usecases.login import LoginOptions, login
+from tests.fakes.sso import SsoFake
+from tests.fakes.sso.browser import decide_device, sign_in
+from tests.integration.sso.conftest import token_path
+from tests.integration.sso.test_sso_login import botocore_credentials, credential_process
+
+pytestmark = pytest.mark.integration
+
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+
+
+class FakeTimeClock:
+    """Waits cost no real time: a sleep moves the fake's clock (its interval checks and
+    code expiry) and this clock's monotonic time by the same amount."""
+
+    def __init__(self, fake: SsoFake) -> None:
+        self.fake = fake
+        self.elapsed = 0.0
+        self.sleeps: list[float] = []
+
+    def now(self) -> float:
+        return time.time()
+
+    def monotonic(self) -> float:
+        return self.elapsed
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.elapsed += seconds
+        self.fake.state.advance_clock(seconds)
+        time.sleep(0.01)
+
+
+class Screen(io.StringIO):
+    """The terminal's stderr, readable from another thread while login writes to it."""
+
+    encoding = "utf-8"
+
+    def wait_for(self, pattern: str, timeout: float = 20) -> re.Match[str]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = re.search(pattern, self.getvalue())
+            if found:
+                return found
+            time.sleep(0.02)
+        raise AssertionError(f"{pattern!r} never appeared in:\n{self.getvalue()}")
+
+
+def in_background(action: Callable[[], Any]) -> list[BaseException]:
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            action()
+        except BaseException as exc:  # reported by the test
+            errors.append(exc)
+
+    threading.Thread(target=run, daemon=True).start()
+    return errors
+
+
+def test_device_code_login_obeys_slow_down_and_serves_every_profile(
+    sso_env: dict[str, str], sso_fake: SsoFake
+) -> None:
+    sso_fake.state.force_device_poll_errors("slow_down", "authorization_pending")
+    screen = Screen()
+    clock = FakeTimeClock(sso_fake)
+
+    def person() -> None:
+        url = screen.wait_for(r"(http://127\.0\.0\.1:\d+/device\?user_code=[A-Z-]+)").group(1)
+        while sso_fake.calls[f"CreateToken/{DEVICE_GRANT}"] < 3:  # let it poll a little first
+            time.sleep(0.01)
+        decide_device(url)
+
+    errors = in_background(person)
+    lines = login(
+        LoginOptions(profile="dev", remote=True, timeout=120),
+        sso_env,
+        Terminal(err=screen, out=io.StringIO(), stdin=io.StringIO()),
+        clock=clock,
+    )
+    assert errors == []
+    assert lines[0] == "Signed in as role Developer in account 111111111111 (SSO session corp)"
+    # Interval 1 s; slow_down made it 6 s for the rest of the polling.
+    assert clock.sleeps[:3] == [1, 6, 6]
+    assert set(clock.sleeps[1:]) == {6}
+    shown = screen.getvalue()
+    user_code = re.search(r"user_code=([A-Z-]+)", shown)
+    assert user_code is not None
+    assert f"Check that the page shows this code:  {user_code.group(1)}" in shown
+    assert "\u2580" in shown or "\u2584" in shown  # the QR code
+    # The device client is registered as the AWS CLI registers it for device codes.
+    (client,) = sso_fake.state.clients.values()
+    assert client.grant_types is None
+    assert client.redirect_uris == ()
+    # botocore refreshes from what the device sign-in cached, and every profile works.
+    token = json.loads(token_path(Path(sso_env["HOME"])).read_text())
+    assert sso_fake.state.refresh_token_is_valid(token["refreshToken"])
+    assert botocore_credentials(sso_env, "prod")["method"] == "sso"
+    done = credential_process(sso_env, "dev-ro")
+    assert done.returncode == 0, done.stderr
+
+
+def test_device_code_denied_on_the_page_is_one_clear_failure(
+    sso_env: dict[str, str], sso_fake: SsoFake
+) -> None:
+    screen = Screen()
+
+    def person() -> None:
+        url = screen.wait_for(r"(http://127\.0\.0\.1:\d+/device\?user_code=[A-Z-]+)").group(1)
+        decide_device(url, approve=False)
+
+    errors = in_background(person)
+    with pytest.raises(ProviderError, match="sign-in was denied on the verification page"):
+        login(
+            LoginOptions(profile="dev", remote=True, timeout=120, qr=False),
+            sso_env,
+            Terminal(err=screen, out=io.StringIO(), stdin=io.StringIO()),
+            clock=FakeTimeClock(sso_fake),
+        )
+    assert errors == []
+    assert not token_path(Path(sso_env["HOME"])).exists()
+
+
+def test_relay_paste_mode_takes_the_failed_loopback_url(
+    sso_env: dict[str, str], sso_fake: SsoFake, relay_server: Any
+) -> None:
+    relay = relay_server(RELAY_ALLOWED_ORIGINS=sso_fake.base_url)
+    screen = Screen()
+
+    def phone() -> None:
+        link = screen.wait_for(rf"({re.escape(relay.url)}/p/[A-Za-z0-9_-]+)").group(1)
+        with httpx.Client(follow_redirects=False, timeout=15) as browser:
+            assert browser.get(link).status_code == 200
+            confirmed = browser.post(urljoin(link, urlsplit(link).path + "/confirm"))
+            assert confirmed.status_code == 303
+            paste_url = urljoin(link, confirmed.headers["location"])
+            page = browser.get(paste_url).text
+            authorize = html.unescape(re.search(r'href="([^"]+/authorize\?[^"]+)"', page).group(1))
+            # IAM Identity Center sends the browser to 127.0.0.1, where nothing listens on
+            # this phone: the person copies that address and pastes it on the relay page.
+            failed = sign_in(authorize)
+            assert failed.startswith("http://127.0.0.1:")
+            pasted = browser.post(
+                urljoin(link, urlsplit(link).path + "/code"), data={"code": failed}
+            )
+            assert pasted.status_code == 303
+
+    errors = in_background(phone)
+    lines = login(
+        LoginOptions(profile="dev", remote=True, relay=relay.url, timeout=60, qr=False),
+        sso_env,
+        Terminal(err=screen, out=io.StringIO(), stdin=io.StringIO()),
+    )
+    assert errors == []
+    assert lines[0].startswith("Signed in as role Developer")
+    assert sso_fake.calls["CreateToken/authorization_code"] == 1
+    assert sso_fake.calls["StartDeviceAuthorization"] == 0
+    assert credential_process(sso_env, "prod").returncode == 0
