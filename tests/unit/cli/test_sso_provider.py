@@ -414,3 +414,41 @@ def test_pasted_redirect_url_is_parsed_and_checked() -> None:
     assert _callback_params({"pasted": "?code=c-2&state=s-2"}) == {"code": "c-2", "state": "s-2"}
     with pytest.raises(ProviderError, match="pasted text is not the"):
         _callback_params({"pasted": "https://evil.example/oauth/callback?code=c&state=s"})
+
+
+def test_logout_signs_out_of_every_sso_session_even_when_the_portal_is_down(
+    capsys: pytest.CaptureFixture[str], env: dict[str, str]
+) -> None:
+    path = write_token(env)
+    cache = Path(env["AWSLOGIN_CACHE_DIR"])
+    cache.mkdir()
+    (cache / "sso--dev.json").write_text("{}")
+    with respx.mock() as router:
+        logout = router.post(f"{PORTAL}/logout").mock(side_effect=httpx.ConnectError("down"))
+        code, out, err = run(capsys, env, "logout", "--profile", "ops")
+    assert code == 0, err
+    assert logout.calls[0].request.headers["x-amz-sso_bearer_token"] == "at-1"
+    assert out.splitlines() == [
+        "Successfully signed out of all SSO profiles.",
+        "(the sign-out call failed, the local cache is removed anyway: cannot reach the AWS "
+        "access portal at https://portal.sso.eu-west-1.amazonaws.com (ConnectError))",
+    ]
+    assert not path.exists()
+    assert not (cache / "sso--dev.json").exists()
+
+
+def test_logout_all_covers_sso_sessions_and_other_providers(
+    capsys: pytest.CaptureFixture[str], env: dict[str, str]
+) -> None:
+    write_token(env)
+    cache = Path(env["AWSLOGIN_CACHE_DIR"])
+    cache.mkdir()
+    (cache / "oidc--someone.json").write_text("{}")
+    with respx.mock() as router:
+        logout = router.post(f"{PORTAL}/logout").respond(200)
+        code, out, err = run(capsys, env, "logout", "--all")
+    assert code == 0, err
+    assert logout.call_count == 1
+    assert out.splitlines()[-1] == "Successfully signed out of all SSO profiles."
+    assert "Profile someone: removed an unreadable cache file" in out
+    assert list(cache.glob("*.json")) == []
