@@ -232,3 +232,33 @@ def test_logout_calls_logout_and_removes_every_token_and_role_credential(
     assert done.stderr.strip() == (
         "awslogin: not signed in with profile dev: run `awslogin login --profile dev`"
     )
+
+
+def test_many_processes_of_two_profiles_refresh_the_shared_token_once(
+    sso_env: dict[str, str], sso_fake: SsoFake
+) -> None:
+    sign_in_same_device(sso_env)
+    path = token_path(Path(sso_env["HOME"]))
+    token = json.loads(path.read_text())
+    token["expiresAt"] = time.strftime(BOTOCORE_TIME, time.gmtime(time.time() + 600))
+    path.write_text(json.dumps(token))
+    cache = Path(sso_env["AWSLOGIN_CACHE_DIR"])
+    for stale in cache.glob("sso--*.json"):
+        stale.unlink()  # every process must fetch role credentials, hence need the token
+    processes = [
+        subprocess.Popen(
+            [awslogin_script(), "credential-process", "--profile", profile],
+            env=sso_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for profile in ("dev", "dev-ro") * 5
+    ]
+    results = [(*p.communicate(timeout=60), p.returncode) for p in processes]
+    assert [code for _, _, code in results] == [0] * 10, results
+    # Refresh tokens rotate: one refresh, whose new token every other process used.
+    assert sso_fake.calls["CreateToken/refresh_token"] == 1
+    assert sso_fake.calls["GetRoleCredentials"] == 1 + 2  # login's, then one per profile
+    keys = {json.loads(out)["AccessKeyId"] for out, _, _ in results}
+    assert len(keys) == 2
