@@ -25,6 +25,10 @@ environment:
                          region for STS when the profile has none
   AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL
                          STS endpoint override, as in the AWS SDKs
+  AWS_ENDPOINT_URL_SIGNIN
+                         AWS Sign-In endpoint override (provider aws-signin)
+  AWS_LOGIN_CACHE_DIRECTORY
+                         aws-signin sessions, shared with botocore (default ~/.aws/login/cache)
   AWS_ENDPOINT_URL_SSO_OIDC, AWS_ENDPOINT_URL_SSO
                          IAM Identity Center endpoint overrides (provider sso)
   AWSLOGIN_RELAY_URL     relay for --remote when --relay is not given
@@ -85,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     configure = command("configure", "write an awslogin profile into the AWS config file")
     configure.add_argument("--profile", help="profile to write (default: AWS_PROFILE or default)")
-    configure.add_argument("--provider", choices=["oidc", "sso"], default="oidc")
+    configure.add_argument("--provider", choices=["oidc", "aws-signin", "sso"], default="oidc")
     configure.add_argument("--issuer", help="OpenID Connect issuer URL")
     configure.add_argument("--client-id", help="public OIDC client id (PKCE)")
     configure.add_argument("--role-arn", help="IAM role to assume with the ID token")
@@ -211,6 +215,7 @@ def run(args: list[str], environ: Mapping[str, str]) -> int:
                 region=options.region,
                 scopes=options.scopes,
                 duration=options.duration,
+                provider=options.provider,
             ),
             environ,
             terminal,

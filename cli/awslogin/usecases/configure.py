@@ -51,6 +51,7 @@ class ConfigureOptions:
     region: str | None = None
     scopes: str | None = None
     duration: int | None = None
+    provider: str = "oidc"
 
 
 def check_issuer(issuer: str) -> str:
@@ -88,6 +89,10 @@ def credential_process_command(profile: str) -> str:
 def configure(
     options: ConfigureOptions, environ: Mapping[str, str], terminal: Terminal
 ) -> list[str]:
+    if options.provider == "aws-signin":
+        from awslogin.usecases.configure_signin import configure_aws_signin
+
+        return configure_aws_signin(options, environ, terminal)
     config = load_config(environ)
     existing = config.profile(options.profile) or {}
     ours = credential_process_command(options.profile)

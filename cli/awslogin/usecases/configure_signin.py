@@ -1,0 +1,79 @@
+"""`awslogin configure --provider aws-signin`: prepare a profile for `awslogin login`.
+
+There is nothing to register with AWS Sign-In: the profile needs only a region (the
+sign-in endpoint is regional) and, optionally, a relay for remote logins. `login_session`
+is added by the first login, once the session's ARN is known. No `credential_process`
+is written: a profile with one is another credential style to `aws login` (it refuses
+such profiles), and botocore reads `login_session` first anyway. SDKs without the login
+provider get a profile of their own with `credential_process` (the output says how).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from awslogin.adapters.terminal import Terminal
+from awslogin.errors import ConfigError, UsageError
+from awslogin.flows.relay_client import normalise_relay_url
+from awslogin.providers.aws_signin import other_credential_style
+from awslogin.providers.registry import PROVIDER_KEY
+from awslogin.usecases.configure import (
+    RELAY_KEY,
+    ConfigureOptions,
+    credential_process_command,
+)
+from awslogin.usecases.login import check_region
+from awslogin.usecases.profiles import load_config
+
+PROVIDER = "aws-signin"
+_OIDC_ONLY = {
+    "--issuer": "issuer",
+    "--client-id": "client_id",
+    "--role-arn": "role_arn",
+    "--scopes": "scopes",
+    "--duration": "duration",
+}
+
+
+def configure_aws_signin(
+    options: ConfigureOptions, environ: Mapping[str, str], terminal: Terminal
+) -> list[str]:
+    misplaced = [flag for flag, field in _OIDC_ONLY.items() if getattr(options, field) is not None]
+    if misplaced:
+        raise UsageError(f"{', '.join(misplaced)} do not apply to --provider {PROVIDER}")
+    config = load_config(environ)
+    existing = config.profile(options.profile) or {}
+    provider = existing.get(PROVIDER_KEY)
+    if provider not in (None, PROVIDER):
+        raise ConfigError(
+            f"profile {options.profile} is an awslogin {provider} profile; "
+            "choose another profile name"
+        )
+    style = other_credential_style(options.profile, existing)
+    if style is not None:
+        raise ConfigError(
+            f"profile {options.profile} already gets {style} credentials; "
+            "choose another profile name or remove those keys"
+        )
+
+    def ask(given: str | None, key: str, question: str) -> str | None:
+        if given is not None or not terminal.can_prompt:
+            return given if given is not None else existing.get(key)
+        return terminal.prompt(question, existing.get(key)) or None
+
+    region = ask(options.region, "region", "AWS region (--region; optional, asked at login)")
+    relay = ask(options.relay, RELAY_KEY, "Relay URL for --remote logins (--relay, optional)")
+    updates = {
+        PROVIDER_KEY: PROVIDER,
+        "region": check_region(region) if region else None,
+        RELAY_KEY: normalise_relay_url(relay) if relay else None,
+    }
+    config.set_profile(options.profile, {k: v for k, v in updates.items() if v is not None})
+    config.save()
+    return [
+        f"Profile {options.profile} written to {config.path}.",
+        f"Next: awslogin login --profile {options.profile}   (add --remote without a browser)",
+        "The AWS CLI v2 and boto3 then use it natively (login_session). For older SDKs, "
+        "add a profile with:",
+        f"  credential_process = {credential_process_command(options.profile)}",
+    ]
