@@ -1,0 +1,143 @@
+"""Remote aws-signin logins: the verification code typed into the terminal (as with
+`aws login --remote`), and pasted on the relay's page in headless Chromium."""
+
+from __future__ import annotations
+
+import queue
+import re
+import subprocess
+import threading
+from typing import Any
+
+import pytest
+from playwright.sync_api import BrowserContext
+
+from tests.fakes.signin import SigninFake
+from tests.fakes.signin.person import answer_sign_in, read_verification_code
+from tests.integration.signin.conftest import ALICE, BOB, awslogin_script, read_cache
+
+pytestmark = pytest.mark.integration
+
+CROSS_DEVICE = "arn:aws:signin:::devtools/cross-device"
+
+
+class LoginProcess:
+    """`awslogin login ...` as a subprocess whose stderr is read line by line as it comes."""
+
+    def __init__(self, env: dict[str, str], *args: str) -> None:
+        self.process = subprocess.Popen(
+            [awslogin_script(), "login", "--profile", "dev", "--no-qr", *args],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.err: list[str] = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self.lines.put(line)
+        self.lines.put(None)
+
+    def wait_for_url(self, pattern: str) -> str:
+        while (line := self.lines.get(timeout=30)) is not None:
+            self.err.append(line)
+            match = re.search(pattern, line)
+            if match:
+                return match.group(0)
+        raise AssertionError("no URL printed:\n" + "".join(self.err))
+
+    def finish(self, stdin: str = "") -> tuple[int, str, str]:
+        assert self.process.stdin is not None
+        assert self.process.stdout is not None
+        self.process.stdin.write(stdin)
+        self.process.stdin.close()
+        out = self.process.stdout.read()
+        code = self.process.wait(timeout=60)
+        self.reader.join(timeout=10)
+        while (line := self.lines.get(timeout=5)) is not None:
+            self.err.append(line)
+        return code, out, "".join(self.err)
+
+
+@pytest.mark.parametrize("paste", ["verification-code", "redirect-url"])
+def test_remote_login_reads_the_code_from_the_terminal(
+    fake: SigninFake, signin_env: dict[str, str], paste: str
+) -> None:
+    login = LoginProcess(signin_env, "--remote")
+    url = login.wait_for_url(re.escape(fake.base_url) + r"/v1/authorize\?\S+")
+    assert f"client_id={CROSS_DEVICE.replace(':', '%3A').replace('/', '%2F')}" in url
+
+    confirmation = answer_sign_in(url, username="bob")  # on the phone
+    typed = read_verification_code(confirmation) if paste == "verification-code" else confirmation
+
+    code, out, err = login.finish(typed + "\n")
+    assert code == 0, err
+    assert f"Signed in as {BOB}" in out
+    assert "Paste the verification code" in err
+    assert typed not in err  # what was typed is never echoed back
+    cache = read_cache(signin_env, BOB)
+    assert cache["clientId"] == CROSS_DEVICE
+    assert fake.sessions[0].client_id == CROSS_DEVICE
+
+
+def test_remote_login_without_input_is_one_line(
+    fake: SigninFake, signin_env: dict[str, str]
+) -> None:
+    login = LoginProcess(signin_env, "--remote")
+    login.wait_for_url(re.escape(fake.base_url) + r"/v1/authorize\?\S+")
+    code, _, err = login.finish("")
+    assert code == 1
+    assert err.strip().splitlines()[-1] == (
+        "awslogin: no verification code was entered (end of input)"
+    )
+
+
+def test_a_host_without_a_browser_or_relay_asks_for_the_code(
+    fake: SigninFake, signin_env: dict[str, str]
+) -> None:
+    env = {**signin_env, "SSH_CONNECTION": "10.0.0.2 5000 10.0.0.1 22"}
+    login = LoginProcess(env)
+    url = login.wait_for_url(re.escape(fake.base_url) + r"/v1/authorize\?\S+")
+    code, out, err = login.finish(read_verification_code(answer_sign_in(url)) + "\n")
+    assert code == 0, err
+    assert "No browser on this machine (SSH session)" in err
+    assert f"Signed in as {ALICE}" in out
+
+
+@pytest.fixture
+def relay(relay_server: Any, fake: SigninFake) -> Any:
+    return relay_server(RELAY_ALLOWED_ORIGINS=fake.base_url)
+
+
+def test_remote_login_through_the_relays_paste_page_in_chromium(
+    fake: SigninFake, signin_env: dict[str, str], relay: Any, browser_context: BrowserContext
+) -> None:
+    login = LoginProcess(signin_env, "--remote", "--relay", relay.url)
+    relay_page = login.wait_for_url(re.escape(relay.url) + r"/p/[A-Za-z0-9_-]+")
+    phone = browser_context.new_page()
+    phone.goto(relay_page)
+    phone.get_by_role("button", name=re.compile("This is my terminal")).click()
+    phone.wait_for_url(re.compile(r".*/p/[^/]+/paste$"))
+    with browser_context.expect_page() as opened:
+        phone.get_by_role("link", name="Open the sign-in page").click()
+    sign_in = opened.value
+    sign_in.wait_for_load_state()
+    assert sign_in.url.startswith(f"{fake.base_url}/v1/authorize?")
+    sign_in.click("#allow")
+    shown = sign_in.inner_text("#verification-code")
+
+    phone.fill("#code", shown)
+    phone.get_by_role("button", name=re.compile("Send to")).click()
+    phone.wait_for_url(re.compile(r".*/p/[^/]+/done$"))
+
+    code, out, err = login.finish()
+    assert code == 0, err
+    assert f"Signed in as {ALICE}" in out
+    assert read_cache(signin_env)["clientId"] == CROSS_DEVICE
+    assert fake.token_calls_by_grant == {"authorization_code": 1}
