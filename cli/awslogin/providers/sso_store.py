@@ -10,6 +10,7 @@ still gets a record to refresh from. Light on purpose: `credential-process` runs
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from typing import Any
@@ -63,13 +64,14 @@ class SsoProfileStore:
         return AwsConfig.load(config_path(self.environ)).profile(self.profile) or {}
 
     def load(self) -> dict[str, Any] | None:
-        import time
-
         values = self._profile_values()
         session_name = values.get(SESSION_KEY)
         record = self._credentials.load()
         if not session_name:
             return record
+        config = {key: values[key] for key in PROFILE_KEYS if key in values}
+        if record is not None and record.get("config") != config:
+            record = None  # another account or role: the session's sign-in still serves it
         token = SsoTokenFile(self.environ, session_name).load()
         if record is None:
             if token is None:
@@ -78,7 +80,7 @@ class SsoProfileStore:
                 "version": 1,
                 "provider": PROVIDER,
                 "profile": self.profile,
-                "config": {key: values[key] for key in PROFILE_KEYS if key in values},
+                "config": config,
                 "identity": {},
                 "credentials": {},
             }

@@ -452,3 +452,25 @@ def test_logout_all_covers_sso_sessions_and_other_providers(
     assert out.splitlines()[-1] == "Successfully signed out of all SSO profiles."
     assert "Profile someone: removed an unreadable cache file" in out
     assert list(cache.glob("*.json")) == []
+
+
+def test_another_role_in_the_profile_needs_no_new_sign_in(
+    capsys: pytest.CaptureFixture[str], env: dict[str, str]
+) -> None:
+    write_token(env)
+    config = Path(env["AWS_CONFIG_FILE"])
+    with respx.mock() as router:
+        portal = router.get(f"{PORTAL}/federation/credentials").mock(
+            side_effect=[
+                httpx.Response(200, json=role_credentials("ASIADEV")),
+                httpx.Response(200, json=role_credentials("ASIAADMIN")),
+            ]
+        )
+        run(capsys, env, "credential-process", "--profile", "dev")
+        config.write_text(
+            config.read_text().replace("sso_role_name = Developer", "sso_role_name = Admin")
+        )
+        code, out, err = run(capsys, env, "credential-process", "--profile", "dev")
+    assert code == 0, err
+    assert json.loads(out)["AccessKeyId"] == "ASIAADMIN"
+    assert portal.calls[1].request.url.params["role_name"] == "Admin"
