@@ -218,7 +218,12 @@ def _public_url(value: str) -> str:
 
 
 def _store(value: str) -> str:
-    if value == "memory" or value.startswith(("redis://", "rediss://", "unix://")):
+    if value == "memory":
+        return value
+    if value.startswith(("redis://", "rediss://", "unix://")):
+        from awslogin_relay.store.redis_store import check_url
+
+        check_url(value)  # a bad port or db fails here, in one line, not at the first request
         return value
     raise ValueError("expected 'memory' or a redis:// URL")
 

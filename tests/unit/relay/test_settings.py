@@ -65,6 +65,7 @@ def test_values_are_parsed_and_normalized() -> None:
         ({"RELAY_PUBLIC_URL": "ftp://relay"}, "RELAY_PUBLIC_URL"),
         ({"RELAY_PUBLIC_URL": "https://relay/?x=1"}, "RELAY_PUBLIC_URL"),
         ({"RELAY_STORE": "postgres://u:hunter2@db"}, "RELAY_STORE"),
+        ({"RELAY_STORE": "redis://:hunter2@db:port/0"}, "RELAY_STORE"),
         ({"RELAY_TRUSTED_PROXIES": "10.0.0.0/33"}, "RELAY_TRUSTED_PROXIES"),
         ({"RELAY_CREATE_TOKEN": "short"}, "RELAY_CREATE_TOKEN"),
         ({"RELAY_WORKERS": "2"}, "RELAY_WORKERS"),  # memory store cannot be shared
