@@ -66,7 +66,8 @@ def decode_terminal_qr(rows: Sequence[str]) -> str:
 
     pixels, width, height = terminal_picture(ink_matrix(rows))
     image = memoryview(pixels).cast("B", (height, width))
-    found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode, try_invert=False)
+    only_qr = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+    found = zxingcpp.read_barcodes(image, formats=only_qr, try_invert=False)
     if len(found) != 1:
         raise NotAQrCode(f"expected one QR code in the terminal drawing, found {len(found)}")
     return str(found[0].text)
