@@ -422,7 +422,7 @@ def load_process(phase: str, port: int, relay_pid: int, options: dict[str, Any],
         import uvloop
 
         uvloop.install()
-    except ImportError:  # pragma: no cover - uvicorn[standard] brings it
+    except ImportError:  # pragma: no cover - the relay extra brings it
         pass
     try:
         if phase == "hold":
