@@ -23,6 +23,7 @@ from awslogin.adapters.http import HttpFactory
 from awslogin.crypto.dpop import DpopKey
 from awslogin.errors import AwsloginError, ConfigError, LoginRequired, ProviderError
 from awslogin.flows.base import AuthorizationRequest, AuthorizationResponse, Mode, RequestBuilder
+from awslogin.flows.paste import PasteFlow
 from awslogin.providers.aws_signin import (
     CROSS_DEVICE_CLIENT,
     SAME_DEVICE_CLIENT,
@@ -440,3 +441,47 @@ def test_logout_says_there_is_no_revocation() -> None:
     revocation = AwsSigninProvider(settings(region=None), HttpFactory(), SystemClock()).revoke({})
     assert revocation.revoked is False
     assert "15 minutes" in revocation.detail
+
+
+# terminal paste flow ------------------------------------------------------------------------
+
+
+class Shown:
+    """A Display that records what the person is shown."""
+
+    def __init__(self) -> None:
+        self.links: list[tuple[str, bool]] = []
+        self.lines: list[str] = []
+
+    def info(self, text: str) -> None:
+        self.lines.append(text)
+
+    def show_link(self, url: str, *, user_code: str | None = None, qr: bool = True) -> None:
+        self.links.append((url, qr))
+
+    def countdown(self, text: str, deadline: float) -> Any:
+        raise AssertionError("the paste flow has no countdown")
+
+
+def test_paste_flow_shows_the_url_and_returns_the_first_non_blank_line() -> None:
+    typed = iter(["\n", "   \n", "  dGhlIGNvZGU=  \n"])
+    shown = Shown()
+    flow = PasteFlow(shown, lambda: next(typed), qr=False)
+    built: list[str | None] = []
+
+    def build(redirect_uri: str | None) -> AuthorizationRequest:
+        built.append(redirect_uri)
+        return AuthorizationRequest("https://signin.example.test/v1/authorize?x=1", "s", "paste")
+
+    response = flow.authorize(build)
+
+    assert built == [None]  # no redirect: the provider's own page shows the code
+    assert shown.links == [("https://signin.example.test/v1/authorize?x=1", False)]
+    assert "Paste the verification code" in shown.lines[-1]
+    assert response.params == {"pasted": "dGhlIGNvZGU="}
+
+
+def test_paste_flow_at_end_of_input_fails_clearly() -> None:
+    flow = PasteFlow(Shown(), lambda: "")
+    with pytest.raises(AwsloginError, match="end of input"):
+        flow.authorize(lambda uri: AuthorizationRequest("https://x.test/a", "s", "paste"))
