@@ -312,7 +312,12 @@ class SsoSessionAuth:
             if left >= TOKEN_REFRESH_WINDOW:
                 return str(token["accessToken"])
             if self._refreshable(token):
-                refreshed = self._refresh(token)
+                try:
+                    refreshed = self._refresh(token)
+                except ProviderError:
+                    if left <= 0:
+                        raise
+                    refreshed = None  # unreachable for now: the token still works a while
                 if refreshed is not None:
                     return refreshed
             if left > 0:

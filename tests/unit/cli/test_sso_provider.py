@@ -474,3 +474,16 @@ def test_another_role_in_the_profile_needs_no_new_sign_in(
     assert code == 0, err
     assert json.loads(out)["AccessKeyId"] == "ASIAADMIN"
     assert portal.calls[1].request.url.params["role_name"] == "Admin"
+
+
+def test_unreachable_oidc_while_the_token_still_works_uses_it(
+    capsys: pytest.CaptureFixture[str], env: dict[str, str]
+) -> None:
+    path = write_token(env, left=300)
+    with respx.mock() as router:
+        router.post(f"{OIDC}/token").mock(side_effect=httpx.ConnectError("down"))
+        portal = router.get(f"{PORTAL}/federation/credentials").respond(json=role_credentials())
+        code, _, err = run(capsys, env, "credential-process", "--profile", "dev")
+    assert code == 0, err
+    assert portal.calls[0].request.headers["x-amz-sso_bearer_token"] == "at-1"
+    assert json.loads(path.read_text())["refreshToken"] == "rt-1"  # kept for the next try
