@@ -195,6 +195,7 @@ class LoginCacheStore:
         self.profile = profile
         self.login_session = login_session
         self.path = self._path_of(login_session)
+        self._loaded_refresh_token: object = None
 
     def _path_of(self, login_session: str | None) -> str:
         name = cache_file_name(login_session) if login_session else "(no login_session)"
@@ -214,6 +215,7 @@ class LoginCacheStore:
         token = self._read()
         if token is None or not self.login_session:
             return None
+        self._loaded_refresh_token = token.get("refreshToken")
         return record_from_token(token, self.profile, self.login_session)
 
     def save(self, data: Mapping[str, Any]) -> None:
@@ -225,6 +227,14 @@ class LoginCacheStore:
             existing = None  # another session's file: nothing of it carries over
         else:
             existing = self._read()
+            if (
+                data.get("endedReason")
+                and existing is not None
+                and existing.get("refreshToken") != self._loaded_refresh_token
+            ):
+                # botocore (which takes no awslogin lock) rotated the token meanwhile: the
+                # refusal was for the token it replaced; the session goes on with the new one.
+                return
         payload = json.dumps(token_from_record(data, existing), indent=2).encode("utf-8")
         try:
             os.makedirs(self.directory, mode=0o700, exist_ok=True)

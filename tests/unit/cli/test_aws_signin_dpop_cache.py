@@ -249,3 +249,27 @@ def test_profile_store_and_signed_in_profiles(tmp_path: Path) -> None:
     assert store_for_profile("dev", env).load() is not None
     assert store_for_profile("other", env).load() is None
     assert signed_in_profiles(env) == ["dev"]
+
+
+def test_an_end_seen_with_a_token_botocore_has_since_rotated_is_not_recorded(
+    tmp_path: Path,
+) -> None:
+    store = LoginCacheStore(str(tmp_path / "login"), str(tmp_path / "locks"), "dev", ALICE)
+    first = record_from_token(aws_cli_token(), "dev", ALICE)
+    assert first is not None
+    store.save(first)
+    loaded = store.load()
+    assert loaded is not None
+    # botocore refreshes on its own (no awslogin lock) and writes a rotated token...
+    on_disk = json.loads(Path(store.path).read_text())
+    Path(store.path).write_text(json.dumps({**on_disk, "refreshToken": "rt-botocore"}))
+    # ...so the service's refusal of the old token does not end the session for awslogin.
+    loaded["providerState"].pop("refreshToken")
+    loaded["endedReason"] = "your AWS sign-in session has ended (TOKEN_EXPIRED)"
+    loaded["session"]["expiresAt"] = 0
+    store.save(loaded)
+    after = store.load()
+    assert after is not None
+    assert after["providerState"]["refreshToken"] == "rt-botocore"
+    assert "endedReason" not in after
+    assert after["session"]["expiresAt"] > time.time()
