@@ -2,7 +2,9 @@
 
 The flow choice is the only place that knows about browsers and relays: same device when
 a browser can open here, the relay with `--remote` or when this machine has no browser
-(an SSH session or no display), saying why.
+(an SSH session or no display), saying why. A provider with a remote sign-in of its own
+names it in `remote_flow`: sso's device code, or aws-signin's verification code typed
+here when no relay is configured (as `aws login --remote` does).
 """
 
 from __future__ import annotations
