@@ -154,3 +154,20 @@ def test_pointing_a_profile_at_another_session_asks_first(
     assert lines[0] == f"Signed in as {BOB}"
     assert f"login_session = {BOB}\n" in config.read_text()
     assert read_cache(signin_env, BOB)["accessToken"]["accountId"] == "210987654321"
+
+
+def test_signing_in_again_as_the_same_person_replaces_the_session_silently(
+    fake: SigninFake, signin_env: dict[str, str]
+) -> None:
+    sign_in_here(signin_env)
+    first = read_cache(signin_env)
+    config_before = Path(signin_env["AWS_CONFIG_FILE"]).read_text()
+
+    lines, err = sign_in_here(signin_env)  # no terminal: there must be nothing to ask
+
+    assert lines[0] == f"Signed in as {ALICE}"
+    assert "configured to use" not in err
+    second = read_cache(signin_env)
+    assert second["refreshToken"] == fake.sessions[1].refresh_token
+    assert second["dpopKey"] != first["dpopKey"]  # a new key for each login
+    assert Path(signin_env["AWS_CONFIG_FILE"]).read_text() == config_before
