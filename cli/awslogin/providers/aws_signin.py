@@ -46,8 +46,6 @@ TOKEN_PATH = "/v1/token"  # noqa: S105 (a path, not a secret)
 LOGIN_SESSION_KEY = "login_session"
 # What `aws login` sends, and so what AWS Sign-In is known to accept.
 CHALLENGE_METHOD = "SHA-256"
-# The relay's authorize-URL policy accepts only RFC 7636's name for the same method.
-RELAY_CHALLENGE_METHOD = "S256"
 MAX_CREDENTIAL_SECONDS = 900
 _LOOPBACK_REDIRECT = re.compile(r"http://127\.0\.0\.1:\d{1,5}/oauth/callback")
 _ARN_ACCOUNT = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]*:[a-z0-9-]*:(\d{12}):.+")
@@ -245,7 +243,6 @@ class AwsSigninProvider:
                 "sign in with another profile name or remove those keys first"
             )
         verifier, state = new_verifier(), str(uuid.uuid4())
-        method = RELAY_CHALLENGE_METHOD if flow.name == "relay" else CHALLENGE_METHOD
         chosen: dict[str, str] = {}
 
         def build(redirect_uri: str | None) -> AuthorizationRequest:
@@ -266,7 +263,7 @@ class AwsSigninProvider:
                     "response_type": "code",
                     "client_id": client_id,
                     "state": state,
-                    "code_challenge_method": method,
+                    "code_challenge_method": CHALLENGE_METHOD,
                     "scope": "openid",
                     "redirect_uri": redirect_uri,
                     "code_challenge": challenge_s256(verifier),

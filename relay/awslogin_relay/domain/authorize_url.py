@@ -21,6 +21,8 @@ MAX_AUTHORIZE_URL = 8192
 STATE_PATTERN = re.compile(r"[A-Za-z0-9._~-]{22,512}")
 CHALLENGE_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
 _FORBIDDEN_CHARS = re.compile(r"[\x00-\x20\x7f\\]")
+# RFC 7636's name for the SHA-256 method, and the name AWS Sign-In (`aws login`) uses.
+S256_METHODS = frozenset({"S256", "SHA-256"})
 
 
 class AuthorizeUrlRefused(ValueError):
@@ -71,7 +73,7 @@ def check_authorize_url(
 
     if single("response_type") != "code":
         raise AuthorizeUrlRefused("authorize_url must use response_type=code")
-    if single("code_challenge_method") != "S256":
+    if single("code_challenge_method") not in S256_METHODS:
         raise AuthorizeUrlRefused("authorize_url must use code_challenge_method=S256")
     if not CHALLENGE_PATTERN.fullmatch(single("code_challenge")):
         raise AuthorizeUrlRefused("code_challenge must be 43 base64url characters (S256)")

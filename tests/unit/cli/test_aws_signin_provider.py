@@ -302,11 +302,13 @@ def test_cross_device_login_takes_the_code_or_the_url(
     assert record["providerState"]["clientId"] == CROSS_DEVICE_CLIENT
 
 
-def test_through_the_relay_the_challenge_method_is_named_s256(signin: respx.MockRouter) -> None:
+def test_through_the_relay_the_challenge_method_is_named_as_aws_login_names_it(
+    signin: respx.MockRouter,
+) -> None:
     signin.post(TOKEN_URL).respond(200, json=token_output(idToken=id_token()))
     flow = ScriptedFlow("relay", None, lambda r: {"pasted": verification_code(r)})
     provider().login(flow)
-    assert query_of(flow.requests[0].url)["code_challenge_method"] == "S256"
+    assert query_of(flow.requests[0].url)["code_challenge_method"] == "SHA-256"
 
 
 @pytest.mark.parametrize("text", ["hello", "", "aGVsbG8=", "https://example.test/?code=1"])

@@ -85,6 +85,11 @@ async def test_refuses_weak_authorization_requests(
     assert complaint in response.json()["error_description"]
 
 
+async def test_accepts_aws_sign_in_name_for_s256(relay: Relay) -> None:
+    url = authorize_url(code_challenge_method="SHA-256")
+    assert (await _create(relay, url)).status_code == 201
+
+
 async def test_refuses_repeated_parameters_and_fragments(relay: Relay) -> None:
     url = authorize_url()
     assert (await _create(relay, url + "&state=" + "B" * 30)).status_code == 400
