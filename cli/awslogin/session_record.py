@@ -63,13 +63,34 @@ def matches_profile(record: Mapping[str, Any], profile_values: Mapping[str, str]
     return all(profile_values.get(key) == value for key, value in config.items())
 
 
+def account_id(record: Mapping[str, Any]) -> str | None:
+    """The AWS account of the session: stated by the provider, or read off the ARN."""
+    identity = record.get("identity")
+    if not isinstance(identity, dict):
+        return None
+    stated = identity.get("accountId")
+    if isinstance(stated, str) and stated:
+        return stated
+    arn = identity.get("arn")
+    fields = arn.split(":") if isinstance(arn, str) and arn.startswith("arn:") else []
+    return fields[4] if len(fields) > 5 and len(fields[4]) == 12 and fields[4].isdigit() else None
+
+
 def process_output(record: Mapping[str, Any]) -> dict[str, Any]:
-    """The credential_process JSON (Version 1) that every AWS SDK reads."""
+    """The credential_process JSON (Version 1) that every AWS SDK reads.
+
+    `AccountId` lets current SDKs use account-based endpoints, as they do with the same
+    session through their native login and SSO providers; older SDKs ignore it.
+    """
     credentials = record["credentials"]
-    return {
+    output = {
         "Version": 1,
         "AccessKeyId": credentials["AccessKeyId"],
         "SecretAccessKey": credentials["SecretAccessKey"],
         "SessionToken": credentials["SessionToken"],
         "Expiration": credentials["Expiration"],
     }
+    account = account_id(record)
+    if account is not None:
+        output["AccountId"] = account
+    return output

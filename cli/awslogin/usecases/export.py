@@ -24,4 +24,6 @@ def export_credentials(
         "AWS_SESSION_TOKEN": output["SessionToken"],
         "AWS_CREDENTIAL_EXPIRATION": output["Expiration"],
     }
+    if "AccountId" in output:
+        names["AWS_ACCOUNT_ID"] = output["AccountId"]
     return "\n".join(f"export {name}={shlex.quote(str(value))}" for name, value in names.items())

@@ -161,6 +161,7 @@ def test_credential_process_serves_the_login_cache(
     assert output["Version"] == 1
     assert output["AccessKeyId"] == "ASIACACHED"
     assert output["SessionToken"] == "cached-token"
+    assert output["AccountId"] == ALICE.split(":")[4]
 
 
 def test_a_profile_that_aws_login_wrote_works_as_it_stands(

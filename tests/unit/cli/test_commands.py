@@ -54,6 +54,7 @@ def test_credential_process_on_a_cache_hit_prints_version_1_json(
         "SecretAccessKey": "old-secret",
         "SessionToken": "old-token",
         "Expiration": json.loads(out)["Expiration"],
+        "AccountId": "123456789012",
     }
 
 
@@ -178,6 +179,7 @@ def test_export_env_and_json(capsys: pytest.CaptureFixture[str], env: dict[str, 
     assert "export AWS_ACCESS_KEY_ID=ASIAOLD\n" in out
     assert "export AWS_SECRET_ACCESS_KEY=old-secret\n" in out
     assert "export AWS_CREDENTIAL_EXPIRATION=" in out
+    assert "export AWS_ACCOUNT_ID=123456789012" in out
     code, out, _ = run(capsys, env, "export", "--profile", "dev", "--format", "json")
     assert json.loads(out)["Version"] == 1
 
