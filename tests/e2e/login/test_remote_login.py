@@ -19,7 +19,6 @@ from tests.e2e.host import HostProcess
 from tests.e2e.journey import (
     ROLE_ARN,
     SIGNED_IN_LINE,
-    USER,
     WAITING_LINE,
     caller_identity_with_boto3,
     read_sign_in_screen,
@@ -65,25 +64,28 @@ def test_happy_path_from_terminal_to_boto3(
     assert decode_terminal_qr(screen.qr_rows) == screen.url
     host.wait_for(WAITING_LINE)
 
-    shown = sign_in_on_phone(page, screen, oidc_provider.issuer, login=USER)
+    # A login name used nowhere else: STS must see exactly the person typed on the phone.
+    login = "dana"
+    shown = sign_in_on_phone(page, screen, oidc_provider.issuer, login=login)
     assert shown == screen.user_code
     phone.wait_for_done_page(page, relay.url, screen.pairing_id)
     assert "code=" not in page.url
     hostname = socket.gethostname()
-    # Done page, then (JavaScript runs) the host's collection shows up there.
+    # The done page ends up saying so, whether it was rendered before or after the host
+    # collected (the script's switch itself is the next test's subject).
     phone.expect_heading(page, f"{hostname} is signed in")
 
     assert host.wait(timeout=30) == 0, host.transcript()
     arn = host.wait_for(SIGNED_IN_LINE, stream="stdout").group(1)
-    assert re.fullmatch(rf"{ASSUMED_ROLE}/\S+", arn)
+    assert re.fullmatch(rf"{ASSUMED_ROLE}/{login}", arn)
 
     identity = caller_identity_with_boto3(host_env)
     assert identity["Arn"] == arn
     assert identity["Account"] == "123456789012"
     # STS was handed the IdP's signed ID token (signature, iss, aud, exp checked by the
-    # proxy) for the person who signed in on the phone: the login, then the refresh-free
-    # credential_process call reused the cache and made no second call.
-    assert [claims["sub"] for claims in sts.received] == [USER]
+    # proxy) for the person who signed in on the phone, once: credential_process then
+    # served boto3 from the cache.
+    assert [claims["sub"] for claims in sts.received] == [login]
     assert sts.received[0]["iss"] == oidc_provider.issuer
     assert sts.received[0]["aud"] == oidc_provider.client_id
     assert sts.refused == []
