@@ -37,7 +37,7 @@ from awslogin.crypto.dpop import DpopKey, DpopKeyError
 from awslogin.crypto.pkce import challenge_s256, new_verifier, same_secret
 from awslogin.errors import AwsloginError, ConfigError, LoginRequired, ProviderError
 from awslogin.flows.base import AuthorizationFlow, AuthorizationRequest, Mode
-from awslogin.providers.base import ProfileSettings, Revocation
+from awslogin.providers.base import ProfileSettings, RemoteFlow, Revocation
 
 SAME_DEVICE_CLIENT = "arn:aws:signin:::devtools/same-device"
 CROSS_DEVICE_CLIENT = "arn:aws:signin:::devtools/cross-device"
@@ -146,8 +146,9 @@ class AwsSigninProvider:
     name: ClassVar[str] = "aws-signin"
     session_keys: ClassVar[tuple[str, ...]] = (LOGIN_SESSION_KEY,)
     # Remote sign-ins come back as a pasted verification code (terminal or relay page).
-    remote_flow: ClassVar[str] = "paste"
+    remote_flow: ClassVar[RemoteFlow] = "paste"
     relay_mode: ClassVar[Mode] = "paste"
+    needs_region: ClassVar[bool] = True  # the sign-in endpoint is regional
 
     def __init__(self, settings: ProfileSettings, http: HttpFactory, clock: Clock) -> None:
         self.settings = settings

@@ -12,11 +12,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Literal, Protocol
 
 from awslogin.adapters.clock import Clock
 from awslogin.adapters.http import HttpFactory
-from awslogin.flows.base import AuthorizationFlow
+from awslogin.flows.base import AuthorizationFlow, Mode
+
+# How a provider signs in on a remote host when no relay is named for the login: through
+# a relay (it needs one), with a device code, or with a code the person types here.
+RemoteFlow = Literal["relay", "device", "paste"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,9 @@ class Provider(Protocol):
     name: ClassVar[str]
     # Profile keys whose change invalidates a cached session (copied into record["config"]).
     session_keys: ClassVar[tuple[str, ...]]
+    remote_flow: ClassVar[RemoteFlow]
+    # How a relay gets the result: the provider redirects to the relay, or the person pastes.
+    relay_mode: ClassVar[Mode]
 
     def login(self, flow: AuthorizationFlow) -> dict[str, Any]:
         """Run a sign-in through `flow` and return a complete session record."""
@@ -68,4 +75,8 @@ class Provider(Protocol):
 
 
 class ProviderFactory(Protocol):
+    # Whether sign-in needs an AWS region from the profile (asked for when missing); sso
+    # takes its region from the sso-session instead.
+    needs_region: bool
+
     def __call__(self, settings: ProfileSettings, http: HttpFactory, clock: Clock) -> Provider: ...

@@ -21,8 +21,8 @@ from awslogin.adapters.clock import Clock, iso8601
 from awslogin.adapters.http import HttpFactory, redacted_url
 from awslogin.crypto.pkce import challenge_s256, new_state, new_verifier, same_secret
 from awslogin.errors import ConfigError, LoginRequired, ProviderError
-from awslogin.flows.base import AuthorizationFlow, AuthorizationRequest
-from awslogin.providers.base import ProfileSettings, Revocation
+from awslogin.flows.base import AuthorizationFlow, AuthorizationRequest, Mode
+from awslogin.providers.base import ProfileSettings, RemoteFlow, Revocation
 from awslogin.providers.sts import RoleCredentials, assume_role_with_web_identity, role_session_name
 
 ISSUER_KEY = "awslogin_issuer"
@@ -61,6 +61,9 @@ def _origin(url: str) -> str:
 class OidcProvider:
     name: ClassVar[str] = "oidc"
     session_keys: ClassVar[tuple[str, ...]] = (ISSUER_KEY, CLIENT_ID_KEY, ROLE_ARN_KEY)
+    remote_flow: ClassVar[RemoteFlow] = "relay"
+    relay_mode: ClassVar[Mode] = "redirect"
+    needs_region: ClassVar[bool] = True  # STS is regional
 
     def __init__(self, settings: ProfileSettings, http: HttpFactory, clock: Clock) -> None:
         self.settings = settings

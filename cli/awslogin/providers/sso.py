@@ -24,7 +24,7 @@ from awslogin.adapters.sso_cache import cached_tokens
 from awslogin.adapters.token_cache import TokenCache, cache_dir, cached_sessions
 from awslogin.errors import ConfigError, LoginRequired, ProviderError
 from awslogin.flows.base import AuthorizationFlow, Mode
-from awslogin.providers.base import ProfileSettings, Revocation
+from awslogin.providers.base import ProfileSettings, RemoteFlow, Revocation
 from awslogin.providers.sso_api import AccountInfo, PortalClient, PortalError, RoleCredentials
 from awslogin.providers.sso_auth import (
     SsoSession,
@@ -48,8 +48,9 @@ SIGNED_OUT = "Successfully signed out of all SSO profiles."
 class SsoProvider:
     name: ClassVar[str] = PROVIDER
     session_keys: ClassVar[tuple[str, ...]] = PROFILE_KEYS
-    remote_flow: ClassVar[str] = "device"
+    remote_flow: ClassVar[RemoteFlow] = "device"
     relay_mode: ClassVar[Mode] = "paste"
+    needs_region: ClassVar[bool] = False  # the sso-session names its own
 
     def __init__(self, settings: ProfileSettings, http: HttpFactory, clock: Clock) -> None:
         self.settings = settings

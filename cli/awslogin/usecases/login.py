@@ -96,28 +96,34 @@ def login(
     clock = clock or SystemClock()
     config = load_config(environ)
     values, provider_name = awslogin_profile(config, options.profile)
+    factory = provider_factory(provider_name)
     region = options.region or configured_region(values, environ)
     # Remembered when the profile has none and the person named it (flag or prompt), so
-    # that later refreshes by credential-process use the same STS region.
-    remember_region = not values.get("region") and not configured_region({}, environ)
-    if not region:
+    # that later refreshes by credential-process use the same region.
+    remember_region = (
+        factory.needs_region and not values.get("region") and not configured_region({}, environ)
+    )
+    if region:
+        region = check_region(region)
+    elif factory.needs_region:
         if not terminal.can_prompt:
             raise UsageError(
                 f"profile {options.profile} has no region: pass --region "
                 "(it is then remembered) or set AWS_REGION"
             )
-        region = terminal.prompt("AWS region for this profile (for example us-east-1)")
-    region = check_region(region)
+        region = check_region(
+            terminal.prompt("AWS region for this profile (for example us-east-1)")
+        )
     http = HttpFactory(options.debug)
     settings = profile_settings(config, options.profile, values, environ, region)
-    provider = provider_factory(provider_name)(settings, http, clock)
+    provider = factory(settings, http, clock)
 
     relay_url = options.relay or environ.get(RELAY_ENV) or values.get("awslogin_relay")
     # Providers with their own remote sign-in (sso: device code) use a relay only when
     # --relay names one for this login.
-    device_code = getattr(provider, "remote_flow", "relay") == "device" and not options.relay
+    device_code = provider.remote_flow == "device" and not options.relay
     # Without any relay, aws-signin reads its verification code here, as `aws login --remote`.
-    paste_here = getattr(provider, "remote_flow", "relay") == "paste" and not relay_url
+    paste_here = provider.remote_flow == "paste" and not relay_url
     remote = options.remote
     if not remote and options.open_browser:
         reason = why_no_local_browser(environ)
@@ -160,7 +166,7 @@ def login(
             flow = RelayFlow(
                 relay,
                 terminal,
-                mode=getattr(provider, "relay_mode", "redirect"),
+                mode=provider.relay_mode,
                 qr=options.qr,
                 timeout=options.timeout,
             )
@@ -175,7 +181,7 @@ def login(
 
     changes = _profile_changes(options.profile, values, record, terminal)
     store_for(provider_name, options.profile, environ).save(record)
-    if remember_region:
+    if remember_region and region:
         changes["region"] = region
     if changes:
         latest = load_config(environ)

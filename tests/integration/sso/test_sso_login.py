@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import stat
 import subprocess
 import sys
@@ -262,3 +263,14 @@ def test_many_processes_of_two_profiles_refresh_the_shared_token_once(
     assert sso_fake.calls["GetRoleCredentials"] == 1 + 2  # login's, then one per profile
     keys = {json.loads(out)["AccessKeyId"] for out, _, _ in results}
     assert len(keys) == 2
+
+
+def test_a_profile_without_region_signs_in_without_asking_for_one(
+    sso_env: dict[str, str],
+) -> None:
+    # As `aws configure sso` may write it: the sso-session names the region.
+    config = Path(sso_env["AWS_CONFIG_FILE"])
+    config.write_text(re.sub(r"(?m)^region = .*\n", "", config.read_text()))
+    lines, _ = sign_in_same_device(sso_env)  # its terminal cannot prompt
+    assert lines[0].startswith("Signed in as role Developer")
+    assert "region = " not in config.read_text().split("[profile dev]")[1]
