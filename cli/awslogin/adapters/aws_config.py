@@ -146,18 +146,24 @@ class AwsConfig:
     def set_profile(self, profile: str, updates: Mapping[str, str | None]) -> None:
         """Set (or remove, for None) keys of a profile, creating the section if needed."""
         section = self._profile_section(profile)
-        if section is None:
+        if section is not None:
+            header = section.header
+        else:
+            header = "default" if profile == "default" else f"profile {profile}"
+        self.set_section(header, updates)
+
+    def set_section(self, header: str, updates: Mapping[str, str | None]) -> None:
+        """Set (or remove, for None) keys of `[header]` (a profile, an `sso-session NAME`),
+        appending the section if needed; every other line stays as the user wrote it."""
+        if self._find(header) is None:
             if self._lines and not self._lines[-1].endswith("\n"):
                 self._lines[-1] += "\n"
             if self._lines and self._lines[-1].strip():
                 self._lines.append("\n")
-            header = "default" if profile == "default" else f"profile {profile}"
             self._lines.append(f"[{header}]\n")
             self._parse()
-            section = self._profile_section(profile)
-            assert section is not None
         for key, value in updates.items():
-            section = self._profile_section(profile)
+            section = self._find(header)
             assert section is not None
             if key in section.key_lines:
                 index = section.key_lines[key]

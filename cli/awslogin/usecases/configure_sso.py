@@ -15,7 +15,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from awslogin.adapters.aws_config_sections import SectionEditor
 from awslogin.adapters.browser import BrowserOpener, open_in_browser, why_no_local_browser
 from awslogin.adapters.clock import Clock, SystemClock
 from awslogin.adapters.http import HttpFactory
@@ -118,7 +117,7 @@ def configure_sso(
     clock: Clock | None = None,
 ) -> list[str]:
     clock = clock or SystemClock()
-    config = SectionEditor.of(load_config(environ))
+    config = load_config(environ)
     existing = config.profile(options.profile) or {}
     ours = credential_process_command(options.profile)
     foreign = [key for key in FOREIGN_CREDENTIAL_KEYS if key in existing and key not in _OWN_KEYS]
@@ -190,7 +189,7 @@ def configure_sso(
         )
 
     # Written only now, together: a failed sign-in or choice leaves the file as it was.
-    latest = SectionEditor.of(load_config(environ))
+    latest = load_config(environ)
     latest.set_section(
         f"sso-session {session_name}",
         {
