@@ -24,11 +24,23 @@ _IMPLEMENTATIONS = {
 KNOWN_PROVIDERS = tuple(_IMPLEMENTATIONS)
 
 
+def detected_provider(values: Mapping[str, str]) -> str | None:
+    """The provider a profile names, or the one its keys imply, or None for other profiles.
+
+    A profile the AWS CLI wrote for an sso-session is an `sso` profile as it stands, and
+    one that `aws login` wrote is an `aws-signin` profile.
+    """
+    if values.get(PROVIDER_KEY):
+        return values[PROVIDER_KEY]
+    if values.get("sso_session"):
+        return "sso"
+    if values.get("login_session"):
+        return "aws-signin"
+    return None
+
+
 def provider_name(profile: str, values: Mapping[str, str]) -> str:
-    # A profile the AWS CLI wrote for an sso-session is an `sso` profile as it stands.
-    name = values.get(PROVIDER_KEY) or ("sso" if values.get("sso_session") else None)
-    # Likewise a profile that `aws login` wrote is an `aws-signin` profile.
-    name = name or ("aws-signin" if values.get("login_session") else None)
+    name = detected_provider(values)
     if not name:
         raise ConfigError(
             f"profile {profile} is not an awslogin profile: "

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from awslogin.adapters.aws_config import AwsConfig, config_path
 from awslogin.errors import ConfigError
-from awslogin.providers.registry import provider_name
+from awslogin.providers.registry import detected_provider, provider_name
 
 
 def load_config(environ: Mapping[str, str]) -> AwsConfig:
@@ -28,7 +28,7 @@ def awslogin_profiles(config: AwsConfig) -> list[str]:
     return [
         name
         for name in config.profile_names()
-        if (config.profile(name) or {}).get("awslogin_provider")
+        if detected_provider(config.profile(name) or {}) is not None
     ]
 
 

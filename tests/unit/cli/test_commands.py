@@ -197,6 +197,24 @@ def test_status_shows_identity_and_both_expiries(
     assert "(2 h 00 min left)" in out or "(1 h 59 min left)" in out
 
 
+def test_status_all_includes_profiles_that_aws_sso_and_aws_login_wrote(
+    capsys: pytest.CaptureFixture[str], env: dict[str, str]
+) -> None:
+    config = Path(env["AWS_CONFIG_FILE"])
+    config.write_text(
+        config.read_text()
+        + "\n[profile team]\nsso_session = corp\nsso_account_id = 111111111111\n"
+        "sso_role_name = Dev\n\n[sso-session corp]\nsso_start_url = https://corp.test/start\n"
+        "sso_region = us-east-1\n\n[profile console]\nlogin_session = "
+        "arn:aws:iam::123456789012:user/alice\n\n[profile keys]\naws_access_key_id = AKIA\n"
+    )
+    code, out, _ = run(capsys, env, "status", "--all")
+    assert code == 0
+    assert "profile team\n  provider:    sso" in out
+    assert "profile console\n  provider:    aws-signin" in out
+    assert "profile keys" not in out
+
+
 def test_logout_revokes_and_says_what_was_removed(
     capsys: pytest.CaptureFixture[str], env: dict[str, str], idp: FakeIdp
 ) -> None:
