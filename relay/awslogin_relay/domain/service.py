@@ -48,6 +48,7 @@ MAX_CALLBACK_VALUE = 4096
 _CALLBACK_KEYS = ("code", "state", "iss")
 _GONE_ERRORS = {
     GoneReason.COLLECTED: ("already_collected", "this pairing was already used"),
+    GoneReason.DENIED: ("already_collected", "this pairing was already used"),
     GoneReason.EXPIRED: ("expired_token", "this pairing expired"),
     GoneReason.CANCELLED: ("cancelled", "this pairing was cancelled by its host"),
 }
@@ -225,13 +226,14 @@ class PairingService:
         """Long-poll for the result; delivers it to exactly one caller."""
         await self.limit("collect", client.address, self.settings.rate_collect)
         pairing = await self._authorized(pairing_id, token)
-        if not await self.store.begin_poll(pairing_id, self.settings.poll_interval):
+        interval = self.settings.poll_interval
+        if interval > 0 and not await self.store.begin_poll(pairing_id, interval):
             self.metrics.rejected.labels(reason="slow_down").inc()
             raise RelayError(
                 429,
                 "slow_down",
-                f"poll at most every {self.settings.poll_interval:g} seconds",
-                retry_after=max(1.0, math.ceil(self.settings.poll_interval)),
+                f"poll at most every {interval:g} seconds",
+                retry_after=max(1.0, math.ceil(interval)),
             )
         if pairing.pending and wait > 0:
             timeout = min(wait, self.settings.max_wait, pairing.expires_at - self.clock())

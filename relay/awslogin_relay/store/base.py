@@ -40,6 +40,7 @@ class GoneReason(enum.StrEnum):
     """Why a pairing no longer exists; kept in a tombstone so that callers get 410, not 404."""
 
     COLLECTED = "collected"
+    DENIED = "denied"  # the host collected the provider's refusal: nobody is signed in
     EXPIRED = "expired"
     CANCELLED = "cancelled"
 
@@ -189,7 +190,9 @@ class PairingStore(Protocol):
     async def take_result(self, pairing_id: str) -> PairingResult | None:
         """Atomically remove and return the result: exactly one caller ever gets it.
 
-        On success the pairing is replaced by a COLLECTED tombstone and waiters wake.
+        On success the pairing is replaced by a COLLECTED tombstone (DENIED when the
+        result was a refusal, so the pages never call a refused sign-in done) and waiters
+        wake.
         Returns None (and changes nothing) if the pairing is unknown, gone or pending.
         """
         ...

@@ -23,6 +23,7 @@ from awslogin_relay.store.base import (
     Pairing,
     PairingResult,
     RateCount,
+    ResultKind,
     Tombstone,
 )
 
@@ -115,7 +116,8 @@ class MemoryPairingStore:
         pairing = self._live_or_expire(pairing_id)
         if pairing is None or pairing.result is None:
             return None
-        self._end(pairing, GoneReason.COLLECTED)
+        denied = pairing.result.kind is ResultKind.DENIED
+        self._end(pairing, GoneReason.DENIED if denied else GoneReason.COLLECTED)
         return pairing.result
 
     async def cancel(self, pairing_id: str) -> bool:

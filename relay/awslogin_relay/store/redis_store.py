@@ -174,7 +174,9 @@ local exp, conf, res, blob = parse_live(v)
 if not exp or tonumber(exp) <= tonumber(ARGV[3]) then return false end
 if ARGV[6] == 'take' then
   if res == '' then return false end
-  bury(ARGV[1], ARGV[2], blob, 'collected', ARGV[3], ARGV[3], ARGV[4], ARGV[5])
+  local reason = 'collected'
+  if cjson.decode(res)[1] == 'denied' then reason = 'denied' end
+  bury(ARGV[1], ARGV[2], blob, reason, ARGV[3], ARGV[3], ARGV[4], ARGV[5])
   return res
 end
 bury(ARGV[1], ARGV[2], blob, 'cancelled', ARGV[3], ARGV[3], ARGV[4], ARGV[5])

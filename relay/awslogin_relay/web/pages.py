@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from awslogin_relay.domain.codes import format_user_code
 from awslogin_relay.domain.errors import RelayError
 from awslogin_relay.domain.service import MAX_PASTE
-from awslogin_relay.store import PairingMode, ResultKind
+from awslogin_relay.store import GoneReason, PairingMode, ResultKind
 from awslogin_relay.web.context import client_of, service_of
 from awslogin_relay.web.render import as_sentence, describe_age, page
 from awslogin_relay.web.routing import RouteTable
@@ -91,8 +91,8 @@ async def paste_code(
 async def done_page(pairing_id: str, request: Request) -> Response:
     service = service_of(request)
     tomb = await service.gone(pairing_id)
-    if tomb is not None and tomb.reason.value == "collected":
-        return page("done.html", outcome="collected", hostname=tomb.hostname)
+    if tomb is not None and tomb.reason in (GoneReason.COLLECTED, GoneReason.DENIED):
+        return page("done.html", outcome=tomb.reason.value, hostname=tomb.hostname)
     pairing = await service.page(pairing_id)
     if pairing.result is None:
         return _see_other(f"/p/{pairing_id}")

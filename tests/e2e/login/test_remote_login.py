@@ -144,11 +144,6 @@ def test_deny_at_the_idp_is_a_clear_one_line_failure(
     assert cached_files(host_env) == []
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="relay: once the host has collected a denial, the pairing's tombstone says "
-    "'collected' and the done page (and /p/ID/status) tell the phone '<host> is signed in'",
-)
 def test_phone_keeps_saying_not_completed_after_the_host_saw_the_denial(
     configured: bytes,
     start_login: StartLogin,

@@ -95,6 +95,18 @@ async def check_result_is_set_once_and_taken_once(store: PairingStore, clock: Fa
     assert not await store.cancel(pairing.pairing_id)
 
 
+async def check_a_collected_refusal_is_remembered_as_denied(
+    store: PairingStore, clock: FakeClock
+) -> None:
+    pairing = make_pairing(clock)
+    await store.create(pairing)
+    assert await store.set_result(pairing.pairing_id, DENIED, 120)
+    assert await store.take_result(pairing.pairing_id) == DENIED
+    tomb = await store.gone(pairing.pairing_id)
+    assert tomb is not None
+    assert tomb.reason is GoneReason.DENIED
+
+
 async def check_expiry_and_tombstones(store: PairingStore, clock: FakeClock) -> None:
     first, second = make_pairing(clock, 1, ttl=600), make_pairing(clock, 2, ttl=900)
     await store.create(first)
@@ -203,6 +215,7 @@ CONTRACT = [
     check_create_get_and_lookups,
     check_duplicates_are_refused,
     check_result_is_set_once_and_taken_once,
+    check_a_collected_refusal_is_remembered_as_denied,
     check_expiry_and_tombstones,
     check_confirm,
     check_wait_wakes_fast,
