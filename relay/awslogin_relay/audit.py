@@ -24,6 +24,7 @@ _EVENT_NAMES = {
     "confirmed": "AuthorizeOAuth2Access",
     "authorized": "AuthorizeOAuth2Access",
     "denied": "AuthorizeOAuth2Access",
+    "refused": "AuthorizeOAuth2Access",  # a browser that did not confirm the pairing
     "collected": "CreateOAuth2Token",
     "expired": "ExpireOAuth2Pairing",
     "cancelled": "CancelOAuth2Pairing",

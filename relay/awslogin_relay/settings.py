@@ -111,6 +111,11 @@ class Settings:
     def verification_uri(self) -> str:
         return f"{self.public_url}/link"
 
+    @property
+    def secure_cookies(self) -> bool:
+        """Browsers reach the relay over https, so its cookies may be Secure (and must be)."""
+        return self.public_url.startswith("https://")
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
         """Read every RELAY_* variable; raises SettingsError with a one-line message."""

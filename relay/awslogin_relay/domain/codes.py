@@ -6,6 +6,9 @@
   words; no I/O/U/Y), shown as XXXX-XXXX; about 34 bits, enough with the rate limit
   on /link and the cap on pending pairings.
 * poll token: 32 random bytes known only to the host; the store keeps its SHA-256.
+* binding secret: 32 random bytes known only to the browser that confirmed a pairing
+  (in an HttpOnly cookie); the store keeps its SHA-256, and only a request carrying the
+  secret may complete the pairing.
 """
 
 from __future__ import annotations
@@ -75,3 +78,18 @@ def hash_poll_token(token: str) -> str:
 
 def poll_token_matches(token: str, stored_hash: str) -> bool:
     return hmac.compare_digest(hash_poll_token(token), stored_hash)
+
+
+def new_binding_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_binding_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def binding_secret_matches(secret: str | None, stored_hash: str | None) -> bool:
+    """Whether a browser's secret is the one the pairing was bound to (constant time)."""
+    if secret is None or stored_hash is None:
+        return False
+    return hmac.compare_digest(hash_binding_secret(secret), stored_hash)

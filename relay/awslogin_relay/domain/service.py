@@ -63,6 +63,15 @@ class Client:
 
 
 @dataclass(frozen=True, slots=True)
+class Confirmation:
+    """A confirmed pairing, and the binding secret to give the browser if this
+    confirmation bound it (None when the browser already holds it)."""
+
+    pairing: Pairing
+    new_secret: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class NewPairing:
     authorize_url: str
     mode: PairingMode
@@ -93,6 +102,21 @@ class PollAnswer:
 def gone_error(tomb: Tombstone) -> RelayError:
     error, description = _GONE_ERRORS[tomb.reason]
     return RelayError(410, error, description, hostname=tomb.hostname)
+
+
+def unconfirmed_browser() -> RelayError:
+    return RelayError(
+        403,
+        "unconfirmed_browser",
+        "this sign-in did not start from the relay's confirmation page in this browser, "
+        "so nothing was sent to the terminal",
+    )
+
+
+def confirmed_elsewhere() -> RelayError:
+    return RelayError(
+        409, "confirmed_elsewhere", "this sign-in was already confirmed on another device"
+    )
 
 
 def _printable(text: str, limit: int) -> str:
@@ -287,16 +311,59 @@ class PairingService:
             raise RelayError(404, "not_found", "no sign-in request has this code")
         return pairing_id
 
-    async def confirm(self, pairing_id: str, client: Client) -> Pairing:
+    async def confirm(self, pairing_id: str, client: Client, presented: str | None) -> Confirmation:
+        """The "this is my terminal" step: bind the pairing to this browser.
+
+        The first browser to confirm gets a new binding secret (the caller hands it over
+        as a cookie); only requests that carry it may complete the pairing, which is what
+        stops a forwarded link (device-code phishing) from delivering someone else's
+        sign-in. The same browser confirming again (back button) carries the secret and
+        passes; any other browser is refused.
+        """
         await self.limit("browser", client.address, self.settings.rate_browser)
         pairing = await self._load(pairing_id)
-        if not await self.store.mark_confirmed(pairing_id, self.clock()):
+        held = pairing.binding_hash
+        if held is None:
+            secret = codes.new_binding_secret()
+            held = await self.store.mark_confirmed(
+                pairing_id, self.clock(), codes.hash_binding_secret(secret)
+            )
+            if held is None:
+                raise RelayError(410, "already_used", "this sign-in request was already completed")
+            if codes.binding_secret_matches(secret, held):
+                audit("confirmed", pairing, address=client.address, user_agent=client.user_agent)
+                return Confirmation(pairing, secret)
+        elif not pairing.pending:
             raise RelayError(410, "already_used", "this sign-in request was already completed")
-        audit("confirmed", pairing, address=client.address, user_agent=client.user_agent)
-        return pairing
+        if not codes.binding_secret_matches(presented, held):
+            self._refuse(pairing, client, "confirmed_elsewhere")
+            raise confirmed_elsewhere()
+        return Confirmation(pairing, None)
 
-    async def callback(self, params: Mapping[str, list[str]], client: Client) -> str:
-        """Seal what the provider sent back (redirect mode); returns the pairing id."""
+    def _check_binding(self, pairing: Pairing, presented: str | None, client: Client) -> None:
+        """Only the browser that confirmed may complete the pairing (invariant 7)."""
+        if not codes.binding_secret_matches(presented, pairing.binding_hash):
+            self._refuse(pairing, client, "unconfirmed_browser")
+            raise unconfirmed_browser()
+
+    def _refuse(self, pairing: Pairing, client: Client, outcome: str) -> None:
+        self.metrics.rejected.labels(reason=outcome).inc()
+        audit(
+            "refused",
+            pairing,
+            address=client.address,
+            user_agent=client.user_agent,
+            outcome=outcome,
+        )
+
+    async def callback(
+        self, params: Mapping[str, list[str]], client: Client, bindings: Mapping[str, str]
+    ) -> str:
+        """Seal what the provider sent back (redirect mode); returns the pairing id.
+
+        `bindings` maps pairing ids to the binding secrets the browser presented
+        (cookies); the pairing's own must be among them, for a denial as for a code.
+        """
         await self.limit("browser", client.address, self.settings.rate_browser)
         single: dict[str, str] = {}
         for key in (*_CALLBACK_KEYS, "error", "error_description"):
@@ -316,6 +383,9 @@ class PairingService:
         pairing = await self._load(pairing_id)
         if pairing.mode is not PairingMode.REDIRECT:
             raise invalid_request("this sign-in request expects a pasted code")
+        if not pairing.pending:
+            raise RelayError(410, "already_used", "this sign-in request was already completed")
+        self._check_binding(pairing, bindings.get(pairing_id), client)
         if "error" in single:
             result = PairingResult(
                 kind=ResultKind.DENIED,
@@ -330,14 +400,17 @@ class PairingService:
         await self._finish(pairing, result, client)
         return pairing_id
 
-    async def paste(self, pairing_id: str, text: str, client: Client) -> Pairing:
-        """Seal what the person pasted (paste mode)."""
+    async def paste(
+        self, pairing_id: str, text: str, client: Client, presented: str | None
+    ) -> Pairing:
+        """Seal what the person pasted (paste mode), if this browser confirmed the pairing."""
         await self.limit("browser", client.address, self.settings.rate_browser)
         pairing = await self._load(pairing_id)
         if pairing.mode is not PairingMode.PASTE:
             raise invalid_request("this sign-in request does not take a pasted code")
-        if pairing.confirmed_at is None:
-            raise invalid_request("confirm that this is your terminal first")
+        if not pairing.pending:
+            raise RelayError(410, "already_used", "this sign-in request was already completed")
+        self._check_binding(pairing, presented, client)
         pasted = text.strip()
         if not pasted:
             raise invalid_request("paste the code the provider showed you")

@@ -7,8 +7,9 @@ service relies on them for the security invariants (single delivery, expiry, sha
 limits), so an implementation that relaxes one of them is wrong, not merely slower.
 
 What a store holds is deliberately harmless if copied: the SHA-256 of the poll token
-(never the token), the host's *public* key, and the result only as ciphertext sealed to
-that key (never an authorization code in clear).
+and of the browser's binding secret (never the token or the secret), the host's
+*public* key, and the result only as ciphertext sealed to that key (never an
+authorization code in clear).
 
 Time is wall-clock seconds (float, as ``time.time()``) taken from the clock the store
 was built with, so that replicas agree and tests can move time forward without sleeping.
@@ -72,7 +73,9 @@ class Pairing:
 
     `user_code` is stored normalized (8 letters, no dash). `state` is the OAuth `state` of
     the authorize URL, the key that /callback uses to find the pairing. `poll_token_hash`
-    is the hex SHA-256 of the host's poll token.
+    is the hex SHA-256 of the host's poll token. `binding_hash` is the hex SHA-256 of the
+    secret given (as a cookie) to the browser that confirmed the pairing: only that
+    browser may complete it, so a link forwarded to someone else cannot be.
     """
 
     pairing_id: str
@@ -86,6 +89,7 @@ class Pairing:
     created_at: float
     expires_at: float
     confirmed_at: float | None = None
+    binding_hash: str | None = None
     result: PairingResult | None = None
 
     @property
@@ -170,10 +174,15 @@ class PairingStore(Protocol):
         """The pairing id whose authorize URL carries this `state` (live or tombstoned)."""
         ...
 
-    async def mark_confirmed(self, pairing_id: str, at: float) -> bool:
-        """Record that a person pressed "this is my terminal" (first time wins; idempotent).
+    async def mark_confirmed(self, pairing_id: str, at: float, binding_hash: str) -> str | None:
+        """Bind the pairing to the browser that pressed "this is my terminal".
 
-        Returns True if the pairing is live and still pending.
+        If the pairing holds no binding yet, record `binding_hash` (and `at` as
+        `confirmed_at` unless one is recorded already). First binding wins, atomically
+        across replicas: a later call never replaces it. Returns the binding the pairing
+        holds after the call (`binding_hash` itself if this call won, the earlier one
+        otherwise), or None (and changes nothing) if the pairing is not live or no longer
+        pending.
         """
         ...
 

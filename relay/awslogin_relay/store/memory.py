@@ -92,13 +92,17 @@ class MemoryPairingStore:
         heapq.heappush(self._expiry_heap, (pairing.expires_at, pairing.pairing_id))
         self._pending += 1
 
-    async def mark_confirmed(self, pairing_id: str, at: float) -> bool:
+    async def mark_confirmed(self, pairing_id: str, at: float, binding_hash: str) -> str | None:
         pairing = self._live_or_expire(pairing_id)
         if pairing is None or not pairing.pending:
-            return False
-        if pairing.confirmed_at is None:
-            self._live[pairing_id] = replace(pairing, confirmed_at=at)
-        return True
+            return None
+        if pairing.binding_hash is not None:
+            return pairing.binding_hash
+        confirmed_at = at if pairing.confirmed_at is None else pairing.confirmed_at
+        self._live[pairing_id] = replace(
+            pairing, confirmed_at=confirmed_at, binding_hash=binding_hash
+        )
+        return binding_hash
 
     async def set_result(self, pairing_id: str, result: PairingResult, result_ttl: float) -> bool:
         pairing = self._live_or_expire(pairing_id)

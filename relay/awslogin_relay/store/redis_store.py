@@ -22,14 +22,17 @@ Key layout (prefix ``awl:`` by default; ``{id}`` is the public pairing id):
 
 Records are newline-separated fields, compact and cheap to rewrite in Lua::
 
-    L \\n expires_at \\n confirmed_at|"" \\n result JSON|"" \\n [hostname, user_code, state]
+    L \\n expires_at \\n confirmation \\n result JSON|"" \\n [hostname, user_code, state]
       \\n "1" deflate([mode, authorize_url split around "state=<state>", public_key,
                       poll_token_hash, user, client, address, user_agent, created_at])
     T \\n reason \\n gone_at \\n [hostname, user_code, state]
 
-The scripts read only the text lines; the compressed body (what no script needs) comes
-last. No line can hold a raw newline: the JSON parts are ASCII-escaped and the rest are
-numbers or reason words.
+where `confirmation` is "" (nobody confirmed yet) or ``confirmed_at binding_hash`` (one
+space; the hex SHA-256 of the secret held by the browser that confirmed). A record
+written before bindings existed may hold ``confirmed_at`` alone: it counts as unbound,
+and the next confirmation binds it. The scripts read only the text lines; the
+compressed body (what no script needs) comes last. No line can hold a raw newline: the
+JSON parts are ASCII-escaped and the rest are numbers, hex or reason words.
 """
 
 from __future__ import annotations
@@ -134,16 +137,19 @@ extend(KEYS[4], tonumber(ARGV[4]))
 return 'ok'
 """
 
-# KEYS: p  ARGV: now, confirmed_at
+# KEYS: p  ARGV: now, confirmed_at, binding hash
+# Returns the binding the pairing holds afterwards, or false if it is not live and pending.
 _CONFIRM = """
 local v = redis.call('GET', KEYS[1])
-if not v then return 0 end
+if not v then return false end
 local exp, conf, res, blob = parse_live(v)
-if not exp or tonumber(exp) <= tonumber(ARGV[1]) or res ~= '' then return 0 end
-if conf == '' then
-  redis.call('SET', KEYS[1], 'L\\n' .. exp .. '\\n' .. ARGV[2] .. '\\n\\n' .. blob, 'KEEPTTL')
-end
-return 1
+if not exp or tonumber(exp) <= tonumber(ARGV[1]) or res ~= '' then return false end
+local at, bound = string.match(conf, '^([^ ]*) ?([^ ]*)$')
+if bound ~= '' then return bound end
+if at == '' then at = ARGV[2] end
+redis.call('SET', KEYS[1],
+  'L\\n' .. exp .. '\\n' .. at .. ' ' .. ARGV[3] .. '\\n\\n' .. blob, 'KEEPTTL')
+return ARGV[3]
 """
 
 # KEYS: p  ARGV: prefix, id, now, result JSON, now + result_ttl, tomb_ttl, margin ms
@@ -264,6 +270,8 @@ def _encode_live(p: Pairing) -> bytes:
     packer = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, _BODY_DICTIONARY)
     packed = packer.compress(body.encode()) + packer.flush()
     confirmed = "" if p.confirmed_at is None else repr(p.confirmed_at)
+    if p.binding_hash is not None:
+        confirmed = f"{confirmed} {p.binding_hash}"
     result = "" if p.result is None else _encode_result(p.result)
     head = f"L\n{p.expires_at!r}\n{confirmed}\n{result}\n{tail}\n{_BODY_V1}"
     return head.encode() + packed
@@ -295,6 +303,7 @@ def _decode_live(pairing_id: str, record: bytes) -> Pairing:
     unpacker = zlib.decompressobj(-15, _BODY_DICTIONARY)
     body = json.loads(unpacker.decompress(packed[1:]) + unpacker.flush())
     hostname, user_code, state = json.loads(tail)
+    confirmed_at, _, binding_hash = confirmed.decode().partition(" ")
     url_parts = body[1]
     return Pairing(
         pairing_id=pairing_id,
@@ -309,7 +318,8 @@ def _decode_live(pairing_id: str, record: bytes) -> Pairing:
         ),
         created_at=float(body[8]),
         expires_at=float(expires_at),
-        confirmed_at=float(confirmed) if confirmed else None,
+        confirmed_at=float(confirmed_at) if confirmed_at else None,
+        binding_hash=binding_hash or None,
         result=_decode_result(result.decode()) if result else None,
     )
 
@@ -476,10 +486,11 @@ class RedisPairingStore:
         if outcome != b"ok":
             raise DuplicateKey(bytes(outcome).decode())
 
-    async def mark_confirmed(self, pairing_id: str, at: float) -> bool:
+    async def mark_confirmed(self, pairing_id: str, at: float, binding_hash: str) -> str | None:
         keys = [self._key("p:", pairing_id)]
-        args: list[ScriptArg] = [repr(self._clock()), repr(at)]
-        return bool(await self._run(self._confirm, keys, args))
+        args: list[ScriptArg] = [repr(self._clock()), repr(at), binding_hash]
+        held = await self._run(self._confirm, keys, args)
+        return None if held is None else bytes(held).decode()
 
     async def set_result(self, pairing_id: str, result: PairingResult, result_ttl: float) -> bool:
         now = self._clock()

@@ -28,6 +28,7 @@ from awslogin_relay.domain.codes import format_user_code
 from awslogin_relay.domain.errors import RelayError
 from awslogin_relay.domain.service import Client, NewPairing, PairingService
 from awslogin_relay.store import PairingMode, StoreError
+from awslogin_relay.web.binding import presented_bindings
 from awslogin_relay.web.client_address import client_address
 from awslogin_relay.web.errors import (
     BodyTooLarge,
@@ -52,6 +53,13 @@ class HotRequest:
             if key == name:
                 return str(value.decode("latin-1"))
         return None
+
+    def cookie_header(self) -> str | None:
+        """Every Cookie header joined (HTTP/2 may send one per cookie)."""
+        values = [value for key, value in self.scope["headers"] if key == b"cookie"]
+        if not values:
+            return None
+        return "; ".join(value.decode("latin-1") for value in values)
 
     def bearer_token(self) -> str | None:
         scheme, _, credentials = (self.header(b"authorization") or "").partition(" ")
@@ -145,11 +153,17 @@ async def poll_result(request: HotRequest) -> Response:
 
 
 async def callback(request: HotRequest) -> Response:
-    """Where the provider sends the browser back (redirect mode): seal, store, move on."""
+    """Where the provider sends the browser back (redirect mode): seal, store, move on.
+
+    Only the browser that confirmed the pairing (it carries the binding cookie) gets here
+    with effect; any other is refused with a page, and the pairing stays pending.
+    """
     params: dict[str, list[str]] = {}
     for key, value in request.query():
         params.setdefault(key, []).append(value)
-    pairing_id = await request.service.callback(params, request.client())
+    service = request.service
+    bindings = presented_bindings(request.cookie_header(), service.settings.secure_cookies)
+    pairing_id = await service.callback(params, request.client(), bindings)
     return RedirectResponse(f"/p/{pairing_id}/done", status_code=303)
 
 

@@ -115,7 +115,9 @@ def _callback_operation() -> dict[str, Any]:
         "description": (
             "Where the provider sends the browser back (redirect mode): the result is "
             "sealed to the host's key, only the ciphertext is stored, and the browser "
-            "goes on to a page without the code in its URL."
+            "goes on to a page without the code in its URL. Only the browser that "
+            "confirmed the pairing (it carries the binding cookie set by "
+            "POST /p/{pairing_id}/confirm) may complete it."
         ),
         "operationId": "callback",
         "parameters": [
@@ -124,10 +126,24 @@ def _callback_operation() -> dict[str, Any]:
             query("iss", "the issuer (RFC 9207)"),
             query("error", "the provider's refusal"),
             query("error_description", "the provider's explanation"),
+            {
+                "name": "__Host-awl_{pairing_id}",
+                "in": "cookie",
+                "required": False,
+                "description": (
+                    "the binding secret given at confirmation (named awl_{pairing_id} "
+                    "when the relay's public URL is http)"
+                ),
+                "schema": {"type": "string"},
+            },
         ],
         "responses": {
             "303": {"description": "to /p/{pairing_id}/done"},
             "400": {"description": "missing or malformed state, code or error", "content": page},
+            "403": {
+                "description": "this browser did not confirm the pairing; nothing is stored",
+                "content": page,
+            },
             "404": {"description": "no pairing has this state", "content": page},
             "410": {"description": "pairing expired or already completed", "content": page},
             "429": {"description": "too many requests from this address", "content": page},

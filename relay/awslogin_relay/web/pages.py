@@ -1,7 +1,8 @@
 """Pages for the person with the phone: confirm, paste, type a code, done, and /callback.
 
 Every answer to a form is a 303, so reloading never re-posts, and the code the provider
-sent to /callback is not in any URL the browser keeps.
+sent to /callback is not in any URL the browser keeps. Confirming binds the pairing to
+this browser with a cookie (`web.binding`); pasting, like /callback, needs it.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from typing import Annotated
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from awslogin_relay.domain.codes import format_user_code
+from awslogin_relay.domain.codes import binding_secret_matches, format_user_code
 from awslogin_relay.domain.errors import RelayError
 from awslogin_relay.domain.service import MAX_PASTE
 from awslogin_relay.store import GoneReason, PairingMode, ResultKind
+from awslogin_relay.web.binding import presented_bindings, set_binding_cookie
 from awslogin_relay.web.context import client_of, service_of
 from awslogin_relay.web.render import as_sentence, describe_age, page
 from awslogin_relay.web.routing import RouteTable
@@ -25,6 +27,13 @@ router = RouteTable(tags=["browser"])
 
 def _see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
+
+
+def _presented(request: Request, pairing_id: str) -> str | None:
+    """The binding secret this browser holds for the pairing, if any."""
+    header = "; ".join(request.headers.getlist("cookie"))
+    secure = service_of(request).settings.secure_cookies
+    return presented_bindings(header, secure).get(pairing_id)
 
 
 @router.get("/p/{pairing_id}", response_class=HTMLResponse)
@@ -42,13 +51,41 @@ async def confirmation_page(pairing_id: str, request: Request) -> Response:
     )
 
 
-@router.post("/p/{pairing_id}/confirm", response_class=HTMLResponse)
+@router.post(
+    "/p/{pairing_id}/confirm",
+    response_class=HTMLResponse,
+    responses={
+        303: {
+            "description": "to the provider (redirect mode) or the paste page; sets the "
+            "binding cookie"
+        },
+        409: {"description": "another browser already confirmed this pairing (a page)"},
+    },
+)
 async def confirm(pairing_id: str, request: Request) -> Response:
-    """The deliberate "this is my terminal" step; only then the provider URL is used."""
-    pairing = await service_of(request).confirm(pairing_id, client_of(request))
+    """The deliberate "this is my terminal" step; only then the provider URL is used.
+
+    It binds the pairing to this browser: the cookie set here is what /callback and the
+    paste form ask for, so a sign-in link forwarded to someone else cannot complete.
+    """
+    service = service_of(request)
+    confirmation = await service.confirm(
+        pairing_id, client_of(request), _presented(request, pairing_id)
+    )
+    pairing = confirmation.pairing
     if pairing.mode is PairingMode.REDIRECT:
-        return _see_other(pairing.authorize_url)  # allow-listed when the pairing was created
-    return _see_other(f"/p/{pairing_id}/paste")
+        response = _see_other(pairing.authorize_url)  # allow-listed at creation
+    else:
+        response = _see_other(f"/p/{pairing_id}/paste")
+    if confirmation.new_secret is not None:
+        set_binding_cookie(
+            response,
+            pairing_id,
+            confirmation.new_secret,
+            max_age=int(pairing.expires_at - service.clock()),
+            secure=service.settings.secure_cookies,
+        )
+    return response
 
 
 @router.get("/p/{pairing_id}/paste", response_class=HTMLResponse)
@@ -56,12 +93,18 @@ async def paste_page(pairing_id: str, request: Request) -> Response:
     pairing = await service_of(request).page(pairing_id)
     if not pairing.pending:
         return _see_other(f"/p/{pairing_id}/done")
-    if pairing.mode is not PairingMode.PASTE or pairing.confirmed_at is None:
+    if pairing.mode is not PairingMode.PASTE or not binding_secret_matches(
+        _presented(request, pairing_id), pairing.binding_hash
+    ):
         return _see_other(f"/p/{pairing_id}")
     return page("paste.html", pairing=pairing, user_code=format_user_code(pairing.user_code))
 
 
-@router.post("/p/{pairing_id}/code", response_class=HTMLResponse)
+@router.post(
+    "/p/{pairing_id}/code",
+    response_class=HTMLResponse,
+    responses={403: {"description": "this browser did not confirm the pairing (a page)"}},
+)
 async def paste_code(
     pairing_id: str,
     request: Request,
@@ -70,7 +113,7 @@ async def paste_code(
     """Paste mode: seal what the provider showed and hand it to the waiting host."""
     service = service_of(request)
     try:
-        await service.paste(pairing_id, code, client_of(request))
+        await service.paste(pairing_id, code, client_of(request), _presented(request, pairing_id))
     except RelayError as exc:
         if exc.status != 400:
             raise

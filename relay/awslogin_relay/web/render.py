@@ -32,6 +32,22 @@ _MESSAGES: dict[str, tuple[str, str, bool]] = {
     ),
     "already_used": ("This sign-in request was already used", "Each link works once.", True),
     "cancelled": ("This sign-in request was cancelled", "Its terminal stopped waiting.", True),
+    "unconfirmed_browser": (
+        "This sign-in did not start here",
+        "It did not start from the relay's confirmation page for this terminal in this "
+        "browser, so nothing was sent to the terminal. If you are signing in your own "
+        "terminal, open the link or code it shows in this browser and press \u201cThis is "
+        "my terminal\u201d first. If someone sent you this link, stop here: they may be "
+        "trying to get you to sign in for them.",
+        False,
+    ),
+    "confirmed_elsewhere": (
+        "This sign-in was already confirmed on another device",
+        "Only the browser that pressed \u201cThis is my terminal\u201d can finish it. If "
+        "that was you, continue there. If it was not, someone else may be trying to get "
+        "you to sign in for them: close this page.",
+        False,
+    ),
     "too_many_requests": ("Too many attempts", "Wait a minute, then try again.", False),
     "request_too_large": ("That is too large", "Sign-in codes are much shorter.", False),
     "temporarily_unavailable": ("The relay is busy", "Try again in a minute.", False),

@@ -4,6 +4,7 @@ a shared store must do (several replicas, outages, memory per pairing, TTLs)."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -158,7 +159,7 @@ async def test_every_key_has_a_ttl(store: RedisPairingStore, raw: Redis, clock: 
     await store.take_result("pairing00001")
     await store.cancel("pairing00002")
     await store.begin_poll("pairing00003", 5)
-    await store.mark_confirmed("pairing00000", clock())
+    await store.mark_confirmed("pairing00000", clock(), "ab" * 32)
     await store.hit_rate("create:10.0.0.1", 60)
     clock.advance(601)
     await store.sweep_expired()
@@ -194,6 +195,57 @@ async def test_pending_pairing_uses_at_most_one_kib_of_redis_memory(
     )
     print(f"redis memory per pending pairing: {per_pairing} bytes")
     assert per_pairing <= 1024
+    # confirmed (bound to a browser) it still fits
+    binding = secrets.token_hex(32)
+    assert await store.mark_confirmed(pairing.pairing_id, clock(), binding) == binding
+    confirmed = await raw.memory_usage("awl:p:7Hq2kXbM4vNcQ8rT") or 0
+    print(f"redis memory of a confirmed record: {confirmed} bytes")
+    assert per_pairing - (await raw.memory_usage("awl:p:7Hq2kXbM4vNcQ8rT") or 0) + confirmed <= 1024
+
+
+async def test_confirmations_racing_on_two_replicas_bind_one_browser(
+    store: RedisPairingStore, replica_b: RedisPairingStore, clock: FakeClock
+) -> None:
+    for n in range(10):
+        pairing = make_pairing(clock, n)
+        await store.create(pairing)
+        bindings = [secrets.token_hex(32) for _ in range(6)]
+        held = await asyncio.gather(
+            *(
+                replica.mark_confirmed(pairing.pairing_id, clock(), binding)
+                for replica, binding in zip((store, replica_b) * 3, bindings, strict=True)
+            )
+        )
+        assert len(set(held)) == 1
+        assert held[0] in bindings
+        for replica in (store, replica_b):
+            seen = await replica.get(pairing.pairing_id)
+            assert seen is not None
+            assert seen.binding_hash == held[0]
+
+
+async def test_a_record_confirmed_before_bindings_existed_is_unbound_until_confirmed(
+    store: RedisPairingStore, raw: Redis, clock: FakeClock
+) -> None:
+    pairing = make_pairing(clock)
+    await store.create(pairing)
+    record = await raw.get("awl:p:pairing00001")
+    assert record is not None
+    head, blank_confirmation, rest = record.split(b"\n", 2)[:2], b"", record.split(b"\n", 3)[3]
+    assert record.split(b"\n")[2] == blank_confirmation
+    # what an older relay wrote: confirmed_at alone
+    await raw.set(
+        "awl:p:pairing00001", b"\n".join([*head, repr(clock() - 3).encode(), rest]), keepttl=True
+    )
+    old = await store.get(pairing.pairing_id)
+    assert old is not None
+    assert old.confirmed_at == clock() - 3
+    assert old.binding_hash is None
+    binding = secrets.token_hex(32)
+    assert await store.mark_confirmed(pairing.pairing_id, clock(), binding) == binding
+    bound = await store.get(pairing.pairing_id)
+    assert bound is not None
+    assert (bound.confirmed_at, bound.binding_hash) == (clock() - 3, binding)
 
 
 async def test_redis_outage_gives_store_errors_then_recovers_by_itself(
@@ -274,12 +326,14 @@ async def test_records_round_trip_any_text(store: RedisPairingStore, clock: Fake
     )
     await store.create(odd)
     assert await store.get(odd.pairing_id) == odd
-    assert await store.mark_confirmed(odd.pairing_id, clock() + 0.123456789)
+    binding = hashlib.sha256(b"secret").hexdigest()
+    assert await store.mark_confirmed(odd.pairing_id, clock() + 0.123456789, binding) == binding
     denied = PairingResult(ResultKind.DENIED, None, "access_denied", "line\nbreak \u00e9")
     assert await store.set_result(odd.pairing_id, denied, 120)
     live = await store.get(odd.pairing_id)
     assert live is not None
     assert live.confirmed_at == clock() + 0.123456789
+    assert live.binding_hash == binding
     assert live.result == denied
     assert live.authorize_url == odd.authorize_url
     assert await store.take_result(odd.pairing_id) == denied

@@ -88,6 +88,23 @@ class Relay:
         assert response.status_code == 201, response.text
         return response.json(), key, url
 
+    async def confirm(
+        self, created: dict[str, Any], browser: httpx.AsyncClient | None = None
+    ) -> httpx.Response:
+        """What a browser does first: open the pairing's page and press "this is my
+        terminal"; the browser (by default `self.client`) keeps the binding cookie."""
+        browser = browser or self.client
+        pid = created["pairing_id"]
+        assert (await browser.get(f"/p/{pid}")).status_code == 200
+        return await browser.post(f"/p/{pid}/confirm")
+
+    def browser(self) -> httpx.AsyncClient:
+        """Another browser (its own cookie jar) on another address; close it after use."""
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.app, client=("198.51.100.9", 40000)),
+            base_url=PUBLIC_URL,
+        )
+
     async def poll(self, created: dict[str, Any], wait: float = 0) -> httpx.Response:
         return await self.client.get(
             f"/v1/pairings/{created['pairing_id']}/result",

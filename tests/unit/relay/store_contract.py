@@ -136,18 +136,47 @@ async def check_expiry_and_tombstones(store: PairingStore, clock: FakeClock) -> 
     await store.create(first)
 
 
-async def check_confirm(store: PairingStore, clock: FakeClock) -> None:
+BINDING_A = "a1" * 32  # hex SHA-256 of a binding secret, as the service stores them
+BINDING_B = "b2" * 32
+
+
+async def check_confirm_binds_first_browser(store: PairingStore, clock: FakeClock) -> None:
     pairing = make_pairing(clock)
     await store.create(pairing)
-    assert await store.mark_confirmed(pairing.pairing_id, clock())
+    assert (await store.get(pairing.pairing_id)).binding_hash is None  # type: ignore[union-attr]
+    assert await store.mark_confirmed(pairing.pairing_id, clock(), BINDING_A) == BINDING_A
     clock.advance(5)
-    assert await store.mark_confirmed(pairing.pairing_id, clock())
+    # a second confirmation never replaces the binding: it learns the one that holds
+    assert await store.mark_confirmed(pairing.pairing_id, clock(), BINDING_B) == BINDING_A
     live = await store.get(pairing.pairing_id)
     assert live is not None
     assert live.confirmed_at == clock() - 5
+    assert live.binding_hash == BINDING_A
+    # the binding survives setting the result, and confirming ends with the pairing
     await store.set_result(pairing.pairing_id, DENIED, 120)
-    assert not await store.mark_confirmed(pairing.pairing_id, clock())
-    assert not await store.mark_confirmed("unknown", clock())
+    done = await store.get(pairing.pairing_id)
+    assert done is not None
+    assert done.binding_hash == BINDING_A
+    assert await store.mark_confirmed(pairing.pairing_id, clock(), BINDING_B) is None
+    assert await store.mark_confirmed("unknown", clock(), BINDING_B) is None
+    expiring = make_pairing(clock, 2, ttl=10)
+    await store.create(expiring)
+    clock.advance(11)
+    assert await store.mark_confirmed(expiring.pairing_id, clock(), BINDING_B) is None
+
+
+async def check_concurrent_confirmations_bind_once(store: PairingStore, clock: FakeClock) -> None:
+    pairing = make_pairing(clock)
+    await store.create(pairing)
+    bindings = [f"{n:02x}" * 32 for n in range(20)]
+    held = await asyncio.gather(
+        *(store.mark_confirmed(pairing.pairing_id, clock(), b) for b in bindings)
+    )
+    assert len(set(held)) == 1
+    assert held[0] in bindings
+    live = await store.get(pairing.pairing_id)
+    assert live is not None
+    assert live.binding_hash == held[0]
 
 
 async def check_wait_wakes_fast(store: PairingStore, clock: FakeClock) -> None:
@@ -217,7 +246,8 @@ CONTRACT = [
     check_result_is_set_once_and_taken_once,
     check_a_collected_refusal_is_remembered_as_denied,
     check_expiry_and_tombstones,
-    check_confirm,
+    check_confirm_binds_first_browser,
+    check_concurrent_confirmations_bind_once,
     check_wait_wakes_fast,
     check_cancel_wakes,
     check_begin_poll_interval,

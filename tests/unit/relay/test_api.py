@@ -58,6 +58,7 @@ async def test_full_redirect_lifecycle_delivers_a_sealed_result_once(relay: Rela
     created, key, url = await relay.create()
     pending = await relay.poll(created)
     assert pending.json() == {"status": "pending"}
+    assert (await relay.confirm(created)).status_code == 303
     callback = await relay.client.get(
         "/callback", params={"code": "the-auth-code", "state": state_of(url), "iss": IDP}
     )
@@ -80,6 +81,7 @@ async def test_full_redirect_lifecycle_delivers_a_sealed_result_once(relay: Rela
 
 async def test_denied_callback_is_reported_once_without_sealing(relay: Relay) -> None:
     created, _, url = await relay.create()
+    await relay.confirm(created)
     response = await relay.client.get(
         "/callback",
         params={
@@ -101,6 +103,7 @@ async def test_denied_callback_is_reported_once_without_sealing(relay: Relay) ->
 async def test_twenty_concurrent_collectors_one_winner(relay: Relay) -> None:
     created, key, url = await relay.create()
     collectors = [asyncio.create_task(relay.poll(created, wait=5)) for _ in range(20)]
+    await relay.confirm(created)
     await asyncio.sleep(0.05)
     await relay.client.get("/callback", params={"code": "c0de", "state": state_of(url)})
     responses = await asyncio.gather(*collectors)
@@ -114,6 +117,7 @@ async def test_twenty_concurrent_collectors_one_winner(relay: Relay) -> None:
 
 async def test_long_poll_wakes_within_milliseconds_of_the_callback(relay: Relay) -> None:
     created, _, url = await relay.create()
+    await relay.confirm(created)
     waiter = asyncio.create_task(relay.poll(created, wait=20))
     await asyncio.sleep(0.1)
     started = time.perf_counter()
@@ -181,6 +185,7 @@ async def test_unknown_pairing_is_404_and_expired_is_410(relay: Relay) -> None:
 
 async def test_uncollected_result_expires_sooner(relay: Relay) -> None:
     created, _, url = await relay.create()
+    await relay.confirm(created)
     await relay.client.get("/callback", params={"code": "x", "state": state_of(url)})
     relay.clock.advance(121)
     assert await relay.app.state.service.sweep() == 1
@@ -330,7 +335,7 @@ async def test_pending_cap_refuses_with_503(make_relay: Callable[..., Relay]) ->
     relay = make_relay(RELAY_MAX_PENDING="2")
     async with relay.client:
         await relay.create()
-        _first, _, url = await relay.create()
+        second, _, url = await relay.create()
         body = {
             "authorize_url": authorize_url(),
             "public_key": HostKey().public_key,
@@ -341,6 +346,7 @@ async def test_pending_cap_refuses_with_503(make_relay: Callable[..., Relay]) ->
         assert capped.json()["error"] == "temporarily_unavailable"
         assert "retry-after" in capped.headers
         # a completed pairing no longer counts as pending
+        await relay.confirm(second)
         await relay.client.get("/callback", params={"code": "x", "state": state_of(url)})
         assert (await relay.client.post("/v1/pairings", json=body)).status_code == 201
 

@@ -22,7 +22,13 @@ async def test_a_whole_lifecycle_logs_no_secret(
     pid = created["pairing_id"]
     await relay.client.get(f"/p/{pid}")
     await relay.client.post(f"/p/{pid}/confirm")
+    binding = relay.client.cookies[f"__Host-awl_{pid}"]
     code = "AUTHCODE-very-secret-value"
+    # a browser that did not confirm is refused, and the refusal is audited
+    async with relay.browser() as other:
+        other.cookies.set(f"__Host-awl_{pid}", "forged-binding-value", domain="relay.test")
+        refused = await other.get("/callback", params={"code": code, "state": state})
+        assert refused.status_code == 403
     waiter = asyncio.create_task(relay.poll(created, wait=5))
     await asyncio.sleep(0.02)
     await relay.client.get("/callback", params={"code": code, "state": state, "iss": "x"})
@@ -54,6 +60,9 @@ async def test_a_whole_lifecycle_logs_no_secret(
         "PASTED-secret",
         "wrong-token-value",
         created["user_code"],
+        binding,
+        relay.client.cookies[f"__Host-awl_{paste['pairing_id']}"],
+        "forged-binding-value",
     ]
     for secret in secrets:
         assert secret not in text
@@ -69,6 +78,7 @@ async def test_a_whole_lifecycle_logs_no_secret(
     assert actions == [
         ("created", pid),
         ("confirmed", pid),
+        ("refused", pid),
         ("authorized", pid),
         ("collected", pid),
         ("created", paste["pairing_id"]),
@@ -78,8 +88,10 @@ async def test_a_whole_lifecycle_logs_no_secret(
     ]
     first = audit[0]
     assert first["eventName"] == "StartOAuth2Pairing"
-    assert audit[2]["eventName"] == "AuthorizeOAuth2Access"
-    assert audit[3]["eventName"] == "CreateOAuth2Token"
+    assert audit[2]["outcome"] == "unconfirmed_browser"
+    assert audit[2]["sourceIPAddress"] == "198.51.100.9"
+    assert audit[3]["eventName"] == "AuthorizeOAuth2Access"
+    assert audit[4]["eventName"] == "CreateOAuth2Token"
     assert first["sourceIPAddress"] == "203.0.113.7"
     assert first["awslogin"]["hostName"] == "gpu-box-3"
     assert {"eventTime", "userAgent", "outcome"} <= set(first)
@@ -89,7 +101,8 @@ async def test_expiry_and_denial_are_audited(
     relay: Relay, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="awslogin_relay.audit")
-    _denied, _, url = await relay.create()
+    denied, _, url = await relay.create()
+    await relay.confirm(denied)
     await relay.client.get("/callback", params={"error": "access_denied", "state": state_of(url)})
     expiring, _, _ = await relay.create()
     relay.clock.advance(601)

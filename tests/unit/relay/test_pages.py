@@ -45,6 +45,7 @@ async def test_done_page_and_public_status_follow_collection(relay: Relay) -> No
     pid = created["pairing_id"]
     assert (await relay.client.get(f"/p/{pid}/status")).json() == {"status": "pending"}
     assert (await relay.client.get(f"/p/{pid}/done")).status_code == 303  # nothing done yet
+    await relay.confirm(created)
     await relay.client.get("/callback", params={"code": "x", "state": state_of(url)})
     done = await relay.client.get(f"/p/{pid}/done")
     assert done.status_code == 200
@@ -73,6 +74,7 @@ async def test_done_page_script_is_same_origin_static(relay: Relay) -> None:
 
 async def test_denied_done_page(relay: Relay) -> None:
     created, _, url = await relay.create()
+    await relay.confirm(created)
     await relay.client.get(
         "/callback",
         params={"error": "access_denied", "error_description": XSS, "state": state_of(url)},
@@ -89,7 +91,8 @@ async def test_paste_mode_flow(relay: Relay) -> None:
     pid = created["pairing_id"]
     # no pasting before the "this is my terminal" step
     early = await relay.client.post(f"/p/{pid}/code", data={"code": "abc"})
-    assert early.status_code == 400
+    assert early.status_code == 403
+    assert "This sign-in did not start here" in early.text
     assert (await relay.client.get(f"/p/{pid}/paste")).headers["location"] == f"/p/{pid}"
     confirm = await relay.client.post(f"/p/{pid}/confirm")
     assert confirm.status_code == 303
@@ -160,6 +163,7 @@ async def test_host_fields_are_escaped_everywhere(relay: Relay, field: str) -> N
     created, _, url = await relay.create(host=host)
     pid = created["pairing_id"]
     pages = [await relay.client.get(f"/p/{pid}")]
+    await relay.client.post(f"/p/{pid}/confirm")
     await relay.client.get("/callback", params={"code": "x", "state": state_of(url)})
     pages.append(await relay.client.get(f"/p/{pid}/done"))
     await relay.poll(created)
@@ -190,7 +194,8 @@ async def test_error_pages_are_human_sentences(relay: Relay) -> None:
     assert "has expired" in expired.text
     expired_confirm = await relay.client.post(f"/p/{created['pairing_id']}/confirm")
     assert expired_confirm.status_code == 410
-    _used, _, used_url = await relay.create()
+    used, _, used_url = await relay.create()
+    await relay.confirm(used)
     await relay.client.get("/callback", params={"code": "x", "state": state_of(used_url)})
     replay = await relay.client.get("/callback", params={"code": "y", "state": state_of(used_url)})
     assert replay.status_code == 410
@@ -214,7 +219,8 @@ async def test_callback_refuses_bad_state_with_a_page(relay: Relay, params: dict
 
 
 async def test_callback_without_code_or_error_and_with_duplicates(relay: Relay) -> None:
-    _, _, url = await relay.create()
+    created, _, url = await relay.create()
+    await relay.confirm(created)
     state = state_of(url)
     neither = await relay.client.get("/callback", params={"state": state})
     assert neither.status_code == 400
@@ -259,6 +265,7 @@ async def test_pages_load_nothing_from_third_parties(relay: Relay) -> None:
 
 async def test_no_page_runs_inline_script(relay: Relay) -> None:
     created, _, url = await relay.create()
+    await relay.confirm(created)
     await relay.client.get("/callback", params={"code": "x", "state": state_of(url)})
     done = await relay.client.get(f"/p/{created['pairing_id']}/done")
     assert re.findall(r"<script[^>]*>([^<]*)</script>", done.text) == [""]

@@ -1,0 +1,55 @@
+"""The cookie that binds a pairing to the browser that confirmed it.
+
+Pressing "This is my terminal" hands the browser a random secret in a cookie; /callback
+and the paste form then work only for a request that carries it. Without this, the
+person who started a pairing could send its sign-in link to someone else, and the
+provider's redirect would deliver that person's sign-in to the starter's terminal
+(device-code phishing) without the victim ever seeing the confirmation page.
+
+One cookie per pairing (the pairing id is in its name), so that two sign-ins in one
+browser never overwrite each other. HttpOnly; SameSite=Lax because it must come back on
+the provider's top-level GET redirect to /callback; Path=/; and on an https relay it is
+Secure with the ``__Host-`` prefix, so no sibling subdomain can plant one.
+"""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+_NAME = "awl_"
+_HOST_ONLY_NAME = "__Host-awl_"
+
+
+def cookie_prefix(secure: bool) -> str:
+    return _HOST_ONLY_NAME if secure else _NAME
+
+
+def presented_bindings(cookie_header: str | None, secure: bool) -> dict[str, str]:
+    """Pairing id → binding secret for every binding cookie in a Cookie header.
+
+    Parsed by hand (it runs on /callback's hot path); other cookies are ignored, and
+    the first cookie of a name wins, as in browsers' own ordering.
+    """
+    found: dict[str, str] = {}
+    if not cookie_header:
+        return found
+    prefix = cookie_prefix(secure)
+    for part in cookie_header.split(";"):
+        name, sep, value = part.strip().partition("=")
+        if sep and name.startswith(prefix):
+            found.setdefault(name[len(prefix) :], value.strip().strip('"'))
+    return found
+
+
+def set_binding_cookie(
+    response: Response, pairing_id: str, secret: str, *, max_age: int, secure: bool
+) -> None:
+    response.set_cookie(
+        cookie_prefix(secure) + pairing_id,
+        secret,
+        max_age=max(1, max_age),
+        path="/",
+        secure=secure,
+        httponly=True,
+        samesite="lax",
+    )
