@@ -1,0 +1,205 @@
+"""Only the browser that pressed "this is my terminal" can complete a pairing.
+
+The attack these tests replay is device-code phishing: someone runs `awslogin login
+--remote` against the company relay, and sends the provider link (which they built) to
+a victim. Without a binding, the provider would redirect the victim's browser to
+/callback and the relay would seal the victim's code to the attacker's host key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from http.cookies import SimpleCookie
+
+import httpx
+import pytest
+
+from tests.unit.relay.conftest import Relay, authorize_url, state_of
+
+pytestmark = pytest.mark.unit
+
+
+def _cookie_name(pid: str) -> str:
+    return f"__Host-awl_{pid}"  # the unit relay's public URL is https
+
+
+async def _assert_still_pending(relay: Relay, created: dict[str, str]) -> None:
+    stored = await relay.store.get(created["pairing_id"])
+    assert stored is not None
+    assert stored.result is None  # nothing sealed, nothing stored
+    assert (await relay.poll(created)).json() == {"status": "pending"}
+
+
+def _assert_unconfirmed_page(response: httpx.Response) -> None:
+    assert response.status_code == 403
+    assert response.headers["content-type"].startswith("text/html")
+    assert "This sign-in did not start here" in response.text
+    assert "nothing was sent to the terminal" in response.text
+    assert "someone sent you this link" in response.text
+    assert response.headers["cache-control"] == "no-store"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert "set-cookie" not in response.headers
+
+
+async def test_phishing_victims_callback_is_refused_and_the_confirmer_still_completes(
+    relay: Relay,
+) -> None:
+    created, key, url = await relay.create()
+    pid = created["pairing_id"]
+    assert (await relay.confirm(created)).status_code == 303  # attacker's browser A
+    async with relay.browser() as victim:  # browser B, which the link was sent to
+        refused = await victim.get(
+            "/callback", params={"code": "victims-code", "state": state_of(url)}
+        )
+        _assert_unconfirmed_page(refused)
+        assert "victims-code" not in refused.text
+        # a denial from B does not end the pairing either
+        denial = await victim.get(
+            "/callback", params={"error": "access_denied", "state": state_of(url)}
+        )
+        assert denial.status_code == 403
+    await _assert_still_pending(relay, created)
+    metrics = (await relay.client.get("/metrics")).text
+    assert 'awslogin_relay_rejected_requests_total{reason="unconfirmed_browser"} 2.0' in metrics
+    done = await relay.client.get("/callback", params={"code": "a-code", "state": state_of(url)})
+    assert done.status_code == 303
+    body = (await relay.poll(created)).json()
+    assert json.loads(key.open(body["sealed"], pid))["code"] == "a-code"
+
+
+async def test_a_pairing_nobody_confirmed_cannot_be_completed(relay: Relay) -> None:
+    created, _, url = await relay.create()
+    async with relay.browser() as victim:
+        refused = await victim.get("/callback", params={"code": "c", "state": state_of(url)})
+    _assert_unconfirmed_page(refused)
+    await _assert_still_pending(relay, created)
+    stored = await relay.store.get(created["pairing_id"])
+    assert stored is not None
+    assert stored.confirmed_at is None
+    assert stored.binding_hash is None
+
+
+async def test_a_forged_or_foreign_binding_cookie_is_refused(relay: Relay) -> None:
+    first, _, first_url = await relay.create()
+    second, _, second_url = await relay.create()
+    await relay.confirm(first)
+    async with relay.browser() as other:
+        await relay.confirm(second, other)
+        # other's cookie for `second` says nothing about `first`, and vice versa
+        other.cookies.set(_cookie_name(first["pairing_id"]), "guessed", domain="relay.test")
+        forged = await other.get("/callback", params={"code": "c", "state": state_of(first_url)})
+        _assert_unconfirmed_page(forged)
+    foreign = await relay.client.get(
+        "/callback", params={"code": "c", "state": state_of(second_url)}
+    )
+    _assert_unconfirmed_page(foreign)
+    await _assert_still_pending(relay, first)
+    await _assert_still_pending(relay, second)
+
+
+async def test_two_sign_ins_in_one_browser_keep_their_own_cookies(relay: Relay) -> None:
+    pairings = [await relay.create() for _ in range(2)]
+    for created, _, _ in pairings:
+        await relay.confirm(created)
+    for created, _, url in pairings:
+        answer = await relay.client.get("/callback", params={"code": "c", "state": state_of(url)})
+        assert answer.status_code == 303
+        assert (await relay.poll(created)).json()["status"] == "complete"
+
+
+async def test_paste_without_the_binding_cookie_is_refused(relay: Relay) -> None:
+    created, _, _ = await relay.create(mode="paste")
+    pid = created["pairing_id"]
+    await relay.confirm(created)
+    async with relay.browser() as other:
+        assert (await other.get(f"/p/{pid}/paste")).headers["location"] == f"/p/{pid}"
+        refused = await other.post(f"/p/{pid}/code", data={"code": "pasted-by-someone-else"})
+        _assert_unconfirmed_page(refused)
+    await _assert_still_pending(relay, created)
+    assert (await relay.client.get(f"/p/{pid}/paste")).status_code == 200
+    pasted = await relay.client.post(f"/p/{pid}/code", data={"code": "mine"})
+    assert pasted.status_code == 303
+
+
+async def test_a_second_browser_confirming_gets_a_page_and_no_binding(relay: Relay) -> None:
+    created, _, url = await relay.create()
+    pid = created["pairing_id"]
+    await relay.confirm(created)
+    bound = await relay.store.get(pid)
+    assert bound is not None
+    async with relay.browser() as other:
+        late = await relay.confirm(created, other)
+        assert late.status_code == 409
+        assert late.headers["content-type"].startswith("text/html")
+        assert "This sign-in was already confirmed on another device" in late.text
+        assert "set-cookie" not in late.headers
+        assert not other.cookies
+        after = await other.get("/callback", params={"code": "c", "state": state_of(url)})
+        assert after.status_code == 403
+    again = await relay.store.get(pid)
+    assert again is not None
+    assert again.binding_hash == bound.binding_hash
+    assert again.confirmed_at == bound.confirmed_at
+    ok = await relay.client.get("/callback", params={"code": "c", "state": state_of(url)})
+    assert ok.status_code == 303
+
+
+async def test_the_same_browser_confirming_twice_keeps_working(relay: Relay) -> None:
+    created, _, url = await relay.create()
+    pid = created["pairing_id"]
+    first = await relay.confirm(created)
+    secret = relay.client.cookies[_cookie_name(pid)]
+    relay.clock.advance(30)
+    second = await relay.confirm(created)  # the back button, then the button again
+    assert second.status_code == 303
+    assert second.headers["location"] == first.headers["location"] == url
+    assert relay.client.cookies[_cookie_name(pid)] == secret
+    ok = await relay.client.get("/callback", params={"code": "c", "state": state_of(url)})
+    assert ok.status_code == 303
+    # once the pairing has a result, confirming is over for everyone
+    assert (await relay.client.post(f"/p/{pid}/confirm")).status_code == 410
+
+
+async def test_cookie_attributes_on_an_https_relay(relay: Relay) -> None:
+    created, _, _ = await relay.create()
+    pid = created["pairing_id"]
+    relay.clock.advance(100)
+    response = await relay.client.post(f"/p/{pid}/confirm")
+    header = response.headers["set-cookie"]
+    cookie = SimpleCookie()
+    cookie.load(header)
+    morsel = cookie[_cookie_name(pid)]
+    assert morsel["httponly"] is True
+    assert morsel["secure"] is True
+    assert morsel["samesite"].lower() == "lax"
+    assert morsel["path"] == "/"
+    assert morsel["domain"] == ""  # host-only, as __Host- requires
+    assert morsel["max-age"] == "500"  # the pairing's remaining life
+    assert len(morsel.value) >= 43  # 32 random bytes, base64url
+    stored = await relay.store.get(pid)
+    assert stored is not None
+    assert stored.binding_hash == hashlib.sha256(morsel.value.encode()).hexdigest()
+    assert morsel.value not in repr(stored)
+
+
+async def test_cookie_on_an_http_relay_is_not_secure(make_relay: Callable[..., Relay]) -> None:
+    relay = make_relay(RELAY_PUBLIC_URL="http://relay.test")
+    async with relay.client:
+        url = authorize_url(redirect_uri="http://relay.test/callback")
+        created, _, _ = await relay.create(authorize_url=url)
+        pid = created["pairing_id"]
+        response = await relay.client.post(f"/p/{pid}/confirm")
+        cookie = SimpleCookie()
+        cookie.load(response.headers["set-cookie"])
+        morsel = cookie[f"awl_{pid}"]
+        assert not morsel["secure"]
+        assert morsel["httponly"] is True
+        assert morsel["samesite"].lower() == "lax"
+        assert morsel["max-age"] == "600"
+        # and the callback reads the cookie by that name
+        ok = await relay.client.get(
+            "http://relay.test/callback", params={"code": "c", "state": state_of(url)}
+        )
+        assert ok.status_code == 303
