@@ -47,6 +47,11 @@ async def test_lifecycle_over_real_sockets(relay_server: RelayFactory) -> None:
             asyncio.create_task(client.get(result_path, params={"wait": 10}, headers=auth))
             for _ in range(5)
         ]
+        # the browser: the relay page, "this is my terminal" (a cookie), the provider, back
+        assert (await client.get(f"/p/{created['pairing_id']}")).status_code == 200
+        confirmed = await client.post(f"/p/{created['pairing_id']}/confirm")
+        assert confirmed.status_code == 303
+        assert "httponly" in confirmed.headers["set-cookie"].lower()
         await asyncio.sleep(0.3)
         started = time.perf_counter()
         callback = await client.get(

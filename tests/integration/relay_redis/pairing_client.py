@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 import secrets
+from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import urlencode
 
@@ -74,7 +75,33 @@ async def create(
     return Host(response.json(), key, state)
 
 
-async def callback(client: httpx.AsyncClient, base: str, host: Host, code: str) -> None:
-    """What the identity provider's redirect makes the browser do."""
-    response = await client.get(f"{base}/callback", params={"code": code, "state": host.state})
+async def confirm(browser: httpx.AsyncClient, base: str, host: Host) -> str:
+    """Open the relay page and press "this is my terminal"; returns the binding cookie
+    (``name=value``) the relay gave this browser."""
+    page = await browser.get(f"{base}/p/{host.pairing_id}")
+    assert page.status_code == 200, page.text
+    confirmed = await browser.post(f"{base}/p/{host.pairing_id}/confirm")
+    assert confirmed.status_code == 303, confirmed.text
+    cookie = SimpleCookie()
+    cookie.load(confirmed.headers["set-cookie"])
+    ((name, morsel),) = cookie.items()
+    return f"{name}={morsel.value}"
+
+
+async def callback(
+    browser: httpx.AsyncClient, base: str, host: Host, code: str, *, confirm_at: str | None = None
+) -> None:
+    """What a person's browser does: confirm on the relay page (at `confirm_at`, default
+    `base`), then come back from the identity provider to /callback at `base`.
+
+    The cookie is sent by hand: these relays are reached over plain http as a load
+    balancer would reach them, while their public URL (what the browser saw) is https,
+    so the cookie is Secure and httpx would keep it to itself.
+    """
+    binding = await confirm(browser, confirm_at or base, host)
+    response = await browser.get(
+        f"{base}/callback",
+        params={"code": code, "state": host.state},
+        headers={"cookie": binding},
+    )
     assert response.status_code == 303, response.text

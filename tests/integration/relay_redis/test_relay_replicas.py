@@ -29,8 +29,18 @@ async def create(client: httpx.AsyncClient, relay: RelayServer) -> Host:
     return await pairing_client.create(client, relay.url, PUBLIC_URL)
 
 
-async def callback(client: httpx.AsyncClient, relay: RelayServer, host: Host, code: str) -> None:
-    await pairing_client.callback(client, relay.url, host, code)
+async def callback(
+    client: httpx.AsyncClient,
+    relay: RelayServer,
+    host: Host,
+    code: str,
+    *,
+    confirm_at: RelayServer | None = None,
+) -> None:
+    """Confirm (at `confirm_at`, default `relay`) and come back to `relay`'s /callback."""
+    await pairing_client.callback(
+        client, relay.url, host, code, confirm_at=confirm_at.url if confirm_at else None
+    )
 
 
 @pytest.fixture
@@ -59,7 +69,7 @@ async def test_callback_on_one_replica_wakes_the_long_poll_on_the_other(
     await asyncio.sleep(0.5)  # the long-poll is waiting on replica B
     assert not poll.done()
     started = time.perf_counter()
-    await callback(client, a, host, "code-from-the-idp")
+    await callback(client, a, host, "code-from-the-idp", confirm_at=b)
     response = await asyncio.wait_for(poll, 5)
     latency = time.perf_counter() - started
     assert response.status_code == 200
@@ -101,7 +111,7 @@ async def test_collectors_racing_on_both_replicas_get_one_delivery(
     a, b = replicas
     for round_ in range(5):
         host = await create(client, a)
-        await callback(client, b, host, f"code-{round_}")
+        await callback(client, b, host, f"code-{round_}", confirm_at=a)
         responses = await asyncio.gather(*(host.poll(client, r.url) for r in (a, b) * 6))
         statuses = sorted(r.status_code for r in responses)
         assert statuses == [200] + [410] * 11, statuses
