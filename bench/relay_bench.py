@@ -7,8 +7,9 @@ client more than the relay). It prints:
 
 1. concurrent waiting long-polls held, and the relay's RSS while holding them
    (target 10,000 under 300 MB);
-2. full lifecycles per second (create, callback, collect) against GET /healthz of the
-   same app in the same run (target ratio >= 0.25);
+2. full lifecycles per second (create, confirm, callback, collect) against GET /healthz
+   of the same app in the same run (target ratio >= 0.25); the browser's confirmation
+   is part of every real lifecycle, since /callback needs the cookie it sets;
 3. callback-to-host wake latency p50/p99 with 1,000 hosts waiting (target p99 < 50 ms).
 
 Everything is bounded: counts are fixed, every wait has a deadline, and the relay is
@@ -134,6 +135,7 @@ class HttpConnection(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.buffer = bytearray()
         self.waiter: asyncio.Future[tuple[int, bytes]] | None = None
+        self.head = b""  # the last response's status line and headers
         self.closed = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -153,7 +155,8 @@ class HttpConnection(asyncio.Protocol):
         end = self.buffer.find(b"\r\n\r\n")
         if end < 0 or self.waiter is None or self.waiter.done():
             return
-        head = bytes(self.buffer[:end]).lower()
+        self.head = bytes(self.buffer[:end])
+        head = self.head.lower()
         length = 0
         marker = head.find(b"content-length:")
         if marker >= 0:
@@ -176,6 +179,14 @@ class HttpConnection(asyncio.Protocol):
     async def request(self, raw: bytes) -> tuple[int, bytes]:
         return await self.send(raw)
 
+    def set_cookie(self) -> str:
+        """`name=value` of the last response's Set-Cookie (what a browser sends back)."""
+        for line in self.head.split(b"\r\n"):
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"set-cookie":
+                return value.strip().split(b";", 1)[0].decode()
+        raise RuntimeError("the response set no cookie")
+
 
 async def connect(port: int) -> HttpConnection:
     loop = asyncio.get_running_loop()
@@ -183,9 +194,26 @@ async def connect(port: int) -> HttpConnection:
     return protocol
 
 
-def get(path: str, token: str | None = None) -> bytes:
+def get(path: str, token: str | None = None, cookie: str | None = None) -> bytes:
     auth = f"Authorization: Bearer {token}\r\n" if token else ""
-    return f"GET {path} HTTP/1.1\r\nHost: relay\r\n{auth}\r\n".encode()
+    cookies = f"Cookie: {cookie}\r\n" if cookie else ""
+    return f"GET {path} HTTP/1.1\r\nHost: relay\r\n{auth}{cookies}\r\n".encode()
+
+
+def confirm_request(pairing_id: str) -> bytes:
+    """The "this is my terminal" button: an empty form POST."""
+    return (
+        f"POST /p/{pairing_id}/confirm HTTP/1.1\r\nHost: relay\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 0\r\n\r\n"
+    ).encode()
+
+
+async def confirm(conn: HttpConnection, pairing_id: str) -> str:
+    """Press the button as a browser would; returns the binding cookie to send back."""
+    status, body = await conn.request(confirm_request(pairing_id))
+    if status != 303:
+        raise RuntimeError(f"confirm answered {status}: {body[:200]!r}")
+    return conn.set_cookie()
 
 
 class PairingMaker:
@@ -354,7 +382,10 @@ async def phase_throughput(
         status, body = await conn.request(raw)
         assert status == 201, body
         created = json.loads(body)
-        status, _body = await conn.request(get(f"/callback?code=bench-code&state={state}"))
+        cookie = await confirm(conn, created["pairing_id"])
+        status, _body = await conn.request(
+            get(f"/callback?code=bench-code&state={state}", cookie=cookie)
+        )
         assert status == 303
         status, body = await conn.request(
             get(f"/v1/pairings/{created['pairing_id']}/result", created["poll_token"])
@@ -395,11 +426,14 @@ async def phase_wake(port: int, hosts: int) -> dict[str, Any]:
     held = await open_long_polls(port, pairings, wait=60)
     waiting = await wait_for_gauge(port, hosts, deadline)
     browser = await connect(port)
+    # every host's person confirms first (not timed): the callback needs that cookie
+    cookies = [await confirm(browser, pairing_id) for pairing_id, _, _ in pairings]
     latencies: list[float] = []
-    for (pairing_id, _, state), (_, future) in zip(pairings, held, strict=True):
-        del pairing_id
+    for (_, _, state), cookie, (_, future) in zip(pairings, cookies, held, strict=True):
         started = time.perf_counter()
-        status, _ = await browser.request(get(f"/callback?code=bench-code&state={state}"))
+        status, _ = await browser.request(
+            get(f"/callback?code=bench-code&state={state}", cookie=cookie)
+        )
         assert status == 303
         status, body = await asyncio.wait_for(future, 10)
         latencies.append(time.perf_counter() - started)
@@ -490,7 +524,8 @@ def main() -> int:
         tp = run_phase("throughput", options, args.log_dir)
         verdict = "OK" if tp["ratio"] >= 0.25 else "MISS"
         print(
-            f"2. full lifecycles (create, callback, collect): {tp['lifecycles_per_s']:.0f}/s; "
+            "2. full lifecycles (create, confirm, callback, collect): "
+            f"{tp['lifecycles_per_s']:.0f}/s; "
             f"GET /healthz: {tp['healthz_per_s']:.0f}/s; ratio {tp['ratio']:.2f} "
             f"({tp['connections']} connections, {tp['seconds']:g} s each in {ROUNDS} "
             "alternating windows)"

@@ -112,6 +112,12 @@ class Settings:
         return f"{self.public_url}/link"
 
     @property
+    def public_origin(self) -> str:
+        """scheme://host[:port] of the public URL, as browsers send it in `Origin`."""
+        parts = urlsplit(self.public_url)
+        return origin_of(parts.scheme, parts.hostname or "", parts.port)
+
+    @property
     def secure_cookies(self) -> bool:
         """Browsers reach the relay over https, so its cookies may be Secure (and must be)."""
         return self.public_url.startswith("https://")

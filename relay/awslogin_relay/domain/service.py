@@ -113,6 +113,14 @@ def unconfirmed_browser() -> RelayError:
     )
 
 
+def cross_site_confirmation() -> RelayError:
+    return RelayError(
+        403,
+        "cross_site_confirmation",
+        "this button only works on the relay's own page for this sign-in",
+    )
+
+
 def confirmed_elsewhere() -> RelayError:
     return RelayError(
         409, "confirmed_elsewhere", "this sign-in was already confirmed on another device"
@@ -311,17 +319,24 @@ class PairingService:
             raise RelayError(404, "not_found", "no sign-in request has this code")
         return pairing_id
 
-    async def confirm(self, pairing_id: str, client: Client, presented: str | None) -> Confirmation:
+    async def confirm(
+        self, pairing_id: str, client: Client, presented: str | None, *, cross_site: bool
+    ) -> Confirmation:
         """The "this is my terminal" step: bind the pairing to this browser.
 
         The first browser to confirm gets a new binding secret (the caller hands it over
         as a cookie); only requests that carry it may complete the pairing, which is what
         stops a forwarded link (device-code phishing) from delivering someone else's
         sign-in. The same browser confirming again (back button) carries the secret and
-        passes; any other browser is refused.
+        passes; any other browser is refused. A confirmation posted from another site
+        (`cross_site`, from the browser's fetch metadata) is refused too: otherwise a page
+        anywhere could press the button for its visitor, who would never see the code.
         """
         await self.limit("browser", client.address, self.settings.rate_browser)
         pairing = await self._load(pairing_id)
+        if cross_site:
+            self._refuse(pairing, client, "cross_site_confirmation")
+            raise cross_site_confirmation()
         held = pairing.binding_hash
         if held is None:
             secret = codes.new_binding_secret()

@@ -44,12 +44,11 @@ def presented_bindings(cookie_header: str | None, secure: bool) -> dict[str, str
 def set_binding_cookie(
     response: Response, pairing_id: str, secret: str, *, max_age: int, secure: bool
 ) -> None:
-    response.set_cookie(
-        cookie_prefix(secure) + pairing_id,
-        secret,
-        max_age=max(1, max_age),
-        path="/",
-        secure=secure,
-        httponly=True,
-        samesite="lax",
+    """Add the Set-Cookie header; written out by hand (it is on the confirm hot path), so
+    the secret must be cookie-safe text, as base64url is."""
+    attributes = f"HttpOnly; Max-Age={max(1, max_age)}; Path=/; SameSite=Lax"
+    if secure:
+        attributes += "; Secure"
+    response.headers.append(
+        "set-cookie", f"{cookie_prefix(secure)}{pairing_id}={secret}; {attributes}"
     )

@@ -1,7 +1,9 @@
-"""The three requests of every pairing, served as raw ASGI ahead of FastAPI's router.
+"""The four requests of every pairing, served as raw ASGI ahead of FastAPI's router.
 
-Creation (`POST /v1/pairings`), the provider's redirect (`GET /callback`) and the host's
-long-poll (`GET /v1/pairings/{pairing_id}/result`) are the whole life of a pairing, and
+Creation (`POST /v1/pairings`), the browser's "this is my terminal" button
+(`POST /p/{pairing_id}/confirm`), the provider's redirect (`GET /callback`) and the
+host's long-poll (`GET /v1/pairings/{pairing_id}/result`) are the whole life of a
+pairing, and
 the long-poll is held open by every waiting host at once. Through FastAPI's routing,
 dependency solving and per-request exit stacks, a waiting long-poll kept about 19 KB
 alive and each of these requests cost 50-90 µs more than the work itself. Here they are
@@ -28,7 +30,7 @@ from awslogin_relay.domain.codes import format_user_code
 from awslogin_relay.domain.errors import RelayError
 from awslogin_relay.domain.service import Client, NewPairing, PairingService
 from awslogin_relay.store import PairingMode, StoreError
-from awslogin_relay.web.binding import presented_bindings
+from awslogin_relay.web.binding import presented_bindings, set_binding_cookie
 from awslogin_relay.web.client_address import client_address
 from awslogin_relay.web.errors import (
     BodyTooLarge,
@@ -167,6 +169,47 @@ async def callback(request: HotRequest) -> Response:
     return RedirectResponse(f"/p/{pairing_id}/done", status_code=303)
 
 
+def _cross_site(request: HotRequest) -> bool:
+    """Whether the browser says this form was posted from another site.
+
+    Fetch metadata first (every current browser sends Sec-Fetch-Site); else the Origin
+    header against the relay's public origin. A client that sends neither is no
+    browser a phishing page could drive, and passes.
+    """
+    site = request.header(b"sec-fetch-site")
+    if site is not None:
+        return site != "same-origin"
+    origin = request.header(b"origin")
+    return origin is not None and origin != request.service.settings.public_origin
+
+
+async def confirm(request: HotRequest) -> Response:
+    """The "this is my terminal" button: bind the pairing to this browser (a cookie) and
+    go on to the provider (redirect mode) or the paste page."""
+    service = request.service
+    settings = service.settings
+    pairing_id = request.path_parameter
+    presented = presented_bindings(request.cookie_header(), settings.secure_cookies)
+    confirmation = await service.confirm(
+        pairing_id, request.client(), presented.get(pairing_id), cross_site=_cross_site(request)
+    )
+    pairing = confirmation.pairing
+    if pairing.mode is PairingMode.REDIRECT:
+        target = pairing.authorize_url  # allow-listed when the pairing was created
+    else:
+        target = f"/p/{pairing_id}/paste"
+    response = RedirectResponse(target, status_code=303)
+    if confirmation.new_secret is not None:
+        set_binding_cookie(
+            response,
+            pairing_id,
+            confirmation.new_secret,
+            max_age=int(pairing.expires_at - service.clock()),
+            secure=settings.secure_cookies,
+        )
+    return response
+
+
 Handler = Callable[[HotRequest], Awaitable[Response]]
 
 # (method, path pattern, route template for metrics, handler), most frequent first
@@ -179,6 +222,7 @@ HOT_ROUTES: tuple[tuple[str, re.Pattern[str], str, Handler], ...] = (
     ),
     ("POST", re.compile(r"/v1/pairings()"), "/v1/pairings", create_pairing),
     ("GET", re.compile(r"/callback()"), "/callback", callback),
+    ("POST", re.compile(r"/p/([^/]+)/confirm"), "/p/{pairing_id}/confirm", confirm),
 )
 
 

@@ -1,6 +1,6 @@
 """OpenAPI entries for the requests that `web.hotpaths` serves outside FastAPI's router.
 
-FastAPI documents the routes it serves; these three are written out here from the same
+FastAPI documents the routes it serves; these four are written out here from the same
 pydantic models, so the published document still covers the whole protocol.
 """
 
@@ -151,6 +151,43 @@ def _callback_operation() -> dict[str, Any]:
     }
 
 
+def _confirm_operation() -> dict[str, Any]:
+    page = {"text/html": {"schema": {"type": "string"}}}
+    return {
+        "tags": ["browser"],
+        "summary": "Confirm",
+        "description": (
+            'The "this is my terminal" button of the confirmation page. The first browser '
+            "to press it gets an HttpOnly, SameSite=Lax cookie (__Host-awl_{pairing_id} "
+            "on an https relay, awl_{pairing_id} on http) that binds the pairing to it: "
+            "only requests carrying it may complete the pairing. Pressing it again in the "
+            "same browser is harmless."
+        ),
+        "operationId": "confirm",
+        "parameters": [
+            {
+                "name": "pairing_id",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string"},
+            }
+        ],
+        "responses": {
+            "303": {
+                "description": (
+                    "to the provider (redirect mode) or to /p/{pairing_id}/paste; sets the "
+                    "binding cookie the first time"
+                )
+            },
+            "403": {"description": "posted from another site", "content": page},
+            "404": {"description": "no such pairing", "content": page},
+            "409": {"description": "another browser confirmed this pairing", "content": page},
+            "410": {"description": "pairing expired or already completed", "content": page},
+            "429": {"description": "too many requests from this address", "content": page},
+        },
+    }
+
+
 def document_hot_paths(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -164,6 +201,7 @@ def document_hot_paths(app: FastAPI) -> None:
             paths.setdefault("/v1/pairings", {})["post"] = _create_operation()
             paths.setdefault("/v1/pairings/{pairing_id}/result", {})["get"] = _poll_operation()
             paths.setdefault("/callback", {})["get"] = _callback_operation()
+            paths.setdefault("/p/{pairing_id}/confirm", {})["post"] = _confirm_operation()
             components = schema.setdefault("components", {})
             schemas = components.setdefault("schemas", {})
             for model in (CreatePairingIn, HostIn, CreatedPairingOut, PollOut, ErrorOut):

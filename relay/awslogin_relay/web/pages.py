@@ -1,8 +1,9 @@
 """Pages for the person with the phone: confirm, paste, type a code, done, and /callback.
 
 Every answer to a form is a 303, so reloading never re-posts, and the code the provider
-sent to /callback is not in any URL the browser keeps. Confirming binds the pairing to
-this browser with a cookie (`web.binding`); pasting, like /callback, needs it.
+sent to /callback is not in any URL the browser keeps. The "this is my terminal" button
+(`POST /p/{id}/confirm`, on the hot path in `web.hotpaths`) binds the pairing to this
+browser with a cookie (`web.binding`); pasting, like /callback, needs it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from awslogin_relay.domain.codes import binding_secret_matches, format_user_code
 from awslogin_relay.domain.errors import RelayError
 from awslogin_relay.domain.service import MAX_PASTE
 from awslogin_relay.store import GoneReason, PairingMode, ResultKind
-from awslogin_relay.web.binding import presented_bindings, set_binding_cookie
+from awslogin_relay.web.binding import presented_bindings
 from awslogin_relay.web.context import client_of, service_of
 from awslogin_relay.web.render import as_sentence, describe_age, page
 from awslogin_relay.web.routing import RouteTable
@@ -49,43 +50,6 @@ async def confirmation_page(pairing_id: str, request: Request) -> Response:
         user_code=format_user_code(pairing.user_code),
         age=describe_age(service.clock() - pairing.created_at),
     )
-
-
-@router.post(
-    "/p/{pairing_id}/confirm",
-    response_class=HTMLResponse,
-    responses={
-        303: {
-            "description": "to the provider (redirect mode) or the paste page; sets the "
-            "binding cookie"
-        },
-        409: {"description": "another browser already confirmed this pairing (a page)"},
-    },
-)
-async def confirm(pairing_id: str, request: Request) -> Response:
-    """The deliberate "this is my terminal" step; only then the provider URL is used.
-
-    It binds the pairing to this browser: the cookie set here is what /callback and the
-    paste form ask for, so a sign-in link forwarded to someone else cannot complete.
-    """
-    service = service_of(request)
-    confirmation = await service.confirm(
-        pairing_id, client_of(request), _presented(request, pairing_id)
-    )
-    pairing = confirmation.pairing
-    if pairing.mode is PairingMode.REDIRECT:
-        response = _see_other(pairing.authorize_url)  # allow-listed at creation
-    else:
-        response = _see_other(f"/p/{pairing_id}/paste")
-    if confirmation.new_secret is not None:
-        set_binding_cookie(
-            response,
-            pairing_id,
-            confirmation.new_secret,
-            max_age=int(pairing.expires_at - service.clock()),
-            secure=service.settings.secure_cookies,
-        )
-    return response
 
 
 @router.get("/p/{pairing_id}/paste", response_class=HTMLResponse)

@@ -41,6 +41,14 @@ _MESSAGES: dict[str, tuple[str, str, bool]] = {
         "trying to get you to sign in for them.",
         False,
     ),
+    "cross_site_confirmation": (
+        "Confirm on the relay's own page",
+        "The \u201cThis is my terminal\u201d button works only on the page that shows your "
+        "terminal's code. Open the link or code your terminal shows and press it there. If "
+        "a page you did not expect sent you here, someone may be trying to get you to sign "
+        "in for them.",
+        False,
+    ),
     "confirmed_elsewhere": (
         "This sign-in was already confirmed on another device",
         "Only the browser that pressed \u201cThis is my terminal\u201d can finish it. If "

@@ -203,3 +203,52 @@ async def test_cookie_on_an_http_relay_is_not_secure(make_relay: Callable[..., R
             "http://relay.test/callback", params={"code": "c", "state": state_of(url)}
         )
         assert ok.status_code == 303
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"sec-fetch-site": "cross-site"},
+        {"sec-fetch-site": "same-site"},
+        {"origin": "https://evil.test"},
+        {"sec-fetch-site": "cross-site", "origin": "https://relay.test"},
+    ],
+)
+async def test_a_confirmation_posted_from_another_site_is_refused(
+    relay: Relay, headers: dict[str, str]
+) -> None:
+    """Otherwise a page anywhere could auto-submit the button for its visitor, who would
+    be bound and sent to the provider without ever seeing the terminal's code."""
+    created, _, _ = await relay.create()
+    pid = created["pairing_id"]
+    refused = await relay.client.post(f"/p/{pid}/confirm", headers=headers)
+    assert refused.status_code == 403
+    assert "Confirm on the relay" in refused.text
+    assert "set-cookie" not in refused.headers
+    stored = await relay.store.get(pid)
+    assert stored is not None
+    assert stored.confirmed_at is None
+    assert stored.binding_hash is None
+    metrics = (await relay.client.get("/metrics")).text
+    assert 'awslogin_relay_rejected_requests_total{reason="cross_site_confirmation"} 1.0' in metrics
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"sec-fetch-site": "same-origin"}, {"origin": "https://relay.test"}, {}],
+)
+async def test_a_confirmation_from_the_relays_own_page_passes(
+    relay: Relay, headers: dict[str, str]
+) -> None:
+    created, _, url = await relay.create()
+    confirmed = await relay.client.post(f"/p/{created['pairing_id']}/confirm", headers=headers)
+    assert confirmed.status_code == 303
+    assert confirmed.headers["location"] == url
+
+
+async def test_confirm_takes_only_post(relay: Relay) -> None:
+    created, _, _ = await relay.create()
+    response = await relay.client.get(f"/p/{created['pairing_id']}/confirm")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    assert response.headers["content-type"].startswith("text/html")

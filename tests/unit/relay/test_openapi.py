@@ -22,6 +22,8 @@ async def test_openapi_schema_is_valid_and_describes_the_api(relay: Relay) -> No
         "/v1/pairings/{pairing_id}/result",
         "/v1/pairings/{pairing_id}",
         "/p/{pairing_id}",
+        "/p/{pairing_id}/confirm",
+        "/p/{pairing_id}/code",
         "/callback",
         "/link",
         "/healthz",
@@ -32,6 +34,9 @@ async def test_openapi_schema_is_valid_and_describes_the_api(relay: Relay) -> No
     create = paths["/v1/pairings"]["post"]["responses"]
     assert {"201", "400", "401", "413", "422", "429", "503"} <= set(create)
     assert "410" in paths["/v1/pairings/{pairing_id}/result"]["get"]["responses"]
+    assert {"303", "403", "409"} <= set(paths["/p/{pairing_id}/confirm"]["post"]["responses"])
+    assert "403" in paths["/callback"]["get"]["responses"]
+    assert "403" in paths["/p/{pairing_id}/code"]["post"]["responses"]
 
 
 async def test_docs_ui_with_third_party_scripts_is_off(relay: Relay) -> None:
