@@ -116,6 +116,14 @@ def run(user: str, say: Narrator, scratch: Path, logs: list[Path]) -> None:
             raise DemoFailed(f"the page shows {shown}, the terminal {screen.user_code}")
         say.say("phone", "the code matches the terminal's; presses the continue button")
         phone.continue_to_provider(page, idp.issuer)
+        bound = [c for c in context.cookies() if c["name"] == f"awl_{screen.pairing_id}"]
+        if not bound or not bound[0]["httpOnly"]:
+            raise DemoFailed("the relay did not bind the sign-in to the phone's browser")
+        say.say(
+            "phone",
+            "the relay bound this sign-in to the phone's browser (an HttpOnly cookie): "
+            "only this browser can now finish it",
+        )
         say.say("phone", f"at the IdP's sign-in form ({idp.issuer}); signs in as {user}")
         phone.sign_in_at_provider(page, user)
         phone.wait_for_done_page(page, relay.url, screen.pairing_id)

@@ -41,6 +41,7 @@ def test_demo_signs_in_remotely_prints_each_step_and_stops_its_peers() -> None:
     assert "phone | scans the QR code in the terminal: http://127.0.0.1:" in out
     assert re.search(r"host {2}\| +Check that the page shows this code: +(\S+)", out)
     assert re.search(r"phone \| page \"Is this your terminal\?\" shows the code \S+", out)
+    assert "phone | the relay bound this sign-in to the phone's browser" in out
     assert "host  | Signed in as arn:aws:sts::123456789012:assumed-role/dev/alice" in out
     assert '"Arn": "arn:aws:sts::123456789012:assumed-role/dev/alice"' in out
     assert "STS was given the IdP's signed ID token: " in out
