@@ -5,10 +5,11 @@
 * the request body limit: 413 before reading when Content-Length is too large, and
   while reading for chunked bodies;
 * the access log, written here because uvicorn's includes the query string, which on
-  /callback holds the authorization code and state: this line has the path only;
+  /callback holds the authorization code and state: this line has the path only, and
+  no header (so never the browser-binding cookie);
 * latency metrics by route template (pairing ids would explode the label set);
 * a last resort that answers a JSON 500 without a traceback if a bug slips through;
-* dispatch of the pairing lifecycle's three requests to `web.hotpaths`, ahead of
+* dispatch of the pairing lifecycle's four requests to `web.hotpaths`, ahead of
   FastAPI's router.
 
 It is a raw ASGI callable rather than Starlette's BaseHTTPMiddleware, which costs a
