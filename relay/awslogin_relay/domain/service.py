@@ -104,6 +104,10 @@ def gone_error(tomb: Tombstone) -> RelayError:
     return RelayError(410, error, description, hostname=tomb.hostname)
 
 
+def already_completed() -> RelayError:
+    return RelayError(410, "already_used", "this sign-in request was already completed")
+
+
 def unconfirmed_browser() -> RelayError:
     return RelayError(
         403,
@@ -344,12 +348,12 @@ class PairingService:
                 pairing_id, self.clock(), codes.hash_binding_secret(secret)
             )
             if held is None:
-                raise RelayError(410, "already_used", "this sign-in request was already completed")
+                raise already_completed()
             if codes.binding_secret_matches(secret, held):
                 audit("confirmed", pairing, address=client.address, user_agent=client.user_agent)
                 return Confirmation(pairing, secret)
         elif not pairing.pending:
-            raise RelayError(410, "already_used", "this sign-in request was already completed")
+            raise already_completed()
         if not codes.binding_secret_matches(presented, held):
             self._refuse(pairing, client, "confirmed_elsewhere")
             raise confirmed_elsewhere()
@@ -399,7 +403,7 @@ class PairingService:
         if pairing.mode is not PairingMode.REDIRECT:
             raise invalid_request("this sign-in request expects a pasted code")
         if not pairing.pending:
-            raise RelayError(410, "already_used", "this sign-in request was already completed")
+            raise already_completed()
         self._check_binding(pairing, bindings.get(pairing_id), client)
         if "error" in single:
             result = PairingResult(
@@ -424,7 +428,7 @@ class PairingService:
         if pairing.mode is not PairingMode.PASTE:
             raise invalid_request("this sign-in request does not take a pasted code")
         if not pairing.pending:
-            raise RelayError(410, "already_used", "this sign-in request was already completed")
+            raise already_completed()
         self._check_binding(pairing, presented, client)
         pasted = text.strip()
         if not pasted:
@@ -445,7 +449,7 @@ class PairingService:
     async def _finish(self, pairing: Pairing, result: PairingResult, client: Client) -> None:
         won = await self.store.set_result(pairing.pairing_id, result, self.settings.result_ttl)
         if not won:
-            raise RelayError(410, "already_used", "this sign-in request was already completed")
+            raise already_completed()
         denied = result.kind is ResultKind.DENIED
         self.metrics.pairings_completed.labels(outcome="denied" if denied else "authorized").inc()
         audit(

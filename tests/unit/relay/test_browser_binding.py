@@ -252,3 +252,22 @@ async def test_confirm_takes_only_post(relay: Relay) -> None:
     assert response.status_code == 405
     assert response.headers["allow"] == "POST"
     assert response.headers["content-type"].startswith("text/html")
+
+
+async def test_the_binding_cookie_is_found_among_others_and_across_cookie_headers(
+    relay: Relay,
+) -> None:
+    created, _, url = await relay.create()
+    pid = created["pairing_id"]
+    await relay.confirm(created)
+    secret = relay.client.cookies[_cookie_name(pid)]
+    async with relay.browser() as other:  # sends exactly these headers, no jar of its own
+        answer = await other.get(
+            "/callback",
+            params={"code": "c", "state": state_of(url)},
+            headers=[
+                ("cookie", "theme=dark; awl_other=x"),
+                ("cookie", f'session=1; {_cookie_name(pid)}="{secret}"'),
+            ],
+        )
+    assert answer.status_code == 303
