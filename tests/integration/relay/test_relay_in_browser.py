@@ -85,6 +85,20 @@ def test_confirm_then_continue_to_the_provider(relay_server: RelayFactory, page:
     assert problems == []
 
 
+def test_a_double_tap_on_the_button_still_goes_to_the_provider(
+    relay_server: RelayFactory, page: Page
+) -> None:
+    base, provider = _start(relay_server)
+    problems = _watch(page)
+    with httpx.Client(base_url=base, trust_env=False) as client:
+        created, url = _create(client, base, provider, "gpu-box-3")
+    page.goto(created["verification_uri_complete"])
+    page.get_by_role("button", name="This is my terminal — continue").dblclick()
+    page.wait_for_url(re.compile(r"/healthz\?"))
+    assert page.url == url  # not "already confirmed on another device"
+    assert problems == []
+
+
 def test_done_page_turns_into_signed_in_once_collected(
     relay_server: RelayFactory, page: Page
 ) -> None:
