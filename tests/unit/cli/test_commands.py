@@ -202,8 +202,7 @@ def test_status_all_includes_profiles_that_aws_sso_and_aws_login_wrote(
 ) -> None:
     config = Path(env["AWS_CONFIG_FILE"])
     config.write_text(
-        config.read_text()
-        + "\n[profile team]\nsso_session = corp\nsso_account_id = 111111111111\n"
+        config.read_text() + "\n[profile team]\nsso_session = corp\nsso_account_id = 111111111111\n"
         "sso_role_name = Dev\n\n[sso-session corp]\nsso_start_url = https://corp.test/start\n"
         "sso_region = us-east-1\n\n[profile console]\nlogin_session = "
         "arn:aws:iam::123456789012:user/alice\n\n[profile keys]\naws_access_key_id = AKIA\n"
