@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 import httpx
 
@@ -230,3 +231,46 @@ def _kill_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
 def _stop_leftovers() -> None:
     for peer in list(_live):
         peer.stop(grace=1.0)
+
+
+class ProcessPeer:
+    """A peer that is one PeerProcess: the launchers' common start/stop/context shape.
+
+    A subclass builds `self._process` and names, in `missing`, what to tell when the
+    peer's program is not installed.
+    """
+
+    _process: PeerProcess
+    missing: str
+
+    @staticmethod
+    def installed() -> bool:
+        return True
+
+    @property
+    def log_path(self) -> Path:
+        return self._process.log_path
+
+    @property
+    def running(self) -> bool:
+        return self._process.running
+
+    def start(self) -> None:
+        if not self.installed():
+            raise PeerError(f"{self.missing}: run `bash scripts/setup`")
+        self._process.start()
+
+    def stop(self) -> None:
+        self._process.stop()
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._process.__exit__(exc_type, exc, traceback)

@@ -21,13 +21,18 @@ import re
 import secrets
 import shutil
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import httpx
 
-from tests.peers._process import LOOPBACK, PeerError, PeerProcess, free_port, http_ready
+from tests.peers._process import (
+    LOOPBACK,
+    PeerProcess,
+    ProcessPeer,
+    free_port,
+    http_ready,
+)
 
 PEER_DIR = Path(__file__).resolve().parent / "oidc"
 DEFAULT_CLIENT_ID = "relay-cli"
@@ -60,13 +65,16 @@ def pkce_pair() -> tuple[str, str]:
     return verifier, challenge
 
 
-class OidcProvider:
+class OidcProvider(ProcessPeer):
     """node-oidc-provider on 127.0.0.1 with one public native client.
 
     `host` is where it listens and the host name of its issuer URL: `localhost` gives
     the issuer `http://localhost:<port>`, which a network namespace can map to its link
     (tests/e2e's namespace test does) while the browser side still reaches loopback.
     """
+
+    missing = "oidc-provider is not installed"
+    installed = staticmethod(available)
 
     def __init__(
         self,
@@ -99,30 +107,6 @@ class OidcProvider:
             cwd=PEER_DIR,
             ready=http_ready(f"{self.issuer}/.well-known/openid-configuration"),
         )
-
-    @property
-    def log_path(self) -> Path:
-        return self._process.log_path
-
-    def start(self) -> None:
-        if not available():
-            raise PeerError("oidc-provider is not installed: run `bash scripts/setup`")
-        self._process.start()
-
-    def stop(self) -> None:
-        self._process.stop()
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self._process.__exit__(exc_type, exc, traceback)
 
     def authorize_url(
         self,

@@ -10,11 +10,15 @@ from __future__ import annotations
 import shutil
 import socket
 from collections.abc import Callable
-from pathlib import Path
-from types import TracebackType
-from typing import Self
 
-from tests.peers._process import LOOPBACK, PeerError, PeerProcess, free_port, scratch_dir
+from tests.peers._process import (
+    LOOPBACK,
+    PeerError,
+    PeerProcess,
+    ProcessPeer,
+    free_port,
+    scratch_dir,
+)
 
 REDIS_SERVER = "redis-server"
 
@@ -41,8 +45,11 @@ def _answers_ping(port: int) -> Callable[[], bool]:
     return probe
 
 
-class RedisServer:
+class RedisServer(ProcessPeer):
     """One redis-server process on 127.0.0.1; no RDB, no AOF, a private temp dir."""
+
+    missing = "redis-server is not installed"
+    installed = staticmethod(available)
 
     def __init__(self) -> None:
         self.port = free_port()
@@ -69,36 +76,8 @@ class RedisServer:
             log_dir=self.directory,
         )
 
-    @property
-    def log_path(self) -> Path:
-        return self._process.log_path
-
-    @property
-    def running(self) -> bool:
-        return self._process.running
-
-    def start(self) -> None:
-        if not available():
-            raise PeerError("redis-server is not installed: run `bash scripts/setup`")
-        self._process.start()
-
-    def stop(self) -> None:
-        self._process.stop()
-
     def flush(self) -> None:
         """Empty every database, so that tests sharing the server start clean."""
         reply = _command(self.port, b"FLUSHALL")
         if reply != b"+OK":
             raise PeerError(f"redis FLUSHALL answered {reply!r}")
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self._process.__exit__(exc_type, exc, traceback)

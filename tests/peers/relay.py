@@ -13,10 +13,14 @@ import shutil
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
-from tests.peers._process import LOOPBACK, PeerError, PeerProcess, free_port, http_ready
+from tests.peers._process import (
+    LOOPBACK,
+    PeerProcess,
+    ProcessPeer,
+    free_port,
+    http_ready,
+)
 
 SCRIPT = "awslogin-relay"
 
@@ -36,13 +40,16 @@ def available() -> bool:
     return has_module and relay_script() is not None
 
 
-class RelayServer:
+class RelayServer(ProcessPeer):
     """`awslogin-relay` on <host>:<free port>, ready once /healthz answers 200 there.
 
     `host` is 127.0.0.1, or the root side of a netns link (NetnsHost.root_address) when
     the host under test runs in a namespace. `env` adds to or overrides the defaults
     RELAY_HOST, RELAY_PORT and RELAY_PUBLIC_URL (http://<host>:<port>).
     """
+
+    missing = "awslogin-relay is not installed"
+    installed = staticmethod(available)
 
     def __init__(self, env: Mapping[str, str] | None = None, *, host: str = LOOPBACK) -> None:
         self.port = free_port()
@@ -61,37 +68,9 @@ class RelayServer:
             ready=http_ready(f"{self.url}/healthz", ok_status=200),
         )
 
-    @property
-    def log_path(self) -> Path:
-        return self._process.log_path
-
-    @property
-    def running(self) -> bool:
-        return self._process.running
-
-    def start(self) -> None:
-        if not available():
-            raise PeerError("awslogin-relay is not installed: run `bash scripts/setup`")
-        self._process.start()
-
-    def stop(self) -> None:
-        self._process.stop()
-
     def restart(self) -> None:
         self.stop()
         self.start()
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self._process.__exit__(exc_type, exc, traceback)
 
 
 # What the `relay_server` fixture returns: call it with RELAY_* settings as keywords
