@@ -1,9 +1,10 @@
 """Relay capacity and latency benchmark (not a test): `python bench/relay_bench.py`.
 
-Each phase starts a fresh relay (`python -m awslogin_relay`, uvicorn, one worker, memory
-store) on 127.0.0.1 as its own process, and drives it from a separate load process that
-speaks HTTP/1.1 over raw asyncio sockets (an HTTP library per connection would cost the
-client more than the relay). It prints:
+Each phase starts a fresh relay (`python -m awslogin_relay`, uvicorn, one worker, the
+memory store or, with `--store redis://...`, a Redis store) on 127.0.0.1 as its own
+process, and drives it from a separate load process that speaks HTTP/1.1 over raw
+asyncio sockets (an HTTP library per connection would cost the client more than the
+relay). It prints:
 
 1. concurrent waiting long-polls held, and the relay's RSS while holding them
    (target 10,000 under 300 MB);
@@ -59,6 +60,7 @@ def _free_port() -> int:
 
 @dataclass
 class RelayProcess:
+    store: str
     port: int = field(default_factory=_free_port)
     process: subprocess.Popen[bytes] | None = None
 
@@ -80,6 +82,7 @@ class RelayProcess:
             "RELAY_RATE_BROWSER": "10000000",
             "RELAY_MAX_WAIT": "60",
             "RELAY_LOG_LEVEL": "info",
+            "RELAY_STORE": self.store,
         }
         log = log_path.open("wb")
         self.process = subprocess.Popen(
@@ -474,7 +477,7 @@ def load_process(phase: str, port: int, relay_pid: int, options: dict[str, Any],
 
 
 def run_phase(phase: str, options: dict[str, Any], log_dir: Path) -> dict[str, Any]:
-    relay = RelayProcess()
+    relay = RelayProcess(options["store"])
     relay.start(log_dir / f"relay-{phase}.log")
     try:
         assert relay.process is not None
@@ -505,11 +508,15 @@ def main() -> int:
     parser.add_argument("--hosts", type=int, default=1_000)
     parser.add_argument("--phases", default="hold,throughput,wake")
     parser.add_argument("--log-dir", type=Path, default=Path("/tmp/relay-bench"))
+    parser.add_argument(
+        "--store", default="memory", help="RELAY_STORE: memory (default) or a redis:// URL"
+    )
     args = parser.parse_args()
     args.log_dir.mkdir(parents=True, exist_ok=True)
     options = vars(args)
     phases = args.phases.split(",")
-    print(f"relay benchmark: one uvicorn worker, memory store, 127.0.0.1; logs in {args.log_dir}")
+    store = "memory store" if args.store == "memory" else "Redis store"
+    print(f"relay benchmark: one uvicorn worker, {store}, 127.0.0.1; logs in {args.log_dir}")
     if "hold" in phases:
         hold = run_phase("hold", options, args.log_dir)
         verdict = "OK" if hold["waiting"] >= 10_000 and hold["rss_holding_mb"] < 300 else "MISS"
