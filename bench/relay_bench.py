@@ -223,7 +223,7 @@ class PairingMaker:
     """Creates pairings with unique states; one host key serves them all."""
 
     def __init__(self, url: str, tag: str) -> None:
-        from awslogin.crypto.sealing import HostKey
+        from awslogin_protocol.sealing import HostKey
 
         self.key = HostKey()
         self.callback = f"{url}/callback"

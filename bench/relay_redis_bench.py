@@ -32,7 +32,7 @@ from redis.asyncio import Redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from awslogin.crypto.sealing import HostKey
+from awslogin_protocol.sealing import HostKey
 from tests.peers.redis import RedisServer
 from tests.peers.relay import RelayServer
 

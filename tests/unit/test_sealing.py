@@ -1,7 +1,7 @@
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from awslogin.crypto.sealing import (
+from awslogin_protocol.sealing import (
     HostKey,
     SealingError,
     b64url_decode,

@@ -1,1 +1,1 @@
-"""Pure cryptographic helpers (PKCE, sealing). The relay imports `sealing` too."""
+"""Pure cryptographic helpers of the host: PKCE and DPoP."""

@@ -13,10 +13,10 @@ import socket
 import time
 
 from awslogin import __version__
-from awslogin.crypto.sealing import HostKey, SealingError
 from awslogin.errors import AwsloginError, ProviderError
 from awslogin.flows.base import AuthorizationResponse, Display, Mode, RequestBuilder, single_values
 from awslogin.flows.relay_client import Pairing, RelayClient
+from awslogin_protocol.sealing import HostKey, SealingError
 
 MAX_WAIT_SECONDS = 25
 

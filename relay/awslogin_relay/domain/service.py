@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from awslogin.crypto.sealing import SealingError, b64url_decode, parse_public_key, seal
+from awslogin_protocol.sealing import SealingError, b64url_decode, parse_public_key, seal
 from awslogin_relay.audit import audit
 from awslogin_relay.domain import codes
 from awslogin_relay.domain.authorize_url import (

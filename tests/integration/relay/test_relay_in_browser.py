@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from awslogin.crypto.sealing import HostKey
+from awslogin_protocol.sealing import HostKey
 from tests.peers.relay import RelayFactory
 from tests.unit.relay.conftest import authorize_url, state_of
 

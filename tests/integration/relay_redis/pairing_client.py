@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from awslogin.crypto.sealing import HostKey
+from awslogin_protocol.sealing import HostKey
 
 IDP = "https://idp.test"
 

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable
 import httpx
 import pytest
 
-from awslogin.crypto.sealing import HostKey
+from awslogin_protocol.sealing import HostKey
 from tests.integration.relay_redis import pairing_client
 from tests.integration.relay_redis.pairing_client import IDP, Host, authorize_url
 from tests.peers.redis import RedisServer

@@ -11,12 +11,12 @@ import httpx
 import pytest
 import respx
 
-from awslogin.crypto.sealing import parse_public_key, seal
 from awslogin.errors import AwsloginError, ProviderError, UsageError
 from awslogin.flows.base import AuthorizationRequest
 from awslogin.flows.relay import RelayFlow
 from awslogin.flows.relay_client import RelayClient, normalise_relay_url
 from awslogin.providers.sts import assume_role_with_web_identity, role_session_name
+from awslogin_protocol.sealing import parse_public_key, seal
 from tests.unit.cli.conftest import RELAY_URL, ROLE_ARN, STS_URL, sts_response
 
 pytestmark = pytest.mark.unit

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from awslogin.crypto.sealing import HostKey
+from awslogin_protocol.sealing import HostKey
 from awslogin_relay.app import create_app
 from awslogin_relay.settings import Settings
 from awslogin_relay.store import MemoryPairingStore

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
-from awslogin.crypto.sealing import HostKey
+from awslogin_protocol.sealing import HostKey
 from tests.unit.relay.conftest import CALLBACK, IDP, PUBLIC_URL, Relay, authorize_url, state_of
 
 pytestmark = pytest.mark.unit

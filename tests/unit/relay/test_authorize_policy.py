@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from awslogin.crypto.sealing import HostKey
+from awslogin_protocol.sealing import HostKey
 from tests.unit.relay.conftest import IDP, Relay, authorize_url, pkce_challenge
 
 pytestmark = pytest.mark.unit
