@@ -1,28 +1,33 @@
 """What the person sees and types: messages on stderr, prompts, the live waiting line.
 
 stdout is kept for data (`credential-process`, `export`) and final summaries; progress
-goes to stderr. The countdown redraws one line in place only when stderr is a terminal;
-in a log or a pipe it prints plain lines instead of carriage returns.
+goes to stderr. Whether stderr is a terminal decides the rest:
+
+* a terminal (TERM other than `dumb`): the QR code in its own colours (unless NO_COLOR
+  is set, https://no-color.org), and the waiting line redrawn in place every second,
+  fitted to the width read at that moment (so a resized pane needs no SIGWINCH handler);
+* TERM=dumb (no cursor control), a log or a pipe: no escape sequence at all, the plain QR
+  code, and the waiting line printed once when the wait begins, then nothing until it
+  ends: a log says what the process waits for and until when, without a line a minute.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TextIO
 
-from awslogin.adapters.qr import can_draw, render_half_blocks
+from awslogin.adapters.qr import can_draw, draw_qr
+from awslogin.adapters.waiting_line import seconds_left, waiting_line
 from awslogin.errors import UsageError
 
-_PLAIN_LINE_EVERY = 60.0
-
-
-def format_left(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
+# Width assumed where none can be read (a log, a pipe, a terminal reporting 0 columns).
+_DEFAULT_COLUMNS = 80
+_INDENT = "      "
 
 
 class Terminal:
@@ -31,19 +36,38 @@ class Terminal:
         err: TextIO | None = None,
         out: TextIO | None = None,
         stdin: TextIO | None = None,
+        *,
+        environ: Mapping[str, str] | None = None,
+        redraw_every: float = 1.0,
     ) -> None:
         self.err = err or sys.stderr
         self.out = out or sys.stdout
         self.stdin = stdin or sys.stdin
+        self.environ = os.environ if environ is None else environ
+        self.redraw_every = redraw_every
         self._lock = threading.Lock()
 
     @property
     def live(self) -> bool:
-        return bool(getattr(self.err, "isatty", lambda: False)())
+        """stderr is a terminal that understands cursor control (TERM=dumb does not)."""
+        is_tty = bool(getattr(self.err, "isatty", lambda: False)())
+        return is_tty and self.environ.get("TERM") != "dumb"
+
+    @property
+    def colours(self) -> bool:
+        """Colours for the QR code: a live terminal, unless NO_COLOR is set and not empty."""
+        return self.live and not self.environ.get("NO_COLOR")
 
     @property
     def can_prompt(self) -> bool:
         return bool(getattr(self.stdin, "isatty", lambda: False)())
+
+    def columns(self) -> int | None:
+        """The width of the terminal on stderr right now; None when it has none."""
+        try:
+            return os.get_terminal_size(self.err.fileno()).columns or None
+        except (AttributeError, OSError, ValueError):
+            return None
 
     def info(self, text: str) -> None:
         with self._lock:
@@ -52,22 +76,43 @@ class Terminal:
     def result(self, text: str) -> None:
         print(text, file=self.out, flush=True)
 
-    def show_link(self, url: str, *, user_code: str | None = None, qr: bool = True) -> None:
-        """The URL to open, a QR code of it when wanted and drawable, and the check code."""
+    def show_link(
+        self,
+        url: str,
+        *,
+        user_code: str | None = None,
+        qr: bool = True,
+        type_at: str | None = None,
+    ) -> None:
+        """The URL to open, a QR code of it when wanted and drawable, and the user code.
+
+        `type_at` is the page where the person can type `user_code` instead (the relay's
+        /link, a device authorization's verification URI), shown under the QR code.
+        Compact on purpose: for a relay link everything from the URL to the waiting line
+        fits an 80x24 terminal (the QR code is 19 of those lines).
+        """
         lines = [
             "",
             "  Scan with your phone, or open on any device:" if qr else "  Open on any device:",
+            f"{_INDENT}{url}",
         ]
-        # Compact on purpose: with a 16-line QR code, everything fits an 80x24 terminal.
-        lines.append(f"      {url}")
         if qr:
-            if can_draw(getattr(self.err, "encoding", None)):
-                lines += ["      " + row for row in render_half_blocks(url).splitlines()]
-            else:
-                lines.append("      (this terminal cannot draw a QR code; open the URL above)")
+            lines += self._qr_lines(url)
+        if type_at and user_code:
+            lines.append(f"{_INDENT}or open {type_at} and type {user_code}")
         if user_code:
             lines.append(f"  Check that the page shows this code:  {user_code}")
         self.info("\n".join(lines))
+
+    def _qr_lines(self, url: str) -> list[str]:
+        if not can_draw(getattr(self.err, "encoding", None)):
+            return [f"{_INDENT}(this terminal cannot draw a QR code; open the URL above)"]
+        room = (self.columns() or _DEFAULT_COLUMNS) - 1  # a full row wraps on some terminals
+        drawing = draw_qr(url, colours=self.colours, max_columns=room)
+        if drawing is None:
+            return [f"{_INDENT}(the link is too long to draw as a QR code here; open it above)"]
+        indent = " " * min(len(_INDENT), room - drawing.columns)
+        return [indent + row for row in drawing.rows]
 
     def prompt(self, question: str, default: str | None = None) -> str:
         if not self.can_prompt:
@@ -84,33 +129,38 @@ class Terminal:
 
     @contextmanager
     def countdown(self, text: str, deadline: float) -> Iterator[None]:
-        """Show `text ... M:SS left` until the block ends; `deadline` is time.monotonic()."""
+        """`text 9:41 left` until the block ends; `deadline` is on time.monotonic()'s clock.
+
+        On a live terminal a thread redraws it in place; elsewhere it is printed once.
+        """
+        if not self.live:
+            self.info(waiting_line(text, seconds_left(deadline, time.monotonic()), None))
+            yield
+            return
         stop = threading.Event()
-        hint = "   (Ctrl-C to cancel)"
 
-        def draw_live() -> None:
+        def redraw() -> None:
             while True:
-                with self._lock:
-                    left = format_left(deadline - time.monotonic())
-                    self.err.write(f"\r\x1b[K  {text} {left} left{hint}")
-                    self.err.flush()
-                if stop.wait(1.0):
+                left = seconds_left(deadline, time.monotonic())
+                line = waiting_line(text, left, self.columns() or _DEFAULT_COLUMNS)
+                if not self._write_live(f"\r\x1b[K{line}") or stop.wait(self.redraw_every):
                     return
 
-        def draw_plain() -> None:
-            while True:
-                self.info(f"  {text} {format_left(deadline - time.monotonic())} left{hint}")
-                if stop.wait(_PLAIN_LINE_EVERY):
-                    return
-
-        ticker = threading.Thread(target=draw_live if self.live else draw_plain, daemon=True)
+        ticker = threading.Thread(target=redraw, name="awslogin-countdown", daemon=True)
         ticker.start()
         try:
             yield
         finally:
             stop.set()
             ticker.join(timeout=2)
-            if self.live:
-                with self._lock:
-                    self.err.write("\r\x1b[K")
-                    self.err.flush()
+            self._write_live("\r\x1b[K")
+
+    def _write_live(self, text: str) -> bool:
+        """False once the terminal is gone (a closed session): nothing left to draw on."""
+        with self._lock:
+            try:
+                self.err.write(text)
+                self.err.flush()
+            except (OSError, ValueError):
+                return False
+        return True

@@ -1,10 +1,9 @@
-"""AWS config round-trip editing, the token cache, PKCE, QR rendering, browser detection."""
+"""AWS config round-trip editing, the token cache, PKCE, browser detection."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import io
 import json
 import os
 import stat
@@ -14,7 +13,6 @@ import pytest
 
 from awslogin.adapters.aws_config import AwsConfig, selected_profile
 from awslogin.adapters.browser import why_no_local_browser
-from awslogin.adapters.qr import can_draw, render_half_blocks
 from awslogin.adapters.token_cache import TokenCache, cached_sessions
 from awslogin.crypto.pkce import challenge_s256, new_state, new_verifier, same_secret
 from awslogin.errors import ConfigError
@@ -116,15 +114,6 @@ def test_pkce_s256_matches_rfc7636() -> None:
     assert not same_secret("abc", "abd")
 
 
-def test_qr_for_a_short_url_fits_an_80x24_terminal() -> None:
-    art = render_half_blocks("https://relay.example.com/p/7Hq2kXbM4vNc").splitlines()
-    assert len(art) <= 18
-    assert max(len(line) for line in art) <= 40
-    assert set("".join(art)) <= {"\u2588", "\u2580", "\u2584", " "}
-    assert can_draw("utf-8")
-    assert not can_draw("ascii")
-
-
 @pytest.mark.parametrize(
     ("environ", "platform", "reason"),
     [
@@ -144,22 +133,3 @@ def test_cache_file_json_is_readable_by_humans(tmp_path: Path) -> None:
     cache = TokenCache(str(tmp_path), "oidc", "dev")
     cache.save({"profile": "dev"})
     assert json.loads(Path(cache.path).read_text())["profile"] == "dev"
-
-
-def test_the_remote_sign_in_screen_fits_80x24() -> None:
-    from awslogin.adapters.terminal import Terminal
-
-    class Utf8(io.StringIO):
-        encoding = "utf-8"  # type: ignore[assignment]
-
-    screen = Utf8()
-    terminal = Terminal(err=screen)
-    terminal.info("No browser on this machine (SSH session): signing in through relay.example.com.")
-    terminal.show_link("https://relay.example.com/p/7Hq2kXbM4vNc", user_code="BDKM-TRWX")
-    terminal.info("  Waiting for you to sign in... 9:41 left   (Ctrl-C to cancel)")
-    lines = screen.getvalue().splitlines()
-    assert len(lines) <= 23  # one line left for the shell prompt
-    assert max(len(line) for line in lines) <= 80
-    assert "      https://relay.example.com/p/7Hq2kXbM4vNc" in lines
-    assert "  Check that the page shows this code:  BDKM-TRWX" in lines
-    assert sum("\u2588" in line for line in lines) >= 15

@@ -8,7 +8,6 @@ import os
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -534,24 +533,6 @@ def test_debug_logs_requests_without_queries_or_secrets(
     ]
     for secret in ("rt-1", "rt-secret-2", "ASIAEXAMPLE", "session-token", "eyJ"):
         assert secret not in err
-
-
-def test_waiting_line_redraws_in_place_only_on_a_terminal() -> None:
-    from awslogin.adapters.terminal import Terminal
-
-    class Tty(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
-    live, plain = Tty(), io.StringIO()
-    for stream in (live, plain):
-        with Terminal(err=stream).countdown("Waiting...", time.monotonic() + 125):
-            time.sleep(0.05)
-    assert live.getvalue().startswith("\r\x1b[K  Waiting... 2:0")
-    assert live.getvalue().endswith("\r\x1b[K")
-    assert plain.getvalue().startswith("  Waiting... 2:0")
-    assert plain.getvalue().endswith("left   (Ctrl-C to cancel)\n")
-    assert "\r" not in plain.getvalue()
 
 
 def test_busy_redirect_port_is_one_line(
