@@ -59,7 +59,15 @@ class Display(Protocol):
 
     def info(self, text: str) -> None: ...
 
-    def show_link(self, url: str, *, user_code: str | None = None, qr: bool = True) -> None: ...
+    def show_link(
+        self,
+        url: str,
+        *,
+        user_code: str | None = None,
+        qr: bool = True,
+        type_at: str | None = None,
+    ) -> None:
+        """`url` (and its QR code); `type_at`: a page where `user_code` can be typed instead."""
 
     def countdown(self, text: str, deadline: float) -> AbstractContextManager[None]: ...
 

@@ -52,9 +52,14 @@ class TerminalDevicePresenter:
     @contextmanager
     def _presenting(self, authorization: DeviceAuthorization) -> Iterator[None]:
         deadline = time.monotonic() + authorization.expires_in
-        url = authorization.verification_uri_complete or authorization.verification_uri
-        self.display.show_link(url, user_code=authorization.user_code, qr=self.qr)
-        if not authorization.verification_uri_complete:
+        complete = authorization.verification_uri_complete
+        self.display.show_link(
+            complete or authorization.verification_uri,
+            user_code=authorization.user_code,
+            qr=self.qr,
+            type_at=authorization.verification_uri if complete else None,
+        )
+        if not complete:
             self.display.info(f"  Enter the code there: {authorization.user_code}")
         with self.display.countdown("Waiting for you to sign in...", deadline):
             yield

@@ -60,7 +60,10 @@ class RelayFlow:
         finished = False
         try:
             self.display.show_link(
-                pairing.verification_uri_complete, user_code=pairing.user_code, qr=self.qr
+                pairing.verification_uri_complete,
+                user_code=pairing.user_code,
+                qr=self.qr,
+                type_at=metadata.verification_uri,
             )
             self._expires_first = pairing.expires_in <= self.timeout
             deadline = time.monotonic() + min(pairing.expires_in, self.timeout)

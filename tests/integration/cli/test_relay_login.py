@@ -38,8 +38,15 @@ class PhoneTerminal(Terminal):
         self.shown: list[tuple[str, str | None]] = []
         self.phone: Any = None
 
-    def show_link(self, url: str, *, user_code: str | None = None, qr: bool = True) -> None:
-        super().show_link(url, user_code=user_code, qr=qr)
+    def show_link(
+        self,
+        url: str,
+        *,
+        user_code: str | None = None,
+        qr: bool = True,
+        type_at: str | None = None,
+    ) -> None:
+        super().show_link(url, user_code=user_code, qr=qr, type_at=type_at)
         self.shown.append((url, user_code))
         self.phone = in_background(
             lambda: phone_through_relay(self.oidc_provider, url, deny=self.deny)
@@ -67,6 +74,8 @@ def test_remote_login_through_the_relay(
     shown = terminal.err.getvalue()  # type: ignore[attr-defined]
     assert url in shown
     assert user_code in shown
+    # The relay's own page for typing the code, from its discovery document.
+    assert f"      or open {relay.url}/link and type {user_code}\n" in shown
     assert "\u2588" in shown
     assert "Waiting for you to sign in..." in shown
     assert "left" in shown

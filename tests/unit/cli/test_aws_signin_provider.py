@@ -458,7 +458,14 @@ class Shown:
     def info(self, text: str) -> None:
         self.lines.append(text)
 
-    def show_link(self, url: str, *, user_code: str | None = None, qr: bool = True) -> None:
+    def show_link(
+        self,
+        url: str,
+        *,
+        user_code: str | None = None,
+        qr: bool = True,
+        type_at: str | None = None,
+    ) -> None:
         self.links.append((url, qr))
 
     def countdown(self, text: str, deadline: float) -> Any:

@@ -157,6 +157,8 @@ def test_device_code_polls_at_the_interval_and_slows_down_by_five_seconds(
     assert COMPLETE in shown
     assert "\u2580" in shown or "\u2584" in shown
     assert "BCDF-GHJK" in shown
+    # Or the verification page without the code in its URL, where the person types it.
+    assert "or open https://device.sso.us-east-1.amazonaws.com/ and type BCDF-GHJK" in shown
     assert "dc-1" not in shown
     assert lines[0] == "Signed in as role Developer in account 111111111111 (SSO session corp)"
     token_file = next((Path(sso_env["HOME"]) / ".aws" / "sso" / "cache").glob("*.json"))

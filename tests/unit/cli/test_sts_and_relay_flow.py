@@ -67,13 +67,20 @@ def test_relay_url_must_be_https_except_loopback(url: str) -> None:
 
 class SilentDisplay:
     def __init__(self) -> None:
-        self.links: list[tuple[str, str | None, bool]] = []
+        self.links: list[tuple[str, str | None, bool, str | None]] = []
 
     def info(self, text: str) -> None:
         pass
 
-    def show_link(self, url: str, *, user_code: str | None = None, qr: bool = True) -> None:
-        self.links.append((url, user_code, qr))
+    def show_link(
+        self,
+        url: str,
+        *,
+        user_code: str | None = None,
+        qr: bool = True,
+        type_at: str | None = None,
+    ) -> None:
+        self.links.append((url, user_code, qr, type_at))
 
     @contextmanager
     def countdown(self, text: str, deadline: float) -> Iterator[None]:
@@ -171,7 +178,8 @@ def test_relay_flow_pairs_waits_and_opens_the_sealed_result() -> None:
     assert relay.created["mode"] == "redirect"
     assert relay.created["authorize_url"].startswith("https://idp.example.test/auth")
     assert set(relay.created["host"]) == {"hostname", "user", "client"}
-    assert display.links == [(f"{RELAY_URL}/p/P1", "BDKM-TRWX", True)]
+    # The link to scan, and the relay's page where the code can be typed instead.
+    assert display.links == [(f"{RELAY_URL}/p/P1", "BDKM-TRWX", True, f"{RELAY_URL}/link")]
     assert all(p.headers["authorization"] == "Bearer poll-secret" for p in relay.polls)
     assert relay.polls[0].url.params["wait"] == "25"
     assert relay.deleted == 0
