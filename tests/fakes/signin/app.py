@@ -1,4 +1,10 @@
-"""HTTP face of the fake: the sign-in pages and the rest-json CreateOAuth2Token endpoint."""
+"""HTTP face of the fake: the sign-in pages and the rest-json CreateOAuth2Token endpoint.
+
+The rules are elsewhere: /v1/authorize's in authorize.py, the token endpoint's in
+token_request.py, dpop.py and service.py. The pages' own error pages (a malformed form,
+no choice made, an unknown user name, a confirmation link with no known code) are for the
+person at the browser; no client sees them.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +16,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from tests.fakes.signin.authorize import AuthorizeError
 from tests.fakes.signin.service import (
     CONFIRMATION_PATH,
     TOKEN_PATH,
-    AuthorizeError,
-    ServiceError,
     SigninService,
     verification_code,
 )
+from tests.fakes.signin.token_request import ServiceError
 
 _PAGE_HEADERS = {
     "Cache-Control": "no-store",
@@ -97,7 +103,11 @@ def build_app(service: SigninService) -> Starlette:
     async def create_token(request: Request) -> Response:
         request_id = str(uuid.uuid4())
         try:
-            output = service.create_token(await request.body(), request.headers.get("dpop"))
+            output = service.create_token(
+                await request.body(),
+                request.headers.get("dpop"),
+                request.headers.get("content-type", "application/json"),
+            )
         except ServiceError as exc:
             return JSONResponse(
                 {"error": exc.error, "message": exc.message},

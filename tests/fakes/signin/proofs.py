@@ -40,7 +40,7 @@ def dpop_proof(
     htu: str,
     *,
     htm: str = "POST",
-    iat: int | None = None,
+    iat: float | None = None,
     jti: str | None = None,
     header_jwk_key: ec.EllipticCurvePrivateKey | None = None,
     extra_header: dict[str, Any] | None = None,

@@ -13,13 +13,9 @@ from urllib.parse import urlencode
 import uvicorn
 
 from tests.fakes.signin.app import build_app
-from tests.fakes.signin.service import (
-    CROSS_DEVICE_CLIENT,
-    SAME_DEVICE_CLIENT,
-    LoginSession,
-    Settings,
-    SigninService,
-)
+from tests.fakes.signin.authorize import CROSS_DEVICE_CLIENT, SAME_DEVICE_CLIENT
+from tests.fakes.signin.records import LoginSession
+from tests.fakes.signin.service import Settings, SigninService
 
 
 @dataclass
@@ -56,8 +52,15 @@ class SigninFake:
     def token_calls_by_grant(self) -> dict[str, int]:
         return dict(self.service.token_calls_by_grant)
 
+    @property
+    def proof_jtis(self) -> list[str]:
+        return list(self.service.proof_jtis)
+
     def deny_next(self, reason: str, count: int = 1) -> None:
         self.service.deny_next(reason, count)
+
+    def fail_next(self, shape: str, count: int = 1) -> None:
+        self.service.fail_next(shape, count)
 
     def revoke(self, login_session: str) -> None:
         self.service.revoke(login_session)
@@ -90,9 +93,9 @@ def run_signin_fake(
     accounts: Mapping[str, str] | None = None,
     access_token_lifetime: int = 900,
     session_lifetime: float = 12 * 3600,
-    code_lifetime: float = 300,
-    dpop_max_age: float = 60,
-    refresh_replay_window: float = 0,
+    code_lifetime: float = 600,
+    dpop_max_age: float = 300,
+    refresh_replay_window: float | None = None,
 ) -> Iterator[SigninFake]:
     """Start the fake on 127.0.0.1 (free port) and stop it on exit."""
     settings = Settings(

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
-import re
+import math
 import secrets
 import string
 import threading
@@ -25,53 +24,31 @@ from urllib.parse import urlencode
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from tests.fakes.signin.authorize import (
+    AuthorizeError,
+    PendingAuthorization,
+    check_authorize_request,
+)
 from tests.fakes.signin.dpop import DpopError, DpopProof, b64url_encode, verify_proof
+from tests.fakes.signin.records import (
+    AuthorizationCode,
+    IssuedCredentials,
+    LoginSession,
+    RotatedAnswer,
+    account_id_of,
+)
+from tests.fakes.signin.token_request import (
+    DENIAL_STATUS,
+    FAILURE_STATUS,
+    ServiceError,
+    access_denied,
+    failure,
+    parse_token_request,
+    validation_error,
+)
 
-SAME_DEVICE_CLIENT = "arn:aws:signin:::devtools/same-device"
-CROSS_DEVICE_CLIENT = "arn:aws:signin:::devtools/cross-device"
-CLIENT_IDS = (SAME_DEVICE_CLIENT, CROSS_DEVICE_CLIENT)
 CONFIRMATION_PATH = "/v1/sessions/confirmation"
 TOKEN_PATH = "/v1/token"
-
-# Status codes per the AccessDeniedException documentation in the service model.
-DENIAL_STATUS = {
-    "TOKEN_EXPIRED": 401,
-    "AUTHCODE_EXPIRED": 401,
-    "USER_CREDENTIALS_CHANGED": 403,
-    "INSUFFICIENT_PERMISSIONS": 403,
-}
-
-_LOOPBACK_REDIRECT = re.compile(r"http://127\.0\.0\.1:(\d{1,5})/oauth/callback")
-_CLIENT_ID = re.compile(r"arn:aws:signin:::devtools/(cross-device|same-device)")
-_GRANT_TYPE = re.compile(r"(authorization_code|refresh_token)")
-_CODE_VERIFIER = re.compile(r"[A-Za-z0-9\-._~]+")
-_CODE_CHALLENGE = re.compile(r"[A-Za-z0-9\-_]{43}")
-# The AWS CLI sends "SHA-256"; RFC 7636 names the same method "S256".
-_S256_METHODS = ("S256", "SHA-256")
-_STRING_FIELDS = ("clientId", "grantType", "code", "redirectUri", "codeVerifier", "refreshToken")
-
-
-class AuthorizeError(Exception):
-    """An /v1/authorize request the service shows an error page for (never redirects)."""
-
-
-class ServiceError(Exception):
-    """A modeled CreateOAuth2Token error: shape name, OAuth2ErrorCode and HTTP status."""
-
-    def __init__(self, shape: str, error: str, status: int, message: str) -> None:
-        super().__init__(message)
-        self.shape = shape
-        self.error = error
-        self.status = status
-        self.message = message
-
-
-def validation_error(message: str) -> ServiceError:
-    return ServiceError("ValidationException", "INVALID_REQUEST", 400, message)
-
-
-def access_denied(reason: str, message: str) -> ServiceError:
-    return ServiceError("AccessDeniedException", reason, DENIAL_STATUS[reason], message)
 
 
 @dataclass
@@ -81,72 +58,23 @@ class Settings:
     accounts: dict[str, str] = field(
         default_factory=lambda: {"alice": "arn:aws:iam::123456789012:user/alice"}
     )
+    # The model's ExpiresIn: "at most 900 (15 minutes)".
     access_token_lifetime: int = 900
     session_lifetime: float = 12 * 3600
-    code_lifetime: float = 300
-    dpop_max_age: float = 60
-    dpop_max_skew: float = 5
-    # The model calls refresh "idempotent within token validity window": within this many
-    # seconds a just-rotated refresh token gets the same answer again. 0 = strict rotation.
-    refresh_replay_window: float = 0
-
-
-@dataclass
-class PendingAuthorization:
-    """A validated /v1/authorize request waiting for the person's decision."""
-
-    request_id: str
-    client_id: str
-    redirect_uri: str
-    state: str
-    code_challenge: str
-
-
-@dataclass
-class AuthorizationCode:
-    code: str
-    client_id: str
-    redirect_uri: str
-    code_challenge: str
-    login_session: str
-    issued_at: float
-    used: bool = False
-    session: LoginSession | None = None
-
-
-@dataclass
-class IssuedCredentials:
-    access_key_id: str
-    secret_access_key: str
-    session_token: str
-    expires_at: float
-
-
-@dataclass
-class LoginSession:
-    """One signed-in session: the identity, the bound DPoP key, its refresh-token chain."""
-
-    login_session: str
-    account_id: str
-    client_id: str
-    jkt: str
-    started_at: float
-    ends_at: float
-    refresh_token: str
-    retired_refresh_tokens: list[str] = field(default_factory=list)
-    credentials: list[IssuedCredentials] = field(default_factory=list)
-    revoked: bool = False
-
-    def ended(self, now: float) -> bool:
-        return self.revoked or now >= self.ends_at
-
-
-def account_id_of(login_session: str) -> str:
-    """The account is the fifth field of the ARN, as the AWS CLI derives it."""
-    parts = login_session.split(":")
-    if len(parts) < 6 or parts[0] != "arn" or not parts[4].isdigit():
-        raise ValueError("login session must be an ARN with an account id")
-    return parts[4]
+    # AWS documents no code lifetime; RFC 6749 4.1.2 recommends at most 10 minutes, and the
+    # fake takes that maximum so that a slow paste is never refused here and accepted there.
+    code_lifetime: float = 600
+    # AWS documents no DPoP window for Sign-In. The fake takes 5 minutes either way, the
+    # clock skew AWS tolerates for SigV4-signed requests, rather than refusing a client
+    # whose clock is a few seconds off that AWS might well accept.
+    dpop_max_age: float = 300
+    dpop_max_skew: float = 300
+    # The model documents refresh as "Idempotent within token validity window: multiple
+    # calls with same refresh_token return consistent results within validity window".
+    # None (the default) follows it: a rotated refresh token gets the same answer again
+    # while the credentials of that answer are valid. A number of seconds narrows the
+    # window (0 = strict rotation), for tests that need a replay refused.
+    refresh_replay_window: float | None = None
 
 
 def s256(verifier: str) -> str:
@@ -178,11 +106,12 @@ class SigninService:
         self._codes: dict[str, AuthorizationCode] = {}
         self._refresh_index: dict[str, LoginSession] = {}
         self._seen_jti: dict[str, float] = {}
-        self._forced: deque[str] = deque()
-        self._rotated: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._forced: deque[ServiceError] = deque()
+        self._rotated: dict[str, RotatedAnswer] = {}
         self.sessions: list[LoginSession] = []
         self.token_calls = 0
         self.token_calls_by_grant: dict[str, int] = {}
+        self.proof_jtis: list[str] = []  # the jti of every proof that verified, in order
 
     @property
     def token_url(self) -> str:
@@ -199,7 +128,16 @@ class SigninService:
         if reason not in DENIAL_STATUS:
             raise ValueError(f"unknown AccessDenied reason {reason}")
         with self._lock:
-            self._forced.extend([reason] * count)
+            self._forced.extend(
+                access_denied(reason, f"Access denied ({reason})") for _ in range(count)
+            )
+
+    def fail_next(self, shape: str, count: int = 1) -> None:
+        """Make the next `count` token calls fail with a 500 or 429 (`FAILURE_STATUS`)."""
+        if shape not in FAILURE_STATUS:
+            raise ValueError(f"not a forceable failure: {shape}")
+        with self._lock:
+            self._forced.extend(failure(shape) for _ in range(count))
 
     def revoke(self, login_session: str) -> None:
         """End every session of this identity now (e.g. the console session was signed out)."""
@@ -211,37 +149,7 @@ class SigninService:
     # authorization -----------------------------------------------------------
 
     def start_authorization(self, query: Mapping[str, str]) -> PendingAuthorization:
-        client_id = query.get("client_id", "")
-        redirect_uri = query.get("redirect_uri", "")
-        if client_id not in CLIENT_IDS:
-            raise AuthorizeError("unknown client_id")
-        if client_id == SAME_DEVICE_CLIENT:
-            match = _LOOPBACK_REDIRECT.fullmatch(redirect_uri)
-            if match is None or not 0 < int(match.group(1)) < 65536:
-                raise AuthorizeError(
-                    "redirect_uri must be http://127.0.0.1:PORT/oauth/callback for same-device"
-                )
-        elif redirect_uri != self.confirmation_url:
-            raise AuthorizeError(f"redirect_uri must be {self.confirmation_url} for cross-device")
-        if query.get("response_type") != "code":
-            raise AuthorizeError("response_type must be code")
-        if "openid" not in query.get("scope", "").split():
-            raise AuthorizeError("scope must include openid")
-        state = query.get("state", "")
-        if not state:
-            raise AuthorizeError("state is required")
-        if query.get("code_challenge_method") not in _S256_METHODS:
-            raise AuthorizeError("code_challenge_method must be SHA-256 (S256)")
-        challenge = query.get("code_challenge", "")
-        if not _CODE_CHALLENGE.fullmatch(challenge):
-            raise AuthorizeError("code_challenge must be a base64url SHA-256 digest")
-        pending = PendingAuthorization(
-            request_id=secrets.token_urlsafe(24),
-            client_id=client_id,
-            redirect_uri=redirect_uri,
-            state=state,
-            code_challenge=challenge,
-        )
+        pending = check_authorize_request(query, self.confirmation_url)
         with self._lock:
             self._pending[pending.request_id] = pending
         return pending
@@ -280,56 +188,34 @@ class SigninService:
 
     # token -------------------------------------------------------------------
 
-    def create_token(self, raw_body: bytes, dpop_header: str | None) -> dict[str, Any]:
+    def create_token(
+        self, raw_body: bytes, dpop_header: str | None, content_type: str = "application/json"
+    ) -> dict[str, Any]:
         """CreateOAuth2Token: returns the `tokenOutput` payload or raises ServiceError.
 
         Every call counts, refused ones too, so tests can assert "exactly one refresh".
         """
         with self._lock:
             self.token_calls += 1
-            try:
-                body = json.loads(raw_body)
-            except ValueError as exc:
-                raise validation_error("Request body is not valid JSON") from exc
-            token_input = self._validate_body(body)
+            token_input = parse_token_request(raw_body, content_type)
             grant = token_input["grantType"]
             self.token_calls_by_grant[grant] = self.token_calls_by_grant.get(grant, 0) + 1
             proof = self._check_dpop(dpop_header)
             if self._forced:
-                reason = self._forced.popleft()
-                raise access_denied(reason, f"Access denied ({reason})")
+                raise self._forced.popleft()
             if grant == "authorization_code":
-                return self._redeem_code(token_input, proof)
-            return self._refresh(token_input, proof)
-
-    def _validate_body(self, body: Any) -> dict[str, Any]:
-        if not isinstance(body, dict):
-            raise validation_error("Request body must be a JSON object")
-        for name in _STRING_FIELDS:
-            if name in body and not isinstance(body[name], str):
-                raise validation_error(f"{name} must be a string")
-        if not _CLIENT_ID.fullmatch(body.get("clientId", "")):
-            raise validation_error("clientId is missing or not a devtools client")
-        if not _GRANT_TYPE.fullmatch(body.get("grantType", "")):
-            raise validation_error("grantType must be authorization_code or refresh_token")
-        limits = {"code": (1, 512), "redirectUri": (1, 2048), "refreshToken": (1, 2048)}
-        for name, (low, high) in limits.items():
-            if name in body and not low <= len(body[name]) <= high:
-                raise validation_error(f"{name} has an invalid length")
-        verifier = body.get("codeVerifier")
-        if verifier is not None and not (
-            43 <= len(verifier) <= 128 and _CODE_VERIFIER.fullmatch(verifier)
-        ):
-            raise validation_error("codeVerifier must be 43-128 unreserved characters")
-        if body["grantType"] == "authorization_code":
-            missing = [n for n in ("code", "redirectUri", "codeVerifier") if n not in body]
-        else:
-            missing = [n for n in ("refreshToken",) if n not in body]
-        if missing:
-            raise validation_error(f"Missing required field(s): {', '.join(missing)}")
-        return body
+                output = self._redeem_code(token_input, proof)
+            else:
+                output = self._refresh(token_input, proof)
+            # A proof is spent only by a call that succeeded. botocore builds the proof once
+            # per API call (a before-call handler, botocore/credentials.py
+            # _build_add_dpop_header_handler) and its retries of a 500 or 429 send the same
+            # proof again, so AWS must take a proof again after a failed attempt.
+            self._seen_jti[proof.jti] = self._clock()
+            return output
 
     def _check_dpop(self, header: str | None) -> DpopProof:
+        """RFC 9449 4.3 checks (dpop.py), then the jti replay check of its point 11."""
         now = self._clock()
         try:
             proof = verify_proof(
@@ -342,27 +228,33 @@ class SigninService:
             )
         except DpopError as exc:
             raise validation_error(str(exc)) from exc
+        self.proof_jtis.append(proof.jti)
         horizon = now - self.settings.dpop_max_age - self.settings.dpop_max_skew
         for jti in [j for j, seen in self._seen_jti.items() if seen < horizon]:
             del self._seen_jti[jti]
         if proof.jti in self._seen_jti:
             raise validation_error("DPoP proof jti was already used")
-        self._seen_jti[proof.jti] = now
         return proof
 
     def _redeem_code(self, token_input: dict[str, Any], proof: DpopProof) -> dict[str, Any]:
         now = self._clock()
         grant = self._codes.get(token_input["code"])
+        # AUTHCODE_EXPIRED is the model's reason for a code that cannot be redeemed.
         if grant is None:
             raise access_denied("AUTHCODE_EXPIRED", "The authorization code is invalid")
+        # The model: "Each authorization code can only be used ONCE" (NOT idempotent). RFC
+        # 6749 4.1.2: a code used twice SHOULD revoke what it was exchanged for.
         if grant.used:
-            # RFC 6749 4.1.2: a replayed code revokes what it was exchanged for.
             if grant.session is not None:
                 grant.session.revoked = True
             raise access_denied("AUTHCODE_EXPIRED", "The authorization code was already used")
         grant.used = True
         if now - grant.issued_at > self.settings.code_lifetime:
             raise access_denied("AUTHCODE_EXPIRED", "The authorization code has expired")
+        # The model: redirectUri "must match exactly what was sent in the original
+        # authorization request"; RFC 6749 4.1.3 binds client_id the same way, and RFC 7636
+        # 4.6 the verifier to the challenge. The model's error for a wrong value is
+        # ValidationException (its AccessDenied reasons do not cover these).
         if token_input["clientId"] != grant.client_id:
             raise validation_error("clientId does not match the authorization request")
         if token_input["redirectUri"] != grant.redirect_uri:
@@ -387,27 +279,46 @@ class SigninService:
 
     def _refresh(self, token_input: dict[str, Any], proof: DpopProof) -> dict[str, Any]:
         now = self._clock()
-        session = self._refresh_index.get(token_input["refreshToken"])
+        presented = token_input["refreshToken"]
+        session = self._refresh_index.get(presented)
+        # TOKEN_EXPIRED is the model's reason for a refresh token that no longer works
+        # (botocore's login provider turns it into LoginRefreshRequired).
         if session is None:
             raise access_denied("TOKEN_EXPIRED", "The refresh token is invalid")
         if session.ended(now):
             raise access_denied("TOKEN_EXPIRED", "The session has ended; sign in again")
         if token_input["clientId"] != session.client_id:
             raise validation_error("clientId does not match the session")
+        # The model: the refresh token carries cnf.jkt, the thumbprint of the key it was
+        # issued to (RFC 9449 5): a proof made with another key is refused.
         if proof.jkt != session.jkt:
             raise validation_error("DPoP key is not the key the refresh token is bound to")
-        if token_input["refreshToken"] != session.refresh_token:
-            rotated_at, answer = self._rotated.get(token_input["refreshToken"], (0.0, {}))
-            if answer and now - rotated_at <= self.settings.refresh_replay_window:
-                return dict(answer)
-            raise access_denied("TOKEN_EXPIRED", "The refresh token was already used")
-        old_token = session.refresh_token
-        session.retired_refresh_tokens.append(old_token)
+        if presented != session.refresh_token:
+            return self._repeat_rotation(presented, now)
+        session.retired_refresh_tokens.append(presented)
         session.refresh_token = self._new_refresh_token()
         self._refresh_index[session.refresh_token] = session
         output = self._token_output(session, now)
-        self._rotated[old_token] = (now, output)
+        self._rotated[presented] = RotatedAnswer(now, output, session.credentials[-1].expires_at)
         return output
+
+    def _repeat_rotation(self, presented: str, now: float) -> dict[str, Any]:
+        """A rotated-away refresh token: the same answer inside the window, else refused.
+
+        The model's "consistent results": the same credentials and the same next refresh
+        token; `expiresIn` counts to the same expiry instant from now.
+        """
+        rotated = self._rotated.get(presented)
+        if rotated is not None:
+            window = self.settings.refresh_replay_window
+            window_ends = (
+                rotated.credentials_expire_at if window is None else rotated.rotated_at + window
+            )
+            if now <= window_ends and now < rotated.credentials_expire_at:
+                answer = dict(rotated.output)
+                answer["expiresIn"] = max(1, math.ceil(rotated.credentials_expire_at - now))
+                return answer
+        raise access_denied("TOKEN_EXPIRED", "The refresh token was already used")
 
     def _new_refresh_token(self) -> str:
         return "rt." + secrets.token_urlsafe(48)

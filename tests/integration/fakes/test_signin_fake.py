@@ -32,7 +32,7 @@ from tests.fakes.signin import (
     SigninFake,
     run_signin_fake,
 )
-from tests.fakes.signin.dpop import jwk_thumbprint
+from tests.fakes.signin.dpop import jwk_thumbprint, normalize_htu
 from tests.fakes.signin.person import answer_sign_in, read_verification_code
 from tests.fakes.signin.proofs import dpop_proof, pkce_pair, public_jwk
 
@@ -310,6 +310,78 @@ def test_a_replayed_jti_is_refused(fake: SigninFake) -> None:
     )
 
 
+def test_a_proof_sent_with_a_failed_call_may_come_again(fake: SigninFake) -> None:
+    """botocore resends the same proof when it retries a 500 or a 429."""
+    key = new_key()
+    first = obtain_code(fake)
+    proof = dpop_proof(key, fake.token_url, jti="retried-jti")
+    fake.fail_next("InternalServerException")
+    failed = token_call(fake, code_body(*first), proof)
+    assert_refused(failed, 500, "InternalServerException", "server_error", "forced")
+    assert token_call(fake, code_body(*first), proof).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("typ", "iat_offset"),
+    [
+        ("application/DPoP+JWT", 0),  # RFC 7515 4.1.9: any case, optional "application/"
+        ("dpop+jwt", -120),  # a clock two minutes slow
+        ("dpop+jwt", 120),  # or fast
+    ],
+)
+def test_proofs_within_the_rfcs_and_a_clock_a_little_off_are_taken(
+    fake: SigninFake, typ: str, iat_offset: int
+) -> None:
+    code, verifier, redirect_uri = obtain_code(fake)
+    # iat keeps its fraction: a NumericDate need not be whole seconds (RFC 7519 2).
+    iat = time.time() + iat_offset
+    proof = dpop_proof(new_key(), fake.token_url, iat=iat, extra_header={"typ": typ})
+    response = token_call(fake, code_body(code, verifier, redirect_uri), proof)
+    assert response.status_code == 200, response.text
+
+
+def test_htu_is_compared_after_rfc_3986_normalization() -> None:
+    assert normalize_htu("HTTPS://Signin.Example:443/v1/token?x=1#f") == normalize_htu(
+        "https://signin.example/v1/token"
+    )
+    assert normalize_htu("https://signin.example:8443/v1/token") != normalize_htu(
+        "https://signin.example/v1/token"
+    )
+
+
+def test_the_token_endpoint_takes_a_form_body_with_oauth_names(fake: SigninFake) -> None:
+    """The operation's documentation: application/json or application/x-www-form-urlencoded."""
+    key = new_key()
+    code, verifier, redirect_uri = obtain_code(fake)
+    form = {
+        "client_id": SAME_DEVICE_CLIENT,
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": redirect_uri,
+        "code_verifier": verifier,
+    }
+    answer = httpx.post(
+        fake.token_url, data=form, headers={"DPoP": dpop_proof(key, fake.token_url)}, timeout=5
+    )
+    assert answer.status_code == 200, answer.text
+    refresh = {
+        "client_id": SAME_DEVICE_CLIENT,
+        "grant_type": "refresh_token",
+        "refresh_token": answer.json()["refreshToken"],
+    }
+    again = httpx.post(
+        fake.token_url, data=refresh, headers={"DPoP": dpop_proof(key, fake.token_url)}, timeout=5
+    )
+    assert again.status_code == 200, again.text
+    missing = httpx.post(
+        fake.token_url,
+        data={"client_id": SAME_DEVICE_CLIENT, "grant_type": "refresh_token"},
+        headers={"DPoP": dpop_proof(key, fake.token_url)},
+        timeout=5,
+    )
+    assert_refused(missing, 400, "ValidationException", "INVALID_REQUEST", "refreshToken")
+
+
 @pytest.mark.parametrize(
     ("change", "words"),
     [
@@ -381,7 +453,9 @@ def test_an_expired_or_unknown_code_is_authcode_expired() -> None:
 # refresh ------------------------------------------------------------------------------
 
 
-def test_refresh_rotates_the_refresh_token_and_refuses_the_old_one(fake: SigninFake) -> None:
+def test_refresh_rotates_and_a_replay_in_the_window_gets_the_same_answer(
+    fake: SigninFake,
+) -> None:
     key = new_key()
     first = signed_in(fake, key)
     refreshed = token_call(
@@ -393,11 +467,32 @@ def test_refresh_rotates_the_refresh_token_and_refuses_the_old_one(fake: SigninF
     assert output["refreshToken"] != first["refreshToken"]
     assert output["accessToken"]["accessKeyId"] != first["accessToken"]["accessKeyId"]
 
+    # The model: refresh is "idempotent within token validity window": the rotated-away
+    # token gets the same credentials and the same next refresh token, nothing new minted.
     replay = token_call(fake, refresh_body(first["refreshToken"]), dpop_proof(key, fake.token_url))
-    assert_refused(replay, 401, "AccessDeniedException", "TOKEN_EXPIRED", "already used")
+    assert replay.status_code == 200, replay.text
+    assert replay.json() == output
+    assert len(fake.sessions[0].credentials) == 2
     newest = token_call(fake, refresh_body(output["refreshToken"]), dpop_proof(key, fake.token_url))
     assert newest.status_code == 200
-    assert fake.token_calls_by_grant == {"authorization_code": 1, "refresh_token": 3}
+    assert newest.json()["refreshToken"] != output["refreshToken"]
+
+    # Outside the window (here narrowed to nothing) the rotated-away token is refused.
+    fake.settings.refresh_replay_window = 0
+    late = token_call(fake, refresh_body(first["refreshToken"]), dpop_proof(key, fake.token_url))
+    assert_refused(late, 401, "AccessDeniedException", "TOKEN_EXPIRED", "already used")
+    assert fake.token_calls_by_grant == {"authorization_code": 1, "refresh_token": 4}
+
+
+def test_the_idempotency_window_ends_with_the_credentials_it_repeats() -> None:
+    with run_signin_fake(access_token_lifetime=1) as fake:
+        key = new_key()
+        first = signed_in(fake, key)
+        body = refresh_body(first["refreshToken"])
+        assert token_call(fake, body, dpop_proof(key, fake.token_url)).status_code == 200
+        time.sleep(1.1)
+        late = token_call(fake, body, dpop_proof(key, fake.token_url))
+        assert_refused(late, 401, "AccessDeniedException", "TOKEN_EXPIRED", "already used")
 
 
 def test_replay_window_knob_repeats_the_answer_then_refuses() -> None:
@@ -606,7 +701,14 @@ def test_botocore_login_provider_refreshes_near_expiry_and_writes_the_cache(
     assert 850 < remaining.total_seconds() <= 900
     for kept in ("idToken", "dpopKey", "clientId", "tokenType"):
         assert after[kept] == before[kept]
-    # The rotated-away token is now dead: only botocore's write-back keeps the login alive.
+    # The rotated-away token repeats that answer inside the model's idempotency window and
+    # is dead after it: only botocore's write-back keeps the login alive.
+    replay = token_call(
+        fake, refresh_body(before["refreshToken"]), dpop_proof(login_profile[1], fake.token_url)
+    )
+    assert replay.status_code == 200
+    assert replay.json()["accessToken"]["accessKeyId"] == newest.access_key_id
+    fake.settings.refresh_replay_window = 0
     replay = token_call(
         fake, refresh_body(before["refreshToken"]), dpop_proof(login_profile[1], fake.token_url)
     )
