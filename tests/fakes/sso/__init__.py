@@ -6,15 +6,16 @@
         fake.state.force_device_poll_errors("slow_down", "authorization_pending")
         fake.state.decide_device(user_code, approve=True)   # or drive /device like a person
         fake.calls["CreateToken/refresh_token"]        # counters per operation (and grant)
+        fake.calls["CreateToken/slow_down"]            # polls answered slow_down for pace
         fake.issued_credentials[-1]                    # what GetRoleCredentials handed out
 
 One origin serves both services. `browser.sign_in` / `browser.decide_device` play the
 person at the sign-in and device pages with httpx.
 """
 
+from tests.fakes.sso.inputs import s256
 from tests.fakes.sso.model import Account, FakeSettings, IssuedRoleCredentials
 from tests.fakes.sso.server import SsoFake, run_sso_fake
-from tests.fakes.sso.state import s256
 
 __all__ = [
     "Account",

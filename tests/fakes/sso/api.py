@@ -37,6 +37,8 @@ async def _json_body(request: Request) -> dict[str, Any]:
     raw = await request.body()
     if not raw:
         return {}
+    # rest-json: botocore always sends a JSON object; anything else is the model's
+    # InvalidRequestException ("something is wrong with the input to the request").
     try:
         body = json.loads(raw)
     except ValueError as exc:

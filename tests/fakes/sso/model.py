@@ -108,13 +108,31 @@ class FakeSettings:
     registration_ttl: int = 90 * 24 * 3600
     device_interval: int = 1
     device_code_ttl: int = 600
+    # Polls a device code may make back to back before the pace must follow `interval`
+    # (a token bucket of this size, refilled once per interval; see SsoState._poll_pace).
+    # 2: the AWS CLI polls twice without a pause by design (awscli/botocore/utils.py
+    # SSOTokenFetcher._poll_for_token: one CreateToken before showing the code, then the
+    # loop's first, about 9 ms later), so AWS cannot answer slow_down to that.
+    device_poll_burst: int = 2
     enforce_interval: bool = True
     auth_code_ttl: int = 300
     auto_sign_in: bool = False
     role_credentials_ttl: int = 3600
     default_page_size: int = 2
+    # Scopes RegisterClient accepts. AWS publishes no list; these are the ones AWS's own
+    # clients register (the AWS CLI: sso:account:access by default; the AWS Toolkits and
+    # Amazon Q: codecatalyst:read_write and the codewhisperer:* set), plus sso:account:list.
     known_scopes: frozenset[str] = frozenset(
-        {ACCOUNT_ACCESS_SCOPE, "sso:account:list", "codewhisperer:completions"}
+        {
+            ACCOUNT_ACCESS_SCOPE,
+            "sso:account:list",
+            "codecatalyst:read_write",
+            "codewhisperer:completions",
+            "codewhisperer:analysis",
+            "codewhisperer:conversations",
+            "codewhisperer:taskassist",
+            "codewhisperer:transformations",
+        }
     )
 
 
@@ -185,6 +203,7 @@ class DeviceAuthorization:
     status: str = "pending"  # pending | approved | denied | consumed
     user: str | None = None
     last_poll: float | None = None
+    poll_allowance: float = 0.0  # polls left in the bucket at last_poll
 
 
 @dataclass

@@ -4,7 +4,10 @@ device verification page behind `verificationUriComplete`.
 Both are plain HTML forms so a test can drive them with Chromium or with a cookie-less
 httpx client. The form carries only an opaque request id; the code challenge, state and
 redirect URI stay on the server, and a redirect URI that is not registered is shown as
-an error page rather than followed.
+an error page rather than followed. The forms' own error pages (no choice made, a
+sign-in already answered, a code unknown, spent or expired) are for the person at the
+page: no client sees them, only what follows (a redirect, or the next poll's answer).
+The rules of /authorize itself are SsoState.begin_authorize's.
 """
 
 from __future__ import annotations

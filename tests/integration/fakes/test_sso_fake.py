@@ -201,11 +201,13 @@ def test_device_flow_pending_slow_down_then_token_via_the_verification_page(fake
         f"{fake.oidc_url}/device?user_code={device['userCode']}"
     )
 
-    with pytest.raises(oidc.exceptions.AuthorizationPendingException) as pending:
-        _poll(oidc, client, device["deviceCode"])
-    assert _error(pending) == ("AuthorizationPendingException", "authorization_pending", 400)
+    # Two polls back to back, as the AWS CLI makes them, are both answered pending ...
+    for _ in range(2):
+        with pytest.raises(oidc.exceptions.AuthorizationPendingException) as pending:
+            _poll(oidc, client, device["deviceCode"])
+        assert _error(pending) == ("AuthorizationPendingException", "authorization_pending", 400)
 
-    with pytest.raises(oidc.exceptions.SlowDownException) as slow:  # polled again at once
+    with pytest.raises(oidc.exceptions.SlowDownException) as slow:  # ... a third is too fast
         _poll(oidc, client, device["deviceCode"])
     assert _error(slow) == ("SlowDownException", "slow_down", 400)
 
@@ -225,7 +227,7 @@ def test_device_flow_pending_slow_down_then_token_via_the_verification_page(fake
     time.sleep(device["interval"])
     with pytest.raises(oidc.exceptions.InvalidGrantException):  # a device code is redeemed once
         _poll(oidc, client, device["deviceCode"])
-    assert fake.calls[f"CreateToken/{DEVICE_GRANT}"] == 4
+    assert fake.calls[f"CreateToken/{DEVICE_GRANT}"] == 5
 
 
 def test_forced_device_poll_errors_come_in_order_as_modelled_exceptions(fake: SsoFake) -> None:
@@ -253,6 +255,101 @@ def test_forced_device_poll_errors_come_in_order_as_modelled_exceptions(fake: Ss
         ("ExpiredTokenException", "expired_token"),
     ]
     assert "accessToken" in _poll(oidc, client, device["deviceCode"])
+
+
+def _start_device(fake: SsoFake, oidc: Any, client: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = oidc.start_device_authorization(
+        clientId=client["clientId"],
+        clientSecret=client["clientSecret"],
+        startUrl=fake.settings.start_url,
+    )
+    return result
+
+
+def _poll_outcome(oidc: Any, client: dict[str, Any], device_code: str) -> str:
+    try:
+        _poll(oidc, client, device_code)
+    except ClientError as refused:
+        return str(refused.response["error"])
+    return "token"
+
+
+def test_a_client_polling_at_the_interval_is_never_slowed_down(fake: SsoFake) -> None:
+    oidc = _oidc(fake)
+    client = _register_device_client(oidc)
+    device = _start_device(fake, oidc, client)
+    outcomes = [_poll_outcome(oidc, client, device["deviceCode"])]
+    for _ in range(5):
+        fake.state.advance_clock(device["interval"])
+        outcomes.append(_poll_outcome(oidc, client, device["deviceCode"]))
+    assert outcomes == ["authorization_pending"] * 6
+
+
+def test_a_client_that_keeps_polling_faster_than_the_interval_is_slowed_down(
+    fake: SsoFake,
+) -> None:
+    oidc = _oidc(fake)
+    client = _register_device_client(oidc)
+    device = _start_device(fake, oidc, client)
+    outcomes = [_poll_outcome(oidc, client, device["deviceCode"])]
+    for _ in range(4):
+        fake.state.advance_clock(device["interval"] / 2)
+        outcomes.append(_poll_outcome(oidc, client, device["deviceCode"]))
+    # A burst of two, then one poll per interval: every second poll at half the pace.
+    assert outcomes == [
+        "authorization_pending",
+        "authorization_pending",
+        "authorization_pending",
+        "slow_down",
+        "authorization_pending",
+    ]
+
+
+def test_the_device_page_takes_the_user_code_as_people_type_it(fake: SsoFake) -> None:
+    oidc = _oidc(fake)
+    client = _register_device_client(oidc)
+    device = _start_device(fake, oidc, client)
+    typed = " " + device["userCode"].replace("-", "").lower() + " "  # RFC 8628 6.1
+    decide_device(f"{fake.oidc_url}/device?user_code={typed}")
+    fake.state.advance_clock(device["interval"])
+    assert "accessToken" in _poll(oidc, client, device["deviceCode"])
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "https://d-9067000000.awsapps.com/start/",
+        "https://d-9067000000.awsapps.com/start/#",
+        "https://d-9067000000.awsapps.com/start/#/",
+        "https://D-9067000000.AWSAPPS.com/start",
+    ],
+)
+def test_start_url_spellings_of_the_same_portal_are_accepted(fake: SsoFake, spelling: str) -> None:
+    oidc = _oidc(fake)
+    client = _register_device_client(oidc)
+    device = oidc.start_device_authorization(
+        clientId=client["clientId"], clientSecret=client["clientSecret"], startUrl=spelling
+    )
+    assert device["deviceCode"]
+
+
+def test_register_client_takes_what_aws_clients_register(fake: SsoFake) -> None:
+    oidc = _oidc(fake)
+    toolkit = oidc.register_client(
+        clientName="toolkit",
+        clientType="public",
+        scopes=["sso:account:access", "codewhisperer:conversations", "codecatalyst:read_write"],
+    )
+    assert toolkit["clientId"]
+    ipv6 = oidc.register_client(
+        clientName="ipv6",
+        clientType="public",
+        grantTypes=["authorization_code", "refresh_token"],
+        redirectUris=["http://[::1]/oauth/callback"],
+        scopes=SCOPES,
+    )
+    url, _ = _authorize_url(fake, ipv6["clientId"], "http://[::1]:50001/oauth/callback")
+    assert httpx.get(url).status_code == 200  # registered without a port: any port matches
 
 
 def test_denied_and_expired_device_codes(fake: SsoFake) -> None:
