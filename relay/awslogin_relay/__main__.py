@@ -1,4 +1,4 @@
-"""`awslogin-relay`: check the settings, then serve the relay with uvicorn.
+"""`awslogin-relay`: check the settings, then serve the relay (awslogin_relay.server).
 
 Each flag overrides the environment variable of the same name; `--help` lists them all
 with their defaults. A bad value prints one line and exits with status 2.
@@ -64,34 +64,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"{_PROG}: error: {exc}", file=sys.stderr)
         return 2
-    import uvicorn  # after the settings check, so that --help and errors stay fast
+    from awslogin_relay.server import serve  # after the settings check: --help stays fast
 
     configure_logging(settings.log_level)
-    common = {
-        "host": settings.host,
-        "port": settings.port,
-        "access_log": False,  # ours has no query strings (see web.middleware)
-        "log_level": settings.log_level,
-        "proxy_headers": False,  # X-Forwarded-For is handled by RELAY_TRUSTED_PROXIES
-        "server_header": False,
-        "timeout_graceful_shutdown": 5,
-    }
+    if settings.workers > 1:
+        # each worker builds its app from the environment: pass the flags on through it
+        for spec in SPECS:
+            attr = spec.name.removeprefix("RELAY_").lower()
+            os.environ[spec.name] = _env_text(getattr(settings, attr))
     try:
-        if settings.workers > 1:
-            # each worker builds its app from the environment: pass the flags on through it
-            for spec in SPECS:
-                attr = spec.name.removeprefix("RELAY_").lower()
-                os.environ[spec.name] = _env_text(getattr(settings, attr))
-            uvicorn.run(
-                "awslogin_relay.app:app_from_env",
-                factory=True,
-                workers=settings.workers,
-                **common,  # type: ignore[arg-type]
-            )
-        else:
-            from awslogin_relay.app import create_app
-
-            uvicorn.run(create_app(settings), **common)  # type: ignore[arg-type]
+        serve(settings)
     except KeyboardInterrupt:
         return 130
     return 0

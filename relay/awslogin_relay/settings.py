@@ -63,6 +63,34 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("RELAY_RATE_WINDOW", "60", "length of the rate-limit window in seconds"),
     SettingSpec("RELAY_MAX_BODY", "32768", "largest request body in bytes (larger: 413)"),
     SettingSpec(
+        "RELAY_MAX_HEADER",
+        "16384",
+        "largest request line plus headers in bytes (larger: 431 and the connection closes)",
+    ),
+    SettingSpec(
+        "RELAY_HEADER_TIMEOUT",
+        "10",
+        "seconds a client has to send a whole request line and headers, from its first byte "
+        "or from connecting (then 408, or a plain close if it sent nothing)",
+    ),
+    SettingSpec(
+        "RELAY_BODY_TIMEOUT",
+        "10",
+        "seconds a request body may take to arrive in full after its headers (then 408)",
+    ),
+    SettingSpec(
+        "RELAY_KEEPALIVE_TIMEOUT",
+        "5",
+        "seconds an idle keep-alive connection is kept between requests "
+        "(keep a reverse proxy's idle timeout below it)",
+    ),
+    SettingSpec(
+        "RELAY_MAX_CONNECTIONS",
+        "0",
+        "open connections per process; 0: the open-file limit less a reserve. At the cap a "
+        "new connection replaces the one that waited longest for a request",
+    ),
+    SettingSpec(
         "RELAY_TRUSTED_PROXIES",
         "",
         "comma list of proxy addresses/CIDRs whose X-Forwarded-For is believed",
@@ -98,6 +126,11 @@ class Settings:
     rate_browser: int = 60
     rate_window: int = 60
     max_body: int = 32768
+    max_header: int = 16384
+    header_timeout: float = 10.0
+    body_timeout: float = 10.0
+    keepalive_timeout: int = 5
+    max_connections: int = 0
     trusted_proxies: tuple[IPNetwork, ...] = field(default=())
     create_token: str | None = None
     workers: int = 1
@@ -179,6 +212,13 @@ def _seconds(value: str) -> float:
         raise ValueError("expected a number of seconds") from None
     if not 0 <= number <= 3600:
         raise ValueError("expected 0 to 3600 seconds")
+    return number
+
+
+def _timeout(value: str) -> float:
+    number = _seconds(value)
+    if number < 0.1:
+        raise ValueError("expected 0.1 to 3600 seconds")
     return number
 
 
@@ -279,6 +319,11 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "rate_browser": _int_between(1, 10_000_000),
     "rate_window": _int_between(1, 86400),
     "max_body": _int_between(1024, 16 * 1024 * 1024),
+    "max_header": _int_between(1024, 1024 * 1024),
+    "header_timeout": _timeout,
+    "body_timeout": _timeout,
+    "keepalive_timeout": _int_between(1, 3600),
+    "max_connections": _int_between(0, 10_000_000),
     "trusted_proxies": _proxies,
     "create_token": _create_token,
     "workers": _int_between(1, 64),
