@@ -144,8 +144,8 @@ class EdgeProtocol(HttpToolsProtocol):
         self._phase = _Phase.HEAD
         self._admitted = False
         self._served = False  # a request on this connection has been answered
-        self._head_chunks = 0  # bytes of socket reads that arrived while in a head
-        self._head_parsed = 0  # bytes of request line and headers the parser reported
+        self._head_bytes = 0  # bytes of the reads that began inside the current head
+        self._head_measure = False  # the head began inside a read: measure it when parsed
         self._deadline: asyncio.TimerHandle | None = None
 
     # -- connection ------------------------------------------------------------------
@@ -157,7 +157,8 @@ class EdgeProtocol(HttpToolsProtocol):
             return
         self._admitted = True
         super().connection_made(transport)
-        self._wait_for_head()
+        self._start_head()
+        self._set_deadline(self._limits.header_timeout, self._head_timed_out)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_deadline()
@@ -175,44 +176,45 @@ class EdgeProtocol(HttpToolsProtocol):
         self._close(None)
 
     # -- bytes in --------------------------------------------------------------------
+    # Deadlines are armed after a read, only when it left a head or a body unfinished:
+    # a request that arrives in one read (nearly all) costs no timer.
 
     def data_received(self, data: bytes) -> None:
         if self._phase is _Phase.CLOSED:
             return
         if self._phase is _Phase.IDLE:
-            self._wait_for_head()
+            self._start_head()
         if self._phase is _Phase.HEAD:
-            self._head_chunks += len(data)
+            self._head_bytes += len(data)
         super().data_received(data)
-        # Still inside the same head after this read: every byte counted was head.
-        if self._phase is _Phase.HEAD and self._head_chunks > self._limits.max_head:
-            self._head_too_large()
+        if self._phase is _Phase.HEAD:
+            # still inside the head this read began in: every byte counted was head
+            if self._head_bytes > self._limits.max_head:
+                self._head_too_large()
+            elif self._deadline is None:
+                self._set_deadline(self._limits.header_timeout, self._head_timed_out)
+        elif self._phase is _Phase.BODY and self._deadline is None:
+            self._set_deadline(self._limits.body_timeout, self._body_timed_out)
 
     def on_message_begin(self) -> None:
         if self._phase is _Phase.CLOSED:
             return
-        if self._phase is not _Phase.HEAD:  # a pipelined request inside one read
-            self._wait_for_head()
-        self._head_parsed = 0
+        if self._phase is not _Phase.HEAD:  # a pipelined request, begun inside a read
+            self._start_head()
+            self._head_measure = True  # its bytes in this read were not counted
         super().on_message_begin()
-
-    def on_url(self, url: bytes) -> None:
-        self._count_head(len(url))
-        super().on_url(url)
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self._count_head(len(name) + len(value) + 4)
-        super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
         if self._phase is _Phase.CLOSED:
             return
-        if self._head_parsed > self._limits.max_head:
+        if (self._head_bytes > self._limits.max_head or self._head_measure) and (
+            self._head_size() > self._limits.max_head
+        ):
             self._head_too_large()
             return
         self._phase = _Phase.BODY
+        self._cancel_deadline()
         self._guard.busy(self)
-        self._set_deadline(self._limits.body_timeout, self._body_timed_out)
         super().on_headers_complete()
 
     def on_body(self, body: bytes) -> None:
@@ -238,20 +240,22 @@ class EdgeProtocol(HttpToolsProtocol):
 
     # -- states ----------------------------------------------------------------------
 
-    def _wait_for_head(self) -> None:
+    def _start_head(self) -> None:
         self._phase = _Phase.HEAD
-        self._head_chunks = 0
-        self._head_parsed = 0
+        self._head_bytes = 0
+        self._head_measure = False
+        self._cancel_deadline()
         self._guard.waiting(self, served=self._served)
-        self._set_deadline(self._limits.header_timeout, self._head_timed_out)
 
     def _become_idle(self) -> None:
         self._phase = _Phase.IDLE
         self._cancel_deadline()
         self._guard.waiting(self, served=True)
 
-    def _count_head(self, size: int) -> None:
-        self._head_parsed += size
+    def _head_size(self) -> int:
+        """The request target and headers as parsed (the request line's method and
+        version, a few bytes, are left out)."""
+        return len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
 
     # -- endings ---------------------------------------------------------------------
 
@@ -268,7 +272,7 @@ class EdgeProtocol(HttpToolsProtocol):
 
     def _head_timed_out(self) -> None:
         self._deadline = None
-        if self._head_chunks == 0 and self._head_parsed == 0:
+        if self._head_bytes == 0:
             self._close(None)  # a connection that never spoke just goes
         else:
             self._close(_timeout_response("the request headers"))
