@@ -137,6 +137,19 @@ def _error(status: int, reason: str, error: str, description: str) -> bytes:
 class EdgeProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with the limits above (one instance per connection)."""
 
+    # Slots keep uvicorn's per-connection __dict__ at its own size: with 10,000 waiting
+    # long-polls, eight more keys in it cost 12 MB (bench/relay_bench.py, phase 1).
+    __slots__ = (
+        "_admitted",
+        "_deadline",
+        "_guard",
+        "_head_bytes",
+        "_head_measure",
+        "_limits",
+        "_phase",
+        "_served",
+    )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._limits = _limits

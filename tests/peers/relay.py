@@ -45,13 +45,21 @@ class RelayServer(ProcessPeer):
 
     `host` is 127.0.0.1, or the root side of a netns link (NetnsHost.root_address) when
     the host under test runs in a namespace. `env` adds to or overrides the defaults
-    RELAY_HOST, RELAY_PORT and RELAY_PUBLIC_URL (http://<host>:<port>).
+    RELAY_HOST, RELAY_PORT and RELAY_PUBLIC_URL (http://<host>:<port>). `open_files`
+    starts it under that (soft, hard) open-file limit (util-linux `prlimit`, which execs
+    the relay: `pid` is the relay's).
     """
 
     missing = "awslogin-relay is not installed"
     installed = staticmethod(available)
 
-    def __init__(self, env: Mapping[str, str] | None = None, *, host: str = LOOPBACK) -> None:
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        *,
+        host: str = LOOPBACK,
+        open_files: tuple[int, int] | None = None,
+    ) -> None:
         self.port = free_port()
         self.url = f"http://{host}:{self.port}"
         self.env = {
@@ -60,13 +68,19 @@ class RelayServer(ProcessPeer):
             "RELAY_PUBLIC_URL": self.url,
             **(env or {}),
         }
-        script = relay_script()
+        argv = [relay_script() or SCRIPT]
+        if open_files is not None:  # (soft, hard) RLIMIT_NOFILE, as a service manager sets it
+            argv = ["prlimit", f"--nofile={open_files[0]}:{open_files[1]}", *argv]
         self._process = PeerProcess(
             "relay",
-            [script or SCRIPT],
+            argv,
             env=self.env,
             ready=http_ready(f"{self.url}/healthz", ok_status=200),
         )
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid
 
     def restart(self) -> None:
         self.stop()
