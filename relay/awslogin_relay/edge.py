@@ -4,7 +4,7 @@ uvicorn's httptools protocol parses requests fast (the relay's benchmark figures
 it) but lets a client hold a connection for ever and send a head of any size: a 1 MB
 header was answered 200, a half-sent request was never closed, and idle connections
 past the open-file limit made /healthz fail. `EdgeProtocol` adds what an edge server
-needs, around uvicorn's own request handling (see docs/security.md, "Slow and fat
+needs, around uvicorn's own request handling (see deploy/README.md, "Slow and fat
 requests"):
 
 * a head limit: a request line and headers larger than RELAY_MAX_HEADER get 431 and
