@@ -2,7 +2,7 @@
 
 Why uvicorn with httptools and a protocol of our own rather than another server: the
 same probe of fat and slow requests found no server that handles them all by itself
-(see docs/security.md, "Slow and fat requests"). uvicorn with h11 refuses large heads
+(see deploy/README.md, "Slow and fat requests"). uvicorn with h11 refuses large heads
 (400, not 431) but keeps half-sent requests for ever; hypercorn answers 431 and times
 out heads but never bodies, and is pure Python; granian answers 431 and times out heads
 (30 s) but keeps silent connections and fails /healthz when the file limit is reached.

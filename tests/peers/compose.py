@@ -97,10 +97,10 @@ def environment(service: Mapping[str, Any], **overrides: str) -> list[str]:
 
 
 def health_options(service: Mapping[str, Any], extra_args: list[str]) -> list[str]:
-    """The service's compose health check, with `extra_args` added to its command."""
-    test = list(service["healthcheck"]["test"])
-    assert test[0] == "CMD", test
-    return ["--health-cmd", json.dumps([*test[1:], *extra_args])]
+    """The service's compose health check, `extra_args` given to its program first."""
+    kind, program, *args = service["healthcheck"]["test"]
+    assert kind == "CMD", service["healthcheck"]
+    return ["--health-cmd", json.dumps([program, *extra_args, *args])]
 
 
 class ComposeTopology:
@@ -159,6 +159,10 @@ class ComposeTopology:
         hosts = list(self.services)
         redis = self.services["redis"]
         port = ["--port", str(self.redis_port), "--bind", LOOPBACK]
+
+        def redis_healthy() -> bool:
+            return self.redis is not None and self.redis.healthcheck().returncode == 0
+
         self.redis = Container(
             self.podman,
             "redis",
@@ -169,8 +173,9 @@ class ComposeTopology:
                 *health_options(redis, ["-p", str(self.redis_port)]),
             ],
             [*redis["command"], *port],
-            ready=lambda: self.redis is not None and self.redis.healthcheck().returncode == 0,
-        ).start()  # depends_on: condition: service_healthy
+            ready=redis_healthy,
+        )
+        self.redis.start()  # the relays' depends_on: condition: service_healthy
         proxy_address = self.services["proxy"]["networks"]["edge"]["ipv4_address"]
         for name in RELAYS:
             relay = self.services[name]
@@ -197,6 +202,7 @@ class ComposeTopology:
 
     def _start_proxy(self, hosts: list[str]) -> Container:
         proxy = self.services["proxy"]
+        self.workdir.mkdir(parents=True, exist_ok=True)
         caddyfile = self.workdir / "Caddyfile"
         caddyfile.write_text(caddyfile_for_test(self.http_port, self.https_port, self.relay_ports))
         data, config = self.workdir / "caddy-data", self.workdir / "caddy-config"

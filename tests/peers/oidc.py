@@ -84,6 +84,7 @@ class OidcProvider(ProcessPeer):
         auto_consent: bool = True,
         id_token_claims: bool = True,
         host: str = LOOPBACK,
+        application_type: str = "native",
     ) -> None:
         self.client_id = client_id
         self.redirect_uris = redirect_uris
@@ -103,6 +104,7 @@ class OidcProvider(ProcessPeer):
                 "OIDC_REDIRECT_URIS": ",".join(redirect_uris),
                 "OIDC_AUTO_CONSENT": "1" if auto_consent else "0",
                 "OIDC_IDTOKEN_CLAIMS": "1" if id_token_claims else "0",
+                "OIDC_APPLICATION_TYPE": application_type,
             },
             cwd=PEER_DIR,
             ready=http_ready(f"{self.issuer}/.well-known/openid-configuration"),

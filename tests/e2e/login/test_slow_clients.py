@@ -7,7 +7,7 @@ person signs in as usual: `awslogin login --remote` as a subprocess, the phone i
 Chromium, node-oidc-provider and STS. Meanwhile /healthz is asked every quarter second.
 Once with the relay's own open-file limit (here far above 500), and once under a limit
 of 256 files, below the attackers' count, where the connection cap must make room
-(docs/security.md, "Slow and fat requests").
+(deploy/README.md, "Slow and fat requests").
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Fat heads, slow heads and bodies, idle connections: a real `awslogin-relay` process
 spoken to over raw sockets, since an HTTP library would neither send half a request nor
-a 20 MB header (docs/security.md, "Slow and fat requests")."""
+a 20 MB header (deploy/README.md, "Slow and fat requests")."""
 
 from __future__ import annotations
 

@@ -2,7 +2,9 @@
 // Started and stopped by tests/peers/oidc.py; adapted from the team's peers recipe.
 // Env: OIDC_HOST (127.0.0.1; also the issuer's host), OIDC_PORT (9000), OIDC_CLIENT_ID (relay-cli), OIDC_REDIRECT_URIS (comma list),
 //      OIDC_AUTO_CONSENT=1 to skip the consent screen (login form only),
-//      OIDC_IDTOKEN_CLAIMS=1 to put email/name claims into the id_token.
+//      OIDC_IDTOKEN_CLAIMS=1 to put email/name claims into the id_token,
+//      OIDC_APPLICATION_TYPE=web for a web client (native by default), whose redirect URIs
+//      may be https on a loopback address (a relay behind a TLS proxy on this machine).
 // The client is native: an http loopback redirect URI matches any port (RFC 8252 section 7.3),
 // so registering http://127.0.0.1/callback admits http://127.0.0.1:<any port>/callback.
 import { generateKeyPairSync } from 'node:crypto';
@@ -15,6 +17,7 @@ const CLIENT_ID = process.env.OIDC_CLIENT_ID || 'relay-cli';
 const REDIRECT_URIS = (process.env.OIDC_REDIRECT_URIS || 'http://127.0.0.1/callback')
   .split(',').map((uri) => uri.trim()).filter(Boolean);
 const AUTO_CONSENT = process.env.OIDC_AUTO_CONSENT === '1';
+const APPLICATION_TYPE = process.env.OIDC_APPLICATION_TYPE || 'native';
 
 // A fresh RS256 signing key at each start; the kid is fixed so tests can find it in the JWKS.
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -23,7 +26,7 @@ const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: 'test-rs256',
 const configuration = {
   clients: [{
     client_id: CLIENT_ID,
-    application_type: 'native',
+    application_type: APPLICATION_TYPE,
     token_endpoint_auth_method: 'none', // public client: PKCE is required (S256 only)
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
