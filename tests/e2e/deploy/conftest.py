@@ -9,10 +9,10 @@ from tests.e2e.login.conftest import host_env, host_home, start_login
 from tests.peers.ci import in_ci
 from tests.peers.podman import Images, Podman, build_images, missing
 
-__all__ = ["host_env", "host_home", "images", "podman", "say", "start_login"]
+__all__ = ["host_env", "host_home", "images", "podman", "require", "say", "start_login"]
 
 
-def _require(reason: str | None) -> None:
+def require(reason: str | None) -> None:
     """Like require_peer, with the exact reason: skip here, fail loudly in CI."""
     if reason is None:
         return
@@ -46,7 +46,7 @@ def say(pytestconfig: pytest.Config) -> Say:
 
 @pytest.fixture(scope="session")
 def podman(_peer_scratch: None) -> Podman:
-    _require(missing())
+    require(missing())
     return Podman()
 
 

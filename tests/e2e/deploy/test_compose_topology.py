@@ -10,6 +10,7 @@ the login still completes on the other replica.
 from __future__ import annotations
 
 import re
+import shutil
 import ssl
 import time
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser
 
-from tests.e2e.deploy.conftest import Say
+from tests.e2e.deploy.conftest import Say, require
 from tests.e2e.host import HostHome, HostProcess
 from tests.e2e.journey import (
     SIGNED_IN_LINE,
@@ -49,6 +50,11 @@ def waiting_long_polls(url: str) -> float:
 
 @pytest.fixture
 def compose(podman: Podman, images: Images, tmp_path: Path) -> Iterator[ComposeTopology]:
+    require(
+        None
+        if shutil.which("docker-compose")
+        else "docker-compose is not installed (apt-get install docker-compose)"
+    )
     with ComposeTopology(podman, images, tmp_path / "compose") as topology:
         yield topology
 

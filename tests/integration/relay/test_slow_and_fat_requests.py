@@ -15,6 +15,7 @@ import pytest
 
 from tests.integration.relay_redis.pairing_client import IDP, create
 from tests.peers.ci import require_peer
+from tests.peers.redis import RedisServer
 from tests.peers.relay import RelayFactory, RelayServer
 
 pytestmark = pytest.mark.integration
@@ -207,3 +208,34 @@ def test_the_soft_open_file_limit_is_raised_to_the_hard_one(
     assert "up to 3584 connections per process (open-file limit 4096)" in (
         relay.log_path.read_text()
     )
+
+
+def test_every_worker_process_guards_its_connections(
+    relay_server: RelayFactory, redis_server: RedisServer
+) -> None:
+    """With RELAY_WORKERS, each uvicorn worker builds the edge protocol with the settings."""
+    relay = relay_server(
+        RELAY_ALLOWED_ORIGINS=IDP,
+        RELAY_STORE=redis_server.url,
+        RELAY_WORKERS="2",
+        RELAY_MAX_HEADER="2048",
+        RELAY_HEADER_TIMEOUT="1",
+    )
+
+    async def probe() -> tuple[bytes, bytes]:
+        reader, writer = await connect(relay)
+        writer.write(HEAD + b"X-Pad: " + b"a" * 3000 + b"\r\n\r\n")
+        await writer.drain()
+        refused, _ = await answer_and_seconds(reader, time.monotonic())
+        writer.close()
+        reader, writer = await connect(relay)
+        writer.write(HEAD)
+        late, _ = await answer_and_seconds(reader, time.monotonic())
+        writer.close()
+        return refused, late
+
+    for _ in range(4):  # connections land on either worker
+        refused, late = asyncio.run(probe())
+        assert refused.startswith(b"HTTP/1.1 431 "), refused[:100]
+        assert late.startswith(b"HTTP/1.1 408 "), late[:100]
+    assert "Traceback" not in relay.log_path.read_text()
