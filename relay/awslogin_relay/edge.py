@@ -33,7 +33,7 @@ import asyncio
 import enum
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -60,6 +60,11 @@ class _Phase(enum.Enum):
     CLOSED = "closed"  # refused, timed out or evicted: nothing more is parsed
 
 
+class Evictable(Protocol):
+    def evict(self) -> None:
+        """Close at once: the guard has already counted this connection out."""
+
+
 class ConnectionGuard:
     """Counts this process's connections and picks which one gives way at the cap.
 
@@ -70,33 +75,31 @@ class ConnectionGuard:
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.open = 0
-        self.evicted = 0
-        self.refused = 0
-        self._fresh: dict[EdgeProtocol, None] = {}
-        self._idle: dict[EdgeProtocol, None] = {}
+        self._fresh: dict[Evictable, None] = {}
+        self._idle: dict[Evictable, None] = {}
 
-    def admit(self, newcomer: EdgeProtocol) -> bool:
-        """Make room for `newcomer` if needed; False if every connection is busy."""
+    def admit(self, newcomer: Evictable) -> bool:
+        """Count `newcomer` in, making room if needed; False if every connection is busy."""
         if self.open >= self.limit:
-            victim = next(iter(self._fresh), None) or next(iter(self._idle), None)
-            if victim is None:
-                self.refused += 1
+            waiting = self._fresh or self._idle
+            if not waiting:
                 return False
-            self.evicted += 1
+            victim = next(iter(waiting))
+            self.release(victim)
             victim.evict()
         self.open += 1
         return True
 
-    def waiting(self, connection: EdgeProtocol, *, served: bool) -> None:
+    def waiting(self, connection: Evictable, *, served: bool) -> None:
         """`connection` now waits for a head; it joins the end of its queue."""
         self.busy(connection)
         (self._idle if served else self._fresh)[connection] = None
 
-    def busy(self, connection: EdgeProtocol) -> None:
+    def busy(self, connection: Evictable) -> None:
         self._fresh.pop(connection, None)
         self._idle.pop(connection, None)
 
-    def release(self, connection: EdgeProtocol) -> None:
+    def release(self, connection: Evictable) -> None:
         self.busy(connection)
         self.open -= 1
 
@@ -185,7 +188,6 @@ class EdgeProtocol(HttpToolsProtocol):
     def evict(self) -> None:
         """Give this connection's place to a newcomer (the guard already counted it out)."""
         self._admitted = False
-        self._guard.busy(self)
         self._close(None)
 
     # -- bytes in --------------------------------------------------------------------
