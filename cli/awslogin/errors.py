@@ -12,6 +12,15 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 
+def one_line(value: object, limit: int = 200) -> str:
+    """`value` as one line of at most `limit` characters, for a message to the user.
+
+    Services, relays and files may answer with anything; whatever of it a message quotes
+    goes through here, so that every failure still prints as exactly one line.
+    """
+    return " ".join(str(value).split())[:limit]
+
+
 class AwsloginError(Exception):
     """A failure the user can act on; the message says what to do."""
 

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from awslogin.errors import AwsloginError, ProviderError, UsageError
+from awslogin.errors import AwsloginError, ProviderError, UsageError, one_line
 
 PROTOCOL_VERSION = 1
 _LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -50,10 +50,6 @@ class PollResult:
     error_description: str | None = None
 
 
-def _one_line(value: object, limit: int = 200) -> str:
-    return " ".join(str(value).split())[:limit]
-
-
 class RelayClient:
     def __init__(
         self, base_url: str, client: httpx.Client, create_token: str | None = None
@@ -82,8 +78,8 @@ class RelayClient:
 
     def _refused(self, what: str, response: httpx.Response) -> ProviderError:
         body = self._json(response)
-        error = _one_line(body.get("error") or f"HTTP {response.status_code}", 60)
-        description = _one_line(body.get("error_description") or "")
+        error = one_line(body.get("error") or f"HTTP {response.status_code}", 60)
+        description = one_line(body.get("error_description") or "")
         return ProviderError(
             f"the relay at {self.display_host} refused to {what}: {error}"
             + (f": {description}" if description else "")
@@ -97,7 +93,7 @@ class RelayClient:
         if body.get("version") != PROTOCOL_VERSION:
             raise ProviderError(
                 f"the relay at {self.display_host} speaks protocol version "
-                f"{_one_line(body.get('version'), 10)}, not {PROTOCOL_VERSION}"
+                f"{one_line(body.get('version'), 10)}, not {PROTOCOL_VERSION}"
             )
         callback, verification = body.get("callback_uri"), body.get("verification_uri")
         if not isinstance(callback, str) or not isinstance(verification, str):
@@ -161,8 +157,8 @@ class RelayClient:
         if status == "denied":
             return PollResult(
                 "denied",
-                error=_one_line(body.get("error") or "access_denied", 60),
-                error_description=_one_line(body.get("error_description") or ""),
+                error=one_line(body.get("error") or "access_denied", 60),
+                error_description=one_line(body.get("error_description") or ""),
             )
         raise ProviderError(f"the relay at {self.display_host} sent an unknown result status")
 

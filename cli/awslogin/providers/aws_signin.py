@@ -35,7 +35,7 @@ from awslogin.adapters.http import HttpFactory
 from awslogin.adapters.login_cache import SESSION_LIMIT_SECONDS, id_token_claims
 from awslogin.crypto.dpop import DpopKey, DpopKeyError
 from awslogin.crypto.pkce import challenge_s256, new_verifier, same_secret
-from awslogin.errors import AwsloginError, ConfigError, LoginRequired, ProviderError
+from awslogin.errors import AwsloginError, ConfigError, LoginRequired, ProviderError, one_line
 from awslogin.flows.base import AuthorizationFlow, AuthorizationRequest, Mode
 from awslogin.providers.base import ProfileSettings, RemoteFlow, Revocation
 
@@ -138,10 +138,6 @@ def parse_pasted(text: str) -> dict[str, str]:
     }
 
 
-def _one_line(value: object, limit: int = 200) -> str:
-    return " ".join(str(value).split())[:limit]
-
-
 class AwsSigninProvider:
     name: ClassVar[str] = "aws-signin"
     session_keys: ClassVar[tuple[str, ...]] = (LOGIN_SESSION_KEY,)
@@ -210,7 +206,7 @@ class AwsSigninProvider:
                 return AwsloginError(_INSUFFICIENT)
             if reason == "AUTHCODE_EXPIRED":
                 return AwsloginError(_AUTHCODE_EXPIRED.format(profile=self.settings.name))
-        detail = _one_line(body.get("message") or reason or shape or "", 160)
+        detail = one_line(body.get("message") or reason or shape or "", 160)
         if response.status_code == 429 or response.status_code >= 500:
             return ProviderError(
                 f"AWS Sign-In is unavailable (HTTP {response.status_code}); try again shortly"
@@ -318,8 +314,8 @@ class AwsSigninProvider:
                 "the sign-in response does not belong to this login (state mismatch); try again"
             )
         if "error" in params:
-            error = _one_line(params["error"], 60)
-            description = _one_line(params.get("error_description") or "")
+            error = one_line(params["error"], 60)
+            description = one_line(params.get("error_description") or "")
             detail = f": {description}" if description else ""
             if error == "access_denied":
                 raise ProviderError(f"sign-in was denied at AWS Sign-In{detail}")

@@ -20,7 +20,7 @@ from awslogin.adapters.aws_endpoints import service_endpoint
 from awslogin.adapters.clock import Clock, iso8601
 from awslogin.adapters.http import HttpFactory, redacted_url
 from awslogin.crypto.pkce import challenge_s256, new_state, new_verifier, same_secret
-from awslogin.errors import ConfigError, LoginRequired, ProviderError
+from awslogin.errors import ConfigError, LoginRequired, ProviderError, one_line
 from awslogin.flows.base import AuthorizationFlow, AuthorizationRequest, Mode
 from awslogin.providers.base import ProfileSettings, RemoteFlow, Revocation
 from awslogin.providers.sts import RoleCredentials, assume_role_with_web_identity, role_session_name
@@ -47,10 +47,6 @@ class IdpMetadata:
     jwks_uri: str
     revocation_endpoint: str | None
     iss_parameter_supported: bool
-
-
-def _one_line(value: object, limit: int = 200) -> str:
-    return " ".join(str(value).split())[:limit]
 
 
 def _origin(url: str) -> str:
@@ -113,7 +109,7 @@ class OidcProvider:
         )
         if body.get("issuer") != self.issuer:
             raise ProviderError(
-                f"the identity provider says its issuer is {_one_line(body.get('issuer'))!s}, "
+                f"the identity provider says its issuer is {one_line(body.get('issuer'))!s}, "
                 f"not {self.issuer}: check {ISSUER_KEY}"
             )
         endpoints = {}
@@ -155,8 +151,8 @@ class OidcProvider:
         if not isinstance(body, dict):
             body = {}
         if response.status_code != 200:
-            error = _one_line(body.get("error") or f"HTTP {response.status_code}", 60)
-            description = _one_line(body.get("error_description") or "")
+            error = one_line(body.get("error") or f"HTTP {response.status_code}", 60)
+            description = one_line(body.get("error_description") or "")
             detail = f"{error}: {description}" if description else error
             if refreshing and error in ("invalid_grant", "invalid_token", "unauthorized_client"):
                 raise LoginRequired(
@@ -194,7 +190,7 @@ class OidcProvider:
         algorithm = header.get("alg")
         if algorithm not in ALLOWED_ALGORITHMS:
             raise ProviderError(
-                f"the ID token is signed with {_one_line(algorithm, 20)}; "
+                f"the ID token is signed with {one_line(algorithm, 20)}; "
                 f"only {' or '.join(ALLOWED_ALGORITHMS)} are accepted"
             )
         jwks = self._get_json(client, jwks_uri, "signing keys (JWKS)")
@@ -222,7 +218,7 @@ class OidcProvider:
                 "the ID token has expired (exp): check this machine's clock"
             ) from exc
         except jwt.PyJWTError as exc:
-            raise ProviderError(f"the ID token is not valid: {_one_line(exc)}") from exc
+            raise ProviderError(f"the ID token is not valid: {one_line(exc)}") from exc
         audience = claims.get("aud")
         if isinstance(audience, list) and len(audience) > 1 and claims.get("azp") != self.client_id:
             raise ProviderError(
@@ -258,7 +254,7 @@ class OidcProvider:
         try:
             return jwt.PyJWK(candidates[0], algorithm=algorithm).key
         except jwt.PyJWTError as exc:
-            raise ProviderError(f"the IdP's signing key is unusable: {_one_line(exc)}") from exc
+            raise ProviderError(f"the IdP's signing key is unusable: {one_line(exc)}") from exc
 
     # -- STS and records ---------------------------------------------------------------
 
@@ -396,8 +392,8 @@ class OidcProvider:
         if issuer is None and metadata.iss_parameter_supported:
             raise ProviderError("the sign-in response lacks the issuer (iss) the IdP promises")
         if "error" in params:
-            description = _one_line(params.get("error_description") or "")
-            error = _one_line(params["error"], 60)
+            description = one_line(params.get("error_description") or "")
+            error = one_line(params["error"], 60)
             detail = f": {description}" if description else ""
             if error == "access_denied":
                 raise ProviderError(f"sign-in was denied at the identity provider{detail}")

@@ -15,14 +15,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from awslogin.errors import ProviderError
+from awslogin.errors import ProviderError, one_line
 
 BEARER_HEADER = "x-amz-sso_bearer_token"
 DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
-
-
-def _one_line(value: object, limit: int = 200) -> str:
-    return " ".join(str(value).split())[:limit]
 
 
 def _origin(url: str) -> str:
@@ -99,9 +95,9 @@ class SsoOidcClient:
             data = {}
         if response.status_code != 200:
             error = data.get("error") or response.headers.get("x-amzn-ErrorType", "")
-            error = _one_line(error.split(":")[0] or f"HTTP {response.status_code}", 60)
+            error = one_line(error.split(":")[0] or f"HTTP {response.status_code}", 60)
             raise SsoOidcError(
-                error, _one_line(data.get("error_description") or ""), response.status_code
+                error, one_line(data.get("error_description") or ""), response.status_code
             )
         return data
 
@@ -182,9 +178,9 @@ class PortalClient:
             data = {}
         if response.status_code != 200:
             kind = response.headers.get("x-amzn-ErrorType", "").split(":")[0]
-            kind = _one_line(kind or f"HTTP {response.status_code}", 60)
+            kind = one_line(kind or f"HTTP {response.status_code}", 60)
             message = data.get("message") or data.get("Message") or ""
-            raise PortalError(kind, _one_line(message), response.status_code)
+            raise PortalError(kind, one_line(message), response.status_code)
         return data
 
     def get_role_credentials(

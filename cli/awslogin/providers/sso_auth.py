@@ -24,7 +24,7 @@ from awslogin.adapters.clock import Clock
 from awslogin.adapters.http import HttpFactory
 from awslogin.adapters.sso_cache import RegistrationFile, SsoTokenFile, format_time, parse_time
 from awslogin.crypto.pkce import challenge_s256, new_state, new_verifier, same_secret
-from awslogin.errors import ConfigError, LoginRequired, ProviderError
+from awslogin.errors import ConfigError, LoginRequired, ProviderError, one_line
 from awslogin.flows.base import AuthorizationFlow, AuthorizationRequest, DeviceAuthorization
 from awslogin.flows.device import DeviceFlow, DevicePending
 from awslogin.providers.sso_api import DEVICE_CODE_GRANT, SsoOidcClient, SsoOidcError, Tokens
@@ -262,7 +262,7 @@ class SsoSessionAuth:
                 "the sign-in response does not belong to this login (state mismatch); try again"
             )
         if "error" in params:
-            error = " ".join(params["error"].split())[:60]
+            error = one_line(params["error"], 60)
             if error == "access_denied":
                 raise ProviderError("sign-in was denied at IAM Identity Center; run login again")
             raise ProviderError(f"IAM Identity Center returned an error: {error}")
