@@ -7,12 +7,11 @@ same reader serves `credential-process` on each SDK start, hence no heavy import
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import tempfile
 from collections.abc import Mapping
 
+from awslogin.adapters.files import write_private_atomically
 from awslogin.errors import ConfigError
 
 _SECTION = re.compile(r"^\[([^\]]*)\]\s*(?:[#;].*)?$")
@@ -187,28 +186,3 @@ class AwsConfig:
     def save(self) -> None:
         """Replace the file atomically; a new file is private (0600), an old one keeps its mode."""
         write_private_atomically(self.path, self.render().encode("utf-8"), keep_mode=True)
-
-
-def write_private_atomically(path: str, data: bytes, *, keep_mode: bool = False) -> None:
-    """Write to a temp file beside `path` and rename it over, so readers never see half a file."""
-    directory = os.path.dirname(os.path.abspath(path))
-    try:
-        os.makedirs(directory, mode=0o700, exist_ok=True)
-        mode = 0o600
-        if keep_mode:
-            with contextlib.suppress(FileNotFoundError):
-                mode = os.stat(path).st_mode & 0o777
-        fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(temp, mode)
-            os.replace(temp, path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temp)
-            raise
-    except OSError as exc:
-        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from exc

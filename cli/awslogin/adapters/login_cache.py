@@ -28,8 +28,14 @@ from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from typing import Any
 
-from awslogin.adapters.aws_config import AwsConfig, config_path, write_private_atomically
-from awslogin.adapters.token_cache import CACHE_FORMAT_VERSION, TokenCache, cache_dir
+from awslogin.adapters.aws_config import AwsConfig, config_path
+from awslogin.adapters.files import (
+    delete_file,
+    make_private_directory,
+    read_json_object,
+    write_private_atomically,
+)
+from awslogin.adapters.token_cache import CACHE_FORMAT_VERSION, cache_dir, session_lock
 from awslogin.errors import AwsloginError
 
 LOGIN_CACHE_ENV = "AWS_LOGIN_CACHE_DIRECTORY"
@@ -204,12 +210,7 @@ class LoginCacheStore:
     def _read(self) -> dict[str, Any] | None:
         if not self.login_session:
             return None
-        try:
-            with open(self.path, encoding="utf-8") as handle:
-                data = json.load(handle)
-        except (OSError, ValueError):
-            return None
-        return data if isinstance(data, dict) else None
+        return read_json_object(self.path)
 
     def load(self) -> dict[str, Any] | None:
         token = self._read()
@@ -236,25 +237,16 @@ class LoginCacheStore:
                 # refusal was for the token it replaced; the session goes on with the new one.
                 return
         payload = json.dumps(token_from_record(data, existing), indent=2).encode("utf-8")
-        try:
-            os.makedirs(self.directory, mode=0o700, exist_ok=True)
-        except OSError as exc:
-            raise AwsloginError(f"cannot create cache directory {self.directory}: {exc}") from exc
+        make_private_directory(self.directory)
         write_private_atomically(self.path, payload)
 
     def delete(self) -> bool:
-        if not self.login_session:
-            return False
-        try:
-            os.unlink(self.path)
-        except FileNotFoundError:
-            return False
-        return True
+        return bool(self.login_session) and delete_file(self.path)
 
     def lock(self) -> AbstractContextManager[object]:
         """awslogin's refresh lock for this session, in awslogin's cache directory."""
         key = cache_file_name(self.login_session or "")[: -len(".json")]
-        return TokenCache(self.lock_directory, PROVIDER, key).lock()
+        return session_lock(self.lock_directory, PROVIDER, key)
 
 
 def store_for_profile(profile: str, environ: Mapping[str, str]) -> LoginCacheStore:

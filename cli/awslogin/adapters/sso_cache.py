@@ -6,11 +6,13 @@ These files are the contract with botocore and the AWS CLI, so names and fields 
   (`%Y-%m-%dT%H:%M:%SZ`), `refreshToken`, `clientId`, `clientSecret`,
   `registrationExpiresAt`: botocore's SSO token provider reads it and refreshes it in place;
 * registration: `<sha1(json {tool, startUrl, region, scopes, session_name})>.json` with
-  `clientId`, `clientSecret`, `expiresAt`, `scopes` and `grantTypes`, as the AWS CLI keeps it.
+  `clientId`, `clientSecret`, `expiresAt`, `scopes` and `grantTypes`, as the AWS CLI keeps it;
+* the AWS CLI's role credentials from SSO (~/.aws/cli/cache, `ProviderType` `sso`), which
+  a sign-out removes as `aws sso logout` does.
 
 `credential-process` reads the token file on each start, so this module imports only
-hashlib and json; the cross-process lock lives in awslogin's own cache directory (never
-beside botocore's files) and is imported only when a refresh or login needs it.
+hashlib and json. The lock that serialises refreshes of a token is not here: it lives in
+awslogin's own cache directory (`token_cache.session_lock`), never beside botocore's files.
 """
 
 from __future__ import annotations
@@ -21,11 +23,14 @@ import json
 import os
 import time
 from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager
 from typing import Any
 
-from awslogin.adapters.aws_config import write_private_atomically
-from awslogin.adapters.token_cache import TokenCache, cache_dir
+from awslogin.adapters.files import (
+    delete_file,
+    json_files,
+    read_json_object,
+    write_private_atomically,
+)
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 # Older AWS CLI versions wrote these; botocore's dateutil parser reads them all.
@@ -72,15 +77,6 @@ def registration_file_name(
     return digest.hexdigest() + ".json"
 
 
-def _read_json(path: str) -> dict[str, Any] | None:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
 def _write_json(path: str, data: Mapping[str, Any]) -> None:
     write_private_atomically(path, json.dumps(dict(data), indent=2).encode("utf-8"))
 
@@ -91,11 +87,10 @@ class SsoTokenFile:
     def __init__(self, environ: Mapping[str, str], session_name: str) -> None:
         self.session_name = session_name
         self.path = os.path.join(sso_cache_dir(environ), token_file_name(session_name))
-        self._lock_holder = TokenCache(cache_dir(environ), "sso-session", session_name)
 
     def load(self) -> dict[str, Any] | None:
         """The token as botocore would read it, or None (absent, unreadable, no accessToken)."""
-        data = _read_json(self.path)
+        data = read_json_object(self.path)
         if data is None or not isinstance(data.get("accessToken"), str):
             return None
         return data
@@ -104,15 +99,7 @@ class SsoTokenFile:
         _write_json(self.path, token)
 
     def delete(self) -> bool:
-        try:
-            os.unlink(self.path)
-        except FileNotFoundError:
-            return False
-        return True
-
-    def lock(self) -> AbstractContextManager[object]:
-        """Serialises refreshes of this session's token across awslogin processes."""
-        return self._lock_holder.lock()
+        return delete_file(self.path)
 
 
 class RegistrationFile:
@@ -131,7 +118,7 @@ class RegistrationFile:
         )
 
     def load(self) -> dict[str, Any] | None:
-        return _read_json(self.path)
+        return read_json_object(self.path)
 
     def save(self, registration: Mapping[str, Any]) -> None:
         _write_json(self.path, registration)
@@ -140,15 +127,23 @@ class RegistrationFile:
 def cached_tokens(environ: Mapping[str, str]) -> list[tuple[str, dict[str, Any]]]:
     """(path, token) of every file in the SSO cache that holds an access token."""
     directory = sso_cache_dir(environ)
-    try:
-        names = sorted(os.listdir(directory))
-    except FileNotFoundError:
-        return []
     tokens = []
-    for name in names:
-        if name.endswith(".json") and not name.startswith("."):
-            path = os.path.join(directory, name)
-            data = _read_json(path)
-            if data is not None and "accessToken" in data:
-                tokens.append((path, data))
+    for name in json_files(directory):
+        path = os.path.join(directory, name)
+        data = read_json_object(path)
+        if data is not None and "accessToken" in data:
+            tokens.append((path, data))
     return tokens
+
+
+def aws_cli_role_credentials(environ: Mapping[str, str]) -> list[str]:
+    """Role credentials the AWS CLI cached from SSO in ~/.aws/cli/cache (`aws sso logout`
+    removes these too)."""
+    home = environ.get("HOME") or os.path.expanduser("~")
+    directory = os.path.join(home, ".aws", "cli", "cache")
+    found = []
+    for name in json_files(directory):
+        data = read_json_object(os.path.join(directory, name))
+        if data is not None and data.get("ProviderType") == "sso":
+            found.append(os.path.join(directory, name))
+    return found

@@ -12,15 +12,14 @@ registered 127.0.0.1 address, so the person pastes that failed address on the re
 
 from __future__ import annotations
 
-import contextlib
-import os
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from awslogin.adapters.aws_config import AwsConfig, config_path
 from awslogin.adapters.clock import Clock, iso8601
+from awslogin.adapters.files import delete_file
 from awslogin.adapters.http import HttpFactory
-from awslogin.adapters.sso_cache import cached_tokens
+from awslogin.adapters.sso_cache import aws_cli_role_credentials, cached_tokens
 from awslogin.adapters.token_cache import TokenCache, cache_dir, cached_sessions
 from awslogin.errors import ConfigError, LoginRequired, ProviderError
 from awslogin.flows.base import AuthorizationFlow, Mode
@@ -177,29 +176,6 @@ def _portal_for_token(token: Mapping[str, Any], environ: Mapping[str, str]) -> s
     )
 
 
-def _aws_cli_role_credentials(environ: Mapping[str, str]) -> list[str]:
-    """Role credentials the AWS CLI cached from SSO (`aws sso logout` removes these too)."""
-    import json
-
-    home = environ.get("HOME") or os.path.expanduser("~")
-    directory = os.path.join(home, ".aws", "cli", "cache")
-    try:
-        names = sorted(os.listdir(directory))
-    except FileNotFoundError:
-        return []
-    found = []
-    for name in names:
-        path = os.path.join(directory, name)
-        try:
-            with open(path, encoding="utf-8") as handle:
-                data = json.load(handle)
-        except (OSError, ValueError):
-            continue
-        if isinstance(data, dict) and data.get("ProviderType") == "sso":
-            found.append(path)
-    return found
-
-
 def sign_out_everywhere(environ: Mapping[str, str], http: HttpFactory) -> list[str]:
     """Like `aws sso logout`: Logout for every cached token, then remove every SSO token and
     every cached SSO role credential (awslogin's and the AWS CLI's)."""
@@ -215,15 +191,13 @@ def sign_out_everywhere(environ: Mapping[str, str], http: HttpFactory) -> list[s
                 pass  # an expired or already ended session: nothing left to end
             except ProviderError as failed:
                 failures.append(failed.message)
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
+        delete_file(path)
     directory = cache_dir(environ)
     for provider, profile in cached_sessions(directory):
         if provider == PROVIDER:
             TokenCache(directory, provider, profile).delete()
-    for path in _aws_cli_role_credentials(environ):
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
+    for path in aws_cli_role_credentials(environ):
+        delete_file(path)
     lines = [SIGNED_OUT]
     if failures:
         lines.append(

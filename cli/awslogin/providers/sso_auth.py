@@ -23,6 +23,7 @@ from awslogin.adapters.aws_endpoints import service_endpoint
 from awslogin.adapters.clock import Clock
 from awslogin.adapters.http import HttpFactory
 from awslogin.adapters.sso_cache import RegistrationFile, SsoTokenFile, format_time, parse_time
+from awslogin.adapters.token_cache import cache_dir, session_lock
 from awslogin.crypto.pkce import challenge_s256, new_state, new_verifier, same_secret
 from awslogin.errors import ConfigError, LoginRequired, ProviderError, one_line
 from awslogin.flows.base import AuthorizationFlow, AuthorizationRequest, DeviceAuthorization
@@ -299,7 +300,7 @@ class SsoSessionAuth:
 
     def access_token(self, profile: str) -> str:
         """A usable access token, refreshed first when less than 15 minutes are left."""
-        with self.token_file.lock():
+        with session_lock(cache_dir(self.environ), "sso-session", self.session.name):
             token = self.token_file.load()
             if token is None:
                 raise LoginRequired(profile, f"not signed in to SSO session {self.session.name}")
