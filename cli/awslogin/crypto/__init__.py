@@ -1,1 +1,1 @@
-"""Pure cryptographic helpers of the host: PKCE and DPoP."""
+"""Cryptographic helpers of the host: PKCE, DPoP, and reading the claims of a JWT."""

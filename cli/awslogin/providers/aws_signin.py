@@ -3,7 +3,7 @@
 The person signs in to the AWS console; AWS Sign-In hands the CLI short-lived
 credentials directly (no role to assume) and a refresh token bound, through DPoP, to a
 P-256 key made for this login. The session is botocore's: it is cached where botocore's
-login provider reads it (see adapters/login_cache.py), and the profile gets
+login provider reads it (see stores/login_session.py), and the profile gets
 `login_session`, so the AWS CLI and boto3 use it natively.
 
 Same device: client `arn:aws:signin:::devtools/same-device` with the loopback redirect.
@@ -32,12 +32,13 @@ import httpx
 from awslogin.adapters.aws_endpoints import service_endpoint
 from awslogin.adapters.clock import Clock, iso8601
 from awslogin.adapters.http import HttpFactory
-from awslogin.adapters.login_cache import SESSION_LIMIT_SECONDS, id_token_claims
 from awslogin.crypto.dpop import DpopKey, DpopKeyError
+from awslogin.crypto.jwt_claims import id_token_claims
 from awslogin.crypto.pkce import challenge_s256, new_verifier, same_secret
 from awslogin.errors import AwsloginError, ConfigError, LoginRequired, ProviderError, one_line
 from awslogin.flows.base import AuthorizationFlow, AuthorizationRequest, Mode
 from awslogin.providers.base import ProfileSettings, RemoteFlow, Revocation
+from awslogin.stores.login_session import SESSION_LIMIT_SECONDS
 
 SAME_DEVICE_CLIENT = "arn:aws:signin:::devtools/same-device"
 CROSS_DEVICE_CLIENT = "arn:aws:signin:::devtools/cross-device"

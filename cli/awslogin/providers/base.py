@@ -10,7 +10,6 @@ botocore's native cache files, so the use cases stay the same for all three.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Protocol
 
@@ -32,20 +31,6 @@ class ProfileSettings:
     region: str | None
     environ: Mapping[str, str] = field(repr=False)
     nested: Mapping[str, Mapping[str, str]] = field(default_factory=dict, repr=False)
-
-
-class SessionStore(Protocol):
-    """Persistence of one login session; `lock` serialises refreshes across processes."""
-
-    path: str
-
-    def load(self) -> dict[str, Any] | None: ...
-
-    def save(self, data: Mapping[str, Any]) -> None: ...
-
-    def delete(self) -> bool: ...
-
-    def lock(self) -> AbstractContextManager[object]: ...
 
 
 @dataclass(frozen=True)

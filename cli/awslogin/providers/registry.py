@@ -1,6 +1,7 @@
-"""Provider names, their session stores and their (lazily imported) implementations.
+"""Provider names and their (lazily imported) implementations.
 
-`store_for` must stay light: `credential-process` calls it on every cache hit.
+Light: `credential-process` names the provider of a profile on every cache hit; the
+implementation (httpx, cryptography...) is imported only when a refresh or login needs it.
 """
 
 from __future__ import annotations
@@ -9,11 +10,10 @@ import importlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from awslogin.adapters.token_cache import TokenCache, cache_dir
 from awslogin.errors import ConfigError
 
 if TYPE_CHECKING:
-    from awslogin.providers.base import ProviderFactory, SessionStore
+    from awslogin.providers.base import ProviderFactory
 
 PROVIDER_KEY = "awslogin_provider"
 _IMPLEMENTATIONS = {
@@ -52,18 +52,6 @@ def provider_name(profile: str, values: Mapping[str, str]) -> str:
             f"(known: {', '.join(KNOWN_PROVIDERS)})"
         )
     return name
-
-
-def store_for(provider: str, profile: str, environ: Mapping[str, str]) -> SessionStore:
-    if provider == "sso":
-        from awslogin.providers.sso_store import SsoProfileStore
-
-        return SsoProfileStore(profile, environ)
-    if provider == "aws-signin":
-        from awslogin.adapters.login_cache import store_for_profile
-
-        return store_for_profile(profile, environ)
-    return TokenCache(cache_dir(environ), provider, profile)
 
 
 def provider_factory(name: str) -> ProviderFactory:

@@ -3,7 +3,7 @@
 A profile names an sso-session, an account and a role. The sign-in belongs to the session
 (botocore's token file, see `sso_auth`), so signing in through one profile serves them
 all; role credentials come from the portal's GetRoleCredentials and are cached per
-profile by awslogin (see `sso_store`) for `credential-process`.
+profile by awslogin (see stores/sso.py) for `credential-process`.
 
 On a remote host the default is the device code (`remote_flow`); the relay, when asked
 for, runs in paste mode (`relay_mode`): IAM Identity Center only redirects to the
@@ -31,7 +31,7 @@ from awslogin.providers.sso_auth import (
     oidc_endpoint,
     portal_endpoint,
 )
-from awslogin.providers.sso_store import (
+from awslogin.stores.sso import (
     ACCOUNT_KEY,
     PROFILE_KEYS,
     PROVIDER,

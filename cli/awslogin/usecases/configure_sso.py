@@ -32,7 +32,7 @@ from awslogin.providers.sso_auth import (
     oidc_endpoint,
     portal_endpoint,
 )
-from awslogin.providers.sso_store import ACCOUNT_KEY, ROLE_KEY, SESSION_KEY
+from awslogin.stores.sso import ACCOUNT_KEY, ROLE_KEY, SESSION_KEY
 from awslogin.usecases.configure import FOREIGN_CREDENTIAL_KEYS, credential_process_command
 from awslogin.usecases.login import check_region
 from awslogin.usecases.profiles import load_config

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from awslogin.errors import LoginRequired
-from awslogin.providers.registry import store_for
 from awslogin.session_record import is_fresh, matches_profile, process_output
+from awslogin.stores import store_for
 from awslogin.usecases.profiles import awslogin_profile, load_config
 
 

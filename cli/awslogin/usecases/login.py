@@ -26,7 +26,8 @@ from awslogin.flows.loopback import LoopbackFlow
 from awslogin.flows.paste import PasteFlow
 from awslogin.flows.relay import RelayFlow
 from awslogin.flows.relay_client import RelayClient, normalise_relay_url
-from awslogin.providers.registry import provider_factory, store_for
+from awslogin.providers.registry import provider_factory
+from awslogin.stores import store_for
 from awslogin.usecases.profiles import awslogin_profile, configured_region, load_config
 from awslogin.usecases.sessions import profile_settings
 

@@ -8,11 +8,12 @@ from typing import Any
 
 from awslogin.adapters.clock import SystemClock
 from awslogin.adapters.http import HttpFactory
-from awslogin.adapters.login_cache import signed_in_profiles
 from awslogin.adapters.sso_cache import cached_tokens
 from awslogin.adapters.token_cache import cache_dir, cached_sessions
 from awslogin.errors import AwsloginError
-from awslogin.providers.registry import KNOWN_PROVIDERS, provider_factory, store_for
+from awslogin.providers.registry import KNOWN_PROVIDERS, provider_factory
+from awslogin.stores import store_for
+from awslogin.stores.login_session import signed_in_profiles
 from awslogin.usecases.profiles import awslogin_profile, load_config
 from awslogin.usecases.sessions import profile_settings
 

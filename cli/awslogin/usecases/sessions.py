@@ -16,9 +16,10 @@ from awslogin.adapters.aws_config import AwsConfig
 from awslogin.adapters.clock import SystemClock
 from awslogin.adapters.http import HttpFactory
 from awslogin.errors import LoginRequired, ProviderError
-from awslogin.providers.base import ProfileSettings, SessionStore
+from awslogin.providers.base import ProfileSettings
 from awslogin.providers.registry import provider_factory
 from awslogin.session_record import credentials_left, is_fresh, matches_profile, session_left
+from awslogin.stores import SessionStore
 from awslogin.usecases.profiles import configured_region
 
 # Credentials with less than this left are not handed out after a failed refresh.

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 
 from awslogin.adapters.clock import local_time
 from awslogin.errors import ConfigError
-from awslogin.providers.registry import store_for
 from awslogin.session_record import credentials_left, matches_profile, session_left
+from awslogin.stores import store_for
 from awslogin.usecases.profiles import awslogin_profile, awslogin_profiles, load_config
 
 

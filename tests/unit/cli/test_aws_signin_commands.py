@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from awslogin.adapters.login_cache import token_from_record
 from awslogin.cli.main import main
 from awslogin.crypto.dpop import DpopKey
+from awslogin.stores.login_session import token_from_record
 
 pytestmark = pytest.mark.unit
 

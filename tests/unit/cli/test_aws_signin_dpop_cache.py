@@ -17,15 +17,15 @@ from awscrt.crypto import EC
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from awslogin.adapters.login_cache import (
+from awslogin.adapters.login_cache import login_cache_dir
+from awslogin.crypto.dpop import DpopKey, DpopKeyError
+from awslogin.stores.login_session import (
     LoginCacheStore,
-    login_cache_dir,
     record_from_token,
     signed_in_profiles,
     store_for_profile,
     token_from_record,
 )
-from awslogin.crypto.dpop import DpopKey, DpopKeyError
 
 pytestmark = pytest.mark.unit
 

@@ -1,0 +1,43 @@
+"""Where login sessions are kept: one store per provider, all seen as a `SessionStore`.
+
+* `oidc`: awslogin's own cache file (adapters/token_cache.py);
+* `aws-signin`: botocore's login cache, shared with `aws login` (stores/login_session.py);
+* `sso`: the role credentials in awslogin's cache, the sign-in in botocore's token of the
+  sso-session, shared with `aws sso login` (stores/sso.py).
+
+Light on purpose: `credential-process` loads a store on every SDK start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+from awslogin.adapters.token_cache import TokenCache, cache_dir
+
+
+class SessionStore(Protocol):
+    """Persistence of one login session; `lock` serialises refreshes across processes."""
+
+    path: str
+
+    def load(self) -> dict[str, Any] | None: ...
+
+    def save(self, data: Mapping[str, Any]) -> None: ...
+
+    def delete(self) -> bool: ...
+
+    def lock(self) -> AbstractContextManager[object]: ...
+
+
+def store_for(provider: str, profile: str, environ: Mapping[str, str]) -> SessionStore:
+    if provider == "sso":
+        from awslogin.stores.sso import SsoProfileStore
+
+        return SsoProfileStore(profile, environ)
+    if provider == "aws-signin":
+        from awslogin.stores.login_session import store_for_profile
+
+        return store_for_profile(profile, environ)
+    return TokenCache(cache_dir(environ), provider, profile)
