@@ -29,7 +29,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 
-from awslogin.adapters.aws_endpoints import service_endpoint
 from awslogin.adapters.clock import Clock, iso8601
 from awslogin.adapters.http import HttpFactory
 from awslogin.crypto.dpop import DpopKey, DpopKeyError
@@ -37,14 +36,14 @@ from awslogin.crypto.jwt_claims import id_token_claims
 from awslogin.crypto.pkce import challenge_s256, new_verifier, same_secret
 from awslogin.errors import AwsloginError, ConfigError, LoginRequired, ProviderError, one_line
 from awslogin.flows.base import AuthorizationFlow, AuthorizationRequest, Mode
-from awslogin.providers.base import ProfileSettings, RemoteFlow, Revocation
+from awslogin.profile import LOGIN_SESSION_KEY, Profile, other_credential_style
+from awslogin.providers.base import RemoteFlow, Revocation
 from awslogin.stores.login_session import SESSION_LIMIT_SECONDS
 
 SAME_DEVICE_CLIENT = "arn:aws:signin:::devtools/same-device"
 CROSS_DEVICE_CLIENT = "arn:aws:signin:::devtools/cross-device"
 CONFIRMATION_PATH = "/v1/sessions/confirmation"
 TOKEN_PATH = "/v1/token"  # noqa: S105 (a path, not a secret)
-LOGIN_SESSION_KEY = "login_session"
 # What `aws login` sends, and so what AWS Sign-In is known to accept.
 CHALLENGE_METHOD = "SHA-256"
 MAX_CREDENTIAL_SECONDS = 900
@@ -68,13 +67,14 @@ _AUTHCODE_EXPIRED = (
 )
 
 
-def signin_base_url(settings: ProfileSettings) -> str:
-    """AWS_ENDPOINT_URL_SIGNIN, AWS_ENDPOINT_URL, the profile's settings, else the region's."""
-    region = settings.region
+def signin_base_url(profile: Profile) -> str:
+    """AWS Sign-In's base URL: the profile's endpoint override (Profile.endpoint), else the
+    region's."""
+    region = profile.region
     if not region:
         raise ConfigError(
-            f"profile {settings.name} has no region for AWS Sign-In: "
-            f"run `awslogin login --profile {settings.name} --region REGION`"
+            f"profile {profile.name} has no region for AWS Sign-In: "
+            f"run `awslogin login --profile {profile.name} --region REGION`"
         )
     if region.startswith("cn-"):
         default = f"https://{region}.signin.amazonaws.cn"
@@ -82,31 +82,7 @@ def signin_base_url(settings: ProfileSettings) -> str:
         default = f"https://{region}.signin.amazonaws-us-gov.com"
     else:
         default = f"https://{region}.signin.aws.amazon.com"
-    services = settings.nested.get("services", {})
-    endpoint = service_endpoint(
-        "SIGNIN",
-        default,
-        settings.environ,
-        settings.values,
-        lambda key: {"endpoint_url": services[key]} if key in services else {},
-    )
-    return endpoint.rstrip("/")
-
-
-def other_credential_style(profile: str, values: Mapping[str, str]) -> str | None:
-    """The other way this profile gets credentials, as `aws login` names them; None if none."""
-    ours = f"awslogin credential-process --profile {profile}"
-    if "web_identity_token_file" in values:
-        return "Web Identity"
-    if "sso_role_name" in values or "sso_account_id" in values or "sso_session" in values:
-        return "SSO"
-    if "aws_access_key_id" in values:
-        return "Access Key"
-    if "role_arn" in values:
-        return "Assume Role"
-    if values.get("credential_process") not in (None, ours):
-        return "Credential Process"
-    return None
+    return profile.endpoint("SIGNIN", default).rstrip("/")
 
 
 def account_of(login_session: str) -> str:
@@ -147,15 +123,15 @@ class AwsSigninProvider:
     relay_mode: ClassVar[Mode] = "paste"
     needs_region: ClassVar[bool] = True  # the sign-in endpoint is regional
 
-    def __init__(self, settings: ProfileSettings, http: HttpFactory, clock: Clock) -> None:
-        self.settings = settings
+    def __init__(self, profile: Profile, http: HttpFactory, clock: Clock) -> None:
+        self.profile = profile
         self.http = http
         self.clock = clock
 
     @cached_property
     def base_url(self) -> str:
         """Resolved on first use: logout needs no region."""
-        return signin_base_url(self.settings)
+        return signin_base_url(self.profile)
 
     @property
     def token_url(self) -> str:
@@ -202,11 +178,11 @@ class AwsSigninProvider:
         reason = body.get("error")
         if shape == "AccessDeniedException" or reason in (*_ENDED, "INSUFFICIENT_PERMISSIONS"):
             if reason in _ENDED:
-                return LoginRequired(self.settings.name, _ENDED[str(reason)])
+                return LoginRequired(self.profile.name, _ENDED[str(reason)])
             if reason == "INSUFFICIENT_PERMISSIONS":
                 return AwsloginError(_INSUFFICIENT)
             if reason == "AUTHCODE_EXPIRED":
-                return AwsloginError(_AUTHCODE_EXPIRED.format(profile=self.settings.name))
+                return AwsloginError(_AUTHCODE_EXPIRED.format(profile=self.profile.name))
         detail = one_line(body.get("message") or reason or shape or "", 160)
         if response.status_code == 429 or response.status_code >= 500:
             return ProviderError(
@@ -234,10 +210,10 @@ class AwsSigninProvider:
     # -- Provider interface --------------------------------------------------------------
 
     def login(self, flow: AuthorizationFlow) -> dict[str, Any]:
-        style = other_credential_style(self.settings.name, self.settings.values)
+        style = other_credential_style(self.profile.name, self.profile.values)
         if style is not None:
             raise ConfigError(
-                f"profile {self.settings.name} already gets {style} credentials; "
+                f"profile {self.profile.name} already gets {style} credentials; "
                 "sign in with another profile name or remove those keys first"
             )
         verifier, state = new_verifier(), str(uuid.uuid4())
@@ -294,7 +270,7 @@ class AwsSigninProvider:
         now = int(self.clock.now())
         return {
             "provider": self.name,
-            "profile": self.settings.name,
+            "profile": self.profile.name,
             "config": {LOGIN_SESSION_KEY: subject},
             "identity": {"arn": subject, "subject": subject, "accountId": account_of(subject)},
             "credentials": self._credentials(output),
@@ -330,12 +306,12 @@ class AwsSigninProvider:
         state = dict(record.get("providerState") or {})
         refresh_token, client_id = state.get("refreshToken"), state.get("clientId")
         if not isinstance(refresh_token, str) or not isinstance(client_id, str):
-            raise LoginRequired(self.settings.name, "the cached session has no refresh token")
+            raise LoginRequired(self.profile.name, "the cached session has no refresh token")
         try:
             key = DpopKey.from_pem(str(state.get("dpopKey") or ""))
         except DpopKeyError as exc:
             raise LoginRequired(
-                self.settings.name, f"the cached session is unusable ({exc})"
+                self.profile.name, f"the cached session is unusable ({exc})"
             ) from exc
         with self.http.client() as client:
             output = self._create_token(

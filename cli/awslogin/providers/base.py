@@ -1,36 +1,25 @@
 """The provider interface: what a source of AWS credentials must offer the use cases.
 
 A provider turns a person's sign-in (through any flow) into a session record
-(see `awslogin.session_record`), refreshes it without the person, and revokes it.
-Where the session is stored is the provider's choice (`store`): `oidc` uses awslogin's
-own token cache; `aws-signin` and `sso` will return stores that read and write
-botocore's native cache files, so the use cases stay the same for all three.
+(see `awslogin.session_record`), refreshes it without the person, and revokes it. It is
+made for one `Profile` (awslogin.profile); where its sessions are kept is the business of
+`awslogin.stores`, so the use cases stay the same for all providers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, Protocol
 
 from awslogin.adapters.clock import Clock
 from awslogin.adapters.http import HttpFactory
 from awslogin.flows.base import AuthorizationFlow, Mode
+from awslogin.profile import Profile
 
 # How a provider signs in on a remote host when no relay is named for the login: through
 # a relay (it needs one), with a device code, or with a code the person types here.
 RemoteFlow = Literal["relay", "device", "paste"]
-
-
-@dataclass(frozen=True)
-class ProfileSettings:
-    """One profile of the AWS config file, with the environment it is read in."""
-
-    name: str
-    values: Mapping[str, str]
-    region: str | None
-    environ: Mapping[str, str] = field(repr=False)
-    nested: Mapping[str, Mapping[str, str]] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True)
@@ -64,4 +53,4 @@ class ProviderFactory(Protocol):
     # takes its region from the sso-session instead.
     needs_region: bool
 
-    def __call__(self, settings: ProfileSettings, http: HttpFactory, clock: Clock) -> Provider: ...
+    def __call__(self, profile: Profile, http: HttpFactory, clock: Clock) -> Provider: ...

@@ -16,20 +16,21 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 import jwt
 
-from awslogin.adapters.aws_endpoints import service_endpoint
 from awslogin.adapters.clock import Clock, iso8601
 from awslogin.adapters.http import HttpFactory, redacted_url
 from awslogin.crypto.pkce import challenge_s256, new_state, new_verifier, same_secret
 from awslogin.errors import ConfigError, LoginRequired, ProviderError, one_line
 from awslogin.flows.base import AuthorizationFlow, AuthorizationRequest, Mode
-from awslogin.providers.base import ProfileSettings, RemoteFlow, Revocation
+from awslogin.profile import (
+    CLIENT_ID_KEY,
+    DURATION_KEY,
+    ISSUER_KEY,
+    ROLE_ARN_KEY,
+    SCOPES_KEY,
+    Profile,
+)
+from awslogin.providers.base import RemoteFlow, Revocation
 from awslogin.providers.sts import RoleCredentials, assume_role_with_web_identity, role_session_name
-
-ISSUER_KEY = "awslogin_issuer"
-CLIENT_ID_KEY = "awslogin_client_id"
-ROLE_ARN_KEY = "awslogin_role_arn"
-SCOPES_KEY = "awslogin_scopes"
-DURATION_KEY = "awslogin_duration_seconds"
 
 DEFAULT_SCOPES = "openid offline_access"
 DEFAULT_DURATION = 3600
@@ -61,16 +62,16 @@ class OidcProvider:
     relay_mode: ClassVar[Mode] = "redirect"
     needs_region: ClassVar[bool] = True  # STS is regional
 
-    def __init__(self, settings: ProfileSettings, http: HttpFactory, clock: Clock) -> None:
-        self.settings = settings
+    def __init__(self, profile: Profile, http: HttpFactory, clock: Clock) -> None:
+        self.profile = profile
         self.http = http
         self.clock = clock
-        values = settings.values
+        values = profile.values
         missing = [key for key in self.session_keys if not values.get(key)]
         if missing:
             raise ConfigError(
-                f"profile {settings.name} lacks {', '.join(missing)}: "
-                f"run `awslogin configure --profile {settings.name}`"
+                f"profile {profile.name} lacks {', '.join(missing)}: "
+                f"run `awslogin configure --profile {profile.name}`"
             )
         self.issuer = values[ISSUER_KEY].rstrip("/")
         self.client_id = values[CLIENT_ID_KEY]
@@ -79,7 +80,7 @@ class OidcProvider:
         try:
             self.duration = int(values.get(DURATION_KEY) or DEFAULT_DURATION)
         except ValueError as exc:
-            raise ConfigError(f"profile {settings.name}: {DURATION_KEY} is not a number") from exc
+            raise ConfigError(f"profile {profile.name}: {DURATION_KEY} is not a number") from exc
 
     # -- HTTP helpers ------------------------------------------------------------------
 
@@ -156,7 +157,7 @@ class OidcProvider:
             detail = f"{error}: {description}" if description else error
             if refreshing and error in ("invalid_grant", "invalid_token", "unauthorized_client"):
                 raise LoginRequired(
-                    self.settings.name,
+                    self.profile.name,
                     f"the identity provider no longer accepts this session ({detail})",
                 )
             action = "refresh the session" if refreshing else "exchange the authorization code"
@@ -164,7 +165,7 @@ class OidcProvider:
         if not isinstance(body.get("id_token"), str):
             if refreshing:
                 raise LoginRequired(
-                    self.settings.name, "the identity provider returned no ID token on refresh"
+                    self.profile.name, "the identity provider returned no ID token on refresh"
                 )
             raise ProviderError(
                 "the identity provider returned no ID token: the scopes must include `openid`"
@@ -259,16 +260,9 @@ class OidcProvider:
     # -- STS and records ---------------------------------------------------------------
 
     def _sts_endpoint(self) -> str:
-        region = self.settings.region
+        region = self.profile.region
         default = f"https://sts.{region}.amazonaws.com" if region else "https://sts.amazonaws.com"
-        services = self.settings.nested.get("services", {})
-        return service_endpoint(
-            "STS",
-            default,
-            self.settings.environ,
-            self.settings.values,
-            lambda key: {"endpoint_url": services[key]} if key in services else {},
-        )
+        return self.profile.endpoint("STS", default)
 
     def _assume_role(
         self, client: httpx.Client, id_token: str, claims: dict[str, Any], session_expires_at: float
@@ -292,8 +286,8 @@ class OidcProvider:
     ) -> dict[str, Any]:
         return {
             "provider": self.name,
-            "profile": self.settings.name,
-            "config": {key: self.settings.values[key] for key in self.session_keys},
+            "profile": self.profile.name,
+            "config": {key: self.profile.values[key] for key in self.session_keys},
             "identity": {"arn": credentials.assumed_role_arn, "subject": claims.get("sub")},
             "credentials": {
                 "AccessKeyId": credentials.access_key_id,
@@ -407,7 +401,7 @@ class OidcProvider:
         state = dict(record.get("providerState") or {})
         refresh_token = state.get("refreshToken")
         if not isinstance(refresh_token, str):
-            raise LoginRequired(self.settings.name, "the session has no refresh token")
+            raise LoginRequired(self.profile.name, "the session has no refresh token")
         session = dict(record["session"])
         with self.http.client() as client:
             tokens = self._token_request(

@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from awslogin.adapters.aws_config import AwsConfig, config_path
 from awslogin.adapters.clock import Clock, iso8601
 from awslogin.adapters.files import delete_file
 from awslogin.adapters.http import HttpFactory
@@ -23,21 +22,19 @@ from awslogin.adapters.sso_cache import aws_cli_role_credentials, cached_tokens
 from awslogin.adapters.token_cache import TokenCache, cache_dir, cached_sessions
 from awslogin.errors import ConfigError, LoginRequired, ProviderError
 from awslogin.flows.base import AuthorizationFlow, Mode
-from awslogin.providers.base import ProfileSettings, RemoteFlow, Revocation
-from awslogin.providers.sso_api import AccountInfo, PortalClient, PortalError, RoleCredentials
-from awslogin.providers.sso_auth import (
-    SsoSession,
-    SsoSessionAuth,
-    oidc_endpoint,
-    portal_endpoint,
+from awslogin.profile import (
+    SSO_ACCOUNT_KEY,
+    SSO_PROFILE_KEYS,
+    SSO_ROLE_KEY,
+    SSO_SESSION_KEY,
+    Profile,
+    service_endpoint,
 )
+from awslogin.providers.base import RemoteFlow, Revocation
+from awslogin.providers.sso_api import AccountInfo, PortalClient, PortalError, RoleCredentials
+from awslogin.providers.sso_auth import SsoSession, SsoSessionAuth
 from awslogin.stores.sso import (
-    ACCOUNT_KEY,
-    PROFILE_KEYS,
     PROVIDER,
-    ROLE_KEY,
-    SESSION_KEY,
-    session_section,
     token_session_end,
 )
 
@@ -46,37 +43,29 @@ SIGNED_OUT = "Successfully signed out of all SSO profiles."
 
 class SsoProvider:
     name: ClassVar[str] = PROVIDER
-    session_keys: ClassVar[tuple[str, ...]] = PROFILE_KEYS
+    session_keys: ClassVar[tuple[str, ...]] = SSO_PROFILE_KEYS
     remote_flow: ClassVar[RemoteFlow] = "device"
     relay_mode: ClassVar[Mode] = "paste"
     needs_region: ClassVar[bool] = False  # the sso-session names its own
 
-    def __init__(self, settings: ProfileSettings, http: HttpFactory, clock: Clock) -> None:
-        self.settings = settings
+    def __init__(self, profile: Profile, http: HttpFactory, clock: Clock) -> None:
+        self.profile = profile
         self.http = http
         self.clock = clock
-        values = settings.values
-        missing = [key for key in PROFILE_KEYS if not values.get(key)]
+        values = profile.values
+        missing = [key for key in SSO_PROFILE_KEYS if not values.get(key)]
         if missing:
             raise ConfigError(
-                f"profile {settings.name} lacks {', '.join(missing)}: "
-                f"run `awslogin configure --provider sso --profile {settings.name}`"
+                f"profile {profile.name} lacks {', '.join(missing)}: "
+                f"run `awslogin configure --provider sso --profile {profile.name}`"
             )
-        config = AwsConfig.load(config_path(settings.environ))
-        self.session = SsoSession.from_section(
-            values[SESSION_KEY], session_section(config, values[SESSION_KEY])
-        )
-        self.account_id = values[ACCOUNT_KEY]
-        self.role_name = values[ROLE_KEY]
-        services = settings.nested.get("services", {})
+        self.session = SsoSession.from_section(values[SSO_SESSION_KEY], profile.sso_session)
+        self.account_id = values[SSO_ACCOUNT_KEY]
+        self.role_name = values[SSO_ROLE_KEY]
         self.auth = SsoSessionAuth(
-            self.session,
-            settings.environ,
-            oidc_endpoint(self.session, settings.environ, values, services),
-            http,
-            clock,
+            self.session, profile.environ, self.session.oidc_endpoint(profile), http, clock
         )
-        self.portal_url = portal_endpoint(self.session, settings.environ, values, services)
+        self.portal_url = self.session.portal_endpoint(profile)
 
     def _role_credentials(self, access_token: str) -> RoleCredentials:
         try:
@@ -87,14 +76,14 @@ class SsoProvider:
         except PortalError as refused:
             if refused.kind == "UnauthorizedException":
                 raise LoginRequired(
-                    self.settings.name,
+                    self.profile.name,
                     f"the SSO session {self.session.name} is no longer valid (signed out?)",
                 ) from None
             if refused.kind in ("ForbiddenException", "ResourceNotFoundException"):
                 raise ProviderError(
                     f"SSO session {self.session.name} has no access to role {self.role_name} "
                     f"in account {self.account_id}: check the profile "
-                    f"(`awslogin configure --provider sso --profile {self.settings.name}`)"
+                    f"(`awslogin configure --provider sso --profile {self.profile.name}`)"
                 ) from None
             raise
 
@@ -102,8 +91,8 @@ class SsoProvider:
         now = self.clock.now()
         return {
             "provider": self.name,
-            "profile": self.settings.name,
-            "config": {key: self.settings.values[key] for key in PROFILE_KEYS},
+            "profile": self.profile.name,
+            "config": {key: self.profile.values[key] for key in SSO_PROFILE_KEYS},
             "identity": {
                 "arn": f"role {self.role_name} in account {self.account_id} "
                 f"(SSO session {self.session.name})",
@@ -132,7 +121,7 @@ class SsoProvider:
         return self._record(self._role_credentials(str(token["accessToken"])), token)
 
     def refresh(self, record: Mapping[str, Any]) -> dict[str, Any]:
-        access_token = self.auth.access_token(self.settings.name)
+        access_token = self.auth.access_token(self.profile.name)
         credentials = self._role_credentials(access_token)
         token = self.auth.token_file.load()
         refreshed = self._record(credentials, token or {})
@@ -169,11 +158,7 @@ def _portal_for_token(token: Mapping[str, Any], environ: Mapping[str, str]) -> s
     region = token.get("region")
     if not isinstance(region, str) or not region:
         return None
-    return (
-        environ.get("AWS_ENDPOINT_URL_SSO")
-        or environ.get("AWS_ENDPOINT_URL")
-        or f"https://portal.sso.{region}.amazonaws.com"
-    )
+    return service_endpoint("SSO", f"https://portal.sso.{region}.amazonaws.com", environ)
 
 
 def sign_out_everywhere(environ: Mapping[str, str], http: HttpFactory) -> list[str]:

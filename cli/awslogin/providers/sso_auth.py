@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from awslogin.adapters.aws_endpoints import service_endpoint
 from awslogin.adapters.clock import Clock
 from awslogin.adapters.http import HttpFactory
 from awslogin.adapters.sso_cache import RegistrationFile, SsoTokenFile, format_time, parse_time
@@ -28,6 +27,7 @@ from awslogin.crypto.pkce import challenge_s256, new_state, new_verifier, same_s
 from awslogin.errors import ConfigError, LoginRequired, ProviderError, one_line
 from awslogin.flows.base import AuthorizationFlow, AuthorizationRequest, DeviceAuthorization
 from awslogin.flows.device import DeviceFlow, DevicePending
+from awslogin.profile import SSO_REGION_KEY, SSO_SCOPES_KEY, SSO_START_URL_KEY, Profile
 from awslogin.providers.sso_api import DEVICE_CODE_GRANT, SsoOidcClient, SsoOidcError, Tokens
 
 DEFAULT_SCOPES = ("sso:account:access",)
@@ -60,43 +60,21 @@ class SsoSession:
                 f"the AWS config file has no [sso-session {name}] section: "
                 "run `awslogin configure --provider sso`"
             )
-        missing = [key for key in ("sso_start_url", "sso_region") if not section.get(key)]
+        missing = [key for key in (SSO_START_URL_KEY, SSO_REGION_KEY) if not section.get(key)]
         if missing:
             raise ConfigError(f"[sso-session {name}] lacks {', '.join(missing)}")
-        scopes = tuple(
-            s.strip() for s in section.get("sso_registration_scopes", "").split(",") if s.strip()
+        scopes = tuple(s.strip() for s in section.get(SSO_SCOPES_KEY, "").split(",") if s.strip())
+        return cls(
+            name, section[SSO_START_URL_KEY], section[SSO_REGION_KEY], scopes or DEFAULT_SCOPES
         )
-        return cls(name, section["sso_start_url"], section["sso_region"], scopes or DEFAULT_SCOPES)
 
+    def oidc_endpoint(self, profile: Profile) -> str:
+        """IAM Identity Center's OIDC service (sso-oidc) of this session's region."""
+        return profile.endpoint("SSO_OIDC", f"https://oidc.{self.region}.amazonaws.com")
 
-def oidc_endpoint(
-    session: SsoSession,
-    environ: Mapping[str, str],
-    values: Mapping[str, str],
-    services: Mapping[str, str],
-) -> str:
-    return service_endpoint(
-        "SSO_OIDC",
-        f"https://oidc.{session.region}.amazonaws.com",
-        environ,
-        values,
-        lambda key: {"endpoint_url": services[key]} if key in services else {},
-    )
-
-
-def portal_endpoint(
-    session: SsoSession,
-    environ: Mapping[str, str],
-    values: Mapping[str, str],
-    services: Mapping[str, str],
-) -> str:
-    return service_endpoint(
-        "SSO",
-        f"https://portal.sso.{session.region}.amazonaws.com",
-        environ,
-        values,
-        lambda key: {"endpoint_url": services[key]} if key in services else {},
-    )
+    def portal_endpoint(self, profile: Profile) -> str:
+        """The AWS access portal (service `sso`) of this session's region."""
+        return profile.endpoint("SSO", f"https://portal.sso.{self.region}.amazonaws.com")
 
 
 def _callback_params(params: Mapping[str, str]) -> dict[str, str]:

@@ -15,6 +15,7 @@ from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 from awslogin.adapters.token_cache import TokenCache, cache_dir
+from awslogin.profile import Profile
 
 
 class SessionStore(Protocol):
@@ -31,13 +32,15 @@ class SessionStore(Protocol):
     def lock(self) -> AbstractContextManager[object]: ...
 
 
-def store_for(provider: str, profile: str, environ: Mapping[str, str]) -> SessionStore:
+def store_for(provider: str, profile: Profile) -> SessionStore:
+    """The store of `profile`'s session with `provider` (the profile may no longer name it:
+    `logout --all` removes sessions of profiles that changed)."""
     if provider == "sso":
         from awslogin.stores.sso import SsoProfileStore
 
-        return SsoProfileStore(profile, environ)
+        return SsoProfileStore(profile)
     if provider == "aws-signin":
         from awslogin.stores.login_session import store_for_profile
 
-        return store_for_profile(profile, environ)
-    return TokenCache(cache_dir(environ), provider, profile)
+        return store_for_profile(profile)
+    return TokenCache(cache_dir(profile.environ), provider, profile.name)

@@ -15,11 +15,10 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
 from typing import Any
 
-from awslogin.adapters.aws_config import AwsConfig, config_path
 from awslogin.adapters.files import (
     delete_file,
     make_private_directory,
@@ -35,6 +34,7 @@ from awslogin.adapters.login_cache import (
 from awslogin.adapters.token_cache import CACHE_FORMAT_VERSION, cache_dir, session_lock
 from awslogin.crypto.jwt_claims import id_token_claims
 from awslogin.errors import AwsloginError
+from awslogin.profile import LOGIN_SESSION_KEY, Profile
 
 EXTENSION_KEY = "awslogin"
 PROVIDER = "aws-signin"
@@ -88,7 +88,7 @@ def record_from_token(
         "version": CACHE_FORMAT_VERSION,
         "provider": PROVIDER,
         "profile": profile,
-        "config": {"login_session": login_session},
+        "config": {LOGIN_SESSION_KEY: login_session},
         "identity": {
             "arn": login_session,
             "subject": login_session,
@@ -174,7 +174,7 @@ class LoginCacheStore:
         return record_from_token(token, self.profile, self.login_session)
 
     def save(self, data: Mapping[str, Any]) -> None:
-        login_session = (data.get("config") or {}).get("login_session")
+        login_session = (data.get("config") or {}).get(LOGIN_SESSION_KEY)
         if not isinstance(login_session, str) or not login_session:
             raise AwsloginError("cannot cache an aws-signin session without its login_session")
         if login_session != self.login_session:
@@ -203,24 +203,25 @@ class LoginCacheStore:
         return session_lock(self.lock_directory, PROVIDER, key)
 
 
-def store_for_profile(profile: str, environ: Mapping[str, str]) -> LoginCacheStore:
+def store_for_profile(profile: Profile) -> LoginCacheStore:
     """The store of the session the profile names with `login_session` (if any yet)."""
-    values = AwsConfig.load(config_path(environ)).profile(profile) or {}
     return LoginCacheStore(
-        login_cache_dir(environ), cache_dir(environ), profile, values.get("login_session")
+        login_cache_dir(profile.environ),
+        cache_dir(profile.environ),
+        profile.name,
+        profile.values.get(LOGIN_SESSION_KEY),
     )
 
 
-def signed_in_profiles(environ: Mapping[str, str]) -> list[str]:
-    """aws-signin profiles whose session has a cache file (for `logout --all`)."""
-    config = AwsConfig.load(config_path(environ))
-    directory = login_cache_dir(environ)
+def signed_in_profiles(profiles: Iterable[Profile]) -> list[str]:
+    """The aws-signin profiles among `profiles` whose session has a cache file (for
+    `logout --all`)."""
     names = []
-    for name in config.profile_names():
-        values = config.profile(name) or {}
-        session = values.get("login_session")
-        if values.get("awslogin_provider", PROVIDER) != PROVIDER or not session:
+    for profile in profiles:
+        session = profile.values.get(LOGIN_SESSION_KEY)
+        if profile.provider != PROVIDER or not session:
             continue
+        directory = login_cache_dir(profile.environ)
         if os.path.exists(os.path.join(directory, cache_file_name(session))):
-            names.append(name)
+            names.append(profile.name)
     return names

@@ -15,19 +15,11 @@ from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from typing import Any
 
-from awslogin.adapters.aws_config import AwsConfig, config_path
 from awslogin.adapters.sso_cache import SsoTokenFile, parse_time
 from awslogin.adapters.token_cache import TokenCache, cache_dir
+from awslogin.profile import SSO_PROFILE_KEYS, SSO_SESSION_KEY, Profile
 
 PROVIDER = "sso"
-SESSION_KEY = "sso_session"
-ACCOUNT_KEY = "sso_account_id"
-ROLE_KEY = "sso_role_name"
-PROFILE_KEYS = (SESSION_KEY, ACCOUNT_KEY, ROLE_KEY)
-
-
-def session_section(config: AwsConfig, session_name: str) -> dict[str, str] | None:
-    return config.section(f"sso-session {session_name}")
 
 
 def token_session_end(token: Mapping[str, Any] | None, now: float) -> float:
@@ -54,32 +46,28 @@ def ended_reason(session_name: str, token: Mapping[str, Any] | None) -> str:
 class SsoProfileStore:
     """The store `credential-process`, `status` and `login` use for an `sso` profile."""
 
-    def __init__(self, profile: str, environ: Mapping[str, str]) -> None:
+    def __init__(self, profile: Profile) -> None:
         self.profile = profile
-        self.environ = environ
-        self._credentials = TokenCache(cache_dir(environ), PROVIDER, profile)
+        self._credentials = TokenCache(cache_dir(profile.environ), PROVIDER, profile.name)
         self.path = self._credentials.path
 
-    def _profile_values(self) -> dict[str, str]:
-        return AwsConfig.load(config_path(self.environ)).profile(self.profile) or {}
-
     def load(self) -> dict[str, Any] | None:
-        values = self._profile_values()
-        session_name = values.get(SESSION_KEY)
+        values = self.profile.values
+        session_name = values.get(SSO_SESSION_KEY)
         record = self._credentials.load()
         if not session_name:
             return record
-        config = {key: values[key] for key in PROFILE_KEYS if key in values}
+        config = {key: values[key] for key in SSO_PROFILE_KEYS if key in values}
         if record is not None and record.get("config") != config:
             record = None  # another account or role: the session's sign-in still serves it
-        token = SsoTokenFile(self.environ, session_name).load()
+        token = SsoTokenFile(self.profile.environ, session_name).load()
         if record is None:
             if token is None:
                 return None
             record = {
                 "version": 1,
                 "provider": PROVIDER,
-                "profile": self.profile,
+                "profile": self.profile.name,
                 "config": config,
                 "identity": {},
                 "credentials": {},

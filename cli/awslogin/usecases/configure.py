@@ -8,7 +8,6 @@ two would make the SDKs pick one silently.
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -16,29 +15,22 @@ from urllib.parse import urlsplit
 from awslogin.adapters.terminal import Terminal
 from awslogin.errors import ConfigError, UsageError
 from awslogin.flows.relay_client import normalise_relay_url
-from awslogin.providers.oidc import (
+from awslogin.profile import (
     CLIENT_ID_KEY,
-    DEFAULT_SCOPES,
     DURATION_KEY,
+    FOREIGN_CREDENTIAL_KEYS,
     ISSUER_KEY,
+    PROVIDER_KEY,
+    RELAY_KEY,
     ROLE_ARN_KEY,
     SCOPES_KEY,
+    check_region,
+    credential_process_command,
 )
-from awslogin.providers.registry import PROVIDER_KEY
-from awslogin.usecases.login import check_region
+from awslogin.providers.oidc import DEFAULT_SCOPES
 from awslogin.usecases.profiles import load_config
 
 ROLE_ARN_PATTERN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
-RELAY_KEY = "awslogin_relay"
-# Keys that give a profile another way to get credentials.
-FOREIGN_CREDENTIAL_KEYS = (
-    "aws_access_key_id",
-    "role_arn",
-    "web_identity_token_file",
-    "sso_session",
-    "sso_start_url",
-    "login_session",
-)
 
 
 @dataclass(frozen=True)
@@ -80,10 +72,6 @@ def check_duration(duration: int) -> int:
     if not 900 <= duration <= 43200:
         raise UsageError("--duration must be between 900 and 43200 seconds")
     return duration
-
-
-def credential_process_command(profile: str) -> str:
-    return f"awslogin credential-process --profile {shlex.quote(profile)}"
 
 
 def configure(

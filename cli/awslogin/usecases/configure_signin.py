@@ -15,14 +15,14 @@ from collections.abc import Mapping
 from awslogin.adapters.terminal import Terminal
 from awslogin.errors import ConfigError, UsageError
 from awslogin.flows.relay_client import normalise_relay_url
-from awslogin.providers.aws_signin import other_credential_style
-from awslogin.providers.registry import PROVIDER_KEY
-from awslogin.usecases.configure import (
+from awslogin.profile import (
+    PROVIDER_KEY,
     RELAY_KEY,
-    ConfigureOptions,
+    check_region,
     credential_process_command,
+    other_credential_style,
 )
-from awslogin.usecases.login import check_region
+from awslogin.usecases.configure import ConfigureOptions
 from awslogin.usecases.profiles import load_config
 
 PROVIDER = "aws-signin"

@@ -23,25 +23,24 @@ from awslogin.errors import ConfigError, LoginRequired, UsageError
 from awslogin.flows.base import AuthorizationFlow
 from awslogin.flows.device import DeviceFlow, TerminalDevicePresenter
 from awslogin.flows.loopback import LoopbackFlow
-from awslogin.providers.registry import PROVIDER_KEY
-from awslogin.providers.sso_api import AccountInfo, PortalClient
-from awslogin.providers.sso_auth import (
-    DEFAULT_SCOPES,
-    SsoSession,
-    SsoSessionAuth,
-    oidc_endpoint,
-    portal_endpoint,
+from awslogin.profile import (
+    FOREIGN_CREDENTIAL_KEYS,
+    PROVIDER_KEY,
+    SSO_ACCOUNT_KEY,
+    SSO_ROLE_KEY,
+    SSO_SESSION_KEY,
+    check_region,
+    credential_process_command,
+    load_profile,
 )
-from awslogin.stores.sso import ACCOUNT_KEY, ROLE_KEY, SESSION_KEY
-from awslogin.usecases.configure import FOREIGN_CREDENTIAL_KEYS, credential_process_command
-from awslogin.usecases.login import check_region
+from awslogin.providers.sso_api import AccountInfo, PortalClient
+from awslogin.providers.sso_auth import DEFAULT_SCOPES, SsoSession, SsoSessionAuth
 from awslogin.usecases.profiles import load_config
-from awslogin.usecases.sessions import profile_settings
 
 SESSION_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 ACCOUNT_ID_PATTERN = re.compile(r"^\d{12}$")
 SCOPE_PATTERN = re.compile(r"^[A-Za-z0-9:_.-]+$")
-_OWN_KEYS = ("sso_session",)
+_OWN_KEYS = (SSO_SESSION_KEY,)
 
 
 @dataclass(frozen=True)
@@ -146,7 +145,7 @@ def configure_sso(
         return answer
 
     session_name = value(
-        options.sso_session, existing.get(SESSION_KEY), "SSO session name (--sso-session)"
+        options.sso_session, existing.get(SSO_SESSION_KEY), "SSO session name (--sso-session)"
     )
     if not SESSION_NAME_PATTERN.match(session_name):
         raise UsageError(f"SSO session name {session_name!r}: letters, digits, '_', '.', '-'")
@@ -165,16 +164,13 @@ def configure_sso(
     region = check_region(options.region or existing.get("region") or sso_region)
 
     session = SsoSession(session_name, start_url, sso_region, scopes)
-    settings = profile_settings(config, options.profile, existing, environ)
-    services = settings.nested.get("services", {})
+    profile = load_profile(config, options.profile, environ)
     http = HttpFactory(options.debug)
-    auth = SsoSessionAuth(
-        session, environ, oidc_endpoint(session, environ, existing, services), http, clock
-    )
+    auth = SsoSessionAuth(session, environ, session.oidc_endpoint(profile), http, clock)
     access_token = _signed_in_token(auth, options, environ, terminal, browser_opener, clock)
 
     with http.client() as client:
-        portal = PortalClient(client, portal_endpoint(session, environ, existing, services))
+        portal = PortalClient(client, session.portal_endpoint(profile))
         accounts = portal.list_accounts(access_token)
         account_id = _choose(
             terminal,
@@ -202,9 +198,9 @@ def configure_sso(
         options.profile,
         {
             PROVIDER_KEY: "sso",
-            SESSION_KEY: session_name,
-            ACCOUNT_KEY: account_id,
-            ROLE_KEY: role_name,
+            SSO_SESSION_KEY: session_name,
+            SSO_ACCOUNT_KEY: account_id,
+            SSO_ROLE_KEY: role_name,
             "region": region,
             "credential_process": ours,
         },

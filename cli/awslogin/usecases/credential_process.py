@@ -18,20 +18,19 @@ from awslogin.usecases.profiles import awslogin_profile, load_config
 
 
 def current_record(
-    profile: str, environ: Mapping[str, str], *, debug: bool = False
+    profile_name: str, environ: Mapping[str, str], *, debug: bool = False
 ) -> dict[str, Any]:
     """The profile's session with fresh credentials, refreshing it when needed."""
-    config = load_config(environ)
-    values, provider = awslogin_profile(config, profile)
-    store = store_for(provider, profile, environ)
+    profile, provider = awslogin_profile(load_config(environ), profile_name, environ)
+    store = store_for(provider, profile)
     record = store.load()
     if record is None:
-        raise LoginRequired(profile, f"not signed in with profile {profile}")
-    if matches_profile(record, values) and is_fresh(record, time.time()):
+        raise LoginRequired(profile.name, f"not signed in with profile {profile.name}")
+    if matches_profile(record, profile.values) and is_fresh(record, time.time()):
         return record
     from awslogin.usecases.sessions import refresh_under_lock
 
-    return refresh_under_lock(config, profile, values, provider, store, environ, debug=debug)
+    return refresh_under_lock(profile, store, debug=debug)
 
 
 def credential_process(

@@ -9,7 +9,6 @@ here when no relay is configured (as `aws login --remote` does).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,12 +25,11 @@ from awslogin.flows.loopback import LoopbackFlow
 from awslogin.flows.paste import PasteFlow
 from awslogin.flows.relay import RelayFlow
 from awslogin.flows.relay_client import RelayClient, normalise_relay_url
+from awslogin.profile import REGION_KEY, RELAY_KEY, check_region, configured_region
 from awslogin.providers.registry import provider_factory
 from awslogin.stores import store_for
-from awslogin.usecases.profiles import awslogin_profile, configured_region, load_config
-from awslogin.usecases.sessions import profile_settings
+from awslogin.usecases.profiles import awslogin_profile, load_config
 
-REGION_PATTERN = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 RELAY_ENV = "AWSLOGIN_RELAY_URL"
 RELAY_TOKEN_ENV = "AWSLOGIN_RELAY_TOKEN"  # noqa: S105 (a variable name, not a secret)
 
@@ -47,12 +45,6 @@ class LoginOptions:
     region: str | None = None
     timeout: float = 600.0
     debug: bool = False
-
-
-def check_region(region: str) -> str:
-    if not REGION_PATTERN.match(region):
-        raise UsageError(f"{region!r} is not an AWS region name (like us-east-1)")
-    return region
 
 
 def _hours(seconds: float) -> str:
@@ -96,13 +88,14 @@ def login(
 ) -> list[str]:
     clock = clock or SystemClock()
     config = load_config(environ)
-    values, provider_name = awslogin_profile(config, options.profile)
+    profile, provider_name = awslogin_profile(config, options.profile, environ)
+    values = profile.values
     factory = provider_factory(provider_name)
-    region = options.region or configured_region(values, environ)
+    region = options.region or profile.region
     # Remembered when the profile has none and the person named it (flag or prompt), so
     # that later refreshes by credential-process use the same region.
     remember_region = (
-        factory.needs_region and not values.get("region") and not configured_region({}, environ)
+        factory.needs_region and not values.get(REGION_KEY) and not configured_region({}, environ)
     )
     if region:
         region = check_region(region)
@@ -116,10 +109,10 @@ def login(
             terminal.prompt("AWS region for this profile (for example us-east-1)")
         )
     http = HttpFactory(options.debug)
-    settings = profile_settings(config, options.profile, values, environ, region)
-    provider = factory(settings, http, clock)
+    profile = profile.with_region(region)
+    provider = factory(profile, http, clock)
 
-    relay_url = options.relay or environ.get(RELAY_ENV) or values.get("awslogin_relay")
+    relay_url = options.relay or environ.get(RELAY_ENV) or values.get(RELAY_KEY)
     # Providers with their own remote sign-in (sso: device code) use a relay only when
     # --relay names one for this login.
     device_code = provider.remote_flow == "device" and not options.relay
@@ -181,9 +174,9 @@ def login(
         record = provider.login(flow)
 
     changes = _profile_changes(options.profile, values, record, terminal)
-    store_for(provider_name, options.profile, environ).save(record)
+    store_for(provider_name, profile).save(record)
     if remember_region and region:
-        changes["region"] = region
+        changes[REGION_KEY] = region
     if changes:
         latest = load_config(environ)
         latest.set_profile(options.profile, changes)

@@ -6,37 +6,27 @@ from collections.abc import Mapping
 
 from awslogin.adapters.aws_config import AwsConfig, config_path
 from awslogin.errors import ConfigError
-from awslogin.providers.registry import detected_provider, provider_name
+from awslogin.profile import Profile, load_profile
+from awslogin.providers.registry import provider_name
 
 
 def load_config(environ: Mapping[str, str]) -> AwsConfig:
     return AwsConfig.load(config_path(environ))
 
 
-def awslogin_profile(config: AwsConfig, profile: str) -> tuple[dict[str, str], str]:
-    """The profile's values and provider name; a clear error for unknown or foreign profiles."""
-    values = config.profile(profile)
-    if values is None:
+def awslogin_profile(
+    config: AwsConfig, name: str, environ: Mapping[str, str], *, region: str | None = None
+) -> tuple[Profile, str]:
+    """The profile and its provider; a clear error for unknown or foreign profiles."""
+    if config.profile(name) is None:
         raise ConfigError(
-            f"unknown profile {profile} in {config.path}: "
-            f"run `awslogin configure --profile {profile}`"
+            f"unknown profile {name} in {config.path}: run `awslogin configure --profile {name}`"
         )
-    return values, provider_name(profile, values)
+    profile = load_profile(config, name, environ, region=region)
+    return profile, provider_name(profile)
 
 
-def awslogin_profiles(config: AwsConfig) -> list[str]:
-    return [
-        name
-        for name in config.profile_names()
-        if detected_provider(config.profile(name) or {}) is not None
-    ]
-
-
-def configured_region(values: Mapping[str, str], environ: Mapping[str, str]) -> str | None:
-    """AWS_REGION, AWS_DEFAULT_REGION, then the profile's `region`, as the SDKs look."""
-    return (
-        environ.get("AWS_REGION")
-        or environ.get("AWS_DEFAULT_REGION")
-        or values.get("region")
-        or None
-    )
+def awslogin_profiles(config: AwsConfig, environ: Mapping[str, str]) -> list[Profile]:
+    """Every profile of the file that awslogin can serve (its own, `aws login`'s, SSO's)."""
+    profiles = [load_profile(config, name, environ) for name in config.profile_names()]
+    return [profile for profile in profiles if profile.provider is not None]

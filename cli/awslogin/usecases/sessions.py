@@ -12,71 +12,39 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from awslogin.adapters.aws_config import AwsConfig
 from awslogin.adapters.clock import SystemClock
 from awslogin.adapters.http import HttpFactory
 from awslogin.errors import LoginRequired, ProviderError
-from awslogin.providers.base import ProfileSettings
-from awslogin.providers.registry import provider_factory
+from awslogin.profile import Profile
+from awslogin.providers.registry import provider_factory, provider_name
 from awslogin.session_record import credentials_left, is_fresh, matches_profile, session_left
 from awslogin.stores import SessionStore
-from awslogin.usecases.profiles import configured_region
 
 # Credentials with less than this left are not handed out after a failed refresh.
 USABLE_SECONDS = 60.0
 RETRY_AFTER_SECONDS = 30.0
 
 
-def profile_settings(
-    config: AwsConfig,
-    profile: str,
-    values: Mapping[str, str],
-    environ: Mapping[str, str],
-    region: str | None = None,
-) -> ProfileSettings:
-    services: dict[str, str] = {}
-    services_name = values.get("services")
-    if services_name:
-        for service in ("sts", "sso", "sso_oidc", "signin"):
-            endpoint = config.nested(f"services {services_name}", service).get("endpoint_url")
-            if endpoint:
-                services[service] = endpoint
-    return ProfileSettings(
-        name=profile,
-        values=dict(values),
-        region=region or configured_region(values, environ),
-        environ=environ,
-        nested={"services": services},
-    )
-
-
 def refresh_under_lock(
-    config: AwsConfig,
-    profile: str,
-    values: Mapping[str, str],
-    provider_name: str,
-    store: SessionStore,
-    environ: Mapping[str, str],
-    *,
-    debug: bool = False,
+    profile: Profile, store: SessionStore, *, debug: bool = False
 ) -> dict[str, Any]:
+    """The session of `profile` in `store`, refreshed unless another process just did."""
     clock = SystemClock()
+    name = profile.name
     with store.lock():
         record = store.load()
         if record is None:
-            raise LoginRequired(profile, f"not signed in with profile {profile}")
-        if not matches_profile(record, values):
-            raise LoginRequired(profile, f"profile {profile} was reconfigured since you signed in")
+            raise LoginRequired(name, f"not signed in with profile {name}")
+        if not matches_profile(record, profile.values):
+            raise LoginRequired(name, f"profile {name} was reconfigured since you signed in")
         if is_fresh(record, clock.now()):
             return record
         if _keep_for_now(record, clock.now()):
             return record
         if session_left(record, clock.now()) <= 0:
             reason = record.get("endedReason") or "the session has reached its time limit"
-            raise LoginRequired(profile, str(reason))
-        provider = provider_factory(provider_name)(
-            profile_settings(config, profile, values, environ), HttpFactory(debug), clock
-        )
+            raise LoginRequired(name, str(reason))
+        provider = provider_factory(provider_name(profile))(profile, HttpFactory(debug), clock)
         try:
             refreshed = provider.refresh(record)
         except LoginRequired as ended:

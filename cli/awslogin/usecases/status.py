@@ -6,6 +6,8 @@ from collections.abc import Mapping
 
 from awslogin.adapters.clock import local_time
 from awslogin.errors import ConfigError
+from awslogin.profile import Profile
+from awslogin.providers.registry import provider_name
 from awslogin.session_record import credentials_left, matches_profile, session_left
 from awslogin.stores import store_for
 from awslogin.usecases.profiles import awslogin_profile, awslogin_profiles, load_config
@@ -17,17 +19,15 @@ def _duration(seconds: float) -> str:
     return f"{hours} h {rest // 60:02d} min" if hours else f"{rest // 60} min"
 
 
-def profile_status(profile: str, environ: Mapping[str, str], now: float) -> list[str]:
-    config = load_config(environ)
-    values, provider = awslogin_profile(config, profile)
-    store = store_for(provider, profile, environ)
-    record = store.load()
-    lines = [f"profile {profile}", f"  provider:    {provider}"]
+def profile_status(profile: Profile, now: float) -> list[str]:
+    provider = provider_name(profile)
+    record = store_for(provider, profile).load()
+    lines = [f"profile {profile.name}", f"  provider:    {provider}"]
     if record is None:
         return [*lines, "  session:     not signed in"]
     identity = record.get("identity") or {}
     lines.append(f"  identity:    {identity.get('arn', 'unknown')}")
-    if not matches_profile(record, values):
+    if not matches_profile(record, profile.values):
         lines.append("  note:        the profile changed since this sign-in; log in again")
     left = credentials_left(record, now)
     expiration = (record.get("credentials") or {}).get("ExpiresAt", 0)
@@ -41,19 +41,22 @@ def profile_status(profile: str, environ: Mapping[str, str], now: float) -> list
         lines.append(f"  session:     ends {local_time(session_end)} ({_duration(remaining)} left)")
     else:
         reason = record.get("endedReason") or "time limit reached"
-        lines.append(f"  session:     ended ({reason}); run `awslogin login --profile {profile}`")
+        lines.append(
+            f"  session:     ended ({reason}); run `awslogin login --profile {profile.name}`"
+        )
     return lines
 
 
 def status(
     profile: str | None, environ: Mapping[str, str], now: float, *, all_profiles: bool
 ) -> str:
+    config = load_config(environ)
     if not all_profiles:
         assert profile is not None
-        return "\n".join(profile_status(profile, environ, now))
-    names = awslogin_profiles(load_config(environ))
-    if not names:
+        return "\n".join(profile_status(awslogin_profile(config, profile, environ)[0], now))
+    profiles = awslogin_profiles(config, environ)
+    if not profiles:
         raise ConfigError(
             "no awslogin profiles configured: run `awslogin configure --profile NAME`"
         )
-    return "\n".join("\n".join(profile_status(name, environ, now)) for name in names)
+    return "\n".join("\n".join(profile_status(each, now)) for each in profiles)

@@ -26,6 +26,7 @@ from awslogin.stores.login_session import (
     store_for_profile,
     token_from_record,
 )
+from awslogin.usecases.profiles import awslogin_profiles, load_config
 
 pytestmark = pytest.mark.unit
 
@@ -245,10 +246,11 @@ def test_profile_store_and_signed_in_profiles(tmp_path: Path) -> None:
     }
     record = record_from_token(aws_cli_token(), "dev", ALICE)
     assert record is not None
-    store_for_profile("dev", env).save(record)
-    assert store_for_profile("dev", env).load() is not None
-    assert store_for_profile("other", env).load() is None
-    assert signed_in_profiles(env) == ["dev"]
+    profiles = {profile.name: profile for profile in awslogin_profiles(load_config(env), env)}
+    store_for_profile(profiles["dev"]).save(record)
+    assert store_for_profile(profiles["dev"]).load() is not None
+    assert store_for_profile(profiles["other"]).load() is None
+    assert signed_in_profiles(profiles.values()) == ["dev"]
 
 
 def test_an_end_seen_with_a_token_botocore_has_since_rotated_is_not_recorded(

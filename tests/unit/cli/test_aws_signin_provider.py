@@ -24,6 +24,7 @@ from awslogin.crypto.dpop import DpopKey
 from awslogin.errors import AwsloginError, ConfigError, LoginRequired, ProviderError
 from awslogin.flows.base import AuthorizationRequest, AuthorizationResponse, Mode, RequestBuilder
 from awslogin.flows.paste import PasteFlow
+from awslogin.profile import Profile
 from awslogin.providers.aws_signin import (
     CROSS_DEVICE_CLIENT,
     SAME_DEVICE_CLIENT,
@@ -31,7 +32,6 @@ from awslogin.providers.aws_signin import (
     parse_pasted,
     signin_base_url,
 )
-from awslogin.providers.base import ProfileSettings
 
 pytestmark = pytest.mark.unit
 
@@ -41,13 +41,13 @@ TOKEN_URL = f"{BASE}/v1/token"
 LOOPBACK = "http://127.0.0.1:45678/oauth/callback"
 
 
-def settings(values: dict[str, str] | None = None, **kwargs: Any) -> ProfileSettings:
-    return ProfileSettings(
-        name="dev",
-        values={"awslogin_provider": "aws-signin", **(values or {})},
+def settings(values: dict[str, str] | None = None, **kwargs: Any) -> Profile:
+    return Profile(
+        "dev",
+        {"awslogin_provider": "aws-signin", **(values or {})},
         region=kwargs.get("region", "us-east-1"),
         environ=kwargs.get("environ", {}),
-        nested=kwargs.get("nested", {}),
+        services=kwargs.get("nested", {}).get("services", {}),
     )
 
 

@@ -15,7 +15,7 @@ from awslogin.adapters.clock import SystemClock
 from awslogin.adapters.http import HttpFactory
 from awslogin.errors import LoginRequired, ProviderError
 from awslogin.flows.base import AuthorizationResponse, RequestBuilder
-from awslogin.providers.base import ProfileSettings
+from awslogin.profile import Profile
 from awslogin.providers.oidc import OidcProvider
 from tests.unit.cli.conftest import CLIENT_ID, ISSUER, ROLE_ARN, STS_URL, FakeIdp, sts_response
 
@@ -46,9 +46,9 @@ def good_answer(query: dict[str, str]) -> dict[str, str]:
 
 
 def provider(**values: str) -> OidcProvider:
-    settings = ProfileSettings(
-        name="dev",
-        values={
+    profile = Profile(
+        "dev",
+        {
             "awslogin_issuer": ISSUER,
             "awslogin_client_id": CLIENT_ID,
             "awslogin_role_arn": ROLE_ARN,
@@ -57,7 +57,7 @@ def provider(**values: str) -> OidcProvider:
         region="us-east-1",
         environ={},
     )
-    return OidcProvider(settings, HttpFactory(), SystemClock())
+    return OidcProvider(profile, HttpFactory(), SystemClock())
 
 
 def serve_idp(
