@@ -1,0 +1,64 @@
+"""The CLI's import structure: adapters that know nothing of each other.
+
+A promise the code makes in writing (awslogin/adapters/__init__.py, docs/architecture.md
+"Layers"); this keeps it true as the code changes.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+import awslogin
+
+pytestmark = pytest.mark.unit
+
+PACKAGE = Path(awslogin.__file__).parent
+# What an adapter may import of awslogin, besides itself (awslogin/adapters/__init__.py).
+ADAPTERS_MAY_USE = {"awslogin", "awslogin.errors", "awslogin.adapters.files"}
+EXCEPTIONS = {
+    "awslogin.adapters.terminal": {"awslogin.adapters.qr", "awslogin.adapters.waiting_line"}
+}
+WRAPPED_LIBRARIES = {
+    "awslogin.adapters.files": {"filelock"},
+    "awslogin.adapters.http": {"httpx"},
+    "awslogin.adapters.qr": {"qrcode"},
+}
+
+
+def module_name(path: Path) -> str:
+    parts = ["awslogin", *path.relative_to(PACKAGE).with_suffix("").parts]
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path: Path) -> set[str]:
+    """Every module `path` imports, at the top or inside a function (lazy imports count)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+MODULES = {module_name(path): path for path in PACKAGE.rglob("*.py")}
+GRAPH = {
+    name: {imported for imported in imports_of(path) if imported in MODULES and imported != name}
+    for name, path in MODULES.items()
+}
+
+
+@pytest.mark.parametrize(
+    "adapter", sorted(name for name in MODULES if name.startswith("awslogin.adapters."))
+)
+def test_an_adapter_imports_no_other_part_of_awslogin(adapter: str) -> None:
+    allowed = ADAPTERS_MAY_USE | EXCEPTIONS.get(adapter, set()) | {adapter}
+    assert GRAPH[adapter] - allowed == set()
+    top_level = {name.split(".")[0] for name in imports_of(MODULES[adapter])}
+    others = top_level - set(sys.stdlib_module_names) - {"awslogin", "__future__"}
+    assert others <= WRAPPED_LIBRARIES.get(adapter, set())
