@@ -181,41 +181,29 @@ def run(args: list[str], environ: Mapping[str, str]) -> int:
         from awslogin.usecases.logout import logout
 
         terminal.result("\n".join(logout(profile, environ, all_profiles=options.all, debug=debug)))
-    elif options.command == "configure" and options.provider == "sso":
-        from awslogin.usecases.configure_sso import SsoConfigureOptions, configure_sso
-
-        lines = configure_sso(
-            SsoConfigureOptions(
-                profile=profile,
-                sso_session=options.sso_session,
-                start_url=options.sso_start_url,
-                sso_region=options.sso_region,
-                scopes=options.sso_registration_scopes,
-                account_id=options.account_id,
-                role_name=options.role_name,
-                region=options.region,
-                use_device_code=options.use_device_code,
-                open_browser=not options.no_browser,
-                debug=debug,
-            ),
-            environ,
-            terminal,
-        )
-        terminal.result("\n".join(lines))
     elif options.command == "configure":
         from awslogin.usecases.configure import ConfigureOptions, configure
 
         lines = configure(
             ConfigureOptions(
                 profile=profile,
+                provider=options.provider,
+                region=options.region,
+                relay=options.relay,
                 issuer=options.issuer,
                 client_id=options.client_id,
                 role_arn=options.role_arn,
-                relay=options.relay,
-                region=options.region,
                 scopes=options.scopes,
                 duration=options.duration,
-                provider=options.provider,
+                sso_session=options.sso_session,
+                sso_start_url=options.sso_start_url,
+                sso_region=options.sso_region,
+                sso_registration_scopes=options.sso_registration_scopes,
+                account_id=options.account_id,
+                role_name=options.role_name,
+                use_device_code=options.use_device_code,
+                open_browser=not options.no_browser,
+                debug=debug,
             ),
             environ,
             terminal,

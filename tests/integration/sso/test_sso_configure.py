@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from awslogin.adapters.terminal import Terminal
-from awslogin.usecases.configure_sso import SsoConfigureOptions, configure_sso
+from awslogin.usecases.configure import ConfigureOptions, configure
 from tests.fakes.sso import SsoFake
 from tests.integration.sso.conftest import person_at_browser
 from tests.integration.sso.test_sso_login import botocore_credentials, credential_process
@@ -34,8 +34,8 @@ def test_configure_signs_in_lists_accounts_and_roles_and_writes_a_working_profil
     err = io.StringIO()
     # Answers: session name, start URL, SSO region, then account 2 (prod), then role 2.
     keyboard = Keyboard(f"work\n{sso_fake.settings.start_url}\nus-east-1\n2\n2\n")
-    lines = configure_sso(
-        SsoConfigureOptions(profile="ops", timeout=30),
+    lines = configure(
+        ConfigureOptions(profile="ops", provider="sso", timeout=30),
         sso_env,
         Terminal(err=err, out=io.StringIO(), stdin=keyboard),
         browser_opener=person_at_browser(opened),
@@ -71,9 +71,13 @@ def test_configure_signs_in_lists_accounts_and_roles_and_writes_a_working_profil
     assert botocore_credentials(sso_env, "ops")["method"] == "sso"
 
     # A second profile of the same session: no new sign-in, choices by flag.
-    configure_sso(
-        SsoConfigureOptions(
-            profile="dev", sso_session="work", account_id="111111111111", role_name="ReadOnly"
+    configure(
+        ConfigureOptions(
+            profile="dev",
+            provider="sso",
+            sso_session="work",
+            account_id="111111111111",
+            role_name="ReadOnly",
         ),
         sso_env,
         Terminal(err=io.StringIO(), out=io.StringIO(), stdin=io.StringIO()),

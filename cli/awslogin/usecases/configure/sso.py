@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from awslogin.adapters.browser import BrowserOpener, open_in_browser, why_no_local_browser
@@ -24,40 +23,26 @@ from awslogin.flows.base import AuthorizationFlow
 from awslogin.flows.device import DeviceFlow, TerminalDevicePresenter
 from awslogin.flows.loopback import LoopbackFlow
 from awslogin.profile import (
-    FOREIGN_CREDENTIAL_KEYS,
+    CREDENTIAL_PROCESS_KEY,
     PROVIDER_KEY,
+    REGION_KEY,
     SSO_ACCOUNT_KEY,
+    SSO_REGION_KEY,
     SSO_ROLE_KEY,
+    SSO_SCOPES_KEY,
     SSO_SESSION_KEY,
+    SSO_START_URL_KEY,
     check_region,
     credential_process_command,
     load_profile,
 )
 from awslogin.providers.sso_api import AccountInfo, PortalClient
 from awslogin.providers.sso_auth import DEFAULT_SCOPES, SsoSession, SsoSessionAuth
+from awslogin.usecases.configure.common import ConfigureOptions, refuse_other_credentials
 from awslogin.usecases.profiles import load_config
 
 SESSION_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-ACCOUNT_ID_PATTERN = re.compile(r"^\d{12}$")
 SCOPE_PATTERN = re.compile(r"^[A-Za-z0-9:_.-]+$")
-_OWN_KEYS = (SSO_SESSION_KEY,)
-
-
-@dataclass(frozen=True)
-class SsoConfigureOptions:
-    profile: str
-    sso_session: str | None = None
-    start_url: str | None = None
-    sso_region: str | None = None
-    scopes: str | None = None
-    account_id: str | None = None
-    role_name: str | None = None
-    region: str | None = None
-    use_device_code: bool = False
-    open_browser: bool = True
-    qr: bool = True
-    timeout: float = 600.0
-    debug: bool = False
 
 
 def check_start_url(url: str) -> str:
@@ -108,7 +93,7 @@ def _account_label(account: AccountInfo) -> str:
 
 
 def configure_sso(
-    options: SsoConfigureOptions,
+    options: ConfigureOptions,
     environ: Mapping[str, str],
     terminal: Terminal,
     *,
@@ -118,17 +103,7 @@ def configure_sso(
     clock = clock or SystemClock()
     config = load_config(environ)
     existing = config.profile(options.profile) or {}
-    ours = credential_process_command(options.profile)
-    foreign = [key for key in FOREIGN_CREDENTIAL_KEYS if key in existing and key not in _OWN_KEYS]
-    if existing.get("credential_process") not in (None, ours):
-        foreign.append("credential_process")
-    if existing.get(PROVIDER_KEY) not in (None, "sso"):
-        foreign.append(PROVIDER_KEY)
-    if foreign:
-        raise ConfigError(
-            f"profile {options.profile} already gets credentials another way "
-            f"({', '.join(foreign)}); choose another profile name or remove those keys"
-        )
+    refuse_other_credentials(options.profile, existing, own=(SSO_SESSION_KEY,), provider="sso")
 
     def value(given: str | None, default: str | None, question: str) -> str:
         if given is not None:
@@ -151,17 +126,21 @@ def configure_sso(
         raise UsageError(f"SSO session name {session_name!r}: letters, digits, '_', '.', '-'")
     section = config.section(f"sso-session {session_name}") or {}
     start_url = check_start_url(
-        value(options.start_url, section.get("sso_start_url"), "SSO start URL (--sso-start-url)")
+        value(
+            options.sso_start_url,
+            section.get(SSO_START_URL_KEY),
+            "SSO start URL (--sso-start-url)",
+        )
     )
     sso_region = check_region(
-        value(options.sso_region, section.get("sso_region"), "SSO region (--sso-region)")
+        value(options.sso_region, section.get(SSO_REGION_KEY), "SSO region (--sso-region)")
     )
     scopes = check_scopes(
-        options.scopes
-        if options.scopes is not None
-        else section.get("sso_registration_scopes") or ",".join(DEFAULT_SCOPES)
+        options.sso_registration_scopes
+        if options.sso_registration_scopes is not None
+        else section.get(SSO_SCOPES_KEY) or ",".join(DEFAULT_SCOPES)
     )
-    region = check_region(options.region or existing.get("region") or sso_region)
+    region = check_region(options.region or existing.get(REGION_KEY) or sso_region)
 
     session = SsoSession(session_name, start_url, sso_region, scopes)
     profile = load_profile(config, options.profile, environ)
@@ -189,9 +168,9 @@ def configure_sso(
     latest.set_section(
         f"sso-session {session_name}",
         {
-            "sso_start_url": start_url,
-            "sso_region": sso_region,
-            "sso_registration_scopes": ",".join(scopes),
+            SSO_START_URL_KEY: start_url,
+            SSO_REGION_KEY: sso_region,
+            SSO_SCOPES_KEY: ",".join(scopes),
         },
     )
     latest.set_profile(
@@ -201,8 +180,8 @@ def configure_sso(
             SSO_SESSION_KEY: session_name,
             SSO_ACCOUNT_KEY: account_id,
             SSO_ROLE_KEY: role_name,
-            "region": region,
-            "credential_process": ours,
+            REGION_KEY: region,
+            CREDENTIAL_PROCESS_KEY: credential_process_command(options.profile),
         },
     )
     latest.save()
@@ -216,7 +195,7 @@ def configure_sso(
 
 def _signed_in_token(
     auth: SsoSessionAuth,
-    options: SsoConfigureOptions,
+    options: ConfigureOptions,
     environ: Mapping[str, str],
     terminal: Terminal,
     browser_opener: BrowserOpener,

@@ -1,4 +1,4 @@
-"""`awslogin configure`: write an awslogin profile into the AWS config file.
+"""`awslogin configure --provider oidc`: an OpenID Connect sign-in turned into a role.
 
 The profile gets `credential_process`, so `aws --profile P` and every SDK use it with no
 further step. A profile that already has another credential style is left alone: mixing
@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from awslogin.adapters.terminal import Terminal
-from awslogin.errors import ConfigError, UsageError
+from awslogin.errors import UsageError
 from awslogin.flows.relay_client import normalise_relay_url
 from awslogin.profile import (
     CLIENT_ID_KEY,
+    CREDENTIAL_PROCESS_KEY,
     DURATION_KEY,
-    FOREIGN_CREDENTIAL_KEYS,
     ISSUER_KEY,
     PROVIDER_KEY,
+    REGION_KEY,
     RELAY_KEY,
     ROLE_ARN_KEY,
     SCOPES_KEY,
@@ -28,22 +28,10 @@ from awslogin.profile import (
     credential_process_command,
 )
 from awslogin.providers.oidc import DEFAULT_SCOPES
+from awslogin.usecases.configure.common import ConfigureOptions, refuse_other_credentials
 from awslogin.usecases.profiles import load_config
 
 ROLE_ARN_PATTERN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
-
-
-@dataclass(frozen=True)
-class ConfigureOptions:
-    profile: str
-    issuer: str | None = None
-    client_id: str | None = None
-    role_arn: str | None = None
-    relay: str | None = None
-    region: str | None = None
-    scopes: str | None = None
-    duration: int | None = None
-    provider: str = "oidc"
 
 
 def check_issuer(issuer: str) -> str:
@@ -74,25 +62,12 @@ def check_duration(duration: int) -> int:
     return duration
 
 
-def configure(
+def configure_oidc(
     options: ConfigureOptions, environ: Mapping[str, str], terminal: Terminal
 ) -> list[str]:
-    if options.provider == "aws-signin":
-        from awslogin.usecases.configure_signin import configure_aws_signin
-
-        return configure_aws_signin(options, environ, terminal)
     config = load_config(environ)
     existing = config.profile(options.profile) or {}
-    ours = credential_process_command(options.profile)
-    foreign = [key for key in FOREIGN_CREDENTIAL_KEYS if key in existing]
-    if existing.get("credential_process") not in (None, ours):
-        foreign.append("credential_process")
-    if foreign:
-        raise ConfigError(
-            f"profile {options.profile} already gets credentials another way "
-            f"({', '.join(foreign)}); "
-            "choose another profile name or remove those keys"
-        )
+    refuse_other_credentials(options.profile, existing)
 
     def value(given: str | None, key: str, question: str, *, required: bool) -> str | None:
         if given is not None:
@@ -125,7 +100,7 @@ def configure(
         "Relay URL for --remote logins (--relay, optional)",
         required=False,
     )
-    region = value(options.region, "region", "AWS region (--region, optional)", required=False)
+    region = value(options.region, REGION_KEY, "AWS region (--region, optional)", required=False)
     scopes = options.scopes if options.scopes is not None else existing.get(SCOPES_KEY)
     updates: dict[str, str | None] = {
         PROVIDER_KEY: "oidc",
@@ -133,7 +108,7 @@ def configure(
         CLIENT_ID_KEY: client_id,
         ROLE_ARN_KEY: role_arn,
         RELAY_KEY: normalise_relay_url(relay) if relay else None,
-        "region": check_region(region) if region else None,
+        REGION_KEY: check_region(region) if region else None,
     }
     if scopes is not None:
         if "openid" not in scopes.split():
@@ -141,7 +116,7 @@ def configure(
         updates[SCOPES_KEY] = " ".join(scopes.split())
     if options.duration is not None:
         updates[DURATION_KEY] = str(check_duration(options.duration))
-    updates["credential_process"] = ours
+    updates[CREDENTIAL_PROCESS_KEY] = credential_process_command(options.profile)
     config.set_profile(options.profile, {k: v for k, v in updates.items() if v is not None})
     config.save()
     return [

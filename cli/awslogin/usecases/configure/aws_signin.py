@@ -16,13 +16,15 @@ from awslogin.adapters.terminal import Terminal
 from awslogin.errors import ConfigError, UsageError
 from awslogin.flows.relay_client import normalise_relay_url
 from awslogin.profile import (
+    CREDENTIAL_PROCESS_KEY,
     PROVIDER_KEY,
+    REGION_KEY,
     RELAY_KEY,
     check_region,
     credential_process_command,
     other_credential_style,
 )
-from awslogin.usecases.configure import ConfigureOptions
+from awslogin.usecases.configure.common import ConfigureOptions
 from awslogin.usecases.profiles import load_config
 
 PROVIDER = "aws-signin"
@@ -61,11 +63,11 @@ def configure_aws_signin(
             return given if given is not None else existing.get(key)
         return terminal.prompt(question, existing.get(key)) or None
 
-    region = ask(options.region, "region", "AWS region (--region; optional, asked at login)")
+    region = ask(options.region, REGION_KEY, "AWS region (--region; optional, asked at login)")
     relay = ask(options.relay, RELAY_KEY, "Relay URL for --remote logins (--relay, optional)")
     updates = {
         PROVIDER_KEY: PROVIDER,
-        "region": check_region(region) if region else None,
+        REGION_KEY: check_region(region) if region else None,
         RELAY_KEY: normalise_relay_url(relay) if relay else None,
     }
     config.set_profile(options.profile, {k: v for k, v in updates.items() if v is not None})
@@ -75,5 +77,5 @@ def configure_aws_signin(
         f"Next: awslogin login --profile {options.profile}   (add --remote without a browser)",
         "The AWS CLI v2 and boto3 then use it natively (login_session). For older SDKs, "
         "add a profile with:",
-        f"  credential_process = {credential_process_command(options.profile)}",
+        f"  {CREDENTIAL_PROCESS_KEY} = {credential_process_command(options.profile)}",
     ]
