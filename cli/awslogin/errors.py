@@ -47,6 +47,7 @@ class LoginRequired(AwsloginError):
     def __init__(self, profile: str, reason: str) -> None:
         super().__init__(f"{reason}: run `awslogin login --profile {profile}`")
         self.profile = profile
+        self.reason = reason
 
 
 class ProviderError(AwsloginError):

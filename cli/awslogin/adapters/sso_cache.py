@@ -23,7 +23,7 @@ import json
 import os
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Literal, NotRequired, Required, TypedDict
 
 from awslogin.adapters.files import (
     delete_file,
@@ -77,7 +77,97 @@ def registration_file_name(
     return digest.hexdigest() + ".json"
 
 
-def _write_json(path: str, data: Mapping[str, Any]) -> None:
+class SsoToken(TypedDict, total=False):
+    """The token file of an sso-session, as botocore writes and refreshes it."""
+
+    accessToken: Required[str]
+    expiresAt: str  # TIME_FORMAT, UTC
+    startUrl: str
+    region: str
+    refreshToken: str
+    clientId: str
+    clientSecret: str
+    registrationExpiresAt: str
+
+
+class Registration(TypedDict):
+    """A client registration as the AWS CLI caches it."""
+
+    clientId: str
+    clientSecret: str
+    expiresAt: str  # TIME_FORMAT, UTC
+    scopes: list[str]
+    grantTypes: NotRequired[list[str]]  # absent: registered for the device code
+
+
+_TokenText = Literal[
+    "expiresAt",
+    "startUrl",
+    "region",
+    "refreshToken",
+    "clientId",
+    "clientSecret",
+    "registrationExpiresAt",
+]
+_TOKEN_TEXTS: tuple[_TokenText, ...] = (
+    "expiresAt",
+    "startUrl",
+    "region",
+    "refreshToken",
+    "clientId",
+    "clientSecret",
+    "registrationExpiresAt",
+)
+
+
+def _strings(value: object) -> list[str] | None:
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return list(value)
+    return None
+
+
+def parse_token(data: Mapping[str, object] | None) -> SsoToken | None:
+    """The token in a file botocore (or anyone) wrote; None without an access token.
+    Fields of the wrong type are left out, as if the file did not have them."""
+    access_token = data.get("accessToken") if data is not None else None
+    if data is None or not isinstance(access_token, str):
+        return None
+    token = SsoToken(accessToken=access_token)
+    for key in _TOKEN_TEXTS:
+        value = data.get(key)
+        if isinstance(value, str):
+            token[key] = value
+    return token
+
+
+def parse_registration(data: Mapping[str, object] | None) -> Registration | None:
+    if data is None:
+        return None
+    client_id, secret, expires_at = (
+        data.get("clientId"),
+        data.get("clientSecret"),
+        data.get("expiresAt"),
+    )
+    scopes = _strings(data.get("scopes"))
+    if not (
+        isinstance(client_id, str)
+        and isinstance(secret, str)
+        and isinstance(expires_at, str)
+        and scopes is not None
+    ):
+        return None
+    registration = Registration(
+        clientId=client_id, clientSecret=secret, expiresAt=expires_at, scopes=scopes
+    )
+    grants = _strings(data.get("grantTypes"))
+    if grants is not None:
+        registration["grantTypes"] = grants
+    elif "grantTypes" in data:
+        return None  # grant types it cannot say: not one to reuse
+    return registration
+
+
+def _write_json(path: str, data: Mapping[str, object]) -> None:
     write_private_atomically(path, json.dumps(dict(data), indent=2).encode("utf-8"))
 
 
@@ -88,14 +178,11 @@ class SsoTokenFile:
         self.session_name = session_name
         self.path = os.path.join(sso_cache_dir(environ), token_file_name(session_name))
 
-    def load(self) -> dict[str, Any] | None:
+    def load(self) -> SsoToken | None:
         """The token as botocore would read it, or None (absent, unreadable, no accessToken)."""
-        data = read_json_object(self.path)
-        if data is None or not isinstance(data.get("accessToken"), str):
-            return None
-        return data
+        return parse_token(read_json_object(self.path))
 
-    def save(self, token: Mapping[str, Any]) -> None:
+    def save(self, token: SsoToken) -> None:
         _write_json(self.path, token)
 
     def delete(self) -> bool:
@@ -117,22 +204,23 @@ class RegistrationFile:
             sso_cache_dir(environ), registration_file_name(start_url, region, scopes, session_name)
         )
 
-    def load(self) -> dict[str, Any] | None:
-        return read_json_object(self.path)
+    def load(self) -> Registration | None:
+        return parse_registration(read_json_object(self.path))
 
-    def save(self, registration: Mapping[str, Any]) -> None:
+    def save(self, registration: Registration) -> None:
         _write_json(self.path, registration)
 
 
-def cached_tokens(environ: Mapping[str, str]) -> list[tuple[str, dict[str, Any]]]:
-    """(path, token) of every file in the SSO cache that holds an access token."""
+def cached_tokens(environ: Mapping[str, str]) -> list[tuple[str, SsoToken | None]]:
+    """(path, token) of every file in the SSO cache that holds an access token (None when
+    the file names one it cannot use: a sign-out removes that file all the same)."""
     directory = sso_cache_dir(environ)
     tokens = []
     for name in json_files(directory):
         path = os.path.join(directory, name)
         data = read_json_object(path)
         if data is not None and "accessToken" in data:
-            tokens.append((path, data))
+            tokens.append((path, parse_token(data)))
     return tokens
 
 

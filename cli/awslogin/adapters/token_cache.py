@@ -12,7 +12,6 @@ import json
 import os
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
-from typing import Any
 from urllib.parse import quote, unquote
 
 from awslogin.adapters.files import (
@@ -48,14 +47,14 @@ class TokenCache:
         self.profile = profile
         self.path = os.path.join(directory, f"{provider}--{quote(profile, safe='')}.json")
 
-    def load(self) -> dict[str, Any] | None:
+    def load(self) -> dict[str, object] | None:
         """The cached session, or None when absent or unreadable (both mean: log in)."""
         data = read_json_object(self.path)
         if data is None or data.get("version") != CACHE_FORMAT_VERSION:
             return None
         return data
 
-    def save(self, data: Mapping[str, Any]) -> None:
+    def save(self, data: Mapping[str, object]) -> None:
         record = dict(data)
         record["version"] = CACHE_FORMAT_VERSION
         payload = json.dumps(record, indent=2, sort_keys=True).encode("utf-8")

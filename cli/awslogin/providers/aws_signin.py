@@ -29,7 +29,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 
-from awslogin.adapters.clock import Clock, iso8601
+from awslogin.adapters.clock import Clock
 from awslogin.adapters.http import HttpFactory
 from awslogin.crypto.dpop import DpopKey, DpopKeyError
 from awslogin.crypto.jwt_claims import id_token_claims
@@ -38,7 +38,15 @@ from awslogin.errors import AwsloginError, ConfigError, LoginRequired, ProviderE
 from awslogin.flows.base import AuthorizationFlow, AuthorizationRequest, Mode
 from awslogin.profile import LOGIN_SESSION_KEY, Profile, other_credential_style
 from awslogin.providers.base import RemoteFlow, Revocation
-from awslogin.stores.login_session import SESSION_LIMIT_SECONDS
+from awslogin.session_record import (
+    SESSION_LIMIT_SECONDS,
+    Credentials,
+    Identity,
+    ProviderState,
+    SessionRecord,
+    SessionWindow,
+    new_credentials,
+)
 
 SAME_DEVICE_CLIENT = "arn:aws:signin:::devtools/same-device"
 CROSS_DEVICE_CLIENT = "arn:aws:signin:::devtools/cross-device"
@@ -195,21 +203,17 @@ class AwsSigninProvider:
 
     # -- records -------------------------------------------------------------------------
 
-    def _credentials(self, output: Mapping[str, Any]) -> dict[str, Any]:
+    def _credentials(self, output: Mapping[str, Any]) -> Credentials:
         lifetime = max(1, min(int(output["expiresIn"]), MAX_CREDENTIAL_SECONDS))
         expires_at = int(self.clock.now()) + lifetime
         access = output["accessToken"]
-        return {
-            "AccessKeyId": access["accessKeyId"],
-            "SecretAccessKey": access["secretAccessKey"],
-            "SessionToken": access["sessionToken"],
-            "Expiration": iso8601(expires_at),
-            "ExpiresAt": expires_at,
-        }
+        return new_credentials(
+            access["accessKeyId"], access["secretAccessKey"], access["sessionToken"], expires_at
+        )
 
     # -- Provider interface --------------------------------------------------------------
 
-    def login(self, flow: AuthorizationFlow) -> dict[str, Any]:
+    def login(self, flow: AuthorizationFlow) -> SessionRecord:
         style = other_credential_style(self.profile.name, self.profile.values)
         if style is not None:
             raise ConfigError(
@@ -268,21 +272,21 @@ class AwsSigninProvider:
         if not isinstance(subject, str):
             raise ProviderError("AWS Sign-In returned no usable ID token; try again")
         now = int(self.clock.now())
-        return {
-            "provider": self.name,
-            "profile": self.profile.name,
-            "config": {LOGIN_SESSION_KEY: subject},
-            "identity": {"arn": subject, "subject": subject, "accountId": account_of(subject)},
-            "credentials": self._credentials(output),
-            "session": {"startedAt": now, "expiresAt": now + SESSION_LIMIT_SECONDS},
-            "providerState": {
-                "clientId": chosen["client_id"],
-                "refreshToken": output["refreshToken"],
-                "idToken": id_token,
-                "dpopKey": key.to_pem(),
-                "tokenType": str(output.get("tokenType") or "aws_sigv4"),
-            },
-        }
+        return SessionRecord(
+            provider=self.name,
+            profile=self.profile.name,
+            config={LOGIN_SESSION_KEY: subject},
+            identity=Identity(arn=subject, subject=subject, accountId=account_of(subject)),
+            credentials=self._credentials(output),
+            session=SessionWindow(startedAt=now, expiresAt=now + SESSION_LIMIT_SECONDS),
+            providerState=ProviderState(
+                clientId=chosen["client_id"],
+                refreshToken=output["refreshToken"],
+                idToken=str(id_token),
+                dpopKey=key.to_pem(),
+                tokenType=str(output.get("tokenType") or "aws_sigv4"),
+            ),
+        )
 
     def _check_response(self, params: Mapping[str, str], state: str) -> str:
         received = params.get("state")
@@ -302,13 +306,13 @@ class AwsSigninProvider:
             raise ProviderError("the sign-in response carries no authorization code")
         return code
 
-    def refresh(self, record: Mapping[str, Any]) -> dict[str, Any]:
-        state = dict(record.get("providerState") or {})
+    def refresh(self, record: SessionRecord) -> SessionRecord:
+        state = record["providerState"].copy()
         refresh_token, client_id = state.get("refreshToken"), state.get("clientId")
-        if not isinstance(refresh_token, str) or not isinstance(client_id, str):
+        if refresh_token is None or client_id is None:
             raise LoginRequired(self.profile.name, "the cached session has no refresh token")
         try:
-            key = DpopKey.from_pem(str(state.get("dpopKey") or ""))
+            key = DpopKey.from_pem(state.get("dpopKey") or "")
         except DpopKeyError as exc:
             raise LoginRequired(
                 self.profile.name, f"the cached session is unusable ({exc})"
@@ -324,15 +328,14 @@ class AwsSigninProvider:
                 key,
             )
         state["refreshToken"] = output["refreshToken"]
-        refreshed = {
-            key_: value
-            for key_, value in record.items()
-            if key_ not in ("endedReason", "refreshRetryAfter")
-        }
-        refreshed.update(credentials=self._credentials(output), providerState=state)
+        refreshed = record.copy()
+        refreshed.pop("endedReason", None)
+        refreshed.pop("refreshRetryAfter", None)
+        refreshed["credentials"] = self._credentials(output)
+        refreshed["providerState"] = state
         return refreshed
 
-    def revoke(self, record: Mapping[str, Any]) -> Revocation:
+    def revoke(self, record: SessionRecord) -> Revocation:
         return Revocation(
             False,
             "AWS Sign-In has no revocation for CLI sessions: credentials already handed out "

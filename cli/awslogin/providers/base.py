@@ -8,14 +8,14 @@ made for one `Profile` (awslogin.profile); where its sessions are kept is the bu
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, Protocol
+from typing import ClassVar, Literal, Protocol
 
 from awslogin.adapters.clock import Clock
 from awslogin.adapters.http import HttpFactory
 from awslogin.flows.base import AuthorizationFlow, Mode
 from awslogin.profile import Profile
+from awslogin.session_record import SessionRecord
 
 # How a provider signs in on a remote host when no relay is named for the login: through
 # a relay (it needs one), with a device code, or with a code the person types here.
@@ -38,13 +38,13 @@ class Provider(Protocol):
     # How a relay gets the result: the provider redirects to the relay, or the person pastes.
     relay_mode: ClassVar[Mode]
 
-    def login(self, flow: AuthorizationFlow) -> dict[str, Any]:
+    def login(self, flow: AuthorizationFlow) -> SessionRecord:
         """Run a sign-in through `flow` and return a complete session record."""
 
-    def refresh(self, record: Mapping[str, Any]) -> dict[str, Any]:
+    def refresh(self, record: SessionRecord) -> SessionRecord:
         """New credentials from the session's tokens; raises LoginRequired when it ended."""
 
-    def revoke(self, record: Mapping[str, Any]) -> Revocation:
+    def revoke(self, record: SessionRecord) -> Revocation:
         """Revoke the session's refresh token where the provider supports it."""
 
 

@@ -16,7 +16,7 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 import jwt
 
-from awslogin.adapters.clock import Clock, iso8601
+from awslogin.adapters.clock import Clock
 from awslogin.adapters.http import HttpFactory, redacted_url
 from awslogin.crypto.pkce import challenge_s256, new_state, new_verifier, same_secret
 from awslogin.errors import ConfigError, LoginRequired, ProviderError, one_line
@@ -31,11 +31,17 @@ from awslogin.profile import (
 )
 from awslogin.providers.base import RemoteFlow, Revocation
 from awslogin.providers.sts import RoleCredentials, assume_role_with_web_identity, role_session_name
+from awslogin.session_record import (
+    SESSION_LIMIT_SECONDS,
+    Identity,
+    ProviderState,
+    SessionRecord,
+    SessionWindow,
+    new_credentials,
+)
 
 DEFAULT_SCOPES = "openid offline_access"
 DEFAULT_DURATION = 3600
-# Like `aws login`: credentials rotate, the session ends after at most 12 hours.
-SESSION_LIMIT_SECONDS = 12 * 3600
 ALLOWED_ALGORITHMS = ("RS256", "ES256")
 CLOCK_SKEW_SECONDS = 60
 
@@ -265,7 +271,7 @@ class OidcProvider:
         return self.profile.endpoint("STS", default)
 
     def _assume_role(
-        self, client: httpx.Client, id_token: str, claims: dict[str, Any], session_expires_at: float
+        self, client: httpx.Client, id_token: str, claims: dict[str, Any], session_expires_at: int
     ) -> RoleCredentials:
         remaining = int(session_expires_at - self.clock.now())
         return assume_role_with_web_identity(
@@ -281,28 +287,31 @@ class OidcProvider:
         self,
         credentials: RoleCredentials,
         claims: dict[str, Any],
-        session: Mapping[str, float],
-        state: dict[str, Any],
-    ) -> dict[str, Any]:
-        return {
-            "provider": self.name,
-            "profile": self.profile.name,
-            "config": {key: self.profile.values[key] for key in self.session_keys},
-            "identity": {"arn": credentials.assumed_role_arn, "subject": claims.get("sub")},
-            "credentials": {
-                "AccessKeyId": credentials.access_key_id,
-                "SecretAccessKey": credentials.secret_access_key,
-                "SessionToken": credentials.session_token,
-                "Expiration": iso8601(credentials.expires_at),
-                "ExpiresAt": int(credentials.expires_at),
-            },
-            "session": session,
-            "providerState": state,
-        }
+        session: SessionWindow,
+        state: ProviderState,
+    ) -> SessionRecord:
+        subject = claims.get("sub")
+        return SessionRecord(
+            provider=self.name,
+            profile=self.profile.name,
+            config={key: self.profile.values[key] for key in self.session_keys},
+            identity=Identity(
+                arn=credentials.assumed_role_arn,
+                subject=subject if isinstance(subject, str) else None,
+            ),
+            credentials=new_credentials(
+                credentials.access_key_id,
+                credentials.secret_access_key,
+                credentials.session_token,
+                credentials.expires_at,
+            ),
+            session=session,
+            providerState=state,
+        )
 
     # -- Provider interface ------------------------------------------------------------
 
-    def login(self, flow: AuthorizationFlow) -> dict[str, Any]:
+    def login(self, flow: AuthorizationFlow) -> SessionRecord:
         verifier, state, nonce = new_verifier(), new_state(), new_state()
         with self.http.client() as client:
             metadata = self.discover(client)
@@ -355,21 +364,21 @@ class OidcProvider:
             refresh_lifetime = tokens.get("refresh_expires_in")
             if isinstance(refresh_lifetime, int | float) and refresh_lifetime > 0:
                 limit = min(limit, int(refresh_lifetime))
-            session = {"startedAt": int(now), "expiresAt": int(now + limit)}
+            session = SessionWindow(startedAt=int(now), expiresAt=int(now + limit))
             credentials = self._assume_role(client, id_token, claims, session["expiresAt"])
             if not isinstance(refresh_token, str):
                 # Without a refresh token the session cannot outlive these credentials.
                 session["expiresAt"] = int(credentials.expires_at)
-            state_record = {
-                "issuer": self.issuer,
-                "clientId": self.client_id,
-                "tokenEndpoint": metadata.token_endpoint,
-                "jwksUri": metadata.jwks_uri,
-                "revocationEndpoint": metadata.revocation_endpoint,
-                "refreshToken": refresh_token if isinstance(refresh_token, str) else None,
-                "subject": claims.get("sub"),
-                "nonce": nonce,
-            }
+            state_record = ProviderState(
+                issuer=self.issuer,
+                clientId=self.client_id,
+                tokenEndpoint=metadata.token_endpoint,
+                jwksUri=metadata.jwks_uri,
+                revocationEndpoint=metadata.revocation_endpoint,
+                refreshToken=refresh_token if isinstance(refresh_token, str) else None,
+                subject=claims["sub"] if isinstance(claims.get("sub"), str) else None,
+                nonce=nonce,
+            )
             return self._record(credentials, claims, session, state_record)
 
     def check_authorization_response(
@@ -397,16 +406,19 @@ class OidcProvider:
             raise ProviderError("the sign-in response carries no authorization code")
         return code
 
-    def refresh(self, record: Mapping[str, Any]) -> dict[str, Any]:
-        state = dict(record.get("providerState") or {})
+    def refresh(self, record: SessionRecord) -> SessionRecord:
+        state = record["providerState"].copy()
         refresh_token = state.get("refreshToken")
-        if not isinstance(refresh_token, str):
+        if refresh_token is None:
             raise LoginRequired(self.profile.name, "the session has no refresh token")
-        session = dict(record["session"])
+        token_endpoint, jwks_uri = state.get("tokenEndpoint"), state.get("jwksUri")
+        if token_endpoint is None or jwks_uri is None:
+            raise LoginRequired(self.profile.name, "the cached session is incomplete")
+        session = record["session"].copy()
         with self.http.client() as client:
             tokens = self._token_request(
                 client,
-                str(state["tokenEndpoint"]),
+                token_endpoint,
                 {
                     "grant_type": "refresh_token",
                     "refresh_token": refresh_token,
@@ -417,9 +429,9 @@ class OidcProvider:
             id_token = tokens["id_token"]
             claims = self.validate_id_token(
                 client,
-                str(state["jwksUri"]),
+                jwks_uri,
                 id_token,
-                nonce=str(state.get("nonce") or ""),
+                nonce=state.get("nonce") or "",
                 nonce_required=False,
                 subject=state.get("subject"),
             )
@@ -429,13 +441,13 @@ class OidcProvider:
             credentials = self._assume_role(client, id_token, claims, session["expiresAt"])
         return self._record(credentials, claims, session, state)
 
-    def revoke(self, record: Mapping[str, Any]) -> Revocation:
-        state = record.get("providerState") or {}
+    def revoke(self, record: SessionRecord) -> Revocation:
+        state = record["providerState"]
         endpoint = state.get("revocationEndpoint")
         token = state.get("refreshToken")
-        if not isinstance(token, str):
+        if token is None:
             return Revocation(False, "no refresh token to revoke")
-        if not isinstance(endpoint, str):
+        if endpoint is None:
             return Revocation(False, "the identity provider has no revocation endpoint")
         form = {"token": token, "token_type_hint": "refresh_token", "client_id": self.client_id}
         try:

@@ -13,12 +13,12 @@ registered 127.0.0.1 address, so the person pastes that failed address on the re
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from awslogin.adapters.clock import Clock, iso8601
+from awslogin.adapters.clock import Clock
 from awslogin.adapters.files import delete_file
 from awslogin.adapters.http import HttpFactory
-from awslogin.adapters.sso_cache import aws_cli_role_credentials, cached_tokens
+from awslogin.adapters.sso_cache import SsoToken, aws_cli_role_credentials, cached_tokens
 from awslogin.adapters.token_cache import TokenCache, cache_dir, cached_sessions
 from awslogin.errors import ConfigError, LoginRequired, ProviderError
 from awslogin.flows.base import AuthorizationFlow, Mode
@@ -33,6 +33,13 @@ from awslogin.profile import (
 from awslogin.providers.base import RemoteFlow, Revocation
 from awslogin.providers.sso_api import AccountInfo, PortalClient, PortalError, RoleCredentials
 from awslogin.providers.sso_auth import SsoSession, SsoSessionAuth
+from awslogin.session_record import (
+    Identity,
+    ProviderState,
+    SessionRecord,
+    SessionWindow,
+    new_credentials,
+)
 from awslogin.stores.sso import (
     PROVIDER,
     token_session_end,
@@ -87,56 +94,53 @@ class SsoProvider:
                 ) from None
             raise
 
-    def _record(self, credentials: RoleCredentials, token: Mapping[str, Any]) -> dict[str, Any]:
+    def _record(self, credentials: RoleCredentials, token: SsoToken | None) -> SessionRecord:
         now = self.clock.now()
-        return {
-            "provider": self.name,
-            "profile": self.profile.name,
-            "config": {key: self.profile.values[key] for key in SSO_PROFILE_KEYS},
-            "identity": {
-                "arn": f"role {self.role_name} in account {self.account_id} "
+        return SessionRecord(
+            provider=self.name,
+            profile=self.profile.name,
+            config={key: self.profile.values[key] for key in SSO_PROFILE_KEYS},
+            identity=Identity(
+                arn=f"role {self.role_name} in account {self.account_id} "
                 f"(SSO session {self.session.name})",
-                "accountId": self.account_id,
-                "roleName": self.role_name,
-            },
-            "credentials": {
-                "AccessKeyId": credentials.access_key_id,
-                "SecretAccessKey": credentials.secret_access_key,
-                "SessionToken": credentials.session_token,
-                "Expiration": iso8601(credentials.expires_at),
-                "ExpiresAt": int(credentials.expires_at),
-            },
-            "session": {"startedAt": int(now), "expiresAt": int(token_session_end(token, now))},
-            "providerState": {
-                "ssoSession": self.session.name,
-                "startUrl": self.session.start_url,
-                "ssoRegion": self.session.region,
-            },
-        }
+                accountId=self.account_id,
+                roleName=self.role_name,
+            ),
+            credentials=new_credentials(
+                credentials.access_key_id,
+                credentials.secret_access_key,
+                credentials.session_token,
+                credentials.expires_at,
+            ),
+            session=SessionWindow(startedAt=int(now), expiresAt=int(token_session_end(token, now))),
+            providerState=ProviderState(
+                ssoSession=self.session.name,
+                startUrl=self.session.start_url,
+                ssoRegion=self.session.region,
+            ),
+        )
 
     # -- Provider interface ------------------------------------------------------------
 
-    def login(self, flow: AuthorizationFlow) -> dict[str, Any]:
+    def login(self, flow: AuthorizationFlow) -> SessionRecord:
         token = self.auth.sign_in(flow)
-        return self._record(self._role_credentials(str(token["accessToken"])), token)
+        return self._record(self._role_credentials(token["accessToken"]), token)
 
-    def refresh(self, record: Mapping[str, Any]) -> dict[str, Any]:
+    def refresh(self, record: SessionRecord) -> SessionRecord:
         access_token = self.auth.access_token(self.profile.name)
         credentials = self._role_credentials(access_token)
-        token = self.auth.token_file.load()
-        refreshed = self._record(credentials, token or {})
-        started = (record.get("session") or {}).get("startedAt")
-        if isinstance(started, int):
-            refreshed["session"]["startedAt"] = started
+        refreshed = self._record(credentials, self.auth.token_file.load())
+        if record["session"]["startedAt"]:
+            refreshed["session"]["startedAt"] = record["session"]["startedAt"]
         return refreshed
 
-    def revoke(self, record: Mapping[str, Any]) -> Revocation:
+    def revoke(self, record: SessionRecord) -> Revocation:
         token = self.auth.token_file.load()
         if token is None:
             return Revocation(False, f"not signed in to SSO session {self.session.name}")
         try:
             with self.http.client() as client:
-                PortalClient(client, self.portal_url).logout(str(token["accessToken"]))
+                PortalClient(client, self.portal_url).logout(token["accessToken"])
         except ProviderError as failed:
             return Revocation(False, failed.message)
         return Revocation(True, f"signed out of SSO session {self.session.name}")
@@ -154,9 +158,9 @@ class SsoProvider:
             )
 
 
-def _portal_for_token(token: Mapping[str, Any], environ: Mapping[str, str]) -> str | None:
+def _portal_for_token(token: SsoToken, environ: Mapping[str, str]) -> str | None:
     region = token.get("region")
-    if not isinstance(region, str) or not region:
+    if not region:
         return None
     return service_endpoint("SSO", f"https://portal.sso.{region}.amazonaws.com", environ)
 
@@ -166,12 +170,11 @@ def sign_out_everywhere(environ: Mapping[str, str], http: HttpFactory) -> list[s
     every cached SSO role credential (awslogin's and the AWS CLI's)."""
     failures = []
     for path, token in cached_tokens(environ):
-        portal = _portal_for_token(token, environ)
-        access_token = token.get("accessToken")
-        if portal is not None and isinstance(access_token, str):
+        portal = _portal_for_token(token, environ) if token is not None else None
+        if token is not None and portal is not None:
             try:
                 with http.client() as client:
-                    PortalClient(client, portal).logout(access_token)
+                    PortalClient(client, portal).logout(token["accessToken"])
             except PortalError:
                 pass  # an expired or already ended session: nothing left to end
             except ProviderError as failed:

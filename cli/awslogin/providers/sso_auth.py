@@ -16,12 +16,18 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from awslogin.adapters.clock import Clock
 from awslogin.adapters.http import HttpFactory
-from awslogin.adapters.sso_cache import RegistrationFile, SsoTokenFile, format_time, parse_time
+from awslogin.adapters.sso_cache import (
+    Registration,
+    RegistrationFile,
+    SsoToken,
+    SsoTokenFile,
+    format_time,
+    parse_time,
+)
 from awslogin.adapters.token_cache import cache_dir, session_lock
 from awslogin.crypto.pkce import challenge_s256, new_state, new_verifier, same_secret
 from awslogin.errors import ConfigError, LoginRequired, ProviderError, one_line
@@ -117,7 +123,7 @@ class SsoSessionAuth:
 
     # -- registration ------------------------------------------------------------------
 
-    def _registration(self, oidc: SsoOidcClient, *, device: bool) -> dict[str, Any]:
+    def _registration(self, oidc: SsoOidcClient, *, device: bool) -> Registration:
         cache = RegistrationFile(
             self.environ,
             self.session.start_url,
@@ -135,35 +141,33 @@ class SsoSessionAuth:
             redirect_uris=None if device else [REDIRECT_URI],
             issuer_url=None if device else self.session.start_url,
         )
-        registration: dict[str, Any] = {
-            "clientId": registered["clientId"],
-            "clientSecret": registered["clientSecret"],
-            "expiresAt": format_time(float(registered["clientSecretExpiresAt"])),
-            "scopes": list(self.session.scopes),
-        }
+        registration = Registration(
+            clientId=registered["clientId"],
+            clientSecret=registered["clientSecret"],
+            expiresAt=format_time(float(registered["clientSecretExpiresAt"])),
+            scopes=list(self.session.scopes),
+        )
         if not device:
             registration["grantTypes"] = list(AUTH_CODE_GRANTS)
         cache.save(registration)
         return registration
 
-    def _reusable(self, cached: Mapping[str, Any], *, device: bool) -> bool:
-        expires = parse_time(cached.get("expiresAt"))
+    def _reusable(self, cached: Registration, *, device: bool) -> bool:
+        expires = parse_time(cached["expiresAt"])
         if (
-            not isinstance(cached.get("clientId"), str)
-            or not isinstance(cached.get("clientSecret"), str)
-            or expires is None
+            expires is None
             or expires - self.clock.now() < REGISTRATION_MARGIN
-            or list(cached.get("scopes") or []) != list(self.session.scopes)
+            or cached["scopes"] != list(self.session.scopes)
         ):
             return False
         grants = cached.get("grantTypes")
         if device:  # registered without grant types: device code and refresh token
             return grants is None or DEVICE_CODE_GRANT in grants
-        return isinstance(grants, list) and "authorization_code" in grants
+        return grants is not None and "authorization_code" in grants
 
     # -- sign-in -----------------------------------------------------------------------
 
-    def sign_in(self, flow: AuthorizationFlow) -> dict[str, Any]:
+    def sign_in(self, flow: AuthorizationFlow) -> SsoToken:
         """A new token for the session through `flow`, stored where botocore reads it."""
         with self.http.client() as client:
             oidc = SsoOidcClient(client, self.oidc_url)
@@ -176,7 +180,7 @@ class SsoSessionAuth:
         return self._store(tokens, registration)
 
     def _device_sign_in(
-        self, oidc: SsoOidcClient, flow: DeviceFlow, registration: Mapping[str, Any]
+        self, oidc: SsoOidcClient, flow: DeviceFlow, registration: Registration
     ) -> Tokens:
         client_id, client_secret = registration["clientId"], registration["clientSecret"]
         started = oidc.start_device_authorization(client_id, client_secret, self.session.start_url)
@@ -206,7 +210,7 @@ class SsoSessionAuth:
         return flow.wait(authorization, poll)
 
     def _code_sign_in(
-        self, oidc: SsoOidcClient, flow: AuthorizationFlow, registration: Mapping[str, Any]
+        self, oidc: SsoOidcClient, flow: AuthorizationFlow, registration: Registration
     ) -> Tokens:
         verifier, state = new_verifier(), new_state()
         redirect_uris: list[str] = []
@@ -259,16 +263,16 @@ class SsoSessionAuth:
             }
         )
 
-    def _store(self, tokens: Tokens, registration: Mapping[str, Any]) -> dict[str, Any]:
-        token: dict[str, Any] = {
-            "startUrl": self.session.start_url,
-            "region": self.session.region,
-            "accessToken": tokens.access_token,
-            "expiresAt": format_time(self.clock.now() + tokens.expires_in),
-            "clientId": registration["clientId"],
-            "clientSecret": registration["clientSecret"],
-            "registrationExpiresAt": registration["expiresAt"],
-        }
+    def _store(self, tokens: Tokens, registration: Registration) -> SsoToken:
+        token = SsoToken(
+            startUrl=self.session.start_url,
+            region=self.session.region,
+            accessToken=tokens.access_token,
+            expiresAt=format_time(self.clock.now() + tokens.expires_in),
+            clientId=registration["clientId"],
+            clientSecret=registration["clientSecret"],
+            registrationExpiresAt=registration["expiresAt"],
+        )
         if tokens.refresh_token is not None:
             token["refreshToken"] = tokens.refresh_token
         self.token_file.save(token)
@@ -282,40 +286,39 @@ class SsoSessionAuth:
             token = self.token_file.load()
             if token is None:
                 raise LoginRequired(profile, f"not signed in to SSO session {self.session.name}")
-            if str(token.get("startUrl", "")).rstrip("/") != self.session.start_url.rstrip("/"):
+            if token.get("startUrl", "").rstrip("/") != self.session.start_url.rstrip("/"):
                 raise LoginRequired(
                     profile, f"SSO session {self.session.name} now has another start URL"
                 )
             expires = parse_time(token.get("expiresAt")) or 0.0
             left = expires - self.clock.now()
             if left >= TOKEN_REFRESH_WINDOW:
-                return str(token["accessToken"])
-            if self._refreshable(token):
-                try:
-                    refreshed = self._refresh(token)
-                except ProviderError:
-                    if left <= 0:
-                        raise
-                    refreshed = None  # unreachable for now: the token still works a while
-                if refreshed is not None:
-                    return refreshed
+                return token["accessToken"]
+            try:
+                refreshed = self._refresh(token)
+            except ProviderError:
+                if left <= 0:
+                    raise
+                refreshed = None  # unreachable for now: the token still works a while
+            if refreshed is not None:
+                return refreshed
             if left > 0:
-                return str(token["accessToken"])
+                return token["accessToken"]
             raise LoginRequired(profile, f"the SSO session {self.session.name} has expired")
 
-    def _refreshable(self, token: Mapping[str, Any]) -> bool:
+    def _refresh(self, token: SsoToken) -> str | None:
+        """The new access token; None when the token cannot be refreshed (no refresh token,
+        an expired registration) or IAM Identity Center says the session is over."""
         registration_end = parse_time(token.get("registrationExpiresAt")) or 0.0
-        return registration_end > self.clock.now() and all(
-            isinstance(token.get(key), str) for key in ("refreshToken", "clientId", "clientSecret")
-        )
-
-    def _refresh(self, token: dict[str, Any]) -> str | None:
-        """The new access token; None when IAM Identity Center says the session is over."""
+        client_id, secret = token.get("clientId"), token.get("clientSecret")
+        refresh_token = token.get("refreshToken")
+        if registration_end <= self.clock.now() or not (client_id and secret and refresh_token):
+            return None
         body = {
             "grantType": "refresh_token",
-            "clientId": token["clientId"],
-            "clientSecret": token["clientSecret"],
-            "refreshToken": token["refreshToken"],
+            "clientId": client_id,
+            "clientSecret": secret,
+            "refreshToken": refresh_token,
         }
         try:
             with self.http.client() as client:

@@ -10,12 +10,12 @@ Light on purpose: `credential-process` loads a store on every SDK start.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from contextlib import AbstractContextManager
-from typing import Any, Protocol
+from typing import Protocol
 
-from awslogin.adapters.token_cache import TokenCache, cache_dir
 from awslogin.profile import Profile
+from awslogin.session_record import SessionRecord
+from awslogin.stores.record_file import RecordFile
 
 
 class SessionStore(Protocol):
@@ -23,9 +23,9 @@ class SessionStore(Protocol):
 
     path: str
 
-    def load(self) -> dict[str, Any] | None: ...
+    def load(self) -> SessionRecord | None: ...
 
-    def save(self, data: Mapping[str, Any]) -> None: ...
+    def save(self, record: SessionRecord) -> None: ...
 
     def delete(self) -> bool: ...
 
@@ -43,4 +43,4 @@ def store_for(provider: str, profile: Profile) -> SessionStore:
         from awslogin.stores.login_session import store_for_profile
 
         return store_for_profile(profile)
-    return TokenCache(cache_dir(profile.environ), provider, profile.name)
+    return RecordFile(provider, profile)

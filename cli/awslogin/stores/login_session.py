@@ -17,7 +17,7 @@ import os
 import time
 from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import Literal
 
 from awslogin.adapters.files import (
     delete_file,
@@ -35,14 +35,20 @@ from awslogin.adapters.token_cache import CACHE_FORMAT_VERSION, cache_dir, sessi
 from awslogin.crypto.jwt_claims import id_token_claims
 from awslogin.errors import AwsloginError
 from awslogin.profile import LOGIN_SESSION_KEY, Profile
+from awslogin.session_record import (
+    SESSION_LIMIT_SECONDS,
+    Credentials,
+    Identity,
+    ProviderState,
+    SessionRecord,
+    SessionWindow,
+)
 
 EXTENSION_KEY = "awslogin"
 PROVIDER = "aws-signin"
-# AWS Sign-In sessions last at most 12 hours; a cache written by another tool carries no
-# end, so it is taken as 12 hours after the ID token was issued.
-SESSION_LIMIT_SECONDS = 12 * 3600
 _REQUIRED_STRINGS = ("refreshToken", "dpopKey", "clientId")
-_STATE_KEYS = ("clientId", "refreshToken", "idToken", "dpopKey", "tokenType")
+_StateKey = Literal["clientId", "refreshToken", "idToken", "dpopKey", "tokenType"]
+_STATE_KEYS: tuple[_StateKey, ...] = ("clientId", "refreshToken", "idToken", "dpopKey", "tokenType")
 
 
 def id_token_issued_at(id_token: object) -> int | None:
@@ -55,87 +61,112 @@ def id_token_issued_at(id_token: object) -> int | None:
     return None
 
 
+def _object(value: object) -> Mapping[str, object]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _whole(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _credentials(access: Mapping[str, object]) -> Credentials | None:
+    expires_at = expiry_epoch(access.get("expiresAt"))
+    key_id, secret, token = (
+        access.get("accessKeyId"),
+        access.get("secretAccessKey"),
+        access.get("sessionToken"),
+    )
+    if expires_at is None or not (
+        isinstance(key_id, str) and isinstance(secret, str) and isinstance(token, str)
+    ):
+        return None
+    return Credentials(
+        AccessKeyId=key_id,
+        SecretAccessKey=secret,
+        SessionToken=token,
+        Expiration=expiry_text(expires_at),
+        ExpiresAt=int(expires_at),
+    )
+
+
 def record_from_token(
-    token: Mapping[str, Any], profile: str, login_session: str
-) -> dict[str, Any] | None:
-    """The session record for a cache file; None when botocore could not use it either."""
+    token: Mapping[str, object], profile: str, login_session: str
+) -> SessionRecord | None:
+    """The session record for a cache file; None when botocore could not use it either.
+
+    The file may come from `aws login`, botocore's refresh or an older awslogin: every
+    value is checked, and what awslogin added (`awslogin`) may be missing.
+    """
     if any(not isinstance(token.get(key), str) for key in _REQUIRED_STRINGS):
         return None
-    access = token.get("accessToken")
-    access = access if isinstance(access, dict) else {}
-    extension = token.get(EXTENSION_KEY)
-    extension = extension if isinstance(extension, dict) else {}
-
-    credentials: dict[str, Any] = {}
-    expires_at = expiry_epoch(access.get("expiresAt"))
-    keys = ("accessKeyId", "secretAccessKey", "sessionToken")
-    if expires_at is not None and all(isinstance(access.get(key), str) for key in keys):
-        credentials = {
-            "AccessKeyId": access["accessKeyId"],
-            "SecretAccessKey": access["secretAccessKey"],
-            "SessionToken": access["sessionToken"],
-            "Expiration": expiry_text(expires_at),
-            "ExpiresAt": int(expires_at),
-        }
-    started = extension.get("sessionStart")
-    if not isinstance(started, int):
+    access = _object(token.get("accessToken"))
+    extension = _object(token.get(EXTENSION_KEY))
+    started = _whole(extension.get("sessionStart"))
+    if started is None:
         started = id_token_issued_at(token.get("idToken")) or int(time.time())
-    ends = extension.get("sessionEnd")
-    if not isinstance(ends, int):
+    ends = _whole(extension.get("sessionEnd"))
+    if ends is None:
+        # A cache written by another tool carries no end: AWS Sign-In's limit from its start.
         ends = started + SESSION_LIMIT_SECONDS
     account_id = access.get("accountId")
-    record: dict[str, Any] = {
-        "version": CACHE_FORMAT_VERSION,
-        "provider": PROVIDER,
-        "profile": profile,
-        "config": {LOGIN_SESSION_KEY: login_session},
-        "identity": {
-            "arn": login_session,
-            "subject": login_session,
-            "accountId": account_id if isinstance(account_id, str) else None,
-        },
-        "credentials": credentials,
-        "session": {"startedAt": started, "expiresAt": ends},
-        "providerState": {
-            key: token[key] for key in _STATE_KEYS if isinstance(token.get(key), str)
-        },
-    }
-    for key in ("endedReason", "refreshRetryAfter"):
-        if key in extension:
-            record[key] = extension[key]
+    state = ProviderState()
+    for key in _STATE_KEYS:
+        value = token.get(key)
+        if isinstance(value, str):
+            state[key] = value
+    record = SessionRecord(
+        version=CACHE_FORMAT_VERSION,
+        provider=PROVIDER,
+        profile=profile,
+        config={LOGIN_SESSION_KEY: login_session},
+        identity=Identity(
+            arn=login_session,
+            subject=login_session,
+            accountId=account_id if isinstance(account_id, str) else None,
+        ),
+        session=SessionWindow(startedAt=started, expiresAt=ends),
+        providerState=state,
+    )
+    credentials = _credentials(access)
+    if credentials is not None:
+        record["credentials"] = credentials
+    ended_reason, retry_after = extension.get("endedReason"), extension.get("refreshRetryAfter")
+    if isinstance(ended_reason, str):
+        record["endedReason"] = ended_reason
+    if isinstance(retry_after, int | float) and not isinstance(retry_after, bool):
+        record["refreshRetryAfter"] = int(retry_after)
     return record
 
 
 def token_from_record(
-    record: Mapping[str, Any], existing: Mapping[str, Any] | None
-) -> dict[str, Any]:
+    record: SessionRecord, existing: Mapping[str, object] | None
+) -> dict[str, object]:
     """The cache file for a record, merged over what the file held before."""
     token = dict(existing or {})
-    state = record.get("providerState") or {}
+    state = record["providerState"]
     for key in _STATE_KEYS:
-        if isinstance(state.get(key), str):
-            token[key] = state[key]
-    credentials = record.get("credentials") or {}
-    old_access = token.get("accessToken")
-    old_access = old_access if isinstance(old_access, dict) else {}
-    identity = record.get("identity") or {}
-    account_id = identity.get("accountId") or old_access.get("accountId")
-    if credentials.get("AccessKeyId"):
+        value = state.get(key)
+        if isinstance(value, str):
+            token[key] = value
+    old_access = _object(token.get("accessToken"))
+    account_id = record["identity"].get("accountId") or old_access.get("accountId")
+    credentials = record.get("credentials")
+    if credentials is not None and credentials["AccessKeyId"]:
         token["accessToken"] = {
             "accessKeyId": credentials["AccessKeyId"],
             "secretAccessKey": credentials["SecretAccessKey"],
             "sessionToken": credentials["SessionToken"],
             "accountId": account_id,
-            "expiresAt": expiry_text(float(credentials["ExpiresAt"])),
+            "expiresAt": expiry_text(credentials["ExpiresAt"]),
         }
-    session = record.get("session") or {}
-    extension = {
-        "sessionStart": int(session.get("startedAt", 0)),
-        "sessionEnd": int(session.get("expiresAt", 0)),
+    extension: dict[str, object] = {
+        "sessionStart": record["session"]["startedAt"],
+        "sessionEnd": record["session"]["expiresAt"],
     }
-    for key in ("endedReason", "refreshRetryAfter"):
-        if record.get(key) is not None:
-            extension[key] = record[key]
+    if "endedReason" in record:
+        extension["endedReason"] = record["endedReason"]
+    if "refreshRetryAfter" in record:
+        extension["refreshRetryAfter"] = record["refreshRetryAfter"]
     token[EXTENSION_KEY] = extension
     return token
 
@@ -161,21 +192,21 @@ class LoginCacheStore:
         name = cache_file_name(login_session) if login_session else "(no login_session)"
         return os.path.join(self.directory, name)
 
-    def _read(self) -> dict[str, Any] | None:
+    def _read(self) -> dict[str, object] | None:
         if not self.login_session:
             return None
         return read_json_object(self.path)
 
-    def load(self) -> dict[str, Any] | None:
+    def load(self) -> SessionRecord | None:
         token = self._read()
         if token is None or not self.login_session:
             return None
         self._loaded_refresh_token = token.get("refreshToken")
         return record_from_token(token, self.profile, self.login_session)
 
-    def save(self, data: Mapping[str, Any]) -> None:
-        login_session = (data.get("config") or {}).get(LOGIN_SESSION_KEY)
-        if not isinstance(login_session, str) or not login_session:
+    def save(self, data: SessionRecord) -> None:
+        login_session = data["config"].get(LOGIN_SESSION_KEY)
+        if not login_session:
             raise AwsloginError("cannot cache an aws-signin session without its login_session")
         if login_session != self.login_session:
             self.login_session, self.path = login_session, self._path_of(login_session)

@@ -11,33 +11,30 @@ still gets a record to refresh from. Light on purpose: `credential-process` runs
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from contextlib import AbstractContextManager
-from typing import Any
 
-from awslogin.adapters.sso_cache import SsoTokenFile, parse_time
-from awslogin.adapters.token_cache import TokenCache, cache_dir
+from awslogin.adapters.sso_cache import SsoToken, SsoTokenFile, parse_time
 from awslogin.profile import SSO_PROFILE_KEYS, SSO_SESSION_KEY, Profile
+from awslogin.session_record import Identity, ProviderState, SessionRecord, SessionWindow
+from awslogin.stores.record_file import RecordFile
 
 PROVIDER = "sso"
 
 
-def token_session_end(token: Mapping[str, Any] | None, now: float) -> float:
+def token_session_end(token: SsoToken | None, now: float) -> float:
     """Until when this token can give credentials: its own expiry, or, if it can be
     refreshed, its client registration's (IAM Identity Center does not say more)."""
     if token is None:
         return 0.0
     access_end = parse_time(token.get("expiresAt")) or 0.0
-    refreshable = all(
-        isinstance(token.get(key), str) for key in ("refreshToken", "clientId", "clientSecret")
-    )
+    refreshable = all(key in token for key in ("refreshToken", "clientId", "clientSecret"))
     registration_end = parse_time(token.get("registrationExpiresAt")) or 0.0
     if refreshable and registration_end > now:
         return max(access_end, registration_end)
     return access_end
 
 
-def ended_reason(session_name: str, token: Mapping[str, Any] | None) -> str:
+def ended_reason(session_name: str, token: SsoToken | None) -> str:
     if token is None:
         return f"not signed in to SSO session {session_name}"
     return f"the SSO session {session_name} has expired"
@@ -48,41 +45,41 @@ class SsoProfileStore:
 
     def __init__(self, profile: Profile) -> None:
         self.profile = profile
-        self._credentials = TokenCache(cache_dir(profile.environ), PROVIDER, profile.name)
+        self._credentials = RecordFile(PROVIDER, profile)
         self.path = self._credentials.path
 
-    def load(self) -> dict[str, Any] | None:
+    def load(self) -> SessionRecord | None:
         values = self.profile.values
         session_name = values.get(SSO_SESSION_KEY)
         record = self._credentials.load()
         if not session_name:
             return record
         config = {key: values[key] for key in SSO_PROFILE_KEYS if key in values}
-        if record is not None and record.get("config") != config:
+        if record is not None and record["config"] != config:
             record = None  # another account or role: the session's sign-in still serves it
         token = SsoTokenFile(self.profile.environ, session_name).load()
         if record is None:
             if token is None:
                 return None
-            record = {
-                "version": 1,
-                "provider": PROVIDER,
-                "profile": self.profile.name,
-                "config": config,
-                "identity": {},
-                "credentials": {},
-            }
+            record = SessionRecord(
+                provider=PROVIDER,
+                profile=self.profile.name,
+                config=config,
+                identity=Identity(),
+                session=SessionWindow(startedAt=0, expiresAt=0),
+                providerState=ProviderState(),
+            )
         now = time.time()
         end = token_session_end(token, now)
-        started = (record.get("session") or {}).get("startedAt", int(now))
-        record["session"] = {"startedAt": started, "expiresAt": int(end)}
+        started = record["session"]["startedAt"] or int(now)
+        record["session"] = SessionWindow(startedAt=started, expiresAt=int(end))
         record.pop("endedReason", None)
         if end <= now:
             record["endedReason"] = ended_reason(session_name, token)
         return record
 
-    def save(self, data: Mapping[str, Any]) -> None:
-        self._credentials.save(data)
+    def save(self, record: SessionRecord) -> None:
+        self._credentials.save(record)
 
     def delete(self) -> bool:
         return self._credentials.delete()

@@ -9,17 +9,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Any
 
 from awslogin.errors import LoginRequired
-from awslogin.session_record import is_fresh, matches_profile, process_output
+from awslogin.session_record import (
+    ProcessOutput,
+    SessionRecord,
+    is_fresh,
+    matches_profile,
+    process_output,
+)
 from awslogin.stores import store_for
 from awslogin.usecases.profiles import awslogin_profile, load_config
 
 
 def current_record(
     profile_name: str, environ: Mapping[str, str], *, debug: bool = False
-) -> dict[str, Any]:
+) -> SessionRecord:
     """The profile's session with fresh credentials, refreshing it when needed."""
     profile, provider = awslogin_profile(load_config(environ), profile_name, environ)
     store = store_for(provider, profile)
@@ -35,5 +40,5 @@ def current_record(
 
 def credential_process(
     profile: str, environ: Mapping[str, str], *, debug: bool = False
-) -> dict[str, Any]:
+) -> ProcessOutput:
     return process_output(current_record(profile, environ, debug=debug))

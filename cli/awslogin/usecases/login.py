@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit
 
 from awslogin.adapters.browser import BrowserOpener, open_in_browser, why_no_local_browser
@@ -27,6 +26,7 @@ from awslogin.flows.relay import RelayFlow
 from awslogin.flows.relay_client import RelayClient, normalise_relay_url
 from awslogin.profile import REGION_KEY, RELAY_KEY, check_region, configured_region
 from awslogin.providers.registry import provider_factory
+from awslogin.session_record import SessionRecord
 from awslogin.stores import store_for
 from awslogin.usecases.profiles import awslogin_profile, load_config
 
@@ -53,12 +53,13 @@ def _hours(seconds: float) -> str:
 
 
 def _profile_changes(
-    profile: str, values: Mapping[str, str], record: Mapping[str, Any], terminal: Terminal
+    profile: str, values: Mapping[str, str], record: SessionRecord, terminal: Terminal
 ) -> dict[str, str | None]:
     """Profile keys the new session needs (aws-signin: `login_session`); asks, as `aws
     login` does, before a profile is pointed away from the session it names."""
-    config = record.get("config") or {}
-    changes: dict[str, str | None] = {k: v for k, v in config.items() if values.get(k) != v}
+    changes: dict[str, str | None] = {
+        key: value for key, value in record["config"].items() if values.get(key) != value
+    }
     for key, new in changes.items():
         old = values.get(key)
         if old is None:
@@ -182,7 +183,7 @@ def login(
         latest.set_profile(options.profile, changes)
         latest.save()
     now = clock.now()
-    session_end = float(record["session"]["expiresAt"])
+    session_end = record["session"]["expiresAt"]
     return [
         f"Signed in as {record['identity']['arn']}",
         f"Credentials refresh automatically until {local_time(session_end)} "

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
 
 from awslogin.adapters.clock import SystemClock
 from awslogin.adapters.http import HttpFactory
@@ -13,18 +12,19 @@ from awslogin.adapters.token_cache import cache_dir, cached_sessions
 from awslogin.errors import AwsloginError
 from awslogin.profile import Profile, load_profile
 from awslogin.providers.registry import KNOWN_PROVIDERS, provider_factory
+from awslogin.session_record import SessionRecord
 from awslogin.stores import store_for
 from awslogin.stores.login_session import signed_in_profiles
 from awslogin.usecases.profiles import awslogin_profile, awslogin_profiles, load_config
 
 
 def _revoke(
-    provider: str, profile: Profile, http: HttpFactory, record: Mapping[str, Any] | None
+    provider: str, profile: Profile, http: HttpFactory, record: SessionRecord | None
 ) -> str:
     if record is None:
         return ""
     # Revoke with the settings the session was made with, even if the profile changed.
-    made_with = profile.with_values(record.get("config") or {})
+    made_with = profile.with_values(record["config"])
     try:
         instance = provider_factory(provider)(made_with, http, SystemClock())
         return instance.revoke(record).detail

@@ -9,15 +9,19 @@ and make no call at all.
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
-from typing import Any
 
 from awslogin.adapters.clock import SystemClock
 from awslogin.adapters.http import HttpFactory
 from awslogin.errors import LoginRequired, ProviderError
 from awslogin.profile import Profile
 from awslogin.providers.registry import provider_factory, provider_name
-from awslogin.session_record import credentials_left, is_fresh, matches_profile, session_left
+from awslogin.session_record import (
+    SessionRecord,
+    credentials_left,
+    is_fresh,
+    matches_profile,
+    session_left,
+)
 from awslogin.stores import SessionStore
 
 # Credentials with less than this left are not handed out after a failed refresh.
@@ -27,7 +31,7 @@ RETRY_AFTER_SECONDS = 30.0
 
 def refresh_under_lock(
     profile: Profile, store: SessionStore, *, debug: bool = False
-) -> dict[str, Any]:
+) -> SessionRecord:
     """The session of `profile` in `store`, refreshed unless another process just did."""
     clock = SystemClock()
     name = profile.name
@@ -43,15 +47,15 @@ def refresh_under_lock(
             return record
         if session_left(record, clock.now()) <= 0:
             reason = record.get("endedReason") or "the session has reached its time limit"
-            raise LoginRequired(name, str(reason))
+            raise LoginRequired(name, reason)
         provider = provider_factory(provider_name(profile))(profile, HttpFactory(debug), clock)
         try:
             refreshed = provider.refresh(record)
         except LoginRequired as ended:
             # Remember the end so that the next callers fail at once, without the network.
-            record["session"] = {**record.get("session", {}), "expiresAt": 0}
-            record["endedReason"] = ended.message.split(": run `", 1)[0]
-            record.get("providerState", {}).pop("refreshToken", None)
+            record["session"]["expiresAt"] = 0
+            record["endedReason"] = ended.reason
+            record["providerState"].pop("refreshToken", None)
             store.save(record)
             raise
         except ProviderError as failure:
@@ -70,11 +74,11 @@ def refresh_under_lock(
         return refreshed
 
 
-def _keep_for_now(record: Mapping[str, Any], now: float) -> bool:
+def _keep_for_now(record: SessionRecord, now: float) -> bool:
     """After a failed refresh, skip new attempts for a while if the credentials still work."""
     retry_after = record.get("refreshRetryAfter")
     return (
-        isinstance(retry_after, int | float)
+        retry_after is not None
         and retry_after > now
         and credentials_left(record, now) > USABLE_SECONDS
     )

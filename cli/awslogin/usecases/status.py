@@ -25,20 +25,19 @@ def profile_status(profile: Profile, now: float) -> list[str]:
     lines = [f"profile {profile.name}", f"  provider:    {provider}"]
     if record is None:
         return [*lines, "  session:     not signed in"]
-    identity = record.get("identity") or {}
-    lines.append(f"  identity:    {identity.get('arn', 'unknown')}")
+    lines.append(f"  identity:    {record['identity'].get('arn', 'unknown')}")
     if not matches_profile(record, profile.values):
         lines.append("  note:        the profile changed since this sign-in; log in again")
     left = credentials_left(record, now)
-    expiration = (record.get("credentials") or {}).get("ExpiresAt", 0)
-    if left > 0:
-        lines.append(f"  credentials: expire {local_time(expiration)} ({_duration(left)} left)")
+    if "credentials" in record and left > 0:
+        expiration = local_time(record["credentials"]["ExpiresAt"])
+        lines.append(f"  credentials: expire {expiration} ({_duration(left)} left)")
     else:
         lines.append("  credentials: expired (renewed on next use while the session lasts)")
-    session_end = (record.get("session") or {}).get("expiresAt", 0)
     remaining = session_left(record, now)
     if remaining > 0:
-        lines.append(f"  session:     ends {local_time(session_end)} ({_duration(remaining)} left)")
+        session_end = local_time(record["session"]["expiresAt"])
+        lines.append(f"  session:     ends {session_end} ({_duration(remaining)} left)")
     else:
         reason = record.get("endedReason") or "time limit reached"
         lines.append(
