@@ -4,15 +4,17 @@ the result comes back to the host.
 A provider never knows which flow runs. It hands the flow a `RequestBuilder`; the flow
 decides the redirect URI it can receive on (a loopback listener, the relay's callback, or
 None when the provider's own page shows a code to paste), asks the builder for the
-request, delivers the URL to a person, and returns what came back:
+request, delivers the URL to a person, and returns what came back together with the
+request it used (`AuthorizationResponse.request`), so the provider finishes the sign-in
+with the very client and redirect URI the browser saw:
 
 * redirect flows (`loopback`, `relay` in redirect mode) return the callback's query
   parameters: `code`, `state`, `iss` (or `error`, `error_description`);
 * paste flows (`relay` in paste mode, or a terminal prompt) return `{"pasted": text}`.
 
-Device authorization (RFC 8628) has no redirect at all: the provider obtains the device
-code and drives the polling itself, and uses a `DevicePresenter` only to show the
-verification URL, QR code and user code and the time left.
+Device authorization (RFC 8628) has no redirect at all, so it is not an
+AuthorizationFlow: the provider obtains the device code and hands `flows.device.DeviceFlow`
+the polling, and a `DevicePresenter` shows the verification URL, QR code and user code.
 """
 
 from __future__ import annotations
@@ -21,23 +23,49 @@ from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Literal, Protocol
+from urllib.parse import urlencode
 
+# How the relay gets the result of a sign-in: the provider redirects the browser to the
+# relay's callback, or the person pastes what the provider's page showed. Each provider
+# declares the one it needs (`Provider.relay_mode`).
 Mode = Literal["redirect", "paste"]
 
 
 @dataclass(frozen=True)
 class AuthorizationRequest:
-    """What the browser must open; `state` is what the response must echo."""
+    """What the browser opens, and what the token request must repeat (RFC 6749 4.1.3):
+    the same client and redirect URI. `state` is what the response must echo."""
 
     url: str
     state: str
-    mode: Mode = "redirect"
+    client_id: str
+    redirect_uri: str
+
+    @classmethod
+    def for_code(
+        cls, endpoint: str, *, client_id: str, redirect_uri: str, state: str, **parameters: str
+    ) -> AuthorizationRequest:
+        """An authorization code request (RFC 6749 4.1.1) to `endpoint`, with the
+        provider's own `parameters` (PKCE challenge, scopes, nonce...)."""
+        query = urlencode(
+            {
+                "response_type": "code",
+                "client_id": client_id,
+                "redirect_uri": redirect_uri,
+                "state": state,
+                **parameters,
+            }
+        )
+        separator = "&" if "?" in endpoint else "?"
+        return cls(f"{endpoint}{separator}{query}", state, client_id, redirect_uri)
 
 
 @dataclass(frozen=True)
 class AuthorizationResponse:
-    """Redirect parameters (`code`, `state`, `iss`, `error`...) or `{"pasted": text}`."""
+    """What came back for `request`: redirect parameters (`code`, `state`, `iss`,
+    `error`...) or `{"pasted": text}`."""
 
+    request: AuthorizationRequest
     params: Mapping[str, str]
 
 
@@ -47,8 +75,6 @@ RequestBuilder = Callable[[str | None], AuthorizationRequest]
 
 class AuthorizationFlow(Protocol):
     name: str
-    # Paste-only flows set this to ("paste",); the relay flow supports both.
-    modes: tuple[Mode, ...]
 
     def authorize(self, build: RequestBuilder) -> AuthorizationResponse:
         """Deliver the request to a person and wait for the result (KeyboardInterrupt cancels)."""

@@ -1,8 +1,8 @@
 """Device authorization (RFC 8628): the person opens a URL on any device, the host polls.
 
-There is no redirect, so this flow does not authorize through a `RequestBuilder`: a
-provider that supports it starts the device authorization itself and hands this flow the
-response and one poll step. The flow shows the link (URL, QR code, user code) and polls
+There is no redirect, so this is not an AuthorizationFlow: a provider that supports it
+starts the device authorization itself and hands this flow the response and one poll
+step. The flow shows the link (URL, QR code, user code) and polls
 at the pace the server asks for: `authorization_pending` waits `interval` again,
 `slow_down` adds 5 seconds to it for good, `expired_token` and `access_denied` end it.
 Ctrl-C ends it too (KeyboardInterrupt reaches the command line: exit 130).
@@ -18,14 +18,7 @@ from typing import TypeVar
 
 from awslogin.adapters.clock import Clock, SystemClock
 from awslogin.errors import AwsloginError, ProviderError
-from awslogin.flows.base import (
-    AuthorizationResponse,
-    DeviceAuthorization,
-    DevicePresenter,
-    Display,
-    Mode,
-    RequestBuilder,
-)
+from awslogin.flows.base import DeviceAuthorization, DevicePresenter, Display
 
 DEFAULT_INTERVAL = 5.0
 SLOW_DOWN_STEP = 5.0
@@ -72,7 +65,6 @@ class DeviceFlow:
     """The `device` flow: runs the polling loop of a device authorization a provider began."""
 
     name = "device"
-    modes: tuple[Mode, ...] = ()
 
     def __init__(
         self,
@@ -84,9 +76,6 @@ class DeviceFlow:
         self.presenter = presenter
         self.clock = clock or SystemClock()
         self.timeout = timeout
-
-    def authorize(self, build: RequestBuilder) -> AuthorizationResponse:
-        raise AwsloginError("this provider cannot sign in with a device code")
 
     def wait(self, authorization: DeviceAuthorization, poll: Callable[[], T]) -> T:
         """Poll until `poll` returns (the token) or raises something other than DevicePending."""

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from awslogin.adapters.browser import BrowserOpener
 from awslogin.errors import AwsloginError
-from awslogin.flows.base import AuthorizationResponse, Display, Mode, RequestBuilder
+from awslogin.flows.base import AuthorizationResponse, Display, RequestBuilder
 
 CALLBACK_PATH = "/oauth/callback"
 _KEYS = ("code", "state", "iss", "error", "error_description")
@@ -56,7 +56,6 @@ class _CallbackHandler(BaseHTTPRequestHandler):
 
 class LoopbackFlow:
     name = "loopback"
-    modes: tuple[Mode, ...] = ("redirect",)
 
     def __init__(
         self,
@@ -108,7 +107,7 @@ class LoopbackFlow:
                         raise AwsloginError(
                             f"sign-in did not finish within {int(self.timeout)} s; run login again"
                         )
-            return AuthorizationResponse(listener.received or {})
+            return AuthorizationResponse(request, listener.received or {})
         finally:
             listener.shutdown()
             listener.server_close()

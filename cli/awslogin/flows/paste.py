@@ -11,14 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from awslogin.errors import AwsloginError
-from awslogin.flows.base import AuthorizationResponse, Display, Mode, RequestBuilder
+from awslogin.flows.base import AuthorizationResponse, Display, RequestBuilder
 
 PROMPT = "Paste the verification code shown after you sign in, then press Enter:"
 
 
 class PasteFlow:
     name = "paste"
-    modes: tuple[Mode, ...] = ("paste",)
 
     def __init__(self, display: Display, read_line: Callable[[], str], *, qr: bool = True) -> None:
         self.display = display
@@ -34,4 +33,4 @@ class PasteFlow:
             if not line:
                 raise AwsloginError("no verification code was entered (end of input)")
             if line.strip():
-                return AuthorizationResponse({"pasted": line.strip()})
+                return AuthorizationResponse(request, {"pasted": line.strip()})

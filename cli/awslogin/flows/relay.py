@@ -15,6 +15,7 @@ import time
 from awslogin import __version__
 from awslogin.errors import AwsloginError, ProviderError
 from awslogin.flows.base import AuthorizationResponse, Display, Mode, RequestBuilder, single_values
+from awslogin.flows.callback import sign_in_refused
 from awslogin.flows.relay_client import Pairing, RelayClient
 from awslogin_protocol.sealing import HostKey, SealingError
 
@@ -32,7 +33,6 @@ def host_description() -> dict[str, str]:
 
 class RelayFlow:
     name = "relay"
-    modes: tuple[Mode, ...] = ("redirect", "paste")
 
     def __init__(
         self,
@@ -69,7 +69,7 @@ class RelayFlow:
             deadline = time.monotonic() + min(pairing.expires_in, self.timeout)
             with self.display.countdown("Waiting for you to sign in...", deadline):
                 sealed, finished = self._wait(pairing, deadline)
-            return AuthorizationResponse(self._open(key, pairing, sealed))
+            return AuthorizationResponse(request, self._open(key, pairing, sealed))
         finally:
             if not finished:
                 self.relay.cancel(pairing)
@@ -97,11 +97,10 @@ class RelayFlow:
             if result.status == "complete" and result.sealed is not None:
                 return result.sealed, True
             if result.status == "denied":
-                detail = result.error_description or result.error or "access_denied"
-                if result.error == "access_denied":
-                    raise ProviderError(f"sign-in was denied at the identity provider: {detail}")
-                raise ProviderError(
-                    f"the identity provider returned an error: {result.error}: {detail}"
+                raise sign_in_refused(
+                    result.error or "access_denied",
+                    result.error_description or "",
+                    party="the identity provider",
                 )
             if result.status == "gone":
                 raise AwsloginError(

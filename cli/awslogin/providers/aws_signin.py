@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Mapping
 from functools import cached_property
 from typing import Any, ClassVar
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
@@ -33,11 +33,12 @@ from awslogin.adapters.clock import Clock
 from awslogin.adapters.http import HttpFactory
 from awslogin.crypto.dpop import DpopKey, DpopKeyError
 from awslogin.crypto.jwt_claims import id_token_claims
-from awslogin.crypto.pkce import challenge_s256, new_verifier, same_secret
+from awslogin.crypto.pkce import challenge_s256, new_verifier
 from awslogin.errors import AwsloginError, ConfigError, LoginRequired, ProviderError, one_line
-from awslogin.flows.base import AuthorizationFlow, AuthorizationRequest, Mode
+from awslogin.flows.base import AuthorizationRequest, Mode
+from awslogin.flows.callback import check_callback
 from awslogin.profile import LOGIN_SESSION_KEY, Profile, other_credential_style
-from awslogin.providers.base import RemoteFlow, Revocation
+from awslogin.providers.base import RemoteFlow, Revocation, SignInFlow, authorization_flow
 from awslogin.session_record import (
     SESSION_LIMIT_SECONDS,
     Credentials,
@@ -213,7 +214,8 @@ class AwsSigninProvider:
 
     # -- Provider interface --------------------------------------------------------------
 
-    def login(self, flow: AuthorizationFlow) -> SessionRecord:
+    def login(self, flow: SignInFlow) -> SessionRecord:
+        authorization = authorization_flow(flow, self.name)
         style = other_credential_style(self.profile.name, self.profile.values)
         if style is not None:
             raise ConfigError(
@@ -221,13 +223,10 @@ class AwsSigninProvider:
                 "sign in with another profile name or remove those keys first"
             )
         verifier, state = new_verifier(), str(uuid.uuid4())
-        chosen: dict[str, str] = {}
 
         def build(redirect_uri: str | None) -> AuthorizationRequest:
-            mode: Mode = "redirect"
-            if redirect_uri is None:
+            if redirect_uri is None:  # remote: AWS Sign-In's own page shows the code
                 client_id, redirect_uri = CROSS_DEVICE_CLIENT, self.base_url + CONFIRMATION_PATH
-                mode = "paste"
             elif _LOOPBACK_REDIRECT.fullmatch(redirect_uri):
                 client_id = SAME_DEVICE_CLIENT
             else:
@@ -235,34 +234,30 @@ class AwsSigninProvider:
                     "AWS Sign-In redirects only to 127.0.0.1 or to its own confirmation page; "
                     "a remote login pastes the verification code instead"
                 )
-            chosen.update(client_id=client_id, redirect_uri=redirect_uri)
-            query = urlencode(
-                {
-                    "response_type": "code",
-                    "client_id": client_id,
-                    "state": state,
-                    "code_challenge_method": CHALLENGE_METHOD,
-                    "scope": "openid",
-                    "redirect_uri": redirect_uri,
-                    "code_challenge": challenge_s256(verifier),
-                }
+            return AuthorizationRequest.for_code(
+                f"{self.base_url}/v1/authorize",
+                client_id=client_id,
+                redirect_uri=redirect_uri,
+                state=state,
+                code_challenge_method=CHALLENGE_METHOD,
+                scope="openid",
+                code_challenge=challenge_s256(verifier),
             )
-            return AuthorizationRequest(f"{self.base_url}/v1/authorize?{query}", state, mode)
 
-        response = flow.authorize(build)
+        response = authorization.authorize(build)
         params = dict(response.params)
         if "pasted" in params:
             params = parse_pasted(params["pasted"])
-        code = self._check_response(params, state)
+        code = check_callback(params, response.request, party="AWS Sign-In")
         key = DpopKey.generate()
         with self.http.client() as client:
             output = self._create_token(
                 client,
                 {
-                    "clientId": chosen["client_id"],
+                    "clientId": response.request.client_id,
                     "grantType": "authorization_code",
                     "code": code,
-                    "redirectUri": chosen["redirect_uri"],
+                    "redirectUri": response.request.redirect_uri,
                     "codeVerifier": verifier,
                 },
                 key,
@@ -280,31 +275,13 @@ class AwsSigninProvider:
             credentials=self._credentials(output),
             session=SessionWindow(startedAt=now, expiresAt=now + SESSION_LIMIT_SECONDS),
             providerState=ProviderState(
-                clientId=chosen["client_id"],
+                clientId=response.request.client_id,
                 refreshToken=output["refreshToken"],
                 idToken=str(id_token),
                 dpopKey=key.to_pem(),
                 tokenType=str(output.get("tokenType") or "aws_sigv4"),
             ),
         )
-
-    def _check_response(self, params: Mapping[str, str], state: str) -> str:
-        received = params.get("state")
-        if not isinstance(received, str) or not same_secret(state, received):
-            raise ProviderError(
-                "the sign-in response does not belong to this login (state mismatch); try again"
-            )
-        if "error" in params:
-            error = one_line(params["error"], 60)
-            description = one_line(params.get("error_description") or "")
-            detail = f": {description}" if description else ""
-            if error == "access_denied":
-                raise ProviderError(f"sign-in was denied at AWS Sign-In{detail}")
-            raise ProviderError(f"AWS Sign-In returned an error: {error}{detail}")
-        code = params.get("code")
-        if not code:
-            raise ProviderError("the sign-in response carries no authorization code")
-        return code
 
     def refresh(self, record: SessionRecord) -> SessionRecord:
         state = record["providerState"].copy()

@@ -13,13 +13,18 @@ from typing import ClassVar, Literal, Protocol
 
 from awslogin.adapters.clock import Clock
 from awslogin.adapters.http import HttpFactory
+from awslogin.errors import UsageError
 from awslogin.flows.base import AuthorizationFlow, Mode
+from awslogin.flows.device import DeviceFlow
 from awslogin.profile import Profile
 from awslogin.session_record import SessionRecord
 
 # How a provider signs in on a remote host when no relay is named for the login: through
 # a relay (it needs one), with a device code, or with a code the person types here.
 RemoteFlow = Literal["relay", "device", "paste"]
+# What a login runs: an authorization flow, or (for providers whose remote flow is
+# "device") the polling of a device authorization.
+SignInFlow = AuthorizationFlow | DeviceFlow
 
 
 @dataclass(frozen=True)
@@ -38,7 +43,7 @@ class Provider(Protocol):
     # How a relay gets the result: the provider redirects to the relay, or the person pastes.
     relay_mode: ClassVar[Mode]
 
-    def login(self, flow: AuthorizationFlow) -> SessionRecord:
+    def login(self, flow: SignInFlow) -> SessionRecord:
         """Run a sign-in through `flow` and return a complete session record."""
 
     def refresh(self, record: SessionRecord) -> SessionRecord:
@@ -54,3 +59,10 @@ class ProviderFactory(Protocol):
     needs_region: bool
 
     def __call__(self, profile: Profile, http: HttpFactory, clock: Clock) -> Provider: ...
+
+
+def authorization_flow(flow: SignInFlow, provider: str) -> AuthorizationFlow:
+    """`flow`, for a provider that signs in only through an authorization request."""
+    if isinstance(flow, DeviceFlow):
+        raise UsageError(f"provider {provider} cannot sign in with a device code")
+    return flow

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 import jwt
@@ -20,7 +20,8 @@ from awslogin.adapters.clock import Clock
 from awslogin.adapters.http import HttpFactory, redacted_url
 from awslogin.crypto.pkce import challenge_s256, new_state, new_verifier, same_secret
 from awslogin.errors import ConfigError, LoginRequired, ProviderError, one_line
-from awslogin.flows.base import AuthorizationFlow, AuthorizationRequest, Mode
+from awslogin.flows.base import AuthorizationRequest, Mode
+from awslogin.flows.callback import check_callback
 from awslogin.profile import (
     CLIENT_ID_KEY,
     DURATION_KEY,
@@ -29,7 +30,7 @@ from awslogin.profile import (
     SCOPES_KEY,
     Profile,
 )
-from awslogin.providers.base import RemoteFlow, Revocation
+from awslogin.providers.base import RemoteFlow, Revocation, SignInFlow, authorization_flow
 from awslogin.providers.sts import RoleCredentials, assume_role_with_web_identity, role_session_name
 from awslogin.session_record import (
     SESSION_LIMIT_SECONDS,
@@ -311,44 +312,43 @@ class OidcProvider:
 
     # -- Provider interface ------------------------------------------------------------
 
-    def login(self, flow: AuthorizationFlow) -> SessionRecord:
+    def login(self, flow: SignInFlow) -> SessionRecord:
+        authorization = authorization_flow(flow, self.name)
         verifier, state, nonce = new_verifier(), new_state(), new_state()
         with self.http.client() as client:
             metadata = self.discover(client)
-            redirect_uris: list[str] = []
 
             def build(redirect_uri: str | None) -> AuthorizationRequest:
                 if redirect_uri is None:
                     raise ProviderError(
                         "the oidc provider needs a redirect flow (loopback or relay)"
                     )
-                redirect_uris.append(redirect_uri)
-                query = urlencode(
-                    {
-                        "response_type": "code",
-                        "client_id": self.client_id,
-                        "redirect_uri": redirect_uri,
-                        "scope": self.scopes,
-                        "state": state,
-                        "nonce": nonce,
-                        "code_challenge": challenge_s256(verifier),
-                        "code_challenge_method": "S256",
-                    }
-                )
-                separator = "&" if "?" in metadata.authorization_endpoint else "?"
-                return AuthorizationRequest(
-                    f"{metadata.authorization_endpoint}{separator}{query}", state
+                return AuthorizationRequest.for_code(
+                    metadata.authorization_endpoint,
+                    client_id=self.client_id,
+                    redirect_uri=redirect_uri,
+                    state=state,
+                    scope=self.scopes,
+                    nonce=nonce,
+                    code_challenge=challenge_s256(verifier),
+                    code_challenge_method="S256",
                 )
 
-            response = flow.authorize(build)
-            code = self.check_authorization_response(response.params, state, metadata)
+            response = authorization.authorize(build)
+            code = check_callback(
+                response.params,
+                response.request,
+                party="the identity provider",
+                issuer=self.issuer,
+                issuer_promised=metadata.iss_parameter_supported,
+            )
             tokens = self._token_request(
                 client,
                 metadata.token_endpoint,
                 {
                     "grant_type": "authorization_code",
                     "code": code,
-                    "redirect_uri": redirect_uris[-1],
+                    "redirect_uri": response.request.redirect_uri,
                     "client_id": self.client_id,
                     "code_verifier": verifier,
                 },
@@ -380,31 +380,6 @@ class OidcProvider:
                 nonce=nonce,
             )
             return self._record(credentials, claims, session, state_record)
-
-    def check_authorization_response(
-        self, params: Mapping[str, str], state: str, metadata: IdpMetadata
-    ) -> str:
-        received_state = params.get("state")
-        if not isinstance(received_state, str) or not same_secret(state, received_state):
-            raise ProviderError(
-                "the sign-in response does not belong to this login (state mismatch); try again"
-            )
-        issuer = params.get("iss")
-        if issuer is not None and issuer != self.issuer:
-            raise ProviderError("the sign-in response comes from another issuer (iss mismatch)")
-        if issuer is None and metadata.iss_parameter_supported:
-            raise ProviderError("the sign-in response lacks the issuer (iss) the IdP promises")
-        if "error" in params:
-            description = one_line(params.get("error_description") or "")
-            error = one_line(params["error"], 60)
-            detail = f": {description}" if description else ""
-            if error == "access_denied":
-                raise ProviderError(f"sign-in was denied at the identity provider{detail}")
-            raise ProviderError(f"the identity provider returned an error: {error}{detail}")
-        code = params.get("code")
-        if not isinstance(code, str) or not code:
-            raise ProviderError("the sign-in response carries no authorization code")
-        return code
 
     def refresh(self, record: SessionRecord) -> SessionRecord:
         state = record["providerState"].copy()

@@ -21,7 +21,7 @@ from awslogin.adapters.http import HttpFactory
 from awslogin.adapters.sso_cache import SsoToken, aws_cli_role_credentials, cached_tokens
 from awslogin.adapters.token_cache import TokenCache, cache_dir, cached_sessions
 from awslogin.errors import ConfigError, LoginRequired, ProviderError
-from awslogin.flows.base import AuthorizationFlow, Mode
+from awslogin.flows.base import Mode
 from awslogin.profile import (
     SSO_ACCOUNT_KEY,
     SSO_PROFILE_KEYS,
@@ -30,7 +30,7 @@ from awslogin.profile import (
     Profile,
     service_endpoint,
 )
-from awslogin.providers.base import RemoteFlow, Revocation
+from awslogin.providers.base import RemoteFlow, Revocation, SignInFlow
 from awslogin.providers.sso_api import AccountInfo, PortalClient, PortalError, RoleCredentials
 from awslogin.providers.sso_auth import SsoSession, SsoSessionAuth
 from awslogin.session_record import (
@@ -122,7 +122,7 @@ class SsoProvider:
 
     # -- Provider interface ------------------------------------------------------------
 
-    def login(self, flow: AuthorizationFlow) -> SessionRecord:
+    def login(self, flow: SignInFlow) -> SessionRecord:
         token = self.auth.sign_in(flow)
         return self._record(self._role_credentials(token["accessToken"]), token)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from awslogin.adapters.clock import Clock
 from awslogin.adapters.http import HttpFactory
@@ -29,9 +29,10 @@ from awslogin.adapters.sso_cache import (
     parse_time,
 )
 from awslogin.adapters.token_cache import cache_dir, session_lock
-from awslogin.crypto.pkce import challenge_s256, new_state, new_verifier, same_secret
-from awslogin.errors import ConfigError, LoginRequired, ProviderError, one_line
+from awslogin.crypto.pkce import challenge_s256, new_state, new_verifier
+from awslogin.errors import ConfigError, LoginRequired, ProviderError
 from awslogin.flows.base import AuthorizationFlow, AuthorizationRequest, DeviceAuthorization
+from awslogin.flows.callback import check_callback
 from awslogin.flows.device import DeviceFlow, DevicePending
 from awslogin.profile import SSO_REGION_KEY, SSO_SCOPES_KEY, SSO_START_URL_KEY, Profile
 from awslogin.providers.sso_api import DEVICE_CODE_GRANT, SsoOidcClient, SsoOidcError, Tokens
@@ -167,7 +168,7 @@ class SsoSessionAuth:
 
     # -- sign-in -----------------------------------------------------------------------
 
-    def sign_in(self, flow: AuthorizationFlow) -> SsoToken:
+    def sign_in(self, flow: AuthorizationFlow | DeviceFlow) -> SsoToken:
         """A new token for the session through `flow`, stored where botocore reads it."""
         with self.http.client() as client:
             oidc = SsoOidcClient(client, self.oidc_url)
@@ -213,52 +214,32 @@ class SsoSessionAuth:
         self, oidc: SsoOidcClient, flow: AuthorizationFlow, registration: Registration
     ) -> Tokens:
         verifier, state = new_verifier(), new_state()
-        redirect_uris: list[str] = []
 
         def build(redirect_uri: str | None) -> AuthorizationRequest:
-            pasting = redirect_uri is None
             if redirect_uri is None:
                 # Nothing listens here: the browser fails to load it and the person pastes
                 # the address it shows.
                 redirect_uri = f"http://127.0.0.1:{49152 + secrets.randbelow(16384)}/oauth/callback"
-            redirect_uris.append(redirect_uri)
-            query = urlencode(
-                {
-                    "response_type": "code",
-                    "client_id": registration["clientId"],
-                    "redirect_uri": redirect_uri,
-                    "state": state,
-                    "code_challenge_method": "S256",
-                    "scopes": " ".join(self.session.scopes),
-                    "code_challenge": challenge_s256(verifier),
-                }
-            )
-            return AuthorizationRequest(
-                f"{oidc.authorize_endpoint}?{query}", state, "paste" if pasting else "redirect"
+            return AuthorizationRequest.for_code(
+                oidc.authorize_endpoint,
+                client_id=registration["clientId"],
+                redirect_uri=redirect_uri,
+                state=state,
+                code_challenge_method="S256",
+                scopes=" ".join(self.session.scopes),
+                code_challenge=challenge_s256(verifier),
             )
 
         response = flow.authorize(build)
         params = _callback_params(response.params)
-        received_state = params.get("state")
-        if not isinstance(received_state, str) or not same_secret(state, received_state):
-            raise ProviderError(
-                "the sign-in response does not belong to this login (state mismatch); try again"
-            )
-        if "error" in params:
-            error = one_line(params["error"], 60)
-            if error == "access_denied":
-                raise ProviderError("sign-in was denied at IAM Identity Center; run login again")
-            raise ProviderError(f"IAM Identity Center returned an error: {error}")
-        code = params.get("code")
-        if not code:
-            raise ProviderError("the sign-in response carries no authorization code")
+        code = check_callback(params, response.request, party="IAM Identity Center")
         return oidc.create_token(
             {
                 "grantType": "authorization_code",
-                "clientId": registration["clientId"],
+                "clientId": response.request.client_id,
                 "clientSecret": registration["clientSecret"],
                 "code": code,
-                "redirectUri": redirect_uris[-1],
+                "redirectUri": response.request.redirect_uri,
                 "codeVerifier": verifier,
             }
         )

@@ -18,13 +18,13 @@ from awslogin.adapters.clock import Clock, SystemClock, local_time
 from awslogin.adapters.http import HttpFactory
 from awslogin.adapters.terminal import Terminal
 from awslogin.errors import AwsloginError, UsageError
-from awslogin.flows.base import AuthorizationFlow
 from awslogin.flows.device import DeviceFlow, TerminalDevicePresenter
 from awslogin.flows.loopback import LoopbackFlow
 from awslogin.flows.paste import PasteFlow
 from awslogin.flows.relay import RelayFlow
 from awslogin.flows.relay_client import RelayClient, normalise_relay_url
 from awslogin.profile import REGION_KEY, RELAY_KEY, check_region, configured_region
+from awslogin.providers.base import SignInFlow
 from awslogin.providers.registry import provider_factory
 from awslogin.session_record import SessionRecord
 from awslogin.stores import store_for
@@ -142,7 +142,7 @@ def login(
             )
 
     with http.client() as relay_http:
-        flow: AuthorizationFlow
+        flow: SignInFlow
         if remote and device_code:
             flow = DeviceFlow(
                 TerminalDevicePresenter(terminal, qr=options.qr),

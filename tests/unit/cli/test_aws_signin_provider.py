@@ -22,7 +22,7 @@ from awslogin.adapters.clock import SystemClock
 from awslogin.adapters.http import HttpFactory
 from awslogin.crypto.dpop import DpopKey
 from awslogin.errors import AwsloginError, ConfigError, LoginRequired, ProviderError
-from awslogin.flows.base import AuthorizationRequest, AuthorizationResponse, Mode, RequestBuilder
+from awslogin.flows.base import AuthorizationRequest, AuthorizationResponse, RequestBuilder
 from awslogin.flows.paste import PasteFlow
 from awslogin.profile import Profile
 from awslogin.providers.aws_signin import (
@@ -62,13 +62,12 @@ class ScriptedFlow:
     name: str
     redirect_uri: str | None
     answer: Callable[[AuthorizationRequest], dict[str, str]]
-    modes: tuple[Mode, ...] = ("redirect", "paste")
     requests: list[AuthorizationRequest] = field(default_factory=list)
 
     def authorize(self, build: RequestBuilder) -> AuthorizationResponse:
         request = build(self.redirect_uri)
         self.requests.append(request)
-        return AuthorizationResponse(self.answer(request))
+        return AuthorizationResponse(request, self.answer(request))
 
 
 def query_of(url: str) -> dict[str, str]:
@@ -291,7 +290,7 @@ def test_cross_device_login_takes_the_code_or_the_url(
     record = provider().login(flow)
 
     (request,) = flow.requests
-    assert request.mode == "paste"
+    assert request.redirect_uri == f"{BASE}/v1/sessions/confirmation"  # the page to paste from
     query = query_of(request.url)
     assert query["client_id"] == CROSS_DEVICE_CLIENT
     assert query["redirect_uri"] == f"{BASE}/v1/sessions/confirmation"
@@ -480,7 +479,9 @@ def test_paste_flow_shows_the_url_and_returns_the_first_non_blank_line() -> None
 
     def build(redirect_uri: str | None) -> AuthorizationRequest:
         built.append(redirect_uri)
-        return AuthorizationRequest("https://signin.example.test/v1/authorize?x=1", "s", "paste")
+        return AuthorizationRequest(
+            "https://signin.example.test/v1/authorize?x=1", "s", "c", "https://shown.test/"
+        )
 
     response = flow.authorize(build)
 
@@ -493,4 +494,6 @@ def test_paste_flow_shows_the_url_and_returns_the_first_non_blank_line() -> None
 def test_paste_flow_at_end_of_input_fails_clearly() -> None:
     flow = PasteFlow(Shown(), lambda: "")
     with pytest.raises(AwsloginError, match="end of input"):
-        flow.authorize(lambda uri: AuthorizationRequest("https://x.test/a", "s", "paste"))
+        flow.authorize(
+            lambda uri: AuthorizationRequest("https://x.test/a", "s", "c", "https://x.test/")
+        )

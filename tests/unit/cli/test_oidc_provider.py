@@ -29,7 +29,6 @@ class ScriptedFlow:
     """A flow whose 'browser' answers with what `answer` makes of the request's query."""
 
     name = "scripted"
-    modes = ("redirect",)
 
     def __init__(self, answer: Answer) -> None:
         self.answer = answer
@@ -38,7 +37,7 @@ class ScriptedFlow:
     def authorize(self, build: RequestBuilder) -> AuthorizationResponse:
         request = build(REDIRECT)
         self.request_query = {k: v[0] for k, v in parse_qs(urlsplit(request.url).query).items()}
-        return AuthorizationResponse(self.answer(self.request_query))
+        return AuthorizationResponse(request, self.answer(self.request_query))
 
 
 def good_answer(query: dict[str, str]) -> dict[str, str]:

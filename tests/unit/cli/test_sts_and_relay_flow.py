@@ -151,7 +151,10 @@ def sealed_answer(payload: dict[str, str], pairing_id: str = "P1") -> Any:
 def build(redirect_uri: str | None) -> AuthorizationRequest:
     assert redirect_uri == f"{RELAY_URL}/callback"
     return AuthorizationRequest(
-        f"https://idp.example.test/auth?state=S&redirect_uri={redirect_uri}", "S"
+        f"https://idp.example.test/auth?state=S&redirect_uri={redirect_uri}",
+        "S",
+        "cli-client",
+        redirect_uri,
     )
 
 
@@ -249,7 +252,9 @@ def test_paste_mode_lets_the_provider_choose_the_redirect_and_returns_the_pasted
 
     def build_for_paste(redirect_uri: str | None) -> AuthorizationRequest:
         asked.append(redirect_uri)
-        return AuthorizationRequest("https://idp.example.test/auth?state=S", "S", mode="paste")
+        return AuthorizationRequest(
+            "https://idp.example.test/auth?state=S", "S", "cli-client", "https://idp.example.test/"
+        )
 
     display = SilentDisplay()
     with respx.mock(assert_all_called=False) as router, httpx.Client() as client:

@@ -206,7 +206,7 @@ def _signed_in_token(
         return auth.access_token(options.profile)
     except LoginRequired:
         pass
-    flow: AuthorizationFlow
+    flow: AuthorizationFlow | DeviceFlow
     reason = why_no_local_browser(environ) if options.open_browser else None
     if options.use_device_code or reason is not None:
         if reason is not None:
