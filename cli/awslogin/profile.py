@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 from awslogin.adapters.aws_config import AwsConfig
 from awslogin.errors import UsageError
@@ -69,6 +70,19 @@ def check_region(region: str) -> str:
     if not _REGION_PATTERN.match(region):
         raise UsageError(f"{region!r} is not an AWS region name (like us-east-1)")
     return region
+
+
+def normalize_relay_url(url: str) -> str:
+    """The relay's base URL, as `awslogin_relay` and --relay give it; plain http only for a
+    relay on this machine."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise UsageError(f"relay URL {url!r} is not an http(s) URL")
+    if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise UsageError(f"relay URL {url} must use https (http only for 127.0.0.1)")
+    if parts.query or parts.fragment:
+        raise UsageError(f"relay URL {url} must not have a query or fragment")
+    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
 
 
 def configured_region(values: Mapping[str, str], environ: Mapping[str, str]) -> str | None:

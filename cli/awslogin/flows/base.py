@@ -19,7 +19,7 @@ the polling, and a `DevicePresenter` shows the verification URL, QR code and use
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -113,8 +113,3 @@ class DevicePresenter(Protocol):
     """Shows a device authorization while the provider polls its token endpoint."""
 
     def present(self, authorization: DeviceAuthorization) -> AbstractContextManager[None]: ...
-
-
-def single_values(params: Mapping[str, object], keys: Iterable[str]) -> dict[str, str]:
-    """Keep only the expected keys whose values are strings (a sealed or query payload)."""
-    return {key: value for key in keys if isinstance(value := params.get(key), str)}

@@ -12,23 +12,28 @@ import json
 import socket
 import time
 
+from pydantic import ValidationError
+
 from awslogin import __version__
 from awslogin.errors import AwsloginError, ProviderError
-from awslogin.flows.base import AuthorizationResponse, Display, Mode, RequestBuilder, single_values
+from awslogin.flows.base import AuthorizationResponse, Display, Mode, RequestBuilder
 from awslogin.flows.callback import sign_in_refused
-from awslogin.flows.relay_client import Pairing, RelayClient
+from awslogin.flows.relay_client import RelayClient
+from awslogin_protocol.messages import HostDescription, PairingCreated, SealedCallback, SealedPaste
 from awslogin_protocol.sealing import HostKey, SealingError
 
 MAX_WAIT_SECONDS = 25
 
 
-def host_description() -> dict[str, str]:
+def host_description() -> HostDescription:
     """Shown on the relay page so the person can tell which machine asked."""
     try:
         user = getpass.getuser()
     except (KeyError, OSError):
         user = "unknown"
-    return {"hostname": socket.gethostname(), "user": user, "client": f"awslogin/{__version__}"}
+    return HostDescription.model_construct(
+        hostname=socket.gethostname(), user=user, client=f"awslogin/{__version__}"
+    )
 
 
 class RelayFlow:
@@ -74,7 +79,7 @@ class RelayFlow:
             if not finished:
                 self.relay.cancel(pairing)
 
-    def _wait(self, pairing: Pairing, deadline: float) -> tuple[str, bool]:
+    def _wait(self, pairing: PairingCreated, deadline: float) -> tuple[str, bool]:
         """The sealed result; raises on denial, expiry or timeout."""
         last_start = 0.0
         while True:
@@ -93,30 +98,32 @@ class RelayFlow:
                 time.sleep(pause)
             last_start = time.monotonic()
             wait = max(1, min(MAX_WAIT_SECONDS, int(deadline - last_start)))
-            result = self.relay.poll(pairing, wait)
-            if result.status == "complete" and result.sealed is not None:
-                return result.sealed, True
-            if result.status == "denied":
-                raise sign_in_refused(
-                    result.error or "access_denied",
-                    result.error_description or "",
-                    party="the identity provider",
-                )
-            if result.status == "gone":
+            answer = self.relay.poll(pairing, wait)
+            if answer == "gone":
                 raise AwsloginError(
                     "the pairing expired (or was already used) before sign-in finished; "
                     "run login again"
                 )
-            if result.status == "slow_down":
+            if answer == "slow_down":
                 last_start = time.monotonic()
+            elif answer.status == "complete" and answer.sealed is not None:
+                return answer.sealed, True
+            elif answer.status == "denied":
+                raise sign_in_refused(
+                    answer.error or "access_denied",
+                    answer.error_description or "",
+                    party="the identity provider",
+                )
 
-    def _open(self, key: HostKey, pairing: Pairing, sealed: str) -> dict[str, str]:
+    def _open(self, key: HostKey, pairing: PairingCreated, sealed: str) -> dict[str, str]:
+        """The sealed result in clear: what the provider sent to the relay's callback, or
+        what the person pasted on its page (the models say which fields, and how long)."""
         try:
             payload = json.loads(key.open(sealed, pairing.pairing_id))
         except (SealingError, ValueError) as exc:
             raise ProviderError("the relay's result does not open with this login's key") from exc
-        if not isinstance(payload, dict):
-            raise ProviderError("the relay's result is not a JSON object")
-        if self.mode == "paste":
-            return single_values(payload, ("pasted",))
-        return single_values(payload, ("code", "state", "iss"))
+        model = SealedPaste if self.mode == "paste" else SealedCallback
+        try:
+            return model.model_validate(payload).model_dump(exclude_none=True)
+        except ValidationError:
+            raise ProviderError("the relay's result is not a sign-in response") from None

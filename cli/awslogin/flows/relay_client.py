@@ -1,60 +1,43 @@
-"""HTTP client for relay protocol v1 (DESIGN.md "Relay protocol v1")."""
+"""HTTP client for relay protocol v1 (docs/protocol.md, "Relay protocol v1").
+
+Every answer of the relay is parsed with the models the relay builds it from
+(awslogin_protocol.messages), so a relay that sends a wrong type, a non-finite number or
+an overlong field is refused in one place, with one line that names the relay.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
-from awslogin.errors import AwsloginError, ProviderError, UsageError, one_line
+from awslogin.errors import AwsloginError, ProviderError, one_line
+from awslogin.flows.base import Mode
+from awslogin.profile import normalize_relay_url
+from awslogin_protocol import VERSION
+from awslogin_protocol.messages import (
+    Discovery,
+    ErrorBody,
+    HostDescription,
+    PairingCreated,
+    PairingMode,
+    PairingRequest,
+    PollAnswer,
+)
 
-PROTOCOL_VERSION = 1
-_LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
-
-
-def normalise_relay_url(url: str) -> str:
-    """The relay's base URL; plain http only for a relay on this machine."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise UsageError(f"relay URL {url!r} is not an http(s) URL")
-    if parts.scheme == "http" and parts.hostname not in _LOOPBACK_HOSTS:
-        raise UsageError(f"relay URL {url} must use https (http only for 127.0.0.1)")
-    if parts.query or parts.fragment:
-        raise UsageError(f"relay URL {url} must not have a query or fragment")
-    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
-
-
-@dataclass(frozen=True)
-class RelayMetadata:
-    callback_uri: str
-    verification_uri: str
-
-
-@dataclass(frozen=True)
-class Pairing:
-    pairing_id: str
-    user_code: str
-    verification_uri_complete: str
-    expires_in: float
-    interval: float
-    poll_token: str = field(repr=False)
-
-
-@dataclass(frozen=True)
-class PollResult:
-    status: Literal["pending", "complete", "denied", "slow_down", "gone"]
-    sealed: str | None = field(default=None, repr=False)
-    error: str | None = None
-    error_description: str | None = None
+Answer = TypeVar("Answer", bound=BaseModel)
+# A poll's outcome: the relay's answer, or what its status code alone says (429: poll
+# more slowly; 410: the pairing expired or was used).
+PollOutcome = PollAnswer | Literal["slow_down", "gone"]
 
 
 class RelayClient:
     def __init__(
         self, base_url: str, client: httpx.Client, create_token: str | None = None
     ) -> None:
-        self.base_url = normalise_relay_url(base_url)
+        self.base_url = normalize_relay_url(base_url)
         self.client = client
         self.create_token = create_token
         self.display_host = urlsplit(self.base_url).netloc
@@ -68,71 +51,56 @@ class RelayClient:
                 "check --relay / AWSLOGIN_RELAY_URL"
             ) from exc
 
-    @staticmethod
-    def _json(response: httpx.Response) -> dict[str, Any]:
+    def _answer(self, response: httpx.Response, model: type[Answer], what: str) -> Answer:
         try:
-            body = response.json()
-        except ValueError:
-            return {}
-        return body if isinstance(body, dict) else {}
+            return model.model_validate_json(response.content)
+        except ValidationError:
+            raise ProviderError(f"the relay at {self.display_host} sent {what}") from None
 
     def _refused(self, what: str, response: httpx.Response) -> ProviderError:
-        body = self._json(response)
-        error = one_line(body.get("error") or f"HTTP {response.status_code}", 60)
-        description = one_line(body.get("error_description") or "")
+        try:
+            body = ErrorBody.model_validate_json(response.content)
+            error, description = body.error, body.error_description
+        except ValidationError:
+            error, description = f"HTTP {response.status_code}", ""
+        description = one_line(description)
         return ProviderError(
-            f"the relay at {self.display_host} refused to {what}: {error}"
+            f"the relay at {self.display_host} refused to {what}: {one_line(error, 60)}"
             + (f": {description}" if description else "")
         )
 
-    def metadata(self) -> RelayMetadata:
+    def metadata(self) -> Discovery:
         response = self._request("GET", "/.well-known/awslogin-relay")
         if response.status_code != 200:
             raise self._refused("describe itself (is this an awslogin relay?)", response)
-        body = self._json(response)
-        if body.get("version") != PROTOCOL_VERSION:
+        # The version first: a relay of another version may shape the rest differently.
+        try:
+            version = response.json().get("version")
+        except (ValueError, AttributeError):
+            version = None
+        if version != VERSION:
             raise ProviderError(
                 f"the relay at {self.display_host} speaks protocol version "
-                f"{one_line(body.get('version'), 10)}, not {PROTOCOL_VERSION}"
+                f"{one_line(version, 10)}, not {VERSION}"
             )
-        callback, verification = body.get("callback_uri"), body.get("verification_uri")
-        if not isinstance(callback, str) or not isinstance(verification, str):
-            raise ProviderError(f"the relay at {self.display_host} sent incomplete metadata")
-        return RelayMetadata(callback_uri=callback, verification_uri=verification)
+        return self._answer(response, Discovery, "incomplete metadata")
 
     def create_pairing(
-        self, authorize_url: str, mode: str, public_key: str, host: dict[str, str]
-    ) -> Pairing:
+        self, authorize_url: str, mode: Mode, public_key: str, host: HostDescription
+    ) -> PairingCreated:
+        # Not validated here: the relay judges its own limits, and its refusal says which.
+        request = PairingRequest.model_construct(
+            authorize_url=authorize_url, mode=PairingMode(mode), public_key=public_key, host=host
+        )
         headers = {"Authorization": f"Bearer {self.create_token}"} if self.create_token else {}
         response = self._request(
-            "POST",
-            "/v1/pairings",
-            json={
-                "authorize_url": authorize_url,
-                "mode": mode,
-                "public_key": public_key,
-                "host": host,
-            },
-            headers=headers,
+            "POST", "/v1/pairings", json=request.model_dump(mode="json"), headers=headers
         )
         if response.status_code not in (200, 201):
             raise self._refused("start a pairing", response)
-        body = self._json(response)
-        try:
-            return Pairing(
-                pairing_id=str(body["pairing_id"]),
-                user_code=str(body["user_code"]),
-                verification_uri_complete=str(body["verification_uri_complete"]),
-                expires_in=float(body["expires_in"]),
-                interval=float(body.get("interval", 1)),
-                poll_token=str(body["poll_token"]),
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ProviderError(
-                f"the relay at {self.display_host} sent an incomplete pairing"
-            ) from exc
+        return self._answer(response, PairingCreated, "an incomplete pairing")
 
-    def poll(self, pairing: Pairing, wait: int) -> PollResult:
+    def poll(self, pairing: PairingCreated, wait: int) -> PollOutcome:
         response = self._request(
             "GET",
             f"/v1/pairings/{pairing.pairing_id}/result",
@@ -141,28 +109,19 @@ class RelayClient:
             timeout=httpx.Timeout(wait + 15.0, connect=10.0),
         )
         if response.status_code == 410:
-            return PollResult("gone")
+            return "gone"
         if response.status_code == 429:
-            return PollResult("slow_down")
+            return "slow_down"
         if response.status_code == 401:
             raise AwsloginError("the relay did not accept this login's poll token; run login again")
         if response.status_code != 200:
             raise self._refused("report the sign-in result", response)
-        body = self._json(response)
-        status = body.get("status")
-        if status == "pending":
-            return PollResult("pending")
-        if status == "complete" and isinstance(body.get("sealed"), str):
-            return PollResult("complete", sealed=body["sealed"])
-        if status == "denied":
-            return PollResult(
-                "denied",
-                error=one_line(body.get("error") or "access_denied", 60),
-                error_description=one_line(body.get("error_description") or ""),
-            )
-        raise ProviderError(f"the relay at {self.display_host} sent an unknown result status")
+        answer = self._answer(response, PollAnswer, "an unknown result status")
+        if answer.status == "complete" and answer.sealed is None:
+            raise ProviderError(f"the relay at {self.display_host} sent an unknown result status")
+        return answer
 
-    def cancel(self, pairing: Pairing) -> bool:
+    def cancel(self, pairing: PairingCreated) -> bool:
         """Best effort: the pairing expires on its own if this fails."""
         try:
             response = self.client.delete(

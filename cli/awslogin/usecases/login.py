@@ -22,8 +22,14 @@ from awslogin.flows.device import DeviceFlow, TerminalDevicePresenter
 from awslogin.flows.loopback import LoopbackFlow
 from awslogin.flows.paste import PasteFlow
 from awslogin.flows.relay import RelayFlow
-from awslogin.flows.relay_client import RelayClient, normalise_relay_url
-from awslogin.profile import REGION_KEY, RELAY_KEY, check_region, configured_region
+from awslogin.flows.relay_client import RelayClient
+from awslogin.profile import (
+    REGION_KEY,
+    RELAY_KEY,
+    check_region,
+    configured_region,
+    normalize_relay_url,
+)
 from awslogin.providers.base import SignInFlow
 from awslogin.providers.registry import provider_factory
 from awslogin.session_record import SessionRecord
@@ -135,7 +141,7 @@ def login(
                     f"--relay URL or set {RELAY_ENV} (or use --no-browser and open the URL here)"
                 )
             remote = True
-            relay_url = normalise_relay_url(relay_url)
+            relay_url = normalize_relay_url(relay_url)
             terminal.info(
                 f"No browser on this machine ({reason}): "
                 f"signing in through {urlsplit(relay_url).netloc}."

@@ -14,7 +14,8 @@ import respx
 from awslogin.errors import AwsloginError, ProviderError, UsageError
 from awslogin.flows.base import AuthorizationRequest
 from awslogin.flows.relay import RelayFlow
-from awslogin.flows.relay_client import RelayClient, normalise_relay_url
+from awslogin.flows.relay_client import RelayClient
+from awslogin.profile import normalize_relay_url
 from awslogin.providers.sts import assume_role_with_web_identity, role_session_name
 from awslogin_protocol.sealing import parse_public_key, seal
 from tests.unit.cli.conftest import RELAY_URL, ROLE_ARN, STS_URL, sts_response
@@ -61,8 +62,8 @@ def test_role_session_name_is_sanitised() -> None:
 )
 def test_relay_url_must_be_https_except_loopback(url: str) -> None:
     with pytest.raises(UsageError):
-        normalise_relay_url(url)
-    assert normalise_relay_url("http://127.0.0.1:8080/") == "http://127.0.0.1:8080"
+        normalize_relay_url(url)
+    assert normalize_relay_url("http://127.0.0.1:8080/") == "http://127.0.0.1:8080"
 
 
 class SilentDisplay:
@@ -264,3 +265,48 @@ def test_paste_mode_lets_the_provider_choose_the_redirect_and_returns_the_pasted
     assert asked == [None]
     assert relay.created["mode"] == "paste"
     assert dict(response.params) == {"pasted": "dmVyaWZpY2F0aW9u"}
+
+
+@pytest.mark.parametrize(
+    ("route", "answer", "message"),
+    [
+        ("discovery", {"version": 2}, "speaks protocol version 2, not 1"),
+        ("discovery", {"version": 1, "callback_uri": 7}, "sent incomplete metadata"),
+        ("create", {"poll_token": None}, "sent an incomplete pairing"),
+        ("create", {"expires_in": 0}, "sent an incomplete pairing"),
+        ("create", {"expires_in": "Infinity"}, "sent an incomplete pairing"),
+        ("create", {"user_code": "X" * 33}, "sent an incomplete pairing"),
+        ("poll", {"status": "done"}, "sent an unknown result status"),
+        ("poll", {"status": "complete"}, "sent an unknown result status"),
+        ("poll", [1, 2], "sent an unknown result status"),
+    ],
+)
+def test_a_relay_that_answers_out_of_protocol_is_refused_in_one_line(
+    route: str, answer: Any, message: str
+) -> None:
+    pairing = {
+        "pairing_id": "P1",
+        "user_code": "BDKM-TRWX",
+        "verification_uri": f"{RELAY_URL}/link",
+        "verification_uri_complete": f"{RELAY_URL}/p/P1",
+        "poll_token": "poll-secret",
+        "expires_in": 600,
+        "interval": 0,
+    }
+    with respx.mock(assert_all_called=False) as router, httpx.Client() as client:
+        relay = FakeRelay(router, [httpx.Response(200, json=answer)])
+        if route == "discovery":
+            router.get(f"{RELAY_URL}/.well-known/awslogin-relay").respond(json=answer)
+        if route == "create":
+            body = json.dumps({**pairing, **answer}).replace('"Infinity"', "Infinity")
+            router.post(f"{RELAY_URL}/v1/pairings").respond(201, content=body.encode())
+        flow = RelayFlow(RelayClient(RELAY_URL, client), SilentDisplay())
+        with pytest.raises(ProviderError) as failure:
+            flow.authorize(build)
+    assert failure.value.message == f"the relay at relay.example.test {message}"
+    assert relay.deleted == (1 if route == "poll" else 0)
+
+
+def test_a_sealed_result_that_is_not_a_callback_is_refused() -> None:
+    with pytest.raises(ProviderError, match="not a sign-in response"):
+        run_flow([sealed_answer({"state": "S"})])

@@ -14,7 +14,6 @@ from collections.abc import Mapping
 
 from awslogin.adapters.terminal import Terminal
 from awslogin.errors import ConfigError, UsageError
-from awslogin.flows.relay_client import normalise_relay_url
 from awslogin.profile import (
     CREDENTIAL_PROCESS_KEY,
     PROVIDER_KEY,
@@ -22,6 +21,7 @@ from awslogin.profile import (
     RELAY_KEY,
     check_region,
     credential_process_command,
+    normalize_relay_url,
     other_credential_style,
 )
 from awslogin.usecases.configure.common import ConfigureOptions
@@ -68,7 +68,7 @@ def configure_aws_signin(
     updates = {
         PROVIDER_KEY: PROVIDER,
         REGION_KEY: check_region(region) if region else None,
-        RELAY_KEY: normalise_relay_url(relay) if relay else None,
+        RELAY_KEY: normalize_relay_url(relay) if relay else None,
     }
     config.set_profile(options.profile, {k: v for k, v in updates.items() if v is not None})
     config.save()

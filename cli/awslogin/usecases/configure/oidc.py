@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 
 from awslogin.adapters.terminal import Terminal
 from awslogin.errors import UsageError
-from awslogin.flows.relay_client import normalise_relay_url
 from awslogin.profile import (
     CLIENT_ID_KEY,
     CREDENTIAL_PROCESS_KEY,
@@ -26,6 +25,7 @@ from awslogin.profile import (
     SCOPES_KEY,
     check_region,
     credential_process_command,
+    normalize_relay_url,
 )
 from awslogin.providers.oidc import DEFAULT_SCOPES
 from awslogin.usecases.configure.common import ConfigureOptions, refuse_other_credentials
@@ -107,7 +107,7 @@ def configure_oidc(
         ISSUER_KEY: issuer,
         CLIENT_ID_KEY: client_id,
         ROLE_ARN_KEY: role_arn,
-        RELAY_KEY: normalise_relay_url(relay) if relay else None,
+        RELAY_KEY: normalize_relay_url(relay) if relay else None,
         REGION_KEY: check_region(region) if region else None,
     }
     if scopes is not None:
