@@ -1,0 +1,83 @@
+"""OpenID Connect discovery: the identity provider's endpoints, read at each login.
+
+The metadata must name the issuer the profile names (OpenID Connect Discovery 1.0 4.3)
+and must not rule out PKCE S256. What it promises about `iss` in authorization responses
+(RFC 9207) is kept, so that the response check can insist on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from awslogin.adapters.http import redacted_url
+from awslogin.errors import ProviderError, one_line
+from awslogin.profile import ISSUER_KEY
+
+
+@dataclass(frozen=True)
+class IdpMetadata:
+    issuer: str
+    authorization_endpoint: str
+    token_endpoint: str
+    jwks_uri: str
+    revocation_endpoint: str | None
+    iss_parameter_supported: bool
+
+
+def origin(url: str) -> str:
+    """scheme://host[:port] of `url`: enough to name a server in a message, nothing more."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def get_json(client: httpx.Client, url: str, what: str) -> dict[str, Any]:
+    try:
+        response = client.get(url, headers={"Accept": "application/json"})
+    except httpx.HTTPError as exc:
+        raise ProviderError(
+            f"cannot reach the identity provider at {origin(url)} ({type(exc).__name__})"
+        ) from exc
+    if response.status_code != 200:
+        raise ProviderError(
+            f"the identity provider answered HTTP {response.status_code} for its {what} "
+            f"at {redacted_url(response.request.url)}"
+        )
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise ProviderError(f"the identity provider's {what} is not JSON") from exc
+    if not isinstance(body, dict):
+        raise ProviderError(f"the identity provider's {what} is not a JSON object")
+    return body
+
+
+def discover(client: httpx.Client, issuer: str) -> IdpMetadata:
+    """The IdP's metadata, checked: it must name `issuer` and support PKCE S256."""
+    body = get_json(client, f"{issuer}/.well-known/openid-configuration", "OpenID configuration")
+    if body.get("issuer") != issuer:
+        raise ProviderError(
+            f"the identity provider says its issuer is {one_line(body.get('issuer'))!s}, "
+            f"not {issuer}: check {ISSUER_KEY}"
+        )
+    endpoints = {}
+    for key in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
+        value = body.get(key)
+        if not isinstance(value, str) or not value:
+            raise ProviderError(f"the identity provider's configuration has no {key}")
+        endpoints[key] = value
+    methods = body.get("code_challenge_methods_supported")
+    if isinstance(methods, list) and "S256" not in methods:
+        raise ProviderError("the identity provider does not support PKCE S256")
+    revocation = body.get("revocation_endpoint")
+    return IdpMetadata(
+        issuer=issuer,
+        authorization_endpoint=endpoints["authorization_endpoint"],
+        token_endpoint=endpoints["token_endpoint"],
+        jwks_uri=endpoints["jwks_uri"],
+        revocation_endpoint=revocation if isinstance(revocation, str) and revocation else None,
+        iss_parameter_supported=body.get("authorization_response_iss_parameter_supported") is True,
+    )
