@@ -177,9 +177,6 @@ class AwsConfig:
                 self._lines.insert(insert_at, f"{key} = {value}\n")
             self._parse()
 
-    def remove_profile_keys(self, profile: str, keys: list[str]) -> None:
-        self.set_profile(profile, dict.fromkeys(keys))
-
     def render(self) -> str:
         return "".join(self._lines)
 

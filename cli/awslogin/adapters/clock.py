@@ -27,10 +27,5 @@ class SystemClock:
         time.sleep(seconds)
 
 
-def iso8601(epoch: float) -> str:
-    """UTC `YYYY-MM-DDTHH:MM:SSZ`, the format of credential_process `Expiration`."""
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
-
-
 def local_time(epoch: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M %Z", time.localtime(epoch))

@@ -9,8 +9,6 @@ from collections.abc import Mapping
 from awslogin.session_record import process_output
 from awslogin.usecases.credential_process import current_record
 
-FORMATS = ("env", "json")
-
 
 def export_credentials(
     profile: str, environ: Mapping[str, str], fmt: str, *, debug: bool = False
