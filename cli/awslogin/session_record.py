@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping
-from typing import Literal, NotRequired, TypedDict
+from typing import Literal, NotRequired, TypedDict, get_args
 
 # Like `aws login`: credentials rotate, and the session ends after 12 hours at the most.
 SESSION_LIMIT_SECONDS = 12 * 3600
@@ -143,24 +143,8 @@ _StateString = Literal[
     "ssoRegion",
 ]
 _StateOptional = Literal["refreshToken", "revocationEndpoint", "subject"]
-_STATE_STRINGS: tuple[_StateString, ...] = (
-    "clientId",
-    "issuer",
-    "tokenEndpoint",
-    "jwksUri",
-    "nonce",
-    "idToken",
-    "dpopKey",
-    "tokenType",
-    "ssoSession",
-    "startUrl",
-    "ssoRegion",
-)
-_STATE_OPTIONAL_STRINGS: tuple[_StateOptional, ...] = (
-    "refreshToken",
-    "revocationEndpoint",
-    "subject",
-)
+_STATE_STRINGS: tuple[_StateString, ...] = get_args(_StateString)
+_STATE_OPTIONAL_STRINGS: tuple[_StateOptional, ...] = get_args(_StateOptional)
 
 
 def _seconds(value: object) -> int | None:

@@ -23,7 +23,7 @@ import json
 import os
 import time
 from collections.abc import Mapping, Sequence
-from typing import Literal, NotRequired, Required, TypedDict
+from typing import Literal, NotRequired, Required, TypedDict, get_args
 
 from awslogin.adapters.files import (
     delete_file,
@@ -109,15 +109,7 @@ _TokenText = Literal[
     "clientSecret",
     "registrationExpiresAt",
 ]
-_TOKEN_TEXTS: tuple[_TokenText, ...] = (
-    "expiresAt",
-    "startUrl",
-    "region",
-    "refreshToken",
-    "clientId",
-    "clientSecret",
-    "registrationExpiresAt",
-)
+_TOKEN_TEXTS: tuple[_TokenText, ...] = get_args(_TokenText)
 
 
 def _strings(value: object) -> list[str] | None:

@@ -17,7 +17,7 @@ import os
 import time
 from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
-from typing import Literal
+from typing import Literal, get_args
 
 from awslogin.adapters.files import (
     delete_file,
@@ -48,7 +48,8 @@ EXTENSION_KEY = "awslogin"
 PROVIDER = "aws-signin"
 _REQUIRED_STRINGS = ("refreshToken", "dpopKey", "clientId")
 _StateKey = Literal["clientId", "refreshToken", "idToken", "dpopKey", "tokenType"]
-_STATE_KEYS: tuple[_StateKey, ...] = ("clientId", "refreshToken", "idToken", "dpopKey", "tokenType")
+# The tokens botocore's file and the record's providerState share, under the same names.
+_STATE_KEYS: tuple[_StateKey, ...] = get_args(_StateKey)
 
 
 def id_token_issued_at(id_token: object) -> int | None:
