@@ -432,7 +432,7 @@ def test_cache_hit_imports_nothing_heavy(env: dict[str, str], tmp_path: Path) ->
     probe = (
         "import sys\nfrom awslogin.cli.main import main\n"
         "code = main(['credential-process', '--profile', 'dev'])\n"
-        "heavy = {'httpx', 'cryptography', 'qrcode', 'jwt', 'filelock', 'argparse'}\n"
+        "heavy = {'httpx', 'cryptography', 'qrcode', 'jwt', 'filelock', 'argparse', 'pydantic'}\n"
         "heavy &= set(sys.modules)\n"
         "print(sorted(heavy), file=sys.stderr); sys.exit(code or bool(heavy))\n"
     )
@@ -457,7 +457,7 @@ def test_cache_hit_imports_nothing_heavy(env: dict[str, str], tmp_path: Path) ->
     assert timed.returncode == 0
     assert json.loads(timed.stdout)["Version"] == 1
     imported = {line.split("|")[-1].strip() for line in timed.stderr.splitlines() if "|" in line}
-    assert not {"httpx", "cryptography", "qrcode", "jwt", "filelock"} & imported
+    assert not {"httpx", "cryptography", "qrcode", "jwt", "filelock", "pydantic"} & imported
     assert "awslogin.usecases.credential_process" in imported
 
 
