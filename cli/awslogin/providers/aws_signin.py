@@ -23,6 +23,7 @@ import binascii
 import re
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
@@ -124,6 +125,16 @@ def parse_pasted(text: str) -> dict[str, str]:
     }
 
 
+@dataclass(frozen=True)
+class SigninTokens:
+    """CreateOAuth2Token's answer, checked: credentials and the tokens that continue them."""
+
+    credentials: Credentials = field(repr=False)
+    refresh_token: str = field(repr=False)
+    id_token: str | None = field(repr=False)
+    token_type: str
+
+
 class AwsSigninProvider:
     name: ClassVar[str] = "aws-signin"
     session_keys: ClassVar[tuple[str, ...]] = (LOGIN_SESSION_KEY,)
@@ -150,7 +161,7 @@ class AwsSigninProvider:
 
     def _create_token(
         self, client: httpx.Client, body: dict[str, str], key: DpopKey
-    ) -> dict[str, Any]:
+    ) -> SigninTokens:
         """CreateOAuth2Token (rest-json; tokenInput is the body, tokenOutput the answer)."""
         try:
             response = client.post(
@@ -170,17 +181,28 @@ class AwsSigninProvider:
         if response.status_code != 200:
             raise self._refusal(response, output)
         access = output.get("accessToken")
+        refresh_token, expires_in = output.get("refreshToken"), output.get("expiresIn")
         if not (
             isinstance(access, dict)
             and all(
                 isinstance(access.get(k), str)
                 for k in ("accessKeyId", "secretAccessKey", "sessionToken")
             )
-            and isinstance(output.get("refreshToken"), str)
-            and isinstance(output.get("expiresIn"), int)
+            and isinstance(refresh_token, str)
+            and isinstance(expires_in, int)
         ):
             raise ProviderError("AWS Sign-In sent an incomplete token response; try again")
-        return output
+        # Credentials rotate every 15 minutes at the most, whatever expiresIn says.
+        expires_at = int(self.clock.now()) + max(1, min(expires_in, MAX_CREDENTIAL_SECONDS))
+        id_token, token_type = output.get("idToken"), output.get("tokenType")
+        return SigninTokens(
+            credentials=new_credentials(
+                access["accessKeyId"], access["secretAccessKey"], access["sessionToken"], expires_at
+            ),
+            refresh_token=refresh_token,
+            id_token=id_token if isinstance(id_token, str) else None,
+            token_type=token_type if isinstance(token_type, str) and token_type else "aws_sigv4",
+        )
 
     def _refusal(self, response: httpx.Response, body: Mapping[str, Any]) -> AwsloginError:
         shape = response.headers.get("x-amzn-ErrorType", "").split(":")[0]
@@ -200,16 +222,6 @@ class AwsSigninProvider:
         return ProviderError(
             f"AWS Sign-In refused the request (HTTP {response.status_code}"
             + (f": {detail})" if detail else ")")
-        )
-
-    # -- records -------------------------------------------------------------------------
-
-    def _credentials(self, output: Mapping[str, Any]) -> Credentials:
-        lifetime = max(1, min(int(output["expiresIn"]), MAX_CREDENTIAL_SECONDS))
-        expires_at = int(self.clock.now()) + lifetime
-        access = output["accessToken"]
-        return new_credentials(
-            access["accessKeyId"], access["secretAccessKey"], access["sessionToken"], expires_at
         )
 
     # -- Provider interface --------------------------------------------------------------
@@ -251,7 +263,7 @@ class AwsSigninProvider:
         code = check_callback(params, response.request, party="AWS Sign-In")
         key = DpopKey.generate()
         with self.http.client() as client:
-            output = self._create_token(
+            tokens = self._create_token(
                 client,
                 {
                     "clientId": response.request.client_id,
@@ -262,8 +274,7 @@ class AwsSigninProvider:
                 },
                 key,
             )
-        id_token = output.get("idToken")
-        subject = id_token_claims(id_token).get("sub")
+        subject = id_token_claims(tokens.id_token).get("sub")
         if not isinstance(subject, str):
             raise ProviderError("AWS Sign-In returned no usable ID token; try again")
         now = int(self.clock.now())
@@ -272,14 +283,14 @@ class AwsSigninProvider:
             profile=self.profile.name,
             config={LOGIN_SESSION_KEY: subject},
             identity=Identity(arn=subject, subject=subject, accountId=account_of(subject)),
-            credentials=self._credentials(output),
+            credentials=tokens.credentials,
             session=SessionWindow(startedAt=now, expiresAt=now + SESSION_LIMIT_SECONDS),
             providerState=ProviderState(
                 clientId=response.request.client_id,
-                refreshToken=output["refreshToken"],
-                idToken=str(id_token),
+                refreshToken=tokens.refresh_token,
+                idToken=str(tokens.id_token),
                 dpopKey=key.to_pem(),
-                tokenType=str(output.get("tokenType") or "aws_sigv4"),
+                tokenType=tokens.token_type,
             ),
         )
 
@@ -295,7 +306,7 @@ class AwsSigninProvider:
                 self.profile.name, f"the cached session is unusable ({exc})"
             ) from exc
         with self.http.client() as client:
-            output = self._create_token(
+            tokens = self._create_token(
                 client,
                 {
                     "clientId": client_id,
@@ -304,11 +315,11 @@ class AwsSigninProvider:
                 },
                 key,
             )
-        state["refreshToken"] = output["refreshToken"]
+        state["refreshToken"] = tokens.refresh_token
         refreshed = record.copy()
         refreshed.pop("endedReason", None)
         refreshed.pop("refreshRetryAfter", None)
-        refreshed["credentials"] = self._credentials(output)
+        refreshed["credentials"] = tokens.credentials
         refreshed["providerState"] = state
         return refreshed
 
