@@ -17,7 +17,9 @@ from awslogin.errors import ProviderError
 
 _NS = {"sts": "https://sts.amazonaws.com/doc/2011-06-15/"}
 _SESSION_NAME_UNSAFE = re.compile(r"[^\w+=,.@-]")
+# The role session durations STS accepts (the role's own maximum may be lower).
 MIN_DURATION = 900
+MAX_DURATION = 43200
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from awslogin.profile import (
     normalize_relay_url,
 )
 from awslogin.providers.oidc import DEFAULT_SCOPES
+from awslogin.providers.sts import MAX_DURATION, MIN_DURATION
 from awslogin.usecases.configure.common import ConfigureOptions, refuse_other_credentials
 from awslogin.usecases.profiles import load_config
 
@@ -57,8 +58,8 @@ def check_role_arn(role_arn: str) -> str:
 
 
 def check_duration(duration: int) -> int:
-    if not 900 <= duration <= 43200:
-        raise UsageError("--duration must be between 900 and 43200 seconds")
+    if not MIN_DURATION <= duration <= MAX_DURATION:
+        raise UsageError(f"--duration must be between {MIN_DURATION} and {MAX_DURATION} seconds")
     return duration
 
 
