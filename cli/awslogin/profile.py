@@ -62,12 +62,13 @@ FOREIGN_CREDENTIAL_KEYS = (
 # The services awslogin calls, as the `services` section and AWS_ENDPOINT_URL_* name them.
 SERVICE_IDS = ("sts", "sso", "sso_oidc", "signin")
 
-_REGION_PATTERN = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
+# Compiled by `re` on first use: credential-process never checks a region.
+_REGION_PATTERN = r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$"
 
 
 def check_region(region: str) -> str:
     """`region` if it is shaped like an AWS region name; a usage error otherwise."""
-    if not _REGION_PATTERN.match(region):
+    if not re.match(_REGION_PATTERN, region):
         raise UsageError(f"{region!r} is not an AWS region name (like us-east-1)")
     return region
 

@@ -3,7 +3,8 @@
 Every cache and config adapter stores what it knows through these few primitives, so that
 each file awslogin writes is private (0600 in a 0700 directory), never seen half-written,
 and refreshed by one process at a time. `credential-process` reads files through here on
-every SDK start: json and os only; filelock is imported when a lock is taken.
+every SDK start: json and os only; tempfile (with shutil and random) is imported when a
+file is written, and filelock when a lock is taken.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from contextlib import AbstractContextManager
 
 from awslogin.errors import AwsloginError, ConfigError
@@ -60,6 +60,8 @@ def write_private_atomically(path: str, data: bytes, *, keep_mode: bool = False)
 
     A new file is private (0600); with `keep_mode`, a file that exists keeps its mode.
     """
+    import tempfile
+
     directory = os.path.dirname(os.path.abspath(path))
     try:
         os.makedirs(directory, mode=0o700, exist_ok=True)
