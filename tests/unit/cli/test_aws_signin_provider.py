@@ -333,8 +333,8 @@ def test_an_id_token_without_an_arn_subject_is_refused(signin: respx.MockRouter)
 # refresh ------------------------------------------------------------------------------------
 
 
-def session_record(key: DpopKey) -> dict[str, Any]:
-    now = int(time.time())
+def session_record(key: DpopKey, now: int | None = None) -> dict[str, Any]:
+    now = int(time.time()) if now is None else now
     return {
         "provider": "aws-signin",
         "profile": "dev",
@@ -359,7 +359,8 @@ def test_refresh_rotates_the_token_with_a_proof_from_the_cached_key(
     key = DpopKey.generate()
     route = signin.post(TOKEN_URL).respond(200, json=token_output(refresh_token="rt-new"))
 
-    refreshed = provider().refresh(session_record(key))
+    now = int(time.time())  # both records below: the same second, whenever they are made
+    refreshed = provider().refresh(session_record(key, now))
 
     sent = route.calls.last.request
     assert json.loads(sent.content) == {
@@ -372,7 +373,7 @@ def test_refresh_rotates_the_token_with_a_proof_from_the_cached_key(
     assert claims["htu"] == TOKEN_URL
     assert refreshed["providerState"]["refreshToken"] == "rt-new"
     assert refreshed["credentials"]["AccessKeyId"] == "ASIANEW"
-    assert refreshed["session"] == session_record(key)["session"]
+    assert refreshed["session"] == session_record(key, now)["session"]
     assert "refreshRetryAfter" not in refreshed
 
 
