@@ -23,6 +23,7 @@ EXCEPTIONS = {
     "awslogin.adapters.terminal": {"awslogin.adapters.qr", "awslogin.adapters.waiting_line"}
 }
 WRAPPED_LIBRARIES = {
+    "awslogin.adapters.credentials_endpoint": {"h11"},
     "awslogin.adapters.files": {"filelock"},
     "awslogin.adapters.http": {"httpx"},
     "awslogin.adapters.qr": {"qrcode"},

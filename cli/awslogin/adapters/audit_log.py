@@ -1,0 +1,68 @@
+"""The local audit of the credentials endpoint: one JSON line per request, never a secret.
+
+Each line holds the time (UTC, milliseconds), the profile, the client's address, the
+outcome (`served`, `unauthorized`, `login_required`, ...), the HTTP status (0 when the
+connection was closed without an answer) and, for served credentials, their expiration.
+Lines go to stderr, or are appended to a file created with mode 0600. A failed write
+(a full disk, a closed terminal) never stops the endpoint.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import time
+from collections.abc import Mapping
+from typing import TextIO
+
+
+def _utc_now() -> str:
+    now = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"
+
+
+class AuditLog:
+    def __init__(self, profile: str, stream: TextIO | None) -> None:
+        self.profile = profile
+        self._stream = stream
+
+    @classmethod
+    def to_stderr(cls, profile: str) -> AuditLog:
+        return cls(profile, sys.stderr)
+
+    @classmethod
+    def to_file(cls, profile: str, path: str) -> AuditLog:
+        from awslogin.errors import ConfigError
+
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise ConfigError(f"cannot open the audit log {path}: {exc.strerror}") from None
+        return cls(profile, os.fdopen(fd, "a", encoding="utf-8"))
+
+    @classmethod
+    def discard(cls, profile: str) -> AuditLog:
+        return cls(profile, None)
+
+    def __call__(self, client: str, outcome: str, status: int, detail: Mapping[str, str]) -> None:
+        if self._stream is None:
+            return
+        line = {
+            "time": _utc_now(),
+            "event": "credentials",
+            "profile": self.profile,
+            "client": client,
+            "outcome": outcome,
+            "status": status,
+            **detail,
+        }
+        with contextlib.suppress(OSError, ValueError):
+            self._stream.write(json.dumps(line) + "\n")
+            self._stream.flush()
+
+    def close(self) -> None:
+        if self._stream is not None and self._stream is not sys.stderr:
+            with contextlib.suppress(OSError):
+                self._stream.close()
