@@ -60,6 +60,10 @@ def _port(text: str) -> int:
     return value
 
 
+def _port_or_any(text: str) -> int:
+    return 0 if text.strip() == "0" else _port(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     common.add_argument(
@@ -142,6 +146,23 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--profile")
     export.add_argument("--format", choices=["env", "json"], default="env")
 
+    serve = command(
+        "serve",
+        "serve the profile's credentials to programs and containers (AWS container "
+        "credentials protocol), keeping its session alive",
+    )
+    serve.add_argument("--profile")
+    serve.add_argument(
+        "--address",
+        default="127.0.0.1",
+        help="loopback, or 169.254.170.2 / 169.254.170.23 / fd00:ec2::23 (default 127.0.0.1)",
+    )
+    serve.add_argument(
+        "--port", type=_port_or_any, default=0, help="TCP port (default: any free port)"
+    )
+    serve.add_argument("--env-file", help="write the variables to this file (mode 0600)")
+    serve.add_argument("--audit-log", help="append the JSON audit lines here (default stderr)")
+
     status = command("status", "show the cached session of a profile")
     which = status.add_mutually_exclusive_group()
     which.add_argument("--profile")
@@ -171,6 +192,21 @@ def run(args: list[str], environ: Mapping[str, str]) -> int:
         from awslogin.usecases.export import export_credentials
 
         print(export_credentials(profile, environ, options.format, debug=debug), flush=True)
+    elif options.command == "serve":
+        from awslogin.usecases.serve import ServeOptions, serve
+
+        return serve(
+            ServeOptions(
+                profile=profile,
+                address=options.address,
+                port=options.port,
+                env_file=options.env_file,
+                audit_log=options.audit_log,
+                debug=debug,
+            ),
+            environ,
+            terminal,
+        )
     elif options.command == "status":
         import time
 

@@ -1,0 +1,103 @@
+"""`awslogin serve`: a profile's credentials for every program and container of this host
+(and, through `ssh -R`, of another), over the AWS container credentials protocol.
+
+It prints the variables a client needs (or writes them to `--env-file`, mode 0600, in the
+KEY=VALUE form that `podman run --env-file`, systemd and `set -a; . FILE` all read), then
+serves until stopped: SIGTERM or SIGHUP end it with 0, Ctrl-C with 130 as every command.
+Human messages go to stderr with the `awslogin:` prefix; audit lines are JSON (stderr, or
+`--audit-log FILE`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+import signal
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from awslogin.adapters.audit_log import AuditLog
+from awslogin.adapters.credentials_endpoint import listen_host
+from awslogin.adapters.files import write_private_atomically
+from awslogin.adapters.terminal import Terminal
+from awslogin.errors import EXIT_INTERRUPTED, EXIT_OK
+from awslogin.usecases.serving import Serving
+from awslogin.usecases.snapshot import profile_region
+
+_STOP_SIGNALS = {signal.SIGINT: EXIT_INTERRUPTED, signal.SIGTERM: EXIT_OK, signal.SIGHUP: EXIT_OK}
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    profile: str
+    address: str = "127.0.0.1"
+    port: int = 0
+    env_file: str | None = None
+    audit_log: str | None = None
+    debug: bool = False
+
+
+def serve(options: ServeOptions, environ: Mapping[str, str], terminal: Terminal) -> int:
+    host = listen_host(options.address)
+    audit = (
+        AuditLog.to_file(options.profile, options.audit_log)
+        if options.audit_log
+        else AuditLog.to_stderr(options.profile)
+    )
+    try:
+        return asyncio.run(_serve(options, host, environ, terminal, audit))
+    finally:
+        audit.close()
+
+
+async def _serve(
+    options: ServeOptions,
+    host: str,
+    environ: Mapping[str, str],
+    terminal: Terminal,
+    audit: AuditLog,
+) -> int:
+    def say(text: str) -> None:
+        terminal.info(f"awslogin: {text}")
+
+    serving = Serving(
+        options.profile,
+        environ,
+        host=host,
+        port=options.port,
+        audit=audit,
+        say=say,
+        debug=options.debug,
+    )
+    snapshot = await serving.open()
+    variables = serving.variables(profile_region(options.profile, environ))
+    if options.env_file:
+        lines = "".join(f"{name}={value}\n" for name, value in variables.items())
+        write_private_atomically(options.env_file, lines.encode("utf-8"))
+        where = f"; the variables are in {options.env_file}"
+    else:
+        terminal.result(
+            "\n".join(f"export {name}={shlex.quote(value)}" for name, value in variables.items())
+        )
+        where = ""
+    ends = time.strftime("%Y-%m-%d %H:%M %Z", time.localtime(snapshot.session_ends_at))
+    say(
+        f"serving profile {options.profile} at {serving.endpoint.url}{where} "
+        f"(Ctrl-C to stop); its session ends at {ends}"
+    )
+    serving.live.warn_if_ending()
+
+    stopped = asyncio.Event()
+    exit_code = [EXIT_OK]
+    loop = asyncio.get_running_loop()
+    for number, code in _STOP_SIGNALS.items():
+
+        def stop(code: int = code) -> None:
+            exit_code[0] = code
+            stopped.set()
+
+        loop.add_signal_handler(number, stop)
+    await serving.run(stopped)
+    say(f"stopped serving profile {options.profile}")
+    return exit_code[0]

@@ -1,0 +1,82 @@
+"""An endpoint serving one profile's live credentials, as `serve` and `exec` run it.
+
+One endpoint serves one profile with a token of its own (README, "Several profiles"): the
+URL alone says which credentials a client gets, a token given to a container opens one
+profile and no other, and one session's end or failure touches no other endpoint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+from collections.abc import Mapping
+from urllib.parse import quote
+
+from awslogin.adapters.credentials_endpoint import (
+    TOKEN_VARIABLE,
+    URI_VARIABLE,
+    AuditSink,
+    CredentialsEndpoint,
+)
+from awslogin.usecases.live_credentials import LiveCredentials, Say
+from awslogin.usecases.snapshot import Snapshot
+
+_REGION_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+
+
+def credentials_path(profile: str) -> str:
+    return "/credentials/" + quote(profile, safe="")
+
+
+class Serving:
+    """The live credentials of `profile` behind an endpoint on `host:port` (0: any port)."""
+
+    def __init__(
+        self,
+        profile: str,
+        environ: Mapping[str, str],
+        *,
+        host: str,
+        port: int,
+        audit: AuditSink,
+        say: Say,
+        debug: bool = False,
+    ) -> None:
+        self.profile = profile
+        self.token = secrets.token_urlsafe(32)
+        self.live = LiveCredentials(profile, environ, say=say, debug=debug)
+        self.endpoint = CredentialsEndpoint(
+            host=host,
+            port=port,
+            path=credentials_path(profile),
+            token=self.token,
+            credentials=self.live.answer,
+            audit=audit,
+        )
+
+    async def open(self) -> Snapshot:
+        """Fetch the first credentials (nothing to serve: the failure, raised), then listen."""
+        snapshot = await self.live.start()
+        await self.endpoint.start()
+        return snapshot
+
+    def variables(self, region: str | None) -> dict[str, str]:
+        """What a client's environment needs: the URL, the token, and the profile's region
+        (a container or a remote host has no AWS config to read it from)."""
+        variables = {URI_VARIABLE: self.endpoint.url, TOKEN_VARIABLE: self.token}
+        if region and set(region) <= _REGION_CHARACTERS:
+            variables.update(AWS_REGION=region, AWS_DEFAULT_REGION=region)
+        return variables
+
+    async def run(self, stopped: asyncio.Event) -> None:
+        """Serve and keep the session alive until `stopped` is set; then close."""
+        keeper = asyncio.ensure_future(self.live.keep_alive())
+        try:
+            await stopped.wait()
+        finally:
+            keeper.cancel()
+            await self.endpoint.close()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeper
+            await self.live.drain()
