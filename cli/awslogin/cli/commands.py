@@ -34,6 +34,7 @@ environment:
   AWSLOGIN_RELAY_URL     relay for --remote when --relay is not given
   AWSLOGIN_RELAY_TOKEN   bearer token if the relay requires one to create pairings
   AWSLOGIN_CACHE_DIR     token cache directory (default ~/.aws/awslogin/cache)
+  AWSLOGIN_EXEC_PROFILE  set by `awslogin exec` for its command (a nested exec checks it)
   BROWSER                browser command for same-device logins
 """
 
@@ -163,6 +164,23 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--env-file", help="write the variables to this file (mode 0600)")
     serve.add_argument("--audit-log", help="append the JSON audit lines here (default stderr)")
 
+    run_command = command(
+        "exec", "run a command with the profile's credentials, rotating while it runs"
+    )
+    run_command.add_argument("--profile")
+    run_command.add_argument(
+        "--env",
+        action="store_true",
+        help="plain AWS_ACCESS_KEY_ID... variables instead of a private endpoint (no rotation)",
+    )
+    run_command.add_argument("--audit-log", help="append the endpoint's JSON audit lines here")
+    run_command.add_argument(
+        "argv",
+        metavar="command",
+        nargs=argparse.REMAINDER,
+        help="-- command and its arguments (default $SHELL)",
+    )
+
     status = command("status", "show the cached session of a profile")
     which = status.add_mutually_exclusive_group()
     which.add_argument("--profile")
@@ -201,6 +219,21 @@ def run(args: list[str], environ: Mapping[str, str]) -> int:
                 address=options.address,
                 port=options.port,
                 env_file=options.env_file,
+                audit_log=options.audit_log,
+                debug=debug,
+            ),
+            environ,
+            terminal,
+        )
+    elif options.command == "exec":
+        from awslogin.usecases.exec import ExecOptions, exec_command
+
+        argv = list(options.argv)
+        return exec_command(
+            ExecOptions(
+                profile=profile,
+                command=argv[1:] if argv[:1] == ["--"] else argv,
+                env=options.env,
                 audit_log=options.audit_log,
                 debug=debug,
             ),

@@ -6,7 +6,7 @@ import json
 import shlex
 from collections.abc import Mapping
 
-from awslogin.session_record import process_output
+from awslogin.session_record import ProcessOutput, process_output
 from awslogin.usecases.credential_process import current_record
 
 
@@ -16,6 +16,12 @@ def export_credentials(
     output = process_output(current_record(profile, environ, debug=debug))
     if fmt == "json":
         return json.dumps(output, indent=2)
+    names = environment_variables(output)
+    return "\n".join(f"export {name}={shlex.quote(value)}" for name, value in names.items())
+
+
+def environment_variables(output: ProcessOutput) -> dict[str, str]:
+    """The credential_process output as the environment variables every SDK reads."""
     names = {
         "AWS_ACCESS_KEY_ID": output["AccessKeyId"],
         "AWS_SECRET_ACCESS_KEY": output["SecretAccessKey"],
@@ -24,4 +30,4 @@ def export_credentials(
     }
     if "AccountId" in output:
         names["AWS_ACCOUNT_ID"] = output["AccountId"]
-    return "\n".join(f"export {name}={shlex.quote(str(value))}" for name, value in names.items())
+    return {name: str(value) for name, value in names.items()}
