@@ -6,6 +6,10 @@ IdP's JWKS with the expected `iss` and `aud` (and a valid `exp`); only then does
 forward the call to moto and record the verified claims in `received`. A test can so
 prove that STS was given the provider's signed ID token for the person who signed in.
 A refused token gets the error STS itself gives: 400 `InvalidIdentityToken`.
+
+`credential_seconds`, when set, replaces the DurationSeconds of every accepted call
+(awslogin never asks for less than STS's minimum of 900 s): a test can so make
+credentials that expire within seconds, as if much time had passed.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import uuid
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 from xml.sax.saxutils import escape
 
 import httpx
@@ -51,6 +55,7 @@ class StsPeer:
         self.jwks_uri = jwks_uri
         self.received: list[dict[str, Any]] = []
         self.refused: list[str] = []
+        self.credential_seconds: int | None = None
         self._moto_port = free_port()
         self.moto_url = f"http://{LOOPBACK}:{self._moto_port}"
         self._moto = PeerProcess(
@@ -99,6 +104,7 @@ class StsPeer:
         """Forget recorded claims and moto's state (roles, issued credentials)."""
         self.received.clear()
         self.refused.clear()
+        self.credential_seconds = None
         httpx.post(
             f"{self.moto_url}/moto-api/reset", timeout=5.0, trust_env=False
         ).raise_for_status()
@@ -124,6 +130,10 @@ class StsPeer:
                 if refusal is not None:
                     self.refused.append(refusal)
                     return _sts_error("InvalidIdentityToken", refusal)
+                if self.credential_seconds is not None and request.method == "POST":
+                    form = parse_qs(body.decode("utf-8"), keep_blank_values=True)
+                    form["DurationSeconds"] = [str(self.credential_seconds)]
+                    body = urlencode(form, doseq=True).encode("utf-8")
             return await self._forward(request, body)
 
         methods = ["GET", "POST"]

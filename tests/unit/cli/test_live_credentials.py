@@ -1,0 +1,185 @@
+"""LiveCredentials without a worker process: when it fetches, how many fetches a crowd
+makes, what it answers after a failure, when the keeper wakes, what it tells the person."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from awslogin.usecases.live_credentials import (
+    FAILURE_HOLD_SECONDS,
+    RECHECK_SECONDS,
+    RETRY_SECONDS,
+    LiveCredentials,
+)
+from awslogin.usecases.snapshot import Failure, Snapshot, parse_worker_answer
+
+pytestmark = pytest.mark.unit
+
+NOW = 1_800_000_000.0
+ENDED = Failure("the session has reached its time limit: run `awslogin login --profile dev`", True)
+
+
+def snapshot(key: str, expires_in: float, session_in: float = 12 * 3600) -> Snapshot:
+    output = {
+        "Version": 1,
+        "AccessKeyId": key,
+        "SecretAccessKey": "secret",
+        "SessionToken": "token",
+        "Expiration": "2027-01-15T08:00:00Z",
+        "AccountId": "123456789012",
+    }
+    return Snapshot(output, NOW + expires_in, NOW + session_in)
+
+
+class Scripted(LiveCredentials):
+    """LiveCredentials whose worker answers from a script, slowly enough to pile up on."""
+
+    def __init__(self, *answers: Snapshot | Failure) -> None:
+        self.now = NOW
+        self.said: list[str] = []
+        super().__init__("dev", {}, say=self.said.append, clock=lambda: self.now)
+        self.answers = list(answers)
+        self.runs = 0
+
+    async def _run_worker(self) -> Snapshot | Failure:
+        self.runs += 1
+        await asyncio.sleep(0.05)
+        return self.answers.pop(0)
+
+
+def test_the_container_body_uses_the_protocols_names() -> None:
+    body = json.loads(snapshot("AKIA1", 3600).container_body())
+    assert body == {
+        "AccessKeyId": "AKIA1",
+        "SecretAccessKey": "secret",
+        "Token": "token",
+        "Expiration": "2027-01-15T08:00:00Z",
+        "AccountId": "123456789012",
+    }
+
+
+def test_worker_answers_are_parsed_and_garbage_is_a_failure() -> None:
+    wire = json.dumps({"snapshot": snapshot("AKIA1", 60).to_wire()}).encode()
+    assert parse_worker_answer(wire) == snapshot("AKIA1", 60)
+    ended = json.dumps({"error": "login_required", "message": ENDED.message}).encode()
+    assert parse_worker_answer(ended) == ENDED
+    for garbage in (b"", b"{", b"[]", b'{"snapshot": {"output": {}}}', b'{"error": 1}'):
+        failure = parse_worker_answer(garbage)
+        assert isinstance(failure, Failure)
+        assert not failure.login_required
+
+
+async def test_fifty_requests_at_expiry_make_one_fetch() -> None:
+    live = Scripted(snapshot("AKIA1", 600), snapshot("AKIA2", 3600))
+    await live.start()
+    live.now += 301  # inside the refresh margin
+    answers = await asyncio.gather(*(live.answer() for _ in range(50)))
+    assert live.runs == 2
+    assert {json.loads(answer.body)["AccessKeyId"] for answer in answers} == {"AKIA2"}
+    assert {answer.status for answer in answers} == {200}
+    await live.answer()
+    assert live.runs == 2  # fresh again: from memory
+
+
+async def test_credentials_that_stay_short_are_not_fetched_at_every_request() -> None:
+    # A refresh that failed (the IdP is down) leaves 4 minutes; a provider may give 8 s.
+    live = Scripted(snapshot("AKIA1", 240), snapshot("AKIA1", 240 - RETRY_SECONDS))
+    await live.start()
+    for _ in range(10):
+        assert (await live.answer()).status == 200
+    assert live.runs == 1
+    live.now += RETRY_SECONDS
+    await live.answer()
+    assert live.runs == 2
+    short = Scripted(snapshot("AKIA1", 8), snapshot("AKIA2", 8))
+    await short.start()
+    short.now += 3.9
+    await short.answer()
+    assert short.runs == 1
+    short.now += 0.2  # half the life is gone: ask again
+    assert json.loads((await short.answer()).body)["AccessKeyId"] == "AKIA2"
+
+
+async def test_after_the_session_ends_its_line_is_answered_and_said_once() -> None:
+    live = Scripted(snapshot("AKIA1", 400), ENDED, ENDED, snapshot("AKIA3", 3600))
+    await live.start()
+    live.now += 101
+    first = await live.answer()
+    assert first.status == 403
+    assert first.outcome == "login_required"
+    assert json.loads(first.body) == {
+        "code": "LoginRequired",
+        "message": f"awslogin: {ENDED.message}",
+    }
+    for _ in range(5):  # held for a few seconds: no worker per request
+        assert (await live.answer()).status == 403
+    assert live.runs == 2
+    live.now += FAILURE_HOLD_SECONDS
+    assert (await live.answer()).status == 403
+    assert live.runs == 3
+    live.now += FAILURE_HOLD_SECONDS
+    assert (await live.answer()).status == 200  # signed in again meanwhile
+    assert live.said == [
+        f"{ENDED.message}; until then, clients get this message",
+        "profile dev is signed in again: serving its credentials",
+    ]
+
+
+async def test_a_failed_first_fetch_is_raised_as_its_line() -> None:
+    live = Scripted(ENDED)
+    with pytest.raises(Exception, match=r"time limit: run `awslogin login --profile dev`$"):
+        await live.start()
+    assert live.said == []
+
+
+async def test_other_failures_keep_what_still_works_and_say_why_once() -> None:
+    down = Failure("cannot reach the identity provider at https://idp (ConnectError)", False)
+    live = Scripted(snapshot("AKIA1", 320), down, down, down)
+    await live.start()
+    live.now += 30
+    assert json.loads((await live.answer()).body)["AccessKeyId"] == "AKIA1"
+    live.now += RETRY_SECONDS
+    await live.answer()
+    assert live.runs == 3
+    assert live.said == [f"cannot refresh profile dev: {down.message}"]
+    live.now += 300
+    expired = await live.answer()
+    assert (expired.status, expired.outcome) == (503, "unavailable")
+    assert json.loads(expired.body)["message"] == f"awslogin: {down.message}"
+
+
+async def test_the_keeper_wakes_at_the_margin_the_hold_or_the_minute() -> None:
+    live = Scripted(snapshot("AKIA1", 3600, session_in=2 * 3600))
+    await live.start()
+    assert live._seconds_to_next_look(NOW) == RECHECK_SECONDS
+    live.now = NOW + 3600 - 300 - 10
+    assert live._seconds_to_next_look(live.now) == pytest.approx(10.5)
+    short = Scripted(snapshot("AKIA1", 8))
+    await short.start()
+    assert short._seconds_to_next_look(NOW) == pytest.approx(4.0)
+    warns = Scripted(snapshot("AKIA1", 3600, session_in=30 * 60))
+    await warns.start()
+    assert warns._seconds_to_next_look(NOW) == RECHECK_SECONDS
+    warns.now = NOW + 19 * 60 + 30
+    assert warns._seconds_to_next_look(warns.now) == pytest.approx(30.0)
+
+
+def test_the_session_end_is_announced_once_ten_minutes_before() -> None:
+    async def scenario() -> list[str]:
+        live = Scripted(snapshot("AKIA1", 3600, session_in=11 * 60))
+        await live.start()
+        live.warn_if_ending()
+        live.now += 61
+        live.warn_if_ending()
+        live.warn_if_ending()
+        return live.said
+
+    said = asyncio.run(scenario())
+    assert len(said) == 1
+    assert said[0].startswith("the session of profile dev ends at ")
+    assert said[0].endswith(
+        "(in 9 min): run `awslogin login --profile dev` to go on without a break"
+    )
