@@ -111,7 +111,10 @@ class ServeProcess:
             if time.monotonic() > deadline:
                 raise AssertionError(f"serve did not start: {self.stderr()}")
             time.sleep(0.05)
-        for line in self.stdout().splitlines():
+        lines = self.stdout().splitlines()
+        if "--env-file" in self.argv:
+            lines = Path(self.argv[self.argv.index("--env-file") + 1]).read_text().splitlines()
+        for line in lines:
             name, _, value = line.removeprefix("export ").partition("=")
             self.variables[name] = value
         return self
