@@ -66,6 +66,7 @@ class LiveCredentials:
         self._failure_until = 0.0
         self._fetching: asyncio.Future[None] | None = None
         self._started = False
+        self._closing = False
         self._warned_for: float | None = None
 
     async def start(self) -> Snapshot:
@@ -102,11 +103,16 @@ class LiveCredentials:
     async def fetch(self) -> None:
         """Take a snapshot through the worker, or wait for the one being taken."""
         if self._fetching is None:
+            if self._closing:
+                return
             self._fetching = asyncio.ensure_future(self._fetch_once())
         await asyncio.shield(self._fetching)
 
     async def drain(self) -> None:
-        """Wait for a fetch under way: a refresh stopped half-way could lose a rotated token."""
+        """Start no more fetches, and wait for the one under way: asyncio kills a worker
+        still running when its loop closes, and a refresh stopped half-way could lose a
+        rotated refresh token."""
+        self._closing = True
         if self._fetching is not None:
             await asyncio.shield(self._fetching)
 

@@ -70,7 +70,22 @@ async def _serve(
         say=say,
         debug=options.debug,
     )
+    # Signals are handled from the start: a Ctrl-C during the first fetch waits for its
+    # worker (which may be refreshing) instead of tearing the loop down around it.
+    stopped = asyncio.Event()
+    exit_code = [EXIT_OK]
+    loop = asyncio.get_running_loop()
+    for number, code in _STOP_SIGNALS.items():
+
+        def stop(code: int = code) -> None:
+            exit_code[0] = code
+            stopped.set()
+
+        loop.add_signal_handler(number, stop)
     snapshot = await serving.open()
+    if stopped.is_set():
+        await serving.endpoint.close()
+        return exit_code[0]
     variables = serving.variables(profile_region(options.profile, environ))
     if options.env_file:
         lines = "".join(f"{name}={value}\n" for name, value in variables.items())
@@ -87,17 +102,6 @@ async def _serve(
         f"(Ctrl-C to stop); its session ends at {ends}"
     )
     serving.live.warn_if_ending()
-
-    stopped = asyncio.Event()
-    exit_code = [EXIT_OK]
-    loop = asyncio.get_running_loop()
-    for number, code in _STOP_SIGNALS.items():
-
-        def stop(code: int = code) -> None:
-            exit_code[0] = code
-            stopped.set()
-
-        loop.add_signal_handler(number, stop)
     await serving.run(stopped)
     say(f"stopped serving profile {options.profile}")
     return exit_code[0]

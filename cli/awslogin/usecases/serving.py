@@ -79,4 +79,4 @@ class Serving:
             await self.endpoint.close()
             with contextlib.suppress(asyncio.CancelledError):
                 await keeper
-            await self.live.drain()
+            await self.live.drain()  # requests still open get no new fetch

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import signal
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -104,6 +105,44 @@ def test_an_idle_serve_refreshes_before_each_expiry(
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_ctrl_c_during_a_refresh_waits_for_it_and_loses_no_token(
+    oidc_env: dict[str, str], oidc_cache: Path, token_proxy: TokenProxy, tmp_path: Path
+) -> None:
+    route_refreshes(oidc_cache, token_proxy, expires_in=60)
+    before = json.loads(oidc_cache.read_text())
+    token_proxy.delay = 2.0  # the IdP takes its time: Ctrl-C lands in the middle
+    serve = subprocess.Popen(
+        [awslogin_script(), "serve", "--profile", "dev"],
+        env=oidc_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while token_proxy.refreshes == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    serve.send_signal(signal.SIGINT)
+    out, err = serve.communicate(timeout=60)
+    assert serve.returncode == 130
+    assert out == ""  # it stopped before serving: no variables
+    assert err == ""
+    after = json.loads(oidc_cache.read_text())
+    assert after["providerState"]["refreshToken"] != before["providerState"]["refreshToken"]
+    assert after["credentials"]["ExpiresAt"] > before["credentials"]["ExpiresAt"]
+    # The rotated token that the worker saved is the one the IdP accepts now.
+    route_refreshes(oidc_cache, token_proxy, expires_in=60)
+    token_proxy.delay = 0.0
+    done = subprocess.run(
+        [awslogin_script(), "credential-process", "--profile", "dev"],
+        env=oidc_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert token_proxy.refreshes == 2
 
 
 @pytest.mark.timeout(120)
