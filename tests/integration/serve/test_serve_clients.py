@@ -44,8 +44,9 @@ def test_boto3_and_the_aws_cli_get_the_profiles_credentials(
         assert seen["key"] == cached["AccessKeyId"]
         assert seen["arn"].startswith(ROLE)
 
+        aws_cli_v1 = str(Path(sys.executable).parent / "aws")  # pip's awscli, the test extra
         aws = subprocess.run(
-            ["aws", "sts", "get-caller-identity", "--endpoint-url", sts.endpoint_url],
+            [aws_cli_v1, "sts", "get-caller-identity", "--endpoint-url", sts.endpoint_url],
             env=env,
             capture_output=True,
             text=True,
@@ -53,6 +54,8 @@ def test_boto3_and_the_aws_cli_get_the_profiles_credentials(
         )
         assert aws.returncode == 0, aws.stderr
         assert json.loads(aws.stdout)["Arn"].startswith(ROLE)
+        version = subprocess.run([aws_cli_v1, "--version"], capture_output=True, text=True)
+        assert version.stdout.startswith("aws-cli/1."), version.stdout
 
         # EKS Pod Identity's form: the token in a file the SDK reads at each fetch.
         token_file = tmp_path / "token"
