@@ -79,7 +79,8 @@ def exec_command(options: ExecOptions, environ: Mapping[str, str], terminal: Ter
     if options.env:
         snapshot = take_snapshot(options.profile, environ, debug=options.debug)
         replace_process(argv, {**child_env, **environment_variables(snapshot.output)})
-    shadowing = default_profile_credentials(environ)
+    # (The default profile's own credentials are this profile's when it is `default`.)
+    shadowing = default_profile_credentials(environ) if options.profile != "default" else None
     if shadowing:
         terminal.info(
             f"awslogin: warning: profile default has credentials of its own ({shadowing}), "

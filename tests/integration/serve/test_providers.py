@@ -48,7 +48,8 @@ def test_aws_signin_session_end_reaches_boto3_then_a_new_sign_in_is_served(
             clients = client_env(serve.variables, tmp_path)
             seen = boto3_identity(clients)
             assert seen["method"] == "container-role"
-            assert seen["key"] == fake.sessions[0].credentials[-1].access_key_id
+            # Issued for this session (the keeper may have refreshed since).
+            assert seen["key"] in {issued.access_key_id for issued in fake.sessions[0].credentials}
 
             time.sleep(max(0.0, fake.sessions[0].ends_at - time.time()) + 1.0)
             ended = "awslogin: your AWS sign-in session has ended (TOKEN_EXPIRED): " + (
@@ -64,10 +65,12 @@ def test_aws_signin_session_end_reaches_boto3_then_a_new_sign_in_is_served(
             wait_until(lambda: any("until then" in line for line in serve.messages()))
             assert f"{ended}; until then, clients get this message" in serve.stderr()
 
+            fake.settings.session_lifetime = 3600  # the next session lasts
             sign_in_here(env)  # a new session: no restart of serve needed
             time.sleep(5.5)  # the last failure is answered for 5 s
             again = boto3_identity(clients)
-            assert again["key"] == fake.sessions[-1].credentials[-1].access_key_id
+            assert len(fake.sessions) == 2
+            assert again["key"] in {issued.access_key_id for issued in fake.sessions[1].credentials}
             assert "awslogin: profile dev is signed in again: serving its credentials" in (
                 serve.messages()
             )
@@ -126,12 +129,11 @@ def test_sso_serve_refreshes_role_credentials_while_idle(
         clients = client_env(serve.variables, tmp_path / "client")
         first = boto3_identity(clients)
         assert first["method"] == "container-role"
-        issued = sso_fake.issued_credentials
-        assert first["key"] == issued[-1].access_key_id
-        assert (issued[-1].account_id, issued[-1].role_name) == ("111111111111", "Developer")
+        issued = {c.access_key_id: c for c in sso_fake.issued_credentials}[first["key"]]
+        assert (issued.account_id, issued.role_name) == ("111111111111", "Developer")
         calls = sso_fake.calls["GetRoleCredentials"]
         # Nobody asks; the 8-second role credentials are renewed all the same.
         wait_until(lambda: sso_fake.calls["GetRoleCredentials"] >= calls + 2)
         later = boto3_identity(clients)
-        assert later["key"] == sso_fake.issued_credentials[-1].access_key_id
+        assert later["key"] in {issued.access_key_id for issued in sso_fake.issued_credentials}
         assert later["key"] != first["key"]
