@@ -68,8 +68,8 @@ def test_a_command_outlives_its_credentials_and_keeps_working(
     assert result["method"] == "container-role"
     assert all(call["expiry"] > call["at"] for call in calls)  # never used expired ones
     assert calls[-1]["at"] > calls[0]["expiry"]  # ran past the first credentials' end
-    assert len({call["key"] for call in calls}) >= 3
-    assert token_proxy.refreshes >= 3
+    assert len({call["key"] for call in calls}) >= 2
+    assert token_proxy.refreshes >= 2
     assert all(
         call["arn"].startswith("arn:aws:sts::123456789012:assumed-role/dev/") for call in calls
     )

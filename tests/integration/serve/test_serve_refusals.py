@@ -102,7 +102,7 @@ def test_garbage_is_refused_and_serve_keeps_serving(
         started = time.monotonic()
         answer = httpx.get(serve.url, headers=good, timeout=5)
         assert answer.status_code == 200
-        assert time.monotonic() - started < 1.0
+        assert time.monotonic() - started < 2.0
         for sock in slow:
             sock.settimeout(10)
             assert sock.recv(100).startswith(b"HTTP/1.1 408 Request Timeout\r\n")
