@@ -38,7 +38,7 @@ _MIN_WAKE_SECONDS = 1.0
 Say = Callable[[str], None]
 
 
-def _minutes(seconds: float) -> str:
+def _how_long(seconds: float) -> str:
     return f"{int(seconds)} s" if seconds < 120 else f"{int(seconds // 60)} min"
 
 
@@ -126,7 +126,7 @@ class LiveCredentials:
             self._warned_for = snapshot.session_ends_at
             at = time.strftime("%H:%M", time.localtime(snapshot.session_ends_at))
             self._say(
-                f"the session of profile {self.profile} ends at {at} (in {_minutes(left)}): "
+                f"the session of profile {self.profile} ends at {at} (in {_how_long(left)}): "
                 f"run `awslogin login --profile {self.profile}` to go on without a break"
             )
 
