@@ -9,9 +9,10 @@ from collections.abc import Iterator
 import pytest
 
 from tests.integration.serve.conftest import cli_env, oidc_cache, oidc_env
-from tests.peers import sdk_container as sdk_container_peer
+from tests.peers import podman as podman_peer
 from tests.peers import sshd as sshd_peer
 from tests.peers.ci import require_peer
+from tests.peers.sdk_container import SdkContainer
 
 __all__ = ["cli_env", "oidc_cache", "oidc_env"]  # fixtures, used by name in this folder
 
@@ -25,9 +26,10 @@ def ssh_server(_peer_scratch: None) -> Iterator[sshd_peer.SshServer]:
 
 
 @pytest.fixture(scope="session")
-def sdk_container() -> sdk_container_peer.SdkContainer:
+def sdk_container(_peer_scratch: None) -> SdkContainer:
     """podman with a Debian image that has python3-boto3 (built once, kept in .peers/)."""
-    require_peer(sdk_container_peer.available(), "podman, runc and mmdebstrap (as root)")
-    container = sdk_container_peer.SdkContainer()
+    why = podman_peer.missing()
+    require_peer(why is None, f"podman ({why})")
+    container = SdkContainer(podman_peer.Podman())
     container.ensure_image()
     return container
