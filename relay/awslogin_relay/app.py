@@ -17,10 +17,11 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from awslogin_relay.domain.service import PairingService
+from awslogin_relay.domain.store import Now, PairingStore
 from awslogin_relay.logs import configure_logging
 from awslogin_relay.metrics import RelayMetrics
 from awslogin_relay.settings import Settings
-from awslogin_relay.store import Clock, PairingStore, open_store
+from awslogin_relay.store import open_store
 from awslogin_relay.web import api, ops, pages
 from awslogin_relay.web.client_address import client_address
 from awslogin_relay.web.errors import install_error_handlers
@@ -51,7 +52,7 @@ def create_app(
     settings: Settings,
     *,
     store: PairingStore | None = None,
-    clock: Clock = time.time,
+    clock: Now = time.time,
 ) -> FastAPI:
     """Build the relay. `store` and `clock` default to RELAY_STORE and the wall clock."""
     pairing_store = store or open_store(

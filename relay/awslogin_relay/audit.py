@@ -14,7 +14,7 @@ import logging
 import time
 from typing import Any
 
-from awslogin_relay.store import Pairing
+from awslogin_relay.domain.pairing import Pairing
 
 AUDIT_LOGGER = "awslogin_relay.audit"
 _log = logging.getLogger(AUDIT_LOGGER)

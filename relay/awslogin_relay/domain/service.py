@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from awslogin_protocol.messages import PairingMode
 from awslogin_protocol.sealing import SealingError, b64url_decode, parse_public_key, seal
 from awslogin_relay.audit import audit
 from awslogin_relay.domain import codes
@@ -28,20 +29,17 @@ from awslogin_relay.domain.errors import (
     too_many_requests,
     unknown_pairing,
 )
-from awslogin_relay.metrics import RelayMetrics
-from awslogin_relay.settings import Settings
-from awslogin_relay.store import (
-    Clock,
-    DuplicateKey,
+from awslogin_relay.domain.pairing import (
     GoneReason,
     HostInfo,
     Pairing,
-    PairingMode,
     PairingResult,
-    PairingStore,
     ResultKind,
     Tombstone,
 )
+from awslogin_relay.domain.store import DuplicateKey, Now, PairingStore
+from awslogin_relay.metrics import RelayMetrics
+from awslogin_relay.settings import Settings
 
 MAX_PASTE = 8192
 MAX_CALLBACK_VALUE = 4096
@@ -165,7 +163,7 @@ def _check_public_key(encoded: str) -> None:
 
 class PairingService:
     def __init__(
-        self, settings: Settings, store: PairingStore, metrics: RelayMetrics, clock: Clock
+        self, settings: Settings, store: PairingStore, metrics: RelayMetrics, clock: Now
     ) -> None:
         self.settings = settings
         self.store = store

@@ -1,9 +1,10 @@
-"""Stores for pairings: the protocol every store keeps, and a factory that picks one.
+"""Stores for pairings, and the factory that picks one from RELAY_STORE.
 
 `RELAY_STORE=memory` (default) keeps everything in this process; `redis://...` selects
-the Redis store (module `redis_store`, class `RedisPairingStore`, built with
-``RedisPairingStore.from_url(url, clock=..., tombstone_ttl=...)``), which lets several
-relay replicas or workers share pairings, wake-ups and rate limits.
+the Redis store (module `redis_store`), which lets several relay replicas or workers
+share pairings, wake-ups and rate limits. Both implement the port
+`awslogin_relay.domain.store.PairingStore`; only the composition root
+(`awslogin_relay.app`) calls `open_store`.
 """
 
 from __future__ import annotations
@@ -11,43 +12,13 @@ from __future__ import annotations
 import importlib
 import time
 
-from awslogin_relay.store.base import (
-    Clock,
-    DuplicateKey,
-    GoneReason,
-    HostInfo,
-    Pairing,
-    PairingMode,
-    PairingResult,
-    PairingStore,
-    RateCount,
-    ResultKind,
-    StoreError,
-    Tombstone,
-)
+from awslogin_relay.domain.store import Now, PairingStore
 from awslogin_relay.store.memory import MemoryPairingStore
 
-__all__ = [
-    "Clock",
-    "DuplicateKey",
-    "GoneReason",
-    "HostInfo",
-    "MemoryPairingStore",
-    "Pairing",
-    "PairingMode",
-    "PairingResult",
-    "PairingStore",
-    "RateCount",
-    "ResultKind",
-    "StoreError",
-    "Tombstone",
-    "open_store",
-]
+__all__ = ["MemoryPairingStore", "open_store"]
 
 
-def open_store(
-    url: str, *, clock: Clock = time.time, tombstone_ttl: float = 3600.0
-) -> PairingStore:
+def open_store(url: str, *, clock: Now = time.time, tombstone_ttl: float = 3600.0) -> PairingStore:
     """Build the store named by a RELAY_STORE value ("memory" or a redis:// URL)."""
     if url == "memory":
         return MemoryPairingStore(clock=clock, tombstone_ttl=tombstone_ttl)

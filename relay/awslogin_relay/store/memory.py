@@ -16,22 +16,14 @@ import time
 from collections import deque
 from dataclasses import replace
 
-from awslogin_relay.store.base import (
-    Clock,
-    DuplicateKey,
-    GoneReason,
-    Pairing,
-    PairingResult,
-    RateCount,
-    ResultKind,
-    Tombstone,
-)
+from awslogin_relay.domain.pairing import GoneReason, Pairing, PairingResult, ResultKind, Tombstone
+from awslogin_relay.domain.store import DuplicateKey, Now, RateCount
 
 
 class MemoryPairingStore:
-    """In-process implementation of :class:`~awslogin_relay.store.base.PairingStore`."""
+    """In-process implementation of :class:`~awslogin_relay.domain.store.PairingStore`."""
 
-    def __init__(self, *, clock: Clock = time.time, tombstone_ttl: float = 3600.0) -> None:
+    def __init__(self, *, clock: Now = time.time, tombstone_ttl: float = 3600.0) -> None:
         self._clock = clock
         self._tombstone_ttl = tombstone_ttl
         self._live: dict[str, Pairing] = {}

@@ -55,19 +55,16 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from awslogin_relay.store.base import (
-    Clock,
-    DuplicateKey,
+from awslogin_protocol.messages import PairingMode
+from awslogin_relay.domain.pairing import (
     GoneReason,
     HostInfo,
     Pairing,
-    PairingMode,
     PairingResult,
-    RateCount,
     ResultKind,
-    StoreError,
     Tombstone,
 )
+from awslogin_relay.domain.store import DuplicateKey, Now, RateCount, StoreError
 
 T = TypeVar("T")
 ScriptArg = str | int | bytes
@@ -337,7 +334,7 @@ def check_url(url: str) -> None:
 
 
 class RedisPairingStore:
-    """Redis implementation of :class:`~awslogin_relay.store.base.PairingStore`.
+    """Redis implementation of :class:`~awslogin_relay.domain.store.PairingStore`.
 
     Every Redis or network failure surfaces as :class:`StoreError` (the app answers 503)
     after at most one quick retry, so a Redis outage degrades to clear errors, never
@@ -349,7 +346,7 @@ class RedisPairingStore:
         redis: Redis,
         subscriber: Redis,
         *,
-        clock: Clock = time.time,
+        clock: Now = time.time,
         tombstone_ttl: float = 3600.0,
         prefix: str = "awl:",
     ) -> None:
@@ -376,7 +373,7 @@ class RedisPairingStore:
         cls,
         url: str,
         *,
-        clock: Clock = time.time,
+        clock: Now = time.time,
         tombstone_ttl: float = 3600.0,
         prefix: str = "awl:",
         max_connections: int = 64,

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from awslogin_relay.domain.errors import RelayError
-from awslogin_relay.store import StoreError
+from awslogin_relay.domain.store import StoreError
 from awslogin_relay.web.render import error_page
 
 

@@ -26,10 +26,11 @@ from pydantic import ValidationError
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import Receive, Scope
 
+from awslogin_protocol.messages import PairingMode
 from awslogin_relay.domain.codes import format_user_code
 from awslogin_relay.domain.errors import RelayError
 from awslogin_relay.domain.service import Client, NewPairing, PairingService
-from awslogin_relay.store import PairingMode, StoreError
+from awslogin_relay.domain.store import StoreError
 from awslogin_relay.web.binding import presented_bindings, set_binding_cookie
 from awslogin_relay.web.client_address import client_address
 from awslogin_relay.web.errors import (

@@ -6,7 +6,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from awslogin_relay.store import StoreError
+from awslogin_relay.domain.store import StoreError
 from awslogin_relay.web.context import service_of
 from awslogin_relay.web.routing import RouteTable
 

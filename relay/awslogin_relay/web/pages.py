@@ -13,10 +13,11 @@ from typing import Annotated
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from awslogin_protocol.messages import PairingMode
 from awslogin_relay.domain.codes import binding_secret_matches, format_user_code
 from awslogin_relay.domain.errors import RelayError
+from awslogin_relay.domain.pairing import GoneReason, ResultKind
 from awslogin_relay.domain.service import MAX_PASTE
-from awslogin_relay.store import GoneReason, PairingMode, ResultKind
 from awslogin_relay.web.binding import presented_bindings
 from awslogin_relay.web.context import client_of, service_of
 from awslogin_relay.web.render import as_sentence, describe_age, page

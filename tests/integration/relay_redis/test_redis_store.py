@@ -13,13 +13,9 @@ from dataclasses import replace
 import pytest
 from redis.asyncio import Redis
 
-from awslogin_relay.store import (
-    PairingResult,
-    PairingStore,
-    ResultKind,
-    StoreError,
-    open_store,
-)
+from awslogin_relay.domain.pairing import PairingResult, ResultKind
+from awslogin_relay.domain.store import PairingStore, StoreError
+from awslogin_relay.store import open_store
 from awslogin_relay.store.redis_store import RedisPairingStore
 from tests.peers.redis import RedisServer
 from tests.unit.relay.fakes import FakeClock

@@ -13,16 +13,9 @@ from dataclasses import replace
 
 import pytest
 
-from awslogin_relay.store import (
-    DuplicateKey,
-    GoneReason,
-    HostInfo,
-    Pairing,
-    PairingMode,
-    PairingResult,
-    PairingStore,
-    ResultKind,
-)
+from awslogin_protocol.messages import PairingMode
+from awslogin_relay.domain.pairing import GoneReason, HostInfo, Pairing, PairingResult, ResultKind
+from awslogin_relay.domain.store import DuplicateKey, PairingStore
 from tests.unit.relay.fakes import FakeClock
 
 COMPLETE = PairingResult(kind=ResultKind.COMPLETE, sealed="c2VhbGVk")

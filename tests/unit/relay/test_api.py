@@ -394,7 +394,7 @@ async def test_ops_endpoints(relay: Relay) -> None:
 
 
 async def test_readyz_is_503_when_the_store_fails(relay: Relay) -> None:
-    from awslogin_relay.store import StoreError
+    from awslogin_relay.domain.store import StoreError
 
     async def broken() -> None:
         raise StoreError("down")
@@ -405,7 +405,7 @@ async def test_readyz_is_503_when_the_store_fails(relay: Relay) -> None:
 
 
 async def test_store_failure_is_503_not_500(relay: Relay) -> None:
-    from awslogin_relay.store import StoreError
+    from awslogin_relay.domain.store import StoreError
 
     async def broken(*_: object) -> None:
         raise StoreError("down")

@@ -5,7 +5,8 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from awslogin_relay.store import MemoryPairingStore, PairingStore, open_store
+from awslogin_relay.domain.store import PairingStore
+from awslogin_relay.store import MemoryPairingStore, open_store
 from tests.unit.relay.fakes import FakeClock
 from tests.unit.relay.store_contract import CONTRACT, make_pairing
 

@@ -1,114 +1,29 @@
-"""The contract between the pairing service and any store that keeps pairings.
+"""The store port: what the pairing service needs from whatever keeps pairings.
 
-Routes and the pairing service talk only to :class:`PairingStore`; the in-memory store
-(the embedded default) and the Redis store (shared by several replicas) both implement
-it. Each method's docstring states the semantics an implementation must keep: the
-service relies on them for the security invariants (single delivery, expiry, shared rate
-limits), so an implementation that relaxes one of them is wrong, not merely slower.
+The service and the routes talk only to :class:`PairingStore`; the in-memory store (the
+embedded default) and the Redis store (shared by several replicas) both implement it, in
+the `store` package, and only the composition root (`awslogin_relay.app`) picks one.
+Each method's docstring states the semantics an implementation must keep: the service
+relies on them for the security invariants (single delivery, expiry, shared rate
+limits; docs/security.md#invariants), so an implementation that relaxes one of them is
+wrong, not merely slower.
 
-What a store holds is deliberately harmless if copied: the SHA-256 of the poll token
-and of the browser's binding secret (never the token or the secret), the host's
-*public* key, and the result only as ciphertext sealed to that key (never an
-authorization code in clear).
+What a store holds is deliberately harmless if copied (see `domain.pairing`).
 
-Time is wall-clock seconds (float, as ``time.time()``) taken from the clock the store
-was built with, so that replicas agree and tests can move time forward without sleeping.
+Time is wall-clock seconds (float, as ``time.time()``) read from the store's `Now`
+function, so that replicas agree and tests can move time forward without sleeping.
 """
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-Clock = Callable[[], float]
+from awslogin_relay.domain.pairing import Pairing, PairingResult, Tombstone
 
-
-class PairingMode(enum.StrEnum):
-    """How the authorization result reaches the relay."""
-
-    REDIRECT = "redirect"  # the provider redirects the browser to the relay's /callback
-    PASTE = "paste"  # the person pastes what the provider showed into the relay page
-
-
-class ResultKind(enum.StrEnum):
-    COMPLETE = "complete"  # a sealed result waits for the host
-    DENIED = "denied"  # the provider refused (callback with error=); nothing sealed
-
-
-class GoneReason(enum.StrEnum):
-    """Why a pairing no longer exists; kept in a tombstone so that callers get 410, not 404."""
-
-    COLLECTED = "collected"
-    DENIED = "denied"  # the host collected the provider's refusal: nobody is signed in
-    EXPIRED = "expired"
-    CANCELLED = "cancelled"
-
-
-@dataclass(frozen=True, slots=True)
-class HostInfo:
-    """What the host said about itself, plus what the relay saw; shown on the pages, escaped."""
-
-    hostname: str
-    user: str
-    client: str
-    address: str
-    user_agent: str
-
-
-@dataclass(frozen=True, slots=True)
-class PairingResult:
-    """The outcome the browser side produced. `sealed` is ciphertext only (never a code)."""
-
-    kind: ResultKind
-    sealed: str | None = None
-    error: str | None = None
-    error_description: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Pairing:
-    """One remote login attempt.
-
-    `user_code` is stored normalized (8 letters, no dash). `state` is the OAuth `state` of
-    the authorize URL, the key that /callback uses to find the pairing. `poll_token_hash`
-    is the hex SHA-256 of the host's poll token. `binding_hash` is the hex SHA-256 of the
-    secret given (as a cookie) to the browser that confirmed the pairing: only that
-    browser may complete it, so a link forwarded to someone else cannot be.
-    """
-
-    pairing_id: str
-    user_code: str
-    state: str
-    mode: PairingMode
-    authorize_url: str
-    public_key: str
-    poll_token_hash: str
-    host: HostInfo
-    created_at: float
-    expires_at: float
-    confirmed_at: float | None = None
-    binding_hash: str | None = None
-    result: PairingResult | None = None
-
-    @property
-    def pending(self) -> bool:
-        return self.result is None
-
-
-@dataclass(frozen=True, slots=True)
-class Tombstone:
-    """What remains of a pairing after it is gone, for a while (the store's tombstone TTL).
-
-    It keeps only what the pages need to tell the person what happened (the host name is
-    shown on the public confirmation page anyway): no token hash, no key, no result.
-    """
-
-    pairing_id: str
-    reason: GoneReason
-    hostname: str
-    gone_at: float
+Now = Callable[[], float]
+"""Reads the wall clock in seconds (``time.time`` in production, a fake one in tests)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,94 @@
+"""A pairing: one remote login attempt, as the relay keeps it between the host and the browser.
+
+These records are what every store holds and every route reads; they carry no secret in
+clear. The poll token and the browser's binding secret appear only as SHA-256 hashes, the
+host's key is its public half, and a result is ciphertext sealed to that key
+(docs/security.md#what-the-relay-stores). How a result reaches the relay (`PairingMode`)
+is part of the wire protocol, so it comes from `awslogin_protocol.messages`.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from awslogin_protocol.messages import PairingMode
+
+
+class ResultKind(enum.StrEnum):
+    COMPLETE = "complete"  # a sealed result waits for the host
+    DENIED = "denied"  # the provider refused (callback with error=); nothing sealed
+
+
+class GoneReason(enum.StrEnum):
+    """Why a pairing no longer exists; kept in a tombstone so that callers get 410, not 404."""
+
+    COLLECTED = "collected"
+    DENIED = "denied"  # the host collected the provider's refusal: nobody is signed in
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class HostInfo:
+    """What the host said about itself, plus what the relay saw; shown on the pages, escaped."""
+
+    hostname: str
+    user: str
+    client: str
+    address: str
+    user_agent: str
+
+
+@dataclass(frozen=True, slots=True)
+class PairingResult:
+    """The outcome the browser side produced. `sealed` is ciphertext only (never a code)."""
+
+    kind: ResultKind
+    sealed: str | None = None
+    error: str | None = None
+    error_description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Pairing:
+    """One remote login attempt.
+
+    `user_code` is stored normalized (8 letters, no dash). `state` is the OAuth `state` of
+    the authorize URL, the key that /callback uses to find the pairing. `poll_token_hash`
+    is the hex SHA-256 of the host's poll token. `binding_hash` is the hex SHA-256 of the
+    secret given (as a cookie) to the browser that confirmed the pairing: only that
+    browser may complete it, so a link forwarded to someone else cannot be.
+    """
+
+    pairing_id: str
+    user_code: str
+    state: str
+    mode: PairingMode
+    authorize_url: str
+    public_key: str
+    poll_token_hash: str
+    host: HostInfo
+    created_at: float
+    expires_at: float
+    confirmed_at: float | None = None
+    binding_hash: str | None = None
+    result: PairingResult | None = None
+
+    @property
+    def pending(self) -> bool:
+        return self.result is None
+
+
+@dataclass(frozen=True, slots=True)
+class Tombstone:
+    """What remains of a pairing after it is gone, for a while (the store's tombstone TTL).
+
+    It keeps only what the pages need to tell the person what happened (the host name is
+    shown on the public confirmation page anyway): no token hash, no key, no result.
+    """
+
+    pairing_id: str
+    reason: GoneReason
+    hostname: str
+    gone_at: float
