@@ -1,0 +1,27 @@
+-- Shared Lua helpers, prepended to every script that needs them.
+local function parse_live(v)
+  local exp, conf, res, blob = string.match(v, '^L\n([^\n]*)\n([^\n]*)\n([^\n]*)\n(.*)$')
+  return exp, conf, res, blob
+end
+local function extend(key, ms)
+  local left = redis.call('PTTL', key)
+  if left < ms then redis.call('PEXPIRE', key, ms) end
+end
+-- Replace a live record by its tombstone; its user code and state stay reserved.
+local function bury(prefix, id, rest, reason, gone_at, now, tomb_ttl, margin)
+  local tail = string.match(rest, '^([^\n]*)')
+  local f = cjson.decode(tail)
+  local ms = math.floor((tonumber(gone_at) + tonumber(tomb_ttl) - tonumber(now)) * 1000)
+    + tonumber(margin)
+  if ms < 1 then ms = 1 end
+  redis.call('SET', prefix .. 'p:' .. id,
+    'T\n' .. reason .. '\n' .. gone_at .. '\n' .. tail, 'PX', ms)
+  redis.call('PEXPIRE', prefix .. 'c:' .. f[2], ms)
+  redis.call('PEXPIRE', prefix .. 's:' .. f[3], ms)
+  redis.call('ZREM', prefix .. 'pend', id)
+  redis.call('ZREM', prefix .. 'done', id)
+  redis.call('DEL', prefix .. 'poll:' .. id)
+  redis.call('ZADD', prefix .. 'tomb', tonumber(gone_at) + tonumber(tomb_ttl), id)
+  extend(prefix .. 'tomb', ms)
+  redis.call('PUBLISH', prefix .. 'wake', id)
+end

@@ -1,0 +1,137 @@
+"""How the Redis store writes a pairing into one Redis string, and reads it back.
+
+Records are newline-separated fields, compact and cheap to rewrite in Lua (the scripts in
+`lua/` read and rewrite the text lines; they never parse the compressed body)::
+
+    L \\n expires_at \\n confirmation \\n result JSON|"" \\n [hostname, user_code, state]
+      \\n "1" deflate([mode, authorize_url split around "state=<state>", public_key,
+                      poll_token_hash, user, client, address, user_agent, created_at])
+    T \\n reason \\n gone_at \\n [hostname, user_code, state]
+
+where `confirmation` is "" (nobody confirmed yet) or ``confirmed_at binding_hash`` (one
+space; the hex SHA-256 of the secret held by the browser that confirmed). A record
+written before bindings existed may hold ``confirmed_at`` alone: it counts as unbound,
+and the next confirmation binds it. The compressed body (what no script needs) comes
+last. No line can hold a raw newline: the JSON parts are ASCII-escaped and the rest are
+numbers, hex or reason words.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+
+from awslogin_protocol.messages import PairingMode
+from awslogin_relay.domain.pairing import (
+    GoneReason,
+    HostInfo,
+    Pairing,
+    PairingResult,
+    ResultKind,
+    Tombstone,
+)
+from awslogin_relay.domain.store import StoreError
+
+LIVE = b"L"
+
+# The body of a live record (everything no script reads) is raw deflate with this preset
+# dictionary: the boilerplate of authorize URLs then costs almost nothing, which keeps a
+# pending pairing under 1 KiB of Redis memory. Records carry the format letter, so a
+# future dictionary gets a new letter instead of breaking stored pairings.
+_BODY_V1 = "1"
+_BODY_DICTIONARY = (
+    b'["redirect","paste","https://login.microsoftonline.com/oauth2/v2.0/authorize'
+    b"?client_id=&response_type=code&redirect_uri=https%3A%2F%2F%2Fcallback&response_mode=query"
+    b"&scope=openid%20profile%20email%20offline_access&state=&nonce="
+    b"&code_challenge_method=S256&code_challenge=https://accounts.google.com/o/oauth2/v2/auth"
+    b"/oauth2/default/v1/authorize/protocol/openid-connect/auth.okta.com/oauth2/authorize"
+    b'.amazoncognito.com","awslogin/0.1.0 (Linux; Python 3.11)",'
+)
+
+
+def encode_live(p: Pairing) -> bytes:
+    tail = _json([p.host.hostname, p.user_code, p.state])
+    # The state is random (incompressible) and already in the tail: the URL is kept as
+    # the text before and after its `state=` value when it has one.
+    before, marker, after = p.authorize_url.partition(f"state={p.state}")
+    url_parts = [before, after] if marker else [p.authorize_url]
+    body = _json(
+        [
+            p.mode.value,
+            url_parts,
+            p.public_key,
+            p.poll_token_hash,
+            p.host.user,
+            p.host.client,
+            p.host.address,
+            p.host.user_agent,
+            p.created_at,
+        ]
+    )
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, _BODY_DICTIONARY)
+    packed = packer.compress(body.encode()) + packer.flush()
+    confirmed = "" if p.confirmed_at is None else repr(p.confirmed_at)
+    if p.binding_hash is not None:
+        confirmed = f"{confirmed} {p.binding_hash}"
+    result = "" if p.result is None else encode_result(p.result)
+    head = f"L\n{p.expires_at!r}\n{confirmed}\n{result}\n{tail}\n{_BODY_V1}"
+    return head.encode() + packed
+
+
+def _json(value: object) -> str:
+    # ensure_ascii keeps every field one line of 7-bit text: no raw newline can occur.
+    return json.dumps(value, separators=(",", ":"))
+
+
+def encode_result(result: PairingResult) -> str:
+    fields: list[str | None] = [result.kind.value, result.sealed]
+    if result.error is not None or result.error_description is not None:
+        fields += [result.error, result.error_description]
+    return _json(fields)
+
+
+def decode_result(text: str) -> PairingResult:
+    fields = json.loads(text)
+    kind, sealed = fields[0], fields[1]
+    error, description = (fields[2], fields[3]) if len(fields) > 2 else (None, None)
+    return PairingResult(ResultKind(kind), sealed, error, description)
+
+
+def decode_live(pairing_id: str, record: bytes) -> Pairing:
+    _, expires_at, confirmed, result, tail, packed = record.split(b"\n", 5)
+    if packed[:1] != _BODY_V1.encode():
+        raise StoreError("redis store holds a pairing record of an unknown format")
+    unpacker = zlib.decompressobj(-15, _BODY_DICTIONARY)
+    body = json.loads(unpacker.decompress(packed[1:]) + unpacker.flush())
+    hostname, user_code, state = json.loads(tail)
+    confirmed_at, _, binding_hash = confirmed.decode().partition(" ")
+    url_parts = body[1]
+    return Pairing(
+        pairing_id=pairing_id,
+        user_code=user_code,
+        state=state,
+        mode=PairingMode(body[0]),
+        authorize_url=f"state={state}".join(url_parts),
+        public_key=body[2],
+        poll_token_hash=body[3],
+        host=HostInfo(
+            hostname=hostname, user=body[4], client=body[5], address=body[6], user_agent=body[7]
+        ),
+        created_at=float(body[8]),
+        expires_at=float(expires_at),
+        confirmed_at=float(confirmed_at) if confirmed_at else None,
+        binding_hash=binding_hash or None,
+        result=decode_result(result.decode()) if result else None,
+    )
+
+
+def expired_tombstone(pairing: Pairing) -> Tombstone:
+    """What a live record whose expiry has passed (not swept yet) counts as."""
+    return Tombstone(
+        pairing.pairing_id, GoneReason.EXPIRED, pairing.host.hostname, pairing.expires_at
+    )
+
+
+def decode_tombstone(pairing_id: str, record: bytes) -> Tombstone:
+    _, reason, gone_at, tail = record.decode().split("\n", 3)
+    return Tombstone(pairing_id, GoneReason(reason), json.loads(tail)[0], float(gone_at))
