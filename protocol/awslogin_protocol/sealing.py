@@ -67,9 +67,43 @@ def _raw_public(key: X25519PublicKey) -> bytes:
 def parse_public_key(encoded: str) -> X25519PublicKey:
     """Parse a base64url X25519 public key, as sent by the host when it creates a pairing."""
     raw = b64url_decode(encoded)
-    if len(raw) != 32:
+    if len(raw) != _KEY_LEN:
         raise SealingError("an X25519 public key is 32 bytes")
     return X25519PublicKey.from_public_bytes(raw)
+
+
+# X25519 public keys of small order (canonical and non-canonical encodings, bit 255 masked):
+# sealing to one of them gives an all-zero shared secret. Refusing them when a pairing is
+# created costs a set lookup, where a trial key exchange would cost two scalar
+# multiplications.
+_SMALL_ORDER_KEYS = frozenset(
+    bytes.fromhex(text)
+    for text in (
+        "00" * 32,
+        "01" + "00" * 31,
+        "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+        "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
+        "ec" + "ff" * 30 + "7f",
+        "ed" + "ff" * 30 + "7f",
+        "ee" + "ff" * 30 + "7f",
+    )
+)
+
+
+def check_public_key(encoded: str) -> X25519PublicKey:
+    """Parse a host's public key and refuse one that results could not be sealed to.
+
+    The relay calls this when a pairing is created, so that a malformed or small-order
+    key is refused then, not when the browser's answer arrives. The message says which.
+    """
+    try:
+        key = parse_public_key(encoded)
+    except (SealingError, ValueError):
+        raise SealingError("not a base64url X25519 public key") from None
+    raw = _raw_public(key)
+    if raw[:31] + bytes([raw[31] & 0x7F]) in _SMALL_ORDER_KEYS:
+        raise SealingError("not a usable X25519 public key (small order)")
+    return key
 
 
 class HostKey:

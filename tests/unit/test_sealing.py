@@ -6,6 +6,7 @@ from awslogin_protocol.sealing import (
     SealingError,
     b64url_decode,
     b64url_encode,
+    check_public_key,
     parse_public_key,
     seal,
 )
@@ -63,3 +64,24 @@ def test_low_order_recipient_key_is_refused() -> None:
 def test_host_key_from_given_private_key_is_stable() -> None:
     private = X25519PrivateKey.generate()
     assert HostKey(private).public_key == HostKey(private).public_key
+
+
+def test_check_public_key_accepts_a_host_key() -> None:
+    host = HostKey()
+    key = check_public_key(host.public_key)
+    assert host.open(seal(b"x", key, "p"), "p") == b"x"
+
+
+@pytest.mark.parametrize(
+    ("encoded", "reason"),
+    [
+        ("not-base64!!", "base64url"),
+        ("AAAA", "base64url"),  # too short
+        ("A" * 43, "small order"),  # the all-zero point
+        (b64url_encode(bytes.fromhex("01" + "00" * 31)), "small order"),
+        (b64url_encode(bytes.fromhex("ec" + "ff" * 31)), "small order"),  # bit 255 set
+    ],
+)
+def test_check_public_key_refuses_malformed_and_small_order_keys(encoded: str, reason: str) -> None:
+    with pytest.raises(SealingError, match=reason):
+        check_public_key(encoded)

@@ -15,9 +15,9 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
+from awslogin_protocol.messages import MAX_AUTHORIZE_URL
 from awslogin_relay.settings import origin_of
 
-MAX_AUTHORIZE_URL = 8192
 STATE_PATTERN = re.compile(r"[A-Za-z0-9._~-]{22,512}")
 CHALLENGE_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
 _FORBIDDEN_CHARS = re.compile(r"[\x00-\x20\x7f\\]")

@@ -1,11 +1,15 @@
-"""Refusals of the pairing service, in OAuth error style.
+"""Every refusal of the relay, in OAuth error style: one constructor per reason.
 
-The web layer turns a RelayError into a JSON body for the API, or into a human page for
-browser routes; `description` must therefore be safe to show and to log (it never holds
-a code, state, token or key).
+The web layer turns a RelayError into a JSON body (`awslogin_protocol.messages.ErrorBody`)
+for the API, or into a page for people on browser routes; `description` must therefore
+be safe to show and to log (it never holds a code, state, token or key).
 """
 
 from __future__ import annotations
+
+import math
+
+from awslogin_relay.domain.pairing import GoneReason, Tombstone
 
 
 class RelayError(Exception):
@@ -25,23 +29,110 @@ class RelayError(Exception):
         self.retry_after = retry_after
         self.hostname = hostname
 
-    def body(self) -> dict[str, str]:
-        return {"error": self.error, "error_description": self.description}
+
+# -- any request ---------------------------------------------------------------------------
 
 
 def invalid_request(description: str) -> RelayError:
     return RelayError(400, "invalid_request", description)
 
 
+def too_many_requests(retry_after: float) -> RelayError:
+    return RelayError(
+        429, "too_many_requests", "too many requests from this address", retry_after=retry_after
+    )
+
+
+def store_unavailable() -> RelayError:
+    return RelayError(503, "temporarily_unavailable", "the store is unavailable", retry_after=5)
+
+
+def request_too_large() -> RelayError:
+    return RelayError(413, "request_too_large", "the request body is too large")
+
+
+# -- finding a pairing -----------------------------------------------------------------------
+
+_GONE_ERRORS = {
+    GoneReason.COLLECTED: ("already_collected", "this pairing was already used"),
+    GoneReason.DENIED: ("already_collected", "this pairing was already used"),
+    GoneReason.EXPIRED: ("expired_token", "this pairing expired"),
+    GoneReason.CANCELLED: ("cancelled", "this pairing was cancelled by its host"),
+}
+
+
 def unknown_pairing() -> RelayError:
     return RelayError(404, "not_found", "no such pairing")
+
+
+def gone_error(tomb: Tombstone) -> RelayError:
+    """410 for a pairing that ended recently, saying how (the pages name its host)."""
+    error, description = _GONE_ERRORS[tomb.reason]
+    return RelayError(410, error, description, hostname=tomb.hostname)
+
+
+def no_pairing_with_code() -> RelayError:
+    return RelayError(404, "not_found", "no sign-in request has this code")
+
+
+def no_pairing_with_state() -> RelayError:
+    return RelayError(404, "not_found", "no sign-in request matches this answer")
+
+
+# -- the host's requests ---------------------------------------------------------------------
 
 
 def invalid_token() -> RelayError:
     return RelayError(401, "invalid_token", "missing or wrong poll token")
 
 
-def too_many_requests(retry_after: float) -> RelayError:
+def invalid_create_token() -> RelayError:
+    return RelayError(401, "invalid_token", "this relay needs a creation token")
+
+
+def too_many_pending() -> RelayError:
     return RelayError(
-        429, "too_many_requests", "too many requests from this address", retry_after=retry_after
+        503,
+        "temporarily_unavailable",
+        "too many pairings are waiting; try again shortly",
+        retry_after=30,
+    )
+
+
+def slow_down(interval: float) -> RelayError:
+    return RelayError(
+        429,
+        "slow_down",
+        f"poll at most every {interval:g} seconds",
+        retry_after=max(1.0, math.ceil(interval)),
+    )
+
+
+# -- the browser's requests (docs/security.md#browser-binding) -------------------------------
+
+
+def already_completed() -> RelayError:
+    return RelayError(410, "already_used", "this sign-in request was already completed")
+
+
+def unconfirmed_browser() -> RelayError:
+    return RelayError(
+        403,
+        "unconfirmed_browser",
+        "this sign-in did not start from the relay's confirmation page in this browser, "
+        "so nothing was sent to the terminal",
+    )
+
+
+def cross_site_confirmation() -> RelayError:
+    return RelayError(
+        403,
+        "cross_site_confirmation",
+        "this button only works on the relay's own page for this sign-in",
+    )
+
+
+def confirmed_elsewhere() -> RelayError:
+    return RelayError(
+        409, "confirmed_elsewhere", "this sign-in was already confirmed on another device"
     )

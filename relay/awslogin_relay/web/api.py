@@ -47,5 +47,5 @@ async def cancel_pairing(pairing_id: str, request: Request) -> Response:
     token = bearer_token(request)
     if token is None:
         raise invalid_token()
-    await service_of(request).cancel(pairing_id, token, client_of(request))
+    await service_of(request).host.cancel(pairing_id, token, client_of(request))
     return Response(status_code=204)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from awslogin_relay.domain.service import Client, PairingService
+from awslogin_relay.domain.operations import Client
+from awslogin_relay.domain.service import PairingService
 from awslogin_relay.web.client_address import client_address
 
 

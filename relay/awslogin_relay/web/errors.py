@@ -14,7 +14,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
-from awslogin_relay.domain.errors import RelayError
+from awslogin_protocol.messages import ErrorBody
+from awslogin_relay.domain.errors import RelayError, store_unavailable
 from awslogin_relay.domain.store import StoreError
 from awslogin_relay.web.render import error_page
 
@@ -43,7 +44,8 @@ def error_response(path: str, error: RelayError) -> Response:
     """A page for browser routes, an OAuth-style JSON body for everything else."""
     if _is_page(path):
         return error_page(error)
-    return JSONResponse(error.body(), status_code=error.status, headers=error_headers(error))
+    body = ErrorBody(error=error.error, error_description=error.description)
+    return JSONResponse(body.model_dump(), status_code=error.status, headers=error_headers(error))
 
 
 def _respond(request: Request, error: RelayError) -> Response:
@@ -88,10 +90,6 @@ def invalid_input(errors: Sequence[Any], prefix: tuple[str, ...] = ()) -> RelayE
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     return _respond(request, invalid_input(exc.errors()))
-
-
-def store_unavailable() -> RelayError:
-    return RelayError(503, "temporarily_unavailable", "the store is unavailable", retry_after=5)
 
 
 async def _store_error(request: Request, exc: Exception) -> Response:

@@ -28,8 +28,16 @@ from starlette.types import Receive, Scope
 
 from awslogin_protocol.messages import PairingMode
 from awslogin_relay.domain.codes import format_user_code
-from awslogin_relay.domain.errors import RelayError
-from awslogin_relay.domain.service import Client, NewPairing, PairingService
+from awslogin_relay.domain.errors import (
+    RelayError,
+    invalid_create_token,
+    request_too_large,
+    store_unavailable,
+)
+from awslogin_relay.domain.host_operations import NewPairing, PollOutcome
+from awslogin_relay.domain.operations import Client
+from awslogin_relay.domain.pairing import ResultKind
+from awslogin_relay.domain.service import PairingService
 from awslogin_relay.domain.store import StoreError
 from awslogin_relay.web.binding import presented_bindings, set_binding_cookie
 from awslogin_relay.web.client_address import client_address
@@ -37,7 +45,6 @@ from awslogin_relay.web.errors import (
     BodyTooLarge,
     error_response,
     invalid_input,
-    store_unavailable,
 )
 from awslogin_relay.web.schemas import CreatePairingIn
 
@@ -98,12 +105,12 @@ async def create_pairing(request: HotRequest) -> Response:
     if required is not None:
         token = request.bearer_token()
         if token is None or not hmac.compare_digest(token.encode(), required.encode()):
-            raise RelayError(401, "invalid_token", "this relay needs a creation token")
+            raise invalid_create_token()
     try:
         body = CreatePairingIn.model_validate_json(await request.body())
     except ValidationError as exc:
         raise invalid_input(exc.errors(include_input=False), ("body",)) from None
-    pairing, poll_token = await service.create(
+    pairing, poll_token = await service.host.create(
         NewPairing(
             authorize_url=body.authorize_url,
             mode=PairingMode(body.mode),
@@ -129,6 +136,19 @@ async def create_pairing(request: HotRequest) -> Response:
     )
 
 
+def poll_body(outcome: PollOutcome) -> dict[str, str | None]:
+    result = outcome.result
+    if result is None:
+        return {"status": "pending"}
+    if result.kind is ResultKind.COMPLETE:
+        return {"status": "complete", "sealed": result.sealed}
+    return {
+        "status": "denied",
+        "error": result.error or "access_denied",
+        "error_description": result.error_description or "",
+    }
+
+
 def _wait_seconds(query: list[tuple[str, str]]) -> float:
     """The `wait` query parameter: 0 to 3600 seconds (the service caps it at RELAY_MAX_WAIT)."""
     wait = 0.0
@@ -149,10 +169,10 @@ def _wait_seconds(query: list[tuple[str, str]]) -> float:
 async def poll_result(request: HotRequest) -> Response:
     """Long-poll for the sealed result (Bearer poll token); it is delivered once."""
     wait = _wait_seconds(request.query())
-    answer = await request.service.poll(
+    answer = await request.service.host.poll(
         request.path_parameter, request.bearer_token(), wait, request.client()
     )
-    return JSONResponse(answer.body())
+    return JSONResponse(poll_body(answer))
 
 
 async def callback(request: HotRequest) -> Response:
@@ -166,7 +186,7 @@ async def callback(request: HotRequest) -> Response:
         params.setdefault(key, []).append(value)
     service = request.service
     bindings = presented_bindings(request.cookie_header(), service.settings.secure_cookies)
-    pairing_id = await service.callback(params, request.client(), bindings)
+    pairing_id = await service.browser.callback(params, request.client(), bindings)
     return RedirectResponse(f"/p/{pairing_id}/done", status_code=303)
 
 
@@ -191,7 +211,7 @@ async def confirm(request: HotRequest) -> Response:
     settings = service.settings
     pairing_id = request.path_parameter
     presented = presented_bindings(request.cookie_header(), settings.secure_cookies)
-    confirmation = await service.confirm(
+    confirmation = await service.browser.confirm(
         pairing_id, request.client(), presented.get(pairing_id), cross_site=_cross_site(request)
     )
     pairing = confirmation.pairing
@@ -258,5 +278,5 @@ async def serve(request: HotRequest, handler: Handler) -> Response:
     except BodyTooLarge:
         return error_response(
             request.scope["path"],
-            RelayError(413, "request_too_large", "the request body is too large"),
+            request_too_large(),
         )

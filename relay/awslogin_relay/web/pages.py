@@ -13,11 +13,10 @@ from typing import Annotated
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from awslogin_protocol.messages import PairingMode
+from awslogin_protocol.messages import MAX_PASTE, PairingMode
 from awslogin_relay.domain.codes import binding_secret_matches, format_user_code
 from awslogin_relay.domain.errors import RelayError
 from awslogin_relay.domain.pairing import GoneReason, ResultKind
-from awslogin_relay.domain.service import MAX_PASTE
 from awslogin_relay.web.binding import presented_bindings
 from awslogin_relay.web.context import client_of, service_of
 from awslogin_relay.web.render import as_sentence, describe_age, page
@@ -42,7 +41,7 @@ def _presented(request: Request, pairing_id: str) -> str | None:
 async def confirmation_page(pairing_id: str, request: Request) -> Response:
     """Who asked, and the user code to compare; one button continues to the provider."""
     service = service_of(request)
-    pairing = await service.page(pairing_id)
+    pairing = await service.browser.page(pairing_id)
     if not pairing.pending:
         return _see_other(f"/p/{pairing_id}/done")
     return page(
@@ -55,7 +54,7 @@ async def confirmation_page(pairing_id: str, request: Request) -> Response:
 
 @router.get("/p/{pairing_id}/paste", response_class=HTMLResponse)
 async def paste_page(pairing_id: str, request: Request) -> Response:
-    pairing = await service_of(request).page(pairing_id)
+    pairing = await service_of(request).browser.page(pairing_id)
     if not pairing.pending:
         return _see_other(f"/p/{pairing_id}/done")
     if pairing.mode is not PairingMode.PASTE or not binding_secret_matches(
@@ -78,11 +77,13 @@ async def paste_code(
     """Paste mode: seal what the provider showed and hand it to the waiting host."""
     service = service_of(request)
     try:
-        await service.paste(pairing_id, code, client_of(request), _presented(request, pairing_id))
+        await service.browser.paste(
+            pairing_id, code, client_of(request), _presented(request, pairing_id)
+        )
     except RelayError as exc:
         if exc.status != 400:
             raise
-        pairing = await service.page(pairing_id)
+        pairing = await service.browser.page(pairing_id)
         if pairing.mode is not PairingMode.PASTE:
             raise
         return page(
@@ -98,10 +99,10 @@ async def paste_code(
 @router.get("/p/{pairing_id}/done", response_class=HTMLResponse)
 async def done_page(pairing_id: str, request: Request) -> Response:
     service = service_of(request)
-    tomb = await service.gone(pairing_id)
+    tomb = await service.browser.gone(pairing_id)
     if tomb is not None and tomb.reason in (GoneReason.COLLECTED, GoneReason.DENIED):
         return page("done.html", outcome=tomb.reason.value, hostname=tomb.hostname)
-    pairing = await service.page(pairing_id)
+    pairing = await service.browser.page(pairing_id)
     if pairing.result is None:
         return _see_other(f"/p/{pairing_id}")
     if pairing.result.kind is ResultKind.DENIED:
@@ -124,7 +125,7 @@ async def done_page(pairing_id: str, request: Request) -> Response:
 )
 async def public_status(pairing_id: str, request: Request) -> JSONResponse:
     """What the done page may learn: has the host collected? Reveals no secret."""
-    return JSONResponse({"status": await service_of(request).public_status(pairing_id)})
+    return JSONResponse({"status": await service_of(request).browser.public_status(pairing_id)})
 
 
 @router.get("/link", response_class=HTMLResponse)
@@ -138,7 +139,7 @@ async def link_submit(
     request: Request, user_code: Annotated[str, Form(max_length=64)] = ""
 ) -> Response:
     try:
-        pairing_id = await service_of(request).find_user_code(user_code, client_of(request))
+        pairing_id = await service_of(request).browser.find_user_code(user_code, client_of(request))
     except RelayError as exc:
         if exc.status not in (400, 404):
             raise

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from awslogin_relay.domain.authorize_url import MAX_AUTHORIZE_URL
+from awslogin_protocol.messages import MAX_AUTHORIZE_URL
 
 
 class HostIn(BaseModel):

@@ -1,0 +1,216 @@
+"""What the person's browser does with a pairing: find it, confirm it, complete it.
+
+Completing a pairing (the provider's redirect to /callback, or a pasted code) seals the
+answer to the host's key and stores only the ciphertext. Only the browser that pressed
+"this is my terminal" may complete it: that browser holds a binding secret (a cookie),
+which is what stops a forwarded link from delivering someone else's sign-in
+(docs/security.md#browser-binding).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from awslogin_protocol.messages import (
+    MAX_CALLBACK_VALUE,
+    MAX_PASTE,
+    PairingMode,
+    SealedCallback,
+    SealedPaste,
+)
+from awslogin_protocol.sealing import SealingError, parse_public_key, seal
+from awslogin_relay.domain import codes
+from awslogin_relay.domain.authorize_url import STATE_PATTERN
+from awslogin_relay.domain.errors import (
+    RelayError,
+    already_completed,
+    confirmed_elsewhere,
+    cross_site_confirmation,
+    invalid_request,
+    no_pairing_with_code,
+    no_pairing_with_state,
+    unconfirmed_browser,
+)
+from awslogin_relay.domain.operations import Client, Operations
+from awslogin_relay.domain.pairing import Pairing, PairingResult, ResultKind, Tombstone
+
+_CALLBACK_PARAMETERS = ("code", "state", "iss", "error", "error_description")
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmation:
+    """A confirmed pairing, and the binding secret to give the browser if this
+    confirmation bound it (None when the browser already holds it)."""
+
+    pairing: Pairing
+    new_secret: str | None
+
+
+def _printable(text: str, limit: int) -> str:
+    return "".join(c for c in text[:limit] if c.isprintable())
+
+
+class BrowserOperations(Operations):
+    async def page(self, pairing_id: str) -> Pairing:
+        """The pairing a browser page is about (404/410 as a RelayError)."""
+        return await self.load(pairing_id)
+
+    async def gone(self, pairing_id: str) -> Tombstone | None:
+        if not codes.is_pairing_id(pairing_id):
+            return None
+        return await self.store.gone(pairing_id)
+
+    async def find_user_code(self, typed: str, client: Client) -> str:
+        """The pairing id for a user code a person typed on /link."""
+        await self.limit("browser", client.address, self.settings.rate_browser)
+        user_code = codes.normalize_user_code(typed)
+        if user_code is None:
+            raise invalid_request("a code has 8 letters, like BDKM-TRWX")
+        pairing_id = await self.store.find_by_user_code(user_code)
+        if pairing_id is None:
+            raise no_pairing_with_code()
+        return pairing_id
+
+    async def confirm(
+        self, pairing_id: str, client: Client, presented: str | None, *, cross_site: bool
+    ) -> Confirmation:
+        """The "this is my terminal" step: bind the pairing to this browser.
+
+        The first browser to confirm gets a new binding secret (the caller hands it over
+        as a cookie); only requests that carry it may complete the pairing, which is what
+        stops a forwarded link (device-code phishing) from delivering someone else's
+        sign-in. The same browser confirming again (back button) carries the secret and
+        passes; any other browser is refused. A confirmation posted from another site
+        (`cross_site`, from the browser's fetch metadata) is refused too: otherwise a page
+        anywhere could press the button for its visitor, who would never see the code.
+        """
+        await self.limit("browser", client.address, self.settings.rate_browser)
+        pairing = await self.load(pairing_id)
+        if cross_site:
+            self.refuse(pairing, client, "cross_site_confirmation")
+            raise cross_site_confirmation()
+        held = pairing.binding_hash
+        if held is None:
+            secret = codes.new_binding_secret()
+            held = await self.store.mark_confirmed(
+                pairing_id, self.clock(), codes.hash_binding_secret(secret)
+            )
+            if held is None:
+                raise already_completed()
+            if codes.binding_secret_matches(secret, held):
+                self.audit("confirmed", pairing, client)
+                return Confirmation(pairing, secret)
+        elif not pairing.pending:
+            raise already_completed()
+        if not codes.binding_secret_matches(presented, held):
+            self.refuse(pairing, client, "confirmed_elsewhere")
+            raise confirmed_elsewhere()
+        return Confirmation(pairing, None)
+
+    def _check_binding(self, pairing: Pairing, presented: str | None, client: Client) -> None:
+        """Only the browser that confirmed may complete the pairing
+        (docs/security.md#browser-binding)."""
+        if not codes.binding_secret_matches(presented, pairing.binding_hash):
+            self.refuse(pairing, client, "unconfirmed_browser")
+            raise unconfirmed_browser()
+
+    async def callback(
+        self, params: Mapping[str, list[str]], client: Client, bindings: Mapping[str, str]
+    ) -> str:
+        """Seal what the provider sent back (redirect mode); returns the pairing id.
+
+        `bindings` maps pairing ids to the binding secrets the browser presented
+        (cookies); the pairing's own must be among them, for a denial as for a code.
+        """
+        await self.limit("browser", client.address, self.settings.rate_browser)
+        single: dict[str, str] = {}
+        for key in _CALLBACK_PARAMETERS:
+            values = params.get(key, [])
+            if len(values) > 1:
+                raise invalid_request(f"{key} appears more than once")
+            if values:
+                if len(values[0]) > MAX_CALLBACK_VALUE:
+                    raise invalid_request(f"{key} is too long")
+                single[key] = values[0]
+        state = single.get("state", "")
+        if not STATE_PATTERN.fullmatch(state):
+            raise invalid_request("the provider sent no valid state")
+        pairing_id = await self.store.find_by_state(state)
+        if pairing_id is None:
+            raise no_pairing_with_state()
+        pairing = await self.load(pairing_id)
+        if pairing.mode is not PairingMode.REDIRECT:
+            raise invalid_request("this sign-in request expects a pasted code")
+        if not pairing.pending:
+            raise already_completed()
+        self._check_binding(pairing, bindings.get(pairing_id), client)
+        if "error" in single:
+            result = PairingResult(
+                kind=ResultKind.DENIED,
+                error=_printable(single["error"], 64) or "access_denied",
+                error_description=_printable(single.get("error_description", ""), 300),
+            )
+        elif single.get("code"):
+            answer = SealedCallback(code=single["code"], state=state, iss=single.get("iss"))
+            result = self._sealed(pairing, answer)
+        else:
+            raise invalid_request("the provider sent neither a code nor an error")
+        await self._finish(pairing, result, client)
+        return pairing_id
+
+    async def paste(
+        self, pairing_id: str, text: str, client: Client, presented: str | None
+    ) -> Pairing:
+        """Seal what the person pasted (paste mode), if this browser confirmed the pairing."""
+        await self.limit("browser", client.address, self.settings.rate_browser)
+        pairing = await self.load(pairing_id)
+        if pairing.mode is not PairingMode.PASTE:
+            raise invalid_request("this sign-in request does not take a pasted code")
+        if not pairing.pending:
+            raise already_completed()
+        self._check_binding(pairing, presented, client)
+        pasted = text.strip()
+        if not pasted:
+            raise invalid_request("paste the code the provider showed you")
+        if len(pasted) > MAX_PASTE:
+            raise invalid_request("that is too long to be a sign-in code")
+        await self._finish(pairing, self._sealed(pairing, SealedPaste(pasted=pasted)), client)
+        return pairing
+
+    def _sealed(self, pairing: Pairing, answer: BaseModel) -> PairingResult:
+        plaintext = answer.model_dump_json(exclude_none=True).encode()
+        try:
+            sealed = seal(plaintext, parse_public_key(pairing.public_key), pairing.pairing_id)
+        except SealingError:
+            raise invalid_request("the answer is too large to deliver") from None
+        return PairingResult(kind=ResultKind.COMPLETE, sealed=sealed)
+
+    async def _finish(self, pairing: Pairing, result: PairingResult, client: Client) -> None:
+        won = await self.store.set_result(pairing.pairing_id, result, self.settings.result_ttl)
+        if not won:
+            raise already_completed()
+        denied = result.kind is ResultKind.DENIED
+        self.metrics.pairings_completed.labels(outcome="denied" if denied else "authorized").inc()
+        self.audit(
+            "denied" if denied else "authorized",
+            pairing,
+            client,
+            outcome="denied" if denied else "success",
+            error=result.error,
+        )
+
+    async def public_status(self, pairing_id: str) -> str:
+        """What the done page may know: pending, authorized, denied, collected, or gone."""
+        try:
+            pairing = await self.load(pairing_id)
+        except RelayError as exc:
+            if exc.status != 410:
+                raise
+            tomb = await self.store.gone(pairing_id)
+            return tomb.reason.value if tomb else "expired"
+        if pairing.result is None:
+            return "pending"
+        return "authorized" if pairing.result.kind is ResultKind.COMPLETE else "denied"

@@ -1,0 +1,80 @@
+"""What every pairing operation shares: the store, the limits, finding a pairing, audit.
+
+The host's operations (`host_operations`) and the browser's (`browser_operations`) build
+on this; `service.PairingService` puts them together for the web layer. Nothing here
+keeps state of its own (everything lives in the store), so several replicas sharing a
+Redis store behave as one relay.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from awslogin_relay.audit import audit
+from awslogin_relay.domain import codes
+from awslogin_relay.domain.errors import gone_error, too_many_requests, unknown_pairing
+from awslogin_relay.domain.pairing import Pairing
+from awslogin_relay.domain.store import Now, PairingStore
+from awslogin_relay.metrics import RelayMetrics
+from awslogin_relay.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Client:
+    """Who sent a request, as far as the relay can tell (for limits and the audit log)."""
+
+    address: str
+    user_agent: str
+
+
+class Operations:
+    def __init__(
+        self, settings: Settings, store: PairingStore, metrics: RelayMetrics, clock: Now
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.metrics = metrics
+        self.clock = clock
+
+    async def limit(self, bucket: str, address: str, allowed: int) -> None:
+        """Count this request against `bucket` for the address; 429 past `allowed`."""
+        hit = await self.store.hit_rate(f"{bucket}:{address}", self.settings.rate_window)
+        if hit.count > allowed:
+            self.metrics.rejected.labels(reason=f"rate_{bucket}").inc()
+            raise too_many_requests(max(1.0, math.ceil(hit.retry_after)))
+
+    async def load(self, pairing_id: str) -> Pairing:
+        """The live pairing, or 410 if it ended recently, or 404."""
+        if not codes.is_pairing_id(pairing_id):
+            raise unknown_pairing()
+        pairing = await self.store.get(pairing_id)
+        if pairing is not None:
+            return pairing
+        tomb = await self.store.gone(pairing_id)
+        if tomb is not None:
+            raise gone_error(tomb)
+        raise unknown_pairing()
+
+    def audit(
+        self,
+        action: str,
+        pairing: Pairing,
+        client: Client,
+        *,
+        outcome: str = "success",
+        error: str | None = None,
+    ) -> None:
+        audit(
+            action,
+            pairing,
+            address=client.address,
+            user_agent=client.user_agent,
+            outcome=outcome,
+            error=error,
+        )
+
+    def refuse(self, pairing: Pairing, client: Client, outcome: str) -> None:
+        """Count and audit a refusal that concerns a pairing (the caller raises the error)."""
+        self.metrics.rejected.labels(reason=outcome).inc()
+        self.audit("refused", pairing, client, outcome=outcome)
