@@ -22,11 +22,12 @@ from awslogin_relay.logs import configure_logging
 from awslogin_relay.metrics import RelayMetrics
 from awslogin_relay.settings import Settings
 from awslogin_relay.store import open_store
-from awslogin_relay.web import api, ops, pages
+from awslogin_relay.web import browser, host_api, link, ops
 from awslogin_relay.web.client_address import client_address
 from awslogin_relay.web.errors import install_error_handlers
+from awslogin_relay.web.fastpaths import FastPathDispatch
 from awslogin_relay.web.middleware import RelayMiddleware, security_headers
-from awslogin_relay.web.openapi import document_hot_paths
+from awslogin_relay.web.openapi import document_fast_paths
 
 SWEEP_SECONDS = 1.0
 # FastAPI's built-in OpenTelemetry (newer releases) records request URLs, which on
@@ -85,22 +86,24 @@ def create_app(
     )
     app.state.service = service
     install_error_handlers(app)
-    for table in (api.router, pages.router, ops.router):  # most requested first
+    for table in (host_api.router, browser.router, link.router, ops.router):
         table.install(app)
+    # the pairing lifecycle's four requests, served ahead of FastAPI (see web.fastpaths)
+    fast_paths = (*host_api.fast_paths.paths, *browser.fast_paths.paths)
     app.mount(
         "/static",
         StaticFiles(directory=Path(__file__).parent / "static"),
         name="static",
     )
-    app.add_middleware(
+    app.add_middleware(FastPathDispatch, paths=fast_paths)
+    app.add_middleware(  # outside the fast paths: it applies to every answer
         RelayMiddleware,
         max_body=settings.max_body,
         headers=security_headers(settings.allowed_origins),
         metrics=metrics,
         client_of=partial(_scope_client, proxies=settings.trusted_proxies),
-        service=service,
     )
-    document_hot_paths(app)
+    document_fast_paths(app, ((fast.method, fast.path, fast.operation) for fast in fast_paths))
     return app
 
 

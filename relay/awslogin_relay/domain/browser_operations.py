@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 from pydantic import BaseModel
 
@@ -35,7 +36,16 @@ from awslogin_relay.domain.errors import (
     unconfirmed_browser,
 )
 from awslogin_relay.domain.operations import Client, Operations
-from awslogin_relay.domain.pairing import Pairing, PairingResult, ResultKind, Tombstone
+from awslogin_relay.domain.pairing import (
+    GoneReason,
+    Pairing,
+    PairingResult,
+    ResultKind,
+    Tombstone,
+)
+
+PublicState = Literal["pending", "authorized", "denied", "collected", "expired", "cancelled"]
+"""What anyone with a pairing's link may learn about it: no secret, no host detail."""
 
 _CALLBACK_PARAMETERS = ("code", "state", "iss", "error", "error_description")
 
@@ -47,6 +57,14 @@ class Confirmation:
 
     pairing: Pairing
     new_secret: str | None
+
+
+_GONE_STATES: dict[GoneReason, PublicState] = {
+    GoneReason.COLLECTED: "collected",
+    GoneReason.DENIED: "denied",
+    GoneReason.EXPIRED: "expired",
+    GoneReason.CANCELLED: "cancelled",
+}
 
 
 def _printable(text: str, limit: int) -> str:
@@ -202,7 +220,7 @@ class BrowserOperations(Operations):
             error=result.error,
         )
 
-    async def public_status(self, pairing_id: str) -> str:
+    async def public_status(self, pairing_id: str) -> PublicState:
         """What the done page may know: pending, authorized, denied, collected, or gone."""
         try:
             pairing = await self.load(pairing_id)
@@ -210,7 +228,7 @@ class BrowserOperations(Operations):
             if exc.status != 410:
                 raise
             tomb = await self.store.gone(pairing_id)
-            return tomb.reason.value if tomb else "expired"
+            return _GONE_STATES[tomb.reason] if tomb else "expired"
         if pairing.result is None:
             return "pending"
         return "authorized" if pairing.result.kind is ResultKind.COMPLETE else "denied"

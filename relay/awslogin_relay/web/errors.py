@@ -1,23 +1,26 @@
-"""Every refusal becomes a clear 4xx: JSON in OAuth style for the API, a sentence for people.
+"""Every refusal becomes a clear 4xx: an `ErrorBody` for the API, a page for people.
 
+Browser routes (`/p/...` pages, `/link`, `/callback`) answer with a page that says what
+happened and what to do; every other path answers with the protocol's JSON error body.
 Validation errors name the field and the rule, never the submitted value (which may be
 a code or a token).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.routing import Match
 
 from awslogin_protocol.messages import ErrorBody
-from awslogin_relay.domain.errors import RelayError, store_unavailable
+from awslogin_relay.domain.errors import RelayError, request_too_large, store_unavailable
 from awslogin_relay.domain.store import StoreError
-from awslogin_relay.web.render import error_page
+from awslogin_relay.web.render import error_page, json_answer
 
 
 class BodyTooLarge(HTTPException):
@@ -34,7 +37,8 @@ _HTTP_ERRORS = {
 }
 
 
-def _is_page(path: str) -> bool:
+def is_page(path: str) -> bool:
+    """Whether refusals on `path` are pages for people (else JSON for programs)."""
     if path.startswith("/p/"):
         return not path.endswith("/status")
     return path in ("/link", "/callback")
@@ -42,14 +46,10 @@ def _is_page(path: str) -> bool:
 
 def error_response(path: str, error: RelayError) -> Response:
     """A page for browser routes, an OAuth-style JSON body for everything else."""
-    if _is_page(path):
+    if is_page(path):
         return error_page(error)
-    body = ErrorBody(error=error.error, error_description=error.description)
-    return JSONResponse(body.model_dump(), status_code=error.status, headers=error_headers(error))
-
-
-def _respond(request: Request, error: RelayError) -> Response:
-    return error_response(request.url.path, error)
+    body = ErrorBody(error=error.error, error_description=error.description[:1024])
+    return json_answer(body, error.status, headers=error_headers(error))
 
 
 def error_headers(error: RelayError) -> dict[str, str]:
@@ -62,18 +62,23 @@ def error_headers(error: RelayError) -> dict[str, str]:
     return headers
 
 
-async def _relay_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RelayError)
-    return _respond(request, exc)
-
-
-async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    error, description = _HTTP_ERRORS.get(exc.status_code, ("invalid_request", "bad request"))
-    response = _respond(request, RelayError(exc.status_code, error, description))
-    if exc.status_code == 405 and exc.headers:
-        response.headers.update(exc.headers)
+def method_not_allowed(path: str, allowed: Iterable[str]) -> Response:
+    """405, listing in Allow every method the path answers."""
+    error, description = _HTTP_ERRORS[405]
+    response = error_response(path, RelayError(405, error, description))
+    response.headers["allow"] = ", ".join(sorted(set(allowed)))
     return response
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app answers on this path (Starlette lists only the
+    first route's, and the relay declares one route per method)."""
+    methods: list[str] = []
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "\x00"})
+        if match is Match.PARTIAL:
+            methods.extend(getattr(route, "methods", ()) or ())
+    return methods
 
 
 def invalid_input(errors: Sequence[Any], prefix: tuple[str, ...] = ()) -> RelayError:
@@ -87,13 +92,28 @@ def invalid_input(errors: Sequence[Any], prefix: tuple[str, ...] = ()) -> RelayE
     return RelayError(422, "invalid_request", "; ".join(problems) or "invalid request")
 
 
+async def _relay_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RelayError)
+    return error_response(request.scope["path"], exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        return method_not_allowed(request.scope["path"], _allowed_methods(request))
+    if exc.status_code == 413:
+        return error_response(request.scope["path"], request_too_large())
+    error, description = _HTTP_ERRORS.get(exc.status_code, ("invalid_request", "bad request"))
+    return error_response(request.scope["path"], RelayError(exc.status_code, error, description))
+
+
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    return _respond(request, invalid_input(exc.errors()))
+    return error_response(request.scope["path"], invalid_input(exc.errors()))
 
 
 async def _store_error(request: Request, exc: Exception) -> Response:
-    return _respond(request, store_unavailable())
+    return error_response(request.scope["path"], store_unavailable())
 
 
 def install_error_handlers(app: FastAPI) -> None:

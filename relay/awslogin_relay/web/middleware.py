@@ -8,9 +8,9 @@
   /callback holds the authorization code and state: this line has the path only, and
   no header (so never the browser-binding cookie);
 * latency metrics by route template (pairing ids would explode the label set);
-* a last resort that answers a JSON 500 without a traceback if a bug slips through;
-* dispatch of the pairing lifecycle's four requests to `web.hotpaths`, ahead of
-  FastAPI's router.
+* a last resort that answers a JSON 500 without a traceback if a bug slips through.
+
+The fast paths (`web.fastpaths`) are dispatched by their own layer inside this one.
 
 It is a raw ASGI callable rather than Starlette's BaseHTTPMiddleware, which costs a
 task and a stream per request.
@@ -26,10 +26,10 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from awslogin_relay.domain.service import PairingService
+from awslogin_protocol.messages import ErrorBody
+from awslogin_relay.domain.errors import request_too_large
 from awslogin_relay.metrics import RelayMetrics
-from awslogin_relay.web.errors import BodyTooLarge
-from awslogin_relay.web.hotpaths import HotRequest, find_hot_route, serve
+from awslogin_relay.web.errors import BodyTooLarge, error_response
 
 ACCESS_LOGGER = "awslogin_relay.access"
 _access_log = logging.getLogger(ACCESS_LOGGER)
@@ -63,14 +63,12 @@ class RelayMiddleware:
         headers: list[tuple[bytes, bytes]],
         metrics: RelayMetrics,
         client_of: Callable[[Scope], str],
-        service: PairingService,
     ) -> None:
         self.app = app
         self.max_body = max_body
         self.headers = headers
         self.metrics = metrics
         self.client_of = client_of
-        self.service = service
         self._latency: dict[tuple[str, str], Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -79,7 +77,6 @@ class RelayMiddleware:
             return
         started = time.perf_counter()
         status = 0
-        route: str | None = None
         headers = self.headers
 
         async def send_with_headers(message: Message) -> None:
@@ -91,13 +88,8 @@ class RelayMiddleware:
 
         try:
             if self._declared_length(scope) > self.max_body:
-                await self._reply(send_with_headers, 413, "request_too_large")
-            elif (hot := find_hot_route(scope["method"], scope["path"])) is not None:
-                route, handler, parameter = hot
-                limited = self._limited(receive)
-                request = HotRequest(scope, limited, self.service, parameter)
-                response = await serve(request, handler)
-                await response(scope, limited, send_with_headers)
+                response = error_response(scope["path"], request_too_large())
+                await response(scope, receive, send_with_headers)
             else:
                 await self.app(scope, self._limited(receive), send_with_headers)
         except Exception as exc:  # the last resort: a short JSON 500, never a traceback
@@ -105,11 +97,12 @@ class RelayMiddleware:
                 "unhandled %s on %s %s", type(exc).__name__, scope["method"], scope["path"]
             )
             if status == 0:
-                await self._reply(send_with_headers, 500, "server_error")
+                await _server_error(send_with_headers)
         finally:
             elapsed = time.perf_counter() - started
-            if route is None:
-                route = str(getattr(scope.get("route"), "path", "unmatched"))
+            # the route template (Starlette's router or the fast paths record it), never
+            # the path: pairing ids would explode the label set
+            route = str(getattr(scope.get("route"), "path", "unmatched"))
             key = (route, scope["method"])
             latency = self._latency.get(key)
             if latency is None:
@@ -154,21 +147,21 @@ class RelayMiddleware:
 
         return limited_receive
 
-    @staticmethod
-    async def _reply(send: Send, status: int, error: str) -> None:
-        descriptions = {
-            413: "the request body is too large",
-            500: "the relay failed to handle this request",
+
+async def _server_error(send: Send) -> None:
+    """The last resort: a short JSON 500 in the protocol's error format, no traceback."""
+    body = ErrorBody(
+        error="server_error", error_description="the relay failed to handle this request"
+    )
+    payload = body.model_dump_json().encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 500,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+            ],
         }
-        body = json.dumps({"error": error, "error_description": descriptions[status]}).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+    )
+    await send({"type": "http.response.body", "body": payload})

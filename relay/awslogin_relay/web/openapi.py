@@ -1,218 +1,221 @@
-"""OpenAPI entries for the requests that `web.hotpaths` serves outside FastAPI's router.
+"""OpenAPI from declarations: what each route answers, written once as typed records.
 
-FastAPI documents the routes it serves; these four are written out here from the same
-pydantic models, so the published document still covers the whole protocol.
+A route declares its answers as :class:`Answer` records (a status, a sentence, the model
+of a JSON body or the media type of a page, the headers it sets). FastAPI routes pass
+them as `responses=` (:func:`responses`); the fast paths, which FastAPI never sees,
+carry a whole :class:`Operation`, which :func:`document_fast_paths` adds to the document
+FastAPI generates. Bodies are pydantic models (`awslogin_protocol.messages` for the
+protocol's JSON), so the schema published in `/openapi.json` is the schema the answers
+are built from; a conformance test (schemathesis) holds the relay to it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
 
-from awslogin_relay.web.schemas import (
-    CreatedPairingOut,
-    CreatePairingIn,
-    ErrorOut,
-    HostIn,
-    PollOut,
-)
+from awslogin_protocol.messages import ErrorBody
+from awslogin_relay.web.errors import is_page
 
-_REF = "#/components/schemas/{model}"
-
-
-def _json(model_name: str, description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": _REF.format(model=model_name)}}},
-    }
+REF_TEMPLATE = "#/components/schemas/{model}"
+HTML = "text/html"
+JSON = "application/json"
+_TEXT = {"schema": {"type": "string"}}
 
 
-def _errors(descriptions: dict[int, str]) -> dict[str, Any]:
-    return {str(status): _json("ErrorOut", text) for status, text in descriptions.items()}
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One documented answer: a JSON body of `model`, a body of `media_type`, or none."""
 
+    description: str
+    model: type[BaseModel] | None = None
+    media_type: str | None = None
+    headers: Mapping[str, bool] = field(default_factory=dict)  # header name: always sent?
 
-def _create_operation() -> dict[str, Any]:
-    return {
-        "tags": ["host"],
-        "summary": "Create Pairing",
-        "description": "Start a pairing; the poll token in the answer is the only copy anywhere.",
-        "operationId": "create_pairing",
-        "security": [{}, {"createToken": []}],
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {"schema": {"$ref": _REF.format(model="CreatePairingIn")}}
-            },
-        },
-        "responses": {
-            "201": _json("CreatedPairingOut", "the new pairing"),
-            **_errors(
-                {
-                    400: "malformed JSON, or an authorize_url/public_key the relay refuses",
-                    401: "missing or wrong creation token (when RELAY_CREATE_TOKEN is set)",
-                    413: "body too large",
-                    422: "body does not match the schema",
-                    429: "too many pairings created from this address",
-                    503: "too many pending pairings, or the store is unavailable",
-                }
-            ),
-        },
-    }
+    def content(self) -> dict[str, Any] | None:
+        if self.model is not None:
+            return {JSON: {"schema": {"$ref": REF_TEMPLATE.format(model=self.model.__name__)}}}
+        if self.media_type is not None:
+            return {self.media_type: dict(_TEXT)}
+        return None
 
-
-def _poll_operation() -> dict[str, Any]:
-    return {
-        "tags": ["host"],
-        "summary": "Poll Result",
-        "description": (
-            "Long-poll for the sealed result (Bearer poll token). Answers `pending` when "
-            "`wait` ends, and the result exactly once; afterwards 410."
-        ),
-        "operationId": "poll_result",
-        "security": [{"pollToken": []}],
-        "parameters": [
-            {"name": "pairing_id", "in": "path", "required": True, "schema": {"type": "string"}},
-            {
-                "name": "wait",
-                "in": "query",
-                "required": False,
-                "description": "seconds to long-poll (capped at the relay's max_wait)",
-                "schema": {"type": "number", "minimum": 0, "maximum": 3600, "default": 0},
-            },
-        ],
-        "responses": {
-            "200": _json("PollOut", "pending, complete (sealed) or denied"),
-            **_errors(
-                {
-                    401: "missing or wrong poll token",
-                    404: "unknown pairing",
-                    410: "pairing collected, expired or cancelled",
-                    422: "bad `wait`",
-                    429: "rate limit, or polled faster than `interval` (slow_down)",
-                    503: "the store is unavailable",
-                }
-            ),
-        },
-    }
-
-
-def _callback_operation() -> dict[str, Any]:
-    def query(name: str, description: str) -> dict[str, Any]:
-        return {
-            "name": name,
-            "in": "query",
-            "required": False,
-            "description": description,
-            "schema": {"type": "string"},
-        }
-
-    page = {"text/html": {"schema": {"type": "string"}}}
-    return {
-        "tags": ["browser"],
-        "summary": "Callback",
-        "description": (
-            "Where the provider sends the browser back (redirect mode): the result is "
-            "sealed to the host's key, only the ciphertext is stored, and the browser "
-            "goes on to a page without the code in its URL. Only the browser that "
-            "confirmed the pairing (it carries the binding cookie set by "
-            "POST /p/{pairing_id}/confirm) may complete it."
-        ),
-        "operationId": "callback",
-        "parameters": [
-            query("state", "the state of the authorize URL (routes to the pairing)"),
-            query("code", "the authorization code"),
-            query("iss", "the issuer (RFC 9207)"),
-            query("error", "the provider's refusal"),
-            query("error_description", "the provider's explanation"),
-            {
-                "name": "__Host-awl_{pairing_id}",
-                "in": "cookie",
-                "required": False,
-                "description": (
-                    "the binding secret given at confirmation (named awl_{pairing_id} "
-                    "when the relay's public URL is http)"
-                ),
-                "schema": {"type": "string"},
-            },
-        ],
-        "responses": {
-            "303": {"description": "to /p/{pairing_id}/done"},
-            "400": {"description": "missing or malformed state, code or error", "content": page},
-            "403": {
-                "description": "this browser did not confirm the pairing; nothing is stored",
-                "content": page,
-            },
-            "404": {"description": "no pairing has this state", "content": page},
-            "410": {"description": "pairing expired or already completed", "content": page},
-            "429": {"description": "too many requests from this address", "content": page},
-        },
-    }
-
-
-def _confirm_operation() -> dict[str, Any]:
-    page = {"text/html": {"schema": {"type": "string"}}}
-    return {
-        "tags": ["browser"],
-        "summary": "Confirm",
-        "description": (
-            'The "this is my terminal" button of the confirmation page. The first browser '
-            "to press it gets an HttpOnly, SameSite=Lax cookie (__Host-awl_{pairing_id} "
-            "on an https relay, awl_{pairing_id} on http) that binds the pairing to it: "
-            "only requests carrying it may complete the pairing. Pressing it again in the "
-            "same browser is harmless."
-        ),
-        "operationId": "confirm",
-        "parameters": [
-            {
-                "name": "pairing_id",
-                "in": "path",
-                "required": True,
-                "schema": {"type": "string"},
+    def as_object(self) -> dict[str, Any]:
+        answer: dict[str, Any] = {"description": self.description}
+        if (content := self.content()) is not None:
+            answer["content"] = content
+        if self.headers:
+            answer["headers"] = {
+                name: {"required": required, "schema": {"type": "string"}}
+                for name, required in self.headers.items()
             }
-        ],
-        "responses": {
-            "303": {
-                "description": (
-                    "to the provider (redirect mode) or to /p/{pairing_id}/paste; sets the "
-                    "binding cookie the first time"
-                )
-            },
-            "403": {"description": "posted from another site", "content": page},
-            "404": {"description": "no such pairing", "content": page},
-            "409": {"description": "another browser confirmed this pairing", "content": page},
-            "410": {"description": "pairing expired or already completed", "content": page},
-            "429": {"description": "too many requests from this address", "content": page},
-        },
-    }
+        return answer
 
 
-def document_hot_paths(app: FastAPI) -> None:
+def redirect(description: str, *, sets_cookie: bool = False) -> Answer:
+    """A 303 to another page; the browser follows `Location`."""
+    headers = {"Location": True}
+    if sets_cookie:
+        headers["Set-Cookie"] = False
+    return Answer(description, headers=headers)
+
+
+def refusals(
+    descriptions: Mapping[int, str], *, media_type: str | None = None
+) -> dict[int, Answer]:
+    """Error answers: an `ErrorBody` in JSON, or a page when `media_type` is given.
+
+    Limits (429, 503) say when to come back in Retry-After; a refused Bearer token (401)
+    names the scheme in WWW-Authenticate.
+    """
+    answers = {}
+    for status, description in descriptions.items():
+        headers: dict[str, bool] = {}
+        if status in (429, 503):
+            headers["Retry-After"] = False
+        if status == 401:
+            headers["WWW-Authenticate"] = True
+        if media_type is None:
+            answers[status] = Answer(description, model=ErrorBody, headers=headers)
+        else:
+            answers[status] = Answer(description, media_type=media_type, headers=headers)
+    return answers
+
+
+def responses(answers: Mapping[int, Answer]) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` of a FastAPI route: `model` lets FastAPI register the schema."""
+    documented: dict[int | str, dict[str, Any]] = {}
+    for status, answer in answers.items():
+        entry = answer.as_object()
+        if answer.model is not None:
+            entry.pop("content")
+            entry["model"] = answer.model
+        documented[status] = entry
+    return documented
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """Everything the document says about one request that FastAPI does not route."""
+
+    operation_id: str
+    summary: str
+    description: str
+    tags: tuple[str, ...]
+    answers: Mapping[int, Answer]
+    path_parameters: type[BaseModel] | None = None
+    query_parameters: type[BaseModel] | None = None
+    request_body: type[BaseModel] | None = None
+    security: tuple[str, ...] = ()  # Bearer schemes, any one of which is accepted
+    anonymous: bool = False  # the security schemes are optional
+
+    def models(self) -> Iterable[type[BaseModel]]:
+        if self.request_body is not None:
+            yield self.request_body
+        for answer in self.answers.values():
+            if answer.model is not None:
+                yield answer.model
+
+    def as_object(self) -> dict[str, Any]:
+        operation: dict[str, Any] = {
+            "tags": list(self.tags),
+            "summary": self.summary,
+            "description": self.description,
+            "operationId": self.operation_id,
+        }
+        parameters = [
+            *_parameters(self.path_parameters, "path"),
+            *_parameters(self.query_parameters, "query"),
+        ]
+        if parameters:
+            operation["parameters"] = parameters
+        if self.security:
+            schemes: list[dict[str, list[str]]] = [{name: []} for name in self.security]
+            operation["security"] = [{}, *schemes] if self.anonymous else schemes
+        if self.request_body is not None:
+            ref = {"$ref": REF_TEMPLATE.format(model=self.request_body.__name__)}
+            operation["requestBody"] = {"required": True, "content": {JSON: {"schema": ref}}}
+        operation["responses"] = {
+            str(status): answer.as_object() for status, answer in sorted(self.answers.items())
+        }
+        return operation
+
+
+def _parameters(
+    model: type[BaseModel] | None, location: Literal["path", "query"]
+) -> list[dict[str, Any]]:
+    if model is None:
+        return []
+    schema = model.model_json_schema(ref_template=REF_TEMPLATE)
+    required = set(schema.get("required", ()))
+    parameters = []
+    for name, property_schema in schema["properties"].items():
+        described = dict(property_schema)
+        description = described.pop("description", None)
+        described.pop("title", None)
+        parameter: dict[str, Any] = {
+            "name": name,
+            "in": location,
+            "required": location == "path" or name in required,
+            "schema": described,
+        }
+        if description:
+            parameter["description"] = description
+        parameters.append(parameter)
+    return parameters
+
+
+def _relay_validation_errors(paths: dict[str, Any], components: dict[str, Any]) -> None:
+    """Describe 422 as the relay answers it (`web.errors`), not as FastAPI would.
+
+    FastAPI documents its own validation error body for every route with parameters;
+    the relay's handler answers an `ErrorBody`, or a page on browser routes.
+    """
+    default = {"$ref": REF_TEMPLATE.format(model="HTTPValidationError")}
+    for path, operations in paths.items():
+        for operation in operations.values():
+            answer = operation.get("responses", {}).get("422")
+            if answer is None or answer.get("content", {}).get(JSON, {}).get("schema") != default:
+                continue
+            media_type = HTML if is_page(path) else None
+            refusal = refusals(
+                {422: "the request does not match the schema"}, media_type=media_type
+            )
+            operation["responses"]["422"] = refusal[422].as_object()
+    components.pop("HTTPValidationError", None)
+    components.pop("ValidationError", None)
+
+
+def document_fast_paths(app: FastAPI, operations: Iterable[tuple[str, str, Operation]]) -> None:
+    """Make `app.openapi()` add each (method, path, operation) to FastAPI's document."""
+    declared = tuple(operations)
+
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = get_openapi(
-                title=app.title,
-                version=app.version,
-                summary=app.summary,
-                routes=app.routes,
+                title=app.title, version=app.version, summary=app.summary, routes=app.routes
             )
-            paths = schema["paths"]
-            paths.setdefault("/v1/pairings", {})["post"] = _create_operation()
-            paths.setdefault("/v1/pairings/{pairing_id}/result", {})["get"] = _poll_operation()
-            paths.setdefault("/callback", {})["get"] = _callback_operation()
-            paths.setdefault("/p/{pairing_id}/confirm", {})["post"] = _confirm_operation()
+            paths = schema.setdefault("paths", {})
+            _relay_validation_errors(paths, schema.get("components", {}).get("schemas", {}))
+            for method, path, operation in declared:
+                paths.setdefault(path, {})[method.lower()] = operation.as_object()
+            models = {model for _, _, operation in declared for model in operation.models()}
+            _, definitions = models_json_schema(
+                [(model, "validation") for model in sorted(models, key=lambda m: m.__name__)],
+                ref_template=REF_TEMPLATE,
+            )
             components = schema.setdefault("components", {})
-            schemas = components.setdefault("schemas", {})
-            for model in (CreatePairingIn, HostIn, CreatedPairingOut, PollOut, ErrorOut):
-                model_schema = model.model_json_schema(ref_template=_REF)
-                model_schema.pop("$defs", None)  # nested models are components themselves
-                schemas[model.__name__] = model_schema
+            known = components.setdefault("schemas", {})
+            for name, model_schema in definitions.get("$defs", {}).items():
+                known.setdefault(name, model_schema)
+            schemes = {name for _, _, operation in declared for name in operation.security}
             components.setdefault("securitySchemes", {}).update(
-                {
-                    "pollToken": {"type": "http", "scheme": "bearer"},
-                    "createToken": {"type": "http", "scheme": "bearer"},
-                }
+                {name: {"type": "http", "scheme": "bearer"} for name in sorted(schemes)}
             )
             app.openapi_schema = schema
         return app.openapi_schema

@@ -2,37 +2,69 @@
 
 from __future__ import annotations
 
-from fastapi import Request
-from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from typing import Literal
 
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from awslogin_protocol.messages import ErrorBody
 from awslogin_relay.domain.store import StoreError
-from awslogin_relay.web.context import service_of
+from awslogin_relay.web.openapi import Answer, responses
+from awslogin_relay.web.render import json_answer
+from awslogin_relay.web.request import service_of
 from awslogin_relay.web.routing import RouteTable
 
 router = RouteTable(tags=["operations"])
 
 
-@router.get("/healthz", response_model=None)
-async def healthz() -> JSONResponse:
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    status: Literal["ready"]
+
+
+@router.get(
+    "/healthz",
+    response_model=None,
+    responses=responses({200: Answer("the process serves requests", model=Health)}),
+)
+async def healthz() -> Response:
     """The process serves requests (no dependency checked)."""
-    return JSONResponse({"status": "ok"})
+    return json_answer(Health(status="ok"))
 
 
-@router.get("/readyz", response_model=None)
-async def readyz(request: Request) -> JSONResponse:
+@router.get(
+    "/readyz",
+    response_model=None,
+    responses=responses(
+        {
+            200: Answer("the store answers", model=Readiness),
+            503: Answer("the store is unavailable", model=ErrorBody),
+        }
+    ),
+)
+async def readyz(request: Request) -> Response:
     """The store answers; a load balancer should stop sending traffic otherwise."""
     try:
         await service_of(request).store.ping()
     except (StoreError, OSError):
-        return JSONResponse(
-            {"error": "temporarily_unavailable", "error_description": "store unavailable"},
-            status_code=503,
+        unavailable = ErrorBody(
+            error="temporarily_unavailable", error_description="store unavailable"
         )
-    return JSONResponse({"status": "ready"})
+        return json_answer(unavailable, 503)
+    return json_answer(Readiness(status="ready"))
 
 
-@router.get("/metrics", response_model=None)
+@router.get(
+    "/metrics",
+    response_model=None,
+    response_class=PlainTextResponse,
+    responses=responses({200: Answer("Prometheus text exposition")}),
+)
 async def metrics(request: Request) -> Response:
     """Prometheus text exposition."""
     registry = service_of(request).metrics.registry

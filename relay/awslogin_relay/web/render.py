@@ -1,4 +1,5 @@
-"""HTML pages: Jinja2 with autoescaping, so host-supplied text can never become markup."""
+"""How answers are rendered: JSON bodies from the models that document them, and HTML
+pages with Jinja2 autoescaping, so host-supplied text can never become markup."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from typing import Any
 
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import BaseModel
+from starlette.responses import Response
 
 from awslogin_relay.domain.errors import RelayError
 
@@ -60,6 +63,19 @@ _MESSAGES: dict[str, tuple[str, str, bool]] = {
     "request_too_large": ("That is too large", "Sign-in codes are much shorter.", False),
     "temporarily_unavailable": ("The relay is busy", "Try again in a minute.", False),
 }
+
+
+def json_answer(
+    body: BaseModel, status: int = 200, *, headers: dict[str, str] | None = None
+) -> Response:
+    """`body` as compact JSON. Fields that are None are left out: the protocol's optional
+    fields are absent rather than null (a pending poll is just {"status":"pending"})."""
+    return Response(
+        body.model_dump_json(exclude_none=True),
+        status_code=status,
+        headers=headers,
+        media_type="application/json",
+    )
 
 
 def page(template: str, status: int = 200, **context: Any) -> HTMLResponse:

@@ -1,0 +1,326 @@
+"""What the person with the phone sees: confirm, go to the provider, come back, paste, done.
+
+The "this is my terminal" button (`POST /p/{id}/confirm`) binds the pairing to this
+browser with a cookie (`web.binding`); the provider's redirect (`GET /callback`) and the
+paste form complete the pairing only for a browser that carries it
+(docs/security.md#browser-binding). Those two requests and the button are fast paths
+(`web.fastpaths`); the pages are FastAPI routes. Every answer to a form is a 303, so
+reloading never re-posts, and the code the provider sent to /callback is not in any URL
+the browser keeps. Typing a code instead of scanning is `web.link`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Form
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from awslogin_protocol.messages import MAX_CALLBACK_VALUE, MAX_PASTE, PairingMode
+from awslogin_relay.domain.browser_operations import PublicState
+from awslogin_relay.domain.codes import binding_secret_matches, format_user_code
+from awslogin_relay.domain.errors import RelayError
+from awslogin_relay.domain.pairing import GoneReason, ResultKind
+from awslogin_relay.web.binding import set_binding_cookie
+from awslogin_relay.web.fastpaths import FastPathTable
+from awslogin_relay.web.openapi import HTML, Answer, redirect, refusals, responses
+from awslogin_relay.web.render import as_sentence, describe_age, json_answer, page
+from awslogin_relay.web.request import (
+    binding_secret,
+    binding_secrets,
+    client_of,
+    service_of,
+)
+from awslogin_relay.web.routing import RouteTable
+
+TAGS = ("browser",)
+router = RouteTable(tags=list(TAGS))
+fast_paths = FastPathTable(tags=TAGS)
+
+
+class PairingPath(BaseModel):
+    pairing_id: str = Field(description="the pairing id from the link or QR code")
+
+
+class CallbackQuery(BaseModel):
+    """What the provider appends to the redirect (RFC 6749 section 4.1.2, RFC 9207)."""
+
+    state: str | None = Field(None, description="the state of the authorize URL (routes it)")
+    code: str | None = Field(None, max_length=MAX_CALLBACK_VALUE, description="the code")
+    iss: str | None = Field(None, max_length=MAX_CALLBACK_VALUE, description="the issuer")
+    error: str | None = Field(None, description="the provider's refusal")
+    error_description: str | None = Field(None, description="the provider's explanation")
+
+
+class PublicStatus(BaseModel):
+    """What the done page may learn about a pairing; it reveals no secret."""
+
+    status: PublicState
+
+
+def _pages(descriptions: dict[int, str]) -> dict[int, Answer]:
+    return refusals(descriptions, media_type=HTML)
+
+
+_PAGE = Answer("the page", media_type=HTML)
+# What every page about one pairing may answer instead of itself.
+_LOOKUP = {404: "no such pairing", 410: "pairing expired, completed or cancelled"}
+_STORE = {503: "the store is unavailable"}
+
+
+def _see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get(
+    "/p/{pairing_id}",
+    response_class=HTMLResponse,
+    responses=responses(
+        {
+            200: _PAGE,
+            303: redirect("to the done page, once the pairing has a result"),
+            **_pages({**_LOOKUP, **_STORE}),
+        }
+    ),
+)
+async def confirmation_page(pairing_id: str, request: Request) -> Response:
+    """Who asked, and the user code to compare; one button continues to the provider."""
+    service = service_of(request)
+    pairing = await service.browser.page(pairing_id)
+    if not pairing.pending:
+        return _see_other(f"/p/{pairing_id}/done")
+    return page(
+        "confirm.html",
+        pairing=pairing,
+        user_code=format_user_code(pairing.user_code),
+        age=describe_age(service.clock() - pairing.created_at),
+    )
+
+
+def _cross_site(request: Request) -> bool:
+    """Whether the browser says this form was posted from another site.
+
+    Fetch metadata first (every current browser sends Sec-Fetch-Site); else the Origin
+    header against the relay's public origin. A client that sends neither is no
+    browser a phishing page could drive, and passes.
+    """
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site != "same-origin"
+    origin = request.headers.get("origin")
+    return origin is not None and origin != service_of(request).settings.public_origin
+
+
+@fast_paths.route(
+    "POST",
+    "/p/{pairing_id}/confirm",
+    path_parameters=PairingPath,
+    answers={
+        303: redirect(
+            "to the provider (redirect mode) or to /p/{pairing_id}/paste; sets the binding "
+            "cookie the first time",
+            sets_cookie=True,
+        ),
+        **_pages(
+            {
+                403: "posted from another site",
+                409: "another browser confirmed this pairing",
+                413: "body too large",
+                429: "too many requests from this address",
+                **_LOOKUP,
+                **_STORE,
+            }
+        ),
+    },
+)
+async def confirm(request: Request) -> Response:
+    """The "this is my terminal" button of the confirmation page.
+
+    The first browser to press it gets an HttpOnly, SameSite=Lax cookie
+    (__Host-awl_{pairing_id} on an https relay, awl_{pairing_id} on http) that binds the
+    pairing to it: only requests carrying it may complete the pairing. Pressing it again
+    in the same browser is harmless.
+    """
+    service = service_of(request)
+    settings = service.settings
+    pairing_id = request.path_params["pairing_id"]
+    confirmation = await service.browser.confirm(
+        pairing_id,
+        client_of(request),
+        binding_secret(request, pairing_id),
+        cross_site=_cross_site(request),
+    )
+    pairing = confirmation.pairing
+    if pairing.mode is PairingMode.REDIRECT:
+        target = pairing.authorize_url  # allow-listed when the pairing was created
+    else:
+        target = f"/p/{pairing_id}/paste"
+    response = _see_other(target)
+    if confirmation.new_secret is not None:
+        set_binding_cookie(
+            response,
+            pairing_id,
+            confirmation.new_secret,
+            max_age=int(pairing.expires_at - service.clock()),
+            secure=settings.secure_cookies,
+        )
+    return response
+
+
+@fast_paths.route(
+    "GET",
+    "/callback",
+    query_parameters=CallbackQuery,
+    answers={
+        303: redirect("to /p/{pairing_id}/done"),
+        **_pages(
+            {
+                400: "missing or malformed state, code or error",
+                403: "this browser did not confirm the pairing; nothing is stored",
+                404: "no pairing has this state",
+                410: "pairing expired or already completed",
+                429: "too many requests from this address",
+                **_STORE,
+            }
+        ),
+    },
+)
+async def callback(request: Request) -> Response:
+    """Where the provider sends the browser back (redirect mode).
+
+    The result is sealed to the host's key, only the ciphertext is stored, and the
+    browser goes on to a page without the code in its URL. Only the browser that
+    confirmed the pairing (it carries the binding cookie set by
+    POST /p/{pairing_id}/confirm) may complete it.
+    """
+    params: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        params.setdefault(key, []).append(value)
+    service = service_of(request)
+    pairing_id = await service.browser.callback(
+        params, client_of(request), binding_secrets(request)
+    )
+    return _see_other(f"/p/{pairing_id}/done")
+
+
+@router.get(
+    "/p/{pairing_id}/paste",
+    response_class=HTMLResponse,
+    responses=responses(
+        {
+            200: _PAGE,
+            303: redirect("to the done page, or back to confirm first"),
+            **_pages({**_LOOKUP, **_STORE}),
+        }
+    ),
+)
+async def paste_page(pairing_id: str, request: Request) -> Response:
+    """Paste mode: the link to the provider, and a form for what it shows."""
+    pairing = await service_of(request).browser.page(pairing_id)
+    if not pairing.pending:
+        return _see_other(f"/p/{pairing_id}/done")
+    if pairing.mode is not PairingMode.PASTE or not binding_secret_matches(
+        binding_secret(request, pairing_id), pairing.binding_hash
+    ):
+        return _see_other(f"/p/{pairing_id}")
+    return page("paste.html", pairing=pairing, user_code=format_user_code(pairing.user_code))
+
+
+@router.post(
+    "/p/{pairing_id}/code",
+    status_code=303,
+    response_class=RedirectResponse,
+    responses=responses(
+        {
+            303: redirect("to the done page"),
+            **_pages(
+                {
+                    400: "nothing pasted, too long, or not a paste-mode pairing",
+                    403: "this browser did not confirm the pairing",
+                    413: "body too large",
+                    422: "the form does not match the schema",
+                    429: "too many requests from this address",
+                    **_LOOKUP,
+                    **_STORE,
+                }
+            ),
+        }
+    ),
+)
+async def paste_code(
+    pairing_id: str,
+    request: Request,
+    code: Annotated[str, Form(max_length=MAX_PASTE * 2)] = "",
+) -> Response:
+    """Paste mode: seal what the provider showed and hand it to the waiting host."""
+    service = service_of(request)
+    try:
+        await service.browser.paste(
+            pairing_id, code, client_of(request), binding_secret(request, pairing_id)
+        )
+    except RelayError as exc:
+        if exc.status != 400:
+            raise
+        pairing = await service.browser.page(pairing_id)
+        if pairing.mode is not PairingMode.PASTE:
+            raise
+        return page(
+            "paste.html",
+            400,
+            pairing=pairing,
+            user_code=format_user_code(pairing.user_code),
+            message=as_sentence(exc.description),
+        )
+    return _see_other(f"/p/{pairing_id}/done")
+
+
+@router.get(
+    "/p/{pairing_id}/done",
+    response_class=HTMLResponse,
+    responses=responses(
+        {
+            200: _PAGE,
+            303: redirect("back to the confirmation page while nothing is done"),
+            **_pages({**_LOOKUP, **_STORE}),
+        }
+    ),
+)
+async def done_page(pairing_id: str, request: Request) -> Response:
+    """Signed in, refused, or collected by the host: what the person needs to know."""
+    browser = service_of(request).browser
+    tomb = await browser.gone(pairing_id)
+    if tomb is not None and tomb.reason in (GoneReason.COLLECTED, GoneReason.DENIED):
+        return page("done.html", outcome=tomb.reason.value, hostname=tomb.hostname)
+    pairing = await browser.page(pairing_id)
+    if pairing.result is None:
+        return _see_other(f"/p/{pairing_id}")
+    if pairing.result.kind is ResultKind.DENIED:
+        return page(
+            "done.html",
+            outcome="denied",
+            hostname=pairing.host.hostname,
+            error=pairing.result.error,
+            error_description=pairing.result.error_description,
+        )
+    return page(
+        "done.html", outcome="authorized", hostname=pairing.host.hostname, pairing_id=pairing_id
+    )
+
+
+@router.get(
+    "/p/{pairing_id}/status",
+    response_model=None,
+    responses=responses(
+        {
+            200: Answer("where the pairing stands", model=PublicStatus),
+            **refusals({404: "no such pairing", **_STORE}),
+        }
+    ),
+)
+async def public_status(pairing_id: str, request: Request) -> Response:
+    """What the done page may learn: has the host collected? Reveals no secret."""
+    status = await service_of(request).browser.public_status(pairing_id)
+    return json_answer(PublicStatus(status=status))

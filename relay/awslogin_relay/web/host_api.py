@@ -1,0 +1,205 @@
+"""The JSON API the host uses: discovery, create a pairing, long-poll its result, cancel.
+
+Creation and the long-poll are fast paths (`web.fastpaths`); discovery and cancel are
+ordinary FastAPI routes. Every body is an `awslogin_protocol.messages` model, the same
+the host parses the answers with (docs/protocol.md).
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.requests import Request
+from starlette.responses import Response
+
+from awslogin_protocol import VERSION
+from awslogin_protocol.messages import (
+    Discovery,
+    PairingCreated,
+    PairingRequest,
+    PollAnswer,
+)
+from awslogin_relay.domain.codes import format_user_code
+from awslogin_relay.domain.errors import invalid_create_token, invalid_token
+from awslogin_relay.domain.host_operations import NewPairing, PollOutcome
+from awslogin_relay.domain.pairing import ResultKind
+from awslogin_relay.web.errors import invalid_input
+from awslogin_relay.web.fastpaths import FastPathTable
+from awslogin_relay.web.openapi import Answer, refusals, responses
+from awslogin_relay.web.render import json_answer
+from awslogin_relay.web.request import bearer_token, client_of, service_of
+from awslogin_relay.web.routing import RouteTable
+
+TAGS = ("host",)
+router = RouteTable(tags=list(TAGS))
+fast_paths = FastPathTable(tags=TAGS)
+MAX_WAIT_PARAMETER = 3600.0
+
+
+class PairingPath(BaseModel):
+    pairing_id: str = Field(description="the pairing id from the creation answer")
+
+
+class PollQuery(BaseModel):
+    model_config = ConfigDict(allow_inf_nan=False)
+
+    wait: float = Field(
+        default=0.0,
+        ge=0,
+        le=MAX_WAIT_PARAMETER,
+        description="seconds to long-poll (capped at the relay's max_wait)",
+    )
+
+
+@router.get(
+    "/.well-known/awslogin-relay",
+    response_model=None,
+    responses=responses({200: Answer("what a host needs to know", model=Discovery)}),
+)
+async def discovery(request: Request) -> Response:
+    """What a host needs to know before creating a pairing."""
+    settings = service_of(request).settings
+    body = Discovery(
+        version=VERSION,
+        callback_uri=settings.callback_uri,
+        verification_uri=settings.verification_uri,
+        allowed_authorize_origins=list(settings.allowed_origins),
+        max_wait=settings.max_wait,
+        interval=settings.poll_interval,
+    )
+    return json_answer(body)
+
+
+@fast_paths.route(
+    "POST",
+    "/v1/pairings",
+    request_body=PairingRequest,
+    security=("createToken",),
+    anonymous=True,
+    answers={
+        201: Answer("the new pairing", model=PairingCreated),
+        **refusals(
+            {
+                400: "malformed JSON, or an authorize_url/public_key the relay refuses",
+                401: "missing or wrong creation token (when RELAY_CREATE_TOKEN is set)",
+                413: "body too large",
+                422: "body does not match the schema",
+                429: "too many pairings created from this address",
+                503: "too many pending pairings, or the store is unavailable",
+            }
+        ),
+    },
+)
+async def create_pairing(request: Request) -> Response:
+    """Start a pairing; the poll token in the answer is the only copy anywhere."""
+    service = service_of(request)
+    settings = service.settings
+    required = settings.create_token
+    if required is not None:
+        token = bearer_token(request)
+        if token is None or not hmac.compare_digest(token.encode(), required.encode()):
+            raise invalid_create_token()
+    try:
+        body = PairingRequest.model_validate_json(await request.body())
+    except ValidationError as exc:
+        raise invalid_input(exc.errors(include_input=False), ("body",)) from None
+    pairing, poll_token = await service.host.create(
+        NewPairing(
+            authorize_url=body.authorize_url,
+            mode=body.mode,
+            public_key=body.public_key,
+            hostname=body.host.hostname,
+            user=body.host.user,
+            client=body.host.client,
+        ),
+        client_of(request),
+    )
+    created = PairingCreated(
+        pairing_id=pairing.pairing_id,
+        user_code=format_user_code(pairing.user_code),
+        verification_uri=settings.verification_uri,
+        verification_uri_complete=f"{settings.public_url}/p/{pairing.pairing_id}",
+        poll_token=poll_token,
+        expires_in=settings.pairing_ttl,
+        interval=settings.poll_interval,
+    )
+    return json_answer(created, 201)
+
+
+def poll_answer(outcome: PollOutcome) -> PollAnswer:
+    result = outcome.result
+    if result is None:
+        return PollAnswer(status="pending")
+    if result.kind is ResultKind.COMPLETE:
+        return PollAnswer(status="complete", sealed=result.sealed)
+    return PollAnswer(
+        status="denied",
+        error=result.error or "access_denied",
+        error_description=result.error_description or "",
+    )
+
+
+@fast_paths.route(
+    "GET",
+    "/v1/pairings/{pairing_id}/result",
+    path_parameters=PairingPath,
+    query_parameters=PollQuery,
+    security=("pollToken",),
+    answers={
+        200: Answer("pending, complete (sealed) or denied", model=PollAnswer),
+        **refusals(
+            {
+                401: "missing or wrong poll token",
+                404: "unknown pairing",
+                410: "pairing collected, expired or cancelled",
+                422: "bad `wait`",
+                429: "rate limit, or polled faster than `interval` (slow_down)",
+                503: "the store is unavailable",
+            }
+        ),
+    },
+)
+async def poll_result(request: Request) -> Response:
+    """Long-poll for the sealed result (Bearer poll token).
+
+    Answers `pending` when `wait` ends, and the result exactly once; afterwards 410.
+    """
+    try:
+        query = PollQuery.model_validate(dict(request.query_params))
+    except ValidationError as exc:
+        raise invalid_input(exc.errors(include_input=False), ("query",)) from None
+    outcome = await service_of(request).host.poll(
+        request.path_params["pairing_id"], bearer_token(request), query.wait, client_of(request)
+    )
+    return json_answer(poll_answer(outcome))
+
+
+@router.delete(
+    "/v1/pairings/{pairing_id}",
+    status_code=204,
+    response_model=None,
+    responses=responses(
+        {
+            204: Answer("cancelled"),
+            **refusals(
+                {
+                    401: "missing or wrong poll token",
+                    404: "unknown pairing",
+                    410: "pairing collected, expired or cancelled",
+                    422: "malformed request",
+                    429: "too many requests from this address",
+                    503: "the store is unavailable",
+                }
+            ),
+        }
+    ),
+    openapi_extra={"security": [{"pollToken": []}]},
+)
+async def cancel_pairing(pairing_id: str, request: Request) -> Response:
+    """Cancel a pairing (Bearer poll token); the browser side then sees it as cancelled."""
+    token = bearer_token(request)
+    if token is None:
+        raise invalid_token()
+    await service_of(request).host.cancel(pairing_id, token, client_of(request))
+    return Response(status_code=204)

@@ -1,0 +1,68 @@
+"""`/link`: type the code the terminal shows, instead of scanning its QR code.
+
+A match leads to the pairing's confirmation page (`web.browser`); a typo or an unknown
+code shows the form again with one sentence that says why.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Form
+from fastapi.responses import HTMLResponse
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from awslogin_relay.domain.errors import RelayError
+from awslogin_relay.web.openapi import HTML, Answer, redirect, refusals, responses
+from awslogin_relay.web.render import as_sentence, page
+from awslogin_relay.web.request import client_of, service_of
+from awslogin_relay.web.routing import RouteTable
+
+router = RouteTable(tags=["browser"])
+
+
+@router.get(
+    "/link",
+    response_class=HTMLResponse,
+    responses=responses({200: Answer("the form", media_type=HTML)}),
+)
+async def link_form() -> Response:
+    """Type the user code instead of scanning the QR code."""
+    return page("link.html", typed="")
+
+
+@router.post(
+    "/link",
+    status_code=303,
+    response_class=RedirectResponse,
+    responses=responses(
+        {
+            303: redirect("to the confirmation page of the pairing with this code"),
+            **refusals(
+                {
+                    400: "not a code (the form again, saying why)",
+                    404: "no pairing has this code (the form again)",
+                    413: "body too large",
+                    422: "the form does not match the schema",
+                    429: "too many requests from this address",
+                    503: "the store is unavailable",
+                },
+                media_type=HTML,
+            ),
+        }
+    ),
+)
+async def link_submit(
+    request: Request, user_code: Annotated[str, Form(max_length=64)] = ""
+) -> Response:
+    """Find the pairing a person typed the code of."""
+    try:
+        pairing_id = await service_of(request).browser.find_user_code(user_code, client_of(request))
+    except RelayError as exc:
+        if exc.status not in (400, 404):
+            raise
+        return page(
+            "link.html", exc.status, typed=user_code[:20], message=as_sentence(exc.description)
+        )
+    return RedirectResponse(f"/p/{pairing_id}", status_code=303)
