@@ -1,7 +1,7 @@
 """Relay settings, read once from the environment and checked before anything starts.
 
-Every setting is an environment variable (names agreed in DESIGN.md); `awslogin-relay
---help` prints this table, and its flags only override the same names. A bad value
+Every setting is an environment variable (deploy/README.md explains them for operators);
+`awslogin-relay --help` prints this table, and its flags only override the same names. A bad value
 stops the relay with one line naming the variable, never a traceback.
 """
 

@@ -27,7 +27,7 @@ def cookie_prefix(secure: bool) -> str:
 def presented_bindings(cookie_header: str | None, secure: bool) -> dict[str, str]:
     """Pairing id → binding secret for every binding cookie in a Cookie header.
 
-    Parsed by hand (it runs on /callback's hot path); other cookies are ignored, and
+    Parsed by hand (it runs on /callback, a fast path); other cookies are ignored, and
     the first cookie of a name wins, as in browsers' own ordering.
     """
     found: dict[str, str] = {}
@@ -44,7 +44,7 @@ def presented_bindings(cookie_header: str | None, secure: bool) -> dict[str, str
 def set_binding_cookie(
     response: Response, pairing_id: str, secret: str, *, max_age: int, secure: bool
 ) -> None:
-    """Add the Set-Cookie header; written out by hand (it is on the confirm hot path), so
+    """Add the Set-Cookie header; written out by hand (confirming is a fast path), so
     the secret must be cookie-safe text, as base64url is."""
     attributes = f"HttpOnly; Max-Age={max(1, max_age)}; Path=/; SameSite=Lax"
     if secure:

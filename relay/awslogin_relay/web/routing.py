@@ -1,8 +1,9 @@
 """Route declarations that are added to the app itself rather than as included routers.
 
 FastAPI (0.16x) matches an included router's routes through an extra layer that costs a
-few microseconds per route per request; on the hot paths of the relay that was a
-measurable share of a whole pairing lifecycle. Modules declare their routes on a
+few microseconds per route per request; on the relay's busiest routes that was a
+measurable share of a whole pairing lifecycle. (The four requests of every pairing skip
+FastAPI's router altogether: `web.fastpaths`.) Modules declare their routes on a
 RouteTable with the familiar decorators, and `create_app` installs them in order.
 """
 
