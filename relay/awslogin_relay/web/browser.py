@@ -32,6 +32,8 @@ from awslogin_relay.web.request import (
     binding_secret,
     binding_secrets,
     client_of,
+    header,
+    query_pairs,
     service_of,
 )
 from awslogin_relay.web.routing import RouteTable
@@ -107,10 +109,10 @@ def _cross_site(request: Request) -> bool:
     header against the relay's public origin. A client that sends neither is no
     browser a phishing page could drive, and passes.
     """
-    site = request.headers.get("sec-fetch-site")
+    site = header(request, b"sec-fetch-site")
     if site is not None:
         return site != "same-origin"
-    origin = request.headers.get("origin")
+    origin = header(request, b"origin")
     return origin is not None and origin != service_of(request).settings.public_origin
 
 
@@ -197,7 +199,7 @@ async def callback(request: Request) -> Response:
     POST /p/{pairing_id}/confirm) may complete it.
     """
     params: dict[str, list[str]] = {}
-    for key, value in request.query_params.multi_items():
+    for key, value in query_pairs(request):
         params.setdefault(key, []).append(value)
     service = service_of(request)
     pairing_id = await service.browser.callback(

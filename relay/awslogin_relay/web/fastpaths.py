@@ -110,24 +110,20 @@ class FastPathDispatch:
         if found is None:
             await self.app(scope, receive, send)
             return
-        fast, parameters = found
+        fast, scope["path_params"] = found
         scope["route"] = fast
-        if scope["method"] != fast.method:
-            allowed = [other.method for other in self.paths if other.path == fast.path]
-            response = method_not_allowed(scope["path"], allowed)
-        else:
-            scope["path_params"] = parameters
-            response = await _serve(fast.handler, Request(scope, receive))
+        # Every refusal becomes the answer FastAPI's handlers would give. (No helper
+        # coroutine here: each frame is held by every waiting long-poll.)
+        try:
+            if scope["method"] == fast.method:
+                response = await fast.handler(Request(scope, receive))
+            else:
+                allowed = [other.method for other in self.paths if other.path == fast.path]
+                response = method_not_allowed(scope["path"], allowed)
+        except RelayError as exc:
+            response = error_response(scope["path"], exc)
+        except StoreError:
+            response = error_response(scope["path"], store_unavailable())
+        except BodyTooLarge:
+            response = error_response(scope["path"], request_too_large())
         await response(scope, receive, send)
-
-
-async def _serve(handler: Handler, request: Request) -> Response:
-    """Run a handler; every refusal becomes the answer FastAPI's handlers would give."""
-    try:
-        return await handler(request)
-    except RelayError as exc:
-        return error_response(request.scope["path"], exc)
-    except StoreError:
-        return error_response(request.scope["path"], store_unavailable())
-    except BodyTooLarge:
-        return error_response(request.scope["path"], request_too_large())

@@ -28,7 +28,13 @@ from awslogin_relay.web.errors import invalid_input
 from awslogin_relay.web.fastpaths import FastPathTable
 from awslogin_relay.web.openapi import Answer, refusals, responses
 from awslogin_relay.web.render import json_answer
-from awslogin_relay.web.request import bearer_token, client_of, service_of
+from awslogin_relay.web.request import (
+    bearer_token,
+    body_of,
+    client_of,
+    query_pairs,
+    service_of,
+)
 from awslogin_relay.web.routing import RouteTable
 
 TAGS = ("host",)
@@ -101,7 +107,7 @@ async def create_pairing(request: Request) -> Response:
         if token is None or not hmac.compare_digest(token.encode(), required.encode()):
             raise invalid_create_token()
     try:
-        body = PairingRequest.model_validate_json(await request.body())
+        body = PairingRequest.model_validate_json(await body_of(request))
     except ValidationError as exc:
         raise invalid_input(exc.errors(include_input=False), ("body",)) from None
     pairing, poll_token = await service.host.create(
@@ -165,14 +171,21 @@ async def poll_result(request: Request) -> Response:
 
     Answers `pending` when `wait` ends, and the result exactly once; afterwards 410.
     """
-    try:
-        query = PollQuery.model_validate(dict(request.query_params))
-    except ValidationError as exc:
-        raise invalid_input(exc.errors(include_input=False), ("query",)) from None
     outcome = await service_of(request).host.poll(
-        request.path_params["pairing_id"], bearer_token(request), query.wait, client_of(request)
+        request.path_params["pairing_id"], bearer_token(request), _wait(request), client_of(request)
     )
     return json_answer(poll_answer(outcome))
+
+
+def _wait(request: Request) -> float:
+    """The `wait` parameter, checked by `PollQuery`. Nothing of the parsing outlives this
+    call: a waiting long-poll keeps only what it needs after the wait."""
+    if not request.scope["query_string"]:
+        return 0.0
+    try:
+        return PollQuery.model_validate(dict(query_pairs(request))).wait
+    except ValidationError as exc:
+        raise invalid_input(exc.errors(include_input=False), ("query",)) from None
 
 
 @router.delete(
