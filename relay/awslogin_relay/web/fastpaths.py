@@ -18,9 +18,10 @@ same answers FastAPI's exception handlers give (`web.errors`).
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -28,7 +29,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from awslogin_relay.domain.errors import RelayError, request_too_large, store_unavailable
 from awslogin_relay.domain.store import StoreError
 from awslogin_relay.web.errors import BodyTooLarge, error_response, method_not_allowed
-from awslogin_relay.web.openapi import Operation
+from awslogin_relay.web.openapi import Answer, Operation
 
 Handler = Callable[[Request], Awaitable[Response]]
 _PARAMETER = re.compile(r"\{(\w+)\}")
@@ -57,31 +58,40 @@ class FastPathTable:
         self.tags = tags
         self.paths: list[FastPath] = []
 
-    def route(self, method: str, path: str, **operation: object) -> Callable[[Handler], Handler]:
-        """Declare `handler` as the fast path for `method path`.
+    def route(
+        self,
+        method: str,
+        path: str,
+        *,
+        answers: Mapping[int, Answer],
+        path_parameters: type[BaseModel] | None = None,
+        query_parameters: type[BaseModel] | None = None,
+        request_body: type[BaseModel] | None = None,
+        security: tuple[str, ...] = (),
+        anonymous: bool = False,
+    ) -> Callable[[Handler], Handler]:
+        """Declare `handler` as the fast path for `method path`, documented as it says.
 
-        `operation` holds the keyword arguments of :class:`~web.openapi.Operation`; the
-        operation id is the handler's name, the summary that name in words (as FastAPI
-        makes them) and the description the handler's docstring.
+        The keywords are those of :class:`~web.openapi.Operation`; the operation id is
+        the handler's name, the summary that name in words (as FastAPI makes them) and
+        the description the handler's docstring.
         """
 
         def register(handler: Handler) -> Handler:
             name = handler.__name__
-            description = " ".join((handler.__doc__ or "").split())
-            self.paths.append(
-                FastPath(
-                    method,
-                    path,
-                    handler,
-                    Operation(
-                        operation_id=name,
-                        summary=name.replace("_", " ").title(),
-                        description=description,
-                        tags=self.tags,
-                        **operation,  # type: ignore[arg-type]
-                    ),
-                )
+            operation = Operation(
+                operation_id=name,
+                summary=name.replace("_", " ").title(),
+                description=" ".join((handler.__doc__ or "").split()),
+                tags=self.tags,
+                answers=answers,
+                path_parameters=path_parameters,
+                query_parameters=query_parameters,
+                request_body=request_body,
+                security=security,
+                anonymous=anonymous,
             )
+            self.paths.append(FastPath(method, path, handler, operation))
             return handler
 
         return register
