@@ -191,6 +191,25 @@ def _relay_validation_errors(paths: dict[str, Any], components: dict[str, Any]) 
     components.pop("ValidationError", None)
 
 
+# What the relay's connection layer (`awslogin_relay.edge`) answers before a request
+# reaches the app, on any path and always as an ErrorBody.
+_EDGE_REFUSALS = refusals(
+    {
+        408: "the request head or body did not arrive in time (RELAY_HEADER_TIMEOUT, "
+        "RELAY_BODY_TIMEOUT)",
+        431: "the request line and headers are larger than RELAY_MAX_HEADER",
+    }
+)
+
+
+def _edge_refusals(paths: dict[str, Any]) -> None:
+    for operations in paths.values():
+        for operation in operations.values():
+            answers = operation.setdefault("responses", {})
+            for status, answer in _EDGE_REFUSALS.items():
+                answers.setdefault(str(status), answer.as_object())
+
+
 def document_fast_paths(app: FastAPI, operations: Iterable[tuple[str, str, Operation]]) -> None:
     """Make `app.openapi()` add each (method, path, operation) to FastAPI's document."""
     declared = tuple(operations)
@@ -204,6 +223,7 @@ def document_fast_paths(app: FastAPI, operations: Iterable[tuple[str, str, Opera
             _relay_validation_errors(paths, schema.get("components", {}).get("schemas", {}))
             for method, path, operation in declared:
                 paths.setdefault(path, {})[method.lower()] = operation.as_object()
+            _edge_refusals(paths)
             models = {model for _, _, operation in declared for model in operation.models()}
             _, definitions = models_json_schema(
                 [(model, "validation") for model in sorted(models, key=lambda m: m.__name__)],
