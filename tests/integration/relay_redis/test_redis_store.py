@@ -244,12 +244,25 @@ async def test_a_record_confirmed_before_bindings_existed_is_unbound_until_confi
     assert (bound.confirmed_at, bound.binding_hash) == (clock() - 3, binding)
 
 
+async def listening(raw: Redis, channel: str = "awl:wake") -> None:
+    """Wait (5 s at most) until a store has subscribed to the wake channel."""
+    for _ in range(100):
+        counts = await raw.pubsub_numsub(channel)
+        if counts and counts[0][1] > 0:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("no store subscribed to the wake channel")
+
+
 async def test_redis_outage_gives_store_errors_then_recovers_by_itself(
-    store: RedisPairingStore, redis_server: RedisServer, clock: FakeClock
+    store: RedisPairingStore, redis_server: RedisServer, raw: Redis, clock: FakeClock
 ) -> None:
     pairing = make_pairing(clock)
     await store.create(pairing)
     waiter = asyncio.create_task(store.wait_for_result(pairing.pairing_id, 10))
+    # the waiter is waiting once the store listens (and has read the pairing): a fixed
+    # sleep was not always enough on a loaded machine
+    await listening(raw)
     await asyncio.sleep(0.1)
     redis_server.stop()
     # the waiter is woken (it would otherwise miss wake-ups) and the caller re-reads
