@@ -181,7 +181,8 @@ async def check_wait_wakes_fast(store: PairingStore, clock: FakeClock) -> None:
     started = time.perf_counter()
     assert await store.set_result(pairing.pairing_id, COMPLETE, 120)
     assert await asyncio.gather(*waiters) == [True, True, True]
-    assert time.perf_counter() - started < 0.05
+    # woken by the event, not a poll (latency itself: bench/relay_bench.py)
+    assert time.perf_counter() - started < 0.5
     # no waiting once a result is there, nor for an unknown pairing
     assert await store.wait_for_result(pairing.pairing_id, 5)
     assert await store.wait_for_result("unknown", 5)
