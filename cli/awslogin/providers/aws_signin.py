@@ -39,6 +39,7 @@ from awslogin.errors import AwsloginError, ConfigError, LoginRequired, ProviderE
 from awslogin.flows.base import AuthorizationRequest, Mode
 from awslogin.flows.callback import check_callback
 from awslogin.profile import LOGIN_SESSION_KEY, Profile, other_credential_style
+from awslogin.providers.aws_retry import send_with_retries
 from awslogin.providers.base import RemoteFlow, Revocation, SignInFlow, authorization_flow
 from awslogin.session_record import (
     SESSION_LIMIT_SECONDS,
@@ -57,6 +58,8 @@ TOKEN_PATH = "/v1/token"  # noqa: S105 (a path, not a secret)
 # What `aws login` sends, and so what AWS Sign-In is known to accept.
 CHALLENGE_METHOD = "SHA-256"
 MAX_CREDENTIAL_SECONDS = 900
+# No retry of a failed token call starts later than this after the first attempt.
+TOKEN_DEADLINE_SECONDS = 20.0
 _LOOPBACK_REDIRECT = re.compile(r"http://127\.0\.0\.1:\d{1,5}/oauth/callback")
 _ARN_ACCOUNT = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]*:[a-z0-9-]*:(\d{12}):.+")
 
@@ -162,13 +165,18 @@ class AwsSigninProvider:
     def _create_token(
         self, client: httpx.Client, body: dict[str, str], key: DpopKey
     ) -> SigninTokens:
-        """CreateOAuth2Token (rest-json; tokenInput is the body, tokenOutput the answer)."""
+        """CreateOAuth2Token (rest-json; tokenInput is the body, tokenOutput the answer).
+
+        A 5xx or 429 is sent again as botocore would (providers/aws_retry.py), each time
+        with a new DPoP proof: a proof is for one request (RFC 9449 4.2, `jti`).
+        """
+
+        def send() -> httpx.Response:
+            proof = key.proof("POST", self.token_url, now=self.clock.now())
+            return client.post(self.token_url, json=body, headers={"DPoP": proof})
+
         try:
-            response = client.post(
-                self.token_url,
-                json=body,
-                headers={"DPoP": key.proof("POST", self.token_url, now=self.clock.now())},
-            )
+            response = send_with_retries(send, self.clock, deadline_seconds=TOKEN_DEADLINE_SECONDS)
         except httpx.HTTPError as exc:
             raise ProviderError(
                 f"cannot reach AWS Sign-In at {self.base_url} ({type(exc).__name__})"

@@ -110,6 +110,22 @@ def test_access_denied_on_refresh_is_one_line_and_exit_1(
     assert read_cache(signin_env)["refreshToken"] not in line
 
 
+@pytest.mark.parametrize("shape", ["InternalServerException", "TooManyRequestsError"])
+def test_a_passing_failure_of_the_service_is_retried_as_botocore_retries_it(
+    fake: SigninFake, signin_env: dict[str, str], shape: str
+) -> None:
+    sign_in_here(signin_env)  # 2-minute credentials: the next use refreshes
+    fake.fail_next(shape)
+
+    done = run_cli(signin_env, "credential-process", "--profile", "dev")
+
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert json.loads(done.stdout)["AccessKeyId"] == fake.sessions[0].credentials[-1].access_key_id
+    assert fake.token_calls_by_grant == {"authorization_code": 1, "refresh_token": 2}
+    assert read_cache(signin_env)["refreshToken"] == fake.sessions[0].refresh_token
+
+
 def test_an_expired_code_at_login_is_one_line_and_exit_1(
     fake: SigninFake, signin_env: dict[str, str], tmp_path: Path
 ) -> None:

@@ -51,8 +51,26 @@ def settings(values: dict[str, str] | None = None, **kwargs: Any) -> Profile:
     )
 
 
-def provider(values: dict[str, str] | None = None) -> AwsSigninProvider:
-    return AwsSigninProvider(settings(values), HttpFactory(), SystemClock())
+class SleeplessClock(SystemClock):
+    """The system's time, but sleeps are recorded (and the monotonic clock moved by them)
+    instead of waited: retries are checked without waiting for them."""
+
+    def __init__(self) -> None:
+        self.slept: list[float] = []
+        self.offset = 0.0
+
+    def monotonic(self) -> float:
+        return super().monotonic() + self.offset
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.offset += seconds
+
+
+def provider(
+    values: dict[str, str] | None = None, clock: SystemClock | None = None
+) -> AwsSigninProvider:
+    return AwsSigninProvider(settings(values), HttpFactory(), clock or SleeplessClock())
 
 
 @dataclass
@@ -404,10 +422,59 @@ def test_access_denied_reasons_become_one_line_messages(
 
 
 @pytest.mark.parametrize("status", [429, 500, 503])
-def test_an_unavailable_service_is_a_provider_error(signin: respx.MockRouter, status: int) -> None:
-    signin.post(TOKEN_URL).respond(status, json={"message": "busy"})
+def test_an_unavailable_service_is_a_provider_error_after_three_attempts(
+    signin: respx.MockRouter, status: int
+) -> None:
+    route = signin.post(TOKEN_URL).respond(status, json={"message": "busy"})
+    clock = SleeplessClock()
     with pytest.raises(ProviderError, match=f"unavailable \\(HTTP {status}\\)"):
+        provider(clock=clock).refresh(session_record(DpopKey.generate()))
+    # botocore's standard retry mode: 3 attempts, full-jitter pauses of up to 1 s, then 2 s.
+    assert route.call_count == 3
+    assert len(clock.slept) == 2
+    assert 0 <= clock.slept[0] <= 1
+    assert 0 <= clock.slept[1] <= 2
+
+
+@pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
+def test_one_transient_failure_is_retried_with_a_fresh_proof(
+    signin: respx.MockRouter, status: int
+) -> None:
+    route = signin.post(TOKEN_URL).mock(
+        side_effect=[
+            httpx.Response(status, json={"message": "busy"}),
+            httpx.Response(200, json=token_output(refresh_token="rt-new")),
+        ]
+    )
+    refreshed = provider().refresh(session_record(DpopKey.generate()))
+    assert refreshed["providerState"]["refreshToken"] == "rt-new"
+    first, second = (verified_proof(call.request)[1] for call in route.calls)
+    assert first["jti"] != second["jti"]
+    assert json.loads(route.calls[0].request.content) == json.loads(route.calls[1].request.content)
+
+
+def test_a_refusal_is_not_retried(signin: respx.MockRouter) -> None:
+    route = signin.post(TOKEN_URL).respond(
+        401,
+        json={"error": "TOKEN_EXPIRED", "message": "Access denied"},
+        headers={"x-amzn-ErrorType": "AccessDeniedException"},
+    )
+    with pytest.raises(LoginRequired):
         provider().refresh(session_record(DpopKey.generate()))
+    assert route.call_count == 1
+
+
+def test_no_retry_starts_after_the_deadline(signin: respx.MockRouter) -> None:
+    class SlowService(SleeplessClock):
+        """Each answer takes 15 s (the HTTP timeout): the second one ends past 20 s."""
+
+        def monotonic(self) -> float:
+            return super().monotonic() + 15.0 * route.call_count
+
+    route = signin.post(TOKEN_URL).respond(503, json={"message": "busy"})
+    with pytest.raises(ProviderError, match="unavailable"):
+        provider(clock=SlowService()).refresh(session_record(DpopKey.generate()))
+    assert route.call_count == 2
 
 
 def test_a_validation_error_names_the_service_message(signin: respx.MockRouter) -> None:
