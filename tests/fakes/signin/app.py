@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from tests.fakes.hold import HoldPoints
 from tests.fakes.signin.authorize import AuthorizeError
 from tests.fakes.signin.service import (
     CONFIRMATION_PATH,
@@ -58,7 +59,10 @@ def _sign_in_form(request_id: str, default_user: str) -> HTMLResponse:
     return _page("Sign in to AWS", body)
 
 
-def build_app(service: SigninService) -> Starlette:
+def build_app(service: SigninService, holds: HoldPoints | None = None) -> Starlette:
+    """The fake's routes; `holds` may hold a token call (point "token") for a race test."""
+    holds = holds or HoldPoints()
+
     async def authorize_page(request: Request) -> Response:
         try:
             pending = service.start_authorization(dict(request.query_params))
@@ -102,9 +106,11 @@ def build_app(service: SigninService) -> Starlette:
 
     async def create_token(request: Request) -> Response:
         request_id = str(uuid.uuid4())
+        body = await request.body()
+        await holds.reach("token")
         try:
             output = service.create_token(
-                await request.body(),
+                body,
                 request.headers.get("dpop"),
                 request.headers.get("content-type", "application/json"),
             )

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 import uvicorn
 
+from tests.fakes.hold import HoldPoints, RequestHold
 from tests.fakes.signin.app import build_app
 from tests.fakes.signin.authorize import CROSS_DEVICE_CLIENT, SAME_DEVICE_CLIENT
 from tests.fakes.signin.records import LoginSession
@@ -23,6 +24,7 @@ class SigninFake:
     """Handle given to tests: where the fake listens, what it issued, and its knobs."""
 
     service: SigninService
+    holds: HoldPoints
 
     @property
     def base_url(self) -> str:
@@ -64,6 +66,11 @@ class SigninFake:
 
     def revoke(self, login_session: str) -> None:
         self.service.revoke(login_session)
+
+    def hold_next_token_call(self) -> RequestHold:
+        """Hold the next CreateOAuth2Token request, before the service sees it, until the
+        test releases it (tests/fakes/hold.py)."""
+        return self.holds.arm("token")
 
     def authorize_url(
         self,
@@ -112,8 +119,9 @@ def run_signin_fake(
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     service.base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    holds = HoldPoints()
     config = uvicorn.Config(
-        build_app(service), log_level="warning", access_log=False, lifespan="off"
+        build_app(service, holds), log_level="warning", access_log=False, lifespan="off"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -125,7 +133,7 @@ def run_signin_fake(
             raise RuntimeError("sign-in fake did not start")
         time.sleep(0.01)
     try:
-        yield SigninFake(service)
+        yield SigninFake(service, holds)
     finally:
         server.should_exit = True
         thread.join(timeout=10)

@@ -7,6 +7,7 @@
         fake.state.decide_device(user_code, approve=True)   # or drive /device like a person
         fake.calls["CreateToken/refresh_token"]        # counters per operation (and grant)
         fake.calls["CreateToken/slow_down"]            # polls answered slow_down for pace
+        hold = fake.hold_next_token_call("refresh_token")   # held until hold.release()
         fake.issued_credentials[-1]                    # what GetRoleCredentials handed out
 
 One origin serves both services. `browser.sign_in` / `browser.decide_device` play the

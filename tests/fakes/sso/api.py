@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from tests.fakes.hold import HoldPoints
 from tests.fakes.sso.model import FakeApiError, oidc_error
 from tests.fakes.sso.state import SsoState
 
@@ -58,7 +59,13 @@ def _guarded(operation: Callable[[Request], Awaitable[Response]]) -> Handler:
     return handler
 
 
-def api_routes(state: SsoState, base_url: Callable[[], str]) -> list[Route]:
+def api_routes(
+    state: SsoState, base_url: Callable[[], str], holds: HoldPoints | None = None
+) -> list[Route]:
+    """The operations' routes; `holds` may hold a CreateToken call of one grant (point
+    "token/<grantType>") for a race test."""
+    holds = holds or HoldPoints()
+
     async def register_client(request: Request) -> Response:
         return JSONResponse(state.register_client(await _json_body(request)))
 
@@ -67,7 +74,9 @@ def api_routes(state: SsoState, base_url: Callable[[], str]) -> list[Route]:
         return JSONResponse(state.start_device_authorization(body, base_url()))
 
     async def create_token(request: Request) -> Response:
-        return JSONResponse(state.create_token(await _json_body(request)))
+        body = await _json_body(request)
+        await holds.reach(f"token/{body.get('grantType')}")
+        return JSONResponse(state.create_token(body))
 
     async def list_accounts(request: Request) -> Response:
         q = request.query_params

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import uvicorn
 from starlette.applications import Starlette
 
+from tests.fakes.hold import HoldPoints, RequestHold
 from tests.fakes.sso.api import api_routes
 from tests.fakes.sso.model import DEFAULT_ACCOUNTS, Account, FakeSettings, IssuedRoleCredentials
 from tests.fakes.sso.pages import page_routes
@@ -29,6 +30,7 @@ class SsoFake:
 
     base_url: str
     state: SsoState
+    holds: HoldPoints
 
     @property
     def oidc_url(self) -> str:
@@ -50,13 +52,18 @@ class SsoFake:
     def issued_credentials(self) -> list[IssuedRoleCredentials]:
         return self.state.issued_credentials
 
+    def hold_next_token_call(self, grant_type: str) -> RequestHold:
+        """Hold the next CreateToken request of `grant_type`, before the service sees it,
+        until the test releases it (tests/fakes/hold.py)."""
+        return self.holds.arm(f"token/{grant_type}")
+
     def endpoint_env(self) -> dict[str, str]:
         """The environment that points botocore (and awslogin) at this fake."""
         return {"AWS_ENDPOINT_URL_SSO_OIDC": self.base_url, "AWS_ENDPOINT_URL_SSO": self.base_url}
 
 
-def create_app(state: SsoState, base_url: str) -> Starlette:
-    return Starlette(routes=[*api_routes(state, lambda: base_url), *page_routes(state)])
+def create_app(state: SsoState, base_url: str, holds: HoldPoints) -> Starlette:
+    return Starlette(routes=[*api_routes(state, lambda: base_url, holds), *page_routes(state)])
 
 
 @contextmanager
@@ -71,8 +78,9 @@ def run_sso_fake(
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     base_url = f"http://127.0.0.1:{port}"
+    holds = HoldPoints()
     config = uvicorn.Config(
-        create_app(state, base_url),
+        create_app(state, base_url, holds),
         log_level="warning",
         access_log=False,  # URLs carry codes and states
         lifespan="off",
@@ -88,7 +96,7 @@ def run_sso_fake(
             raise RuntimeError("the sso fake did not start")
         time.sleep(0.01)
     try:
-        yield SsoFake(base_url=base_url, state=state)
+        yield SsoFake(base_url=base_url, state=state, holds=holds)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
