@@ -129,7 +129,10 @@ class SsoProvider:
     def refresh(self, record: SessionRecord) -> SessionRecord:
         access_token = self.auth.access_token(self.profile.name)
         credentials = self._role_credentials(access_token)
-        refreshed = self._record(credentials, self.auth.token_file.load())
+        token = self.auth.token_file.load()
+        if token is None:  # `aws sso logout` meanwhile: these credentials are not handed out
+            raise LoginRequired(self.profile.name, f"signed out of SSO session {self.session.name}")
+        refreshed = self._record(credentials, token)
         if record["session"]["startedAt"]:
             refreshed["session"]["startedAt"] = record["session"]["startedAt"]
         return refreshed

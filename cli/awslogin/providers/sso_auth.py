@@ -276,7 +276,7 @@ class SsoSessionAuth:
             if left >= TOKEN_REFRESH_WINDOW:
                 return token["accessToken"]
             try:
-                refreshed = self._refresh(token)
+                refreshed = self._refresh(token, profile)
             except ProviderError:
                 if left <= 0:
                     raise
@@ -287,9 +287,14 @@ class SsoSessionAuth:
                 return token["accessToken"]
             raise LoginRequired(profile, f"the SSO session {self.session.name} has expired")
 
-    def _refresh(self, token: SsoToken) -> str | None:
+    def _refresh(self, token: SsoToken, profile: str) -> str | None:
         """The new access token; None when the token cannot be refreshed (no refresh token,
-        an expired registration) or IAM Identity Center says the session is over."""
+        an expired registration) or IAM Identity Center says the session is over.
+
+        The AWS CLI takes no lock, so the file is read again before anything is written:
+        a file that `aws sso logout` deleted meanwhile is not written back (LoginRequired:
+        signed out).
+        """
         registration_end = parse_time(token.get("registrationExpiresAt")) or 0.0
         client_id, secret = token.get("clientId"), token.get("clientSecret")
         refresh_token = token.get("refreshToken")
@@ -307,13 +312,22 @@ class SsoSessionAuth:
         except SsoOidcError as refused:
             if refused.error not in _SESSION_OVER:
                 raise
+            latest = self._still_signed_in(profile)
             # Remember for every profile of the session (and botocore) that it is over.
-            token.pop("refreshToken", None)
-            self.token_file.save(token)
+            latest.pop("refreshToken", None)
+            self.token_file.save(latest)
             return None
-        token["accessToken"] = tokens.access_token
-        token["expiresAt"] = format_time(self.clock.now() + tokens.expires_in)
+        latest = self._still_signed_in(profile)
+        latest["accessToken"] = tokens.access_token
+        latest["expiresAt"] = format_time(self.clock.now() + tokens.expires_in)
         if tokens.refresh_token is not None:
-            token["refreshToken"] = tokens.refresh_token
-        self.token_file.save(token)
+            latest["refreshToken"] = tokens.refresh_token
+        self.token_file.save(latest)
         return tokens.access_token
+
+    def _still_signed_in(self, profile: str) -> SsoToken:
+        """The token file as it is now; LoginRequired when it is gone (signed out)."""
+        latest = self.token_file.load()
+        if latest is None:
+            raise LoginRequired(profile, f"signed out of SSO session {self.session.name}")
+        return latest

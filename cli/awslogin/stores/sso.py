@@ -5,7 +5,9 @@ the role credentials belong to one profile (awslogin's cache file). So the store
 the profile's file for the credentials and derives the session from the shared token on
 every load: a sign-in made through any profile of the session, or by `aws sso login`,
 brings every other profile back to life, and a profile never signed in with itself
-still gets a record to refresh from. Light on purpose: `credential-process` runs it.
+still gets a record to refresh from. Without the token (signed out: `aws sso logout`
+deletes it, and the AWS CLI's own cached role credentials with it) the record carries no
+credentials, so none are handed out. Light on purpose: `credential-process` runs it.
 """
 
 from __future__ import annotations
@@ -69,6 +71,8 @@ class SsoProfileStore:
                 session=SessionWindow(startedAt=0, expiresAt=0),
                 providerState=ProviderState(),
             )
+        if token is None:
+            record.pop("credentials", None)  # signed out: no role credentials of it any more
         now = time.time()
         end = token_session_end(token, now)
         started = record["session"]["startedAt"] or int(now)

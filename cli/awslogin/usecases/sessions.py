@@ -4,6 +4,10 @@ Refresh tokens rotate, so two processes refreshing with the same token would mak
 IdP revoke the whole grant. Every refresher takes the session's file lock and reads the
 cache again once it holds it: the first one refreshes, the others find fresh credentials
 and make no call at all.
+
+The AWS CLI and the SDKs share the aws-signin and sso caches but not the lock, so the
+cache is read once more after a refresh: new credentials are not handed out, nor the end
+of the session written, if the cache was deleted meanwhile (`aws logout` signed out).
 """
 
 from __future__ import annotations
@@ -52,6 +56,8 @@ def refresh_under_lock(
         try:
             refreshed = provider.refresh(record)
         except LoginRequired as ended:
+            if store.load() is None:
+                raise  # signed out meanwhile: nothing to remember the end in
             # Remember the end so that the next callers fail at once, without the network.
             record["session"]["expiresAt"] = 0
             record["endedReason"] = ended.reason
@@ -70,8 +76,15 @@ def refresh_under_lock(
                 file=sys.stderr,
             )
             return record
+        if store.load() is None:
+            raise _signed_out(name)
         store.save(refreshed)
         return refreshed
+
+
+def _signed_out(profile: str) -> LoginRequired:
+    """The cache went away while this process refreshed it: signed out by another tool."""
+    return LoginRequired(profile, f"signed out of profile {profile} while it was being refreshed")
 
 
 def _keep_for_now(record: SessionRecord, now: float) -> bool:

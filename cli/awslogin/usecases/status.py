@@ -29,12 +29,14 @@ def profile_status(profile: Profile, now: float) -> list[str]:
     if not matches_profile(record, profile.values):
         lines.append("  note:        the profile changed since this sign-in; log in again")
     left = credentials_left(record, now)
+    remaining = session_left(record, now)
     if "credentials" in record and left > 0:
         expiration = local_time(record["credentials"]["ExpiresAt"])
         lines.append(f"  credentials: expire {expiration} ({_duration(left)} left)")
-    else:
+    elif remaining > 0:
         lines.append("  credentials: expired (renewed on next use while the session lasts)")
-    remaining = session_left(record, now)
+    else:
+        lines.append("  credentials: none (sign in again for new ones)")
     if remaining > 0:
         session_end = local_time(record["session"]["expiresAt"])
         lines.append(f"  session:     ends {session_end} ({_duration(remaining)} left)")

@@ -18,8 +18,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import botocore.session
 import httpx
 import pytest
+from botocore.utils import generate_login_cache_key, get_login_token_cache_directory
 
 from awslogin.adapters.terminal import Terminal
 from awslogin.usecases.login import LoginOptions, login
@@ -146,3 +148,18 @@ def one_line_error(done: subprocess.CompletedProcess[str]) -> str:
     assert len(lines) == 1, done.stderr
     assert lines[0].startswith("awslogin: "), done.stderr
     return lines[0]
+
+
+def aws_logout(profile: str = "dev") -> None:
+    """What the AWS CLI v2's `aws logout --profile PROFILE` does
+    (awscli/customizations/login/logout.py): read the profile's `login_session` and
+    delete that session's file from botocore's login cache, with botocore's own names
+    for both. Nothing else: no call to AWS Sign-In, no lock. Reads the process
+    environment, as the AWS CLI does (see `use_in_process`)."""
+    config = botocore.session.Session().full_config
+    session_id = config["profiles"][profile]["login_session"]
+    cache_file = Path(get_login_token_cache_directory()) / (
+        generate_login_cache_key(session_id) + ".json"
+    )
+    if cache_file.exists():
+        cache_file.unlink()

@@ -8,15 +8,19 @@ credential_process) and `prod` (ReadOnly in 222222222222, also without credentia
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import boto3
 import httpx
 import pytest
+from botocore.exceptions import ClientError
 
 from tests.fakes.sso import SsoFake, run_sso_fake
 from tests.fakes.sso.browser import sign_in
@@ -111,3 +115,26 @@ def person_at_browser(
         return True
 
     return open_browser
+
+
+def aws_sso_logout(env: dict[str, str]) -> None:
+    """What the AWS CLI v2's `aws sso logout` does (awscli/customizations/sso/logout.py):
+    for every file of ~/.aws/sso/cache that holds an `accessToken`, call the portal's
+    Logout (with botocore's `sso` client, in the token's region; a ClientError is ignored)
+    and delete the file; then delete every cached role credential of ~/.aws/cli/cache
+    whose ProviderType is `sso`. Nothing else: awslogin's own cache stays as it was."""
+    home = Path(env["HOME"]) / ".aws"
+    for path in sorted((home / "sso" / "cache").glob("*")):
+        contents = json.loads(path.read_text())
+        if "accessToken" not in contents:
+            continue
+        if contents.get("region"):
+            portal = boto3.client(
+                "sso", region_name=contents["region"], endpoint_url=env["AWS_ENDPOINT_URL_SSO"]
+            )
+            with contextlib.suppress(ClientError):
+                portal.logout(accessToken=contents["accessToken"])
+        path.unlink()
+    for path in sorted((home / "cli" / "cache").glob("*")):
+        if json.loads(path.read_text()).get("ProviderType") == "sso":
+            path.unlink()

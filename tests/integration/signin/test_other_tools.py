@@ -1,0 +1,98 @@
+"""The aws-signin session shared with the AWS CLI and boto3, which take no awslogin lock:
+`aws logout` ends awslogin's credentials too."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.signin import SigninFake, run_signin_fake
+from tests.integration.signin.conftest import (
+    ALICE,
+    aws_logout,
+    awslogin_script,
+    cache_path,
+    make_env,
+    one_line_error,
+    run_cli,
+    sign_in_here,
+    use_in_process,
+)
+
+pytestmark = pytest.mark.integration
+
+NOT_SIGNED_IN = "awslogin: not signed in with profile dev: run `awslogin login --profile dev`"
+
+
+@pytest.fixture
+def strict_fake() -> Iterator[SigninFake]:
+    """2-minute credentials (each use refreshes), and a rotated-away refresh token is
+    refused at once (not smoothed over by Sign-In's idempotency window, which the fake
+    follows by default)."""
+    with run_signin_fake(
+        accounts={"alice": ALICE}, access_token_lifetime=120, refresh_replay_window=0
+    ) as fake:
+        yield fake
+
+
+def refreshing_in_background(env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [awslogin_script(), "credential-process", "--profile", "dev"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.mark.parametrize("how", ["deleted", "emptied"])
+def test_aws_logout_stops_credential_process_export_and_status(
+    fake: SigninFake,
+    signin_env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    how: str,
+) -> None:
+    fake.settings.access_token_lifetime = 900  # served from the cache, no refresh needed
+    sign_in_here(signin_env)
+    assert run_cli(signin_env, "credential-process", "--profile", "dev").returncode == 0
+
+    use_in_process(monkeypatch, signin_env)
+    if how == "deleted":
+        aws_logout()  # what the AWS CLI does
+    else:
+        cache_path(signin_env).write_text("")  # a cache left empty means no session too
+    for command in ("credential-process", "export"):
+        done = run_cli(signin_env, command, "--profile", "dev")
+        assert done.returncode == 1
+        assert done.stdout == ""
+        assert one_line_error(done) == NOT_SIGNED_IN
+    status = run_cli(signin_env, "status", "--profile", "dev")
+    assert "  session:     not signed in" in status.stdout.splitlines()
+    assert fake.token_calls == 1  # the login's: a signed-out session is not refreshed
+
+
+def test_aws_logout_during_awslogins_refresh_is_not_undone(
+    strict_fake: SigninFake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = make_env(tmp_path, strict_fake)
+    sign_in_here(env)
+    use_in_process(monkeypatch, env)
+    hold = strict_fake.hold_next_token_call()
+
+    with refreshing_in_background(env) as refreshing:
+        hold.wait_arrived()
+        aws_logout()
+        hold.release()  # Sign-In has no logout: the refresh itself succeeds
+        out, err = refreshing.communicate(timeout=30)
+
+    assert refreshing.returncode == 1
+    assert out == ""
+    assert err.strip().splitlines() == [
+        "awslogin: signed out of profile dev while it was being refreshed: "
+        "run `awslogin login --profile dev`"
+    ]
+    assert not cache_path(env).exists()  # not written back for botocore to find
+    assert strict_fake.token_calls_by_grant["refresh_token"] == 1
