@@ -291,9 +291,10 @@ class SsoSessionAuth:
         """The new access token; None when the token cannot be refreshed (no refresh token,
         an expired registration) or IAM Identity Center says the session is over.
 
-        The AWS CLI takes no lock, so the file is read again before anything is written:
-        a file that `aws sso logout` deleted meanwhile is not written back (LoginRequired:
-        signed out).
+        botocore refreshes the same file and takes no lock, so the file is read again
+        before anything is written: a refusal after botocore rotated the refresh token is
+        a lost race (botocore's new token is used), and a file that `aws sso logout`
+        deleted meanwhile is not written back (LoginRequired: signed out).
         """
         registration_end = parse_time(token.get("registrationExpiresAt")) or 0.0
         client_id, secret = token.get("clientId"), token.get("clientSecret")
@@ -313,6 +314,9 @@ class SsoSessionAuth:
             if refused.error not in _SESSION_OVER:
                 raise
             latest = self._still_signed_in(profile)
+            if latest.get("refreshToken") != refresh_token:
+                expires = parse_time(latest.get("expiresAt")) or 0.0
+                return latest["accessToken"] if expires > self.clock.now() else None
             # Remember for every profile of the session (and botocore) that it is over.
             latest.pop("refreshToken", None)
             self.token_file.save(latest)

@@ -6,8 +6,10 @@ cache again once it holds it: the first one refreshes, the others find fresh cre
 and make no call at all.
 
 The AWS CLI and the SDKs share the aws-signin and sso caches but not the lock, so the
-cache is read once more after a refresh: new credentials are not handed out, nor the end
-of the session written, if the cache was deleted meanwhile (`aws logout` signed out).
+cache is read once more after a refresh. A refusal of the refresh token (invalid_grant,
+TOKEN_EXPIRED) ends the session only if the cache still holds the refused token: another
+tool may have rotated it meanwhile, and then what it wrote is used. New credentials are
+not handed out if the cache was deleted meanwhile (`aws logout` signed out).
 """
 
 from __future__ import annotations
@@ -53,33 +55,49 @@ def refresh_under_lock(
             reason = record.get("endedReason") or "the session has reached its time limit"
             raise LoginRequired(name, reason)
         provider = provider_factory(provider_name(profile))(profile, HttpFactory(debug), clock)
-        try:
-            refreshed = provider.refresh(record)
-        except LoginRequired as ended:
-            if store.load() is None:
-                raise  # signed out meanwhile: nothing to remember the end in
-            # Remember the end so that the next callers fail at once, without the network.
-            record["session"]["expiresAt"] = 0
-            record["endedReason"] = ended.reason
-            record["providerState"].pop("refreshToken", None)
-            store.save(record)
-            raise
-        except ProviderError as failure:
-            # The IdP or STS is unreachable or failing: credentials that still work are
-            # better than none, and the next callers should not all wait on it again.
-            if credentials_left(record, clock.now()) <= USABLE_SECONDS:
+        for attempt in (1, 2):
+            try:
+                refreshed = provider.refresh(record)
+                break
+            except LoginRequired as ended:
+                latest = store.load()
+                if latest is None:
+                    raise  # signed out meanwhile: nothing to remember the end in
+                if attempt == 1 and _rotated_since(record, latest):
+                    # Another tool refreshed meanwhile: its session, as it is or refreshed
+                    # once more with the token it left.
+                    if is_fresh(latest, clock.now()):
+                        return latest
+                    record = latest
+                    continue
+                # Remember the end so that the next callers fail at once, without the network.
+                latest["session"]["expiresAt"] = 0
+                latest["endedReason"] = ended.reason
+                latest["providerState"].pop("refreshToken", None)
+                store.save(latest)
                 raise
-            record["refreshRetryAfter"] = int(clock.now() + RETRY_AFTER_SECONDS)
-            store.save(record)
-            print(
-                f"awslogin: refresh failed, using current credentials: {failure.message}",
-                file=sys.stderr,
-            )
-            return record
+            except ProviderError as failure:
+                # The IdP or STS is unreachable or failing: credentials that still work are
+                # better than none, and the next callers should not all wait on it again.
+                if credentials_left(record, clock.now()) <= USABLE_SECONDS:
+                    raise
+                record["refreshRetryAfter"] = int(clock.now() + RETRY_AFTER_SECONDS)
+                store.save(record)
+                print(
+                    f"awslogin: refresh failed, using current credentials: {failure.message}",
+                    file=sys.stderr,
+                )
+                return record
         if store.load() is None:
             raise _signed_out(name)
         store.save(refreshed)
         return refreshed
+
+
+def _rotated_since(refused: SessionRecord, latest: SessionRecord) -> bool:
+    """Whether the cache now holds another refresh token than the one just refused."""
+    token = latest["providerState"].get("refreshToken")
+    return token is not None and token != refused["providerState"].get("refreshToken")
 
 
 def _signed_out(profile: str) -> LoginRequired:

@@ -1,12 +1,15 @@
 """The aws-signin session shared with the AWS CLI and boto3, which take no awslogin lock:
-`aws logout` ends awslogin's credentials too."""
+`aws logout` ends awslogin's credentials too, and a refresh that botocore wins is not
+mistaken for the end of the session."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import botocore.session
 import pytest
 
 from tests.fakes.signin import SigninFake, run_signin_fake
@@ -17,6 +20,7 @@ from tests.integration.signin.conftest import (
     cache_path,
     make_env,
     one_line_error,
+    read_cache,
     run_cli,
     sign_in_here,
     use_in_process,
@@ -30,8 +34,8 @@ NOT_SIGNED_IN = "awslogin: not signed in with profile dev: run `awslogin login -
 @pytest.fixture
 def strict_fake() -> Iterator[SigninFake]:
     """2-minute credentials (each use refreshes), and a rotated-away refresh token is
-    refused at once (not smoothed over by Sign-In's idempotency window, which the fake
-    follows by default)."""
+    refused at once: the race below is lost, not smoothed over by Sign-In's idempotency
+    window (which the fake follows by default)."""
     with run_signin_fake(
         accounts={"alice": ALICE}, access_token_lifetime=120, refresh_replay_window=0
     ) as fake:
@@ -96,3 +100,57 @@ def test_aws_logout_during_awslogins_refresh_is_not_undone(
     ]
     assert not cache_path(env).exists()  # not written back for botocore to find
     assert strict_fake.token_calls_by_grant["refresh_token"] == 1
+
+
+@pytest.mark.parametrize("botocore_lifetime", [900, 120])
+def test_a_refresh_that_botocore_wins_meanwhile_goes_on_with_botocores_session(
+    strict_fake: SigninFake,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    botocore_lifetime: int,
+) -> None:
+    """botocore's credentials are used as they are when they are fresh (15 minutes), and
+    refreshed once more with botocore's refresh token when they are not (2 minutes)."""
+    env = make_env(tmp_path, strict_fake)
+    sign_in_here(env)  # 2-minute credentials: awslogin and botocore both want to refresh
+    signed_in = read_cache(env)
+    use_in_process(monkeypatch, env)
+    hold = strict_fake.hold_next_token_call()
+
+    with refreshing_in_background(env) as refreshing:
+        hold.wait_arrived()
+        # boto3 refreshes the same session (botocore's LoginProvider, no lock) and rotates
+        # the refresh token; then awslogin's request, with the old token, goes on.
+        strict_fake.settings.access_token_lifetime = botocore_lifetime
+        credentials = botocore.session.Session(profile="dev").get_credentials()
+        assert credentials.method == "login"
+        botocore_keys = credentials.get_frozen_credentials()
+        hold.release()
+        out, err = refreshing.communicate(timeout=30)
+
+    assert refreshing.returncode == 0, err
+    assert err == ""
+    (session,) = strict_fake.sessions
+    assert not session.revoked
+    served = json.loads(out)
+    assert served["AccessKeyId"] == session.credentials[-1].access_key_id
+    if botocore_lifetime == 900:
+        assert served["AccessKeyId"] == botocore_keys.access_key
+        assert served["SessionToken"] == botocore_keys.token
+        assert strict_fake.token_calls_by_grant["refresh_token"] == 2  # botocore's, ours refused
+    else:
+        assert served["AccessKeyId"] != botocore_keys.access_key
+        assert strict_fake.token_calls_by_grant["refresh_token"] == 3  # and ours with its token
+    # The cache holds the latest rotation, and no end of the session.
+    cache = read_cache(env)
+    assert cache["refreshToken"] == session.refresh_token != signed_in["refreshToken"]
+    assert "endedReason" not in cache["awslogin"]
+    # The session goes on: the next refresh is accepted.
+    strict_fake.settings.access_token_lifetime = 120
+    before = strict_fake.token_calls_by_grant["refresh_token"]
+    cache["accessToken"]["expiresAt"] = "2020-01-01T00:00:00Z"
+    cache_path(env).write_text(json.dumps(cache))
+    again = run_cli(env, "credential-process", "--profile", "dev")
+    assert again.returncode == 0, again.stderr
+    assert strict_fake.token_calls_by_grant["refresh_token"] == before + 1
+    assert read_cache(env)["refreshToken"] == session.refresh_token

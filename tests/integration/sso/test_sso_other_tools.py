@@ -1,5 +1,6 @@
 """The sso session shared with the AWS CLI and boto3, which take no awslogin lock: a sign-out
-by the AWS CLI ends awslogin's credentials too."""
+by the AWS CLI ends awslogin's credentials too, and a refresh that botocore wins is not
+mistaken for the end of the session."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from tests.fakes.sso import SsoFake
 from tests.integration.sso.conftest import aws_sso_logout, awslogin_script, token_path
 from tests.integration.sso.test_sso_login import (
     BOTOCORE_TIME,
+    botocore_credentials,
     credential_process,
     sign_in_same_device,
 )
@@ -101,3 +103,38 @@ def test_a_sign_out_during_awslogins_refresh_is_not_undone(
     # The token file the AWS CLI deleted stays deleted: botocore sees no session either.
     assert not token_path(Path(sso_env["HOME"])).exists()
     assert sso_fake.calls["GetRoleCredentials"] == 1
+
+
+def test_a_refresh_that_botocore_wins_meanwhile_goes_on_with_botocores_token(
+    sso_env: dict[str, str], sso_fake: SsoFake
+) -> None:
+    sign_in_same_device(sso_env)
+    before = token_due_for_refresh(sso_env)
+    hold = sso_fake.hold_next_token_call("refresh_token")
+    with subprocess.Popen(
+        [awslogin_script(), "credential-process", "--profile", "dev"],
+        env=sso_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as refreshing:
+        hold.wait_arrived()
+        # boto3 on another profile of the session refreshes the same token (no lock) and
+        # rotates its refresh token; then awslogin's request, still with the old one, goes.
+        assert botocore_credentials(sso_env, "prod")["method"] == "sso"
+        rotated = json.loads(token_path(Path(sso_env["HOME"])).read_text())
+        assert rotated["refreshToken"] != before["refreshToken"]
+        hold.release()
+        out, err = refreshing.communicate(timeout=30)
+
+    assert refreshing.returncode == 0, err
+    assert err == ""
+    issued = sso_fake.issued_credentials[-1]
+    assert (issued.role_name, issued.account_id) == ("Developer", "111111111111")
+    assert json.loads(out)["AccessKeyId"] == issued.access_key_id
+    assert sso_fake.calls["CreateToken/refresh_token"] == 2  # botocore's, and awslogin's refused
+    # botocore's token is kept as botocore wrote it, and it still works for both tools.
+    after = json.loads(token_path(Path(sso_env["HOME"])).read_text())
+    assert after == rotated
+    assert sso_fake.state.refresh_token_is_valid(after["refreshToken"])
+    assert botocore_credentials(sso_env, "dev-ro")["method"] == "sso"
