@@ -107,7 +107,8 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def oidc_provider(_peer_scratch: None) -> Iterator[oidc_peer.OidcProvider]:
     """node-oidc-provider; client `relay-cli`, loopback redirects /callback and
-    /oauth/callback on any port, login form only (auto-consent), email/name in ID tokens."""
+    /oauth/callback on any port, login form only (auto-consent), email/name in ID tokens,
+    device codes (RFC 8628) polled every second."""
     from tests.peers import oidc as oidc_peer
 
     require_peer(oidc_peer.available(), "node-oidc-provider (npm)")

@@ -11,6 +11,12 @@ Denying: every devInteractions page (login and consent) has a "[ Cancel ]" link 
 `/interaction/<uid>/abort`, which ends the interaction with
 `error=access_denied` at the client's redirect URI. `complete_login(..., deny=True)`
 follows that link; in a browser, click the "[ Cancel ]" link.
+
+Device codes (RFC 8628) are on by default, as at most IdPs (`device_flow=False` gives a
+provider without them): discovery names `device_authorization_endpoint` (`/device/auth`),
+the person confirms the code at `/device` ("Continue", or "[ Abort ]" to deny) and then
+signs in on the same login form. Device authorizations say `interval: 1`
+(`device_interval`), so that tests poll every second rather than every five.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ DEFAULT_REDIRECT_URIS = (
     "http://localhost/oauth/callback",
 )
 _PROMPT = re.compile(r'name="prompt" value="(\w+)"')
+_HIDDEN_FIELD = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)"/?>')
 _MAX_STEPS = 12
 
 
@@ -85,6 +92,8 @@ class OidcProvider(ProcessPeer):
         id_token_claims: bool = True,
         host: str = LOOPBACK,
         application_type: str = "native",
+        device_flow: bool = True,
+        device_interval: int = 1,
     ) -> None:
         self.client_id = client_id
         self.redirect_uris = redirect_uris
@@ -94,6 +103,7 @@ class OidcProvider(ProcessPeer):
         self.jwks_uri = f"{self.issuer}/jwks"
         self.authorization_endpoint = f"{self.issuer}/auth"
         self.token_endpoint = f"{self.issuer}/token"
+        self.device_authorization_endpoint = f"{self.issuer}/device/auth" if device_flow else None
         self._process = PeerProcess(
             "oidc-provider",
             ["node", str(PEER_DIR / "index.mjs")],
@@ -105,6 +115,8 @@ class OidcProvider(ProcessPeer):
                 "OIDC_AUTO_CONSENT": "1" if auto_consent else "0",
                 "OIDC_IDTOKEN_CLAIMS": "1" if id_token_claims else "0",
                 "OIDC_APPLICATION_TYPE": application_type,
+                "OIDC_DEVICE_FLOW": "1" if device_flow else "0",
+                "OIDC_DEVICE_INTERVAL": str(device_interval),
             },
             cwd=PEER_DIR,
             ready=http_ready(f"{self.issuer}/.well-known/openid-configuration"),
@@ -150,6 +162,37 @@ class OidcProvider(ProcessPeer):
                     continue
                 response = self._answer_interaction(client, response, username, deny=deny)
         raise LoginError(f"no redirect back to the client after {_MAX_STEPS} steps")
+
+    def complete_device_login(
+        self, verification_uri_complete: str, username: str, *, deny: bool = False
+    ) -> str:
+        """Confirm a device code and sign in as `username` without a browser (or press
+        "[ Abort ]" when `deny` is true); the text of the page the person ends on."""
+        with httpx.Client(follow_redirects=False, timeout=10.0, trust_env=False) as client:
+            # The link's page submits the code by script; then comes "Confirm Device".
+            page = client.get(verification_uri_complete)
+            page = client.post(f"{self.issuer}/device", data=self._hidden_fields(page))
+            confirm = self._hidden_fields(page)
+            if confirm.get("confirm") != "yes":
+                raise LoginError(f"no device confirmation page: {_visible_text(page.text)[:300]}")
+            if deny:
+                confirm["abort"] = "yes"
+            response = client.post(f"{self.issuer}/device", data=confirm)
+            for _ in range(_MAX_STEPS):
+                if response.is_redirect:
+                    response = client.get(urljoin(str(response.url), response.headers["location"]))
+                elif urlsplit(str(response.url)).path.startswith("/interaction/"):
+                    response = self._answer_interaction(client, response, username, deny=False)
+                else:
+                    return _visible_text(response.text)
+        raise LoginError(f"the device sign-in did not end after {_MAX_STEPS} steps")
+
+    @staticmethod
+    def _hidden_fields(page: httpx.Response) -> dict[str, str]:
+        fields = dict(_HIDDEN_FIELD.findall(page.text))
+        if page.status_code != 200 or "xsrf" not in fields:
+            raise LoginError(f"unexpected device page: HTTP {page.status_code}")
+        return fields
 
     def _answer_interaction(
         self, client: httpx.Client, page: httpx.Response, username: str, *, deny: bool

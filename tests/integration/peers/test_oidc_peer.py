@@ -1,4 +1,5 @@
-"""The OpenID provider peer: discovery, headless login with PKCE, deny, loopback ports."""
+"""The OpenID provider peer: discovery, headless login with PKCE, deny, loopback ports,
+device codes."""
 
 from __future__ import annotations
 
@@ -156,6 +157,57 @@ def test_without_auto_consent_both_forms_are_answered_and_deny_still_works() -> 
         denied = _query(provider.complete_login(url, "carol", deny=True))
         assert denied["error"] == "access_denied"
         assert denied["state"] == state
+
+
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+
+
+def _device_authorization(provider: OidcProvider) -> dict[str, Any]:
+    started = httpx.post(
+        f"{provider.issuer}/device/auth",
+        data={"client_id": provider.client_id, "scope": "openid offline_access"},
+        timeout=10,
+    )
+    assert started.status_code == 200, started.text
+    answer: dict[str, Any] = started.json()
+    return answer
+
+
+def _poll(provider: OidcProvider, device_code: str) -> httpx.Response:
+    form = {"grant_type": DEVICE_GRANT, "device_code": device_code, "client_id": provider.client_id}
+    return httpx.post(provider.token_endpoint, data=form, timeout=10)
+
+
+def test_device_codes_are_offered_and_give_an_id_token(oidc_provider: OidcProvider) -> None:
+    discovery = httpx.get(f"{oidc_provider.issuer}/.well-known/openid-configuration").json()
+    assert discovery["device_authorization_endpoint"] == oidc_provider.device_authorization_endpoint
+    device = _device_authorization(oidc_provider)
+    assert device["interval"] == 1
+    assert device["verification_uri_complete"].startswith(f"{oidc_provider.issuer}/device?")
+    assert _poll(oidc_provider, device["device_code"]).json()["error"] == "authorization_pending"
+
+    ended_on = oidc_provider.complete_device_login(device["verification_uri_complete"], "erin")
+
+    assert "Sign-in Success" in ended_on
+    tokens = _poll(oidc_provider, device["device_code"]).json()
+    assert "refresh_token" in tokens
+    claims = _verified_id_token(oidc_provider, tokens["id_token"])
+    assert claims["sub"] == "erin"
+    assert "nonce" not in claims
+
+
+def test_an_aborted_device_code_is_access_denied(oidc_provider: OidcProvider) -> None:
+    device = _device_authorization(oidc_provider)
+    oidc_provider.complete_device_login(device["verification_uri_complete"], "erin", deny=True)
+    assert _poll(oidc_provider, device["device_code"]).json()["error"] == "access_denied"
+
+
+def test_a_provider_without_device_codes_says_nothing_of_them() -> None:
+    require_peer(available(), "node-oidc-provider (npm)")
+    with OidcProvider(device_flow=False) as provider:
+        discovery = httpx.get(f"{provider.issuer}/.well-known/openid-configuration").json()
+        assert "device_authorization_endpoint" not in discovery
+        assert DEVICE_GRANT not in discovery["grant_types_supported"]
 
 
 def test_pkce_pair_is_s256() -> None:

@@ -4,7 +4,12 @@
 //      OIDC_AUTO_CONSENT=1 to skip the consent screen (login form only),
 //      OIDC_IDTOKEN_CLAIMS=1 to put email/name claims into the id_token,
 //      OIDC_APPLICATION_TYPE=web for a web client (native by default), whose redirect URIs
-//      may be https on a loopback address (a relay behind a TLS proxy on this machine).
+//      may be https on a loopback address (a relay behind a TLS proxy on this machine),
+//      OIDC_DEVICE_FLOW=0 to turn off the device authorization grant (RFC 8628; on by
+//      default, as at Okta, Entra ID, Keycloak or Auth0: the discovery document then has
+//      `device_authorization_endpoint`, and the client may use the device_code grant),
+//      OIDC_DEVICE_INTERVAL=N to put `interval: N` into device authorization responses
+//      (node-oidc-provider sends none, so clients wait the RFC's default 5 seconds).
 // The client is native: an http loopback redirect URI matches any port (RFC 8252 section 7.3),
 // so registering http://127.0.0.1/callback admits http://127.0.0.1:<any port>/callback.
 import { generateKeyPairSync } from 'node:crypto';
@@ -18,6 +23,9 @@ const REDIRECT_URIS = (process.env.OIDC_REDIRECT_URIS || 'http://127.0.0.1/callb
   .split(',').map((uri) => uri.trim()).filter(Boolean);
 const AUTO_CONSENT = process.env.OIDC_AUTO_CONSENT === '1';
 const APPLICATION_TYPE = process.env.OIDC_APPLICATION_TYPE || 'native';
+const DEVICE_FLOW = process.env.OIDC_DEVICE_FLOW !== '0';
+const DEVICE_INTERVAL = Number(process.env.OIDC_DEVICE_INTERVAL || 0);
+const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
 // A fresh RS256 signing key at each start; the kid is fixed so tests can find it in the JWKS.
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -28,7 +36,7 @@ const configuration = {
     client_id: CLIENT_ID,
     application_type: APPLICATION_TYPE,
     token_endpoint_auth_method: 'none', // public client: PKCE is required (S256 only)
-    grant_types: ['authorization_code', 'refresh_token'],
+    grant_types: ['authorization_code', 'refresh_token', ...(DEVICE_FLOW ? [DEVICE_CODE_GRANT] : [])],
     response_types: ['code'],
     redirect_uris: REDIRECT_URIS,
     id_token_signed_response_alg: 'RS256',
@@ -45,7 +53,11 @@ const configuration = {
   issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token'),
   rotateRefreshToken: true,
   pkce: { required: () => true },
-  features: { devInteractions: { enabled: true }, revocation: { enabled: true } },
+  features: {
+    devInteractions: { enabled: true },
+    revocation: { enabled: true },
+    deviceFlow: { enabled: DEVICE_FLOW },
+  },
   ttl: {
     AccessToken: 3600, IdToken: 3600, AuthorizationCode: 60, RefreshToken: 86400,
     Interaction: 600, Session: 86400, Grant: 86400,
@@ -75,6 +87,14 @@ if (AUTO_CONSENT) {
 }
 
 const provider = new Provider(ISSUER, configuration);
+if (DEVICE_FLOW && DEVICE_INTERVAL > 0) {
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.path === '/device/auth' && ctx.status === 200 && ctx.body) {
+      ctx.body = { ...ctx.body, interval: DEVICE_INTERVAL };
+    }
+  });
+}
 provider.listen(PORT, HOST, () => {
-  console.log(`oidc-provider listening on ${ISSUER} (client ${CLIENT_ID}, auto_consent=${AUTO_CONSENT})`);
+  console.log(`oidc-provider listening on ${ISSUER} (client ${CLIENT_ID}, auto_consent=${AUTO_CONSENT}, device_flow=${DEVICE_FLOW})`);
 });
