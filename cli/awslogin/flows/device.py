@@ -20,6 +20,11 @@ from awslogin.adapters.clock import Clock, SystemClock
 from awslogin.errors import AwsloginError, ProviderError
 from awslogin.flows.base import DeviceAuthorization, DevicePresenter, Display
 
+# The grant a device code is redeemed with at the token endpoint (RFC 8628 3.4).
+DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+# The token endpoint's answers that this flow handles (RFC 8628 3.5): a poll step turns
+# them into DevicePending.
+POLL_ERRORS = ("authorization_pending", "slow_down", "expired_token", "access_denied")
 DEFAULT_INTERVAL = 5.0
 SLOW_DOWN_STEP = 5.0
 

@@ -15,8 +15,8 @@ from urllib.parse import parse_qs, urlsplit
 from awslogin.adapters.browser import BrowserOpener
 from awslogin.errors import AwsloginError
 from awslogin.flows.base import AuthorizationResponse, Display, RequestBuilder
+from awslogin.flows.callback import CALLBACK_PATH
 
-CALLBACK_PATH = "/oauth/callback"
 _KEYS = ("code", "state", "iss", "error", "error_description")
 _DONE_PAGE = (
     b"<!doctype html><meta charset=utf-8><title>awslogin</title>"

@@ -1,19 +1,37 @@
 """Remote flow without a relay: print the URL and QR code, read back what the page showed.
 
-This is `aws login --remote`: the provider's own page (AWS Sign-In's confirmation page)
-shows a verification code after sign-in, and the person types or pastes it here. A whole
-redirect URL copied from the browser's address bar is taken as well; the provider
-decides what the text means. Reading works from a pipe too, so scripts can feed it.
+The person signs in on another device and types or pastes here what that device shows
+at the end. What it shows depends on where the provider's request redirects:
+
+* the provider's own page (AWS Sign-In's confirmation page, `aws login --remote`) shows
+  a verification code;
+* a 127.0.0.1 address nothing listens on (oidc and sso, flows/callback.py): the browser
+  fails to open it, and its address bar holds the redirect, code included.
+
+The provider decides what the text means. Reading works from a pipe too, so scripts can
+feed it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from awslogin.errors import AwsloginError
-from awslogin.flows.base import AuthorizationResponse, Display, RequestBuilder
+from awslogin.flows.base import AuthorizationRequest, AuthorizationResponse, Display, RequestBuilder
+from awslogin.flows.callback import CALLBACK_PATH
 
 PROMPT = "Paste the verification code shown after you sign in, then press Enter:"
+ADDRESS_PROMPT = (
+    "After you sign in, the browser fails to open a page at {origin}: copy the whole "
+    "address from its address bar, paste it here, then press Enter:"
+)
+
+
+def is_unheard_loopback(request: AuthorizationRequest) -> bool:
+    """Whether the request redirects to a loopback callback (that nothing listens on)."""
+    parts = urlsplit(request.redirect_uri)
+    return (parts.scheme, parts.hostname, parts.path) == ("http", "127.0.0.1", CALLBACK_PATH)
 
 
 class PasteFlow:
@@ -27,10 +45,15 @@ class PasteFlow:
     def authorize(self, build: RequestBuilder) -> AuthorizationResponse:
         request = build(None)
         self.display.show_link(request.url, qr=self.qr)
-        self.display.info(f"\n  {PROMPT}")
+        if is_unheard_loopback(request):
+            origin = "://".join(urlsplit(request.redirect_uri)[:2])
+            prompt, missing = ADDRESS_PROMPT.format(origin=origin), "no address was pasted"
+        else:
+            prompt, missing = PROMPT, "no verification code was entered"
+        self.display.info(f"\n  {prompt}")
         while True:
             line = self.read_line()
             if not line:
-                raise AwsloginError("no verification code was entered (end of input)")
+                raise AwsloginError(f"{missing} (end of input)")
             if line.strip():
                 return AuthorizationResponse(request, {"pasted": line.strip()})

@@ -18,7 +18,6 @@ import httpx
 from awslogin.errors import ProviderError, one_line
 
 BEARER_HEADER = "x-amz-sso_bearer_token"
-DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
 
 def _origin(url: str) -> str:

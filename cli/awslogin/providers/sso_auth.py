@@ -13,10 +13,8 @@ a rotating refresh token is used once.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import parse_qs, urlsplit
 
 from awslogin.adapters.clock import Clock
 from awslogin.adapters.http import HttpFactory
@@ -32,14 +30,18 @@ from awslogin.adapters.token_cache import cache_dir, session_lock
 from awslogin.crypto.pkce import challenge_s256, new_state, new_verifier
 from awslogin.errors import ConfigError, LoginRequired, ProviderError
 from awslogin.flows.base import AuthorizationFlow, AuthorizationRequest, DeviceAuthorization
-from awslogin.flows.callback import check_callback
-from awslogin.flows.device import DeviceFlow, DevicePending
+from awslogin.flows.callback import (
+    CALLBACK_PATH,
+    check_callback,
+    redirect_params,
+    unheard_loopback_redirect,
+)
+from awslogin.flows.device import DEVICE_CODE_GRANT, POLL_ERRORS, DeviceFlow, DevicePending
 from awslogin.profile import SSO_REGION_KEY, SSO_SCOPES_KEY, SSO_START_URL_KEY, Profile
-from awslogin.providers.sso_api import DEVICE_CODE_GRANT, SsoOidcClient, SsoOidcError, Tokens
+from awslogin.providers.sso_api import SsoOidcClient, SsoOidcError, Tokens
 
 DEFAULT_SCOPES = ("sso:account:access",)
-REDIRECT_URI = "http://127.0.0.1/oauth/callback"
-CALLBACK_PATH = "/oauth/callback"
+REDIRECT_URI = f"http://127.0.0.1{CALLBACK_PATH}"
 AUTH_CODE_GRANTS = ("authorization_code", "refresh_token")
 # botocore refreshes the token with less than this left; doing the same means that the
 # two never both refresh one token.
@@ -48,7 +50,6 @@ TOKEN_REFRESH_WINDOW = 15 * 60
 REGISTRATION_MARGIN = 3600
 # Errors after which only a new sign-in helps.
 _SESSION_OVER = ("invalid_grant", "invalid_client", "unauthorized_client", "expired_token")
-_DEVICE_ERRORS = ("authorization_pending", "slow_down", "expired_token", "access_denied")
 
 
 @dataclass(frozen=True)
@@ -82,26 +83,6 @@ class SsoSession:
     def portal_endpoint(self, profile: Profile) -> str:
         """The AWS access portal (service `sso`) of this session's region."""
         return profile.endpoint("SSO", f"https://portal.sso.{self.region}.amazonaws.com")
-
-
-def _callback_params(params: Mapping[str, str]) -> dict[str, str]:
-    """The redirect's query: given as parameters, or pasted as a URL (or its query string)."""
-    pasted = params.get("pasted")
-    if pasted is None:
-        return dict(params)
-    text = pasted.strip()
-    parts = urlsplit(text)
-    if parts.scheme and parts.netloc:
-        if parts.hostname != "127.0.0.1" or parts.path != CALLBACK_PATH:
-            raise ProviderError(
-                "the pasted text is not the http://127.0.0.1/oauth/callback address the "
-                "browser showed after sign-in; run login again"
-            )
-        query = parts.query
-    else:
-        query = text.lstrip("?")
-    parsed = parse_qs(query, keep_blank_values=True)
-    return {key: values[0] for key, values in parsed.items() if len(values) == 1}
 
 
 class SsoSessionAuth:
@@ -204,7 +185,7 @@ class SsoSessionAuth:
             try:
                 return oidc.create_token(body)
             except SsoOidcError as refused:
-                if refused.error in _DEVICE_ERRORS:
+                if refused.error in POLL_ERRORS:
                     raise DevicePending(refused.error, refused.description) from None
                 raise
 
@@ -216,14 +197,10 @@ class SsoSessionAuth:
         verifier, state = new_verifier(), new_state()
 
         def build(redirect_uri: str | None) -> AuthorizationRequest:
-            if redirect_uri is None:
-                # Nothing listens here: the browser fails to load it and the person pastes
-                # the address it shows.
-                redirect_uri = f"http://127.0.0.1:{49152 + secrets.randbelow(16384)}/oauth/callback"
             return AuthorizationRequest.for_code(
                 oidc.authorize_endpoint,
                 client_id=registration["clientId"],
-                redirect_uri=redirect_uri,
+                redirect_uri=redirect_uri or unheard_loopback_redirect(),
                 state=state,
                 code_challenge_method="S256",
                 scopes=" ".join(self.session.scopes),
@@ -231,7 +208,7 @@ class SsoSessionAuth:
             )
 
         response = flow.authorize(build)
-        params = _callback_params(response.params)
+        params = redirect_params(response.params, response.request)
         code = check_callback(params, response.request, party="IAM Identity Center")
         return oidc.create_token(
             {

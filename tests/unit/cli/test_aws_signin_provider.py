@@ -559,6 +559,33 @@ def test_paste_flow_shows_the_url_and_returns_the_first_non_blank_line() -> None
     assert response.params == {"pasted": "dGhlIGNvZGU="}
 
 
+@pytest.mark.parametrize(
+    ("redirect_uri", "asked", "missing"),
+    [
+        # AWS Sign-In's own page, even on a loopback address (as the test fake runs).
+        (
+            "http://127.0.0.1:9/v1/sessions/confirmation",
+            "Paste the verification code",
+            "verification code",
+        ),
+        (
+            "http://127.0.0.1:50123/oauth/callback",
+            "fails to open a page at http://127.0.0.1:50123: copy the whole address",
+            "address",
+        ),
+    ],
+)
+def test_paste_flow_asks_for_what_the_other_device_will_show(
+    redirect_uri: str, asked: str, missing: str
+) -> None:
+    shown = Shown()
+    flow = PasteFlow(shown, lambda: "", qr=False)
+    request = AuthorizationRequest("https://x.test/a", "s", "c", redirect_uri)
+    with pytest.raises(AwsloginError, match=f"no {missing}.* \\(end of input\\)"):
+        flow.authorize(lambda uri: request)
+    assert asked in shown.lines[-1]
+
+
 def test_paste_flow_at_end_of_input_fails_clearly() -> None:
     flow = PasteFlow(Shown(), lambda: "")
     with pytest.raises(AwsloginError, match="end of input"):

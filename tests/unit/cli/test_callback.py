@@ -6,7 +6,12 @@ import pytest
 
 from awslogin.errors import ProviderError
 from awslogin.flows.base import AuthorizationRequest
-from awslogin.flows.callback import check_callback, sign_in_refused
+from awslogin.flows.callback import (
+    check_callback,
+    redirect_params,
+    sign_in_refused,
+    unheard_loopback_redirect,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -61,3 +66,43 @@ def test_refusals_are_one_line_whoever_sends_them() -> None:
     assert denied.message == "sign-in was denied at AWS Sign-In: User said no"
     failed = sign_in_refused("invalid_scope\r\n", "", party="IAM Identity Center")
     assert failed.message == "IAM Identity Center returned an error: invalid_scope"
+
+
+def test_a_pasted_redirect_is_read_from_the_address_or_its_query_string() -> None:
+    pasted = "  http://127.0.0.1:5555/oauth/callback?code=c-1&state=s-1&iss=https%3A%2F%2Fi  "
+    assert redirect_params({"pasted": pasted}, REQUEST) == {
+        "code": "c-1",
+        "state": "s-1",
+        "iss": "https://i",
+    }
+    assert redirect_params({"pasted": "?code=c-2&state=s-2"}, REQUEST) == {
+        "code": "c-2",
+        "state": "s-2",
+    }
+    # A redirect received by a listener is taken as it came.
+    assert redirect_params({"code": "c-3", "state": "s"}, REQUEST) == {"code": "c-3", "state": "s"}
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "https://evil.example/oauth/callback?code=c&state=s",
+        "http://127.0.0.1:5556/oauth/callback?code=c&state=s",  # another login's port
+        "http://127.0.0.1:5555/callback?code=c&state=s",
+        "https://127.0.0.1:5555/oauth/callback?code=c&state=s",
+        "http://127.0.0.1:port/oauth/callback?code=c&state=s",
+    ],
+)
+def test_a_pasted_address_must_be_the_requests_redirect(address: str) -> None:
+    with pytest.raises(ProviderError, match="pasted text is not the") as refused:
+        redirect_params({"pasted": address}, REQUEST)
+    assert "code=c" not in refused.value.message  # the pasted text is never quoted back
+
+
+def test_an_unheard_loopback_redirect_is_a_random_dynamic_port() -> None:
+    redirects = {unheard_loopback_redirect() for _ in range(20)}
+    assert len(redirects) > 1
+    for redirect in redirects:
+        assert redirect.startswith("http://127.0.0.1:")
+        assert redirect.endswith("/oauth/callback")
+        assert 49152 <= int(redirect.split(":")[2].split("/")[0]) <= 65535

@@ -17,8 +17,6 @@ import pytest
 import respx
 
 from awslogin.cli.main import main
-from awslogin.errors import ProviderError
-from awslogin.providers.sso_auth import _callback_params
 
 pytestmark = pytest.mark.unit
 
@@ -406,14 +404,6 @@ def test_configure_refuses_an_account_you_cannot_use(
         )
     assert code == 2
     assert "--account-id 999999999999: not one you can use (you can use: 111111111111)" in err
-
-
-def test_pasted_redirect_url_is_parsed_and_checked() -> None:
-    pasted = "  http://127.0.0.1:51234/oauth/callback?code=c-1&state=s-1  "
-    assert _callback_params({"pasted": pasted}) == {"code": "c-1", "state": "s-1"}
-    assert _callback_params({"pasted": "?code=c-2&state=s-2"}) == {"code": "c-2", "state": "s-2"}
-    with pytest.raises(ProviderError, match="pasted text is not the"):
-        _callback_params({"pasted": "https://evil.example/oauth/callback?code=c&state=s"})
 
 
 def test_logout_signs_out_of_every_sso_session_even_when_the_portal_is_down(
