@@ -104,11 +104,18 @@ class HostProcess:
     """
 
     def __init__(
-        self, argv: Sequence[str], env: Mapping[str, str], *, echo: Echo | None = None
+        self,
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        *,
+        echo: Echo | None = None,
+        typing: bool = False,
     ) -> None:
+        """`typing`: stdin is a pipe the test types into (`type_line`), else /dev/null."""
         self.argv = list(argv)
         self.env = dict(env)
         self.echo = echo
+        self.typing = typing
         self.lines: dict[Stream, list[str]] = {"stdout": [], "stderr": []}
         self._changed = threading.Condition()
         self._readers: list[threading.Thread] = []
@@ -123,7 +130,7 @@ class HostProcess:
         self._process = subprocess.Popen(
             self.argv,
             env=self.env,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE if self.typing else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -184,6 +191,13 @@ class HostProcess:
         for reader in self._readers:
             reader.join(timeout=5.0)
         return code
+
+    def type_line(self, text: str) -> None:
+        """What the person types (or pastes) into the host, then Enter."""
+        assert self._process is not None, "the host process is not started"
+        assert self._process.stdin is not None, "started without typing=True"
+        self._process.stdin.write(text + "\n")
+        self._process.stdin.flush()
 
     def pause(self) -> None:
         """SIGSTOP: the host keeps its state but makes no request until resume()."""

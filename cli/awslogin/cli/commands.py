@@ -123,7 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     login.add_argument(
         "--remote",
         action="store_true",
-        help="sign in on another device: through the relay (sso: with a device code)",
+        help="sign in on another device: through the relay if one is set (sso: only with "
+        "--relay), else with a device code or by pasting what that device shows",
     )
     login.add_argument(
         "--relay",

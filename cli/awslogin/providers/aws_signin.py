@@ -40,7 +40,13 @@ from awslogin.flows.base import AuthorizationRequest, Mode
 from awslogin.flows.callback import check_callback
 from awslogin.profile import LOGIN_SESSION_KEY, Profile, other_credential_style
 from awslogin.providers.aws_retry import send_with_retries
-from awslogin.providers.base import RemoteFlow, Revocation, SignInFlow, authorization_flow
+from awslogin.providers.base import (
+    RelayPrecedence,
+    RemoteFlow,
+    Revocation,
+    SignInFlow,
+    authorization_flow,
+)
 from awslogin.session_record import (
     SESSION_LIMIT_SECONDS,
     Credentials,
@@ -141,8 +147,9 @@ class SigninTokens:
 class AwsSigninProvider:
     name: ClassVar[str] = "aws-signin"
     session_keys: ClassVar[tuple[str, ...]] = (LOGIN_SESSION_KEY,)
-    # Remote sign-ins come back as a pasted verification code (terminal or relay page).
-    remote_flow: ClassVar[RemoteFlow] = "paste"
+    # Remote sign-ins come back as a pasted verification code: on the relay's page when a
+    # relay is configured, else in the terminal (as `aws login --remote`).
+    relay_precedence: ClassVar[RelayPrecedence] = "configured"
     relay_mode: ClassVar[Mode] = "paste"
     needs_region: ClassVar[bool] = True  # the sign-in endpoint is regional
 
@@ -233,6 +240,9 @@ class AwsSigninProvider:
         )
 
     # -- Provider interface --------------------------------------------------------------
+
+    def remote_flow(self) -> RemoteFlow:
+        return "paste"
 
     def login(self, flow: SignInFlow) -> SessionRecord:
         authorization = authorization_flow(flow, self.name)

@@ -19,9 +19,13 @@ from awslogin.flows.device import DeviceFlow
 from awslogin.profile import Profile
 from awslogin.session_record import SessionRecord
 
-# How a provider signs in on a remote host when no relay is named for the login: through
-# a relay (it needs one), with a device code, or with a code the person types here.
-RemoteFlow = Literal["relay", "device", "paste"]
+# How a provider signs in on a remote host without a relay: with a device code, or with
+# what the person pastes here (a verification code, or the address the browser failed to
+# open).
+RemoteFlow = Literal["device", "paste"]
+# Which relay takes precedence over that: one configured anywhere (--relay, the
+# environment or the profile), or only one named with --relay for this login.
+RelayPrecedence = Literal["configured", "named"]
 # What a login runs: an authorization flow, or (for providers whose remote flow is
 # "device") the polling of a device authorization.
 SignInFlow = AuthorizationFlow | DeviceFlow
@@ -39,9 +43,13 @@ class Provider(Protocol):
     name: ClassVar[str]
     # Profile keys whose change invalidates a cached session (copied into record["config"]).
     session_keys: ClassVar[tuple[str, ...]]
-    remote_flow: ClassVar[RemoteFlow]
+    relay_precedence: ClassVar[RelayPrecedence]
     # How a relay gets the result: the provider redirects to the relay, or the person pastes.
     relay_mode: ClassVar[Mode]
+
+    def remote_flow(self) -> RemoteFlow:
+        """How this sign-in reaches another device when no relay is used (oidc asks its
+        identity provider whether it offers device codes)."""
 
     def login(self, flow: SignInFlow) -> SessionRecord:
         """Run a sign-in through `flow` and return a complete session record."""

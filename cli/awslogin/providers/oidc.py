@@ -3,6 +3,10 @@ AWS credentials by STS AssumeRoleWithWebIdentity.
 
 The IdP's endpoints come from discovery (oidc_discovery.py); every ID token, at login
 and at each refresh, is validated (oidc_tokens.py) before it is presented to STS (sts.py).
+
+Sign-in on this machine goes through the loopback listener; on another device through the
+relay when one is configured, else with a device code (oidc_device.py) when the IdP offers
+one, else with the address the other device's browser failed to open, pasted here.
 """
 
 from __future__ import annotations
@@ -15,8 +19,9 @@ from awslogin.adapters.clock import Clock
 from awslogin.adapters.http import HttpFactory
 from awslogin.crypto.pkce import challenge_s256, new_state, new_verifier
 from awslogin.errors import ConfigError, LoginRequired, ProviderError
-from awslogin.flows.base import AuthorizationRequest, Mode
-from awslogin.flows.callback import check_callback
+from awslogin.flows.base import AuthorizationFlow, AuthorizationRequest, Mode
+from awslogin.flows.callback import check_callback, redirect_params, unheard_loopback_redirect
+from awslogin.flows.device import DeviceFlow
 from awslogin.profile import (
     CLIENT_ID_KEY,
     DURATION_KEY,
@@ -25,8 +30,9 @@ from awslogin.profile import (
     SCOPES_KEY,
     Profile,
 )
-from awslogin.providers.base import RemoteFlow, Revocation, SignInFlow, authorization_flow
-from awslogin.providers.oidc_discovery import discover, origin
+from awslogin.providers.base import RelayPrecedence, RemoteFlow, Revocation, SignInFlow
+from awslogin.providers.oidc_device import device_tokens, start_device_authorization
+from awslogin.providers.oidc_discovery import IdpMetadata, discover, origin
 from awslogin.providers.oidc_tokens import token_request, validate_id_token
 from awslogin.providers.sts import RoleCredentials, assume_role_with_web_identity, role_session_name
 from awslogin.session_record import (
@@ -45,7 +51,8 @@ DEFAULT_DURATION = 3600
 class OidcProvider:
     name: ClassVar[str] = "oidc"
     session_keys: ClassVar[tuple[str, ...]] = (ISSUER_KEY, CLIENT_ID_KEY, ROLE_ARN_KEY)
-    remote_flow: ClassVar[RemoteFlow] = "relay"
+    # A relay (its page, a short link) is the better remote sign-in wherever one is set.
+    relay_precedence: ClassVar[RelayPrecedence] = "configured"
     relay_mode: ClassVar[Mode] = "redirect"
     needs_region: ClassVar[bool] = True  # STS is regional
 
@@ -53,6 +60,7 @@ class OidcProvider:
         self.profile = profile
         self.http = http
         self.clock = clock
+        self._discovered: IdpMetadata | None = None
         values = profile.values
         missing = [key for key in self.session_keys if not values.get(key)]
         if missing:
@@ -115,82 +123,128 @@ class OidcProvider:
             providerState=state,
         )
 
+    # -- sign-in ------------------------------------------------------------------------
+
+    def _metadata(self) -> IdpMetadata:
+        """The IdP's discovery document, fetched once per login."""
+        if self._discovered is None:
+            with self.http.client() as client:
+                self._discovered = discover(client, self.issuer)
+        return self._discovered
+
+    def _code_sign_in(
+        self, client: httpx.Client, metadata: IdpMetadata, flow: AuthorizationFlow
+    ) -> tuple[dict[str, Any], str]:
+        """The token endpoint's answer to an authorization code (PKCE S256) sign-in, and
+        the nonce its ID token must carry. Redirected to the loopback listener or the relay,
+        or pasted: the address a browser on another device failed to open."""
+        verifier, state, nonce = new_verifier(), new_state(), new_state()
+
+        def build(redirect_uri: str | None) -> AuthorizationRequest:
+            return AuthorizationRequest.for_code(
+                metadata.authorization_endpoint,
+                client_id=self.client_id,
+                redirect_uri=redirect_uri or unheard_loopback_redirect(),
+                state=state,
+                scope=self.scopes,
+                nonce=nonce,
+                code_challenge=challenge_s256(verifier),
+                code_challenge_method="S256",
+            )
+
+        response = flow.authorize(build)
+        code = check_callback(
+            redirect_params(response.params, response.request),
+            response.request,
+            party="the identity provider",
+            issuer=self.issuer,
+            issuer_promised=metadata.iss_parameter_supported,
+        )
+        form = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": response.request.redirect_uri,
+            "client_id": self.client_id,
+            "code_verifier": verifier,
+        }
+        return token_request(client, metadata.token_endpoint, form, refreshing_for=None), nonce
+
+    def _device_sign_in(
+        self, client: httpx.Client, metadata: IdpMetadata, flow: DeviceFlow
+    ) -> dict[str, Any]:
+        """The token endpoint's answer once the person entered the device code (RFC 8628)."""
+        endpoint = metadata.device_authorization_endpoint
+        if endpoint is None:
+            raise ProviderError(f"the identity provider at {self.issuer} offers no device code")
+        authorization, device_code = start_device_authorization(
+            client, endpoint, self.client_id, self.scopes
+        )
+        return device_tokens(
+            client,
+            flow,
+            authorization,
+            device_code=device_code,
+            token_endpoint=metadata.token_endpoint,
+            client_id=self.client_id,
+        )
+
+    def _new_session(
+        self,
+        client: httpx.Client,
+        metadata: IdpMetadata,
+        tokens: dict[str, Any],
+        nonce: str | None,
+    ) -> SessionRecord:
+        """The session of a sign-in's tokens: the ID token validated (its nonce checked when
+        the sign-in sent one: the device grant has none), then the role assumed with it."""
+        id_token = tokens["id_token"]
+        claims = validate_id_token(
+            client,
+            metadata.jwks_uri,
+            id_token,
+            issuer=self.issuer,
+            client_id=self.client_id,
+            nonce=nonce,
+            nonce_required=nonce is not None,
+        )
+        now = self.clock.now()
+        refresh_token = tokens.get("refresh_token")
+        limit = SESSION_LIMIT_SECONDS
+        refresh_lifetime = tokens.get("refresh_expires_in")
+        if isinstance(refresh_lifetime, int | float) and refresh_lifetime > 0:
+            limit = min(limit, int(refresh_lifetime))
+        session = SessionWindow(startedAt=int(now), expiresAt=int(now + limit))
+        credentials = self._assume_role(client, id_token, claims, session["expiresAt"])
+        if not isinstance(refresh_token, str):
+            # Without a refresh token the session cannot outlive these credentials.
+            session["expiresAt"] = int(credentials.expires_at)
+        state = ProviderState(
+            issuer=self.issuer,
+            clientId=self.client_id,
+            tokenEndpoint=metadata.token_endpoint,
+            jwksUri=metadata.jwks_uri,
+            revocationEndpoint=metadata.revocation_endpoint,
+            refreshToken=refresh_token if isinstance(refresh_token, str) else None,
+            subject=claims["sub"] if isinstance(claims.get("sub"), str) else None,
+        )
+        if nonce is not None:
+            state["nonce"] = nonce
+        return self._record(credentials, claims, session, state)
+
     # -- Provider interface ------------------------------------------------------------
 
+    def remote_flow(self) -> RemoteFlow:
+        """A device code when the IdP offers one (RFC 8628), else the pasted address."""
+        return "device" if self._metadata().device_authorization_endpoint else "paste"
+
     def login(self, flow: SignInFlow) -> SessionRecord:
-        authorization = authorization_flow(flow, self.name)
-        verifier, state, nonce = new_verifier(), new_state(), new_state()
+        metadata = self._metadata()
         with self.http.client() as client:
-            metadata = discover(client, self.issuer)
-
-            def build(redirect_uri: str | None) -> AuthorizationRequest:
-                if redirect_uri is None:
-                    raise ProviderError(
-                        "the oidc provider needs a redirect flow (loopback or relay)"
-                    )
-                return AuthorizationRequest.for_code(
-                    metadata.authorization_endpoint,
-                    client_id=self.client_id,
-                    redirect_uri=redirect_uri,
-                    state=state,
-                    scope=self.scopes,
-                    nonce=nonce,
-                    code_challenge=challenge_s256(verifier),
-                    code_challenge_method="S256",
-                )
-
-            response = authorization.authorize(build)
-            code = check_callback(
-                response.params,
-                response.request,
-                party="the identity provider",
-                issuer=self.issuer,
-                issuer_promised=metadata.iss_parameter_supported,
-            )
-            tokens = token_request(
-                client,
-                metadata.token_endpoint,
-                {
-                    "grant_type": "authorization_code",
-                    "code": code,
-                    "redirect_uri": response.request.redirect_uri,
-                    "client_id": self.client_id,
-                    "code_verifier": verifier,
-                },
-                refreshing_for=None,
-            )
-            id_token = tokens["id_token"]
-            claims = validate_id_token(
-                client,
-                metadata.jwks_uri,
-                id_token,
-                issuer=self.issuer,
-                client_id=self.client_id,
-                nonce=nonce,
-                nonce_required=True,
-            )
-            now = self.clock.now()
-            refresh_token = tokens.get("refresh_token")
-            limit = SESSION_LIMIT_SECONDS
-            refresh_lifetime = tokens.get("refresh_expires_in")
-            if isinstance(refresh_lifetime, int | float) and refresh_lifetime > 0:
-                limit = min(limit, int(refresh_lifetime))
-            session = SessionWindow(startedAt=int(now), expiresAt=int(now + limit))
-            credentials = self._assume_role(client, id_token, claims, session["expiresAt"])
-            if not isinstance(refresh_token, str):
-                # Without a refresh token the session cannot outlive these credentials.
-                session["expiresAt"] = int(credentials.expires_at)
-            state_record = ProviderState(
-                issuer=self.issuer,
-                clientId=self.client_id,
-                tokenEndpoint=metadata.token_endpoint,
-                jwksUri=metadata.jwks_uri,
-                revocationEndpoint=metadata.revocation_endpoint,
-                refreshToken=refresh_token if isinstance(refresh_token, str) else None,
-                subject=claims["sub"] if isinstance(claims.get("sub"), str) else None,
-                nonce=nonce,
-            )
-            return self._record(credentials, claims, session, state_record)
+            if isinstance(flow, DeviceFlow):
+                tokens, nonce = self._device_sign_in(client, metadata, flow), None
+            else:
+                tokens, nonce = self._code_sign_in(client, metadata, flow)
+            return self._new_session(client, metadata, tokens, nonce)
 
     def refresh(self, record: SessionRecord) -> SessionRecord:
         state = record["providerState"].copy()
@@ -219,7 +273,7 @@ class OidcProvider:
                 id_token,
                 issuer=self.issuer,
                 client_id=self.client_id,
-                nonce=state.get("nonce") or "",
+                nonce=state.get("nonce"),
                 nonce_required=False,
                 subject=state.get("subject"),
             )

@@ -2,7 +2,9 @@
 
 The metadata must name the issuer the profile names (OpenID Connect Discovery 1.0 4.3)
 and must not rule out PKCE S256. What it promises about `iss` in authorization responses
-(RFC 9207) is kept, so that the response check can insist on it.
+(RFC 9207) is kept, so that the response check can insist on it, and so is its
+`device_authorization_endpoint` (RFC 8628 4), which decides how a remote sign-in without
+a relay goes: a device code when there is one, a pasted address otherwise.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class IdpMetadata:
     jwks_uri: str
     revocation_endpoint: str | None
     iss_parameter_supported: bool
+    device_authorization_endpoint: str | None
 
 
 def origin(url: str) -> str:
@@ -73,6 +76,7 @@ def discover(client: httpx.Client, issuer: str) -> IdpMetadata:
     if isinstance(methods, list) and "S256" not in methods:
         raise ProviderError("the identity provider does not support PKCE S256")
     revocation = body.get("revocation_endpoint")
+    device = body.get("device_authorization_endpoint")
     return IdpMetadata(
         issuer=issuer,
         authorization_endpoint=endpoints["authorization_endpoint"],
@@ -80,4 +84,5 @@ def discover(client: httpx.Client, issuer: str) -> IdpMetadata:
         jwks_uri=endpoints["jwks_uri"],
         revocation_endpoint=revocation if isinstance(revocation, str) and revocation else None,
         iss_parameter_supported=body.get("authorization_response_iss_parameter_supported") is True,
+        device_authorization_endpoint=device if isinstance(device, str) and device else None,
     )

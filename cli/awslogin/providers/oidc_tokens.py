@@ -16,10 +16,21 @@ import jwt
 
 from awslogin.crypto.pkce import same_secret
 from awslogin.errors import LoginRequired, ProviderError, one_line
+from awslogin.flows.device import DEVICE_CODE_GRANT
 from awslogin.providers.oidc_discovery import get_json, origin
 
 ALLOWED_ALGORITHMS = ("RS256", "ES256")
 CLOCK_SKEW_SECONDS = 60
+
+
+class TokenRefused(ProviderError):
+    """The token endpoint refused a grant with an OAuth `error` (RFC 6749 5.2), kept for
+    callers that act on it (a device code's `authorization_pending`...)."""
+
+    def __init__(self, message: str, error: str, description: str) -> None:
+        super().__init__(message)
+        self.error = error
+        self.description = description
 
 
 def token_request(
@@ -51,7 +62,11 @@ def token_request(
         action = "refresh the session"
         if refreshing_for is None:
             action = "exchange the authorization code"
-        raise ProviderError(f"the identity provider refused to {action}: {detail}")
+            if form.get("grant_type") == DEVICE_CODE_GRANT:
+                action = "exchange the device code"
+        raise TokenRefused(
+            f"the identity provider refused to {action}: {detail}", error, description
+        )
     if not isinstance(body.get("id_token"), str):
         if refreshing_for is not None:
             raise LoginRequired(
@@ -70,12 +85,17 @@ def validate_id_token(
     *,
     issuer: str,
     client_id: str,
-    nonce: str,
+    nonce: str | None,
     nonce_required: bool,
     subject: str | None = None,
 ) -> dict[str, Any]:
     """The claims of `id_token` once its signature (the IdP's JWKS), iss, aud, azp, exp,
-    nonce and (on refresh) sub hold; ProviderError naming the first that does not."""
+    nonce and (on refresh) sub hold; ProviderError naming the first that does not.
+
+    `nonce` None: the sign-in sent no nonce (the device grant has none), so the claim is
+    not compared; the ID token came from the token endpoint in exchange for a secret only
+    this host held, never through a browser, which is what a nonce protects.
+    """
     try:
         header = jwt.get_unverified_header(id_token)
     except jwt.PyJWTError as exc:
@@ -115,7 +135,9 @@ def validate_id_token(
     if received_nonce is None:
         if nonce_required:
             raise ProviderError("the ID token carries no nonce")
-    elif not isinstance(received_nonce, str) or not same_secret(nonce, received_nonce):
+    elif nonce is not None and (
+        not isinstance(received_nonce, str) or not same_secret(nonce, received_nonce)
+    ):
         raise ProviderError("the ID token's nonce does not match this sign-in")
     if subject is not None and claims.get("sub") != subject:
         raise ProviderError("the refreshed ID token is for a different user (sub)")

@@ -5,8 +5,8 @@ A profile names an sso-session, an account and a role. The sign-in belongs to th
 all; role credentials come from the portal's GetRoleCredentials and are cached per
 profile by awslogin (see stores/sso.py) for `credential-process`.
 
-On a remote host the default is the device code (`remote_flow`); the relay, when asked
-for, runs in paste mode (`relay_mode`): IAM Identity Center only redirects to the
+On a remote host the default is the device code (`remote_flow`); the relay, when named
+for the login, runs in paste mode (`relay_mode`): IAM Identity Center only redirects to the
 registered 127.0.0.1 address, so the person pastes that failed address on the relay page.
 """
 
@@ -30,7 +30,7 @@ from awslogin.profile import (
     Profile,
     service_endpoint,
 )
-from awslogin.providers.base import RemoteFlow, Revocation, SignInFlow
+from awslogin.providers.base import RelayPrecedence, RemoteFlow, Revocation, SignInFlow
 from awslogin.providers.sso_api import AccountInfo, PortalClient, PortalError, RoleCredentials
 from awslogin.providers.sso_auth import SsoSession, SsoSessionAuth
 from awslogin.session_record import (
@@ -51,7 +51,7 @@ SIGNED_OUT = "Successfully signed out of all SSO profiles."
 class SsoProvider:
     name: ClassVar[str] = PROVIDER
     session_keys: ClassVar[tuple[str, ...]] = SSO_PROFILE_KEYS
-    remote_flow: ClassVar[RemoteFlow] = "device"
+    relay_precedence: ClassVar[RelayPrecedence] = "named"  # the device code is better
     relay_mode: ClassVar[Mode] = "paste"
     needs_region: ClassVar[bool] = False  # the sso-session names its own
 
@@ -121,6 +121,9 @@ class SsoProvider:
         )
 
     # -- Provider interface ------------------------------------------------------------
+
+    def remote_flow(self) -> RemoteFlow:
+        return "device"
 
     def login(self, flow: SignInFlow) -> SessionRecord:
         token = self.auth.sign_in(flow)

@@ -2,10 +2,12 @@
 
 `login` reads as those four steps; the helpers below it follow in the same order. The
 flow choice is the only place that knows about browsers and relays: same device when a
-browser can open here, the relay with `--remote` or when this machine has no browser (an
-SSH session or no display), saying why. A provider with a remote sign-in of its own
-names it in `remote_flow`: sso's device code, or aws-signin's verification code typed
-here when no relay is configured (as `aws login --remote` does).
+browser can open here; with `--remote`, or when this machine has no browser (an SSH
+session or no display, said so), the relay or the provider's own remote flow. Which of
+the two, each provider says (`relay_precedence`): sso keeps its device code unless this
+login names a relay; oidc and aws-signin take any configured relay, and without one
+sign in as their `remote_flow()` says: a device code, or what the person pastes here (as
+`aws login --remote` does).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from awslogin.profile import (
     configured_region,
     normalize_relay_url,
 )
-from awslogin.providers.base import Provider, ProviderFactory, RemoteFlow, SignInFlow
+from awslogin.providers.base import Provider, ProviderFactory, SignInFlow
 from awslogin.providers.registry import provider_factory
 from awslogin.session_record import SessionRecord
 from awslogin.stores import store_for
@@ -124,62 +126,43 @@ def _flow(
     clock: Clock,
     relay_http: httpx.Client,
 ) -> SignInFlow:
-    """The flow of this login: loopback here, or the provider's remote one."""
+    """The flow of this login: loopback here, or the relay, or the provider's own remote
+    flow (a device code, or a code or address pasted here)."""
     environ = profile.environ
     relay_url = options.relay or environ.get(RELAY_ENV) or profile.values.get(RELAY_KEY)
-    remote_flow = _remote_flow(provider, options, relay_url)
+    if provider.relay_precedence == "named":
+        relay_url = options.relay
     remote = options.remote
     reason = why_no_local_browser(environ) if not remote and options.open_browser else None
-    if reason is not None:
-        remote = True
-        if remote_flow == "device":
-            terminal.info(f"No browser on this machine ({reason}): signing in with a device code.")
-        elif remote_flow == "paste":
-            terminal.info(f"No browser on this machine ({reason}): sign in on another device.")
-        elif not relay_url:
-            raise AwsloginError(
-                f"no browser on this machine ({reason}) and no relay configured: pass "
-                f"--relay URL or set {RELAY_ENV} (or use --no-browser and open the URL here)"
-            )
-        else:
-            relay_url = normalize_relay_url(relay_url)
-            terminal.info(
-                f"No browser on this machine ({reason}): "
-                f"signing in through {urlsplit(relay_url).netloc}."
-            )
-
-    if not remote:
+    if not remote and reason is None:
         return LoopbackFlow(
             terminal,
             browser_opener if options.open_browser else None,
             port=options.redirect_port,
             timeout=options.timeout,
         )
+    relay = normalize_relay_url(relay_url) if relay_url else None
+    remote_flow = provider.remote_flow() if relay is None else None
+    if reason is not None:
+        if relay is not None:
+            how = f"signing in through {urlsplit(relay).netloc}."
+        elif remote_flow == "device":
+            how = "signing in with a device code."
+        else:
+            how = "sign in on another device."
+        terminal.info(f"No browser on this machine ({reason}): {how}")
+    if relay is not None:
+        return RelayFlow(
+            RelayClient(relay, relay_http, environ.get(RELAY_TOKEN_ENV)),
+            terminal,
+            mode=provider.relay_mode,
+            qr=options.qr,
+            timeout=options.timeout,
+        )
     if remote_flow == "device":
         presenter = TerminalDevicePresenter(terminal, qr=options.qr)
         return DeviceFlow(presenter, clock=clock, timeout=options.timeout)
-    if remote_flow == "paste":
-        return PasteFlow(terminal, terminal.stdin.readline, qr=options.qr)
-    if not relay_url:
-        raise AwsloginError(
-            f"--remote needs a relay: pass --relay URL, set {RELAY_ENV}, "
-            f"or run `awslogin configure --profile {profile.name} --relay URL`"
-        )
-    relay = RelayClient(relay_url, relay_http, environ.get(RELAY_TOKEN_ENV))
-    return RelayFlow(
-        relay, terminal, mode=provider.relay_mode, qr=options.qr, timeout=options.timeout
-    )
-
-
-def _remote_flow(provider: Provider, options: LoginOptions, relay_url: str | None) -> RemoteFlow:
-    """How this provider signs in from another device for this login. sso's device code
-    gives way to the relay only when --relay names one for this login; aws-signin's
-    code typed here, to any relay configured (as `aws login --remote` has no relay)."""
-    if provider.remote_flow == "device" and not options.relay:
-        return "device"
-    if provider.remote_flow == "paste" and not relay_url:
-        return "paste"
-    return "relay"
+    return PasteFlow(terminal, terminal.stdin.readline, qr=options.qr)
 
 
 def _profile_changes(

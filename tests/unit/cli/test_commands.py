@@ -359,24 +359,6 @@ def test_configure_without_a_terminal_names_the_missing_option(
     assert_one_line_error(err, "missing OIDC client id (--client-id)")
 
 
-def test_remote_login_without_a_relay_says_how_to_set_one(
-    capsys: pytest.CaptureFixture[str], env: dict[str, str]
-) -> None:
-    with respx.mock(assert_all_called=False) as router:
-        code, _, err = run(capsys, env, "login", "--profile", "dev", "--remote")
-        assert not router.calls
-    assert code == 1
-    assert_one_line_error(err, "--remote needs a relay: pass --relay URL, set AWSLOGIN_RELAY_URL")
-
-
-def test_ssh_session_without_a_relay_explains(
-    capsys: pytest.CaptureFixture[str], env: dict[str, str]
-) -> None:
-    code, _, err = run(capsys, {**env, "SSH_CONNECTION": "a b c d"}, "login", "--profile", "dev")
-    assert code == 1
-    assert_one_line_error(err, "no browser on this machine (SSH session) and no relay configured")
-
-
 def test_unreachable_relay_and_idp_are_one_line(
     capsys: pytest.CaptureFixture[str], env: dict[str, str], idp: FakeIdp
 ) -> None:
