@@ -22,6 +22,10 @@ MAX_AUTHORIZE_URL = 8192
 MAX_PASTE = 8192
 # Longest single value the provider may send to the callback (code, state, iss, ...).
 MAX_CALLBACK_VALUE = 4096
+# Longest failure reason a host may send; the relay keeps at most OUTCOME_REASON_SHOWN
+# characters of it, once control, format and bidi characters are gone.
+MAX_OUTCOME_REASON = 2048
+OUTCOME_REASON_SHOWN = 300
 
 
 class PairingMode(enum.StrEnum):
@@ -82,6 +86,32 @@ class PollAnswer(_Message):
     sealed: str | None = Field(default=None, max_length=64 * 1024)
     error: str | None = Field(default=None, max_length=256)
     error_description: str | None = Field(default=None, max_length=1024)
+
+
+class OutcomeReport(_Message):
+    """`POST /v1/pairings/{id}/outcome`: how the host's login ended, for the person's page.
+
+    Only what the person who signed in may see: the account id and role name of the
+    session (`signed_in`), or the one line the terminal printed (`failed`). Never a
+    secret. The relay strips control, format and bidi characters from `reason` and keeps
+    at most `OUTCOME_REASON_SHOWN` characters of it; fields that do not belong to the
+    outcome (a `reason` with `signed_in`, an account with `failed`) are ignored.
+    """
+
+    outcome: Literal["signed_in", "failed"]
+    account_id: str | None = Field(
+        default=None, pattern=r"^[0-9]{12}$", description="the AWS account id, 12 digits"
+    )
+    role: str | None = Field(
+        default=None,
+        pattern=r"^[ -~]{1,64}$",
+        description="the role name: 1 to 64 printable ASCII characters",
+    )
+    reason: str | None = Field(
+        default=None,
+        max_length=MAX_OUTCOME_REASON,
+        description="one line, no secret; the relay keeps 300 characters",
+    )
 
 
 class ErrorBody(_Message):

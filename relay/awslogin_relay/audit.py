@@ -4,7 +4,8 @@ Modelled on CloudTrail records: `eventName` follows the AWS sign-in events
 (AuthorizeOAuth2Access when the browser side acts, CreateOAuth2Token when the host
 collects), and `awslogin.action` names the pairing step precisely. Only identifiers
 that are public anyway (pairing id, host name) and request metadata appear; never a
-code, state, token, key or sealed result.
+code, state, token, key or sealed result, and of a host's report only its outcome word
+(signed_in, failed), never the account, role or reason it holds.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ _EVENT_NAMES = {
     "authorized": "AuthorizeOAuth2Access",
     "denied": "AuthorizeOAuth2Access",
     "refused": "AuthorizeOAuth2Access",  # a browser that did not confirm the pairing
-    "collected": "CreateOAuth2Token",
+    "collected": "CreateOAuth2Token",  # each delivery of the result to its host
+    "acknowledged": "CreateOAuth2Token",  # the host opened it; the relay dropped it
+    "reported": "ReportOAuth2Outcome",  # how the host's login ended
     "expired": "ExpireOAuth2Pairing",
     "cancelled": "CancelOAuth2Pairing",
 }

@@ -19,7 +19,19 @@ class RelayMetrics:
         )
         self.pairings_collected = Counter(
             "awslogin_relay_pairings_collected",
-            "Results collected by hosts",
+            "Results delivered to hosts (each redelivery counts)",
+            registry=self.registry,
+        )
+        self.pairings_acknowledged = Counter(
+            "awslogin_relay_pairings_acknowledged",
+            "Results the host acknowledged (the sealed blob was dropped)",
+            registry=self.registry,
+        )
+        self.pairings_reported = Counter(
+            "awslogin_relay_pairings_reported",
+            "Outcomes reported by hosts: signed_in, failed, or denied (a report about the "
+            "provider's refusal)",
+            ["outcome"],
             registry=self.registry,
         )
         self.pairings_expired = Counter(

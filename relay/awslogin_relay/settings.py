@@ -44,8 +44,22 @@ SPECS: tuple[SettingSpec, ...] = (
     ),
     SettingSpec("RELAY_STORE", "memory", "'memory' (this process only) or a redis:// URL"),
     SettingSpec("RELAY_PAIRING_TTL", "600", "seconds a pairing lives"),
-    SettingSpec("RELAY_RESULT_TTL", "120", "seconds an uncollected result is kept"),
-    SettingSpec("RELAY_TOMBSTONE_TTL", "3600", "seconds a gone pairing still answers 410"),
+    SettingSpec(
+        "RELAY_RESULT_TTL",
+        "120",
+        "seconds a result waits for its host, and then for the host's outcome",
+    ),
+    SettingSpec(
+        "RELAY_REDELIVERY_TTL",
+        "60",
+        "seconds a result stays collectable again after its first delivery, until the host "
+        "acknowledges it (never past RELAY_RESULT_TTL)",
+    ),
+    SettingSpec(
+        "RELAY_TOMBSTONE_TTL",
+        "3600",
+        "seconds a gone pairing still answers 410 and its page says how it ended",
+    ),
     SettingSpec("RELAY_MAX_WAIT", "25", "longest long-poll in seconds (caps ?wait=)"),
     SettingSpec("RELAY_POLL_INTERVAL", "2", "minimum seconds between poll starts per pairing"),
     SettingSpec("RELAY_MAX_PENDING", "10000", "cap on pairings waiting for a browser"),
@@ -117,6 +131,7 @@ class Settings:
     store: str = "memory"
     pairing_ttl: int = 600
     result_ttl: int = 120
+    redelivery_ttl: int = 60
     tombstone_ttl: int = 3600
     max_wait: int = 25
     poll_interval: float = 2.0
@@ -310,6 +325,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "store": _store,
     "pairing_ttl": _int_between(30, 86400),
     "result_ttl": _int_between(5, 86400),
+    "redelivery_ttl": _int_between(1, 86400),
     "tombstone_ttl": _int_between(0, 7 * 86400),
     "max_wait": _int_between(0, 120),
     "poll_interval": _seconds,

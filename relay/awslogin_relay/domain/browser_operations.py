@@ -4,7 +4,8 @@ Completing a pairing (the provider's redirect to /callback, or a pasted code) se
 answer to the host's key and stores only the ciphertext. Only the browser that pressed
 "this is my terminal" may complete it: that browser holds a binding secret (a cookie),
 which is what stops a forwarded link from delivering someone else's sign-in
-(docs/security.md#browser-binding).
+(docs/security.md#browser-binding). The same binding decides who may read how the
+host's login ended (`progress`): the account, role or reason are for that browser only.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from awslogin_protocol.sealing import SealingError, parse_public_key, seal
 from awslogin_relay.domain import codes
 from awslogin_relay.domain.authorize_url import STATE_PATTERN
 from awslogin_relay.domain.errors import (
-    RelayError,
     already_completed,
     confirmed_elsewhere,
     cross_site_confirmation,
@@ -38,14 +38,28 @@ from awslogin_relay.domain.errors import (
 from awslogin_relay.domain.operations import Client, Operations
 from awslogin_relay.domain.pairing import (
     GoneReason,
+    Outcome,
     Pairing,
     PairingResult,
     ResultKind,
+    Stage,
     Tombstone,
 )
+from awslogin_relay.domain.text import one_line
 
-PublicState = Literal["pending", "authorized", "denied", "collected", "expired", "cancelled"]
-"""What anyone with a pairing's link may learn about it: no secret, no host detail."""
+PublicState = Literal[
+    "pending",
+    "authorized",
+    "finishing",
+    "signed_in",
+    "failed",
+    "denied",
+    "expired",
+    "cancelled",
+    "collected",
+]
+"""What anyone with a pairing's link may learn about it: no secret, no host detail.
+("collected": ended by a relay from before acknowledgements, during an upgrade.)"""
 
 _CALLBACK_PARAMETERS = ("code", "state", "iss", "error", "error_description")
 
@@ -59,27 +73,48 @@ class Confirmation:
     new_secret: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Where a pairing stands, as one browser may see it (the done page).
+
+    `bound` says whether this browser is the one that confirmed the pairing: only then
+    are the host's reported `outcome` and the provider's `denial` filled in.
+    """
+
+    state: PublicState
+    hostname: str
+    bound: bool
+    outcome: Outcome | None = None
+    denial: PairingResult | None = None
+
+
 _GONE_STATES: dict[GoneReason, PublicState] = {
-    GoneReason.COLLECTED: "collected",
+    GoneReason.SIGNED_IN: "signed_in",
+    GoneReason.FAILED: "failed",
     GoneReason.DENIED: "denied",
     GoneReason.EXPIRED: "expired",
     GoneReason.CANCELLED: "cancelled",
+    GoneReason.COLLECTED: "collected",
 }
 
 
-def _printable(text: str, limit: int) -> str:
-    return "".join(c for c in text[:limit] if c.isprintable())
+_LIVE_STATES: dict[Stage, PublicState] = {
+    Stage.PENDING: "pending",
+    Stage.AUTHORIZED: "authorized",
+    Stage.FINISHING: "finishing",
+}
+
+
+def _live_state(pairing: Pairing) -> PublicState:
+    if pairing.result is not None and pairing.result.kind is ResultKind.DENIED:
+        return "denied"
+    return _LIVE_STATES[pairing.stage]
 
 
 class BrowserOperations(Operations):
     async def page(self, pairing_id: str) -> Pairing:
         """The pairing a browser page is about (404/410 as a RelayError)."""
         return await self.load(pairing_id)
-
-    async def gone(self, pairing_id: str) -> Tombstone | None:
-        if not codes.is_pairing_id(pairing_id):
-            return None
-        return await self.store.gone(pairing_id)
 
     async def find_user_code(self, typed: str, client: Client) -> str:
         """The pairing id for a user code a person typed on /link."""
@@ -168,8 +203,8 @@ class BrowserOperations(Operations):
         if "error" in single:
             result = PairingResult(
                 kind=ResultKind.DENIED,
-                error=_printable(single["error"], 64) or "access_denied",
-                error_description=_printable(single.get("error_description", ""), 300),
+                error=one_line(single["error"], 64) or "access_denied",
+                error_description=one_line(single.get("error_description", ""), 300),
             )
         elif single.get("code"):
             answer = SealedCallback(code=single["code"], state=state, iss=single.get("iss"))
@@ -221,14 +256,21 @@ class BrowserOperations(Operations):
         )
 
     async def public_status(self, pairing_id: str) -> PublicState:
-        """What the done page may know: pending, authorized, denied, collected, or gone."""
-        try:
-            pairing = await self.load(pairing_id)
-        except RelayError as exc:
-            if exc.status != 410:
-                raise
-            tomb = await self.store.gone(pairing_id)
-            return _GONE_STATES[tomb.reason] if tomb else "expired"
-        if pairing.result is None:
-            return "pending"
-        return "authorized" if pairing.result.kind is ResultKind.COMPLETE else "denied"
+        """Where the pairing stands, for anyone with its link (404 if unknown)."""
+        found = await self.find(pairing_id)
+        if isinstance(found, Tombstone):
+            return _GONE_STATES[found.reason]
+        return _live_state(found)
+
+    async def progress(self, pairing_id: str, presented: str | None) -> Progress:
+        """Where the pairing stands, with the host's outcome or the provider's denial for
+        the browser that confirmed it (`presented` is its binding secret) and nobody else."""
+        found = await self.find(pairing_id)
+        if isinstance(found, Tombstone):
+            bound = codes.binding_secret_matches(presented, found.binding_hash)
+            outcome = found.outcome if bound else None
+            return Progress(_GONE_STATES[found.reason], found.hostname, bound, outcome=outcome)
+        bound = codes.binding_secret_matches(presented, found.binding_hash)
+        state = _live_state(found)
+        denial = found.result if bound and state == "denied" else None
+        return Progress(state, found.host.hostname, bound, denial=denial)

@@ -53,9 +53,12 @@ def request_too_large() -> RelayError:
 
 # -- finding a pairing -----------------------------------------------------------------------
 
+_USED = ("already_collected", "this pairing was already used")
 _GONE_ERRORS = {
-    GoneReason.COLLECTED: ("already_collected", "this pairing was already used"),
-    GoneReason.DENIED: ("already_collected", "this pairing was already used"),
+    GoneReason.SIGNED_IN: _USED,
+    GoneReason.FAILED: _USED,
+    GoneReason.DENIED: _USED,
+    GoneReason.COLLECTED: _USED,
     GoneReason.EXPIRED: ("expired_token", "this pairing expired"),
     GoneReason.CANCELLED: ("cancelled", "this pairing was cancelled by its host"),
 }
@@ -97,6 +100,19 @@ def too_many_pending() -> RelayError:
         "too many pairings are waiting; try again shortly",
         retry_after=30,
     )
+
+
+def result_acknowledged() -> RelayError:
+    """410 for a poll after the host acknowledged: the relay no longer holds the result."""
+    return RelayError(410, "already_collected", "the host acknowledged this result already")
+
+
+def not_authorized() -> RelayError:
+    return RelayError(409, "not_authorized", "this pairing has no result yet")
+
+
+def already_reported() -> RelayError:
+    return RelayError(409, "already_reported", "the outcome of this pairing is already known")
 
 
 def slow_down(interval: float) -> RelayError:

@@ -1,28 +1,44 @@
-"""What the host does with a pairing: create it, long-poll for its result, cancel it.
+"""What the host does with a pairing: create it, long-poll for its result, acknowledge
+the result, report how its login ended, or cancel it.
 
 The poll token is the host's proof of ownership: it exists only in the answer to
-`create` (the store keeps its hash), and every later request must carry it.
+`create` (the store keeps its hash), and every later request must carry it. Delivery is
+at-least-once to the token's holder: every poll returns the result again until the host
+acknowledges it or the redelivery window ends (docs/protocol.md, "Delivery").
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from awslogin_protocol.messages import PairingMode
+from awslogin_protocol.messages import OUTCOME_REASON_SHOWN, OutcomeReport, PairingMode
 from awslogin_protocol.sealing import SealingError, check_public_key
 from awslogin_relay.domain import codes
 from awslogin_relay.domain.authorize_url import AuthorizeUrlRefused, check_authorize_url
 from awslogin_relay.domain.errors import (
     RelayError,
+    already_reported,
+    gone_error,
     invalid_request,
     invalid_token,
+    not_authorized,
+    result_acknowledged,
     slow_down,
     too_many_pending,
     unknown_pairing,
 )
 from awslogin_relay.domain.operations import Client, Operations
-from awslogin_relay.domain.pairing import HostInfo, Pairing, PairingResult, ResultKind
+from awslogin_relay.domain.pairing import (
+    HOST_ENDINGS,
+    HostInfo,
+    Outcome,
+    Pairing,
+    PairingResult,
+    ResultKind,
+    Tombstone,
+)
 from awslogin_relay.domain.store import DuplicateKey
+from awslogin_relay.domain.text import one_line
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +55,25 @@ class NewPairing:
 
 @dataclass(frozen=True, slots=True)
 class PollOutcome:
-    """What a poll returns: still pending (None), or the result that this poll collected."""
+    """What a poll returns: still pending (None), or the result (the same on every poll
+    until the host acknowledges it)."""
 
     result: PairingResult | None
+
+
+def reported_outcome(report: OutcomeReport) -> Outcome:
+    """What the relay keeps of a host's report: the fields of its outcome, made safe to
+    show on the person's page (one line, no control, format or bidi characters)."""
+    if report.outcome == "signed_in":
+        return Outcome(signed_in=True, account_id=report.account_id, role=report.role)
+    reason = one_line(report.reason or "", OUTCOME_REASON_SHOWN)
+    return Outcome(signed_in=False, reason=reason or None)
+
+
+def _result_word(pairing: Pairing) -> str:
+    """The audit outcome of a delivery or acknowledgement: never anything the host said."""
+    denied = pairing.result is not None and pairing.result.kind is ResultKind.DENIED
+    return "denied" if denied else "success"
 
 
 class HostOperations(Operations):
@@ -99,18 +131,31 @@ class HostOperations(Operations):
         self.audit("created", pairing, client)
         return pairing, token
 
-    async def _authorized(self, pairing_id: str, token: str | None) -> Pairing:
-        pairing = await self.load(pairing_id)
+    @staticmethod
+    def _check_token(pairing: Pairing, token: str | None) -> None:
         if token is None or not codes.poll_token_matches(token, pairing.poll_token_hash):
             raise invalid_token()
+
+    async def _authorized(self, pairing_id: str, token: str | None) -> Pairing:
+        pairing = await self.load(pairing_id)
+        self._check_token(pairing, token)
         return pairing
+
+    async def _ended(self, pairing_id: str) -> Tombstone:
+        """The tombstone of a pairing that the store just found no longer live."""
+        found = await self.find(pairing_id)
+        if isinstance(found, Tombstone):
+            return found
+        raise unknown_pairing()  # pragma: no cover - a store that contradicts itself
 
     async def poll(
         self, pairing_id: str, token: str | None, wait: float, client: Client
     ) -> PollOutcome:
-        """Long-poll for the result; delivers it to exactly one caller."""
+        """Long-poll for the result; every poll with the token gets it until acknowledged."""
         await self.limit("collect", client.address, self.settings.rate_collect)
         pairing = await self._authorized(pairing_id, token)
+        if pairing.acknowledged:
+            raise result_acknowledged()
         interval = self.settings.poll_interval
         if interval > 0 and not await self.store.begin_poll(pairing_id, interval):
             self.metrics.rejected.labels(reason="slow_down").inc()
@@ -123,16 +168,68 @@ class HostOperations(Operations):
                     await self.store.wait_for_result(pairing_id, timeout)
                 finally:
                     self.metrics.active_long_polls.dec()
-        result = await self.store.take_result(pairing_id)
+        result = await self.store.deliver(pairing_id, self.settings.redelivery_ttl)
         if result is not None:
             self.metrics.pairings_collected.inc()
             outcome = "success" if result.kind is ResultKind.COMPLETE else "denied"
             self.audit("collected", pairing, client, outcome=outcome)
             return PollOutcome(result)
-        await self.load(pairing_id)  # 410 if it ended while we waited (taken, expired, ...)
+        # 410 if it ended or was acknowledged while we waited
+        if (await self.load(pairing_id)).acknowledged:
+            raise result_acknowledged()
         return PollOutcome(None)
 
+    async def acknowledge(self, pairing_id: str, token: str | None, client: Client) -> None:
+        """The host opened the result: the relay drops the sealed blob at once.
+
+        Idempotent: acknowledging again, or after the outcome was reported (which implies
+        the acknowledgement), changes nothing and succeeds. A tombstone keeps no token
+        hash, so that answer needs no token: it tells no more than the public status.
+        """
+        await self.limit("collect", client.address, self.settings.rate_collect)
+        found = await self.find(pairing_id)
+        if isinstance(found, Pairing):
+            self._check_token(found, token)
+            if found.pending:
+                raise not_authorized()
+            before = await self.store.acknowledge(pairing_id, self.settings.result_ttl)
+            if before is not None:
+                if not before.acknowledged:
+                    self.metrics.pairings_acknowledged.inc()
+                    self.audit("acknowledged", before, client, outcome=_result_word(before))
+                return
+            found = await self._ended(pairing_id)
+        if found.reason not in HOST_ENDINGS:
+            raise gone_error(found)
+
+    async def report(
+        self, pairing_id: str, token: str | None, report: OutcomeReport, client: Client
+    ) -> None:
+        """How the host's login ended; the person's page shows it. Once per pairing.
+
+        The audit line records the outcome word only, never the account, role or reason.
+        """
+        await self.limit("collect", client.address, self.settings.rate_collect)
+        found = await self.find(pairing_id)
+        if isinstance(found, Pairing):
+            self._check_token(found, token)
+            if found.pending:
+                raise not_authorized()
+            outcome = reported_outcome(report)
+            before = await self.store.report(pairing_id, outcome)
+            if before is not None:
+                denied = _result_word(before) == "denied"
+                word = "denied" if denied else outcome.gone_reason.value
+                self.metrics.pairings_reported.labels(outcome=word).inc()
+                self.audit("reported", before, client, outcome=word)
+                return
+            found = await self._ended(pairing_id)
+        if found.reason in HOST_ENDINGS:
+            raise already_reported()
+        raise gone_error(found)
+
     async def cancel(self, pairing_id: str, token: str | None, client: Client) -> None:
+        """End the pairing (the host gives up before it has a result to act on)."""
         await self.limit("collect", client.address, self.settings.rate_collect)
         pairing = await self._authorized(pairing_id, token)
         if not await self.store.cancel(pairing_id):

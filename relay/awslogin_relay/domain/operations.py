@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from awslogin_relay.audit import audit
 from awslogin_relay.domain import codes
 from awslogin_relay.domain.errors import gone_error, too_many_requests, unknown_pairing
-from awslogin_relay.domain.pairing import Pairing
+from awslogin_relay.domain.pairing import Pairing, Tombstone
 from awslogin_relay.domain.store import Now, PairingStore
 from awslogin_relay.metrics import RelayMetrics
 from awslogin_relay.settings import Settings
@@ -44,8 +44,8 @@ class Operations:
             self.metrics.rejected.labels(reason=f"rate_{bucket}").inc()
             raise too_many_requests(max(1.0, math.ceil(hit.retry_after)))
 
-    async def load(self, pairing_id: str) -> Pairing:
-        """The live pairing, or 410 if it ended recently, or 404."""
+    async def find(self, pairing_id: str) -> Pairing | Tombstone:
+        """The live pairing, or the tombstone of one that ended recently; else 404."""
         if not codes.is_pairing_id(pairing_id):
             raise unknown_pairing()
         pairing = await self.store.get(pairing_id)
@@ -53,8 +53,15 @@ class Operations:
             return pairing
         tomb = await self.store.gone(pairing_id)
         if tomb is not None:
-            raise gone_error(tomb)
+            return tomb
         raise unknown_pairing()
+
+    async def load(self, pairing_id: str) -> Pairing:
+        """The live pairing, or 410 if it ended recently, or 404."""
+        found = await self.find(pairing_id)
+        if isinstance(found, Tombstone):
+            raise gone_error(found)
+        return found
 
     def audit(
         self,

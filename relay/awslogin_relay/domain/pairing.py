@@ -20,13 +20,30 @@ class ResultKind(enum.StrEnum):
     DENIED = "denied"  # the provider refused (callback with error=); nothing sealed
 
 
+class Stage(enum.StrEnum):
+    """Where a live pairing stands (docs/protocol.md, "States")."""
+
+    PENDING = "pending"  # waiting for the browser side
+    AUTHORIZED = "authorized"  # holds a result, delivered to the host until it acknowledges
+    FINISHING = "finishing"  # the host acknowledged; the sealed blob is gone; no outcome yet
+
+
 class GoneReason(enum.StrEnum):
     """Why a pairing no longer exists; kept in a tombstone so that callers get 410, not 404."""
 
-    COLLECTED = "collected"
-    DENIED = "denied"  # the host collected the provider's refusal: nobody is signed in
+    SIGNED_IN = "signed_in"  # the host reported that it signed in
+    FAILED = "failed"  # the host reported that it could not finish
+    DENIED = "denied"  # the host saw the provider's refusal: nobody is signed in
     EXPIRED = "expired"
     CANCELLED = "cancelled"
+    # Written by relays from before acknowledgements (found during a rolling upgrade):
+    # the host took the result, and nothing more is known.
+    COLLECTED = "collected"
+
+
+HOST_ENDINGS = frozenset({GoneReason.SIGNED_IN, GoneReason.FAILED, GoneReason.DENIED})
+"""Tombstones of pairings whose host acknowledged the result: acking again is a no-op,
+and reporting again is refused as already reported."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +91,34 @@ class Pairing:
     confirmed_at: float | None = None
     binding_hash: str | None = None
     result: PairingResult | None = None
+    acknowledged: bool = False  # the host opened the result; its sealed blob is dropped
 
     @property
     def pending(self) -> bool:
         return self.result is None
+
+    @property
+    def stage(self) -> Stage:
+        if self.result is None:
+            return Stage.PENDING
+        return Stage.FINISHING if self.acknowledged else Stage.AUTHORIZED
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How the host's login ended, as it reported it (`OutcomeReport`, made safe to show).
+
+    Only the browser that confirmed the pairing is shown the account, role or reason.
+    """
+
+    signed_in: bool
+    account_id: str | None = None
+    role: str | None = None
+    reason: str | None = None  # one line, without control, format or bidi characters
+
+    @property
+    def gone_reason(self) -> GoneReason:
+        return GoneReason.SIGNED_IN if self.signed_in else GoneReason.FAILED
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,10 +126,14 @@ class Tombstone:
     """What remains of a pairing after it is gone, for a while (the store's tombstone TTL).
 
     It keeps only what the pages need to tell the person what happened (the host name is
-    shown on the public confirmation page anyway): no token hash, no key, no result.
+    shown on the public confirmation page anyway): the host's reported `outcome`, and
+    the hash of the binding secret that decides which browser may see it. No token hash,
+    no key, no result.
     """
 
     pairing_id: str
     reason: GoneReason
     hostname: str
     gone_at: float
+    binding_hash: str | None = None
+    outcome: Outcome | None = None

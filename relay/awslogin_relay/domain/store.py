@@ -4,9 +4,9 @@ The service and the routes talk only to :class:`PairingStore`; the in-memory sto
 embedded default) and the Redis store (shared by several replicas) both implement it, in
 the `store` package, and only the composition root (`awslogin_relay.app`) picks one.
 Each method's docstring states the semantics an implementation must keep: the service
-relies on them for the security invariants (single delivery, expiry, shared rate
-limits; docs/security.md#invariants), so an implementation that relaxes one of them is
-wrong, not merely slower.
+relies on them for the security invariants (delivery to the poll-token holder only,
+expiry, shared rate limits; docs/security.md#invariants), so an implementation that
+relaxes one of them is wrong, not merely slower.
 
 What a store holds is deliberately harmless if copied (see `domain.pairing`).
 
@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from awslogin_relay.domain.pairing import Pairing, PairingResult, Tombstone
+from awslogin_relay.domain.pairing import Outcome, Pairing, PairingResult, Tombstone
 
 Now = Callable[[], float]
 """Reads the wall clock in seconds (``time.time`` in production, a fake one in tests)."""
@@ -51,11 +51,14 @@ class PairingStore(Protocol):
     """Keeps pairings, their results and the relay's shared counters.
 
     Lifetimes: a pairing lives until `expires_at`. Setting a result shortens that to at
-    most `now + result_ttl` (an uncollected result must not linger). When a pairing ends
-    for any reason (collected, expired, cancelled) it is replaced by a :class:`Tombstone`
-    that lives `tombstone_ttl` seconds; while it does, the pairing id, user code and
-    state stay reserved (`create` refuses them) and the lookups below still find the id,
-    so the service can answer 410 "gone" instead of 404 "unknown".
+    most `now + result_ttl` (an uncollected result must not linger), its first delivery
+    to at most `now + redelivery_ttl`, and the host's acknowledgement sets it to
+    `now + result_ttl` (time to report the outcome). When a pairing ends for any reason
+    (reported, denied, expired, cancelled) it is replaced by a :class:`Tombstone` that
+    lives `tombstone_ttl` seconds and keeps the binding hash and the reported outcome;
+    while it does, the pairing id, user code and state stay reserved (`create` refuses
+    them) and the lookups below still find the id, so the service can answer 410 "gone"
+    instead of 404 "unknown".
 
     An expired pairing must never be returned as live, whether or not a sweep has run yet
     (check `expires_at` against the clock on every read).
@@ -111,19 +114,43 @@ class PairingStore(Protocol):
         """
         ...
 
-    async def take_result(self, pairing_id: str) -> PairingResult | None:
-        """Atomically remove and return the result: exactly one caller ever gets it.
+    async def deliver(self, pairing_id: str, redelivery_ttl: float) -> PairingResult | None:
+        """The result of an authorized pairing, the same on every call until acknowledged.
 
-        On success the pairing is replaced by a COLLECTED tombstone (DENIED when the
-        result was a refusal, so the pages never call a refused sign-in done) and waiters
-        wake.
-        Returns None (and changes nothing) if the pairing is unknown, gone or pending.
+        The first delivery starts the redelivery window, atomically: the pairing's expiry
+        becomes min(expires_at, now + redelivery_ttl), and later deliveries never move it
+        again (the min keeps the earlier end). Returns None (and changes nothing) if the
+        pairing is unknown, gone, pending or already acknowledged.
+        """
+        ...
+
+    async def acknowledge(self, pairing_id: str, finishing_ttl: float) -> Pairing | None:
+        """The host opened the result: drop the sealed blob at once.
+
+        Atomic, one transition: an authorized pairing holding a sealed result becomes
+        acknowledged (its result keeps its kind, `sealed` becomes None) and now expires
+        at `now + finishing_ttl`; one holding the provider's denial ends with a DENIED
+        tombstone (there is nothing left to finish). A pending or already acknowledged
+        pairing is left as it is. Returns the pairing as it was before the call (so the
+        caller can tell which case it was), or None if it was not live.
+        """
+        ...
+
+    async def report(self, pairing_id: str, outcome: Outcome) -> Pairing | None:
+        """End an authorized or acknowledged pairing with the host's outcome, once.
+
+        Atomic: the pairing becomes a tombstone with reason SIGNED_IN or FAILED that
+        keeps `outcome` (a DENIED one, without it, when the result was the provider's
+        denial: the relay knows nobody signed in). A pending pairing is left as it is.
+        Returns the pairing as it was before the call, or None (nothing changed) if it
+        was not live: of concurrent reports at most one gets a pairing back.
         """
         ...
 
     async def cancel(self, pairing_id: str) -> bool:
-        """End a live pairing (pending or with an uncollected result) with a CANCELLED
-        tombstone; waiters wake. Returns False if it was not live.
+        """End a live pairing with a CANCELLED tombstone (DENIED if it holds the
+        provider's denial, so the person's page keeps saying what happened); waiters
+        wake. Returns False if it was not live.
         """
         ...
 
@@ -131,7 +158,7 @@ class PairingStore(Protocol):
         """Wait until the pairing is no longer pending, or `timeout` seconds pass.
 
         Returns True at once if the pairing already has a result or is not live; True
-        within milliseconds of a `set_result`/`take_result`/`cancel` by any replica;
+        within milliseconds of a `set_result`/`cancel` by any replica;
         False on timeout. A spurious True is allowed (the caller re-reads the pairing), a
         missed wake-up is not. Must be event-driven (no sleep loops) and must hold no
         per-waiter resource beyond the wait (10,000 concurrent waiters are normal).

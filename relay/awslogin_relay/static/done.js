@@ -1,33 +1,30 @@
-// Turns "Done. Go back to your terminal" into "<host> is signed in" once the host has
-// collected its result. Served from the relay's own origin (CSP default-src 'self').
+// Keeps the done page current while the terminal finishes: polls the public status and
+// reloads the page once it changes, so the server renders what the host reported (and
+// only this browser, which holds the binding cookie, is shown the details). Served from
+// the relay's own origin (CSP default-src 'self'); without JavaScript a reload does it.
 (function () {
   "use strict";
   var box = document.getElementById("status");
   if (!box || !window.fetch) { return; }
   var id = box.getAttribute("data-pairing");
-  var host = box.getAttribute("data-host");
-  var tries = 0;
-  function show(title, text) {
-    var h = document.createElement("h1");
-    h.textContent = title;
-    var p = document.createElement("p");
-    p.textContent = text;
-    box.replaceChildren(h, p);
+  var shown = box.getAttribute("data-state");
+  var started = Date.now();
+  var LIMIT_MS = 15 * 60 * 1000; // longer than any pairing finishes
+  function later(ms) {
+    if (Date.now() - started < LIMIT_MS) { setTimeout(check, ms); }
   }
   function check() {
-    tries += 1;
     fetch("/p/" + encodeURIComponent(id) + "/status", { cache: "no-store", credentials: "omit" })
-      .then(function (r) { return r.json(); })
+      .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (body) {
-        if (body.status === "collected") {
-          show(host + " is signed in", "You can close this page.");
-        } else if (body.status === "expired" || body.status === "cancelled") {
-          show("This sign-in request ended", "Go back to your terminal on " + host + ".");
-        } else if (tries < 120) {
-          setTimeout(check, 1000);
+        var state = body && body.status;
+        if (state && state !== shown && state !== "authorized" && state !== "finishing") {
+          window.location.reload();
+        } else {
+          later(1000);
         }
       })
-      .catch(function () { if (tries < 120) { setTimeout(check, 3000); } });
+      .catch(function () { later(3000); });
   }
-  check();
+  later(1000);
 })();

@@ -16,7 +16,14 @@ import time
 from collections import deque
 from dataclasses import replace
 
-from awslogin_relay.domain.pairing import GoneReason, Pairing, PairingResult, ResultKind, Tombstone
+from awslogin_relay.domain.pairing import (
+    GoneReason,
+    Outcome,
+    Pairing,
+    PairingResult,
+    ResultKind,
+    Tombstone,
+)
 from awslogin_relay.domain.store import DuplicateKey, Now, RateCount
 
 
@@ -100,28 +107,58 @@ class MemoryPairingStore:
         pairing = self._live_or_expire(pairing_id)
         if pairing is None or not pairing.pending:
             return False
-        expires_at = min(pairing.expires_at, self._clock() + result_ttl)
-        self._live[pairing_id] = replace(pairing, result=result, expires_at=expires_at)
-        if expires_at < pairing.expires_at:
-            heapq.heappush(self._expiry_heap, (expires_at, pairing_id))
+        self._live[pairing_id] = replace(pairing, result=result)
+        self._expire_sooner(self._live[pairing_id], self._clock() + result_ttl)
         self._pending -= 1
         self._wake(pairing_id)
         return True
 
-    async def take_result(self, pairing_id: str) -> PairingResult | None:
+    async def deliver(self, pairing_id: str, redelivery_ttl: float) -> PairingResult | None:
+        pairing = self._live_or_expire(pairing_id)
+        if pairing is None or pairing.result is None or pairing.acknowledged:
+            return None
+        self._expire_sooner(pairing, self._clock() + redelivery_ttl)
+        return pairing.result
+
+    async def acknowledge(self, pairing_id: str, finishing_ttl: float) -> Pairing | None:
+        pairing = self._live_or_expire(pairing_id)
+        if pairing is None or pairing.result is None or pairing.acknowledged:
+            return pairing
+        if pairing.result.kind is ResultKind.DENIED:
+            self._end(pairing, GoneReason.DENIED)
+            return pairing
+        expires_at = self._clock() + finishing_ttl
+        self._live[pairing_id] = replace(
+            pairing,
+            result=replace(pairing.result, sealed=None),
+            acknowledged=True,
+            expires_at=expires_at,
+        )
+        heapq.heappush(self._expiry_heap, (expires_at, pairing_id))
+        return pairing
+
+    async def report(self, pairing_id: str, outcome: Outcome) -> Pairing | None:
         pairing = self._live_or_expire(pairing_id)
         if pairing is None or pairing.result is None:
-            return None
-        denied = pairing.result.kind is ResultKind.DENIED
-        self._end(pairing, GoneReason.DENIED if denied else GoneReason.COLLECTED)
-        return pairing.result
+            return pairing
+        if pairing.result.kind is ResultKind.DENIED:
+            self._end(pairing, GoneReason.DENIED)
+        else:
+            self._end(pairing, outcome.gone_reason, outcome)
+        return pairing
 
     async def cancel(self, pairing_id: str) -> bool:
         pairing = self._live_or_expire(pairing_id)
         if pairing is None:
             return False
-        self._end(pairing, GoneReason.CANCELLED)
+        denied = pairing.result is not None and pairing.result.kind is ResultKind.DENIED
+        self._end(pairing, GoneReason.DENIED if denied else GoneReason.CANCELLED)
         return True
+
+    def _expire_sooner(self, pairing: Pairing, at: float) -> None:
+        if at < pairing.expires_at:
+            self._live[pairing.pairing_id] = replace(pairing, expires_at=at)
+            heapq.heappush(self._expiry_heap, (at, pairing.pairing_id))
 
     async def begin_poll(self, pairing_id: str, interval: float) -> bool:
         now = self._clock()
@@ -166,7 +203,7 @@ class MemoryPairingStore:
 
     # -- endings and housekeeping ------------------------------------------------------
 
-    def _end(self, pairing: Pairing, reason: GoneReason) -> None:
+    def _end(self, pairing: Pairing, reason: GoneReason, outcome: Outcome | None = None) -> None:
         """Replace a live pairing by its tombstone; its code and state stay reserved."""
         now = self._clock()
         del self._live[pairing.pairing_id]
@@ -178,6 +215,8 @@ class MemoryPairingStore:
             reason=reason,
             hostname=pairing.host.hostname,
             gone_at=now,
+            binding_hash=pairing.binding_hash,
+            outcome=outcome,
         )
         self._tomb_queue.append(
             (now + self._tombstone_ttl, pairing.pairing_id, pairing.user_code, pairing.state)

@@ -6,14 +6,19 @@ Records are newline-separated fields, compact and cheap to rewrite in Lua (the s
     L \\n expires_at \\n confirmation \\n result JSON|"" \\n [hostname, user_code, state]
       \\n "1" deflate([mode, authorize_url split around "state=<state>", public_key,
                       poll_token_hash, user, client, address, user_agent, created_at])
-    T \\n reason \\n gone_at \\n [hostname, user_code, state]
+    T \\n reason \\n gone_at \\n [hostname, user_code, state] \\n binding_hash|""
+      \\n outcome JSON|""
 
 where `confirmation` is "" (nobody confirmed yet) or ``confirmed_at binding_hash`` (one
 space; the hex SHA-256 of the secret held by the browser that confirmed). A record
 written before bindings existed may hold ``confirmed_at`` alone: it counts as unbound,
-and the next confirmation binds it. The compressed body (what no script needs) comes
-last. No line can hold a raw newline: the JSON parts are ASCII-escaped and the rest are
-numbers, hex or reason words.
+and the next confirmation binds it. The result is ``[kind, sealed]`` or ``[kind,
+sealed, error, error_description]``, and ``[kind, null, error, error_description, 1]``
+once the host acknowledged it (the sealed blob is gone). A tombstone keeps the browser
+binding and the host's outcome ``[signed_in 0|1, account_id, role, reason]``; one
+written before acknowledgements existed ends after its tail. The compressed body (what
+no script needs) comes last. No line can hold a raw newline: the JSON parts are
+ASCII-escaped and the rest are numbers, hex or reason words.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from awslogin_protocol.messages import PairingMode
 from awslogin_relay.domain.pairing import (
     GoneReason,
     HostInfo,
+    Outcome,
     Pairing,
     PairingResult,
     ResultKind,
@@ -73,7 +79,7 @@ def encode_live(p: Pairing) -> bytes:
     confirmed = "" if p.confirmed_at is None else repr(p.confirmed_at)
     if p.binding_hash is not None:
         confirmed = f"{confirmed} {p.binding_hash}"
-    result = "" if p.result is None else encode_result(p.result)
+    result = "" if p.result is None else encode_result(p.result, acknowledged=p.acknowledged)
     head = f"L\n{p.expires_at!r}\n{confirmed}\n{result}\n{tail}\n{_BODY_V1}"
     return head.encode() + packed
 
@@ -83,18 +89,33 @@ def _json(value: object) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-def encode_result(result: PairingResult) -> str:
-    fields: list[str | None] = [result.kind.value, result.sealed]
-    if result.error is not None or result.error_description is not None:
+def encode_result(result: PairingResult, *, acknowledged: bool = False) -> str:
+    fields: list[str | int | None] = [result.kind.value, result.sealed]
+    if result.error is not None or result.error_description is not None or acknowledged:
         fields += [result.error, result.error_description]
+    if acknowledged:
+        fields.append(1)
     return _json(fields)
 
 
-def decode_result(text: str) -> PairingResult:
+def decode_result(text: str) -> tuple[PairingResult, bool]:
+    """The result, and whether the host acknowledged it."""
     fields = json.loads(text)
     kind, sealed = fields[0], fields[1]
     error, description = (fields[2], fields[3]) if len(fields) > 2 else (None, None)
-    return PairingResult(ResultKind(kind), sealed, error, description)
+    acknowledged = len(fields) > 4 and fields[4] == 1
+    return PairingResult(ResultKind(kind), sealed, error, description), acknowledged
+
+
+def encode_outcome(outcome: Outcome) -> str:
+    return _json([int(outcome.signed_in), outcome.account_id, outcome.role, outcome.reason])
+
+
+def _decode_outcome(text: str) -> Outcome | None:
+    if not text:
+        return None
+    signed_in, account_id, role, reason = json.loads(text)
+    return Outcome(bool(signed_in), account_id, role, reason)
 
 
 def decode_live(pairing_id: str, record: bytes) -> Pairing:
@@ -106,6 +127,7 @@ def decode_live(pairing_id: str, record: bytes) -> Pairing:
     hostname, user_code, state = json.loads(tail)
     confirmed_at, _, binding_hash = confirmed.decode().partition(" ")
     url_parts = body[1]
+    held, acknowledged = decode_result(result.decode()) if result else (None, False)
     return Pairing(
         pairing_id=pairing_id,
         user_code=user_code,
@@ -121,17 +143,30 @@ def decode_live(pairing_id: str, record: bytes) -> Pairing:
         expires_at=float(expires_at),
         confirmed_at=float(confirmed_at) if confirmed_at else None,
         binding_hash=binding_hash or None,
-        result=decode_result(result.decode()) if result else None,
+        result=held,
+        acknowledged=acknowledged,
     )
 
 
 def expired_tombstone(pairing: Pairing) -> Tombstone:
     """What a live record whose expiry has passed (not swept yet) counts as."""
     return Tombstone(
-        pairing.pairing_id, GoneReason.EXPIRED, pairing.host.hostname, pairing.expires_at
+        pairing.pairing_id,
+        GoneReason.EXPIRED,
+        pairing.host.hostname,
+        pairing.expires_at,
+        binding_hash=pairing.binding_hash,
     )
 
 
 def decode_tombstone(pairing_id: str, record: bytes) -> Tombstone:
-    _, reason, gone_at, tail = record.decode().split("\n", 3)
-    return Tombstone(pairing_id, GoneReason(reason), json.loads(tail)[0], float(gone_at))
+    _, reason, gone_at, tail, *kept = record.decode().split("\n", 5)
+    binding_hash, outcome = kept if kept else ("", "")
+    return Tombstone(
+        pairing_id,
+        GoneReason(reason),
+        json.loads(tail)[0],
+        float(gone_at),
+        binding_hash=binding_hash or None,
+        outcome=_decode_outcome(outcome),
+    )

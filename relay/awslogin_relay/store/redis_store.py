@@ -1,7 +1,7 @@
 """The shared store: pairings, wake-ups and rate limits in one Redis, for several replicas.
 
 Every change that must be atomic across replicas is one Lua script, so two replicas can
-race on a callback or a collection and exactly one wins. Times are the store's clock
+race on a callback, an acknowledgement or a report and exactly one wins. Times are the store's clock
 (passed into the scripts as arguments), so replicas agree with each other and tests can
 move time; Redis TTLs are relative lifetimes computed from that clock plus a margin, a
 safety net that frees memory even if no replica ever sweeps again.
@@ -14,10 +14,10 @@ Key layout (prefix ``awl:`` by default; ``{id}`` is the public pairing id):
 ``s:{state}``       string  pairing id, for /callback; same lifetime as ``c:``
 ``poll:{id}``       string  start time of the last poll (the `interval` check)
 ``pend``            zset    pending pairing ids scored by expiry (count and sweep)
-``done``            zset    ids holding an uncollected result, scored by expiry
+``done``            zset    ids holding a result (acknowledged or not), scored by expiry
 ``tomb``            zset    tombstoned ids scored by the time the tombstone goes
 ``r:{w}:{n}:{key}`` string  hits of rate key `key` in window number `n` of `w` seconds
-``wake``            pubsub  a pairing id each time its result is set, taken or cancelled
+``wake``            pubsub  a pairing id each time its result is set or it ends
 ==================  ======  ===========================================================
 
 Records (a pairing or its tombstone as one string) are encoded by `redis_records`; the
@@ -42,7 +42,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from awslogin_relay.domain.pairing import Pairing, PairingResult, Tombstone
+from awslogin_relay.domain.pairing import Outcome, Pairing, PairingResult, Tombstone
 from awslogin_relay.domain.store import DuplicateKey, Now, RateCount, StoreError
 from awslogin_relay.store.redis_records import (
     LIVE,
@@ -50,6 +50,7 @@ from awslogin_relay.store.redis_records import (
     decode_result,
     decode_tombstone,
     encode_live,
+    encode_outcome,
     encode_result,
     expired_tombstone,
 )
@@ -116,7 +117,10 @@ class RedisPairingStore:
         self._create = redis.register_script(_lua("create"))
         self._confirm = redis.register_script(_lua("confirm"))
         self._set_result = redis.register_script(_lua("set_result"))
-        self._end = redis.register_script(_lua("end"))
+        self._deliver = redis.register_script(_lua("deliver"))
+        self._acknowledge = redis.register_script(_lua("acknowledge"))
+        self._report = redis.register_script(_lua("report"))
+        self._cancel = redis.register_script(_lua("cancel"))
         self._begin_poll = redis.register_script(_lua("begin_poll", with_lib=False))
         self._sweep = redis.register_script(_lua("sweep"))
         self._hit = redis.register_script(_lua("hit", with_lib=False))
@@ -254,7 +258,28 @@ class RedisPairingStore:
         ]
         return bool(await self._run(self._set_result, keys, args))
 
-    async def _finish(self, pairing_id: str, how: str) -> Any:
+    async def deliver(self, pairing_id: str, redelivery_ttl: float) -> PairingResult | None:
+        now = self._clock()
+        keys = [self._key("p:", pairing_id)]
+        args: list[ScriptArg] = [self._prefix, pairing_id, repr(now), repr(now + redelivery_ttl)]
+        held = await self._run(self._deliver, keys, args)
+        return None if held is None else decode_result(bytes(held).decode())[0]
+
+    async def acknowledge(self, pairing_id: str, finishing_ttl: float) -> Pairing | None:
+        now = self._clock()
+        keys = [self._key("p:", pairing_id)]
+        args: list[ScriptArg] = [
+            self._prefix,
+            pairing_id,
+            repr(now),
+            repr(now + finishing_ttl),
+            repr(self._tombstone_ttl),
+            self._margin_ms,
+        ]
+        before = await self._run(self._acknowledge, keys, args)
+        return None if before is None else decode_live(pairing_id, bytes(before))
+
+    async def report(self, pairing_id: str, outcome: Outcome) -> Pairing | None:
         keys = [self._key("p:", pairing_id)]
         args: list[ScriptArg] = [
             self._prefix,
@@ -262,16 +287,22 @@ class RedisPairingStore:
             repr(self._clock()),
             repr(self._tombstone_ttl),
             self._margin_ms,
-            how,
+            outcome.gone_reason.value,
+            encode_outcome(outcome),
         ]
-        return await self._run(self._end, keys, args)
-
-    async def take_result(self, pairing_id: str) -> PairingResult | None:
-        taken = await self._finish(pairing_id, "take")
-        return None if taken is None else decode_result(bytes(taken).decode())
+        before = await self._run(self._report, keys, args)
+        return None if before is None else decode_live(pairing_id, bytes(before))
 
     async def cancel(self, pairing_id: str) -> bool:
-        return await self._finish(pairing_id, "cancel") is not None
+        keys = [self._key("p:", pairing_id)]
+        args: list[ScriptArg] = [
+            self._prefix,
+            pairing_id,
+            repr(self._clock()),
+            repr(self._tombstone_ttl),
+            self._margin_ms,
+        ]
+        return await self._run(self._cancel, keys, args) is not None
 
     async def begin_poll(self, pairing_id: str, interval: float) -> bool:
         keys = [self._key("poll:", pairing_id)]

@@ -7,6 +7,9 @@ paste form complete the pairing only for a browser that carries it
 (`web.fastpaths`); the pages are FastAPI routes. Every answer to a form is a 303, so
 reloading never re-posts, and the code the provider sent to /callback is not in any URL
 the browser keeps. Typing a code instead of scanning is `web.link`.
+
+The done page tells the truth about the host: "finishing" until the host reports its
+outcome, then exactly what it reported, to the browser that confirmed and only to it.
 """
 
 from __future__ import annotations
@@ -20,10 +23,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from awslogin_protocol.messages import MAX_CALLBACK_VALUE, MAX_PASTE, PairingMode
-from awslogin_relay.domain.browser_operations import PublicState
+from awslogin_relay.domain.browser_operations import Progress, PublicState
 from awslogin_relay.domain.codes import binding_secret_matches, format_user_code
 from awslogin_relay.domain.errors import RelayError
-from awslogin_relay.domain.pairing import GoneReason, ResultKind
 from awslogin_relay.web.binding import set_binding_cookie
 from awslogin_relay.web.fastpaths import FastPathTable
 from awslogin_relay.web.openapi import HTML, Answer, redirect, refusals, responses
@@ -58,7 +60,8 @@ class CallbackQuery(BaseModel):
 
 
 class PublicStatus(BaseModel):
-    """What the done page may learn about a pairing; it reveals no secret."""
+    """Where a pairing stands, for anyone with its link: a state word, no secret, no
+    account, role or reason (those are on the done page, for the confirming browser)."""
 
     status: PublicState
 
@@ -89,9 +92,20 @@ def _see_other(url: str) -> RedirectResponse:
     ),
 )
 async def confirmation_page(pairing_id: str, request: Request) -> Response:
-    """Who asked, and the user code to compare; one button continues to the provider."""
+    """Who asked, and the user code to compare; one button continues to the provider.
+
+    Scanned again after the host signed in, it says that the terminal is signed in.
+    """
     service = service_of(request)
-    pairing = await service.browser.page(pairing_id)
+    try:
+        pairing = await service.browser.page(pairing_id)
+    except RelayError as exc:
+        if exc.status != 410:
+            raise
+        progress = await service.browser.progress(pairing_id, binding_secret(request, pairing_id))
+        if progress.state != "signed_in":
+            raise
+        return _done(pairing_id, progress, status=410, rescan=True)
     if not pairing.pending:
         return _see_other(f"/p/{pairing_id}/done")
     return page(
@@ -166,7 +180,9 @@ async def confirm(request: Request) -> Response:
             response,
             pairing_id,
             confirmation.new_secret,
-            max_age=int(pairing.expires_at - service.clock()),
+            # it also shows this browser the outcome, which may come up to
+            # RELAY_RESULT_TTL after the pairing's own expiry (docs/protocol.md)
+            max_age=int(pairing.expires_at - service.clock()) + settings.result_ttl,
             secure=settings.secure_cookies,
         )
     return response
@@ -291,24 +307,29 @@ async def paste_code(
     ),
 )
 async def done_page(pairing_id: str, request: Request) -> Response:
-    """Signed in, refused, or collected by the host: what the person needs to know."""
+    """Finishing on the host, then what the host reported (signed in, or why not).
+
+    Only the browser that confirmed the pairing (its binding cookie) sees the account,
+    role or reason; any other learns only that the request ended. A reload shows the
+    latest; with JavaScript the page reloads itself when the state changes.
+    """
     browser = service_of(request).browser
-    tomb = await browser.gone(pairing_id)
-    if tomb is not None and tomb.reason in (GoneReason.COLLECTED, GoneReason.DENIED):
-        return page("done.html", outcome=tomb.reason.value, hostname=tomb.hostname)
-    pairing = await browser.page(pairing_id)
-    if pairing.result is None:
+    progress = await browser.progress(pairing_id, binding_secret(request, pairing_id))
+    if progress.state == "pending":
         return _see_other(f"/p/{pairing_id}")
-    if pairing.result.kind is ResultKind.DENIED:
-        return page(
-            "done.html",
-            outcome="denied",
-            hostname=pairing.host.hostname,
-            error=pairing.result.error,
-            error_description=pairing.result.error_description,
-        )
+    return _done(pairing_id, progress)
+
+
+def _done(
+    pairing_id: str, progress: Progress, *, status: int = 200, rescan: bool = False
+) -> Response:
     return page(
-        "done.html", outcome="authorized", hostname=pairing.host.hostname, pairing_id=pairing_id
+        "done.html",
+        status,
+        pairing_id=pairing_id,
+        progress=progress,
+        rescan=rescan,
+        live=progress.state in ("authorized", "finishing"),
     )
 
 
@@ -323,6 +344,6 @@ async def done_page(pairing_id: str, request: Request) -> Response:
     ),
 )
 async def public_status(pairing_id: str, request: Request) -> Response:
-    """What the done page may learn: has the host collected? Reveals no secret."""
+    """Where the pairing stands (the done page's script polls it). Reveals no secret."""
     status = await service_of(request).browser.public_status(pairing_id)
     return json_answer(PublicStatus(status=status))

@@ -1,8 +1,10 @@
-"""The JSON API the host uses: discovery, create a pairing, long-poll its result, cancel.
+"""The JSON API the host uses: discovery, create a pairing, long-poll its result,
+acknowledge it, report the outcome, cancel.
 
-Creation and the long-poll are fast paths (`web.fastpaths`); discovery and cancel are
-ordinary FastAPI routes. Every body is an `awslogin_protocol.messages` model, the same
-the host parses the answers with (docs/protocol.md).
+Creation, the long-poll, the acknowledgement and the report are fast paths
+(`web.fastpaths`); discovery and cancel are ordinary FastAPI routes. Every body is an
+`awslogin_protocol.messages` model, the same the host parses the answers with
+(docs/protocol.md).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from starlette.responses import Response
 from awslogin_protocol import VERSION
 from awslogin_protocol.messages import (
     Discovery,
+    OutcomeReport,
     PairingCreated,
     PairingRequest,
     PollAnswer,
@@ -158,7 +161,7 @@ def poll_answer(outcome: PollOutcome) -> PollAnswer:
             {
                 401: "missing or wrong poll token",
                 404: "unknown pairing",
-                410: "pairing collected, expired or cancelled",
+                410: "result acknowledged, or pairing ended (reported, expired, cancelled)",
                 422: "bad `wait`",
                 429: "rate limit, or polled faster than `interval` (slow_down)",
                 503: "the store is unavailable",
@@ -169,7 +172,9 @@ def poll_answer(outcome: PollOutcome) -> PollAnswer:
 async def poll_result(request: Request) -> Response:
     """Long-poll for the sealed result (Bearer poll token).
 
-    Answers `pending` when `wait` ends, and the result exactly once; afterwards 410.
+    Answers `pending` when `wait` ends; the result on every poll until the host
+    acknowledges it or the redelivery window (RELAY_REDELIVERY_TTL from the first
+    delivery) ends; afterwards 410.
     """
     outcome = await service_of(request).host.poll(
         request.path_params["pairing_id"], bearer_token(request), _wait(request), client_of(request)
@@ -188,6 +193,76 @@ def _wait(request: Request) -> float:
         raise invalid_input(exc.errors(include_input=False), ("query",)) from None
 
 
+@fast_paths.route(
+    "POST",
+    "/v1/pairings/{pairing_id}/ack",
+    path_parameters=PairingPath,
+    security=("pollToken",),
+    answers={
+        204: Answer("acknowledged (again, or already reported: nothing changes)"),
+        **refusals(
+            {
+                401: "missing or wrong poll token",
+                404: "unknown pairing",
+                409: "the pairing has no result yet (not_authorized)",
+                410: "pairing expired or cancelled",
+                429: "too many requests from this address",
+                503: "the store is unavailable",
+            }
+        ),
+    },
+)
+async def acknowledge_result(request: Request) -> Response:
+    """The host opened the result (Bearer poll token, empty body).
+
+    The relay drops the sealed result at once; the pairing waits for the outcome
+    (at most RELAY_RESULT_TTL). A denial ends the pairing. Idempotent.
+    """
+    await service_of(request).host.acknowledge(
+        request.path_params["pairing_id"], bearer_token(request), client_of(request)
+    )
+    return Response(status_code=204)
+
+
+@fast_paths.route(
+    "POST",
+    "/v1/pairings/{pairing_id}/outcome",
+    path_parameters=PairingPath,
+    request_body=OutcomeReport,
+    security=("pollToken",),
+    answers={
+        204: Answer("recorded: the person's page now shows it"),
+        **refusals(
+            {
+                400: "malformed JSON",
+                401: "missing or wrong poll token",
+                404: "unknown pairing",
+                409: "no result yet (not_authorized), or already reported (already_reported)",
+                410: "pairing expired or cancelled",
+                413: "body too large",
+                422: "body does not match the schema",
+                429: "too many requests from this address",
+                503: "the store is unavailable",
+            }
+        ),
+    },
+)
+async def report_outcome(request: Request) -> Response:
+    """How the host's login ended (Bearer poll token), once; implies the acknowledgement.
+
+    Signed in with the account id and role name, or failed with the one-line reason the
+    terminal printed. Only the browser that confirmed the pairing is shown them.
+    """
+    try:
+        report = OutcomeReport.model_validate_json(await body_of(request))
+    except ValidationError as exc:
+        raise invalid_input(exc.errors(include_input=False), ("body",)) from None
+    await service_of(request).host.report(
+        request.path_params["pairing_id"], bearer_token(request), report, client_of(request)
+    )
+    return Response(status_code=204)
+
+
 @router.delete(
     "/v1/pairings/{pairing_id}",
     status_code=204,
@@ -199,7 +274,7 @@ def _wait(request: Request) -> float:
                 {
                     401: "missing or wrong poll token",
                     404: "unknown pairing",
-                    410: "pairing collected, expired or cancelled",
+                    410: "pairing ended (reported, denied, expired or cancelled)",
                     422: "malformed request",
                     429: "too many requests from this address",
                     503: "the store is unavailable",

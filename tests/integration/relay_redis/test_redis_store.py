@@ -13,13 +13,19 @@ from dataclasses import replace
 import pytest
 from redis.asyncio import Redis
 
-from awslogin_relay.domain.pairing import PairingResult, ResultKind
+from awslogin_relay.domain.pairing import GoneReason, Outcome, Pairing, PairingResult, ResultKind
 from awslogin_relay.domain.store import PairingStore, StoreError
 from awslogin_relay.store import open_store
 from awslogin_relay.store.redis_store import RedisPairingStore
 from tests.peers.redis import RedisServer
 from tests.unit.relay.fakes import FakeClock
-from tests.unit.relay.store_contract import COMPLETE, CONTRACT, make_pairing
+from tests.unit.relay.store_contract import (
+    BINDING_A,
+    COMPLETE,
+    CONTRACT,
+    SIGNED_IN,
+    make_pairing,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -99,20 +105,37 @@ async def test_waiter_on_one_replica_wakes_within_milliseconds_of_another(
     # woken by the event, not by a poll of the store (a loaded machine still wakes in ms;
     # wake latency is measured in bench/relay_redis_bench.py)
     assert time.perf_counter() - started < 0.5
-    taken = await store.take_result(pairing.pairing_id)
-    assert taken == COMPLETE
+    assert await store.deliver(pairing.pairing_id, 60) == COMPLETE
 
 
-async def test_collectors_racing_on_two_replicas_get_the_result_once(
+async def test_replicas_deliver_until_one_acknowledges_then_one_report_wins(
     store: RedisPairingStore, replica_b: RedisPairingStore, clock: FakeClock
 ) -> None:
     for n in range(20):
         pairing = make_pairing(clock, n)
         await store.create(pairing)
+        await store.mark_confirmed(pairing.pairing_id, clock(), BINDING_A)
         assert await replica_b.set_result(pairing.pairing_id, COMPLETE, 120)
-        takers = [s.take_result(pairing.pairing_id) for s in (store, replica_b) * 5]
-        results = await asyncio.gather(*takers)
-        assert [r for r in results if r is not None] == [COMPLETE]
+        deliveries = [r.deliver(pairing.pairing_id, 60) for r in (store, replica_b) * 3]
+        acks = [r.acknowledge(pairing.pairing_id, 120) for r in (store, replica_b) * 3]
+        results = await asyncio.gather(*deliveries, *acks)
+        delivered, befores = results[:6], results[6:]
+        # a delivery racing the acknowledgement gets the result or nothing, never half
+        assert set(delivered) <= {COMPLETE, None}
+        assert sum(not b.acknowledged for b in befores if isinstance(b, Pairing)) == 1
+        assert await replica_b.deliver(pairing.pairing_id, 60) is None  # the blob is gone
+        reports = await asyncio.gather(
+            *(r.report(pairing.pairing_id, SIGNED_IN) for r in (store, replica_b) * 3)
+        )
+        assert len([before for before in reports if before is not None]) == 1
+        for replica in (store, replica_b):
+            tomb = await replica.gone(pairing.pairing_id)
+            assert tomb is not None
+            assert (tomb.reason, tomb.outcome, tomb.binding_hash) == (
+                GoneReason.SIGNED_IN,
+                SIGNED_IN,
+                BINDING_A,
+            )
 
 
 async def test_results_set_on_two_replicas_at_once_only_one_wins(
@@ -151,10 +174,15 @@ async def test_sweep_reports_each_expiry_once_across_replicas(
 
 
 async def test_every_key_has_a_ttl(store: RedisPairingStore, raw: Redis, clock: FakeClock) -> None:
-    for n in range(4):
+    for n in range(6):
         await store.create(make_pairing(clock, n))
     await store.set_result("pairing00001", COMPLETE, 120)
-    await store.take_result("pairing00001")
+    await store.deliver("pairing00001", 60)
+    await store.acknowledge("pairing00001", 120)
+    await store.set_result("pairing00004", COMPLETE, 120)
+    await store.report("pairing00004", SIGNED_IN)
+    await store.set_result("pairing00005", COMPLETE, 120)
+    await store.deliver("pairing00005", 60)
     await store.cancel("pairing00002")
     await store.begin_poll("pairing00003", 5)
     await store.mark_confirmed("pairing00000", clock(), "ab" * 32)
@@ -246,6 +274,31 @@ async def test_a_record_confirmed_before_bindings_existed_is_unbound_until_confi
     assert (bound.confirmed_at, bound.binding_hash) == (clock() - 3, binding)
 
 
+async def test_a_tombstone_written_before_outcomes_existed_still_reads(
+    store: RedisPairingStore, raw: Redis, clock: FakeClock
+) -> None:
+    pairing = make_pairing(clock)
+    await store.create(pairing)
+    await raw.set(
+        "awl:p:pairing00001",
+        f'T\ncollected\n{clock()!r}\n["gpu-box-3","{pairing.user_code}","{pairing.state}"]',
+        keepttl=True,
+    )
+    tomb = await store.gone(pairing.pairing_id)
+    assert tomb is not None
+    assert (tomb.reason, tomb.hostname, tomb.binding_hash, tomb.outcome) == (
+        GoneReason.COLLECTED,
+        "gpu-box-3",
+        None,
+        None,
+    )
+    await raw.zadd("awl:tomb", {pairing.pairing_id: clock() + 10})
+    clock.advance(10)
+    await store.sweep_expired()  # drops it with the keys it reserved
+    assert await raw.get("awl:p:pairing00001") is None
+    assert await raw.get(f"awl:c:{pairing.user_code}") is None
+
+
 async def listening(raw: Redis, channel: str = "awl:wake") -> None:
     """Wait (5 s at most) until a store has subscribed to the wake channel."""
     for _ in range(100):
@@ -284,7 +337,7 @@ async def test_redis_outage_gives_store_errors_then_recovers_by_itself(
     await asyncio.sleep(0.3)
     assert await store.set_result(pairing.pairing_id, COMPLETE, 120)
     assert await asyncio.wait_for(waiter, 2)
-    assert await store.take_result(pairing.pairing_id) == COMPLETE
+    assert await store.deliver(pairing.pairing_id, 60) == COMPLETE
 
 
 async def test_many_waiters_hold_no_connection(
@@ -358,7 +411,19 @@ async def test_records_round_trip_any_text(store: RedisPairingStore, clock: Fake
     assert live.binding_hash == binding
     assert live.result == denied
     assert live.authorize_url == odd.authorize_url
-    assert await store.take_result(odd.pairing_id) == denied
+    assert await store.deliver(odd.pairing_id, 60) == denied
+    assert await store.acknowledge(odd.pairing_id, 120) is not None
     tomb = await store.gone(odd.pairing_id)
     assert tomb is not None
+    assert tomb.reason is GoneReason.DENIED
     assert tomb.hostname == "box\n\u00e9\u2603"
+    assert tomb.binding_hash == binding
+    # a reported outcome keeps any text: quotes, backslashes, non-ASCII
+    failed = replace(make_pairing(clock, 2), host=odd.host)
+    await store.create(failed)
+    await store.set_result(failed.pairing_id, COMPLETE, 120)
+    outcome = Outcome(signed_in=False, reason='STS said "no" \\ \u00e9\u2603 \u2014 twice')
+    assert await store.report(failed.pairing_id, outcome) is not None
+    reported = await store.gone(failed.pairing_id)
+    assert reported is not None
+    assert (reported.reason, reported.outcome) == (GoneReason.FAILED, outcome)

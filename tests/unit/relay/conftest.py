@@ -112,6 +112,32 @@ class Relay:
             headers={"Authorization": f"Bearer {created['poll_token']}"},
         )
 
+    async def ack(self, created: dict[str, Any], token: str | None = None) -> httpx.Response:
+        """POST /ack with the pairing's poll token (or `token`)."""
+        return await self.client.post(
+            f"/v1/pairings/{created['pairing_id']}/ack",
+            headers={"Authorization": f"Bearer {token or created['poll_token']}"},
+        )
+
+    async def report(
+        self, created: dict[str, Any], token: str | None = None, **body: str
+    ) -> httpx.Response:
+        """POST /outcome with `body` (default: signed in as dev in 123456789012)."""
+        return await self.client.post(
+            f"/v1/pairings/{created['pairing_id']}/outcome",
+            json=body or {"outcome": "signed_in", "account_id": "123456789012", "role": "dev"},
+            headers={"Authorization": f"Bearer {token or created['poll_token']}"},
+        )
+
+    async def authorize(self, created: dict[str, Any], url: str, **params: str) -> None:
+        """Confirm in this browser and come back from the provider with a code (or
+        `params`, such as an error)."""
+        await self.confirm(created)
+        answer = await self.client.get(
+            "/callback", params={"state": state_of(url), **(params or {"code": "the-code"})}
+        )
+        assert answer.status_code == 303, answer.text
+
 
 @pytest.fixture
 def clock() -> FakeClock:

@@ -14,12 +14,24 @@ from dataclasses import replace
 import pytest
 
 from awslogin_protocol.messages import PairingMode
-from awslogin_relay.domain.pairing import GoneReason, HostInfo, Pairing, PairingResult, ResultKind
+from awslogin_relay.domain.pairing import (
+    GoneReason,
+    HostInfo,
+    Outcome,
+    Pairing,
+    PairingResult,
+    ResultKind,
+    Stage,
+)
 from awslogin_relay.domain.store import DuplicateKey, PairingStore
 from tests.unit.relay.fakes import FakeClock
 
 COMPLETE = PairingResult(kind=ResultKind.COMPLETE, sealed="c2VhbGVk")
 DENIED = PairingResult(kind=ResultKind.DENIED, error="access_denied", error_description="no")
+SIGNED_IN = Outcome(signed_in=True, account_id="123456789012", role="dev")
+FAILED = Outcome(signed_in=False, reason="STS refused the identity token: check the trust policy")
+RESULT_TTL = 120
+REDELIVERY_TTL = 60
 
 
 def make_pairing(clock: FakeClock, n: int = 1, ttl: float = 600.0) -> Pairing:
@@ -67,37 +79,191 @@ async def check_duplicates_are_refused(store: PairingStore, clock: FakeClock) ->
     assert await store.count_pending() == 0
 
 
-async def check_result_is_set_once_and_taken_once(store: PairingStore, clock: FakeClock) -> None:
-    pairing = make_pairing(clock)
-    await store.create(pairing)
-    assert await store.take_result(pairing.pairing_id) is None  # pending: nothing to take
-    assert await store.set_result(pairing.pairing_id, COMPLETE, 120)
-    assert not await store.set_result(pairing.pairing_id, DENIED, 120)
-    assert await store.count_pending() == 0
-    live = await store.get(pairing.pairing_id)
-    assert live is not None
-    assert live.result == COMPLETE
-    assert live.expires_at == clock() + 120  # an uncollected result expires sooner
-    takers = await asyncio.gather(*(store.take_result(pairing.pairing_id) for _ in range(20)))
-    assert [t for t in takers if t is not None] == [COMPLETE]
-    assert await store.get(pairing.pairing_id) is None
-    tomb = await store.gone(pairing.pairing_id)
-    assert tomb is not None
-    assert tomb.reason is GoneReason.COLLECTED
-    assert tomb.hostname == "gpu-box-3"
-    assert not await store.cancel(pairing.pairing_id)
-
-
-async def check_a_collected_refusal_is_remembered_as_denied(
+async def check_result_is_set_once_and_delivered_until_acknowledged(
     store: PairingStore, clock: FakeClock
 ) -> None:
     pairing = make_pairing(clock)
     await store.create(pairing)
-    assert await store.set_result(pairing.pairing_id, DENIED, 120)
-    assert await store.take_result(pairing.pairing_id) == DENIED
+    assert await store.deliver(pairing.pairing_id, REDELIVERY_TTL) is None  # pending
+    assert await store.set_result(pairing.pairing_id, COMPLETE, RESULT_TTL)
+    assert not await store.set_result(pairing.pairing_id, DENIED, RESULT_TTL)
+    assert await store.count_pending() == 0
+    live = await store.get(pairing.pairing_id)
+    assert live is not None
+    assert live.result == COMPLETE
+    assert live.stage is Stage.AUTHORIZED
+    assert live.expires_at == clock() + RESULT_TTL  # an uncollected result expires sooner
+    # every delivery, concurrent or not, gets the same result until it is acknowledged
+    takers = await asyncio.gather(
+        *(store.deliver(pairing.pairing_id, REDELIVERY_TTL) for _ in range(20))
+    )
+    assert takers == [COMPLETE] * 20
+    clock.advance(5)
+    assert await store.deliver(pairing.pairing_id, REDELIVERY_TTL) == COMPLETE
+    before = await store.acknowledge(pairing.pairing_id, RESULT_TTL)
+    assert before is not None
+    assert before.result == COMPLETE  # as it was: the caller learns it acknowledged now
+    assert not before.acknowledged
+    assert await store.deliver(pairing.pairing_id, REDELIVERY_TTL) is None
+    assert await store.get("unknown") is None
+    assert await store.deliver("unknown", REDELIVERY_TTL) is None
+
+
+async def check_acknowledge_drops_the_sealed_result(store: PairingStore, clock: FakeClock) -> None:
+    pairing = make_pairing(clock)
+    await store.create(pairing)
+    assert await store.mark_confirmed(pairing.pairing_id, clock(), BINDING_A) == BINDING_A
+    # pending: nothing to acknowledge, nothing changes
+    still = await store.acknowledge(pairing.pairing_id, RESULT_TTL)
+    assert still is not None
+    assert still.stage is Stage.PENDING
+    assert (await store.get(pairing.pairing_id)).stage is Stage.PENDING  # type: ignore[union-attr]
+    assert await store.set_result(pairing.pairing_id, COMPLETE, RESULT_TTL)
+    assert await store.deliver(pairing.pairing_id, REDELIVERY_TTL) == COMPLETE
+    clock.advance(10)
+    await store.acknowledge(pairing.pairing_id, RESULT_TTL)
+    finishing = await store.get(pairing.pairing_id)
+    assert finishing is not None
+    assert finishing.stage is Stage.FINISHING
+    assert finishing.acknowledged
+    assert finishing.result == PairingResult(kind=ResultKind.COMPLETE)  # no sealed blob
+    assert "c2VhbGVk" not in repr(finishing)
+    assert finishing.binding_hash == BINDING_A
+    # a finishing pairing lives RESULT_TTL from its acknowledgement, beyond the window
+    assert finishing.expires_at == clock() + RESULT_TTL
+    # acknowledging again is harmless and moves nothing
+    clock.advance(30)
+    again = await store.acknowledge(pairing.pairing_id, RESULT_TTL)
+    assert again is not None
+    assert again.acknowledged
+    assert (await store.get(pairing.pairing_id)) == finishing
+    # without an outcome it expires, and its tombstone still knows the browser
+    clock.advance(RESULT_TTL - 30)
+    assert await store.get(pairing.pairing_id) is None
+    assert [p.pairing_id for p in await store.sweep_expired()] == [pairing.pairing_id]
     tomb = await store.gone(pairing.pairing_id)
     assert tomb is not None
-    assert tomb.reason is GoneReason.DENIED
+    assert tomb.reason is GoneReason.EXPIRED
+    assert tomb.binding_hash == BINDING_A
+    assert tomb.outcome is None
+    assert await store.acknowledge(pairing.pairing_id, RESULT_TTL) is None
+
+
+async def check_concurrent_acknowledgements_make_one_transition(
+    store: PairingStore, clock: FakeClock
+) -> None:
+    pairing = make_pairing(clock)
+    await store.create(pairing)
+    assert await store.set_result(pairing.pairing_id, COMPLETE, RESULT_TTL)
+    befores = await asyncio.gather(
+        *(store.acknowledge(pairing.pairing_id, RESULT_TTL) for _ in range(20))
+    )
+    assert all(before is not None for before in befores)
+    assert sum(not before.acknowledged for before in befores if before) == 1
+
+
+async def check_redelivery_window(store: PairingStore, clock: FakeClock) -> None:
+    pairing = make_pairing(clock)
+    await store.create(pairing)
+    assert await store.set_result(pairing.pairing_id, COMPLETE, RESULT_TTL)
+    clock.advance(10)
+    assert await store.deliver(pairing.pairing_id, REDELIVERY_TTL) == COMPLETE
+    window_end = clock() + REDELIVERY_TTL
+    assert (await store.get(pairing.pairing_id)).expires_at == window_end  # type: ignore[union-attr]
+    clock.advance(REDELIVERY_TTL - 1)
+    # redeliveries never move the end of the window
+    assert await store.deliver(pairing.pairing_id, REDELIVERY_TTL) == COMPLETE
+    assert (await store.get(pairing.pairing_id)).expires_at == window_end  # type: ignore[union-attr]
+    clock.advance(1)
+    # the window ended without an acknowledgement: the pairing expired, with its result
+    assert await store.deliver(pairing.pairing_id, REDELIVERY_TTL) is None
+    assert await store.acknowledge(pairing.pairing_id, RESULT_TTL) is None
+    assert await store.get(pairing.pairing_id) is None
+    tomb = await store.gone(pairing.pairing_id)
+    assert tomb is not None
+    assert tomb.reason is GoneReason.EXPIRED
+    assert [p.pairing_id for p in await store.sweep_expired()] == [pairing.pairing_id]
+    # the window never reaches past RESULT_TTL after the result, nor the pairing's expiry
+    late = make_pairing(clock, 2)
+    await store.create(late)
+    assert await store.set_result(late.pairing_id, COMPLETE, RESULT_TTL)
+    clock.advance(RESULT_TTL - 20)
+    assert await store.deliver(late.pairing_id, REDELIVERY_TTL) == COMPLETE
+    assert (await store.get(late.pairing_id)).expires_at == clock() + 20  # type: ignore[union-attr]
+    short = make_pairing(clock, 3, ttl=30)
+    await store.create(short)
+    assert await store.set_result(short.pairing_id, COMPLETE, RESULT_TTL)
+    assert await store.deliver(short.pairing_id, REDELIVERY_TTL) == COMPLETE
+    assert (await store.get(short.pairing_id)).expires_at == short.expires_at  # type: ignore[union-attr]
+
+
+async def check_outcome_is_reported_once_and_kept(store: PairingStore, clock: FakeClock) -> None:
+    signed, failed = make_pairing(clock, 1), make_pairing(clock, 2)
+    for pairing in (signed, failed):
+        await store.create(pairing)
+        assert await store.mark_confirmed(pairing.pairing_id, clock(), BINDING_A)
+        # no outcome before there is a result: nothing changes
+        pending = await store.report(pairing.pairing_id, SIGNED_IN)
+        assert pending is not None
+        assert pending.stage is Stage.PENDING
+        assert (await store.get(pairing.pairing_id)) is not None
+        assert await store.set_result(pairing.pairing_id, COMPLETE, RESULT_TTL)
+    # from finishing (acknowledged) and straight from authorized (the report implies it)
+    await store.acknowledge(signed.pairing_id, RESULT_TTL)
+    clock.advance(3)
+    reports = await asyncio.gather(*(store.report(signed.pairing_id, SIGNED_IN) for _ in range(10)))
+    assert len([before for before in reports if before is not None]) == 1
+    before = await store.report(failed.pairing_id, FAILED)
+    assert before is not None
+    assert before.stage is Stage.AUTHORIZED
+    assert await store.report(failed.pairing_id, SIGNED_IN) is None  # once only
+    for pairing, reason, outcome in (
+        (signed, GoneReason.SIGNED_IN, SIGNED_IN),
+        (failed, GoneReason.FAILED, FAILED),
+    ):
+        assert await store.get(pairing.pairing_id) is None
+        assert await store.deliver(pairing.pairing_id, REDELIVERY_TTL) is None
+        assert await store.acknowledge(pairing.pairing_id, RESULT_TTL) is None
+        tomb = await store.gone(pairing.pairing_id)
+        assert tomb is not None
+        assert (tomb.reason, tomb.outcome, tomb.binding_hash) == (reason, outcome, BINDING_A)
+        assert tomb.hostname == "gpu-box-3"
+        assert tomb.gone_at == clock()
+    assert await store.sweep_expired() == []  # reported, not expired
+    # kept for the tombstone's lifetime, then forgotten with the keys it reserved
+    clock.advance(3599)
+    assert (await store.gone(signed.pairing_id)) is not None
+    clock.advance(1)
+    await store.sweep_expired()
+    assert await store.gone(signed.pairing_id) is None
+    assert await store.find_by_user_code(signed.user_code) is None
+    assert await store.report("unknown", SIGNED_IN) is None
+
+
+async def check_a_refusal_ends_as_denied(store: PairingStore, clock: FakeClock) -> None:
+    """Acknowledged, reported on or cancelled, a refusal stays a refusal on the pages."""
+    pairings = [make_pairing(clock, n) for n in range(3)]
+    for pairing in pairings:
+        await store.create(pairing)
+        await store.mark_confirmed(pairing.pairing_id, clock(), BINDING_A)
+        assert await store.set_result(pairing.pairing_id, DENIED, RESULT_TTL)
+        assert await store.deliver(pairing.pairing_id, REDELIVERY_TTL) == DENIED  # again
+        assert await store.deliver(pairing.pairing_id, REDELIVERY_TTL) == DENIED
+    acked, reported, cancelled = (p.pairing_id for p in pairings)
+    before = await store.acknowledge(acked, RESULT_TTL)
+    assert before is not None
+    assert before.result == DENIED
+    assert (await store.report(reported, SIGNED_IN)) is not None
+    assert await store.cancel(cancelled)
+    for pairing_id in (acked, reported, cancelled):
+        assert await store.get(pairing_id) is None
+        tomb = await store.gone(pairing_id)
+        assert tomb is not None
+        assert (tomb.reason, tomb.outcome, tomb.binding_hash) == (
+            GoneReason.DENIED,
+            None,
+            BINDING_A,
+        )
 
 
 async def check_expiry_and_tombstones(store: PairingStore, clock: FakeClock) -> None:
@@ -119,7 +285,7 @@ async def check_expiry_and_tombstones(store: PairingStore, clock: FakeClock) -> 
     assert await store.set_result(second.pairing_id, COMPLETE, 120)
     clock.advance(121)
     assert [p.pairing_id for p in await store.sweep_expired()] == [second.pairing_id]
-    assert await store.take_result(second.pairing_id) is None
+    assert await store.deliver(second.pairing_id, REDELIVERY_TTL) is None
     # tombstones go after their TTL, and free the keys
     clock.advance(3600)
     await store.sweep_expired()
@@ -237,8 +403,12 @@ async def check_ping_and_close(store: PairingStore, clock: FakeClock) -> None:
 CONTRACT = [
     check_create_get_and_lookups,
     check_duplicates_are_refused,
-    check_result_is_set_once_and_taken_once,
-    check_a_collected_refusal_is_remembered_as_denied,
+    check_result_is_set_once_and_delivered_until_acknowledged,
+    check_acknowledge_drops_the_sealed_result,
+    check_concurrent_acknowledgements_make_one_transition,
+    check_redelivery_window,
+    check_outcome_is_reported_once_and_kept,
+    check_a_refusal_ends_as_denied,
     check_expiry_and_tombstones,
     check_confirm_binds_first_browser,
     check_concurrent_confirmations_bind_once,

@@ -54,7 +54,9 @@ async def test_create_answers_rfc8628_style_fields(relay: Relay) -> None:
     assert created["poll_token"] not in repr(stored)
 
 
-async def test_full_redirect_lifecycle_delivers_a_sealed_result_once(relay: Relay) -> None:
+async def test_full_redirect_lifecycle_delivers_the_sealed_result_until_acknowledged(
+    relay: Relay,
+) -> None:
     created, key, url = await relay.create()
     pending = await relay.poll(created)
     assert pending.json() == {"status": "pending"}
@@ -74,12 +76,18 @@ async def test_full_redirect_lifecycle_delivers_a_sealed_result_once(relay: Rela
     assert body["status"] == "complete"
     opened = json.loads(key.open(body["sealed"], created["pairing_id"]))
     assert opened == {"code": "the-auth-code", "state": state_of(url), "iss": IDP}
+    assert (await relay.poll(created)).json() == body  # again, until acknowledged
+    assert (await relay.ack(created)).status_code == 204
     again = await relay.poll(created)
     assert again.status_code == 410
     assert again.json()["error"] == "already_collected"
+    assert (await relay.report(created)).status_code == 204
+    assert (await relay.poll(created)).status_code == 410
 
 
-async def test_denied_callback_is_reported_once_without_sealing(relay: Relay) -> None:
+async def test_denied_callback_is_delivered_without_sealing_until_acknowledged(
+    relay: Relay,
+) -> None:
     created, _, url = await relay.create()
     await relay.confirm(created)
     response = await relay.client.get(
@@ -91,28 +99,29 @@ async def test_denied_callback_is_reported_once_without_sealing(relay: Relay) ->
         },
     )
     assert response.status_code == 303
-    body = (await relay.poll(created)).json()
-    assert body == {
+    denial = {
         "status": "denied",
         "error": "access_denied",
         "error_description": "user said no",
     }
+    assert (await relay.poll(created)).json() == denial
+    assert (await relay.poll(created)).json() == denial
+    assert (await relay.ack(created)).status_code == 204
     assert (await relay.poll(created)).status_code == 410
+    assert (await relay.ack(created)).status_code == 204  # idempotent, after the end too
 
 
-async def test_twenty_concurrent_collectors_one_winner(relay: Relay) -> None:
+async def test_twenty_concurrent_polls_with_the_token_all_get_the_result(relay: Relay) -> None:
     created, key, url = await relay.create()
     collectors = [asyncio.create_task(relay.poll(created, wait=5)) for _ in range(20)]
     await relay.confirm(created)
     await asyncio.sleep(0.05)
     await relay.client.get("/callback", params={"code": "c0de", "state": state_of(url)})
     responses = await asyncio.gather(*collectors)
-    complete = [r for r in responses if r.status_code == 200 and r.json()["status"] == "complete"]
-    assert len(complete) == 1
-    assert {r.status_code for r in responses if r not in complete} == {410}
-    assert (
-        json.loads(key.open(complete[0].json()["sealed"], created["pairing_id"]))["code"] == "c0de"
-    )
+    assert {r.status_code for r in responses} == {200}
+    assert len({r.json()["sealed"] for r in responses}) == 1
+    sealed = responses[0].json()["sealed"]
+    assert json.loads(key.open(sealed, created["pairing_id"]))["code"] == "c0de"
 
 
 async def test_long_poll_wakes_within_milliseconds_of_the_callback(relay: Relay) -> None:

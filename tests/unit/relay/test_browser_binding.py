@@ -176,7 +176,7 @@ async def test_cookie_attributes_on_an_https_relay(relay: Relay) -> None:
     assert morsel["samesite"].lower() == "lax"
     assert morsel["path"] == "/"
     assert morsel["domain"] == ""  # host-only, as __Host- requires
-    assert morsel["max-age"] == "500"  # the pairing's remaining life
+    assert morsel["max-age"] == "620"  # the pairing's remaining life, and time for the outcome
     assert len(morsel.value) >= 43  # 32 random bytes, base64url
     stored = await relay.store.get(pid)
     assert stored is not None
@@ -197,7 +197,7 @@ async def test_cookie_on_an_http_relay_is_not_secure(make_relay: Callable[..., R
         assert not morsel["secure"]
         assert morsel["httponly"] is True
         assert morsel["samesite"].lower() == "lax"
-        assert morsel["max-age"] == "600"
+        assert morsel["max-age"] == "720"
         # and the callback reads the cookie by that name
         ok = await relay.client.get(
             "http://relay.test/callback", params={"code": "c", "state": state_of(url)}

@@ -36,6 +36,11 @@ async def test_a_whole_lifecycle_logs_no_secret(
     await relay.client.get(
         f"/v1/pairings/{pid}/result", headers={"Authorization": "Bearer wrong-token-value"}
     )
+    assert (await relay.poll(created)).json() == body  # delivered again
+    assert (await relay.ack(created)).status_code == 204
+    # the host's report: the audit line keeps its outcome word, never what it says
+    reason = "STS refused role REPORTED-ROLE-NAME for account 210987654321"
+    assert (await relay.report(created, outcome="failed", reason=reason)).status_code == 204
     paste, _, _ = await relay.create(mode="paste")
     await relay.client.post(f"/p/{paste['pairing_id']}/confirm")
     await relay.client.post(f"/p/{paste['pairing_id']}/code", data={"code": "PASTED-secret"})
@@ -63,6 +68,8 @@ async def test_a_whole_lifecycle_logs_no_secret(
         binding,
         relay.client.cookies[f"__Host-awl_{paste['pairing_id']}"],
         "forged-binding-value",
+        "REPORTED-ROLE-NAME",
+        "210987654321",
     ]
     for secret in secrets:
         assert secret not in text
@@ -81,6 +88,9 @@ async def test_a_whole_lifecycle_logs_no_secret(
         ("refused", pid),
         ("authorized", pid),
         ("collected", pid),
+        ("collected", pid),
+        ("acknowledged", pid),
+        ("reported", pid),
         ("created", paste["pairing_id"]),
         ("confirmed", paste["pairing_id"]),
         ("authorized", paste["pairing_id"]),
@@ -92,6 +102,8 @@ async def test_a_whole_lifecycle_logs_no_secret(
     assert audit[2]["sourceIPAddress"] == "198.51.100.9"
     assert audit[3]["eventName"] == "AuthorizeOAuth2Access"
     assert audit[4]["eventName"] == "CreateOAuth2Token"
+    assert audit[7]["eventName"] == "ReportOAuth2Outcome"
+    assert audit[7]["outcome"] == "failed"
     assert first["sourceIPAddress"] == "203.0.113.7"
     assert first["awslogin"]["hostName"] == "gpu-box-3"
     assert {"eventTime", "userAgent", "outcome"} <= set(first)

@@ -20,6 +20,8 @@ async def test_openapi_schema_is_valid_and_describes_the_api(relay: Relay) -> No
         "/.well-known/awslogin-relay",
         "/v1/pairings",
         "/v1/pairings/{pairing_id}/result",
+        "/v1/pairings/{pairing_id}/ack",
+        "/v1/pairings/{pairing_id}/outcome",
         "/v1/pairings/{pairing_id}",
         "/p/{pairing_id}",
         "/p/{pairing_id}/confirm",
@@ -37,6 +39,19 @@ async def test_openapi_schema_is_valid_and_describes_the_api(relay: Relay) -> No
     assert {"303", "403", "409"} <= set(paths["/p/{pairing_id}/confirm"]["post"]["responses"])
     assert "403" in paths["/callback"]["get"]["responses"]
     assert "403" in paths["/p/{pairing_id}/code"]["post"]["responses"]
+    ack = paths["/v1/pairings/{pairing_id}/ack"]["post"]
+    assert {"204", "401", "404", "409", "410"} <= set(ack["responses"])
+    assert ack["security"] == [{"pollToken": []}]
+    outcome = paths["/v1/pairings/{pairing_id}/outcome"]["post"]
+    assert outcome["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/OutcomeReport"
+    }
+    assert {"204", "401", "409", "410", "422"} <= set(outcome["responses"])
+    report = schema["components"]["schemas"]["OutcomeReport"]
+    assert report["properties"]["outcome"]["enum"] == ["signed_in", "failed"]
+    assert report["properties"]["account_id"]["anyOf"][0]["pattern"] == "^[0-9]{12}$"
+    status = schema["components"]["schemas"]["PublicStatus"]["properties"]["status"]
+    assert {"finishing", "signed_in", "failed"} <= set(status["enum"])
 
 
 async def test_docs_ui_with_third_party_scripts_is_off(relay: Relay) -> None:

@@ -40,28 +40,6 @@ async def test_continue_redirects_to_the_allow_listed_provider(relay: Relay) -> 
     assert stored.confirmed_at is not None
 
 
-async def test_done_page_and_public_status_follow_collection(relay: Relay) -> None:
-    created, _, url = await relay.create()
-    pid = created["pairing_id"]
-    assert (await relay.client.get(f"/p/{pid}/status")).json() == {"status": "pending"}
-    assert (await relay.client.get(f"/p/{pid}/done")).status_code == 303  # nothing done yet
-    await relay.confirm(created)
-    await relay.client.get("/callback", params={"code": "x", "state": state_of(url)})
-    done = await relay.client.get(f"/p/{pid}/done")
-    assert done.status_code == 200
-    assert "Done." in done.text
-    assert "Go back to your terminal on gpu-box-3." in done.text
-    assert '<script src="/static/done.js" defer></script>' in done.text
-    assert (await relay.client.get(f"/p/{pid}/status")).json() == {"status": "authorized"}
-    # the confirmation page now leads to the done page
-    assert (await relay.client.get(f"/p/{pid}")).headers["location"] == f"/p/{pid}/done"
-    await relay.poll(created)
-    assert (await relay.client.get(f"/p/{pid}/status")).json() == {"status": "collected"}
-    after = await relay.client.get(f"/p/{pid}/done")
-    assert "gpu-box-3 is signed in" in after.text
-    assert (await relay.client.get("/p/AAAAAAAAAAAA/status")).status_code == 404
-
-
 async def test_done_page_script_is_same_origin_static(relay: Relay) -> None:
     script = await relay.client.get("/static/done.js")
     assert script.status_code == 200
@@ -70,20 +48,6 @@ async def test_done_page_script_is_same_origin_static(relay: Relay) -> None:
     css = await relay.client.get("/static/style.css")
     assert css.status_code == 200
     assert "http" not in css.text  # no third-party assets
-
-
-async def test_denied_done_page(relay: Relay) -> None:
-    created, _, url = await relay.create()
-    await relay.confirm(created)
-    await relay.client.get(
-        "/callback",
-        params={"error": "access_denied", "error_description": XSS, "state": state_of(url)},
-    )
-    page = await relay.client.get(f"/p/{created['pairing_id']}/done")
-    assert "Sign-in was not completed" in page.text
-    assert "access_denied" in page.text
-    assert XSS not in page.text
-    assert "&lt;script&gt;" in page.text
 
 
 async def test_paste_mode_flow(relay: Relay) -> None:

@@ -24,6 +24,7 @@ def test_defaults() -> None:
     assert settings.store == "memory"
     assert settings.pairing_ttl == 600
     assert settings.max_wait == 25
+    assert (settings.result_ttl, settings.redelivery_ttl) == (120, 60)
     assert settings.allowed_origins == ()
     assert settings.create_token is None
     assert settings.workers == 1
@@ -70,6 +71,8 @@ def test_values_are_parsed_and_normalized() -> None:
         ({"RELAY_CREATE_TOKEN": "short"}, "RELAY_CREATE_TOKEN"),
         ({"RELAY_WORKERS": "2"}, "RELAY_WORKERS"),  # memory store cannot be shared
         ({"RELAY_RESULT_TTL": "900"}, "RELAY_RESULT_TTL"),
+        ({"RELAY_REDELIVERY_TTL": "0"}, "RELAY_REDELIVERY_TTL"),
+        ({"RELAY_REDELIVERY_TTL": "soon"}, "RELAY_REDELIVERY_TTL"),
         ({"RELAY_MAX_BODY": "10"}, "RELAY_MAX_BODY"),
         ({"RELAY_LOG_LEVEL": "loud"}, "RELAY_LOG_LEVEL"),
     ],

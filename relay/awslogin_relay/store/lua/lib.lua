@@ -3,19 +3,26 @@ local function parse_live(v)
   local exp, conf, res, blob = string.match(v, '^L\n([^\n]*)\n([^\n]*)\n([^\n]*)\n(.*)$')
   return exp, conf, res, blob
 end
+-- The binding hash of a confirmation line ("", "confirmed_at" or "confirmed_at hash").
+local function binding_of(conf)
+  local _, bound = string.match(conf, '^([^ ]*) ?([^ ]*)$')
+  return bound or ''
+end
 local function extend(key, ms)
   local left = redis.call('PTTL', key)
   if left < ms then redis.call('PEXPIRE', key, ms) end
 end
--- Replace a live record by its tombstone; its user code and state stay reserved.
-local function bury(prefix, id, rest, reason, gone_at, now, tomb_ttl, margin)
+-- Replace a live record by its tombstone, which keeps the browser binding and the
+-- host's reported outcome (JSON, or ''); its user code and state stay reserved.
+local function bury(prefix, id, rest, reason, gone_at, now, tomb_ttl, margin, binding, outcome)
   local tail = string.match(rest, '^([^\n]*)')
   local f = cjson.decode(tail)
   local ms = math.floor((tonumber(gone_at) + tonumber(tomb_ttl) - tonumber(now)) * 1000)
     + tonumber(margin)
   if ms < 1 then ms = 1 end
   redis.call('SET', prefix .. 'p:' .. id,
-    'T\n' .. reason .. '\n' .. gone_at .. '\n' .. tail, 'PX', ms)
+    'T\n' .. reason .. '\n' .. gone_at .. '\n' .. tail .. '\n' .. binding .. '\n' .. outcome,
+    'PX', ms)
   redis.call('PEXPIRE', prefix .. 'c:' .. f[2], ms)
   redis.call('PEXPIRE', prefix .. 's:' .. f[3], ms)
   redis.call('ZREM', prefix .. 'pend', id)
@@ -24,4 +31,8 @@ local function bury(prefix, id, rest, reason, gone_at, now, tomb_ttl, margin)
   redis.call('ZADD', prefix .. 'tomb', tonumber(gone_at) + tonumber(tomb_ttl), id)
   extend(prefix .. 'tomb', ms)
   redis.call('PUBLISH', prefix .. 'wake', id)
+end
+-- Whether a result JSON line says the host acknowledged it (a fifth field of 1).
+local function acknowledged(res)
+  return cjson.decode(res)[5] == 1
 end

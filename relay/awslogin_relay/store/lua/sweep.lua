@@ -10,7 +10,7 @@ for _, set in ipairs({'pend', 'done'}) do
     local exp, conf, res, blob
     if v then exp, conf, res, blob = parse_live(v) end
     if exp and tonumber(exp) <= now then
-      bury(prefix, id, blob, 'expired', exp, ARGV[2], ARGV[3], ARGV[4])
+      bury(prefix, id, blob, 'expired', exp, ARGV[2], ARGV[3], ARGV[4], binding_of(conf), '')
       expired[#expired + 1] = id
       expired[#expired + 1] = v
     elseif exp then
@@ -25,7 +25,7 @@ for _, id in ipairs(ids) do
   redis.call('ZREM', prefix .. 'tomb', id)
   local v = redis.call('GET', prefix .. 'p:' .. id)
   if v and string.sub(v, 1, 1) == 'T' then
-    local f = cjson.decode(string.match(v, '^T\n[^\n]*\n[^\n]*\n(.*)$'))
+    local f = cjson.decode(string.match(v, '^T\n[^\n]*\n[^\n]*\n([^\n]*)'))
     redis.call('DEL', prefix .. 'p:' .. id)
     for i, kind in ipairs({'c:', 's:'}) do
       local key = prefix .. kind .. f[i + 1]
