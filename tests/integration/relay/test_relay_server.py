@@ -60,24 +60,36 @@ async def test_lifecycle_over_real_sockets(relay_server: RelayFactory) -> None:
         assert callback.status_code == 303
         responses = await asyncio.gather(*collectors)
         woke_after = time.perf_counter() - started
-        complete = [r for r in responses if r.status_code == 200]
-        assert len(complete) == 1
-        assert sorted(r.status_code for r in responses) == [200, 410, 410, 410, 410]
+        # every waiting poll of the token holder gets the same result
+        assert [r.status_code for r in responses] == [200] * 5
+        assert len({r.json()["sealed"] for r in responses}) == 1
         assert woke_after < 0.5
-        opened = json.loads(key.open(complete[0].json()["sealed"], created["pairing_id"]))
+        opened = json.loads(key.open(responses[0].json()["sealed"], created["pairing_id"]))
         assert opened["code"] == "REAL-SECRET-CODE"
         page = await client.get(f"/p/{created['pairing_id']}/done")
-        assert "gpu-box-3 is signed in" in page.text
+        assert "Finishing on gpu-box-3…" in page.text
         assert page.headers["content-security-policy"].startswith("default-src 'self'")
         assert "server" not in page.headers
+        base = f"/v1/pairings/{created['pairing_id']}"
+        assert (await client.post(f"{base}/ack", headers=auth)).status_code == 204
+        signed_in = {"outcome": "signed_in", "account_id": "123456789012", "role": "dev"}
+        reported = await client.post(f"{base}/outcome", json=signed_in, headers=auth)
+        assert reported.status_code == 204
+        page = await client.get(f"/p/{created['pairing_id']}/done")
+        assert "gpu-box-3 is signed in as dev in 123456789012" in page.text
         metrics = (await client.get("/metrics")).text
-        assert "awslogin_relay_pairings_collected_total 1.0" in metrics
+        assert "awslogin_relay_pairings_collected_total 5.0" in metrics
+        assert "awslogin_relay_pairings_acknowledged_total 1.0" in metrics
+        assert 'awslogin_relay_pairings_reported_total{outcome="signed_in"} 1.0' in metrics
     server.stop()
     log = server.log_path.read_text()
     assert '"path":"/callback"' in log  # our access line is there...
     for secret in ("REAL-SECRET-CODE", state_of(url), created["poll_token"]):
         assert secret not in log  # ...without the query string or tokens
     assert '"action":"collected"' in log
+    assert '"action":"acknowledged"' in log
+    assert '"action":"reported"' in log
+    assert "123456789012" not in log  # the audit line keeps the outcome word only
 
 
 def test_bad_setting_stops_the_relay_with_one_line() -> None:

@@ -48,6 +48,16 @@ class Host:
             timeout=wait + 10,
         )
 
+    async def ack(self, client: httpx.AsyncClient, base: str) -> httpx.Response:
+        return await client.post(f"{base}/v1/pairings/{self.pairing_id}/ack", headers=self.headers)
+
+    async def report(
+        self, client: httpx.AsyncClient, base: str, outcome: dict[str, str]
+    ) -> httpx.Response:
+        return await client.post(
+            f"{base}/v1/pairings/{self.pairing_id}/outcome", json=outcome, headers=self.headers
+        )
+
     def open(self, body: dict[str, Any]) -> dict[str, str]:
         opened: dict[str, str] = json.loads(self.key.open(body["sealed"], self.pairing_id))
         return opened
@@ -90,9 +100,10 @@ async def confirm(browser: httpx.AsyncClient, base: str, host: Host) -> str:
 
 async def callback(
     browser: httpx.AsyncClient, base: str, host: Host, code: str, *, confirm_at: str | None = None
-) -> None:
+) -> str:
     """What a person's browser does: confirm on the relay page (at `confirm_at`, default
-    `base`), then come back from the identity provider to /callback at `base`.
+    `base`), then come back from the identity provider to /callback at `base`. Returns
+    the binding cookie (``name=value``) the browser holds.
 
     The cookie is sent by hand: these relays are reached over plain http as a load
     balancer would reach them, while their public URL (what the browser saw) is https,
@@ -105,3 +116,4 @@ async def callback(
         headers={"cookie": binding},
     )
     assert response.status_code == 303, response.text
+    return binding

@@ -1,6 +1,6 @@
 """Two `awslogin-relay` processes sharing one redis-server, as replicas behind a load
-balancer: what one replica accepts, the other delivers; restarts and Redis outages
-cost a retry, never a lost or duplicated result, never a 500."""
+balancer: what one replica accepts, the other delivers, until the host acknowledges it
+on either; restarts and Redis outages cost a retry, never a lost result, never a 500."""
 
 from __future__ import annotations
 
@@ -36,9 +36,10 @@ async def callback(
     code: str,
     *,
     confirm_at: RelayServer | None = None,
-) -> None:
-    """Confirm (at `confirm_at`, default `relay`) and come back to `relay`'s /callback."""
-    await pairing_client.callback(
+) -> str:
+    """Confirm (at `confirm_at`, default `relay`) and come back to `relay`'s /callback;
+    returns the browser's binding cookie."""
+    return await pairing_client.callback(
         client, relay.url, host, code, confirm_at=confirm_at.url if confirm_at else None
     )
 
@@ -77,8 +78,35 @@ async def test_callback_on_one_replica_wakes_the_long_poll_on_the_other(
     assert body["status"] == "complete"
     assert host.open(body)["code"] == "code-from-the-idp"
     assert latency < 0.5, f"cross-replica wake-up took {latency:.3f} s"
-    assert (await host.poll(client, a.url)).status_code == 410  # delivered once, on any replica
-    assert (await host.poll(client, b.url)).status_code == 410
+    for relay in (a, b):  # delivered again, by either replica, until acknowledged
+        again = await host.poll(client, relay.url)
+        assert again.json() == body
+
+
+async def test_ack_on_one_replica_ends_delivery_on_the_other(
+    replicas: tuple[RelayServer, RelayServer], client: httpx.AsyncClient
+) -> None:
+    a, b = replicas
+    host = await create(client, a)
+    binding = await callback(client, b, host, "the-code")
+    assert host.open((await host.poll(client, b.url)).json())["code"] == "the-code"
+    assert (await host.ack(client, a.url)).status_code == 204
+    after = await host.poll(client, b.url)
+    assert after.status_code == 410
+    assert after.json()["error"] == "already_collected"
+    assert (await host.ack(client, b.url)).status_code == 204  # idempotent on any replica
+    finishing = await client.get(f"{b.url}/p/{host.pairing_id}/status")
+    assert finishing.json() == {"status": "finishing"}
+    # the outcome reported on one replica is what the confirming browser reads on the other
+    outcome = {"outcome": "signed_in", "account_id": "123456789012", "role": "dev"}
+    assert (await host.report(client, b.url, outcome)).status_code == 204
+    twice = await host.report(client, a.url, outcome)
+    assert twice.status_code == 409
+    assert twice.json()["error"] == "already_reported"
+    done = await client.get(f"{a.url}/p/{host.pairing_id}/done", headers={"cookie": binding})
+    assert "gpu-box-3 is signed in as dev in 123456789012" in done.text
+    stranger = await client.get(f"{a.url}/p/{host.pairing_id}/done")
+    assert "123456789012" not in stranger.text
 
 
 async def test_pending_pairing_survives_a_relay_restart(
@@ -105,18 +133,23 @@ async def test_pending_pairing_survives_a_relay_restart(
     assert host.open(response.json())["code"] == "after-restart"
 
 
-async def test_collectors_racing_on_both_replicas_get_one_delivery(
+async def test_polls_racing_an_ack_on_both_replicas_never_get_half_a_result(
     replicas: tuple[RelayServer, RelayServer], client: httpx.AsyncClient
 ) -> None:
     a, b = replicas
     for round_ in range(5):
         host = await create(client, a)
         await callback(client, b, host, f"code-{round_}", confirm_at=a)
-        responses = await asyncio.gather(*(host.poll(client, r.url) for r in (a, b) * 6))
-        statuses = sorted(r.status_code for r in responses)
-        assert statuses == [200] + [410] * 11, statuses
-        (winner,) = [r for r in responses if r.status_code == 200]
-        assert host.open(winner.json())["code"] == f"code-{round_}"
+        polls = [host.poll(client, r.url) for r in (a, b) * 6]
+        answers = await asyncio.gather(*polls, host.ack(client, b.url))
+        *responses, acked = answers
+        assert acked.status_code == 204
+        for response in responses:  # the result whole, or gone: never anything else
+            if response.status_code == 200:
+                assert host.open(response.json())["code"] == f"code-{round_}"
+            else:
+                assert response.status_code == 410, response.text
+        assert (await host.poll(client, a.url)).status_code == 410
 
 
 async def test_redis_outage_gives_503_json_then_recovers_without_a_restart(
