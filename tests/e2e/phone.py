@@ -7,6 +7,7 @@ development login form: any login name, any password; "[ Cancel ]" denies.
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 from playwright.sync_api import Page, expect
@@ -51,6 +52,14 @@ def wait_for_done_page(page: Page, relay_url: str, pairing_id: str) -> None:
 
 def heading(page: Page) -> str:
     return page.locator("h1").inner_text().strip()
+
+
+def heading_once_changed(page: Page, before: str, *, timeout_ms: int) -> str:
+    """The heading once it differs from `before`, or `before` if it has not within
+    `timeout_ms` (the done page follows the host's report by itself)."""
+    with contextlib.suppress(AssertionError):
+        expect(page.locator("h1")).not_to_have_text(before, timeout=timeout_ms)
+    return heading(page)
 
 
 def expect_heading(page: Page, text: str | re.Pattern[str]) -> None:
