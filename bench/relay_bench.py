@@ -8,9 +8,10 @@ relay). It prints:
 
 1. concurrent waiting long-polls held, and the relay's RSS while holding them
    (target 10,000 under 300 MB);
-2. full lifecycles per second (create, confirm, callback, collect) against GET /healthz
-   of the same app in the same run (target ratio >= 0.25); the browser's confirmation
-   is part of every real lifecycle, since /callback needs the cookie it sets;
+2. full lifecycles per second (create, confirm, callback, collect, acknowledge, report
+   the outcome) against GET /healthz of the same app in the same run (target ratio
+   >= 0.25); the browser's confirmation is part of every real lifecycle, since
+   /callback needs the cookie it sets, and so are the host's ack and outcome;
 3. callback-to-host wake latency p50/p99 with 1,000 hosts waiting (target p99 < 50 ms).
 
 Everything is bounded: counts are fixed, every wait has a deadline, and the relay is
@@ -203,6 +204,17 @@ def get(path: str, token: str | None = None, cookie: str | None = None) -> bytes
     return f"GET {path} HTTP/1.1\r\nHost: relay\r\n{auth}{cookies}\r\n".encode()
 
 
+def post(path: str, token: str, body: bytes = b"") -> bytes:
+    """A host's POST with its poll token (an empty body for an ack, JSON for a report)."""
+    return (
+        f"POST {path} HTTP/1.1\r\nHost: relay\r\nAuthorization: Bearer {token}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+
+
+OUTCOME = b'{"outcome":"signed_in","account_id":"123456789012","role":"bench"}'
+
+
 def confirm_request(pairing_id: str) -> bytes:
     """The "this is my terminal" button: an empty form POST."""
     return (
@@ -390,11 +402,14 @@ async def phase_throughput(
             get(f"/callback?code=bench-code&state={state}", cookie=cookie)
         )
         assert status == 303
-        status, body = await conn.request(
-            get(f"/v1/pairings/{created['pairing_id']}/result", created["poll_token"])
-        )
+        path, token = f"/v1/pairings/{created['pairing_id']}", created["poll_token"]
+        status, body = await conn.request(get(f"{path}/result", token))
         assert status == 200
         assert body.startswith(b'{"status":"complete"'), body
+        status, body = await conn.request(post(f"{path}/ack", token))
+        assert status == 204, body
+        status, body = await conn.request(post(f"{path}/outcome", token, OUTCOME))
+        assert status == 204, body
 
     await _for_duration(port, connections, 1.0, trivial)  # warm-up
     await _for_duration(port, connections, 1.0, lifecycle)
@@ -531,7 +546,7 @@ def main() -> int:
         tp = run_phase("throughput", options, args.log_dir)
         verdict = "OK" if tp["ratio"] >= 0.25 else "MISS"
         print(
-            "2. full lifecycles (create, confirm, callback, collect): "
+            "2. full lifecycles (create, confirm, callback, collect, ack, outcome): "
             f"{tp['lifecycles_per_s']:.0f}/s; "
             f"GET /healthz: {tp['healthz_per_s']:.0f}/s; ratio {tp['ratio']:.2f} "
             f"({tp['connections']} connections, {tp['seconds']:g} s each in {ROUNDS} "
