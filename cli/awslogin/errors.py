@@ -9,16 +9,81 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  # SIGINT (Ctrl-C): 128 + 2, as shells report it
+# SIGTERM and SIGHUP end a login like Ctrl-C, with 128 + their number (`Interrupted`).
+SIGNAL_EXIT_BASE = 128
+
+# Characters that would act on the terminal, or make the text read other than it is,
+# shown escaped: controls (C0, DEL, C1) start escape sequences that can move the
+# cursor, clear the screen or retitle the window; bidi controls reorder what follows;
+# invisible format characters and Unicode tags hide text; lone surrogates cannot even
+# be written to a UTF-8 stream. Whitespace is collapsed to single spaces before.
+_ESCAPED_RANGES = (
+    (0x00, 0x20),
+    (0x7F, 0xA0),
+    (0x00AD, 0x00AE),  # soft hyphen
+    (0x061C, 0x061D),  # Arabic letter mark
+    (0x180E, 0x180F),  # Mongolian vowel separator
+    (0x200B, 0x2010),  # zero-width space, joiners, LRM, RLM
+    (0x202A, 0x202F),  # bidi embeddings and overrides
+    (0x2060, 0x2065),  # word joiner, invisible operators
+    (0x2066, 0x206A),  # bidi isolates
+    (0xD800, 0xE000),  # surrogates
+    (0xFEFF, 0xFF00),  # zero-width no-break space (BOM)
+    (0xFFF9, 0xFFFC),  # interlinear annotations
+    (0xE0000, 0xE0080),  # tags
+)
+_escapes: dict[int, str] = {}
+# Raw characters looked at, per character of the limit: enough for text that has runs of
+# whitespace to collapse, without walking megabytes a hostile peer may send.
+_READ_PER_SHOWN = 4
+ELLIPSIS = "\u2026"
+
+
+def _escape_table() -> dict[int, str]:
+    """Built on first use, so that importing this module stays free."""
+    if not _escapes:
+        for start, end in _ESCAPED_RANGES:
+            for code in range(start, end):
+                if code < 0x100:
+                    _escapes[code] = f"\\x{code:02x}"
+                elif code < 0x10000:
+                    _escapes[code] = f"\\u{code:04x}"
+                else:
+                    _escapes[code] = f"\\U{code:08x}"
+    return _escapes
 
 
 def one_line(value: object, limit: int = 200) -> str:
-    """`value` as one line of at most `limit` characters, for a message to the user.
+    """`value` as one line of at most `limit` characters, safe to print to a terminal.
 
-    Services, relays and files may answer with anything; whatever of it a message quotes
-    goes through here, so that every failure still prints as exactly one line.
+    The one filter for text that came from elsewhere (a relay, an identity provider,
+    AWS, a file): whitespace runs become one space, characters that could act on the
+    terminal or hide text are shown escaped (`\\x1b`, `\\u202e`), and a longer text is
+    cut, ending in "…". So every message that quotes such text still prints as exactly
+    the one line it says (docs/security.md, "Terminal hygiene").
     """
-    return " ".join(str(value).split())[:limit]
+    text = str(value)[: max(limit, 1) * _READ_PER_SHOWN]
+    shown = " ".join(text.split()).translate(_escape_table())
+    if len(shown) <= limit:
+        return shown
+    return shown[: max(limit - 1, 0)] + ELLIPSIS
+
+
+# The longest message printed: one line, however much a peer said.
+MAX_MESSAGE = 1000
+
+
+def message_of(failure: BaseException) -> str:
+    """The one line the command line prints for `failure` (after "awslogin: "); also
+    what a login reports to the phone as the reason it could not finish."""
+    if isinstance(failure, AwsloginError):
+        return one_line(failure.message, MAX_MESSAGE)
+    if isinstance(failure, Interrupted):
+        return failure.what
+    if isinstance(failure, KeyboardInterrupt):
+        return "interrupted"
+    return f"unexpected {type(failure).__name__}; run again with --debug for details"
 
 
 class AwsloginError(Exception):
@@ -52,3 +117,30 @@ class LoginRequired(AwsloginError):
 
 class ProviderError(AwsloginError):
     """The identity provider, STS or relay refused or failed a request."""
+
+
+class Unavailable(ProviderError):
+    """A remote service did not answer in time, dropped the connection, or said to come
+    back later (429, 502, 503, 504): trying again may succeed. `party` names the service
+    for the waiting line ("the relay"); `retry_after` is its own Retry-After in seconds,
+    when it gave one.
+
+    Waits that have a deadline of their own (the relay's long-poll, a device code's
+    polling) retry on it until then; everything else reports it as the failure it is.
+    """
+
+    def __init__(self, message: str, *, party: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.party = party
+        self.retry_after = retry_after
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGINT, SIGTERM or SIGHUP during a command that cleans up like Ctrl-C (a login
+    cancels its pairing); the exit code is 128 + the signal's number, as shells report
+    it (130, 143, 129)."""
+
+    def __init__(self, signal_number: int, what: str) -> None:
+        super().__init__(what)
+        self.exit_code = SIGNAL_EXIT_BASE + signal_number
+        self.what = what

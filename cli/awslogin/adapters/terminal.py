@@ -23,11 +23,15 @@ from typing import TextIO
 
 from awslogin.adapters.qr import can_draw, draw_qr
 from awslogin.adapters.waiting_line import seconds_left, waiting_line
-from awslogin.errors import UsageError
+from awslogin.errors import UsageError, one_line
 
 # Width assumed where none can be read (a log, a pipe, a terminal reporting 0 columns).
 _DEFAULT_COLUMNS = 80
 _INDENT = "      "
+# The longest link and user code shown: an authorization URL with its PKCE challenge,
+# state and scopes is well under this; a user code is a few characters.
+MAX_SHOWN_LINK = 4096
+MAX_SHOWN_CODE = 64
 
 
 class Terminal:
@@ -89,8 +93,12 @@ class Terminal:
         `type_at` is the page where the person can type `user_code` instead (the relay's
         /link, a device authorization's verification URI), shown under the QR code.
         Compact on purpose: for a relay link everything from the URL to the waiting line
-        fits an 80x24 terminal (the QR code is 19 of those lines).
+        fits an 80x24 terminal (the QR code is 19 of those lines). All three come from a
+        server, so they are shown (and QR-encoded) as `one_line` filters them.
         """
+        url = one_line(url, MAX_SHOWN_LINK)
+        user_code = one_line(user_code, MAX_SHOWN_CODE) if user_code is not None else None
+        type_at = one_line(type_at, MAX_SHOWN_LINK) if type_at is not None else None
         lines = [
             "",
             "  Scan with your phone, or open on any device:" if qr else "  Open on any device:",
@@ -128,30 +136,25 @@ class Terminal:
         return answer.strip() or (default or "")
 
     @contextmanager
-    def countdown(self, text: str, deadline: float) -> Iterator[None]:
+    def countdown(self, text: str, deadline: float) -> Iterator[WaitingLine]:
         """`text 9:41 left` until the block ends; `deadline` is on time.monotonic()'s clock.
 
-        On a live terminal a thread redraws it in place; elsewhere it is printed once.
+        On a live terminal a thread redraws it in place; elsewhere it is printed once, and
+        again each time its words change. The block gets the line: `note(words)` shows
+        other words in its place (the relay does not answer...), `note(None)` the first.
         """
+        line = WaitingLine(self, text, deadline)
         if not self.live:
-            self.info(waiting_line(text, seconds_left(deadline, time.monotonic()), None))
-            yield
+            line.print_once()
+            yield line
             return
-        stop = threading.Event()
-
-        def redraw() -> None:
-            while True:
-                left = seconds_left(deadline, time.monotonic())
-                line = waiting_line(text, left, self.columns() or _DEFAULT_COLUMNS)
-                if not self._write_live(f"\r\x1b[K{line}") or stop.wait(self.redraw_every):
-                    return
-
-        ticker = threading.Thread(target=redraw, name="awslogin-countdown", daemon=True)
+        ticker = threading.Thread(target=line.redraw_until_stopped, name="awslogin-countdown")
+        ticker.daemon = True
         ticker.start()
         try:
-            yield
+            yield line
         finally:
-            stop.set()
+            line.stop()
             ticker.join(timeout=2)
             self._write_live("\r\x1b[K")
 
@@ -164,3 +167,47 @@ class Terminal:
             except (OSError, ValueError):
                 return False
         return True
+
+
+class WaitingLine:
+    """The waiting line of one `Terminal.countdown`, and the words it shows right now."""
+
+    def __init__(self, terminal: Terminal, text: str, deadline: float) -> None:
+        self._terminal = terminal
+        self._text = text
+        self._deadline = deadline
+        self._note: str | None = None
+        self._changed = threading.Event()
+        self._stopped = False
+
+    @property
+    def words(self) -> str:
+        return self._note or self._text
+
+    def note(self, words: str | None) -> None:
+        """Show `words` instead of the line's own until called with None."""
+        if words == self._note:
+            return
+        self._note = words
+        if self._terminal.live:
+            self._changed.set()
+        else:
+            self.print_once()
+
+    def print_once(self) -> None:
+        left = seconds_left(self._deadline, time.monotonic())
+        self._terminal.info(waiting_line(self.words, left, None))
+
+    def redraw_until_stopped(self) -> None:
+        terminal = self._terminal
+        while not self._stopped:
+            left = seconds_left(self._deadline, time.monotonic())
+            line = waiting_line(self.words, left, terminal.columns() or _DEFAULT_COLUMNS)
+            if not terminal._write_live(f"\r\x1b[K{line}"):
+                return
+            self._changed.wait(terminal.redraw_every)
+            self._changed.clear()
+
+    def stop(self) -> None:
+        self._stopped = True
+        self._changed.set()

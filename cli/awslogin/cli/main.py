@@ -11,7 +11,17 @@ import os
 import sys
 from collections.abc import Mapping
 
-from awslogin.errors import EXIT_FAILURE, EXIT_INTERRUPTED, AwsloginError
+from awslogin.errors import EXIT_FAILURE, EXIT_INTERRUPTED, AwsloginError, message_of
+
+
+def _say(failure: BaseException, *, newline: bool = False) -> None:
+    """The one line of `failure` on stderr; nothing when the terminal is gone (a hung-up
+    SSH session)."""
+    try:
+        print(f"{chr(10) if newline else ''}awslogin: {message_of(failure)}", file=sys.stderr)
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
 
 
 def _fast_credential_process(args: list[str], environ: Mapping[str, str]) -> int | None:
@@ -47,11 +57,12 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
 
         return run(args, env)
     except AwsloginError as exc:
-        print(f"awslogin: {exc.message}", file=sys.stderr, flush=True)
+        _say(exc)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("\nawslogin: interrupted", file=sys.stderr, flush=True)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM / SIGHUP during a login
+        _say(exc, newline=True)
+        code: int = getattr(exc, "exit_code", EXIT_INTERRUPTED)
+        return code
     except BrokenPipeError:
         return EXIT_FAILURE
     except Exception as exc:  # the promise is: never a traceback, unless asked for
@@ -59,9 +70,5 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
             import traceback
 
             traceback.print_tb(exc.__traceback__)  # frames only: messages may hold URLs
-        print(
-            f"awslogin: unexpected {type(exc).__name__}; run again with --debug for details",
-            file=sys.stderr,
-            flush=True,
-        )
+        _say(exc)
         return EXIT_FAILURE
