@@ -25,7 +25,8 @@ EXCEPTIONS = {
 WRAPPED_LIBRARIES = {
     "awslogin.adapters.credentials_endpoint": {"h11"},
     "awslogin.adapters.files": {"filelock"},
-    "awslogin.adapters.http": {"httpx"},
+    # httpx, and the httpcore pool under it that bounds each request (adapters.http)
+    "awslogin.adapters.http": {"httpx", "httpcore"},
     "awslogin.adapters.qr": {"qrcode"},
 }
 
