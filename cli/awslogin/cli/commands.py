@@ -17,6 +17,8 @@ exit codes:
   1    failure you can act on (the message says what to do, e.g. run `awslogin login`)
   2    usage error (bad option or value)
   130  interrupted (Ctrl-C); a remote login's pairing is cancelled on the relay
+  143  `login` stopped by SIGTERM, 129 by SIGHUP (an SSH session that dropped): the same
+       clean-up as Ctrl-C
 
 environment:
   AWS_PROFILE            profile when --profile is not given (else `default`)
@@ -280,23 +282,25 @@ def run(args: list[str], environ: Mapping[str, str]) -> int:
         )
         terminal.result("\n".join(lines))
     elif options.command == "login":
+        from awslogin.cli.signals import stop_signals_interrupt
         from awslogin.usecases.login import LoginOptions, login
 
-        lines = login(
-            LoginOptions(
-                profile=profile,
-                remote=options.remote,
-                relay=options.relay,
-                qr=not options.no_qr,
-                open_browser=not options.no_browser,
-                redirect_port=options.redirect_port,
-                region=options.region,
-                timeout=float(options.timeout),
-                debug=debug,
-            ),
-            environ,
-            terminal,
-        )
+        with stop_signals_interrupt():
+            lines = login(
+                LoginOptions(
+                    profile=profile,
+                    remote=options.remote,
+                    relay=options.relay,
+                    qr=not options.no_qr,
+                    open_browser=not options.no_browser,
+                    redirect_port=options.redirect_port,
+                    region=options.region,
+                    timeout=float(options.timeout),
+                    debug=debug,
+                ),
+                environ,
+                terminal,
+            )
         terminal.result("\n".join(lines))
     sys.stdout.flush()
     return EXIT_OK

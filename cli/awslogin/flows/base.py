@@ -12,6 +12,12 @@ with the very client and redirect URI the browser saw:
   parameters: `code`, `state`, `iss` (or `error`, `error_description`);
 * paste flows (`relay` in paste mode, or a terminal prompt) return `{"pasted": text}`.
 
+A flow may still hold something of the sign-in after `authorize` returned: the relay's
+pairing (the phone shows "Finishing..." until the host reports), the loopback page the
+browser waits on. The login use case ends it with `finish(outcome)` once the session is
+cached or the login failed, so that no page claims more than is known
+(docs/security.md, "Invariants"); for the other flows it does nothing.
+
 Device authorization (RFC 8628) has no redirect at all, so it is not an
 AuthorizationFlow: the provider obtains the device code and hands `flows.device.DeviceFlow`
 the polling, and a `DevicePresenter` shows the verification URL, QR code and user code.
@@ -73,11 +79,33 @@ class AuthorizationResponse:
 RequestBuilder = Callable[[str | None], AuthorizationRequest]
 
 
+@dataclass(frozen=True)
+class SignInOutcome:
+    """How a login ended after its authorization came back: what the person's browser may
+    be told (never a secret). `reason`: the one-line message the terminal shows."""
+
+    signed_in: bool
+    account_id: str | None = None
+    role: str | None = None
+    reason: str | None = None
+
+
 class AuthorizationFlow(Protocol):
     name: str
 
     def authorize(self, build: RequestBuilder) -> AuthorizationResponse:
         """Deliver the request to a person and wait for the result (KeyboardInterrupt cancels)."""
+
+    def finish(self, outcome: SignInOutcome) -> None:
+        """Tell whatever still waits on this sign-in how it ended; best effort, bounded."""
+
+
+class WaitingLine(Protocol):
+    """The live line under a link while a flow waits (adapters.terminal.WaitingLine)."""
+
+    def note(self, words: str | None) -> None:
+        """Show `words` in place of the line's own (the relay does not answer...) until
+        called with None."""
 
 
 class Display(Protocol):
@@ -95,21 +123,24 @@ class Display(Protocol):
     ) -> None:
         """`url` (and its QR code); `type_at`: a page where `user_code` can be typed instead."""
 
-    def countdown(self, text: str, deadline: float) -> AbstractContextManager[None]: ...
+    def countdown(self, text: str, deadline: float) -> AbstractContextManager[WaitingLine]: ...
 
 
 @dataclass(frozen=True)
 class DeviceAuthorization:
-    """RFC 8628 device authorization response, as a provider received it."""
+    """RFC 8628 device authorization response, as a provider received it; `party` names
+    the service in messages ("IAM Identity Center")."""
 
     verification_uri: str
     verification_uri_complete: str | None
     user_code: str
     expires_in: float
     interval: float
+    party: str = "the authorization server"
 
 
 class DevicePresenter(Protocol):
     """Shows a device authorization while the provider polls its token endpoint."""
 
-    def present(self, authorization: DeviceAuthorization) -> AbstractContextManager[None]: ...
+    def present(self, authorization: DeviceAuthorization) -> AbstractContextManager[WaitingLine]:
+        """Show the authorization; the block gets the waiting line under it."""

@@ -6,6 +6,12 @@ step. The flow shows the link (URL, QR code, user code) and polls
 at the pace the server asks for: `authorization_pending` waits `interval` again,
 `slow_down` adds 5 seconds to it for good, `expired_token` and `access_denied` end it.
 Ctrl-C ends it too (KeyboardInterrupt reaches the command line: exit 130).
+
+The server's numbers are made sane (flows.pacing): an interval between 1 s and a
+minute, a code that lives a day at most, nothing that is not a finite number. A poll
+that fails for a reason that may pass (no connection, 429, 502-504: `Unavailable`) is
+tried again after a jittered backoff until the code expires, the waiting line saying
+that the service does not answer.
 """
 
 from __future__ import annotations
@@ -17,8 +23,15 @@ from dataclasses import replace
 from typing import TypeVar
 
 from awslogin.adapters.clock import Clock, SystemClock
-from awslogin.errors import AwsloginError, ProviderError
-from awslogin.flows.base import DeviceAuthorization, DevicePresenter, Display
+from awslogin.errors import AwsloginError, ProviderError, Unavailable, one_line
+from awslogin.flows.base import (
+    DeviceAuthorization,
+    DevicePresenter,
+    Display,
+    SignInOutcome,
+    WaitingLine,
+)
+from awslogin.flows.pacing import MOST_LIFETIME, Backoff, sane_seconds
 
 # The grant a device code is redeemed with at the token endpoint (RFC 8628 3.4).
 DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
@@ -27,6 +40,9 @@ DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 POLL_ERRORS = ("authorization_pending", "slow_down", "expired_token", "access_denied")
 DEFAULT_INTERVAL = 5.0
 SLOW_DOWN_STEP = 5.0
+# The pace asked of any server, whatever its `interval` says.
+LEAST_INTERVAL = 1.0
+MOST_INTERVAL = 60.0
 
 T = TypeVar("T")
 
@@ -48,7 +64,7 @@ class TerminalDevicePresenter:
         self.qr = qr
 
     @contextmanager
-    def _presenting(self, authorization: DeviceAuthorization) -> Iterator[None]:
+    def _presenting(self, authorization: DeviceAuthorization) -> Iterator[WaitingLine]:
         deadline = time.monotonic() + authorization.expires_in
         complete = authorization.verification_uri_complete
         self.display.show_link(
@@ -58,11 +74,11 @@ class TerminalDevicePresenter:
             type_at=authorization.verification_uri if complete else None,
         )
         if not complete:
-            self.display.info(f"  Enter the code there: {authorization.user_code}")
-        with self.display.countdown("Waiting for you to sign in...", deadline):
-            yield
+            self.display.info(f"  Enter the code there: {one_line(authorization.user_code, 64)}")
+        with self.display.countdown("Waiting for you to sign in...", deadline) as line:
+            yield line
 
-    def present(self, authorization: DeviceAuthorization) -> AbstractContextManager[None]:
+    def present(self, authorization: DeviceAuthorization) -> AbstractContextManager[WaitingLine]:
         return self._presenting(authorization)
 
 
@@ -82,24 +98,46 @@ class DeviceFlow:
         self.clock = clock or SystemClock()
         self.timeout = timeout
 
+    def finish(self, outcome: SignInOutcome) -> None:
+        """Nothing waits on a device sign-in once the token came: the service's page has
+        already said what it knows."""
+
     def wait(self, authorization: DeviceAuthorization, poll: Callable[[], T]) -> T:
-        """Poll until `poll` returns (the token) or raises something other than DevicePending."""
-        interval = authorization.interval if authorization.interval > 0 else DEFAULT_INTERVAL
-        expires_first = authorization.expires_in <= self.timeout
-        waiting = min(authorization.expires_in, self.timeout)
+        """Poll until `poll` returns (the token) or raises something other than DevicePending
+        or Unavailable."""
+        party = authorization.party
+        lifetime = sane_seconds(
+            authorization.expires_in, 0, MOST_LIFETIME, what="code lifetime", party=party
+        )
+        asked = sane_seconds(
+            authorization.interval, 0, MOST_INTERVAL, what="poll interval", party=party
+        )
+        interval = max(asked, LEAST_INTERVAL) if asked > 0 else DEFAULT_INTERVAL
+        expires_first = lifetime <= self.timeout
+        waiting = min(lifetime, self.timeout)
         deadline = self.clock.monotonic() + waiting
-        with self.presenter.present(replace(authorization, expires_in=waiting)):
+        backoff = Backoff()
+        pause = interval
+        with self.presenter.present(replace(authorization, expires_in=waiting)) as line:
             while True:
-                self.clock.sleep(interval)
+                self.clock.sleep(max(0.0, min(pause, deadline - self.clock.monotonic())))
                 if self.clock.monotonic() >= deadline:
                     self._give_up(expires_first)
                 try:
                     return poll()
+                except Unavailable as fault:
+                    line.note(f"Waiting for {fault.party} to answer again...")
+                    pause = max(interval, backoff.next(fault.retry_after))
+                    continue
                 except DevicePending as pending:
+                    line.note(None)
+                    backoff.reset()
+                    pause = interval
                     if pending.error == "authorization_pending":
                         continue
                     if pending.error == "slow_down":
                         interval += SLOW_DOWN_STEP
+                        pause = interval
                         continue
                     if pending.error == "expired_token":
                         raise AwsloginError(
@@ -109,8 +147,10 @@ class DeviceFlow:
                         raise ProviderError(
                             "sign-in was denied on the verification page; run login again to retry"
                         ) from None
-                    detail = f": {pending.description}" if pending.description else ""
-                    raise ProviderError(f"device sign-in failed: {pending.error}{detail}") from None
+                    detail = f": {one_line(pending.description)}" if pending.description else ""
+                    raise ProviderError(
+                        f"device sign-in failed: {one_line(pending.error, 60)}{detail}"
+                    ) from None
 
     def _give_up(self, expires_first: bool) -> None:
         if expires_first:

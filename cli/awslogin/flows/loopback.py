@@ -1,27 +1,53 @@
 """Same-device flow: a listener on 127.0.0.1 receives the browser's redirect.
 
 The listener is bound before the browser opens, so a fast IdP cannot redirect into a
-closed port. Only the first request to the callback path is taken; the page it gets back
-carries no code and tells the person to return to the terminal.
+closed port. Only the first request to the callback path is taken. The page it gets
+back carries no code, and claims no more than is known (docs/security.md,
+"Invariants"): the answer is held until the login has ended (`finish`, within
+PAGE_HOLD_SECONDS), then says "Signed in as ..." or "Could not finish: ...".
 """
 
 from __future__ import annotations
 
+import html
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from awslogin.adapters.browser import BrowserOpener
-from awslogin.errors import AwsloginError
-from awslogin.flows.base import AuthorizationResponse, Display, RequestBuilder
+from awslogin.errors import AwsloginError, one_line
+from awslogin.flows.base import AuthorizationResponse, Display, RequestBuilder, SignInOutcome
 from awslogin.flows.callback import CALLBACK_PATH
 
 _KEYS = ("code", "state", "iss", "error", "error_description")
-_DONE_PAGE = (
-    b"<!doctype html><meta charset=utf-8><title>awslogin</title>"
-    b"<p>Signed in. You can close this tab and go back to your terminal.</p>"
-)
+# The longest the browser's page waits for the login to end (the token exchange, STS,
+# perhaps a question in the terminal); then it says to look at the terminal.
+PAGE_HOLD_SECONDS = 60.0
+# The longest `finish` waits for the page to be written before it closes the listener.
+PAGE_WRITE_SECONDS = 5.0
+
+
+def outcome_page(outcome: SignInOutcome | None) -> bytes:
+    """The page the browser gets: what is known of how the login ended, and nothing more."""
+    if outcome is None:
+        title = "awslogin received your sign-in"
+        text = "Go back to your terminal to see whether the login finished."
+    elif outcome.signed_in:
+        title = "Signed in"
+        who = (
+            f"Signed in as {outcome.role} in account {outcome.account_id}."
+            if outcome.role and outcome.account_id
+            else "Signed in."
+        )
+        text = f"{who} You can close this tab and go back to your terminal."
+    else:
+        title = "Could not finish"
+        text = f"Could not finish: {one_line(outcome.reason or 'the login failed', 300)}"
+    return (
+        "<!doctype html><meta charset=utf-8><title>awslogin</title>"
+        f"<h1>{html.escape(title)}</h1><p>{html.escape(text)}</p>"
+    ).encode()
 
 
 class _Listener(HTTPServer):
@@ -29,6 +55,9 @@ class _Listener(HTTPServer):
         super().__init__(("127.0.0.1", port), _CallbackHandler)
         self.received: dict[str, str] | None = None
         self.arrived = threading.Event()
+        self.outcome: SignInOutcome | None = None
+        self.decided = threading.Event()
+        self.answered = threading.Event()
 
 
 class _CallbackHandler(BaseHTTPRequestHandler):
@@ -41,14 +70,19 @@ class _CallbackHandler(BaseHTTPRequestHandler):
             return
         query = parse_qs(parts.query, keep_blank_values=True)
         self.server.received = {k: v[0] for k, v in query.items() if k in _KEYS and len(v) == 1}
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("Referrer-Policy", "no-referrer")
-        self.send_header("Content-Length", str(len(_DONE_PAGE)))
-        self.end_headers()
-        self.wfile.write(_DONE_PAGE)
         self.server.arrived.set()
+        try:
+            self.server.decided.wait(PAGE_HOLD_SECONDS)
+            page = outcome_page(self.server.outcome)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("Referrer-Policy", "no-referrer")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+        finally:
+            self.server.answered.set()
 
     def log_message(self, format: str, *args: object) -> None:
         """Silent: the request line holds the authorization code."""
@@ -69,6 +103,8 @@ class LoopbackFlow:
         self.open_browser = open_browser
         self.port = port
         self.timeout = timeout
+        # The listener whose page waits for the outcome, once the redirect came.
+        self._answering: _Listener | None = None
 
     def _listen(self) -> _Listener:
         try:
@@ -107,7 +143,24 @@ class LoopbackFlow:
                         raise AwsloginError(
                             f"sign-in did not finish within {int(self.timeout)} s; run login again"
                         )
+            self._answering = listener
             return AuthorizationResponse(request, listener.received or {})
         finally:
-            listener.shutdown()
-            listener.server_close()
+            if self._answering is not listener:
+                self._close(listener)
+
+    def finish(self, outcome: SignInOutcome) -> None:
+        """Let the held page say how the login ended, then close the listener."""
+        listener, self._answering = self._answering, None
+        if listener is None:
+            return
+        listener.outcome = outcome
+        listener.decided.set()
+        listener.answered.wait(PAGE_WRITE_SECONDS)
+        self._close(listener)
+
+    @staticmethod
+    def _close(listener: _Listener) -> None:
+        listener.decided.set()
+        listener.shutdown()
+        listener.server_close()

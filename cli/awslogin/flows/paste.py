@@ -18,7 +18,13 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from awslogin.errors import AwsloginError
-from awslogin.flows.base import AuthorizationRequest, AuthorizationResponse, Display, RequestBuilder
+from awslogin.flows.base import (
+    AuthorizationRequest,
+    AuthorizationResponse,
+    Display,
+    RequestBuilder,
+    SignInOutcome,
+)
 from awslogin.flows.callback import CALLBACK_PATH
 
 PROMPT = "Paste the verification code shown after you sign in, then press Enter:"
@@ -41,6 +47,9 @@ class PasteFlow:
         self.display = display
         self.read_line = read_line
         self.qr = qr
+
+    def finish(self, outcome: SignInOutcome) -> None:
+        """Nothing waits: the provider's page said what it knew."""
 
     def authorize(self, build: RequestBuilder) -> AuthorizationResponse:
         request = build(None)

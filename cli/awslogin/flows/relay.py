@@ -3,26 +3,65 @@ sealed to a key that exists only in this process.
 
 The relay never sees anything it could use: the authorization code it forwards is
 worthless without the PKCE verifier held here, and it stores the code only encrypted.
+
+The wait survives the network (docs/protocol.md, "Delivery"): a long-poll that is reset,
+cut or refused is tried again, after a jittered backoff, until the login's deadline,
+and the waiting line says so while the relay does not answer. The relay delivers the
+result to the poll token's holder until the host acknowledges it, so an answer lost on
+the way is collected again. Nothing the relay says can stretch the wait: the deadline is
+--timeout or the pairing's lifetime, whichever ends first, and each call has its own
+total deadline within it.
+
+The flow owns the pairing until the login has ended: given up before the result came
+(Ctrl-C, SIGTERM, SIGHUP, an error), the pairing is cancelled; after it came, the login
+use case reports how it ended through `finish`, for the phone's page.
 """
 
 from __future__ import annotations
 
 import getpass
 import json
+import re
 import socket
 import time
+from collections.abc import Callable
 
 from pydantic import ValidationError
 
 from awslogin import __version__
-from awslogin.errors import AwsloginError, ProviderError
-from awslogin.flows.base import AuthorizationResponse, Display, Mode, RequestBuilder
+from awslogin.errors import AwsloginError, ProviderError, Unavailable, one_line
+from awslogin.flows.base import (
+    AuthorizationResponse,
+    Display,
+    Mode,
+    RequestBuilder,
+    SignInOutcome,
+    WaitingLine,
+)
 from awslogin.flows.callback import sign_in_refused
-from awslogin.flows.relay_client import RelayClient
-from awslogin_protocol.messages import HostDescription, PairingCreated, SealedCallback, SealedPaste
+from awslogin.flows.pacing import MOST_LIFETIME, Backoff, sane_seconds
+from awslogin.flows.relay_client import CALL_SECONDS, POLL_GRACE_SECONDS, RelayClient
+from awslogin_protocol.messages import (
+    HostDescription,
+    OutcomeReport,
+    PairingCreated,
+    PollAnswer,
+    SealedCallback,
+    SealedPaste,
+)
 from awslogin_protocol.sealing import HostKey, SealingError
 
 MAX_WAIT_SECONDS = 25
+# The pace a relay may ask for: from back to back (long-polls wait anyway) to twice a
+# minute, whatever its `interval` says.
+MOST_INTERVAL = 30.0
+# How long past the login's deadline a last long-poll's answer may still arrive.
+LATE_SECONDS = 2.0
+# Best-effort calls after the person is done: short, never what the login waits on.
+ACK_SECONDS = 3.0
+REPORT_SECONDS = 5.0
+CANCEL_SECONDS = 3.0
+_ACCOUNT_ID = re.compile(r"[0-9]{12}")
 
 
 def host_description() -> HostDescription:
@@ -34,6 +73,15 @@ def host_description() -> HostDescription:
     return HostDescription.model_construct(
         hostname=socket.gethostname(), user=user, client=f"awslogin/{__version__}"
     )
+
+
+def outcome_report(outcome: SignInOutcome) -> OutcomeReport:
+    """The report of `outcome`, each field within what the protocol allows or left out."""
+    if not outcome.signed_in:
+        return OutcomeReport(outcome="failed", reason=one_line(outcome.reason or "failed", 300))
+    account = outcome.account_id if _ACCOUNT_ID.fullmatch(outcome.account_id or "") else None
+    role = one_line(outcome.role, 64) if outcome.role else None
+    return OutcomeReport(outcome="signed_in", account_id=account, role=role)
 
 
 class RelayFlow:
@@ -53,74 +101,152 @@ class RelayFlow:
         self.mode = mode
         self.qr = qr
         self.timeout = timeout
-        self._expires_first = True
+        # The pairing whose result was opened: its outcome is still to be reported.
+        self._unreported: PairingCreated | None = None
 
     def authorize(self, build: RequestBuilder) -> AuthorizationResponse:
-        metadata = self.relay.metadata()
+        login_deadline = time.monotonic() + self.timeout
+        metadata = self.relay.metadata(self._call_seconds(login_deadline))
+        type_at = self.relay.on_relay_origin(metadata.verification_uri, "page to type codes")
         request = build(metadata.callback_uri if self.mode == "redirect" else None)
         key = HostKey()
         pairing = self.relay.create_pairing(
-            request.url, self.mode, key.public_key, host_description()
+            request.url,
+            self.mode,
+            key.public_key,
+            host_description(),
+            self._call_seconds(login_deadline),
         )
-        finished = False
+        received = False
         try:
-            self.display.show_link(
-                pairing.verification_uri_complete,
-                user_code=pairing.user_code,
-                qr=self.qr,
-                type_at=metadata.verification_uri,
+            link = self.relay.on_relay_origin(pairing.verification_uri_complete, "sign-in link")
+            party = f"the relay at {self.relay.display_host}"
+            lifetime = sane_seconds(
+                pairing.expires_in, 0, MOST_LIFETIME, what="pairing lifetime", party=party
             )
-            self._expires_first = pairing.expires_in <= self.timeout
-            deadline = time.monotonic() + min(pairing.expires_in, self.timeout)
-            with self.display.countdown("Waiting for you to sign in...", deadline):
-                sealed, finished = self._wait(pairing, deadline)
-            return AuthorizationResponse(request, self._open(key, pairing, sealed))
-        finally:
-            if not finished:
-                self.relay.cancel(pairing)
-
-    def _wait(self, pairing: PairingCreated, deadline: float) -> tuple[str, bool]:
-        """The sealed result; raises on denial, expiry or timeout."""
-        last_start = 0.0
-        while True:
+            interval = sane_seconds(
+                pairing.interval, 0, MOST_INTERVAL, what="poll interval", party=party
+            )
+            self.display.show_link(link, user_code=pairing.user_code, qr=self.qr, type_at=type_at)
             now = time.monotonic()
-            if now >= deadline:
-                if self._expires_first:
-                    raise AwsloginError(
-                        "the pairing expired before sign-in finished; run login again"
-                    )
-                raise AwsloginError(
-                    f"sign-in did not finish within {int(self.timeout)} s (--timeout); "
-                    "run login again"
-                )
-            pause = last_start + pairing.interval - now
-            if pause > 0:
-                time.sleep(pause)
-            last_start = time.monotonic()
-            wait = max(1, min(MAX_WAIT_SECONDS, int(deadline - last_start)))
-            answer = self.relay.poll(pairing, wait)
-            if answer == "gone":
-                raise AwsloginError(
-                    "the pairing expired (or was already used) before sign-in finished; "
-                    "run login again"
-                )
-            if answer == "slow_down":
-                last_start = time.monotonic()
-            elif answer.status == "complete" and answer.sealed is not None:
-                return answer.sealed, True
-            elif answer.status == "denied":
+            expires_first = now + lifetime <= login_deadline
+            deadline = min(now + lifetime, login_deadline)
+            with self.display.countdown("Waiting for you to sign in...", deadline) as line:
+                answer = self._wait(pairing, interval, deadline, line, expires_first)
+            received = True
+            if answer.status == "denied":
+                # The relay keeps the denial as the pairing's end: nothing to report.
+                self._acknowledge(pairing)
                 raise sign_in_refused(
                     answer.error or "access_denied",
                     answer.error_description or "",
                     party="the identity provider",
                 )
+            self._unreported = pairing
+            self._acknowledge(pairing)
+            return AuthorizationResponse(request, self._open(key, pairing, answer.sealed or ""))
+        finally:
+            if not received:
+                self._best_effort(
+                    lambda seconds: self.relay.cancel(pairing, seconds), CANCEL_SECONDS
+                )
+
+    def finish(self, outcome: SignInOutcome) -> None:
+        """Report how the login ended, for the phone's page (best effort, a few seconds)."""
+        pairing, self._unreported = self._unreported, None
+        if pairing is not None:
+            report = outcome_report(outcome)
+            self._best_effort(
+                lambda seconds: self.relay.report(pairing, report, seconds), REPORT_SECONDS
+            )
+
+    def _acknowledge(self, pairing: PairingCreated) -> None:
+        """The result is here: the relay may drop it (best effort; else it expires)."""
+        self._best_effort(lambda seconds: self.relay.ack(pairing, seconds), ACK_SECONDS)
+
+    def _call_seconds(self, login_deadline: float) -> float:
+        """A call's deadline before the link shows: its own, within the login's."""
+        return max(0.0, min(CALL_SECONDS, login_deadline - time.monotonic()))
+
+    def _wait(
+        self,
+        pairing: PairingCreated,
+        interval: float,
+        deadline: float,
+        line: WaitingLine,
+        expires_first: bool,
+    ) -> PollAnswer:
+        """The relay's answer once it is not pending; raises on expiry or --timeout."""
+        backoff = Backoff()
+        not_before = 0.0  # no long-poll starts before this
+        silent_since: float | None = None  # the relay has not answered since
+        while True:
+            now = time.monotonic()
+            if now >= deadline:
+                raise self._too_late(expires_first, silent_since, now)
+            if now < not_before:
+                time.sleep(min(not_before, deadline) - now)
+                continue
+            wait = max(1, min(MAX_WAIT_SECONDS, int(deadline - now)))
+            seconds = min(wait + POLL_GRACE_SECONDS, deadline + LATE_SECONDS - now)
+            try:
+                answer = self.relay.poll(pairing, wait, seconds)
+            except Unavailable as fault:
+                silent_since = silent_since or now
+                line.note(f"Waiting for {fault.party} to answer again...")
+                not_before = time.monotonic() + backoff.next(fault.retry_after)
+                continue
+            if silent_since is not None:
+                silent_since = None
+                line.note(None)
+                backoff.reset()
+            if answer.status != "pending":
+                return answer
+            not_before = now + interval
+
+    def _too_late(
+        self, expires_first: bool, silent_since: float | None, now: float
+    ) -> AwsloginError:
+        silent = (
+            f" (the relay at {self.relay.display_host} has not answered for "
+            f"{int(now - silent_since)} s)"
+            if silent_since is not None
+            else ""
+        )
+        if expires_first:
+            return AwsloginError(
+                f"the pairing expired before sign-in finished{silent}; run login again"
+            )
+        return AwsloginError(
+            f"sign-in did not finish within {int(self.timeout)} s (--timeout){silent}; "
+            "run login again"
+        )
+
+    def _best_effort(self, call: Callable[[float], bool], seconds: float) -> bool:
+        """`call(seconds left)` until it answers or `seconds` pass, transient faults tried
+        again; False when the relay did not take it (the pairing then ends by itself)."""
+        deadline = time.monotonic() + seconds
+        backoff = Backoff(first=0.25)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            try:
+                return call(left)
+            except Unavailable as fault:
+                pause = backoff.next(fault.retry_after)
+                if time.monotonic() + pause >= deadline:
+                    return False
+                time.sleep(pause)
+            except AwsloginError:
+                return False
 
     def _open(self, key: HostKey, pairing: PairingCreated, sealed: str) -> dict[str, str]:
         """The sealed result in clear: what the provider sent to the relay's callback, or
         what the person pasted on its page (the models say which fields, and how long)."""
         try:
             payload = json.loads(key.open(sealed, pairing.pairing_id))
-        except (SealingError, ValueError) as exc:
+        except (SealingError, ValueError, RecursionError) as exc:
             raise ProviderError("the relay's result does not open with this login's key") from exc
         model = SealedPaste if self.mode == "paste" else SealedCallback
         try:

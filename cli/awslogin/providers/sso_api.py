@@ -15,9 +15,11 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from awslogin.errors import ProviderError, one_line
+from awslogin.adapters.http import TRANSIENT_STATUSES, is_transient, json_answer, retry_after
+from awslogin.errors import ProviderError, Unavailable, one_line
 
 BEARER_HEADER = "x-amz-sso_bearer_token"
+PARTY = "IAM Identity Center"
 
 
 def _origin(url: str) -> str:
@@ -82,12 +84,22 @@ class SsoOidcClient:
         try:
             response = self.client.post(f"{self.endpoint}{path}", json=payload)
         except httpx.HTTPError as exc:
-            raise ProviderError(
+            message = (
                 f"cannot reach IAM Identity Center at {_origin(self.endpoint)} "
                 f"({type(exc).__name__})"
-            ) from exc
+            )
+            if is_transient(exc):
+                raise Unavailable(message, party=PARTY) from exc
+            raise ProviderError(message) from exc
+        if response.status_code in TRANSIENT_STATUSES:
+            raise Unavailable(
+                f"IAM Identity Center at {_origin(self.endpoint)} is unavailable "
+                f"(HTTP {response.status_code}); try again later",
+                party=PARTY,
+                retry_after=retry_after(response),
+            )
         try:
-            data = response.json()
+            data = json_answer(response)
         except ValueError:
             data = {}
         if not isinstance(data, dict):
@@ -170,7 +182,7 @@ class PortalClient:
                 f"({type(exc).__name__})"
             ) from exc
         try:
-            data = response.json() if response.content else {}
+            data = json_answer(response) if response.content else {}
         except ValueError:
             data = {}
         if not isinstance(data, dict):

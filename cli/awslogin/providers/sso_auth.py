@@ -13,6 +13,7 @@ a rotating refresh token is used once.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -38,6 +39,7 @@ from awslogin.flows.callback import (
 )
 from awslogin.flows.device import DEVICE_CODE_GRANT, POLL_ERRORS, DeviceFlow, DevicePending
 from awslogin.profile import SSO_REGION_KEY, SSO_SCOPES_KEY, SSO_START_URL_KEY, Profile
+from awslogin.providers.sso_api import PARTY as SSO_OIDC_PARTY
 from awslogin.providers.sso_api import SsoOidcClient, SsoOidcError, Tokens
 
 DEFAULT_SCOPES = ("sso:account:access",)
@@ -83,6 +85,16 @@ class SsoSession:
     def portal_endpoint(self, profile: Profile) -> str:
         """The AWS access portal (service `sso`) of this session's region."""
         return profile.endpoint("SSO", f"https://portal.sso.{self.region}.amazonaws.com")
+
+
+def _seconds(value: object, default: float) -> float:
+    """A number of seconds from a JSON answer: its default when absent, NaN (which the
+    device flow refuses) when it is not a number."""
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return math.nan
+    return float(value)
 
 
 class SsoSessionAuth:
@@ -171,8 +183,9 @@ class SsoSessionAuth:
             verification_uri=started["verificationUri"],
             verification_uri_complete=complete if isinstance(complete, str) else None,
             user_code=started["userCode"],
-            expires_in=float(started.get("expiresIn") or 600),
-            interval=float(started.get("interval") or 5),
+            expires_in=_seconds(started.get("expiresIn"), 600.0),
+            interval=_seconds(started.get("interval"), 5.0),
+            party=SSO_OIDC_PARTY,
         )
         body = {
             "grantType": DEVICE_CODE_GRANT,

@@ -22,12 +22,13 @@ from awslogin.adapters.browser import BrowserOpener, open_in_browser, why_no_loc
 from awslogin.adapters.clock import Clock, SystemClock, local_time
 from awslogin.adapters.http import HttpFactory
 from awslogin.adapters.terminal import Terminal
-from awslogin.errors import AwsloginError, UsageError
+from awslogin.errors import AwsloginError, UsageError, message_of, one_line
+from awslogin.flows.base import SignInOutcome
 from awslogin.flows.device import DeviceFlow, TerminalDevicePresenter
 from awslogin.flows.loopback import LoopbackFlow
 from awslogin.flows.paste import PasteFlow
 from awslogin.flows.relay import RelayFlow
-from awslogin.flows.relay_client import RelayClient
+from awslogin.flows.relay_client import MAX_ANSWER_BYTES, RelayClient
 from awslogin.profile import (
     REGION_KEY,
     RELAY_KEY,
@@ -74,18 +75,22 @@ def login(
     http = HttpFactory(options.debug)
     provider = factory(profile.with_region(region), http, clock)
 
-    with http.client() as relay_http:
+    with http.client(max_bytes=MAX_ANSWER_BYTES) as relay_http:
         flow = _flow(provider, profile, options, terminal, browser_opener, clock, relay_http)
-        record = provider.login(flow)
-
-    changes = _profile_changes(profile, record, terminal)
-    store_for(provider_name, profile).save(record)
-    if region and _remember_region(profile, factory):
-        changes[REGION_KEY] = region
-    if changes:
-        latest = load_config(environ)
-        latest.set_profile(profile.name, changes)
-        latest.save()
+        try:
+            record = provider.login(flow)
+            changes = _profile_changes(profile, record, terminal)
+            store_for(provider_name, profile).save(record)
+            if region and _remember_region(profile, factory):
+                changes[REGION_KEY] = region
+            if changes:
+                latest = load_config(environ)
+                latest.set_profile(profile.name, changes)
+                latest.save()
+        except BaseException as failure:  # Ctrl-C and SIGTERM too: the phone is told
+            flow.finish(SignInOutcome(signed_in=False, reason=message_of(failure)))
+            raise
+        flow.finish(_outcome(record))
     return _signed_in(record, profile.name, clock.now())
 
 
@@ -193,11 +198,26 @@ def _profile_changes(
     return changes
 
 
+def _outcome(record: SessionRecord) -> SignInOutcome:
+    """What the person's browser may be told of the new session: the account and role,
+    from the provider's own fields or the assumed-role ARN (arn:aws:sts::A:assumed-role/R/S)."""
+    identity = record["identity"]
+    account, role = identity.get("accountId"), identity.get("roleName")
+    arn = identity.get("arn") or ""
+    parts = arn.split(":", 5)
+    if len(parts) == 6 and parts[0] == "arn":
+        account = account or parts[4]
+        kind, _, rest = parts[5].partition("/")
+        if kind == "assumed-role":
+            role = role or rest.split("/")[0]
+    return SignInOutcome(signed_in=True, account_id=account or None, role=role or None)
+
+
 def _signed_in(record: SessionRecord, profile: str, now: float) -> list[str]:
     """What the person reads after a login: who, until when, and how to use it."""
     session_end = record["session"]["expiresAt"]
     return [
-        f"Signed in as {record['identity'].get('arn', 'unknown')}",
+        f"Signed in as {one_line(record['identity'].get('arn', 'unknown'), 300)}",
         f"Credentials refresh automatically until {local_time(session_end)} "
         f"({_hours(session_end - now)}). Use them with:",
         f"  aws sts get-caller-identity --profile {profile}",

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -17,8 +15,8 @@ from awslogin.flows.relay import RelayFlow
 from awslogin.flows.relay_client import RelayClient
 from awslogin.profile import normalize_relay_url
 from awslogin.providers.sts import assume_role_with_web_identity, role_session_name
-from awslogin_protocol.sealing import parse_public_key, seal
 from tests.unit.cli.conftest import RELAY_URL, ROLE_ARN, STS_URL, sts_response
+from tests.unit.cli.fake_relay import FakeRelay, SilentDisplay, build, run_flow, sealed_answer
 
 pytestmark = pytest.mark.unit
 
@@ -64,111 +62,6 @@ def test_relay_url_must_be_https_except_loopback(url: str) -> None:
     with pytest.raises(UsageError):
         normalize_relay_url(url)
     assert normalize_relay_url("http://127.0.0.1:8080/") == "http://127.0.0.1:8080"
-
-
-class SilentDisplay:
-    def __init__(self) -> None:
-        self.links: list[tuple[str, str | None, bool, str | None]] = []
-
-    def info(self, text: str) -> None:
-        pass
-
-    def show_link(
-        self,
-        url: str,
-        *,
-        user_code: str | None = None,
-        qr: bool = True,
-        type_at: str | None = None,
-    ) -> None:
-        self.links.append((url, user_code, qr, type_at))
-
-    @contextmanager
-    def countdown(self, text: str, deadline: float) -> Iterator[None]:
-        yield
-
-
-class FakeRelay:
-    """respx routes for one pairing; `results` are the poll answers, in order."""
-
-    def __init__(self, router: respx.MockRouter, results: list[Any]) -> None:
-        self.public_key: str | None = None
-        self.created: dict[str, Any] = {}
-        self.deleted = 0
-        self.polls: list[httpx.Request] = []
-        self.results = results
-        router.get(f"{RELAY_URL}/.well-known/awslogin-relay").respond(
-            json={
-                "version": 1,
-                "callback_uri": f"{RELAY_URL}/callback",
-                "verification_uri": f"{RELAY_URL}/link",
-                "allowed_authorize_origins": ["https://idp.example.test"],
-            }
-        )
-        router.post(f"{RELAY_URL}/v1/pairings").mock(side_effect=self.create)
-        router.get(f"{RELAY_URL}/v1/pairings/P1/result").mock(side_effect=self.poll)
-        router.delete(f"{RELAY_URL}/v1/pairings/P1").mock(side_effect=self.delete)
-
-    def create(self, request: httpx.Request) -> httpx.Response:
-        self.created = json.loads(request.content)
-        self.public_key = self.created["public_key"]
-        return httpx.Response(
-            201,
-            json={
-                "pairing_id": "P1",
-                "user_code": "BDKM-TRWX",
-                "verification_uri": f"{RELAY_URL}/link",
-                "verification_uri_complete": f"{RELAY_URL}/p/P1",
-                "poll_token": "poll-secret",
-                "expires_in": 600,
-                "interval": 0,
-            },
-        )
-
-    def poll(self, request: httpx.Request) -> httpx.Response:
-        self.polls.append(request)
-        answer = self.results.pop(0)
-        if callable(answer):
-            answer = answer(self)
-        if isinstance(answer, BaseException):
-            raise answer
-        return answer
-
-    def delete(self, request: httpx.Request) -> httpx.Response:
-        assert request.headers["authorization"] == "Bearer poll-secret"
-        self.deleted += 1
-        return httpx.Response(204)
-
-
-def sealed_answer(payload: dict[str, str], pairing_id: str = "P1") -> Any:
-    def make(relay: FakeRelay) -> httpx.Response:
-        assert relay.public_key is not None
-        blob = seal(json.dumps(payload).encode(), parse_public_key(relay.public_key), pairing_id)
-        return httpx.Response(200, json={"status": "complete", "sealed": blob})
-
-    return make
-
-
-def build(redirect_uri: str | None) -> AuthorizationRequest:
-    assert redirect_uri == f"{RELAY_URL}/callback"
-    return AuthorizationRequest(
-        f"https://idp.example.test/auth?state=S&redirect_uri={redirect_uri}",
-        "S",
-        "cli-client",
-        redirect_uri,
-    )
-
-
-def run_flow(results: list[Any], **kwargs: Any) -> tuple[dict[str, str], FakeRelay, SilentDisplay]:
-    display = SilentDisplay()
-    with respx.mock(assert_all_called=False) as router, httpx.Client() as client:
-        relay = FakeRelay(router, results)
-        flow = RelayFlow(RelayClient(RELAY_URL, client), display, **kwargs)
-        try:
-            response = flow.authorize(build)
-        finally:
-            run_flow.last = relay  # type: ignore[attr-defined]
-    return dict(response.params), relay, display
 
 
 def test_relay_flow_pairs_waits_and_opens_the_sealed_result() -> None:
@@ -271,12 +164,21 @@ def test_paste_mode_lets_the_provider_choose_the_redirect_and_returns_the_pasted
     ("route", "answer", "message"),
     [
         ("discovery", {"version": 2}, "speaks protocol version 2, not 1"),
-        ("discovery", {"version": 1, "callback_uri": 7}, "sent incomplete metadata"),
-        ("create", {"poll_token": None}, "sent an incomplete pairing"),
-        ("create", {"expires_in": 0}, "sent an incomplete pairing"),
-        ("create", {"expires_in": "Infinity"}, "sent an incomplete pairing"),
-        ("create", {"user_code": "X" * 33}, "sent an incomplete pairing"),
-        ("poll", {"status": "done"}, "sent an unknown result status"),
+        (
+            "discovery",
+            {"version": 1, "callback_uri": 7},
+            "sent incomplete metadata (callback_uri, verification_uri)",
+        ),
+        pytest.param(
+            "discovery", "[" * 50_000, "speaks protocol version None, not 1", id="deep-json"
+        ),
+        ("create", {"poll_token": None}, "sent an incomplete pairing (poll_token)"),
+        ("create", {"expires_in": 0}, "sent an incomplete pairing (expires_in)"),
+        ("create", {"expires_in": "Infinity"}, "sent an incomplete pairing (expires_in)"),
+        ("create", {"expires_in": "NaN"}, "sent an incomplete pairing (expires_in)"),
+        ("create", {"interval": "Infinity"}, "sent an incomplete pairing (interval)"),
+        ("create", {"user_code": "X" * 33}, "sent an incomplete pairing (user_code)"),
+        ("poll", {"status": "done"}, "sent an unknown result status (status)"),
         ("poll", {"status": "complete"}, "sent an unknown result status"),
         ("poll", [1, 2], "sent an unknown result status"),
     ],
@@ -296,9 +198,11 @@ def test_a_relay_that_answers_out_of_protocol_is_refused_in_one_line(
     with respx.mock(assert_all_called=False) as router, httpx.Client() as client:
         relay = FakeRelay(router, [httpx.Response(200, json=answer)])
         if route == "discovery":
-            router.get(f"{RELAY_URL}/.well-known/awslogin-relay").respond(json=answer)
+            content = answer.encode() if isinstance(answer, str) else json.dumps(answer).encode()
+            router.get(f"{RELAY_URL}/.well-known/awslogin-relay").respond(content=content)
         if route == "create":
-            body = json.dumps({**pairing, **answer}).replace('"Infinity"', "Infinity")
+            body = json.dumps({**pairing, **answer})
+            body = body.replace('"Infinity"', "Infinity").replace('"NaN"', "NaN")
             router.post(f"{RELAY_URL}/v1/pairings").respond(201, content=body.encode())
         flow = RelayFlow(RelayClient(RELAY_URL, client), SilentDisplay())
         with pytest.raises(ProviderError) as failure:

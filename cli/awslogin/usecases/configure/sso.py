@@ -18,8 +18,8 @@ from awslogin.adapters.browser import BrowserOpener, open_in_browser, why_no_loc
 from awslogin.adapters.clock import Clock, SystemClock
 from awslogin.adapters.http import HttpFactory
 from awslogin.adapters.terminal import Terminal
-from awslogin.errors import ConfigError, LoginRequired, UsageError
-from awslogin.flows.base import AuthorizationFlow
+from awslogin.errors import ConfigError, LoginRequired, UsageError, message_of
+from awslogin.flows.base import AuthorizationFlow, SignInOutcome
 from awslogin.flows.device import DeviceFlow, TerminalDevicePresenter
 from awslogin.flows.loopback import LoopbackFlow
 from awslogin.profile import (
@@ -220,4 +220,10 @@ def _signed_in_token(
             browser_opener if options.open_browser else None,
             timeout=options.timeout,
         )
-    return str(auth.sign_in(flow)["accessToken"])
+    try:
+        token = auth.sign_in(flow)
+    except BaseException as failure:
+        flow.finish(SignInOutcome(signed_in=False, reason=message_of(failure)))
+        raise
+    flow.finish(SignInOutcome(signed_in=True))
+    return str(token["accessToken"])
