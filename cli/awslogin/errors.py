@@ -122,17 +122,31 @@ class ProviderError(AwsloginError):
 class Unavailable(ProviderError):
     """A remote service did not answer in time, dropped the connection, or said to come
     back later (429, 502, 503, 504): trying again may succeed. `party` names the service
-    for the waiting line ("the relay"); `retry_after` is its own Retry-After in seconds,
-    when it gave one.
+    for the waiting line ("the relay"); `status` is the HTTP status, None when nothing
+    answered; `retry_after` is the service's own Retry-After in seconds, when it gave one.
 
     Waits that have a deadline of their own (the relay's long-poll, a device code's
     polling) retry on it until then; everything else reports it as the failure it is.
     """
 
-    def __init__(self, message: str, *, party: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        party: str,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.party = party
+        self.status = status
         self.retry_after = retry_after
+
+    @property
+    def silent(self) -> bool:
+        """Nothing answered, or only a gateway in front of the service (502, 503, 504);
+        not a rate limit (429), which is the service answering."""
+        return self.status != 429
 
 
 class Interrupted(KeyboardInterrupt):

@@ -126,7 +126,8 @@ class DeviceFlow:
                 try:
                     return poll()
                 except Unavailable as fault:
-                    line.note(f"Waiting for {fault.party} to answer again...")
+                    if fault.silent:
+                        line.note(f"Waiting for {fault.party} to answer again...")
                     pause = max(interval, backoff.next(fault.retry_after))
                     continue
                 except DevicePending as pending:

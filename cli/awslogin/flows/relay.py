@@ -192,14 +192,15 @@ class RelayFlow:
             try:
                 answer = self.relay.poll(pairing, wait, seconds)
             except Unavailable as fault:
-                silent_since = silent_since or now
-                line.note(f"Waiting for {fault.party} to answer again...")
+                if fault.silent:
+                    silent_since = silent_since or now
+                    line.note(f"Waiting for {fault.party} to answer again...")
                 not_before = time.monotonic() + backoff.next(fault.retry_after)
                 continue
+            backoff.reset()
             if silent_since is not None:
                 silent_since = None
                 line.note(None)
-                backoff.reset()
             if answer.status != "pending":
                 return answer
             not_before = now + interval

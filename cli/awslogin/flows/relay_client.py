@@ -92,6 +92,7 @@ class RelayClient:
                 f"the relay at {self.display_host} is unavailable "
                 f"(HTTP {response.status_code}); try again later",
                 party=PARTY,
+                status=response.status_code,
                 retry_after=retry_after(response),
             )
         return response

@@ -96,6 +96,7 @@ class SsoOidcClient:
                 f"IAM Identity Center at {_origin(self.endpoint)} is unavailable "
                 f"(HTTP {response.status_code}); try again later",
                 party=PARTY,
+                status=response.status_code,
                 retry_after=retry_after(response),
             )
         try:
