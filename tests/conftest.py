@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from tests.peers import oidc as oidc_peer
     from tests.peers import redis as redis_peer
     from tests.peers import relay as relay_peer
+    from tests.peers import sshd as sshd_peer
     from tests.peers import sts as sts_peer
 
 # Launcher modules are imported inside the fixtures, so that a run of unit tests does not
@@ -218,6 +219,16 @@ def relay_server(_peer_scratch: None) -> Iterator[relay_peer.RelayFactory]:
     finally:
         for server in started:
             server.stop()
+
+
+@pytest.fixture(scope="session")
+def ssh_server(_peer_scratch: None) -> Iterator[sshd_peer.SshServer]:
+    """Debian's sshd on a free 127.0.0.1 port, logging in this user with a test key."""
+    from tests.peers import sshd as sshd_peer
+
+    require_peer(sshd_peer.available(), "openssh-server (sshd, as root)")
+    with sshd_peer.SshServer() as server:
+        yield server
 
 
 @pytest.fixture

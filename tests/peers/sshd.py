@@ -78,12 +78,16 @@ class SshServer(ProcessPeer):
             "-o", "LogLevel=ERROR",
         ]  # fmt: skip
 
-    def ssh_argv(self, command: str, *, remote_forwards: Sequence[str] = ()) -> list[str]:
-        """`ssh` to this server running `command`; each forward is `-R` SPEC."""
+    def ssh_argv(
+        self, command: str, *, remote_forwards: Sequence[str] = (), tty: bool = False
+    ) -> list[str]:
+        """`ssh` to this server running `command`; each forward is `-R` SPEC; `tty` gives
+        the command a real pseudo-terminal (`ssh -tt`), which sshd hangs up (SIGHUP) when
+        the connection drops."""
         forwards = [arg for spec in remote_forwards for arg in ("-R", spec)]
         return [
-            "ssh", *self._options(), "-o", "ExitOnForwardFailure=yes", *forwards,
-            "-p", str(self.port), f"{self.user}@{LOOPBACK}", command,
+            "ssh", *self._options(), *(["-tt"] if tty else []), "-o", "ExitOnForwardFailure=yes",
+            *forwards, "-p", str(self.port), f"{self.user}@{LOOPBACK}", command,
         ]  # fmt: skip
 
     def scp_argv(self, source: Path, destination: str) -> list[str]:

@@ -8,6 +8,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -183,3 +184,63 @@ def test_unreachable_idp_is_one_line(cli_env: dict[str, str], free_port: int) ->
         "awslogin: cannot reach the identity provider at "
         f"http://127.0.0.1:{free_port} (ConnectError)"
     ]
+
+
+def browser_that_reads_the_page(
+    oidc_provider: OidcProvider, pages: list[tuple[str, bool]], cache: Path
+):  # type: ignore[no-untyped-def]
+    """Signs in; records the page the loopback listener answered, and whether the
+    session was cached by the time that answer came."""
+
+    def open_browser(url: str) -> bool:
+        def person() -> None:
+            page = httpx.get(finish_at_idp(oidc_provider, url), timeout=30)
+            pages.append((page.text, cache.exists()))
+
+        in_background(person)
+        return True
+
+    return open_browser
+
+
+def test_the_browsers_page_says_signed_in_only_once_the_session_is_cached(
+    cli_env: dict[str, str], oidc_provider: OidcProvider, sts: Any
+) -> None:
+    pages: list[tuple[str, bool]] = []
+    cache = Path(cli_env["AWSLOGIN_CACHE_DIR"]) / "oidc--dev.json"
+    login(
+        LoginOptions(profile="dev", timeout=30),
+        cli_env,
+        Terminal(err=io.StringIO(), out=io.StringIO(), stdin=io.StringIO()),
+        browser_opener=browser_that_reads_the_page(oidc_provider, pages, cache),
+    )
+    deadline = time.monotonic() + 10
+    while not pages and time.monotonic() < deadline:
+        time.sleep(0.05)
+    ((page, cached),) = pages
+    assert cached
+    assert "<h1>Signed in</h1>" in page
+    assert "Signed in as dev in account 123456789012." in page
+
+
+def test_the_browsers_page_says_why_the_login_could_not_finish(
+    cli_env: dict[str, str], oidc_provider: OidcProvider, free_port: int
+) -> None:
+    pages: list[tuple[str, bool]] = []
+    cache = Path(cli_env["AWSLOGIN_CACHE_DIR"]) / "oidc--dev.json"
+    env = {**cli_env, "AWS_ENDPOINT_URL_STS": f"http://127.0.0.1:{free_port}"}
+    with pytest.raises(ProviderError, match="cannot reach STS"):
+        login(
+            LoginOptions(profile="dev", timeout=30),
+            env,
+            Terminal(err=io.StringIO(), out=io.StringIO(), stdin=io.StringIO()),
+            browser_opener=browser_that_reads_the_page(oidc_provider, pages, cache),
+        )
+    deadline = time.monotonic() + 10
+    while not pages and time.monotonic() < deadline:
+        time.sleep(0.05)
+    ((page, cached),) = pages
+    assert not cached
+    assert "<h1>Could not finish</h1>" in page
+    assert f"Could not finish: cannot reach STS at http://127.0.0.1:{free_port}/" in page
+    assert "Signed in" not in page

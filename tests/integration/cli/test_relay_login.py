@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import os
+import re
 import signal
+import socket
 import subprocess
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +22,7 @@ import pytest
 from awslogin.adapters.terminal import Terminal
 from awslogin.errors import AwsloginError, ProviderError
 from awslogin.usecases.login import LoginOptions, login
+from tests.e2e.host import HostProcess
 from tests.integration.cli.conftest import USER, awslogin_script, in_background, phone_through_relay
 from tests.peers.oidc import OidcProvider
 
@@ -132,7 +139,18 @@ def test_expired_pairing_is_a_clear_failure(
     assert not Path(cli_env["AWSLOGIN_CACHE_DIR"]).exists()
 
 
-def test_ctrl_c_cancels_the_pairing_and_exits_130(cli_env: dict[str, str], relay: Any) -> None:
+@pytest.mark.parametrize(
+    ("signal_number", "exit_code", "said"),
+    [
+        (signal.SIGINT, 130, "awslogin: interrupted"),
+        (signal.SIGTERM, 143, "awslogin: stopped (SIGTERM)"),
+        (signal.SIGHUP, 129, "awslogin: the terminal hung up (SIGHUP)"),
+    ],
+    ids=["ctrl-c", "sigterm", "sighup"],
+)
+def test_a_stop_signal_cancels_the_pairing_and_exits_128_plus_n(
+    cli_env: dict[str, str], relay: Any, signal_number: int, exit_code: int, said: str
+) -> None:
     process = subprocess.Popen(
         [awslogin_script(), "login", "--profile", "dev", "--remote", "--relay", relay.url],
         env=cli_env,
@@ -152,9 +170,10 @@ def test_ctrl_c_cancels_the_pairing_and_exits_130(cli_env: dict[str, str], relay
         waiting = process.stderr.readline()
     assert "left" in waiting
     assert "\r" not in waiting
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signal_number)
     _, rest = process.communicate(timeout=30)
-    assert process.returncode == 130, rest
+    assert process.returncode == exit_code, rest
+    assert rest.strip().splitlines()[-1] == said
     assert "Traceback" not in rest
     pairing_id = url.rsplit("/", 1)[1]
     assert httpx.get(f"{relay.url}/p/{pairing_id}/status").json()["status"] == "cancelled"
@@ -181,3 +200,47 @@ def test_unreachable_relay_is_one_line(cli_env: dict[str, str], free_port: int) 
         f"awslogin: cannot reach the relay at 127.0.0.1:{free_port} (ConnectError); "
         "check --relay / AWSLOGIN_RELAY_URL"
     ]
+
+
+@pytest.fixture
+def silent_sts() -> Iterator[tuple[str, threading.Event]]:
+    """An STS endpoint that takes the request and never answers: the login is stopped
+    after the relay's result came, while it exchanges it."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    reached = threading.Event()
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                connection, _ = listener.accept()
+                held.append(connection)
+                reached.set()
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}", reached
+    listener.close()
+    for connection in held:
+        connection.close()
+
+
+def test_sigterm_after_the_result_came_reports_the_failure_to_the_relay(
+    cli_env: dict[str, str],
+    oidc_provider: OidcProvider,
+    relay: Any,
+    silent_sts: tuple[str, threading.Event],
+) -> None:
+    sts_url, sts_reached = silent_sts
+    env = {**cli_env, "AWS_ENDPOINT_URL_STS": sts_url}
+    argv = [awslogin_script(), "login", "--profile", "dev", "--remote", "--relay", relay.url]
+    with HostProcess([*argv, "--no-qr"], env) as host:
+        url = host.wait_for(rf"^ {{6}}({re.escape(relay.url)}/p/\S+)$").group(1)
+        phone_through_relay(oidc_provider, url)
+        assert sts_reached.wait(30), host.transcript()
+        os.kill(host.pid, signal.SIGTERM)
+        assert host.wait(timeout=30) == 143, host.transcript()
+    assert host.lines["stderr"][-1] == "awslogin: stopped (SIGTERM)"
+    pairing_id = url.rsplit("/", 1)[1]
+    # The phone's page learns that this terminal could not finish, not "signed in".
+    assert httpx.get(f"{relay.url}/p/{pairing_id}/status").json()["status"] == "failed"
+    assert not Path(cli_env["AWSLOGIN_CACHE_DIR"]).exists()

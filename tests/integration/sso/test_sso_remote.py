@@ -10,7 +10,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -19,12 +19,13 @@ import httpx
 import pytest
 
 from awslogin.adapters.terminal import Terminal
-from awslogin.errors import ProviderError
+from awslogin.errors import AwsloginError, ProviderError
 from awslogin.usecases.login import LoginOptions, login
 from tests.fakes.sso import SsoFake
 from tests.fakes.sso.browser import decide_device, sign_in
 from tests.integration.sso.conftest import token_path
 from tests.integration.sso.test_sso_login import botocore_credentials, credential_process
+from tests.peers.fault_proxy import FaultProxy
 
 pytestmark = pytest.mark.integration
 
@@ -179,3 +180,78 @@ def test_relay_paste_mode_takes_the_failed_loopback_url(
     assert sso_fake.calls["CreateToken/authorization_code"] == 1
     assert sso_fake.calls["StartDeviceAuthorization"] == 0
     assert credential_process(sso_env, "prod").returncode == 0
+
+
+@pytest.fixture
+def oidc_behind_proxy(sso_env: dict[str, str], sso_fake: SsoFake) -> Iterator[FaultProxy]:
+    """IAM Identity Center's OIDC endpoint reached through the fault-injecting proxy."""
+    with FaultProxy() as proxy:
+        port = urlsplit(sso_fake.base_url).port
+        assert port is not None
+        proxy.target = ("127.0.0.1", port)
+        sso_env["AWS_ENDPOINT_URL_SSO_OIDC"] = proxy.url
+        yield proxy
+
+
+def test_device_code_polling_waits_through_an_unreachable_service(
+    sso_env: dict[str, str], sso_fake: SsoFake, oidc_behind_proxy: FaultProxy
+) -> None:
+    screen = Screen()
+    polls = f"CreateToken/{DEVICE_GRANT}"
+
+    def person() -> None:
+        url = screen.wait_for(r"(http://127\.0\.0\.1:\d+/device\?user_code=[A-Z-]+)").group(1)
+        while sso_fake.calls[polls] < 2:
+            time.sleep(0.01)
+        oidc_behind_proxy.go_down()
+        time.sleep(0.3)  # polls refused, at the backoff's pace
+        oidc_behind_proxy.come_back()
+        decide_device(url)
+
+    errors = in_background(person)
+    lines = login(
+        LoginOptions(profile="dev", remote=True, timeout=600, qr=False),
+        sso_env,
+        Terminal(err=screen, out=io.StringIO(), stdin=io.StringIO()),
+        clock=FakeTimeClock(sso_fake),
+    )
+    assert errors == []
+    assert lines[0] == "Signed in as role Developer in account 111111111111 (SSO session corp)"
+    # One line while the service did not answer (stderr is not a terminal), then the
+    # waiting line again.
+    waiting = [line for line in screen.getvalue().splitlines() if " left" in line]
+    assert [line.split("...")[0].strip() for line in waiting] == [
+        "Waiting for you to sign in",
+        "Waiting for IAM Identity Center to answer again",
+        "Waiting for you to sign in",
+    ]
+
+
+def test_device_code_polling_against_a_service_that_never_answers_ends_at_expiry(
+    sso_env: dict[str, str], sso_fake: SsoFake, oidc_behind_proxy: FaultProxy
+) -> None:
+    screen = Screen()
+    polls = f"CreateToken/{DEVICE_GRANT}"
+
+    def outage() -> None:
+        screen.wait_for(r"user_code=")
+        while sso_fake.calls[polls] < 1:
+            time.sleep(0.01)
+        oidc_behind_proxy.go_down()
+
+    errors = in_background(outage)
+    clock = FakeTimeClock(sso_fake)
+    with pytest.raises(AwsloginError) as failure:
+        login(
+            LoginOptions(profile="dev", remote=True, timeout=3600, qr=False),
+            sso_env,
+            Terminal(err=screen, out=io.StringIO(), stdin=io.StringIO()),
+            clock=clock,
+        )
+    assert errors == []
+    assert failure.value.message == (
+        "the device code expired before sign-in finished; run login again"
+    )
+    # The fake's code lives 600 s: polling stopped then, not before, not long after.
+    assert 600 <= clock.elapsed <= 601
+    assert max(clock.sleeps) <= 8.0
