@@ -61,7 +61,7 @@ def one_line(value: object, limit: int = 200) -> str:
     AWS, a file): whitespace runs become one space, characters that could act on the
     terminal or hide text are shown escaped (`\\x1b`, `\\u202e`), and a longer text is
     cut, ending in "…". So every message that quotes such text still prints as exactly
-    the one line it says (docs/security.md, "Terminal hygiene").
+    the one line it says (docs/security.md, invariant 10, "Terminal hygiene").
     """
     text = str(value)[: max(limit, 1) * _READ_PER_SHOWN]
     shown = " ".join(text.split()).translate(_escape_table())

@@ -1,8 +1,8 @@
 """The one place that makes httpx clients: total deadlines, capped answers, --debug logging,
 and what counts as a transient fault.
 
-Every request has a total deadline, not a per-read one (docs/security.md, "Bounded
-waits"): httpx's timeouts restart at each read, so a peer that drips one byte every few
+Every request has a total deadline, not a per-read one (docs/security.md, invariant 12,
+"Networks fail"): httpx's timeouts restart at each read, so a peer that drips one byte every few
 seconds could hold a request for ever. Here each socket operation of a request
 (connect, TLS, every write and read, of the head and of the body) gets at most the time
 left until the request's deadline, and none starts after it. The deadline is the

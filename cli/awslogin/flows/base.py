@@ -16,7 +16,7 @@ A flow may still hold something of the sign-in after `authorize` returned: the r
 pairing (the phone shows "Finishing..." until the host reports), the loopback page the
 browser waits on. The login use case ends it with `finish(outcome)` once the session is
 cached or the login failed, so that no page claims more than is known
-(docs/security.md, "Invariants"); for the other flows it does nothing.
+(docs/security.md, invariant 11, "Truth"); for the other flows it does nothing.
 
 Device authorization (RFC 8628) has no redirect at all, so it is not an
 AuthorizationFlow: the provider obtains the device code and hands `flows.device.DeviceFlow`

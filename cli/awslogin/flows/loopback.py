@@ -2,8 +2,8 @@
 
 The listener is bound before the browser opens, so a fast IdP cannot redirect into a
 closed port. Only the first request to the callback path is taken. The page it gets
-back carries no code, and claims no more than is known (docs/security.md,
-"Invariants"): the answer is held until the login has ended (`finish`, within
+back carries no code, and claims no more than is known (docs/security.md, invariant 11,
+"Truth"): the answer is held until the login has ended (`finish`, within
 PAGE_HOLD_SECONDS), then says "Signed in as ..." or "Could not finish: ...".
 """
 

@@ -4,7 +4,7 @@ tries after a transient fault.
 A relay or an authorization server says how long its code lives (`expires_in`) and how
 often to ask (`interval`); whatever it says, the host neither hangs (an interval of 1e9)
 nor hammers it (an interval of 0 to an identity provider), and a number that is not
-finite is refused, not guessed at (docs/security.md, "Bounded waits").
+finite is refused, not guessed at (docs/security.md, invariant 12, "Networks fail").
 
 After a transient fault (no connection, a reset, 429, 502-504) the next try comes after a
 jittered, growing, bounded delay, or later if the server said so (Retry-After): many
