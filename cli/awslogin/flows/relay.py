@@ -55,6 +55,10 @@ MAX_WAIT_SECONDS = 25
 # The pace a relay may ask for: from back to back (long-polls wait anyway) to twice a
 # minute, whatever its `interval` says.
 MOST_INTERVAL = 30.0
+# The least time between the starts of two long-polls, whatever the relay's interval:
+# a pending answer comes after the long-poll's wait, so this costs a sane relay nothing
+# and keeps one that answers at once from being asked in a tight loop.
+LEAST_POLL_GAP = 1.0
 # How long past the login's deadline a last long-poll's answer may still arrive.
 LATE_SECONDS = 2.0
 # Best-effort calls after the person is done: short, never what the login waits on.
@@ -203,7 +207,7 @@ class RelayFlow:
                 line.note(None)
             if answer.status != "pending":
                 return answer
-            not_before = now + interval
+            not_before = now + max(interval, LEAST_POLL_GAP)
 
     def _too_late(
         self, expires_first: bool, silent_since: float | None, now: float

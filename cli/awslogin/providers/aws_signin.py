@@ -31,7 +31,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 
 from awslogin.adapters.clock import Clock
-from awslogin.adapters.http import HttpFactory
+from awslogin.adapters.http import HttpFactory, json_answer
 from awslogin.crypto.dpop import DpopKey, DpopKeyError
 from awslogin.crypto.jwt_claims import id_token_claims
 from awslogin.crypto.pkce import challenge_s256, new_verifier
@@ -189,7 +189,7 @@ class AwsSigninProvider:
                 f"cannot reach AWS Sign-In at {self.base_url} ({type(exc).__name__})"
             ) from exc
         try:
-            answer = response.json()
+            answer = json_answer(response)
         except ValueError:
             answer = None
         output = answer if isinstance(answer, dict) else {}

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from awslogin.adapters.http import redacted_url
+from awslogin.adapters.http import json_answer, redacted_url
 from awslogin.errors import ProviderError, one_line
 from awslogin.profile import ISSUER_KEY
 
@@ -50,7 +50,7 @@ def get_json(client: httpx.Client, url: str, what: str) -> dict[str, Any]:
             f"at {redacted_url(response.request.url)}"
         )
     try:
-        body = response.json()
+        body = json_answer(response)
     except ValueError as exc:
         raise ProviderError(f"the identity provider's {what} is not JSON") from exc
     if not isinstance(body, dict):

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import jwt
 
+from awslogin.adapters.http import json_answer
 from awslogin.crypto.pkce import same_secret
 from awslogin.errors import LoginRequired, ProviderError, one_line
 from awslogin.flows.device import DEVICE_CODE_GRANT
@@ -45,7 +46,7 @@ def token_request(
             f"cannot reach the identity provider at {origin(token_endpoint)} ({type(exc).__name__})"
         ) from exc
     try:
-        body = response.json()
+        body = json_answer(response)
     except ValueError:
         body = {}
     if not isinstance(body, dict):

@@ -187,3 +187,20 @@ def test_escapes_in_the_user_code_are_shown_escaped(cli_env: dict[str, str]) -> 
         done.stderr
     )
     assert RAW_CONTROL.search(done.stderr) is None
+
+
+def test_a_relay_that_answers_at_once_is_not_asked_in_a_tight_loop(
+    cli_env: dict[str, str],
+) -> None:
+    """interval 0 and a long-poll that does not wait: about one poll a second."""
+    with HostileRelay(Script(poll_wait=0.0)) as relay:
+        done = subprocess.run(
+            [*login_argv(relay), "--timeout", "5", "--no-qr"],
+            env=cli_env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    assert done.returncode == 1
+    assert 4 <= relay.seen.polls <= 7

@@ -30,12 +30,14 @@ NOTE = "Waiting for the relay to answer again..."
 
 @pytest.fixture(autouse=True)
 def quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Backoff of a few milliseconds: the delays themselves are the pacing tests' subject."""
+    """Backoff and poll gaps of a few milliseconds: the delays themselves are the pacing
+    tests' subject."""
 
     def quick(first: float = 0.01, most: float = 0.02) -> Backoff:
         return Backoff(first / 25, most / 400)
 
     monkeypatch.setattr(relay_module, "Backoff", quick)
+    monkeypatch.setattr(relay_module, "LEAST_POLL_GAP", 0.01)
 
 
 def authorized(
