@@ -3,18 +3,23 @@
 
 from __future__ import annotations
 
+import html
 import queue
 import re
 import subprocess
 import threading
+import time
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
+import httpx
 import pytest
 from playwright.sync_api import BrowserContext
 
 from tests.fakes.signin import SigninFake
 from tests.fakes.signin.person import answer_sign_in, read_verification_code
 from tests.integration.signin.conftest import ALICE, BOB, awslogin_script, read_cache
+from tests.peers.fault_proxy import Fault, FaultProxy
 
 pytestmark = pytest.mark.integration
 
@@ -140,4 +145,38 @@ def test_remote_login_through_the_relays_paste_page_in_chromium(
     assert code == 0, err
     assert f"Signed in as {ALICE}" in out
     assert read_cache(signin_env)["clientId"] == CROSS_DEVICE
+    assert fake.token_calls_by_grant == {"authorization_code": 1}
+
+
+def test_the_relays_paste_through_a_reset_long_poll_and_a_cut_result(
+    fake: SigninFake, signin_env: dict[str, str], relay_server: Any
+) -> None:
+    """aws-signin's paste through the relay, the host and the phone behind the
+    fault-injecting proxy: one long-poll reset while it waits, then the answer with the
+    sealed paste cut after the relay sent it. The login signs in all the same."""
+    with FaultProxy() as proxy:
+        relay = relay_server(RELAY_ALLOWED_ORIGINS=fake.base_url, RELAY_PUBLIC_URL=proxy.url)
+        proxy.target = ("127.0.0.1", relay.port)
+        proxy.reset_polls = Fault(count=1)
+        proxy.cut_results = Fault(count=1)
+        login = LoginProcess(signin_env, "--remote", "--relay", proxy.url)
+        link = login.wait_for_url(re.escape(proxy.url) + r"/p/[A-Za-z0-9_-]+")
+        deadline = time.monotonic() + 30
+        while proxy.counts.resets < 1 or proxy.counts.polls < 2:
+            assert time.monotonic() < deadline, "the long-poll was not reset and retried"
+            time.sleep(0.05)
+        with httpx.Client(follow_redirects=False, timeout=15, trust_env=False) as phone:
+            path = urlsplit(link).path
+            confirmed = phone.post(urljoin(link, f"{path}/confirm"))
+            assert confirmed.status_code == 303
+            page = phone.get(urljoin(link, confirmed.headers["location"])).text
+            found = re.search(r'href="([^"]+/v1/authorize\?[^"]+)"', page)
+            assert found is not None, page
+            authorize = html.unescape(found[1])
+            shown = read_verification_code(answer_sign_in(authorize))
+            assert phone.post(urljoin(link, f"{path}/code"), data={"code": shown}).is_redirect
+        code, out, err = login.finish()
+    assert code == 0, err
+    assert f"Signed in as {ALICE}" in out
+    assert (proxy.counts.resets, proxy.counts.cuts) == (1, 1)
     assert fake.token_calls_by_grant == {"authorization_code": 1}
