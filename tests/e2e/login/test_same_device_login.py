@@ -24,7 +24,10 @@ from tests.peers.sts import StsPeer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(90)]
 
-LOOPBACK_DONE = "Signed in. You can close this tab and go back to your terminal."
+# What the loopback page says once the session is cached (no sooner): the role and account.
+LOOPBACK_DONE = (
+    "Signed in as dev in account 123456789012. You can close this tab and go back to your terminal."
+)
 
 
 class BrowserHandoff:
