@@ -66,6 +66,8 @@ ACK_SECONDS = 3.0
 REPORT_SECONDS = 5.0
 CANCEL_SECONDS = 3.0
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")
+# An IAM role name (the protocol takes 1 to 64 printable ASCII characters).
+_ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
 
 
 def host_description() -> HostDescription:
@@ -84,7 +86,7 @@ def outcome_report(outcome: SignInOutcome) -> OutcomeReport:
     if not outcome.signed_in:
         return OutcomeReport(outcome="failed", reason=one_line(outcome.reason or "failed", 300))
     account = outcome.account_id if _ACCOUNT_ID.fullmatch(outcome.account_id or "") else None
-    role = one_line(outcome.role, 64) if outcome.role else None
+    role = outcome.role if _ROLE_NAME.fullmatch(outcome.role or "") else None
     return OutcomeReport(outcome="signed_in", account_id=account, role=role)
 
 

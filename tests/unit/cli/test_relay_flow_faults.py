@@ -100,8 +100,11 @@ def test_a_pairing_the_relay_forgot_ends_in_one_line_that_says_what_to_do() -> N
     )
 
 
-def test_a_relay_silent_until_the_deadline_is_named_in_the_message() -> None:
-    message, relay = failing([httpx.ConnectError("refused")] * 1000, timeout=1)
+def test_a_relay_silent_until_the_deadline_is_named_in_the_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(relay_module, "Backoff", Backoff)  # the real delays: a few tries
+    message, relay = failing([httpx.ConnectError("refused")] * 100, timeout=1)
     assert message.startswith(
         "sign-in did not finish within 1 s (--timeout) (the relay at relay.example.test "
         "has not answered for "
@@ -148,12 +151,12 @@ def test_a_failed_outcome_is_one_filtered_line_and_what_may_not_be_sent_is_left_
         flow.authorize(build)
         flow.finish(SignInOutcome(signed_in=False, reason="STS said\n\x1b[2Jno" + "x" * 500))
         flow.authorize(build)
-        flow.finish(SignInOutcome(signed_in=True, account_id="12345", role="r" * 100))
+        flow.finish(SignInOutcome(signed_in=True, account_id="12345", role="r\x1b" * 30))
     failed, signed_in = relay.reports
     assert failed["outcome"] == "failed"
     assert failed["reason"].startswith("STS said \\x1b[2Jnoxxx")
     assert len(failed["reason"]) == 300
-    assert signed_in == {"outcome": "signed_in", "role": "r" * 63 + "\u2026"}
+    assert signed_in == {"outcome": "signed_in"}
 
 
 def test_a_denial_is_acknowledged_and_nothing_more_is_reported() -> None:
