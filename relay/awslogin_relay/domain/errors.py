@@ -51,6 +51,12 @@ def request_too_large() -> RelayError:
     return RelayError(413, "request_too_large", "the request body is too large")
 
 
+def unsupported_media_type() -> RelayError:
+    return RelayError(
+        415, "unsupported_media_type", "the body must be sent as Content-Type: application/json"
+    )
+
+
 # -- finding a pairing -----------------------------------------------------------------------
 
 _USED = ("already_collected", "this pairing was already used")

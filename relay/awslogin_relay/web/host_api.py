@@ -24,7 +24,11 @@ from awslogin_protocol.messages import (
     PollAnswer,
 )
 from awslogin_relay.domain.codes import format_user_code
-from awslogin_relay.domain.errors import invalid_create_token, invalid_token
+from awslogin_relay.domain.errors import (
+    invalid_create_token,
+    invalid_token,
+    unsupported_media_type,
+)
 from awslogin_relay.domain.host_operations import NewPairing, PollOutcome
 from awslogin_relay.domain.pairing import ResultKind
 from awslogin_relay.web.errors import invalid_input
@@ -35,6 +39,7 @@ from awslogin_relay.web.request import (
     bearer_token,
     body_of,
     client_of,
+    header,
     query_pairs,
     service_of,
 )
@@ -93,6 +98,7 @@ async def discovery(request: Request) -> Response:
                 400: "malformed JSON, or an authorize_url/public_key the relay refuses",
                 401: "missing or wrong creation token (when RELAY_CREATE_TOKEN is set)",
                 413: "body too large",
+                415: "the body is not declared as application/json",
                 422: "body does not match the schema",
                 429: "too many pairings created from this address",
                 503: "too many pending pairings, or the store is unavailable",
@@ -101,7 +107,13 @@ async def discovery(request: Request) -> Response:
     },
 )
 async def create_pairing(request: Request) -> Response:
-    """Start a pairing; the poll token in the answer is the only copy anywhere."""
+    """Start a pairing; the poll token in the answer is the only copy anywhere.
+
+    The body must be declared `application/json`: a page on another site can make a
+    browser POST `text/plain` here without a preflight, never `application/json`.
+    """
+    if not declares_json(request):
+        raise unsupported_media_type()
     service = service_of(request)
     settings = service.settings
     required = settings.create_token
@@ -134,6 +146,12 @@ async def create_pairing(request: Request) -> Response:
         interval=settings.poll_interval,
     )
     return json_answer(created, 201)
+
+
+def declares_json(request: Request) -> bool:
+    """Whether Content-Type is application/json (any parameters, any letter case)."""
+    declared = header(request, b"content-type") or ""
+    return declared.partition(";")[0].strip().lower() == "application/json"
 
 
 def poll_answer(outcome: PollOutcome) -> PollAnswer:

@@ -268,6 +268,44 @@ async def test_malformed_json_is_400_and_schema_errors_are_422(relay: Relay) -> 
     assert negative_wait.status_code == 422
 
 
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        None,
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "application/jsonp",
+        "text/json",
+    ],
+)
+async def test_create_takes_only_a_body_declared_as_json(
+    relay: Relay, content_type: str | None
+) -> None:
+    """A page on another site can make a browser POST text/plain (or a form) here
+    without a CORS preflight; the relay refuses anything but application/json."""
+
+    def body() -> str:
+        return json.dumps(
+            {
+                "authorize_url": authorize_url(),
+                "public_key": HostKey().public_key,
+                "host": {"hostname": "h"},
+            }
+        )
+
+    headers = {} if content_type is None else {"content-type": content_type}
+    refused = await relay.client.post("/v1/pairings", content=body(), headers=headers)
+    assert refused.status_code == 415
+    assert refused.json()["error"] == "unsupported_media_type"
+    assert await relay.store.count_pending() == 0
+    for accepted in ("application/json", "Application/JSON ; charset=utf-8"):
+        created = await relay.client.post(
+            "/v1/pairings", content=body(), headers={"content-type": accepted}
+        )
+        assert created.status_code == 201, created.text
+
+
 async def test_validation_errors_never_echo_the_input(relay: Relay) -> None:
     secret = "s3cr3t-token-value-" * 20
     response = await relay.client.post(

@@ -34,7 +34,9 @@ async def test_openapi_schema_is_valid_and_describes_the_api(relay: Relay) -> No
     ):
         assert path in paths
     create = paths["/v1/pairings"]["post"]["responses"]
-    assert {"201", "400", "401", "413", "422", "429", "503"} <= set(create)
+    assert {"201", "400", "401", "413", "415", "422", "429", "503"} <= set(create)
+    request_body = paths["/v1/pairings"]["post"]["requestBody"]["content"]
+    assert set(request_body) == {"application/json"}
     assert "410" in paths["/v1/pairings/{pairing_id}/result"]["get"]["responses"]
     assert {"303", "403", "409"} <= set(paths["/p/{pairing_id}/confirm"]["post"]["responses"])
     assert "403" in paths["/callback"]["get"]["responses"]
