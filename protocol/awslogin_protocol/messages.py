@@ -26,6 +26,10 @@ MAX_CALLBACK_VALUE = 4096
 # characters of it, once control, format and bidi characters are gone.
 MAX_OUTCOME_REASON = 2048
 OUTCOME_REASON_SHOWN = 300
+# Longest host description fields, as sent and as the relay stores and shows them.
+MAX_HOSTNAME = 253
+MAX_HOST_USER = 64
+MAX_HOST_CLIENT = 64
 
 
 class PairingMode(enum.StrEnum):
@@ -53,9 +57,13 @@ class Discovery(_Message):
 class HostDescription(_Message):
     """What the host says about itself; the relay shows it on the confirmation page."""
 
-    hostname: str = Field(min_length=1, max_length=253, description="host name shown on the page")
-    user: str = Field(default="", max_length=64, description="user name on the host")
-    client: str = Field(default="", max_length=64, description="client software, awslogin/x.y")
+    hostname: str = Field(
+        min_length=1, max_length=MAX_HOSTNAME, description="host name shown on the page"
+    )
+    user: str = Field(default="", max_length=MAX_HOST_USER, description="user name on the host")
+    client: str = Field(
+        default="", max_length=MAX_HOST_CLIENT, description="client software, awslogin/x.y"
+    )
 
 
 class PairingRequest(_Message):

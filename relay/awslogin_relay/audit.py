@@ -54,6 +54,7 @@ def audit(
             "mode": str(pairing.mode) if pairing else None,
             "hostName": pairing.host.hostname if pairing else None,
             "hostUser": pairing.host.user if pairing else None,
+            "hostClient": pairing.host.client if pairing else None,
         },
         "sourceIPAddress": address,
         "userAgent": user_agent[:256],

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from awslogin_protocol.messages import OUTCOME_REASON_SHOWN, OutcomeReport, PairingMode
 from awslogin_protocol.sealing import SealingError, check_public_key
-from awslogin_relay.domain import codes
+from awslogin_relay.domain import codes, host_text
 from awslogin_relay.domain.authorize_url import AuthorizeUrlRefused, check_authorize_url
 from awslogin_relay.domain.errors import (
     RelayError,
@@ -98,10 +98,10 @@ class HostOperations(Operations):
             raise too_many_pending()
         token = codes.new_poll_token()
         now = self.clock()
-        host = HostInfo(
-            hostname=new.hostname,
-            user=new.user,
-            client=new.client,
+        host = HostInfo(  # cleaned once, here: pages and audit lines show them as stored
+            hostname=host_text.shown_hostname(new.hostname),
+            user=host_text.shown_user(new.user),
+            client=host_text.shown_client(new.client),
             address=client.address,
             user_agent=client.user_agent[:256],
         )

@@ -48,7 +48,11 @@ and reporting again is refused as already reported."""
 
 @dataclass(frozen=True, slots=True)
 class HostInfo:
-    """What the host said about itself, plus what the relay saw; shown on the pages, escaped."""
+    """What the host said about itself, plus what the relay saw; shown on the pages.
+
+    `hostname`, `user` and `client` are stored as `domain.host_text` cleaned them at
+    creation: no character in them is invisible or reorders text.
+    """
 
     hostname: str
     user: str
