@@ -70,8 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if settings.workers > 1:
         # each worker builds its app from the environment: pass the flags on through it
         for spec in SPECS:
-            attr = spec.name.removeprefix("RELAY_").lower()
-            os.environ[spec.name] = _env_text(getattr(settings, attr))
+            os.environ[spec.name] = _env_text(getattr(settings, spec.field))
     try:
         serve(settings)
     except KeyboardInterrupt:

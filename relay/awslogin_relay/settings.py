@@ -25,6 +25,11 @@ class SettingSpec:
     name: str
     default: str
     help: str
+    attribute: str = ""  # the Settings field, when it is not the name's lower-case tail
+
+    @property
+    def field(self) -> str:
+        return self.attribute or self.name.removeprefix("RELAY_").lower()
 
 
 SPECS: tuple[SettingSpec, ...] = (
@@ -64,15 +69,34 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("RELAY_POLL_INTERVAL", "2", "minimum seconds between poll starts per pairing"),
     SettingSpec("RELAY_MAX_PENDING", "10000", "cap on pairings waiting for a browser"),
     SettingSpec(
-        "RELAY_RATE_CREATE", "30", "pairings one client address may create per rate window"
+        "RELAY_MAX_PENDING_PER_CLIENT",
+        "20",
+        "cap on the pairings waiting for a browser that one client (address or network, "
+        "see RELAY_IPV4_PREFIX) created, so that a few clients cannot take RELAY_MAX_PENDING",
     ),
     SettingSpec(
-        "RELAY_RATE_COLLECT", "300", "result polls one client address may make per rate window"
+        "RELAY_MAX_PENDING_PER_TOKEN",
+        "1000",
+        "cap on the pairings waiting for a browser that were created with one creation token "
+        "(when RELAY_CREATE_TOKEN is set)",
     ),
+    SettingSpec(
+        "RELAY_IPV4_PREFIX",
+        "32",
+        "per-client limits count IPv4 clients by networks of this prefix length (32: each address)",
+    ),
+    SettingSpec(
+        "RELAY_IPV6_PREFIX",
+        "64",
+        "per-client limits count IPv6 clients by networks of this prefix length "
+        "(64: one site or one phone, whatever the addresses it rotates through)",
+    ),
+    SettingSpec("RELAY_RATE_CREATE", "30", "pairings one client may create per rate window"),
+    SettingSpec("RELAY_RATE_COLLECT", "300", "result polls one client may make per rate window"),
     SettingSpec(
         "RELAY_RATE_BROWSER",
         "60",
-        "user-code lookups, confirmations and pastes per client address per rate window",
+        "user-code lookups, confirmations and pastes per client per rate window",
     ),
     SettingSpec("RELAY_RATE_WINDOW", "60", "length of the rate-limit window in seconds"),
     SettingSpec("RELAY_MAX_BODY", "32768", "largest request body in bytes (larger: 413)"),
@@ -112,8 +136,10 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec(
         "RELAY_CREATE_TOKEN",
         "",
-        "if set, POST /v1/pairings needs 'Authorization: Bearer <this>' "
-        "(at least 16 characters; prefer the variable to the flag, which others can see in ps)",
+        "if set, POST /v1/pairings needs 'Authorization: Bearer <token>': one token, or several "
+        "separated by commas (one per team: each gets its own RELAY_MAX_PENDING_PER_TOKEN); "
+        "at least 16 characters each; prefer the variable to the flag, which others see in ps",
+        attribute="create_tokens",
     ),
     SettingSpec("RELAY_WORKERS", "1", "uvicorn worker processes (more than 1 needs Redis)"),
     SettingSpec("RELAY_LOG_LEVEL", "info", "debug, info, warning or error"),
@@ -136,6 +162,10 @@ class Settings:
     max_wait: int = 25
     poll_interval: float = 2.0
     max_pending: int = 10000
+    max_pending_per_client: int = 20
+    max_pending_per_token: int = 1000
+    ipv4_prefix: int = 32
+    ipv6_prefix: int = 64
     rate_create: int = 30
     rate_collect: int = 300
     rate_browser: int = 60
@@ -147,7 +177,7 @@ class Settings:
     keepalive_timeout: int = 5
     max_connections: int = 0
     trusted_proxies: tuple[IPNetwork, ...] = field(default=())
-    create_token: str | None = None
+    create_tokens: tuple[str, ...] = ()
     workers: int = 1
     log_level: str = "info"
 
@@ -180,10 +210,9 @@ class Settings:
 
         values: dict[str, Any] = {}
         for spec in SPECS:
-            attr = spec.name.removeprefix("RELAY_").lower()
-            parse = _PARSERS.get(attr, _text)
+            parse = _PARSERS.get(spec.field, _text)
             try:
-                values[attr] = parse(raw(spec.name))
+                values[spec.field] = parse(raw(spec.name))
             except ValueError as exc:
                 raise SettingsError(f"{spec.name}: {exc}") from None
         if not values["public_url"]:
@@ -196,7 +225,6 @@ class Settings:
             )
         if values["result_ttl"] > values["pairing_ttl"]:
             raise SettingsError("RELAY_RESULT_TTL: must not exceed RELAY_PAIRING_TTL")
-        values["create_token"] = values["create_token"] or None
         return cls(**values)
 
 
@@ -305,10 +333,13 @@ def _proxies(value: str) -> tuple[IPNetwork, ...]:
     return tuple(networks)
 
 
-def _create_token(value: str) -> str:
-    if value and len(value) < 16:
-        raise ValueError("must be at least 16 characters")
-    return value
+def _create_tokens(value: str) -> tuple[str, ...]:
+    tokens = tuple(item.strip() for item in value.split(",") if item.strip())
+    if any(len(token) < 16 or any(c.isspace() for c in token) for token in tokens):
+        raise ValueError("each token must be at least 16 characters, without spaces")
+    if len(set(tokens)) != len(tokens):
+        raise ValueError("a token is listed twice")
+    return tokens
 
 
 def _log_level(value: str) -> str:
@@ -330,6 +361,10 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "max_wait": _int_between(0, 120),
     "poll_interval": _seconds,
     "max_pending": _int_between(1, 10_000_000),
+    "max_pending_per_client": _int_between(1, 10_000_000),
+    "max_pending_per_token": _int_between(1, 10_000_000),
+    "ipv4_prefix": _int_between(8, 32),
+    "ipv6_prefix": _int_between(16, 128),
     "rate_create": _int_between(1, 10_000_000),
     "rate_collect": _int_between(1, 10_000_000),
     "rate_browser": _int_between(1, 10_000_000),
@@ -341,7 +376,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "keepalive_timeout": _int_between(1, 3600),
     "max_connections": _int_between(0, 10_000_000),
     "trusted_proxies": _proxies,
-    "create_token": _create_token,
+    "create_tokens": _create_tokens,
     "workers": _int_between(1, 64),
     "log_level": _log_level,
 }

@@ -9,6 +9,8 @@
 * binding secret: 32 random bytes known only to the browser that confirmed a pairing
   (in an HttpOnly cookie); the store keeps its SHA-256, and only a request carrying the
   secret may complete the pairing.
+* creation token id: what the store and the per-token cap know one of the relay's
+  creation tokens (RELAY_CREATE_TOKEN) by, 16 hex digits of its SHA-256; never the token.
 """
 
 from __future__ import annotations
@@ -93,3 +95,22 @@ def binding_secret_matches(secret: str | None, stored_hash: str | None) -> bool:
     if secret is None or stored_hash is None:
         return False
     return hmac.compare_digest(hash_binding_secret(secret), stored_hash)
+
+
+def create_token_id(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+def matching_create_token(presented: str | None, tokens: tuple[str, ...]) -> str | None:
+    """The id of the configured creation token that `presented` is, or None.
+
+    Compared in constant time with every configured token, so that the time taken says
+    neither which token nor how much of one matched.
+    """
+    if presented is None:
+        return None
+    found = None
+    for token in tokens:
+        if hmac.compare_digest(presented.encode(), token.encode()):
+            found = token
+    return None if found is None else create_token_id(found)

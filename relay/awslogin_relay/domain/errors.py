@@ -121,6 +121,17 @@ def already_reported() -> RelayError:
     return RelayError(409, "already_reported", "the outcome of this pairing is already known")
 
 
+def too_many_pending_here(retry_after: float, *, token: bool) -> RelayError:
+    """429: this client's (or this creation token's) share of pending pairings is full."""
+    whose = "with this creation token" if token else "from this network"
+    return RelayError(
+        429,
+        "too_many_requests",
+        f"too many sign-ins started {whose} are waiting; finish or cancel one first",
+        retry_after=max(1.0, math.ceil(retry_after)),
+    )
+
+
 def slow_down(interval: float) -> RelayError:
     return RelayError(
         429,

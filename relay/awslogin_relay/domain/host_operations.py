@@ -25,6 +25,7 @@ from awslogin_relay.domain.errors import (
     result_acknowledged,
     slow_down,
     too_many_pending,
+    too_many_pending_here,
     unknown_pairing,
 )
 from awslogin_relay.domain.operations import Client, Operations
@@ -37,7 +38,12 @@ from awslogin_relay.domain.pairing import (
     ResultKind,
     Tombstone,
 )
-from awslogin_relay.domain.store import DuplicateKey
+from awslogin_relay.domain.store import (
+    DuplicateKey,
+    PendingCapReached,
+    PendingCaps,
+    PendingShare,
+)
 from awslogin_relay.domain.text import one_line
 
 
@@ -51,6 +57,7 @@ class NewPairing:
     hostname: str
     user: str
     client: str
+    create_token_id: str | None = None  # the creation token it came with (codes.create_token_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +86,7 @@ def _result_word(pairing: Pairing) -> str:
 class HostOperations(Operations):
     async def create(self, new: NewPairing, client: Client) -> tuple[Pairing, str]:
         """Create a pairing; returns it and the poll token (which exists nowhere else)."""
-        await self.limit("create", client.address, self.settings.rate_create)
+        network = await self.limit("create", client.address, self.settings.rate_create)
         try:
             check_public_key(new.public_key)
         except SealingError as exc:
@@ -93,9 +100,7 @@ class HostOperations(Operations):
             )
         except AuthorizeUrlRefused as exc:
             raise invalid_request(str(exc)) from None
-        if await self.store.count_pending() >= self.settings.max_pending:
-            self.metrics.rejected.labels(reason="max_pending").inc()
-            raise too_many_pending()
+        caps = self._caps(network, new.create_token_id)
         token = codes.new_poll_token()
         now = self.clock()
         host = HostInfo(  # cleaned once, here: pages and audit lines show them as stored
@@ -119,17 +124,40 @@ class HostOperations(Operations):
                 expires_at=now + self.settings.pairing_ttl,
             )
             try:
-                await self.store.create(pairing)
+                await self.store.create(pairing, caps)
             except DuplicateKey as exc:
                 if exc.field == "state":
                     raise invalid_request("state was already used by another pairing") from None
                 continue
+            except PendingCapReached as full:
+                raise self._full(full) from None
             break
         else:  # pragma: no cover - 5 collisions of 71-bit ids do not happen
             raise RelayError(503, "temporarily_unavailable", "could not allocate a pairing")
         self.metrics.pairings_created.inc()
         self.audit("created", pairing, client)
         return pairing, token
+
+    def _caps(self, network: str, create_token_id: str | None) -> PendingCaps:
+        """The total cap, and the shares this pairing counts against: its client's
+        network and, if it came with one, its creation token (docs/security.md#limits)."""
+        settings = self.settings
+        shares = [PendingShare(f"client:{network}", settings.max_pending_per_client)]
+        if create_token_id is not None:
+            shares.append(PendingShare(f"token:{create_token_id}", settings.max_pending_per_token))
+        return PendingCaps(total=settings.max_pending, shares=tuple(shares))
+
+    def _full(self, full: PendingCapReached) -> RelayError:
+        """503 when the relay is full; 429 when the client's or the token's share is."""
+        if full.share is None:
+            self.metrics.rejected.labels(reason="max_pending").inc()
+            return too_many_pending()
+        token = full.share.group.startswith("token:")
+        self.metrics.rejected.labels(
+            reason="max_pending_token" if token else "max_pending_client"
+        ).inc()
+        retry_after = full.retry_after if full.retry_after is not None else 30.0
+        return too_many_pending_here(retry_after, token=token)
 
     @staticmethod
     def _check_token(pairing: Pairing, token: str | None) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from awslogin_relay.audit import audit
 from awslogin_relay.domain import codes
 from awslogin_relay.domain.errors import gone_error, too_many_requests, unknown_pairing
+from awslogin_relay.domain.networks import client_network
 from awslogin_relay.domain.pairing import Pairing, Tombstone
 from awslogin_relay.domain.store import Now, PairingStore
 from awslogin_relay.metrics import RelayMetrics
@@ -37,12 +38,20 @@ class Operations:
         self.metrics = metrics
         self.clock = clock
 
-    async def limit(self, bucket: str, address: str, allowed: int) -> None:
-        """Count this request against `bucket` for the address; 429 past `allowed`."""
-        hit = await self.store.hit_rate(f"{bucket}:{address}", self.settings.rate_window)
+    def network_of(self, address: str) -> str:
+        """The client the per-client limits count `address` as (`domain.networks`)."""
+        settings = self.settings
+        return client_network(address, settings.ipv4_prefix, settings.ipv6_prefix)
+
+    async def limit(self, bucket: str, address: str, allowed: int) -> str:
+        """Count this request against `bucket` for the address's network; 429 past
+        `allowed`. Returns the network it counted under."""
+        network = self.network_of(address)
+        hit = await self.store.hit_rate(f"{bucket}:{network}", self.settings.rate_window)
         if hit.count > allowed:
             self.metrics.rejected.labels(reason=f"rate_{bucket}").inc()
             raise too_many_requests(max(1.0, math.ceil(hit.retry_after)))
+        return network
 
     async def find(self, pairing_id: str) -> Pairing | Tombstone:
         """The live pairing, or the tombstone of one that ended recently; else 404."""

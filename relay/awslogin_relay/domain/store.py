@@ -34,6 +34,37 @@ class RateCount:
     retry_after: float
 
 
+@dataclass(frozen=True, slots=True)
+class PendingShare:
+    """A group of pairings (one client's, one creation token's) that may hold at most
+    `limit` pending pairings at once, so that it cannot take the whole `PendingCaps.total`.
+
+    `group` names it, e.g. "client:2001:db8:1:2::/64" or "token:1f2e3d4c5b6a7988".
+    """
+
+    group: str
+    limit: int
+
+
+@dataclass(frozen=True, slots=True)
+class PendingCaps:
+    """The caps that `create` checks, atomically with the creation (docs/security.md#limits)."""
+
+    total: int  # pending pairings in all (RELAY_MAX_PENDING)
+    shares: tuple[PendingShare, ...] = ()
+
+
+class PendingCapReached(Exception):
+    """`create` stored nothing: `share` (None: the total) holds its limit of pending
+    pairings. `retry_after` is how long until the earliest of them expires (when known):
+    a slot frees by then at the latest."""
+
+    def __init__(self, share: PendingShare | None, retry_after: float | None = None) -> None:
+        super().__init__("too many pending pairings")
+        self.share = share
+        self.retry_after = retry_after
+
+
 class StoreError(Exception):
     """The store cannot be reached or answered nonsense; the service maps it to 503."""
 
@@ -64,11 +95,17 @@ class PairingStore(Protocol):
     (check `expires_at` against the clock on every read).
     """
 
-    async def create(self, pairing: Pairing) -> None:
+    async def create(self, pairing: Pairing, caps: PendingCaps | None = None) -> None:
         """Store a new pending pairing (its `result` is None) until `pairing.expires_at`.
 
         Atomic: raises :class:`DuplicateKey` (and stores nothing) if the pairing id, the
         user code or the state is held by a live pairing or a tombstone.
+
+        With `caps`, also atomically across replicas: raises :class:`PendingCapReached`
+        (and stores nothing) if `caps.total` pairings are pending already, or if a share
+        of `caps.shares` holds `limit` pending pairings already. Otherwise the new pairing
+        counts against each of its shares for as long as it is pending (until it has a
+        result, or ends); pairings that expired count no more, swept or not.
         """
         ...
 

@@ -24,7 +24,13 @@ from awslogin_relay.domain.pairing import (
     ResultKind,
     Tombstone,
 )
-from awslogin_relay.domain.store import DuplicateKey, Now, RateCount
+from awslogin_relay.domain.store import (
+    DuplicateKey,
+    Now,
+    PendingCapReached,
+    PendingCaps,
+    RateCount,
+)
 
 
 class MemoryPairingStore:
@@ -41,6 +47,9 @@ class MemoryPairingStore:
         self._by_state: dict[str, str] = {}
         self._expiry_heap: list[tuple[float, str]] = []
         self._pending = 0
+        # share group -> {pending pairing id: its expiry}; and the groups of each pairing
+        self._share_members: dict[str, dict[str, float]] = {}
+        self._shares_of: dict[str, tuple[str, ...]] = {}
         self._events: dict[str, asyncio.Event] = {}
         self._poll_started: dict[str, float] = {}
         self._rates: dict[float, tuple[int, dict[str, int]]] = {}
@@ -78,18 +87,44 @@ class MemoryPairingStore:
 
     # -- writes ------------------------------------------------------------------------
 
-    async def create(self, pairing: Pairing) -> None:
+    async def create(self, pairing: Pairing, caps: PendingCaps | None = None) -> None:
         if pairing.pairing_id in self._live or pairing.pairing_id in self._tombs:
             raise DuplicateKey("pairing_id")
         if pairing.user_code in self._by_code:
             raise DuplicateKey("user_code")
         if pairing.state in self._by_state:
             raise DuplicateKey("state")
+        if caps is not None:
+            self._check_caps(caps)
+            groups = tuple(share.group for share in caps.shares)
+            for group in groups:
+                self._share_members.setdefault(group, {})[pairing.pairing_id] = pairing.expires_at
+            if groups:
+                self._shares_of[pairing.pairing_id] = groups
         self._live[pairing.pairing_id] = pairing
         self._by_code[pairing.user_code] = pairing.pairing_id
         self._by_state[pairing.state] = pairing.pairing_id
         heapq.heappush(self._expiry_heap, (pairing.expires_at, pairing.pairing_id))
         self._pending += 1
+
+    def _check_caps(self, caps: PendingCaps) -> None:
+        now = self._clock()
+        self._expire_due(now)  # what expired counts no more, swept or not
+        if self._pending >= caps.total:
+            raise PendingCapReached(None)
+        for share in caps.shares:
+            members = self._share_members.get(share.group, {})
+            if len(members) >= share.limit:
+                raise PendingCapReached(share, min(members.values()) - now)
+
+    def _leave_shares(self, pairing_id: str) -> None:
+        """The pairing is no longer pending: it counts against its shares no more."""
+        for group in self._shares_of.pop(pairing_id, ()):
+            members = self._share_members.get(group)
+            if members is not None:
+                members.pop(pairing_id, None)
+                if not members:
+                    del self._share_members[group]
 
     async def mark_confirmed(self, pairing_id: str, at: float, binding_hash: str) -> str | None:
         pairing = self._live_or_expire(pairing_id)
@@ -110,6 +145,7 @@ class MemoryPairingStore:
         self._live[pairing_id] = replace(pairing, result=result)
         self._expire_sooner(self._live[pairing_id], self._clock() + result_ttl)
         self._pending -= 1
+        self._leave_shares(pairing_id)
         self._wake(pairing_id)
         return True
 
@@ -209,6 +245,7 @@ class MemoryPairingStore:
         del self._live[pairing.pairing_id]
         if pairing.pending:
             self._pending -= 1
+            self._leave_shares(pairing.pairing_id)
         self._poll_started.pop(pairing.pairing_id, None)
         self._tombs[pairing.pairing_id] = Tombstone(
             pairing_id=pairing.pairing_id,
@@ -223,9 +260,8 @@ class MemoryPairingStore:
         )
         self._wake(pairing.pairing_id)
 
-    async def sweep_expired(self) -> list[Pairing]:
-        now = self._clock()
-        expired, self._expired_unreported = self._expired_unreported, []
+    def _expire_due(self, now: float) -> None:
+        """End every pairing whose expiry has passed (kept for the next sweep's report)."""
         heap = self._expiry_heap
         while heap and heap[0][0] <= now:
             _, pairing_id = heapq.heappop(heap)
@@ -233,7 +269,12 @@ class MemoryPairingStore:
             # stale heap entries: the pairing ended already, or its expiry moved earlier
             if pairing is not None and pairing.expires_at <= now:
                 self._end(pairing, GoneReason.EXPIRED)
-                expired.append(pairing)
+                self._expired_unreported.append(pairing)
+
+    async def sweep_expired(self) -> list[Pairing]:
+        now = self._clock()
+        self._expire_due(now)
+        expired, self._expired_unreported = self._expired_unreported, []
         queue = self._tomb_queue
         while queue and queue[0][0] <= now:
             _, pairing_id, user_code, state = queue.popleft()

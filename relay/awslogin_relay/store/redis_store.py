@@ -14,6 +14,8 @@ Key layout (prefix ``awl:`` by default; ``{id}`` is the public pairing id):
 ``s:{state}``       string  pairing id, for /callback; same lifetime as ``c:``
 ``poll:{id}``       string  start time of the last poll (the `interval` check)
 ``pend``            zset    pending pairing ids scored by expiry (count and sweep)
+``pc:{group}``      zset    ids of a `PendingShare` scored by expiry; members that are no
+                            longer pending are dropped when the share looks full
 ``done``            zset    ids holding a result (acknowledged or not), scored by expiry
 ``tomb``            zset    tombstoned ids scored by the time the tombstone goes
 ``r:{w}:{n}:{key}`` string  hits of rate key `key` in window number `n` of `w` seconds
@@ -43,7 +45,14 @@ from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from awslogin_relay.domain.pairing import Outcome, Pairing, PairingResult, Tombstone
-from awslogin_relay.domain.store import DuplicateKey, Now, RateCount, StoreError
+from awslogin_relay.domain.store import (
+    DuplicateKey,
+    Now,
+    PendingCapReached,
+    PendingCaps,
+    RateCount,
+    StoreError,
+)
 from awslogin_relay.store.redis_records import (
     LIVE,
     decode_live,
@@ -220,21 +229,33 @@ class RedisPairingStore:
 
     # -- writes ------------------------------------------------------------------------
 
-    async def create(self, pairing: Pairing) -> None:
-        lifetime = pairing.expires_at - self._clock() + self._tombstone_ttl
+    async def create(self, pairing: Pairing, caps: PendingCaps | None = None) -> None:
+        now = self._clock()
+        lifetime = pairing.expires_at - now + self._tombstone_ttl
+        shares = caps.shares if caps is not None else ()
         keys = [
             self._key("p:", pairing.pairing_id),
             self._key("c:", pairing.user_code),
             self._key("s:", pairing.state),
             self._key("pend", ""),
+            *(self._key("pc:", share.group) for share in shares),
         ]
         args: list[ScriptArg] = [
             encode_live(pairing),
             pairing.pairing_id,
             repr(pairing.expires_at),
             _ms(lifetime) + self._margin_ms,
+            repr(now),
+            "" if caps is None else caps.total,
+            self._prefix,
+            *(share.limit for share in shares),
         ]
         outcome = await self._run(self._create, keys, args)
+        if isinstance(outcome, list):  # a cap is reached: ['total'] or ['share', n, expiry]
+            if outcome[0] == b"total":
+                raise PendingCapReached(None)
+            earliest = float(outcome[2])
+            raise PendingCapReached(shares[int(outcome[1]) - 1], earliest - now)
         if outcome != b"ok":
             raise DuplicateKey(bytes(outcome).decode())
 

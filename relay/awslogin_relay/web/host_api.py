@@ -9,8 +9,6 @@ Creation, the long-poll, the acknowledgement and the report are fast paths
 
 from __future__ import annotations
 
-import hmac
-
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
@@ -23,7 +21,7 @@ from awslogin_protocol.messages import (
     PairingRequest,
     PollAnswer,
 )
-from awslogin_relay.domain.codes import format_user_code
+from awslogin_relay.domain.codes import format_user_code, matching_create_token
 from awslogin_relay.domain.errors import (
     invalid_create_token,
     invalid_token,
@@ -100,8 +98,9 @@ async def discovery(request: Request) -> Response:
                 413: "body too large",
                 415: "the body is not declared as application/json",
                 422: "body does not match the schema",
-                429: "too many pairings created from this address",
-                503: "too many pending pairings, or the store is unavailable",
+                429: "too many pairings created from this client (address, or IPv6 /64), or "
+                "too many of its pairings (or of its creation token's) are waiting",
+                503: "too many pending pairings in all, or the store is unavailable",
             }
         ),
     },
@@ -116,10 +115,10 @@ async def create_pairing(request: Request) -> Response:
         raise unsupported_media_type()
     service = service_of(request)
     settings = service.settings
-    required = settings.create_token
-    if required is not None:
-        token = bearer_token(request)
-        if token is None or not hmac.compare_digest(token.encode(), required.encode()):
+    token_id = None
+    if settings.create_tokens:
+        token_id = matching_create_token(bearer_token(request), settings.create_tokens)
+        if token_id is None:
             raise invalid_create_token()
     try:
         body = PairingRequest.model_validate_json(await body_of(request))
@@ -133,6 +132,7 @@ async def create_pairing(request: Request) -> Response:
             hostname=body.host.hostname,
             user=body.host.user,
             client=body.host.client,
+            create_token_id=token_id,
         ),
         client_of(request),
     )

@@ -14,7 +14,13 @@ import pytest
 from redis.asyncio import Redis
 
 from awslogin_relay.domain.pairing import GoneReason, Outcome, Pairing, PairingResult, ResultKind
-from awslogin_relay.domain.store import PairingStore, StoreError
+from awslogin_relay.domain.store import (
+    PairingStore,
+    PendingCapReached,
+    PendingCaps,
+    PendingShare,
+    StoreError,
+)
 from awslogin_relay.store import open_store
 from awslogin_relay.store.redis_store import RedisPairingStore
 from tests.peers.redis import RedisServer
@@ -161,6 +167,35 @@ async def test_rate_counts_and_poll_interval_are_shared_by_replicas(
     assert not await replica_b.begin_poll("pairing00001", 2)
 
 
+async def test_replicas_creating_at_once_never_exceed_a_share_or_the_total(
+    store: RedisPairingStore, replica_b: RedisPairingStore, clock: FakeClock
+) -> None:
+    """The caps are checked and counted in one script: 2 x 40 creations racing on two
+    replicas store exactly the share's limit, then exactly what the total leaves."""
+    share = PendingShare("client:2001:db8:1:2::/64", 7)
+    caps = PendingCaps(total=10, shares=(share,))
+
+    async def attempt(replica: RedisPairingStore, n: int, caps: PendingCaps) -> str:
+        try:
+            await replica.create(make_pairing(clock, n), caps)
+        except PendingCapReached as full:
+            return "share" if full.share is not None else "total"
+        return "created"
+
+    outcomes = await asyncio.gather(
+        *(attempt((store, replica_b)[n % 2], n, caps) for n in range(80))
+    )
+    assert sorted(set(outcomes)) == ["created", "share"]
+    assert outcomes.count("created") == 7
+    other = PendingCaps(total=10, shares=(PendingShare("client:198.51.100.4", 7),))
+    outcomes = await asyncio.gather(
+        *(attempt((store, replica_b)[n % 2], 100 + n, other) for n in range(80))
+    )
+    assert outcomes.count("created") == 3
+    assert outcomes.count("total") == 77
+    assert await store.count_pending() == 10
+
+
 async def test_sweep_reports_each_expiry_once_across_replicas(
     store: RedisPairingStore, replica_b: RedisPairingStore, clock: FakeClock
 ) -> None:
@@ -174,8 +209,9 @@ async def test_sweep_reports_each_expiry_once_across_replicas(
 
 
 async def test_every_key_has_a_ttl(store: RedisPairingStore, raw: Redis, clock: FakeClock) -> None:
+    caps = PendingCaps(total=100, shares=(PendingShare("client:10.0.0.1", 10),))
     for n in range(6):
-        await store.create(make_pairing(clock, n))
+        await store.create(make_pairing(clock, n), caps)
     await store.set_result("pairing00001", COMPLETE, 120)
     await store.deliver("pairing00001", 60)
     await store.acknowledge("pairing00001", 120)
@@ -191,6 +227,7 @@ async def test_every_key_has_a_ttl(store: RedisPairingStore, raw: Redis, clock: 
     await store.sweep_expired()
     keys = [k async for k in raw.scan_iter("awl:*")]
     assert len(keys) >= 10
+    assert b"awl:pc:client:10.0.0.1" in keys
     for key in keys:
         assert await raw.pttl(key) > 0, key
 
@@ -208,15 +245,18 @@ async def test_pending_pairing_uses_at_most_one_kib_of_redis_memory(
         poll_token_hash=secrets.token_hex(32),
         host=replace(make_pairing(clock).host, user_agent="awslogin/0.1.0 (Linux; Python 3.11)"),
     )
-    await store.create(pairing)
+    # as the relay creates them: counted against the client's share of pending pairings
+    caps = PendingCaps(total=10000, shares=(PendingShare("client:203.0.113.7", 20),))
+    await store.create(pairing, caps)
     assert await store.get(pairing.pairing_id) == pairing  # compact, and lossless
-    await store.create(make_pairing(clock, 2))  # the zset is shared; count its share
+    await store.create(make_pairing(clock, 2), caps)  # the zsets are shared; count a half
     per_pairing = sum(
         [
             await raw.memory_usage("awl:p:7Hq2kXbM4vNcQ8rT") or 0,
             await raw.memory_usage(f"awl:c:{pairing.user_code}") or 0,
             await raw.memory_usage(f"awl:s:{pairing.state}") or 0,
             (await raw.memory_usage("awl:pend") or 0) // 2,
+            (await raw.memory_usage("awl:pc:client:203.0.113.7") or 0) // 2,
         ]
     )
     print(f"redis memory per pending pairing: {per_pairing} bytes")

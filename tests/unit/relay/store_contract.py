@@ -23,7 +23,13 @@ from awslogin_relay.domain.pairing import (
     ResultKind,
     Stage,
 )
-from awslogin_relay.domain.store import DuplicateKey, PairingStore
+from awslogin_relay.domain.store import (
+    DuplicateKey,
+    PairingStore,
+    PendingCapReached,
+    PendingCaps,
+    PendingShare,
+)
 from tests.unit.relay.fakes import FakeClock
 
 COMPLETE = PairingResult(kind=ResultKind.COMPLETE, sealed="c2VhbGVk")
@@ -390,6 +396,88 @@ async def check_rate_windows(store: PairingStore, clock: FakeClock) -> None:
     assert (await store.hit_rate("create:10.0.0.1", 60)).count == 1
 
 
+CLIENT_A = PendingShare("client:10.0.4.7", 2)
+CLIENT_B = PendingShare("client:2001:db8:1:2::/64", 2)
+TOKEN = PendingShare("token:1f2e3d4c5b6a7988", 3)
+
+
+async def check_caps_refuse_and_store_nothing(store: PairingStore, clock: FakeClock) -> None:
+    caps_a = PendingCaps(total=4, shares=(CLIENT_A, TOKEN))
+    await store.create(make_pairing(clock, 1), caps_a)
+    clock.advance(10)
+    await store.create(make_pairing(clock, 2, ttl=300), caps_a)
+    refused = make_pairing(clock, 3)
+    with pytest.raises(PendingCapReached) as info:
+        await store.create(refused, caps_a)
+    assert info.value.share == CLIENT_A
+    assert info.value.retry_after == pytest.approx(300)  # when pairing 2 expires
+    assert await store.get(refused.pairing_id) is None
+    assert await store.find_by_state(refused.state) is None
+    assert await store.count_pending() == 2
+    # another client has a share of its own; the token's share counts both
+    caps_b = PendingCaps(total=4, shares=(CLIENT_B, TOKEN))
+    await store.create(make_pairing(clock, 4), caps_b)
+    with pytest.raises(PendingCapReached) as info:
+        await store.create(make_pairing(clock, 5), caps_b)
+    assert info.value.share == TOKEN
+    # without a token, B has room, until the total: pairings made without caps count there
+    await store.create(make_pairing(clock, 6))
+    with pytest.raises(PendingCapReached) as info:
+        await store.create(make_pairing(clock, 7), PendingCaps(total=4, shares=(CLIENT_B,)))
+    assert info.value.share is None
+    assert await store.count_pending() == 4
+
+
+async def check_caps_count_only_pending_pairings(store: PairingStore, clock: FakeClock) -> None:
+    caps = PendingCaps(total=100, shares=(CLIENT_A,))
+    first, second = make_pairing(clock, 1, ttl=60), make_pairing(clock, 2)
+    await store.create(first, caps)
+    await store.create(second, caps)
+    # a result frees a slot, and so does an end
+    assert await store.set_result(second.pairing_id, COMPLETE, 120)
+    third = make_pairing(clock, 3)
+    await store.create(third, caps)
+    with pytest.raises(PendingCapReached):
+        await store.create(make_pairing(clock, 4), caps)
+    assert await store.cancel(third.pairing_id)
+    await store.create(make_pairing(clock, 5), caps)
+    with pytest.raises(PendingCapReached):
+        await store.create(make_pairing(clock, 6), caps)
+    # expiry frees a slot even before a sweep has run
+    clock.advance(61)
+    await store.create(make_pairing(clock, 7), caps)
+    with pytest.raises(PendingCapReached):
+        await store.create(make_pairing(clock, 8), caps)
+    # and the total counts no expired pairing either
+    clock.advance(600)
+    full = PendingCaps(total=2, shares=(CLIENT_B,))
+    await store.create(make_pairing(clock, 9), full)
+    await store.create(make_pairing(clock, 10), full)
+
+
+async def check_concurrent_creations_respect_the_caps(
+    store: PairingStore, clock: FakeClock
+) -> None:
+    caps = PendingCaps(total=5, shares=(PendingShare("client:10.0.4.9", 3),))
+
+    async def attempt(n: int) -> bool:
+        try:
+            await store.create(make_pairing(clock, n), caps)
+        except PendingCapReached:
+            return False
+        return True
+
+    created = await asyncio.gather(*(attempt(n) for n in range(20)))
+    assert sum(created) == 3
+    others = PendingCaps(total=5, shares=(PendingShare("client:10.0.4.10", 3),))
+    more = await asyncio.gather(
+        *(store.create(make_pairing(clock, 100 + n), others) for n in range(4)),
+        return_exceptions=True,
+    )
+    assert sum(1 for outcome in more if outcome is None) == 2  # the total is reached
+    assert await store.count_pending() == 5
+
+
 async def check_ping_and_close(store: PairingStore, clock: FakeClock) -> None:
     pairing = make_pairing(clock)
     await store.create(pairing)
@@ -416,5 +504,8 @@ CONTRACT = [
     check_cancel_wakes,
     check_begin_poll_interval,
     check_rate_windows,
+    check_caps_refuse_and_store_nothing,
+    check_caps_count_only_pending_pairings,
+    check_concurrent_creations_respect_the_caps,
     check_ping_and_close,
 ]

@@ -26,8 +26,12 @@ def test_defaults() -> None:
     assert settings.max_wait == 25
     assert (settings.result_ttl, settings.redelivery_ttl) == (120, 60)
     assert settings.allowed_origins == ()
-    assert settings.create_token is None
+    assert settings.create_tokens == ()
     assert settings.workers == 1
+    assert settings.max_pending == 10000
+    assert settings.max_pending_per_client == 20
+    assert settings.max_pending_per_token == 1000
+    assert (settings.ipv4_prefix, settings.ipv6_prefix) == (32, 64)
 
 
 def test_values_are_parsed_and_normalized() -> None:
@@ -38,8 +42,11 @@ def test_values_are_parsed_and_normalized() -> None:
             "RELAY_TRUSTED_PROXIES": "10.0.0.0/8, ::1",
             "RELAY_STORE": "redis://127.0.0.1:6379/0",
             "RELAY_WORKERS": "4",
-            "RELAY_CREATE_TOKEN": "0123456789abcdef",
+            "RELAY_CREATE_TOKEN": "0123456789abcdef, team-b-0123456789abcdef,",
             "RELAY_POLL_INTERVAL": "0.5",
+            "RELAY_MAX_PENDING_PER_CLIENT": "5",
+            "RELAY_IPV4_PREFIX": "24",
+            "RELAY_IPV6_PREFIX": "56",
         }
     )
     assert settings.public_url == "https://relay.example.com"
@@ -50,7 +57,9 @@ def test_values_are_parsed_and_normalized() -> None:
     )
     assert settings.workers == 4
     assert settings.poll_interval == 0.5
-    assert settings.create_token == "0123456789abcdef"
+    assert settings.create_tokens == ("0123456789abcdef", "team-b-0123456789abcdef")
+    assert settings.max_pending_per_client == 5
+    assert (settings.ipv4_prefix, settings.ipv6_prefix) == (24, 56)
 
 
 @pytest.mark.parametrize(
@@ -69,6 +78,11 @@ def test_values_are_parsed_and_normalized() -> None:
         ({"RELAY_STORE": "redis://:hunter2@db:port/0"}, "RELAY_STORE"),
         ({"RELAY_TRUSTED_PROXIES": "10.0.0.0/33"}, "RELAY_TRUSTED_PROXIES"),
         ({"RELAY_CREATE_TOKEN": "short"}, "RELAY_CREATE_TOKEN"),
+        ({"RELAY_CREATE_TOKEN": "0123456789abcdef,short"}, "RELAY_CREATE_TOKEN"),
+        ({"RELAY_CREATE_TOKEN": "0123456789abcdef,0123456789abcdef"}, "RELAY_CREATE_TOKEN"),
+        ({"RELAY_MAX_PENDING_PER_CLIENT": "0"}, "RELAY_MAX_PENDING_PER_CLIENT"),
+        ({"RELAY_IPV4_PREFIX": "33"}, "RELAY_IPV4_PREFIX"),
+        ({"RELAY_IPV6_PREFIX": "8"}, "RELAY_IPV6_PREFIX"),
         ({"RELAY_WORKERS": "2"}, "RELAY_WORKERS"),  # memory store cannot be shared
         ({"RELAY_RESULT_TTL": "900"}, "RELAY_RESULT_TTL"),
         ({"RELAY_REDELIVERY_TTL": "0"}, "RELAY_REDELIVERY_TTL"),
