@@ -14,8 +14,8 @@ Key layout (prefix ``awl:`` by default; ``{id}`` is the public pairing id):
 ``s:{state}``       string  pairing id, for /callback; same lifetime as ``c:``
 ``poll:{id}``       string  start time of the last poll (the `interval` check)
 ``pend``            zset    pending pairing ids scored by expiry (count and sweep)
-``pc:{group}``      zset    ids of a `PendingShare` scored by expiry; members that are no
-                            longer pending are dropped when the share looks full
+``pc:{group}``      zset    pending ids counted against a `PendingShare`, by expiry
+``ps:{id}``         string  the ``pc:`` keys a pending pairing counts against, one a line
 ``done``            zset    ids holding a result (acknowledged or not), scored by expiry
 ``tomb``            zset    tombstoned ids scored by the time the tombstone goes
 ``r:{w}:{n}:{key}`` string  hits of rate key `key` in window number `n` of `w` seconds
@@ -238,6 +238,7 @@ class RedisPairingStore:
             self._key("c:", pairing.user_code),
             self._key("s:", pairing.state),
             self._key("pend", ""),
+            self._key("ps:", pairing.pairing_id),
             *(self._key("pc:", share.group) for share in shares),
         ]
         args: list[ScriptArg] = [
@@ -247,7 +248,6 @@ class RedisPairingStore:
             _ms(lifetime) + self._margin_ms,
             repr(now),
             "" if caps is None else caps.total,
-            self._prefix,
             *(share.limit for share in shares),
         ]
         outcome = await self._run(self._create, keys, args)

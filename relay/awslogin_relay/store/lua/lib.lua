@@ -12,6 +12,15 @@ local function extend(key, ms)
   local left = redis.call('PTTL', key)
   if left < ms then redis.call('PEXPIRE', key, ms) end
 end
+-- The pairing is no longer pending: remove it from the shares it counted against.
+local function leave_shares(prefix, id)
+  local key = prefix .. 'ps:' .. id
+  local shares = redis.call('GET', key)
+  if shares then
+    for share in string.gmatch(shares, '[^\n]+') do redis.call('ZREM', share, id) end
+    redis.call('DEL', key)
+  end
+end
 -- Replace a live record by its tombstone, which keeps the browser binding and the
 -- host's reported outcome (JSON, or ''); its user code and state stay reserved.
 local function bury(prefix, id, rest, reason, gone_at, now, tomb_ttl, margin, binding, outcome)
@@ -26,6 +35,7 @@ local function bury(prefix, id, rest, reason, gone_at, now, tomb_ttl, margin, bi
   redis.call('PEXPIRE', prefix .. 'c:' .. f[2], ms)
   redis.call('PEXPIRE', prefix .. 's:' .. f[3], ms)
   redis.call('ZREM', prefix .. 'pend', id)
+  leave_shares(prefix, id)
   redis.call('ZREM', prefix .. 'done', id)
   redis.call('DEL', prefix .. 'poll:' .. id)
   redis.call('ZADD', prefix .. 'tomb', tonumber(gone_at) + tonumber(tomb_ttl), id)

@@ -9,6 +9,7 @@ local ms = math.floor((tonumber(exp) + tonumber(ARGV[6]) - now) * 1000) + tonumb
 redis.call('SET', KEYS[1], 'L\n' .. exp .. '\n' .. conf .. '\n' .. ARGV[4] .. '\n' .. blob,
   'PX', ms)
 redis.call('ZREM', ARGV[1] .. 'pend', ARGV[2])
+leave_shares(ARGV[1], ARGV[2])
 redis.call('ZADD', ARGV[1] .. 'done', exp, ARGV[2])
 extend(ARGV[1] .. 'done', ms)
 redis.call('PUBLISH', ARGV[1] .. 'wake', ARGV[2])
