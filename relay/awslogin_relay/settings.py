@@ -47,7 +47,14 @@ SPECS: tuple[SettingSpec, ...] = (
         "comma list of provider origins (scheme://host[:port]) browsers may be sent to; "
         "empty refuses every pairing",
     ),
-    SettingSpec("RELAY_STORE", "memory", "'memory' (this process only) or a redis:// URL"),
+    SettingSpec(
+        "RELAY_STORE",
+        "memory",
+        "'memory' (this process only), a Redis URL (redis://[:password@]host[:port][/db], "
+        "rediss://..., unix:///path), or Redis Sentinel's "
+        "redis+sentinel://[:password@]host[:port][,host[:port]...]/service[/db]"
+        "[?sentinel_password=...] (deploy/README.md)",
+    ),
     SettingSpec("RELAY_PAIRING_TTL", "600", "seconds a pairing lives"),
     SettingSpec(
         "RELAY_RESULT_TTL",
@@ -314,12 +321,12 @@ def _public_url(value: str) -> str:
 def _store(value: str) -> str:
     if value == "memory":
         return value
-    if value.startswith(("redis://", "rediss://", "unix://")):
-        from awslogin_relay.store.redis_store import check_url
+    if value.startswith(("redis://", "rediss://", "unix://", "redis+sentinel://")):
+        from awslogin_relay.store.redis_connect import check_url
 
         check_url(value)  # a bad port or db fails here, in one line, not at the first request
         return value
-    raise ValueError("expected 'memory' or a redis:// URL")
+    raise ValueError("expected 'memory', a redis:// URL or a redis+sentinel:// URL")
 
 
 def _proxies(value: str) -> tuple[IPNetwork, ...]:

@@ -35,10 +35,7 @@ from collections.abc import Awaitable, Callable
 from importlib import resources
 from typing import Any, TypeVar
 
-from redis.asyncio import BlockingConnectionPool, Redis
-from redis.asyncio.connection import parse_url
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff
+from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
@@ -53,6 +50,7 @@ from awslogin_relay.domain.store import (
     RateCount,
     StoreError,
 )
+from awslogin_relay.store.redis_connect import CONNECT_TIMEOUT, connect
 from awslogin_relay.store.redis_records import (
     LIVE,
     decode_live,
@@ -72,8 +70,6 @@ ScriptArg = str | int | bytes
 # replica reading at the edge of a lifetime still sees a consistent record.
 _MARGIN_SECONDS = 60.0
 _SWEEP_BATCH = 500
-_CONNECT_TIMEOUT = 2.0
-_COMMAND_TIMEOUT = 5.0
 
 
 def _lua(name: str, *, with_lib: bool = True) -> str:
@@ -87,18 +83,6 @@ def _lua(name: str, *, with_lib: bool = True) -> str:
 
 def _ms(seconds: float) -> int:
     return max(1, math.ceil(seconds * 1000))
-
-
-def check_url(url: str) -> None:
-    """Raise ValueError, naming no part of `url` (it may hold a password), if redis-py
-    cannot parse it; cheap and offline, so settings can call it before anything starts."""
-    try:
-        parse_url(url)
-    except ValueError:
-        raise ValueError(
-            "not a valid Redis URL (redis://[:password@]host[:port][/db], rediss://..., "
-            "unix:///path)"
-        ) from None
 
 
 class RedisPairingStore:
@@ -117,8 +101,10 @@ class RedisPairingStore:
         clock: Now = time.time,
         tombstone_ttl: float = 3600.0,
         prefix: str = "awl:",
+        others: tuple[Redis, ...] = (),
     ) -> None:
         self._redis = redis
+        self._others = others  # closed with the store (a Sentinel's own clients)
         self._clock = clock
         self._tombstone_ttl = tombstone_ttl
         self._prefix = prefix
@@ -134,7 +120,7 @@ class RedisPairingStore:
         self._sweep = redis.register_script(_lua("sweep"))
         self._hit = redis.register_script(_lua("hit", with_lib=False))
         self._wakeups = RedisWakeups(
-            subscriber, self._key("wake", ""), ping=self.ping, connect_timeout=_CONNECT_TIMEOUT
+            subscriber, self._key("wake", ""), ping=self.ping, connect_timeout=CONNECT_TIMEOUT
         )
         self._closed = False
 
@@ -148,29 +134,17 @@ class RedisPairingStore:
         prefix: str = "awl:",
         max_connections: int = 64,
     ) -> RedisPairingStore:
-        """Connect lazily to the Redis at `url` (redis://, rediss:// or unix://).
-
-        Commands share a bounded pool (waiters hold no connection); wake-ups arrive on
-        one extra connection per process that stays subscribed.
-        """
-        check_url(url)
-        retry = Retry(ExponentialBackoff(cap=0.2, base=0.05), 1)
-        options: dict[str, Any] = {
-            "socket_connect_timeout": _CONNECT_TIMEOUT,
-            "retry": retry,
-            "client_name": "awslogin-relay",
-        }
-        pool = BlockingConnectionPool.from_url(
-            url,
-            max_connections=max_connections,
-            timeout=_COMMAND_TIMEOUT,
-            socket_timeout=_COMMAND_TIMEOUT,
-            **options,
+        """Connect lazily to the Redis that `url` names (see `redis_connect`: one server,
+        or the primary of a Sentinel-monitored group)."""
+        clients = connect(url, max_connections=max_connections)
+        return cls(
+            clients.commands,
+            clients.subscriber,
+            clock=clock,
+            tombstone_ttl=tombstone_ttl,
+            prefix=prefix,
+            others=clients.others,
         )
-        redis = Redis(connection_pool=pool)
-        # No read timeout: a quiet subscription is normal; health checks find dead links.
-        subscriber = Redis.from_url(url, socket_timeout=None, health_check_interval=10, **options)
-        return cls(redis, subscriber, clock=clock, tombstone_ttl=tombstone_ttl, prefix=prefix)
 
     # -- plumbing ----------------------------------------------------------------------
 
@@ -386,5 +360,7 @@ class RedisPairingStore:
         try:
             await self._wakeups.close()
             await self._redis.aclose()
+            for other in self._others:
+                await other.aclose()
         except (RedisError, OSError):
             pass

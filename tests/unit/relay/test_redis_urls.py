@@ -1,0 +1,75 @@
+"""RELAY_STORE's Redis URLs, Sentinel's included: parsed offline, refused in one line
+that never repeats the URL (it may hold a password)."""
+
+from __future__ import annotations
+
+import pytest
+
+from awslogin_relay.settings import Settings, SettingsError
+from awslogin_relay.store.redis_connect import SentinelUrl, check_url, parse_sentinel_url
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize(
+    ("url", "parsed"),
+    [
+        (
+            "redis+sentinel://10.0.0.1:26379,10.0.0.2:26380,sentinel-c/awslogin",
+            SentinelUrl(
+                sentinels=(("10.0.0.1", 26379), ("10.0.0.2", 26380), ("sentinel-c", 26379)),
+                service="awslogin",
+            ),
+        ),
+        (
+            "redis+sentinel://:p%40ss@[2001:db8::1]:26379,[2001:db8::2]/relay-store/3"
+            "?sentinel_password=s3nt",
+            SentinelUrl(
+                sentinels=(("2001:db8::1", 26379), ("2001:db8::2", 26379)),
+                service="relay-store",
+                db=3,
+                password="p@ss",
+                sentinel_password="s3nt",
+            ),
+        ),
+        (
+            "redis+sentinel://relay:hunter2@s1:1/awslogin",
+            SentinelUrl(
+                sentinels=(("s1", 1),), service="awslogin", username="relay", password="hunter2"
+            ),
+        ),
+    ],
+)
+def test_sentinel_urls_are_parsed(url: str, parsed: SentinelUrl) -> None:
+    assert parse_sentinel_url(url) == parsed
+    check_url(url)
+    assert Settings.from_env({"RELAY_STORE": url}).store == url
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis+sentinel://:hunter2@s1:26379",  # no service name
+        "redis+sentinel://:hunter2@s1:26379/",
+        "redis+sentinel://:hunter2@s1:port/awslogin",
+        "redis+sentinel://:hunter2@s1:70000/awslogin",
+        "redis+sentinel://:hunter2@s1,,s2/awslogin",
+        "redis+sentinel://:hunter2@s1/awslogin/zero",
+        "redis+sentinel://:hunter2@s1/awslogin/0/extra",
+        "redis+sentinel://:hunter2@[::1/awslogin",
+        "redis+sentinel://:hunter2@::1/awslogin",
+        "redis+sentinel://:hunter2@s1/awslogin?socket_timeout=1",
+        "redis+sentinel://:hunter2@s1/awslogin#x",
+        "redis://:hunter2@cache:port/0",
+    ],
+)
+def test_malformed_urls_are_refused_without_echoing_them(url: str) -> None:
+    with pytest.raises(ValueError, match="not a valid Redis URL") as info:
+        check_url(url)
+    assert "hunter2" not in str(info.value)
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env({"RELAY_STORE": url})
+    message = str(refused.value)
+    assert message.startswith("RELAY_STORE:")
+    assert "hunter2" not in message
+    assert "redis+sentinel://" in message  # it says which forms are accepted
