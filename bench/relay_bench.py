@@ -78,6 +78,7 @@ class RelayProcess:
             "RELAY_ALLOWED_ORIGINS": IDP,
             "RELAY_POLL_INTERVAL": "0",
             "RELAY_MAX_PENDING": "100000",
+            "RELAY_MAX_PENDING_PER_CLIENT": "100000",  # every client here is 127.0.0.1
             "RELAY_RATE_CREATE": "10000000",
             "RELAY_RATE_COLLECT": "10000000",
             "RELAY_RATE_BROWSER": "10000000",

@@ -43,6 +43,7 @@ LIMITS = {  # the bench is one client address: lift the per-address limits
     "RELAY_RATE_COLLECT": "1000000",
     "RELAY_RATE_BROWSER": "1000000",
     "RELAY_MAX_PENDING": "1000000",
+    "RELAY_MAX_PENDING_PER_CLIENT": "1000000",  # every client here is 127.0.0.1
     "RELAY_POLL_INTERVAL": "0",
     "RELAY_LOG_LEVEL": "warning",
 }
