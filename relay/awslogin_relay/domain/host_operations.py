@@ -140,7 +140,7 @@ class HostOperations(Operations):
 
     def _caps(self, network: str, create_token_id: str | None) -> PendingCaps:
         """The total cap, and the shares this pairing counts against: its client's
-        network and, if it came with one, its creation token (docs/security.md#limits)."""
+        network and, if it came with one, its creation token (docs/security.md#fair-share)."""
         settings = self.settings
         shares = [PendingShare(f"client:{network}", settings.max_pending_per_client)]
         if create_token_id is not None:

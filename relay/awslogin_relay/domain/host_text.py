@@ -6,7 +6,7 @@ characters that change how text *looks*: bidi controls (U+202E shows what follow
 reversed), zero-width and other invisible characters, C0 and C1 controls (NUL; ESC,
 which a terminal showing a log line obeys), line separators, unusual spaces. Cleaned
 before they are stored, these fields are harmless on every page, in every audit line and
-in whatever later reads the store (docs/security.md#what-the-relay-shows).
+in whatever later reads the store (docs/security.md#what-the-pages-show).
 
 How, per field:
 

@@ -48,7 +48,7 @@ class PendingShare:
 
 @dataclass(frozen=True, slots=True)
 class PendingCaps:
-    """The caps that `create` checks, atomically with the creation (docs/security.md#limits)."""
+    """The caps that `create` checks, atomically with the creation (docs/security.md#fair-share)."""
 
     total: int  # pending pairings in all (RELAY_MAX_PENDING)
     shares: tuple[PendingShare, ...] = ()
