@@ -43,6 +43,12 @@ class RelayMetrics:
         self.active_long_polls = Gauge(
             "awslogin_relay_active_long_polls", "Long-polls waiting now", registry=self.registry
         )
+        self.pending_pairings = Gauge(
+            "awslogin_relay_pending_pairings",
+            "Pairings waiting for a browser, read from the store at each scrape "
+            "(how close the relay is to RELAY_MAX_PENDING)",
+            registry=self.registry,
+        )
         self.rejected = Counter(
             "awslogin_relay_rejected_requests",
             "Requests refused by a limit",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Literal
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -67,8 +68,12 @@ async def readyz(request: Request) -> Response:
 )
 async def metrics(request: Request) -> Response:
     """Prometheus text exposition."""
-    registry = service_of(request).metrics.registry
-    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+    service = service_of(request)
+    # shared by all replicas when the store is: read it now, keep the last value if it
+    # cannot answer (readiness reports that)
+    with contextlib.suppress(StoreError, OSError):
+        service.metrics.pending_pairings.set(await service.store.count_pending())
+    return Response(generate_latest(service.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get("/favicon.ico", include_in_schema=False)

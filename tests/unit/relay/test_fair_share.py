@@ -94,6 +94,7 @@ async def test_a_client_holds_at_most_its_share_of_pending_pairings(
         assert await _statuses(relay, ["203.0.113.7", "203.0.113.7"]) == [201, 429]
         metrics = (await relay.client.get("/metrics")).text
         assert 'awslogin_relay_rejected_requests_total{reason="max_pending_client"} 2.0' in metrics
+        assert "awslogin_relay_pending_pairings 4.0" in metrics
 
 
 async def test_the_share_of_an_ipv6_client_is_its_64(make_relay: Callable[..., Relay]) -> None:
