@@ -212,7 +212,7 @@ async def test_every_key_has_a_ttl(store: RedisPairingStore, raw: Redis, clock: 
     caps = PendingCaps(total=100, shares=(PendingShare("client:10.0.0.1", 10),))
     for n in range(6):
         await store.create(make_pairing(clock, n), caps)
-    assert await raw.zcard("awl:pc:client:10.0.0.1") == 4
+    assert await raw.zcard("awl:pc:client:10.0.0.1") == 6
     assert await raw.pttl("awl:ps:pairing00000") > 0
     await store.set_result("pairing00001", COMPLETE, 120)
     await store.deliver("pairing00001", 60)
