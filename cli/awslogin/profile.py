@@ -194,6 +194,17 @@ class Profile:
         """The provider the profile names or implies (see `detected_provider`)."""
         return detected_provider(self.values)
 
+    @property
+    def role(self) -> str | None:
+        """The AWS role this profile signs in to, as a person recognises it (the relay's
+        confirmation page shows it); None when the sign-in itself chooses (aws-signin)."""
+        values = self.values
+        if values.get(ROLE_ARN_KEY):
+            return values[ROLE_ARN_KEY]
+        if values.get(SSO_ROLE_KEY) and values.get(SSO_ACCOUNT_KEY):
+            return f"{values[SSO_ROLE_KEY]} in account {values[SSO_ACCOUNT_KEY]}"
+        return None
+
     def endpoint(self, service_id: str, default: str) -> str:
         """The endpoint of an AWS service for this profile (see `service_endpoint`)."""
         return service_endpoint(service_id, default, self.environ, self.values, self.services)

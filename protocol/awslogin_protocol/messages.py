@@ -30,6 +30,12 @@ OUTCOME_REASON_SHOWN = 300
 MAX_HOSTNAME = 253
 MAX_HOST_USER = 64
 MAX_HOST_CLIENT = 64
+# Longest AWS role a host may name for the confirmation page: the longest IAM role ARN
+# (a 512-character path and a 64-character name) fits.
+MAX_ROLE = 640
+# The role is printable ASCII (an ARN, or "ROLE in account ACCOUNT"): no character of it
+# can reorder or hide text on the page.
+ROLE_PATTERN = r"^[\x20-\x7e]*$"
 
 
 class PairingMode(enum.StrEnum):
@@ -63,6 +69,13 @@ class HostDescription(_Message):
     user: str = Field(default="", max_length=MAX_HOST_USER, description="user name on the host")
     client: str = Field(
         default="", max_length=MAX_HOST_CLIENT, description="client software, awslogin/x.y"
+    )
+    role: str = Field(
+        default="",
+        max_length=MAX_ROLE,
+        pattern=ROLE_PATTERN,
+        description="the AWS role the sign-in is for, when the host knows it before: the "
+        "role ARN, or ROLE in account ACCOUNT (optional; shown on the confirmation page)",
     )
 
 

@@ -42,6 +42,8 @@ from awslogin.flows.callback import sign_in_refused
 from awslogin.flows.pacing import MOST_LIFETIME, Backoff, sane_seconds
 from awslogin.flows.relay_client import CALL_SECONDS, POLL_GRACE_SECONDS, RelayClient
 from awslogin_protocol.messages import (
+    MAX_ROLE,
+    ROLE_PATTERN,
     HostDescription,
     OutcomeReport,
     PairingCreated,
@@ -70,14 +72,17 @@ _ACCOUNT_ID = re.compile(r"[0-9]{12}")
 _ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
 
 
-def host_description() -> HostDescription:
-    """Shown on the relay page so the person can tell which machine asked."""
+def host_description(role: str | None = None) -> HostDescription:
+    """Shown on the relay page so the person can tell which machine asked, and for which
+    AWS role. A role the relay would refuse (too long, not printable ASCII) is left out:
+    the page can do without it, the login cannot do without the pairing."""
     try:
         user = getpass.getuser()
     except (KeyError, OSError):
         user = "unknown"
+    shown = role if role and len(role) <= MAX_ROLE and re.match(ROLE_PATTERN, role) else ""
     return HostDescription.model_construct(
-        hostname=socket.gethostname(), user=user, client=f"awslogin/{__version__}"
+        hostname=socket.gethostname(), user=user, client=f"awslogin/{__version__}", role=shown
     )
 
 
@@ -101,12 +106,15 @@ class RelayFlow:
         mode: Mode = "redirect",
         qr: bool = True,
         timeout: float = 600.0,
+        role: str | None = None,
     ) -> None:
+        """`role`: the AWS role the sign-in is for, when known before it (the page shows it)."""
         self.relay = relay
         self.display = display
         self.mode = mode
         self.qr = qr
         self.timeout = timeout
+        self.role = role
         # The pairing whose result was opened: its outcome is still to be reported.
         self._unreported: PairingCreated | None = None
 
@@ -120,7 +128,7 @@ class RelayFlow:
             request.url,
             self.mode,
             key.public_key,
-            host_description(),
+            host_description(self.role),
             self._call_seconds(login_deadline),
         )
         received = False

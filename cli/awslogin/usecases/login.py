@@ -163,6 +163,7 @@ def _flow(
             mode=provider.relay_mode,
             qr=options.qr,
             timeout=options.timeout,
+            role=profile.role,
         )
     if remote_flow == "device":
         presenter = TerminalDevicePresenter(terminal, qr=options.qr)

@@ -58,6 +58,7 @@ class NewPairing:
     user: str
     client: str
     create_token_id: str | None = None  # the creation token it came with (codes.create_token_id)
+    role: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +110,7 @@ class HostOperations(Operations):
             client=host_text.shown_client(new.client),
             address=client.address,
             user_agent=client.user_agent[:256],
+            role=new.role,
         )
         for _ in range(5):
             pairing = Pairing(

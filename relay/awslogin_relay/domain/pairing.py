@@ -59,6 +59,7 @@ class HostInfo:
     client: str
     address: str
     user_agent: str
+    role: str = ""  # the AWS role the host says the sign-in is for; "" when it did not say
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,8 @@ Records are newline-separated fields, compact and cheap to rewrite in Lua (the s
 
     L \\n expires_at \\n confirmation \\n result JSON|"" \\n [hostname, user_code, state]
       \\n "1" deflate([mode, authorize_url split around "state=<state>", public_key,
-                      poll_token_hash, user, client, address, user_agent, created_at])
+                      poll_token_hash, user, client, address, user_agent, created_at,
+                      role])
     T \\n reason \\n gone_at \\n [hostname, user_code, state] \\n binding_hash|""
       \\n outcome JSON|""
 
@@ -72,6 +73,7 @@ def encode_live(p: Pairing) -> bytes:
             p.host.address,
             p.host.user_agent,
             p.created_at,
+            p.host.role,
         ]
     )
     packer = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, _BODY_DICTIONARY)
@@ -137,7 +139,12 @@ def decode_live(pairing_id: str, record: bytes) -> Pairing:
         public_key=body[2],
         poll_token_hash=body[3],
         host=HostInfo(
-            hostname=hostname, user=body[4], client=body[5], address=body[6], user_agent=body[7]
+            hostname=hostname,
+            user=body[4],
+            client=body[5],
+            address=body[6],
+            user_agent=body[7],
+            role=body[9] if len(body) > 9 else "",  # records of older relays have none
         ),
         created_at=float(body[8]),
         expires_at=float(expires_at),

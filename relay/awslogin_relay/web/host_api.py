@@ -133,6 +133,7 @@ async def create_pairing(request: Request) -> Response:
             user=body.host.user,
             client=body.host.client,
             create_token_id=token_id,
+            role=body.host.role,
         ),
         client_of(request),
     )

@@ -74,12 +74,27 @@ def test_relay_flow_pairs_waits_and_opens_the_sealed_result() -> None:
     assert params == {"code": "C", "state": "S", "iss": "https://idp.example.test"}
     assert relay.created["mode"] == "redirect"
     assert relay.created["authorize_url"].startswith("https://idp.example.test/auth")
-    assert set(relay.created["host"]) == {"hostname", "user", "client"}
+    assert set(relay.created["host"]) == {"hostname", "user", "client", "role"}
+    assert relay.created["host"]["role"] == ""  # no role named: none shown
     # The link to scan, and the relay's page where the code can be typed instead.
     assert display.links == [(f"{RELAY_URL}/p/P1", "BDKM-TRWX", True, f"{RELAY_URL}/link")]
     assert all(p.headers["authorization"] == "Bearer poll-secret" for p in relay.polls)
     assert relay.polls[0].url.params["wait"] == "25"
     assert relay.deleted == 0
+
+
+@pytest.mark.parametrize(
+    ("role", "sent"),
+    [
+        ("arn:aws:iam::123456789012:role/dev", "arn:aws:iam::123456789012:role/dev"),
+        ("dev in account 123456789012", "dev in account 123456789012"),
+        ("dev\u202e", ""),  # the relay would refuse it: the page goes without
+        ("r" * 641, ""),
+    ],
+)
+def test_the_role_goes_to_the_confirmation_page_when_it_fits(role: str, sent: str) -> None:
+    _, relay, _ = run_flow([sealed_answer({"code": "C", "state": "S"})], role=role)
+    assert relay.created["host"]["role"] == sent
 
 
 def test_slow_down_is_honoured_and_polling_continues() -> None:

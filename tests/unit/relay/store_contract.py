@@ -49,7 +49,9 @@ def make_pairing(clock: FakeClock, n: int = 1, ttl: float = 600.0) -> Pairing:
         authorize_url="https://idp.example/authorize?x=1",
         public_key="pk",
         poll_token_hash="ab" * 32,
-        host=HostInfo("gpu-box-3", "alice", "awslogin/0.1", "10.0.4.7", "awslogin/0.1"),
+        host=HostInfo(
+            "gpu-box-3", "alice", "awslogin/0.1", "10.0.4.7", "awslogin/0.1", "dev in account 123"
+        ),
         created_at=clock(),
         expires_at=clock() + ttl,
     )
