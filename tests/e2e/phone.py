@@ -13,6 +13,8 @@ import re
 from playwright.sync_api import Page, expect
 
 CONTINUE_BUTTON = "This is my terminal — continue"
+# The user code on the confirmation page (a paragraph of its own: no label to find it by).
+USER_CODE = "#user-code"
 STEP_TIMEOUT_MS = 15_000
 
 
@@ -21,7 +23,7 @@ def open_pairing_page(page: Page, url: str) -> str:
     response = page.goto(url, timeout=STEP_TIMEOUT_MS)
     assert response is not None
     assert response.status == 200, f"the relay page answered {response.status}"
-    code = page.get_by_label("user code")
+    code = page.locator(USER_CODE)
     expect(code).to_be_visible(timeout=STEP_TIMEOUT_MS)
     return code.inner_text().strip()
 

@@ -15,6 +15,7 @@ outcome, then exactly what it reported, to the browser that confirmed and only t
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Form
 from fastapi.responses import HTMLResponse
@@ -29,7 +30,13 @@ from awslogin_relay.domain.errors import RelayError
 from awslogin_relay.web.binding import set_binding_cookie
 from awslogin_relay.web.fastpaths import FastPathTable
 from awslogin_relay.web.openapi import HTML, Answer, redirect, refusals, responses
-from awslogin_relay.web.render import as_sentence, describe_age, json_answer, page
+from awslogin_relay.web.render import (
+    as_sentence,
+    describe_age,
+    describe_time_left,
+    json_answer,
+    page,
+)
 from awslogin_relay.web.request import (
     binding_secret,
     binding_secrets,
@@ -92,7 +99,8 @@ def _see_other(url: str) -> RedirectResponse:
     ),
 )
 async def confirmation_page(pairing_id: str, request: Request) -> Response:
-    """Who asked, and the user code to compare; one button continues to the provider.
+    """Who asked, for which role, where the sign-in will happen, and the user code to
+    compare; one button continues to the provider.
 
     Scanned again after the host signed in, it says that the terminal is signed in.
     """
@@ -108,11 +116,14 @@ async def confirmation_page(pairing_id: str, request: Request) -> Response:
         return _done(pairing_id, progress, status=410, rescan=True)
     if not pairing.pending:
         return _see_other(f"/p/{pairing_id}/done")
+    now = service.clock()
     return page(
         "confirm.html",
         pairing=pairing,
         user_code=format_user_code(pairing.user_code),
-        age=describe_age(service.clock() - pairing.created_at),
+        provider=urlsplit(pairing.authorize_url).netloc,  # allow-listed, no user info
+        age=describe_age(now - pairing.created_at),
+        time_left=describe_time_left(pairing.expires_at - now),
     )
 
 

@@ -1,6 +1,6 @@
 """Every refusal becomes a clear 4xx: an `ErrorBody` for the API, a page for people.
 
-Browser routes (`/p/...` pages, `/link`, `/callback`) answer with a page that says what
+Browser routes (`/`, `/p/...` pages, `/link`, `/callback`) answer with a page that says what
 happened and what to do; every other path answers with the protocol's JSON error body.
 Validation errors name the field and the rule, never the submitted value (which may be
 a code or a token).
@@ -41,7 +41,7 @@ def is_page(path: str) -> bool:
     """Whether refusals on `path` are pages for people (else JSON for programs)."""
     if path.startswith("/p/"):
         return not path.endswith("/status")
-    return path in ("/link", "/callback")
+    return path in ("/", "/link", "/callback")
 
 
 def error_response(path: str, error: RelayError) -> Response:

@@ -1,4 +1,6 @@
-"""`/link`: type the code the terminal shows, instead of scanning its QR code.
+"""`/link`: type the code the terminal shows, instead of scanning its QR code; and `/`,
+the page a person finds at the relay's bare address: what this service is, and the same
+form.
 
 A match leads to the pairing's confirmation page (`web.browser`); a typo or an unknown
 code shows the form again with one sentence that says why.
@@ -20,6 +22,16 @@ from awslogin_relay.web.request import client_of, service_of
 from awslogin_relay.web.routing import RouteTable
 
 router = RouteTable(tags=["browser"])
+
+
+@router.get(
+    "/",
+    response_class=HTMLResponse,
+    responses=responses({200: Answer("what this service is, and the code form", media_type=HTML)}),
+)
+async def home() -> Response:
+    """For a person who opens the relay's address: what it is, and where to type a code."""
+    return page("home.html", typed="")
 
 
 @router.get(

@@ -100,6 +100,15 @@ def as_sentence(description: str) -> str:
     return description[:1].upper() + description[1:] + "."
 
 
+def describe_time_left(seconds: float) -> str:
+    """How long a pairing still waits, as the confirmation page says it (rounded down: the
+    page never promises more time than there is)."""
+    seconds = max(0, int(seconds))
+    if seconds < 90:
+        return f"{seconds} seconds"
+    return f"{seconds // 60} minutes"
+
+
 def describe_age(seconds: float) -> str:
     seconds = max(0, int(seconds))
     if seconds < 5:
