@@ -3,11 +3,13 @@ pages with Jinja2 autoescaping, so host-supplied text can never become markup.""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from pydantic import BaseModel
 from starlette.responses import Response
 
@@ -18,6 +20,15 @@ _env = Environment(
     autoescape=select_autoescape(default=True, default_for_string=True),
     auto_reload=False,
 )
+
+
+def _breakable(text: str) -> Markup:
+    """`text`, escaped, with a line-break opportunity after each ':' and '/': on a phone
+    an ARN then wraps between its parts rather than inside a name."""
+    return Markup("<wbr>").join(re.split(r"(?<=[:/])", text))
+
+
+_env.filters["breakable"] = _breakable
 
 _RETRY = "Run awslogin login again in your terminal."
 _MESSAGES: dict[str, tuple[str, str, bool]] = {
