@@ -83,7 +83,61 @@ def message_of(failure: BaseException) -> str:
         return failure.what
     if isinstance(failure, KeyboardInterrupt):
         return "interrupted"
-    return f"unexpected {type(failure).__name__}; run again with --debug for details"
+    return UNEXPECTED
+
+
+# What a failed request means, in words, keyed by the name of httpx's exception classes
+# (most specific first; by name because this module imports nothing): a message says
+# what happened, never an exception's class name.
+_TRANSPORT_FAILURES = (
+    ("ConnectTimeout", "no connection within the time limit"),
+    ("ReadTimeout", "no answer within the time limit"),
+    ("WriteTimeout", "the request could not be sent within the time limit"),
+    ("PoolTimeout", "no connection free within the time limit"),
+    ("TimeoutException", "no answer within the time limit"),
+    ("ConnectError", "could not connect"),
+    ("RemoteProtocolError", "the connection closed before a whole answer came"),
+    ("LocalProtocolError", "the request could not be sent"),
+    ("ReadError", "the connection broke while the answer came"),
+    ("WriteError", "the connection broke while the request was sent"),
+    ("CloseError", "the connection broke"),
+    ("ProxyError", "the proxy refused the connection"),
+    ("UnsupportedProtocol", "not an http or https address"),
+    ("TooManyRedirects", "too many redirects"),
+    ("DecodingError", "an answer that could not be decoded"),
+)
+# What lies under a failed connection, when the operating system said (the builtin
+# exceptions, and the resolver's and TLS's, by name).
+_CONNECT_CAUSES = (
+    ("ConnectionRefusedError", "connection refused (nothing listens there)"),
+    ("ConnectionResetError", "the connection was reset"),
+    ("gaierror", "the host name does not resolve"),
+    ("SSLCertVerificationError", "its TLS certificate is not trusted here"),
+    ("SSLError", "the TLS handshake failed"),
+)
+
+
+def failure_in_words(exc: BaseException) -> str:
+    """What a network failure means, for a message: "connection refused (nothing listens
+    there)", "no answer within the time limit"... The exception's class is never named."""
+    chain: list[str] = []
+    seen: BaseException | None = exc
+    for _ in range(8):  # a chain of causes is short; a cycle must not hang a message
+        if seen is None:
+            break
+        chain += [cls.__name__ for cls in type(seen).__mro__]
+        seen = seen.__cause__ or seen.__context__
+    for name, words in _CONNECT_CAUSES:
+        if name in chain:
+            return words
+    for name, words in _TRANSPORT_FAILURES:
+        if name in chain:
+            return words
+    return "the connection failed"
+
+
+# An exception no layer expected: a bug. The message names no class (see main.py).
+UNEXPECTED = "an unexpected internal error; run again with --debug to see where"
 
 
 class AwsloginError(Exception):

@@ -26,7 +26,7 @@ from awslogin.adapters.http import (
     retry_after,
     total_timeout,
 )
-from awslogin.errors import AwsloginError, ProviderError, Unavailable, one_line
+from awslogin.errors import AwsloginError, ProviderError, Unavailable, failure_in_words, one_line
 from awslogin.flows.base import Mode
 from awslogin.profile import normalize_relay_url
 from awslogin_protocol import VERSION
@@ -81,7 +81,7 @@ class RelayClient:
             ) from None
         except httpx.HTTPError as exc:
             message = (
-                f"cannot reach the relay at {self.display_host} ({type(exc).__name__}); "
+                f"cannot reach the relay at {self.display_host} : {failure_in_words(exc)}; "
                 "check --relay / AWSLOGIN_RELAY_URL"
             )
             if is_transient(exc):

@@ -35,7 +35,14 @@ from awslogin.adapters.http import HttpFactory, json_answer
 from awslogin.crypto.dpop import DpopKey, DpopKeyError
 from awslogin.crypto.jwt_claims import id_token_claims
 from awslogin.crypto.pkce import challenge_s256, new_verifier
-from awslogin.errors import AwsloginError, ConfigError, LoginRequired, ProviderError, one_line
+from awslogin.errors import (
+    AwsloginError,
+    ConfigError,
+    LoginRequired,
+    ProviderError,
+    failure_in_words,
+    one_line,
+)
 from awslogin.flows.base import AuthorizationRequest, Mode
 from awslogin.flows.callback import check_callback
 from awslogin.profile import LOGIN_SESSION_KEY, Profile, other_credential_style
@@ -186,7 +193,7 @@ class AwsSigninProvider:
             response = send_with_retries(send, self.clock, deadline_seconds=TOKEN_DEADLINE_SECONDS)
         except httpx.HTTPError as exc:
             raise ProviderError(
-                f"cannot reach AWS Sign-In at {self.base_url} ({type(exc).__name__})"
+                f"cannot reach AWS Sign-In at {self.base_url}: {failure_in_words(exc)}"
             ) from exc
         try:
             answer = json_answer(response)

@@ -18,7 +18,7 @@ import httpx
 from awslogin.adapters.clock import Clock
 from awslogin.adapters.http import HttpFactory
 from awslogin.crypto.pkce import challenge_s256, new_state, new_verifier
-from awslogin.errors import ConfigError, LoginRequired, ProviderError
+from awslogin.errors import ConfigError, LoginRequired, ProviderError, failure_in_words
 from awslogin.flows.base import AuthorizationFlow, AuthorizationRequest, Mode
 from awslogin.flows.callback import check_callback, redirect_params, unheard_loopback_redirect
 from awslogin.flows.device import DeviceFlow
@@ -297,7 +297,7 @@ class OidcProvider:
                 response = client.post(endpoint, data=form)
         except httpx.HTTPError as exc:
             return Revocation(
-                False, f"could not reach {origin(endpoint)} to revoke ({type(exc).__name__})"
+                False, f"could not reach {origin(endpoint)} to revoke: {failure_in_words(exc)}"
             )
         if response.status_code == 200:
             return Revocation(True, f"refresh token revoked at {origin(endpoint)}")

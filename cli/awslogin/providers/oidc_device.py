@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from awslogin.errors import ProviderError, one_line
+from awslogin.adapters.http import json_answer
+from awslogin.errors import ProviderError, failure_in_words, one_line
 from awslogin.flows.base import DeviceAuthorization
 from awslogin.flows.device import DEVICE_CODE_GRANT, POLL_ERRORS, DeviceFlow, DevicePending
 from awslogin.providers.oidc_discovery import origin
@@ -58,10 +59,10 @@ def start_device_authorization(
         )
     except httpx.HTTPError as exc:
         raise ProviderError(
-            f"cannot reach the identity provider at {origin(endpoint)} ({type(exc).__name__})"
+            f"cannot reach the identity provider at {origin(endpoint)}: {failure_in_words(exc)}"
         ) from exc
     try:
-        body: Any = response.json()
+        body: Any = json_answer(response)
     except ValueError:
         body = None
     body = body if isinstance(body, dict) else {}

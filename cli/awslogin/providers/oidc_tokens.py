@@ -16,7 +16,7 @@ import jwt
 
 from awslogin.adapters.http import json_answer
 from awslogin.crypto.pkce import same_secret
-from awslogin.errors import LoginRequired, ProviderError, one_line
+from awslogin.errors import LoginRequired, ProviderError, failure_in_words, one_line
 from awslogin.flows.device import DEVICE_CODE_GRANT
 from awslogin.providers.oidc_discovery import get_json, origin
 
@@ -43,7 +43,8 @@ def token_request(
         response = client.post(token_endpoint, data=form, headers={"Accept": "application/json"})
     except httpx.HTTPError as exc:
         raise ProviderError(
-            f"cannot reach the identity provider at {origin(token_endpoint)} ({type(exc).__name__})"
+            f"cannot reach the identity provider at {origin(token_endpoint)}: "
+            f"{failure_in_words(exc)}"
         ) from exc
     try:
         body = json_answer(response)

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from awslogin.adapters.http import TRANSIENT_STATUSES, is_transient, json_answer, retry_after
-from awslogin.errors import ProviderError, Unavailable, one_line
+from awslogin.errors import ProviderError, Unavailable, failure_in_words, one_line
 
 BEARER_HEADER = "x-amz-sso_bearer_token"
 PARTY = "IAM Identity Center"
@@ -85,8 +85,8 @@ class SsoOidcClient:
             response = self.client.post(f"{self.endpoint}{path}", json=payload)
         except httpx.HTTPError as exc:
             message = (
-                f"cannot reach IAM Identity Center at {_origin(self.endpoint)} "
-                f"({type(exc).__name__})"
+                f"cannot reach IAM Identity Center at {_origin(self.endpoint)}: "
+                f"{failure_in_words(exc)}"
             )
             if is_transient(exc):
                 raise Unavailable(message, party=PARTY) from exc
@@ -179,8 +179,8 @@ class PortalClient:
             )
         except httpx.HTTPError as exc:
             raise ProviderError(
-                f"cannot reach the AWS access portal at {_origin(self.endpoint)} "
-                f"({type(exc).__name__})"
+                f"cannot reach the AWS access portal at {_origin(self.endpoint)}: "
+                f"{failure_in_words(exc)}"
             ) from exc
         try:
             data = json_answer(response) if response.content else {}

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import httpx
 
 from awslogin.adapters.http import redacted_url
-from awslogin.errors import ProviderError
+from awslogin.errors import ProviderError, failure_in_words
 
 _NS = {"sts": "https://sts.amazonaws.com/doc/2011-06-15/"}
 _SESSION_NAME_UNSAFE = re.compile(r"[^\w+=,.@-]")
@@ -82,7 +82,7 @@ def assume_role_with_web_identity(
         response = client.post(endpoint, data=form, headers={"Accept": "application/xml"})
     except httpx.HTTPError as exc:
         raise ProviderError(
-            f"cannot reach STS at {redacted_url(httpx.URL(endpoint))}: {type(exc).__name__}"
+            f"cannot reach STS at {redacted_url(httpx.URL(endpoint))}: {failure_in_words(exc)}"
         ) from exc
     if response.status_code != 200:
         raise ProviderError(

@@ -30,7 +30,7 @@ from awslogin.adapters.audit_log import AuditLog
 from awslogin.adapters.aws_config import AwsConfig, config_path
 from awslogin.adapters.child_process import replace_process, run_child, signals_held
 from awslogin.adapters.terminal import Terminal
-from awslogin.errors import AwsloginError, UsageError
+from awslogin.errors import UNEXPECTED, AwsloginError, UsageError
 from awslogin.profile import CREDENTIAL_PROCESS_KEY, FOREIGN_CREDENTIAL_KEYS
 from awslogin.usecases.export import environment_variables
 from awslogin.usecases.live_credentials import WORKER_TIMEOUT_SECONDS
@@ -189,10 +189,8 @@ class _EndpointThread:
         except AwsloginError as failure:
             self._opened.set_exception(failure)
             return
-        except Exception as unexpected:
-            self._opened.set_exception(
-                AwsloginError(f"cannot serve credentials: unexpected {type(unexpected).__name__}")
-            )
+        except Exception:
+            self._opened.set_exception(AwsloginError(f"cannot serve credentials: {UNEXPECTED}"))
             return
         self._opened.set_result(None)
         if self._stop_requested.is_set():

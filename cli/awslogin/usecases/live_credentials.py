@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Mapping
 
 from awslogin.adapters.credentials_endpoint import Answer, error_body
-from awslogin.errors import AwsloginError
+from awslogin.errors import UNEXPECTED, AwsloginError
 from awslogin.session_record import REFRESH_MARGIN_SECONDS
 from awslogin.usecases.snapshot import Failure, Snapshot, parse_worker_answer, worker_argv
 
@@ -96,8 +96,8 @@ class LiveCredentials:
             await asyncio.sleep(self._seconds_to_next_look(self._clock()))
             try:
                 await self.fetch()
-            except Exception as exc:  # the endpoint goes on serving what it has
-                self._say(f"could not look at the session: unexpected {type(exc).__name__}")
+            except Exception:  # the endpoint goes on serving what it has
+                self._say(f"could not look at the session: {UNEXPECTED}")
             self.warn_if_ending()
 
     async def fetch(self) -> None:

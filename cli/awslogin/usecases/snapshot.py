@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from awslogin.errors import AwsloginError, LoginRequired
+from awslogin.errors import UNEXPECTED, AwsloginError, LoginRequired
 from awslogin.profile import load_profile
 from awslogin.session_record import ProcessOutput, credentials_left, process_output, session_left
 from awslogin.usecases.credential_process import current_record
@@ -129,8 +129,8 @@ def _answer(profile: str, debug: bool) -> dict[str, Any]:
         return {"error": "login_required", "message": ended.message}
     except AwsloginError as failure:
         return {"error": "failure", "message": failure.message}
-    except Exception as unexpected:  # the worker's promise, as the CLI's: one line, no traceback
-        return {"error": "failure", "message": f"unexpected {type(unexpected).__name__}"}
+    except Exception:  # the worker's promise, as the CLI's: one line, no traceback
+        return {"error": "failure", "message": UNEXPECTED}
 
 
 def main(argv: list[str]) -> int:

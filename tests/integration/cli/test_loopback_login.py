@@ -182,7 +182,7 @@ def test_unreachable_idp_is_one_line(cli_env: dict[str, str], free_port: int) ->
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
         "awslogin: cannot reach the identity provider at "
-        f"http://127.0.0.1:{free_port} (ConnectError)"
+        f"http://127.0.0.1:{free_port}: connection refused (nothing listens there)"
     ]
 
 

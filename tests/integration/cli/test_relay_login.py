@@ -197,7 +197,8 @@ def test_unreachable_relay_is_one_line(cli_env: dict[str, str], free_port: int) 
     )
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
-        f"awslogin: cannot reach the relay at 127.0.0.1:{free_port} (ConnectError); "
+        f"awslogin: cannot reach the relay at 127.0.0.1:{free_port}: connection refused "
+        "(nothing listens there); "
         "check --relay / AWSLOGIN_RELAY_URL"
     ]
 

@@ -6,16 +6,18 @@ import base64
 import hashlib
 import json
 import os
+import socket
 import stat
 from pathlib import Path
 
+import httpx
 import pytest
 
 from awslogin.adapters.aws_config import AwsConfig, selected_profile
 from awslogin.adapters.browser import why_no_local_browser
 from awslogin.adapters.token_cache import TokenCache, cached_sessions
 from awslogin.crypto.pkce import challenge_s256, new_state, new_verifier, same_secret
-from awslogin.errors import ConfigError
+from awslogin.errors import ConfigError, failure_in_words
 
 pytestmark = pytest.mark.unit
 
@@ -150,3 +152,44 @@ def test_sso_token_and_registration_files_are_read_defensively() -> None:
     }
     assert parse_registration({**good, "scopes": "sso:account:access"}) is None
     assert parse_registration({**good, "scopes": [], "grantTypes": "refresh_token"}) is None
+
+
+def _raised_from(outer: Exception, cause: BaseException) -> Exception:
+    try:
+        try:
+            raise cause
+        except BaseException as inner:
+            raise outer from inner
+    except Exception as caught:
+        return caught
+
+
+@pytest.mark.parametrize(
+    ("failure", "words"),
+    [
+        (
+            _raised_from(httpx.ConnectError("x"), ConnectionRefusedError(111, "refused")),
+            "connection refused (nothing listens there)",
+        ),
+        (
+            _raised_from(httpx.ConnectError("x"), socket.gaierror(-2, "unknown")),
+            "the host name does not resolve",
+        ),
+        (httpx.ConnectError("[Errno 101] Network is unreachable"), "could not connect"),
+        (httpx.ConnectTimeout("x"), "no connection within the time limit"),
+        (httpx.ReadTimeout("x"), "no answer within the time limit"),
+        (httpx.RemoteProtocolError("x"), "the connection closed before a whole answer came"),
+        (
+            _raised_from(httpx.ReadError("x"), ConnectionResetError(104, "reset")),
+            "the connection was reset",
+        ),
+        (httpx.UnsupportedProtocol("x"), "not an http or https address"),
+        (OSError("?"), "the connection failed"),
+    ],
+)
+def test_network_failures_are_told_in_words_never_by_class(
+    failure: BaseException, words: str
+) -> None:
+    told = failure_in_words(failure)
+    assert told == words
+    assert type(failure).__name__ not in told

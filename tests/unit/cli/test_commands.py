@@ -466,6 +466,10 @@ def test_unexpected_errors_never_show_a_traceback(
     assert code == 1
     assert "Traceback" not in err
     assert "secret-code-123" not in err
+    assert "RuntimeError" not in err
+    assert (
+        err.strip() == "awslogin: an unexpected internal error; run again with --debug to see where"
+    )
 
 
 def test_failed_refresh_keeps_working_credentials_and_backs_off(

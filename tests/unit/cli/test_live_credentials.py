@@ -136,7 +136,7 @@ async def test_a_failed_first_fetch_is_raised_as_its_line() -> None:
 
 
 async def test_other_failures_keep_what_still_works_and_say_why_once() -> None:
-    down = Failure("cannot reach the identity provider at https://idp (ConnectError)", False)
+    down = Failure("cannot reach the identity provider at https://idp: could not connect", False)
     live = Scripted(snapshot("AKIA1", 320), down, down, down)
     await live.start()
     live.now += 30

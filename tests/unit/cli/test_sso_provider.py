@@ -421,7 +421,7 @@ def test_logout_signs_out_of_every_sso_session_even_when_the_portal_is_down(
     assert out.splitlines() == [
         "Successfully signed out of all SSO profiles.",
         "(the sign-out call failed, the local cache is removed anyway: cannot reach the AWS "
-        "access portal at https://portal.sso.eu-west-1.amazonaws.com (ConnectError))",
+        "access portal at https://portal.sso.eu-west-1.amazonaws.com: could not connect)",
     ]
     assert not path.exists()
     assert not (cache / "sso--dev.json").exists()
