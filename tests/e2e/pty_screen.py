@@ -35,9 +35,18 @@ class PtyScreen:
     """Use as a context manager: on the way out the command's process group is killed."""
 
     def __init__(
-        self, argv: Sequence[str], env: Mapping[str, str], *, columns: int, lines: int
+        self,
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        *,
+        columns: int,
+        lines: int,
+        input_from_terminal: bool = False,
     ) -> None:
+        """`input_from_terminal`: stdin is the terminal too (what `type` sends is read as
+        typed input); else stdin is a pipe that `end_input` closes."""
         self.argv = list(argv)
+        self.input_from_terminal = input_from_terminal
         self.env = dict(env)
         self.screen = pyte.Screen(columns, lines)
         self._stream = pyte.ByteStream(self.screen)
@@ -54,7 +63,7 @@ class PtyScreen:
             self._process = subprocess.Popen(
                 [sys.executable, "-c", _ON_THE_TERMINAL, *self.argv],
                 env=self.env,
-                stdin=subprocess.PIPE,
+                stdin=slave if self.input_from_terminal else subprocess.PIPE,
                 stdout=slave,
                 stderr=slave,
                 start_new_session=True,

@@ -132,7 +132,11 @@ class Terminal:
             print(f"{question}{suffix}: ", end="", file=self.err, flush=True)
         answer = self.stdin.readline()
         if not answer:
-            raise UsageError(f"{question.rstrip(': ')}: no answer (end of input)")
+            # Ctrl-D: the cursor is still after the question; the message gets its own line
+            # rather than repeating the question after it.
+            with self._lock:
+                print(file=self.err, flush=True)
+            raise UsageError("no answer: the input ended (Ctrl-D)")
         return answer.strip() or (default or "")
 
     @contextmanager

@@ -6,16 +6,16 @@ import argparse
 import json
 import sys
 from collections.abc import Mapping
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from awslogin import __version__
-from awslogin.errors import EXIT_OK, UsageError
+from awslogin.errors import EXIT_OK, EXIT_USAGE, UsageError
 
 EPILOG = """\
 exit codes:
   0    success
   1    failure you can act on (the message says what to do, e.g. run `awslogin login`)
-  2    usage error (bad option or value)
+  2    usage error (bad option or value; no command at all: this help)
   130  interrupted (Ctrl-C); a remote login's pairing is cancelled on the relay
   143  `login` stopped by SIGTERM, 129 by SIGHUP (an SSH session that dropped): the same
        clean-up as Ctrl-C
@@ -42,8 +42,35 @@ environment:
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.command_parsers: dict[str, argparse.ArgumentParser] = {}
+
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def _add_profile(parser: argparse._ActionsContainer, help_text: str = "") -> None:
+    parser.add_argument(
+        "--profile",
+        help=help_text or "profile of the AWS config file (default: AWS_PROFILE, else default)",
+    )
+
+
+def parse(args: list[str]) -> argparse.Namespace | None:
+    """The command line, or None for a bare `awslogin` (the caller prints help).
+
+    An option a command does not know is reported by that command's parser, so that the
+    message points at `awslogin login --help`, not the top-level help.
+    """
+    parser = build_parser()
+    options, unknown = parser.parse_known_args(args)
+    if options.command is None:
+        return None
+    if unknown:
+        command = parser.command_parsers[options.command]
+        command.error(f"unrecognized arguments: {' '.join(unknown)}")
+    return options
 
 
 def _positive_int(text: str) -> int:
@@ -67,7 +94,7 @@ def _port_or_any(text: str) -> int:
     return 0 if text.strip() == "0" else _port(text)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> _Parser:
     common = _Parser(add_help=False)
     common.add_argument(
         "--debug", action="store_true", help="log HTTP requests (no secrets) to stderr"
@@ -82,10 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"awslogin {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    commands.required = True
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
-        return commands.add_parser(
+        parser.command_parsers[name] = commands.add_parser(
             name,
             help=help_text,
             description=help_text,
@@ -93,9 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
             parents=[common],
         )
+        return parser.command_parsers[name]
 
     configure = command("configure", "write an awslogin profile into the AWS config file")
-    configure.add_argument("--profile", help="profile to write (default: AWS_PROFILE or default)")
+    _add_profile(configure, "profile to write (default: AWS_PROFILE, else default)")
     configure.add_argument("--provider", choices=["oidc", "aws-signin", "sso"], default="oidc")
     configure.add_argument("--issuer", help="OpenID Connect issuer URL")
     configure.add_argument("--client-id", help="public OIDC client id (PKCE)")
@@ -121,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     login = command("login", "sign in and cache credentials for a profile")
-    login.add_argument("--profile")
+    _add_profile(login, "profile to sign in (default: AWS_PROFILE, else default)")
     login.add_argument(
         "--remote",
         action="store_true",
@@ -144,10 +171,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     process = command("credential-process", "print credential_process JSON (used by the AWS SDKs)")
-    process.add_argument("--profile")
+    _add_profile(process)
 
     export = command("export", "print the profile's credentials for a shell or as JSON")
-    export.add_argument("--profile")
+    _add_profile(export)
     export.add_argument("--format", choices=["env", "json"], default="env")
 
     serve = command(
@@ -155,7 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
         "serve the profile's credentials to programs and containers (AWS container "
         "credentials protocol), keeping its session alive",
     )
-    serve.add_argument("--profile")
+    _add_profile(serve)
     serve.add_argument(
         "--address",
         default="127.0.0.1",
@@ -170,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     run_command = command(
         "exec", "run a command with the profile's credentials, rotating while it runs"
     )
-    run_command.add_argument("--profile")
+    _add_profile(run_command)
     run_command.add_argument(
         "--env",
         action="store_true",
@@ -186,12 +213,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = command("status", "show the cached session of a profile")
     which = status.add_mutually_exclusive_group()
-    which.add_argument("--profile")
+    _add_profile(which)
     which.add_argument("--all", action="store_true", help="every awslogin profile")
 
     logout = command("logout", "revoke and delete cached tokens and credentials")
     which = logout.add_mutually_exclusive_group()
-    which.add_argument("--profile")
+    _add_profile(which)
     which.add_argument("--all", action="store_true", help="every cached session")
     return parser
 
@@ -200,7 +227,13 @@ def run(args: list[str], environ: Mapping[str, str]) -> int:
     from awslogin.adapters.aws_config import selected_profile
     from awslogin.adapters.terminal import Terminal
 
-    options = build_parser().parse_args(args)
+    options = parse(args)
+    if options is None:
+        # Like git: help for a bare command, and a failure status, since no command ran (a
+        # script that called it without one did not get what it wanted). 2, the status of
+        # every other usage error here, as the AWS CLI v1 (argparse) gives; git gives 1.
+        build_parser().print_help()
+        return EXIT_USAGE
     profile = selected_profile(getattr(options, "profile", None), environ)
     terminal = Terminal()
     debug = bool(options.debug)

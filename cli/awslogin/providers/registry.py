@@ -10,7 +10,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 from awslogin.errors import ConfigError
-from awslogin.profile import PROVIDER_KEY, Profile
+from awslogin.profile import PROVIDER_KEY, Profile, other_credential_style
 
 if TYPE_CHECKING:
     from awslogin.providers.base import ProviderFactory
@@ -27,6 +27,14 @@ def provider_name(profile: Profile) -> str:
     """The profile's provider; a clear error for a profile that is not awslogin's."""
     name = profile.provider
     if not name:
+        style = other_credential_style(profile.name, profile.values)
+        if style is not None:  # configure would refuse it: mixing styles is ambiguous
+            raise ConfigError(
+                f"profile {profile.name} gets {style} credentials from the AWS config file, "
+                "not from awslogin: the AWS CLI and SDKs use it as it is, with no login. To "
+                "sign in with awslogin, give it a profile of its own: "
+                "`awslogin configure --profile NEW_NAME`"
+            )
         raise ConfigError(
             f"profile {profile.name} is not an awslogin profile: "
             f"run `awslogin configure --profile {profile.name}`"

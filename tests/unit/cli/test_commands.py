@@ -147,7 +147,6 @@ def test_session_limit_asks_for_a_new_login(
         (("export", "--format", "xml"), None, 2, "invalid choice"),
         (("status", "--all", "--profile", "dev"), None, 2, "not allowed with argument"),
         (("frobnicate",), None, 2, "invalid choice"),
-        ((), None, 2, "required"),
     ],
 )
 def test_bad_input_gives_one_line_and_a_nonzero_exit(

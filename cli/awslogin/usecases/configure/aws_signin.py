@@ -24,7 +24,7 @@ from awslogin.profile import (
     normalize_relay_url,
     other_credential_style,
 )
-from awslogin.usecases.configure.common import ConfigureOptions
+from awslogin.usecases.configure.common import ConfigureOptions, settle
 from awslogin.usecases.profiles import load_config
 
 PROVIDER = "aws-signin"
@@ -58,17 +58,28 @@ def configure_aws_signin(
             "choose another profile name or remove those keys"
         )
 
-    def ask(given: str | None, key: str, question: str) -> str | None:
-        if given is not None or not terminal.can_prompt:
-            return given if given is not None else existing.get(key)
-        return terminal.prompt(question, existing.get(key)) or None
-
-    region = ask(options.region, REGION_KEY, "AWS region (--region; optional, asked at login)")
-    relay = ask(options.relay, RELAY_KEY, "Relay URL for --remote logins (--relay, optional)")
+    if options.relay is not None:  # before any question: a bad option must cost no answer
+        normalize_relay_url(options.relay)
+    region = settle(
+        terminal,
+        "AWS region (--region; optional, asked at login)",
+        check_region,
+        given=options.region,
+        existing=existing.get(REGION_KEY),
+        required=False,
+    )
+    relay = settle(
+        terminal,
+        "Relay URL for --remote logins (--relay, optional)",
+        normalize_relay_url,
+        given=options.relay,
+        existing=existing.get(RELAY_KEY),
+        required=False,
+    )
     updates = {
         PROVIDER_KEY: PROVIDER,
-        REGION_KEY: check_region(region) if region else None,
-        RELAY_KEY: normalize_relay_url(relay) if relay else None,
+        REGION_KEY: region,
+        RELAY_KEY: relay,
     }
     config.set_profile(options.profile, {k: v for k, v in updates.items() if v is not None})
     config.save()

@@ -1,11 +1,13 @@
-"""What every provider's configure shares: the options, and the refusal to mix credentials."""
+"""What every provider's configure shares: the options, asking for a value until it is
+a good one, and the refusal to mix credentials."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from awslogin.errors import ConfigError
+from awslogin.adapters.terminal import Terminal
+from awslogin.errors import ConfigError, UsageError
 from awslogin.profile import (
     CREDENTIAL_PROCESS_KEY,
     FOREIGN_CREDENTIAL_KEYS,
@@ -62,3 +64,48 @@ def refuse_other_credentials(
             f"profile {profile} already gets credentials another way ({', '.join(foreign)}); "
             "choose another profile name or remove those keys"
         )
+
+
+# Bad answers to one question before configure gives up (the file is then left as it was).
+MAX_TRIES = 3
+# Checks a value and returns it as it is to be written; raises UsageError saying why not.
+Check = Callable[[str], str]
+
+
+def settle(
+    terminal: Terminal,
+    question: str,
+    check: Check,
+    *,
+    given: str | None = None,
+    existing: str | None = None,
+    required: bool = True,
+) -> str | None:
+    """The value of one setting, checked the moment it is known: the option `given`, else
+    an answer (the `existing` value is the default), else `existing` where nobody can be
+    asked. A bad answer is said at once and asked again, up to MAX_TRIES times, so that a
+    typo costs one line and not every answer before it. An option is not asked again: a
+    bad one is a usage error. None: an optional setting left empty."""
+    if given is not None:
+        return check(given)
+    if not terminal.can_prompt:
+        if existing:
+            return check(existing)
+        if required:
+            raise UsageError(f"missing {question}: pass it as an option (no terminal to ask on)")
+        return None
+    attempt = 0
+    while True:
+        attempt += 1
+        answer = terminal.prompt(question, existing)
+        try:
+            if not answer.strip():
+                if not required:
+                    return None
+                raise UsageError(f"{question} is required")
+            return check(answer)
+        except UsageError as bad:
+            if attempt >= MAX_TRIES:
+                gave_up = f"{bad.message} ({MAX_TRIES} tries; nothing was written)"
+                raise UsageError(gave_up) from None
+            terminal.info(f"  {bad.message}; try again ({MAX_TRIES - attempt} left)")

@@ -29,14 +29,20 @@ from awslogin.profile import (
 )
 from awslogin.providers.oidc import DEFAULT_SCOPES
 from awslogin.providers.sts import MAX_DURATION, MIN_DURATION
-from awslogin.usecases.configure.common import ConfigureOptions, refuse_other_credentials
+from awslogin.usecases.configure.common import (
+    Check,
+    ConfigureOptions,
+    refuse_other_credentials,
+    settle,
+)
 from awslogin.usecases.profiles import load_config
 
 ROLE_ARN_PATTERN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 
 
 def check_issuer(issuer: str) -> str:
-    parts = urlsplit(issuer.strip())
+    issuer = issuer.strip()
+    parts = urlsplit(issuer)
     loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
     if (
         not parts.hostname
@@ -46,7 +52,7 @@ def check_issuer(issuer: str) -> str:
         raise UsageError(f"issuer {issuer!r} must be an https URL")
     if parts.query or parts.fragment:
         raise UsageError(f"issuer {issuer} must not have a query or fragment")
-    return issuer.strip().rstrip("/")
+    return issuer.rstrip("/")
 
 
 def check_role_arn(role_arn: str) -> str:
@@ -55,6 +61,12 @@ def check_role_arn(role_arn: str) -> str:
             f"{role_arn!r} is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)"
         )
     return role_arn.strip()
+
+
+def check_client_id(client_id: str) -> str:
+    if not client_id.strip() or any(c.isspace() for c in client_id.strip()):
+        raise UsageError("--client-id must be a non-empty value without spaces")
+    return client_id.strip()
 
 
 def check_duration(duration: int) -> int:
@@ -70,53 +82,37 @@ def configure_oidc(
     existing = config.profile(options.profile) or {}
     refuse_other_credentials(options.profile, existing)
 
-    def value(given: str | None, key: str, question: str, *, required: bool) -> str | None:
+    if options.scopes is not None and "openid" not in options.scopes.split():
+        raise UsageError(f"--scopes must include openid (default: {DEFAULT_SCOPES})")
+    if options.duration is not None:
+        check_duration(options.duration)
+    # (key, option, question, check, required), in the order asked
+    questions: list[tuple[str, str | None, str, Check, bool]] = [
+        (ISSUER_KEY, options.issuer, "OIDC issuer URL (--issuer)", check_issuer, True),
+        (CLIENT_ID_KEY, options.client_id, "OIDC client id (--client-id)", check_client_id, True),
+        (ROLE_ARN_KEY, options.role_arn, "IAM role ARN (--role-arn)", check_role_arn, True),
+        (
+            RELAY_KEY,
+            options.relay,
+            "Relay URL for --remote logins (--relay, optional)",
+            normalize_relay_url,
+            False,
+        ),
+        (REGION_KEY, options.region, "AWS region (--region, optional)", check_region, False),
+    ]
+    for _, given, _, check, _ in questions:  # options first: a bad one must cost no answer
         if given is not None:
-            return given
-        if not terminal.can_prompt:
-            if required and not existing.get(key):
-                raise UsageError(
-                    f"missing {question}: pass it as an option (no terminal to ask on)"
-                )
-            return existing.get(key)
-        answer = terminal.prompt(question, existing.get(key))
-        if required and not answer:
-            raise UsageError(f"{question} is required")
-        return answer or None
-
-    issuer = check_issuer(
-        value(options.issuer, ISSUER_KEY, "OIDC issuer URL (--issuer)", required=True) or ""
-    )
-    client_id = (
-        value(options.client_id, CLIENT_ID_KEY, "OIDC client id (--client-id)", required=True) or ""
-    ).strip()
-    if not client_id or any(c.isspace() for c in client_id):
-        raise UsageError("--client-id must be a non-empty value without spaces")
-    role_arn = check_role_arn(
-        value(options.role_arn, ROLE_ARN_KEY, "IAM role ARN (--role-arn)", required=True) or ""
-    )
-    relay = value(
-        options.relay,
-        RELAY_KEY,
-        "Relay URL for --remote logins (--relay, optional)",
-        required=False,
-    )
-    region = value(options.region, REGION_KEY, "AWS region (--region, optional)", required=False)
+            check(given)
+    updates: dict[str, str | None] = {PROVIDER_KEY: "oidc"}
+    for key, given, question, check, required in questions:
+        updates[key] = settle(
+            terminal, question, check, given=given, existing=existing.get(key), required=required
+        )
     scopes = options.scopes if options.scopes is not None else existing.get(SCOPES_KEY)
-    updates: dict[str, str | None] = {
-        PROVIDER_KEY: "oidc",
-        ISSUER_KEY: issuer,
-        CLIENT_ID_KEY: client_id,
-        ROLE_ARN_KEY: role_arn,
-        RELAY_KEY: normalize_relay_url(relay) if relay else None,
-        REGION_KEY: check_region(region) if region else None,
-    }
     if scopes is not None:
-        if "openid" not in scopes.split():
-            raise UsageError(f"--scopes must include openid (default: {DEFAULT_SCOPES})")
         updates[SCOPES_KEY] = " ".join(scopes.split())
     if options.duration is not None:
-        updates[DURATION_KEY] = str(check_duration(options.duration))
+        updates[DURATION_KEY] = str(options.duration)
     updates[CREDENTIAL_PROCESS_KEY] = credential_process_command(options.profile)
     config.set_profile(options.profile, {k: v for k, v in updates.items() if v is not None})
     config.save()

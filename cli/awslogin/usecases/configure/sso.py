@@ -38,7 +38,12 @@ from awslogin.profile import (
 )
 from awslogin.providers.sso_api import AccountInfo, PortalClient
 from awslogin.providers.sso_auth import DEFAULT_SCOPES, SsoSession, SsoSessionAuth
-from awslogin.usecases.configure.common import ConfigureOptions, refuse_other_credentials
+from awslogin.usecases.configure.common import (
+    Check,
+    ConfigureOptions,
+    refuse_other_credentials,
+    settle,
+)
 from awslogin.usecases.profiles import load_config
 
 SESSION_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -50,6 +55,12 @@ def check_start_url(url: str) -> str:
     if parts.scheme != "https" or not parts.hostname:
         raise UsageError(f"SSO start URL {url!r} must be an https URL")
     return url.strip()
+
+
+def check_session_name(name: str) -> str:
+    if not SESSION_NAME_PATTERN.match(name.strip()):
+        raise UsageError(f"SSO session name {name!r}: letters, digits, '_', '.', '-'")
+    return name.strip()
 
 
 def check_scopes(scopes: str) -> tuple[str, ...]:
@@ -79,13 +90,15 @@ def _choose(
     terminal.info(f"There are {len(choices)} {what}s you can use:")
     for number, (_, label) in enumerate(choices, start=1):
         terminal.info(f"  {number}. {label}")
-    while True:
-        answer = terminal.prompt(f"Choose the {what} (1-{len(choices)})")
+
+    def pick(answer: str) -> str:
         if answer.isdigit() and 1 <= int(answer) <= len(choices):
             return values[int(answer) - 1]
         if answer in values:
             return answer
-        terminal.info(f"  {answer!r} is not one of the numbers above")
+        raise UsageError(f"{answer!r} is not one of the numbers above")
+
+    return settle(terminal, f"Choose the {what} (1-{len(choices)})", pick) or ""
 
 
 def _account_label(account: AccountInfo) -> str:
@@ -105,35 +118,35 @@ def configure_sso(
     existing = config.profile(options.profile) or {}
     refuse_other_credentials(options.profile, existing, own=(SSO_SESSION_KEY,), provider="sso")
 
-    def value(given: str | None, default: str | None, question: str) -> str:
+    for given, check in (  # before any question: a bad option must cost no answer
+        (options.sso_session, check_session_name),
+        (options.sso_start_url, check_start_url),
+        (options.sso_region, check_region),
+        (options.region, check_region),
+    ):
         if given is not None:
-            return given.strip()
-        if default:
-            if not terminal.can_prompt:
-                return default
-            return terminal.prompt(question, default).strip()
-        if not terminal.can_prompt:
-            raise UsageError(f"missing {question}: pass it as an option (no terminal to ask on)")
-        answer = terminal.prompt(question).strip()
-        if not answer:
-            raise UsageError(f"{question} is required")
-        return answer
+            check(given)
+    if options.sso_registration_scopes is not None:
+        check_scopes(options.sso_registration_scopes)
+
+    def value(given: str | None, default: str | None, question: str, check: Check) -> str:
+        return settle(terminal, question, check, given=given, existing=default) or ""
 
     session_name = value(
-        options.sso_session, existing.get(SSO_SESSION_KEY), "SSO session name (--sso-session)"
+        options.sso_session,
+        existing.get(SSO_SESSION_KEY),
+        "SSO session name (--sso-session)",
+        check_session_name,
     )
-    if not SESSION_NAME_PATTERN.match(session_name):
-        raise UsageError(f"SSO session name {session_name!r}: letters, digits, '_', '.', '-'")
     section = config.section(f"sso-session {session_name}") or {}
-    start_url = check_start_url(
-        value(
-            options.sso_start_url,
-            section.get(SSO_START_URL_KEY),
-            "SSO start URL (--sso-start-url)",
-        )
+    start_url = value(
+        options.sso_start_url,
+        section.get(SSO_START_URL_KEY),
+        "SSO start URL (--sso-start-url)",
+        check_start_url,
     )
-    sso_region = check_region(
-        value(options.sso_region, section.get(SSO_REGION_KEY), "SSO region (--sso-region)")
+    sso_region = value(
+        options.sso_region, section.get(SSO_REGION_KEY), "SSO region (--sso-region)", check_region
     )
     scopes = check_scopes(
         options.sso_registration_scopes
