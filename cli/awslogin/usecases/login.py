@@ -215,12 +215,14 @@ def _outcome(record: SessionRecord) -> SignInOutcome:
 
 
 def _signed_in(record: SessionRecord, profile: str, now: float) -> list[str]:
-    """What the person reads after a login: who, until when, and how to use it."""
+    """What the person reads after a login: who, until when, and how to use it (each
+    line but the ARN well inside 80 columns, whatever the time zone's name)."""
     session_end = record["session"]["expiresAt"]
     return [
         f"Signed in as {one_line(record['identity'].get('arn', 'unknown'), 300)}",
         f"Credentials refresh automatically until {local_time(session_end)} "
-        f"({_hours(session_end - now)}). Use them with:",
+        f"({_hours(session_end - now)}).",
+        "Use them with:",
         f"  aws sts get-caller-identity --profile {profile}",
     ]
 
