@@ -127,7 +127,6 @@ class HostSide:
         }
         created = self._call("POST", "/v1/pairings", 201, json=body)
         self.pairing_id: str = created["pairing_id"]
-        self.user_code: str = created["user_code"]
         self._token = {"Authorization": f"Bearer {created['poll_token']}"}
 
     def _call(self, method: str, path: str, expected: int, **options: Any) -> Any:
