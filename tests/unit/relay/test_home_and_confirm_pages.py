@@ -87,4 +87,7 @@ async def test_done_page_titles_say_what_happened(relay: Relay) -> None:
     await relay.client.get("/callback", params={"code": "x", "state": state_of(signed_url)})
     await relay.poll(signed)
     page = await relay.client.get(f"/p/{signed['pairing_id']}/done")
-    assert "<title>gpu-box-3 is signed in — awslogin</title>" in page.text
+    assert "<title>Finishing on gpu-box-3… — awslogin</title>" in page.text
+    await relay.report(signed)
+    page = await relay.client.get(f"/p/{signed['pairing_id']}/done")
+    assert "<title>gpu-box-3 is signed in as dev in 123456789012 — awslogin</title>" in page.text
