@@ -45,7 +45,7 @@ from awslogin_relay.domain.pairing import (
     Stage,
     Tombstone,
 )
-from awslogin_relay.domain.text import one_line
+from awslogin_relay.domain.text import stripped
 
 PublicState = Literal[
     "pending",
@@ -203,8 +203,8 @@ class BrowserOperations(Operations):
         if "error" in single:
             result = PairingResult(
                 kind=ResultKind.DENIED,
-                error=one_line(single["error"], 64) or "access_denied",
-                error_description=one_line(single.get("error_description", ""), 300),
+                error=stripped(single["error"], 64) or "access_denied",
+                error_description=stripped(single.get("error_description", ""), 300),
             )
         elif single.get("code"):
             answer = SealedCallback(code=single["code"], state=state, iss=single.get("iss"))

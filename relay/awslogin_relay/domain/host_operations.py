@@ -44,7 +44,7 @@ from awslogin_relay.domain.store import (
     PendingCaps,
     PendingShare,
 )
-from awslogin_relay.domain.text import one_line
+from awslogin_relay.domain.text import stripped
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +74,7 @@ def reported_outcome(report: OutcomeReport) -> Outcome:
     show on the person's page (one line, no control, format or bidi characters)."""
     if report.outcome == "signed_in":
         return Outcome(signed_in=True, account_id=report.account_id, role=report.role)
-    reason = one_line(report.reason or "", OUTCOME_REASON_SHOWN)
+    reason = stripped(report.reason or "", OUTCOME_REASON_SHOWN)
     return Outcome(signed_in=False, reason=reason or None)
 
 

@@ -1,33 +1,78 @@
-"""Text that others send and a person's page shows: one line, nothing that can deceive.
+"""Text that others send and a person's page shows: nothing in it can deceive.
 
-Jinja's autoescaping keeps markup out of the pages; what it leaves is text that looks
-different from what it is: control characters, format characters (zero-width joiners,
-soft hyphens) and the bidi overrides that reorder what follows them, and line or
-paragraph separators that break one line into several. `one_line` removes them, so a
-host's failure reason or a provider's error reads on the phone as the characters it
-holds (docs/protocol.md, "Outcome").
+Jinja's autoescaping keeps markup out of the pages and the audit log's JSON escapes
+quotes; what neither stops is text that looks different from what it is: control
+characters (NUL; ESC, which a terminal showing a log line obeys), format characters
+(zero-width joiners, soft hyphens, the bidi overrides that reorder what follows them),
+line or paragraph separators that break one line into several, unusual spaces, letters
+that render as nothing. Two ways to make such text harmless, one for each need:
+
+* `escaped`: every such character shown as a visible escape (``\\u202e``), for text a
+  person decides from (the host's name: docs/security.md#what-the-pages-show);
+* `stripped`: such characters removed and whitespace folded, for text that is only read
+  (a host's failure reason, a provider's error: docs/protocol.md, "Outcome").
+
+Both cut the result to a length, between two characters or escapes, ending in "…".
 """
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 
-# Cc control, Cf format (bidi overrides and isolates included), Cs surrogates, Co
-# private use, Cn unassigned: removed. Zl/Zp separators and whitespace become a space.
-_REMOVED = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
-ELLIPSIS = "\u2026"
+# Letters and marks that render as nothing (Unicode's default-ignorable code points
+# outside the control and format categories), and the blank braille pattern.
+_BLANK_GRAPHICS = frozenset(
+    "\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180f\u2800\u3164\uffa0"
+    + "".join(chr(c) for c in range(0xFE00, 0xFE10))
+    + "".join(chr(c) for c in range(0xE0100, 0xE01F0))
+)
+_CUT = "\u2026"
 
 
-def one_line(text: str, limit: int) -> str:
-    """`text` as one line of at most `limit` characters, ending in "…" when cut."""
+def _hidden(char: str) -> bool:
+    """A character that is not shown as itself: controls, format characters (bidi,
+    zero-width), surrogates, private use, unassigned, separators and spaces other than
+    the plain space, and the blank graphics above."""
+    if char == " ":
+        return False
+    return unicodedata.category(char)[0] in "CZ" or char in _BLANK_GRAPHICS
+
+
+def _escape(char: str) -> str:
+    if char == "\\":
+        return "\\\\"
+    if not _hidden(char):
+        return char
+    point = ord(char)
+    if point < 0x100:
+        return f"\\x{point:02x}"
+    if point < 0x10000:
+        return f"\\u{point:04x}"
+    return f"\\U{point:08x}"
+
+
+def _cut(pieces: Iterable[str], limit: int) -> str:
+    """Join `pieces`; past `limit` characters, keep whole pieces and end with "…"."""
+    pieces = list(pieces)
+    if sum(len(piece) for piece in pieces) <= limit:
+        return "".join(pieces)
     kept: list[str] = []
-    for char in text:
-        if char.isspace() or unicodedata.category(char) in ("Zl", "Zp"):
-            if kept and kept[-1] != " ":
-                kept.append(" ")
-        elif unicodedata.category(char) not in _REMOVED:
-            kept.append(char)
-    line = "".join(kept).strip()
-    if len(line) > limit:
-        line = line[: limit - 1].rstrip() + ELLIPSIS
-    return line
+    used = 0
+    for piece in pieces:
+        if used + len(piece) > limit - len(_CUT):
+            break
+        kept.append(piece)
+        used += len(piece)
+    return "".join(kept) + _CUT
+
+
+def escaped(text: str, limit: int) -> str:
+    """`text` with every hidden character (and the backslash) as a visible escape."""
+    return _cut((_escape(char) for char in text), limit)
+
+
+def stripped(text: str, limit: int) -> str:
+    """`text` without hidden characters; whitespace of any kind becomes single spaces."""
+    spaced = " ".join(text.split())
+    return _cut((char for char in spaced if not _hidden(char)), limit)

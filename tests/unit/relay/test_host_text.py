@@ -6,13 +6,8 @@ from __future__ import annotations
 import pytest
 
 from awslogin_protocol.messages import MAX_HOST_CLIENT, MAX_HOST_USER, MAX_HOSTNAME
-from awslogin_relay.domain.host_text import (
-    escaped,
-    shown_client,
-    shown_hostname,
-    shown_user,
-    stripped,
-)
+from awslogin_relay.domain.host_text import shown_client, shown_hostname, shown_user
+from awslogin_relay.domain.text import escaped, stripped
 
 pytestmark = pytest.mark.unit
 
