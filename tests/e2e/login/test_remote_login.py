@@ -78,6 +78,8 @@ def test_happy_path_from_terminal_to_boto3(
     assert host.wait(timeout=30) == 0, host.transcript()
     arn = host.wait_for(SIGNED_IN_LINE, stream="stdout").group(1)
     assert re.fullmatch(rf"{ASSUMED_ROLE}/{login}", arn)
+    # once the host has reported, the page names what it signed in to
+    phone.expect_heading(page, f"{hostname} is signed in as dev in 123456789012")
 
     identity = caller_identity_with_boto3(host_env)
     assert identity["Arn"] == arn
@@ -122,7 +124,7 @@ def test_done_page_says_finishing_until_the_host_reports(
     finally:
         host.resume()
     assert host.wait(timeout=30) == 0, host.transcript()
-    phone.expect_heading(page, finishing_or_signed_in(hostname))
+    phone.expect_heading(page, f"{hostname} is signed in as dev in 123456789012")
 
 
 def test_deny_at_the_idp_is_a_clear_one_line_failure(
