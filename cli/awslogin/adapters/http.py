@@ -34,6 +34,7 @@ import httpcore
 import httpx
 
 from awslogin import __version__
+from awslogin.errors import ProviderError, Unavailable, failure_in_words
 
 USER_AGENT = f"awslogin/{__version__}"
 DEFAULT_TIMEOUT = 15.0
@@ -72,6 +73,31 @@ def is_transient(failure: httpx.HTTPError) -> bool:
     return isinstance(
         failure,
         httpx.TimeoutException | httpx.NetworkError | httpx.RemoteProtocolError | httpx.ProxyError,
+    )
+
+
+def unreachable(
+    failure: httpx.HTTPError, service: str, *, party: str, advice: str = ""
+) -> ProviderError:
+    """The error for a request to `service` ("the relay at host") that got no whole
+    answer, in words: `Unavailable` when sending it again may succeed, so that a wait
+    with a deadline of its own tries again; what to check may follow (`advice`)."""
+    message = f"cannot reach {service}: {failure_in_words(failure)}{advice}"
+    if is_transient(failure):
+        return Unavailable(message, party=party)
+    return ProviderError(message)
+
+
+def come_back_later(response: httpx.Response, service: str, *, party: str) -> Unavailable | None:
+    """`Unavailable` when `service` answered that it cannot serve now (429, 502, 503,
+    504), with its Retry-After; None for any other answer."""
+    if response.status_code not in TRANSIENT_STATUSES:
+        return None
+    return Unavailable(
+        f"{service} is unavailable (HTTP {response.status_code}); try again later",
+        party=party,
+        status=response.status_code,
+        retry_after=retry_after(response),
     )
 
 

@@ -19,14 +19,8 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from awslogin.adapters.http import (
-    TRANSIENT_STATUSES,
-    AnswerTooLarge,
-    is_transient,
-    retry_after,
-    total_timeout,
-)
-from awslogin.errors import AwsloginError, ProviderError, Unavailable, failure_in_words, one_line
+from awslogin.adapters.http import AnswerTooLarge, come_back_later, total_timeout, unreachable
+from awslogin.errors import AwsloginError, ProviderError, one_line
 from awslogin.flows.base import Mode
 from awslogin.profile import normalize_relay_url
 from awslogin_protocol import VERSION
@@ -67,6 +61,7 @@ class RelayClient:
         self.client = client
         self.create_token = create_token
         self.display_host = urlsplit(self.base_url).netloc
+        self._service = f"the relay at {self.display_host}"
 
     def _request(self, method: str, path: str, seconds: float, **kwargs: Any) -> httpx.Response:
         """The relay's answer within `seconds`; Unavailable for a fault that may pass."""
@@ -80,21 +75,12 @@ class RelayClient:
                 f"{MAX_ANSWER_BYTES // 1024} KiB"
             ) from None
         except httpx.HTTPError as exc:
-            message = (
-                f"cannot reach the relay at {self.display_host} : {failure_in_words(exc)}; "
-                "check --relay / AWSLOGIN_RELAY_URL"
-            )
-            if is_transient(exc):
-                raise Unavailable(message, party=PARTY) from exc
-            raise ProviderError(message) from exc
-        if response.status_code in TRANSIENT_STATUSES:
-            raise Unavailable(
-                f"the relay at {self.display_host} is unavailable "
-                f"(HTTP {response.status_code}); try again later",
-                party=PARTY,
-                status=response.status_code,
-                retry_after=retry_after(response),
-            )
+            raise unreachable(
+                exc, self._service, party=PARTY, advice="; check --relay / AWSLOGIN_RELAY_URL"
+            ) from exc
+        unavailable = come_back_later(response, self._service, party=PARTY)
+        if unavailable is not None:
+            raise unavailable
         return response
 
     def _answer(self, response: httpx.Response, model: type[Answer], what: str) -> Answer:

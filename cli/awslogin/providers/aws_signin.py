@@ -31,7 +31,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 
 from awslogin.adapters.clock import Clock
-from awslogin.adapters.http import HttpFactory, json_answer
+from awslogin.adapters.http import HttpFactory, json_answer, unreachable
 from awslogin.crypto.dpop import DpopKey, DpopKeyError
 from awslogin.crypto.jwt_claims import id_token_claims
 from awslogin.crypto.pkce import challenge_s256, new_verifier
@@ -40,7 +40,6 @@ from awslogin.errors import (
     ConfigError,
     LoginRequired,
     ProviderError,
-    failure_in_words,
     one_line,
 )
 from awslogin.flows.base import AuthorizationRequest, Mode
@@ -192,9 +191,7 @@ class AwsSigninProvider:
         try:
             response = send_with_retries(send, self.clock, deadline_seconds=TOKEN_DEADLINE_SECONDS)
         except httpx.HTTPError as exc:
-            raise ProviderError(
-                f"cannot reach AWS Sign-In at {self.base_url}: {failure_in_words(exc)}"
-            ) from exc
+            raise unreachable(exc, f"AWS Sign-In at {self.base_url}", party="AWS Sign-In") from exc
         try:
             answer = json_answer(response)
         except ValueError:

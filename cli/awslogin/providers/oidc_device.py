@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from awslogin.adapters.http import json_answer
-from awslogin.errors import ProviderError, failure_in_words, one_line
+from awslogin.adapters.http import json_answer, unreachable
+from awslogin.errors import ProviderError, one_line
 from awslogin.flows.base import DeviceAuthorization
 from awslogin.flows.device import DEVICE_CODE_GRANT, POLL_ERRORS, DeviceFlow, DevicePending
 from awslogin.providers.oidc_discovery import origin
@@ -58,8 +58,8 @@ def start_device_authorization(
             headers={"Accept": "application/json"},
         )
     except httpx.HTTPError as exc:
-        raise ProviderError(
-            f"cannot reach the identity provider at {origin(endpoint)}: {failure_in_words(exc)}"
+        raise unreachable(
+            exc, f"the identity provider at {origin(endpoint)}", party="the identity provider"
         ) from exc
     try:
         body: Any = json_answer(response)

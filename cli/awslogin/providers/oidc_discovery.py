@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from awslogin.adapters.http import json_answer, redacted_url
-from awslogin.errors import ProviderError, failure_in_words, one_line
+from awslogin.adapters.http import json_answer, redacted_url, unreachable
+from awslogin.errors import ProviderError, one_line
 from awslogin.profile import ISSUER_KEY
 
 
@@ -41,8 +41,8 @@ def get_json(client: httpx.Client, url: str, what: str) -> dict[str, Any]:
     try:
         response = client.get(url, headers={"Accept": "application/json"})
     except httpx.HTTPError as exc:
-        raise ProviderError(
-            f"cannot reach the identity provider at {origin(url)}: {failure_in_words(exc)}"
+        raise unreachable(
+            exc, f"the identity provider at {origin(url)}", party="the identity provider"
         ) from exc
     if response.status_code != 200:
         raise ProviderError(

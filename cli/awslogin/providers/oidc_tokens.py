@@ -14,9 +14,9 @@ from typing import Any
 import httpx
 import jwt
 
-from awslogin.adapters.http import json_answer
+from awslogin.adapters.http import json_answer, unreachable
 from awslogin.crypto.pkce import same_secret
-from awslogin.errors import LoginRequired, ProviderError, failure_in_words, one_line
+from awslogin.errors import LoginRequired, ProviderError, one_line
 from awslogin.flows.device import DEVICE_CODE_GRANT
 from awslogin.providers.oidc_discovery import get_json, origin
 
@@ -42,9 +42,8 @@ def token_request(
     try:
         response = client.post(token_endpoint, data=form, headers={"Accept": "application/json"})
     except httpx.HTTPError as exc:
-        raise ProviderError(
-            f"cannot reach the identity provider at {origin(token_endpoint)}: "
-            f"{failure_in_words(exc)}"
+        raise unreachable(
+            exc, f"the identity provider at {origin(token_endpoint)}", party="the identity provider"
         ) from exc
     try:
         body = json_answer(response)

@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from awslogin.adapters.http import TRANSIENT_STATUSES, is_transient, json_answer, retry_after
-from awslogin.errors import ProviderError, Unavailable, failure_in_words, one_line
+from awslogin.adapters.http import come_back_later, json_answer, unreachable
+from awslogin.errors import ProviderError, one_line
 
 BEARER_HEADER = "x-amz-sso_bearer_token"
 PARTY = "IAM Identity Center"
@@ -74,6 +74,7 @@ class SsoOidcClient:
     def __init__(self, client: httpx.Client, endpoint: str) -> None:
         self.client = client
         self.endpoint = endpoint.rstrip("/")
+        self._service = f"IAM Identity Center at {_origin(self.endpoint)}"
 
     @property
     def authorize_endpoint(self) -> str:
@@ -84,21 +85,10 @@ class SsoOidcClient:
         try:
             response = self.client.post(f"{self.endpoint}{path}", json=payload)
         except httpx.HTTPError as exc:
-            message = (
-                f"cannot reach IAM Identity Center at {_origin(self.endpoint)}: "
-                f"{failure_in_words(exc)}"
-            )
-            if is_transient(exc):
-                raise Unavailable(message, party=PARTY) from exc
-            raise ProviderError(message) from exc
-        if response.status_code in TRANSIENT_STATUSES:
-            raise Unavailable(
-                f"IAM Identity Center at {_origin(self.endpoint)} is unavailable "
-                f"(HTTP {response.status_code}); try again later",
-                party=PARTY,
-                status=response.status_code,
-                retry_after=retry_after(response),
-            )
+            raise unreachable(exc, self._service, party=PARTY) from exc
+        unavailable = come_back_later(response, self._service, party=PARTY)
+        if unavailable is not None:
+            raise unavailable
         try:
             data = json_answer(response)
         except ValueError:
@@ -178,9 +168,10 @@ class PortalClient:
                 headers={BEARER_HEADER: access_token},
             )
         except httpx.HTTPError as exc:
-            raise ProviderError(
-                f"cannot reach the AWS access portal at {_origin(self.endpoint)}: "
-                f"{failure_in_words(exc)}"
+            raise unreachable(
+                exc,
+                f"the AWS access portal at {_origin(self.endpoint)}",
+                party="the AWS access portal",
             ) from exc
         try:
             data = json_answer(response) if response.content else {}

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 
 import httpx
 
-from awslogin.adapters.http import redacted_url
-from awslogin.errors import ProviderError, failure_in_words
+from awslogin.adapters.http import redacted_url, unreachable
+from awslogin.errors import ProviderError
 
 _NS = {"sts": "https://sts.amazonaws.com/doc/2011-06-15/"}
 _SESSION_NAME_UNSAFE = re.compile(r"[^\w+=,.@-]")
@@ -81,9 +81,7 @@ def assume_role_with_web_identity(
     try:
         response = client.post(endpoint, data=form, headers={"Accept": "application/xml"})
     except httpx.HTTPError as exc:
-        raise ProviderError(
-            f"cannot reach STS at {redacted_url(httpx.URL(endpoint))}: {failure_in_words(exc)}"
-        ) from exc
+        raise unreachable(exc, f"STS at {redacted_url(httpx.URL(endpoint))}", party="STS") from exc
     if response.status_code != 200:
         raise ProviderError(
             f"STS refused AssumeRoleWithWebIdentity for {role_arn}: {_error_line(response)}"
