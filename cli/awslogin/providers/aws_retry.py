@@ -21,7 +21,9 @@ from awslogin.adapters.clock import Clock
 if TYPE_CHECKING:
     import httpx
 
-TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
+# What botocore's standard retry mode sends again (a 500 too, unlike a long wait's
+# adapters/http.TRANSIENT_STATUSES: one more try of a token call is cheap).
+BOTOCORE_RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_ATTEMPTS = 3
 MAX_BACKOFF_SECONDS = 20.0
 
@@ -48,7 +50,7 @@ def send_with_retries(
     attempt = 1
     while True:
         response = send()
-        if response.status_code not in TRANSIENT_STATUSES or attempt >= MAX_ATTEMPTS:
+        if response.status_code not in BOTOCORE_RETRIED_STATUSES or attempt >= MAX_ATTEMPTS:
             return response
         pause = backoff_seconds(attempt, draw)
         if clock.monotonic() + pause >= deadline:
