@@ -80,7 +80,11 @@ def login(
         try:
             record = provider.login(flow)
             changes = _profile_changes(profile, record, terminal)
-            store_for(provider_name, profile).save(record)
+            store = store_for(provider_name, profile)
+            # Under the refresh lock: a refresh of the old session that is under way
+            # would otherwise write it back over this one when it ends.
+            with store.lock():
+                store.save(record)
             if region and _remember_region(profile, factory):
                 changes[REGION_KEY] = region
             if changes:

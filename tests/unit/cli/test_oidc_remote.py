@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 import json
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,8 +19,18 @@ import respx
 
 from awslogin.adapters.terminal import Terminal
 from awslogin.errors import AwsloginError, ProviderError
+from awslogin.stores import store_for
 from awslogin.usecases.login import LoginOptions, login
-from tests.unit.cli.conftest import CLIENT_ID, ISSUER, RELAY_URL, STS_URL, FakeIdp, sts_response
+from awslogin.usecases.profiles import awslogin_profile, load_config
+from tests.unit.cli.conftest import (
+    CLIENT_ID,
+    ISSUER,
+    RELAY_URL,
+    STS_URL,
+    FakeIdp,
+    sts_response,
+    write_session,
+)
 from tests.unit.cli.test_sso_device_flow import SteppedClock
 
 pytestmark = pytest.mark.unit
@@ -300,3 +312,31 @@ def test_an_ssh_session_without_a_relay_says_it_uses_a_device_code(
         )
         _, shown = remote_login({**env, "SSH_CONNECTION": "a b c d"}, remote=False)
     assert "No browser on this machine (SSH session): signing in with a device code." in shown
+
+
+def test_a_refresh_under_way_does_not_write_the_old_session_over_the_new_one(
+    env: dict[str, str], idp: FakeIdp
+) -> None:
+    """A refresh of the previous session (another process, holding the refresh lock)
+    ends while the new login is saving: the new session must be the one left."""
+    store = store_for("oidc", awslogin_profile(load_config(env), "dev", env)[0])
+    locked = threading.Event()
+
+    def refresh_of_the_old_session() -> None:
+        with store.lock():
+            locked.set()
+            time.sleep(1.0)  # the login finishes meanwhile and wants to save
+            write_session(env, refresh_token="rt-old")
+
+    refresher = threading.Thread(target=refresh_of_the_old_session)
+    refresher.start()
+    locked.wait(5)
+    with respx.mock(assert_all_called=False) as router:
+        mock_idp(router, idp, device=True)
+        router.post(DEVICE_ENDPOINT).respond(json=device_authorization())
+        router.post(f"{ISSUER}/token").respond(
+            json={"id_token": idp.id_token(nonce=None), "refresh_token": "rt-new"}
+        )
+        remote_login(env)
+    refresher.join()
+    assert cached(env)["providerState"]["refreshToken"] == "rt-new"
