@@ -722,3 +722,21 @@ def test_botocore_login_provider_asks_for_a_new_login_when_the_session_ended(
     credentials = botocore.session.Session(profile="dev").get_credentials()
     with pytest.raises(LoginRefreshRequired):
         credentials.get_frozen_credentials()
+
+
+def test_a_jwk_coordinate_without_its_leading_zero_byte_is_accepted(fake: SigninFake) -> None:
+    """botocore writes a coordinate that starts with a zero byte in 31 bytes (about one
+    key in 128); the fake takes what AWS clients send."""
+    key = new_key()
+    while key.public_key().public_numbers().x >= 1 << 248:
+        key = new_key()
+    jwk = public_jwk(key)
+    jwk["x"] = (
+        base64.urlsafe_b64encode(key.public_key().public_numbers().x.to_bytes(31, "big"))
+        .decode()
+        .rstrip("=")
+    )
+    code, verifier, redirect_uri = obtain_code(fake)
+    proof = dpop_proof(key, fake.token_url, extra_header={"jwk": jwk})
+    response = token_call(fake, code_body(code, verifier, redirect_uri), proof)
+    assert response.status_code == 200, response.text
