@@ -94,7 +94,8 @@ def test_hidden_characters_show_as_escapes_on_the_pages_and_in_the_audit_log(
         page.wait_for_url(re.compile(r"/healthz\?"))
         page.goto(f"{relay.url}/callback?code=browser-code&state={state_of(url)}")
         assert page.url == f"{relay.url}/p/{created['pairing_id']}/done"
-        assert "Go back to your terminal on gpu\\u202e3-xob." in page.inner_text("main")
+        # the done page, until the host reports: the name escaped there too
+        assert "Finishing on gpu\\u202e3-xob…" in page.inner_text("main")
         assert "\u202e" not in page.inner_text("body")
     assert problems == []
 
