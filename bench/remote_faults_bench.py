@@ -136,7 +136,9 @@ def one_login(
         rest.start()
         time.sleep(random.uniform(0.5, 3.0))  # the person takes out the phone
         approved = phone(idp, link, user)
-        stdout, _ = host.communicate(timeout=LOGIN_DEADLINE)
+        # stderr is the thread's to read: communicate() would read it too
+        stdout = host.stdout.read() if host.stdout is not None else ""
+        host.wait(timeout=LOGIN_DEADLINE)
         rest.join(timeout=5)
     finally:
         if host.poll() is None:
