@@ -5,12 +5,13 @@ scripts/screenshots (each page at phone and desktop sizes). Three `awslogin-rela
 processes serve the tour:
 
 * `main`: the memory store, every ordinary page: `/`, `/link`, confirmation, paste, the
-  done page in each state this relay can reach, and the refusals a browser meets;
+  done page in each state this relay can reach (finishing, signed in, scanned again,
+  could not finish, denied), and the refusals a browser meets;
 * `short_lived`: pairings live 30 s (the least the relay accepts), so that one expires
   during the tour; and one browser request per rate window, for "too many attempts";
 * `no_store`: a Redis store on a port where nothing listens, for "the relay is busy".
 
-The host's side (create, poll, cancel) is protocol v1 over HTTP with a real sealing key;
+The host's side (create, poll, ack, outcome, cancel) is protocol v1 over HTTP with a real sealing key;
 the identity provider is a stand-in on 127.0.0.1 that answers every page with a line of
 text: the relay only sends the browser there, and the tour plays its redirect back.
 Each stop checks the status the relay answered, so the tour fails loudly when a page
@@ -143,6 +144,12 @@ class HostSide:
         path = f"/v1/pairings/{self.pairing_id}/result?wait=0"
         self._call("GET", path, 200, headers=self._token)
 
+    def report(self, **outcome: str) -> None:
+        """The host opened the result (ack) and says how its login ended (outcome)."""
+        self._call("POST", f"/v1/pairings/{self.pairing_id}/ack", 204, headers=self._token)
+        path = f"/v1/pairings/{self.pairing_id}/outcome"
+        self._call("POST", path, 204, headers=self._token, json=outcome)
+
     def cancel(self) -> None:
         self._call("DELETE", f"/v1/pairings/{self.pairing_id}", 204, headers=self._token)
 
@@ -221,9 +228,23 @@ class Tour:
         stop("confirm", page, page.goto(signed_in.page_url), 200)
         _continue(page)
         callback = f"{main}/callback?code=tour-code&state={signed_in.state}"
-        stop("done-waiting-for-host", page, page.goto(callback), 200)
+        stop("done-finishing", page, page.goto(callback), 200)
         signed_in.collect()
+        signed_in.report(outcome="signed_in", account_id="123456789012", role="dev")
         stop("done-signed-in", page, page.reload(), 200)
+        stop("done-scanned-again", page, page.goto(signed_in.page_url), 410)
+
+        failed = HostSide(self.relays.main, self.relays.idp)
+        page.goto(failed.page_url)
+        _continue(page)
+        page.goto(f"{main}/callback?code=tour-code&state={failed.state}")
+        failed.collect()
+        reason = (
+            "STS refused the identity token (AccessDenied: Not authorized to perform "
+            "sts:AssumeRoleWithWebIdentity): check the role's trust policy"
+        )
+        failed.report(outcome="failed", reason=reason)
+        stop("done-could-not-finish", page, page.reload(), 200)
 
         denied = HostSide(self.relays.main, self.relays.idp)
         page.goto(denied.page_url)

@@ -47,6 +47,16 @@ def test_every_relay_page_is_accessible_light_and_dark(
 
     with tour_relays(relay_server) as relays:
         visited = Tour(relays).run(browser, {"locale": "en-US"}, check)
-    assert {"home", "link", "confirm", "paste", "done-signed-in", "done-denied"} <= set(visited)
+    assert {
+        "home",
+        "link",
+        "confirm",
+        "paste",
+        "done-finishing",
+        "done-signed-in",
+        "done-scanned-again",
+        "done-could-not-finish",
+        "done-denied",
+    } <= set(visited)
     assert sum(name.startswith("error-") for name in visited) >= 11
     assert problems == []
