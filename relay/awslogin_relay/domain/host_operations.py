@@ -209,6 +209,19 @@ class HostOperations(Operations):
             raise result_acknowledged()
         return PollOutcome(None)
 
+    async def _holding_result(
+        self, pairing_id: str, token: str | None, client: Client
+    ) -> Pairing | Tombstone:
+        """The pairing whose result the token's holder acts on (ack, outcome), checked:
+        a live one needs the token and a result; a tombstone answers without a token."""
+        await self.limit("collect", client.address, self.settings.rate_collect)
+        found = await self.find(pairing_id)
+        if isinstance(found, Pairing):
+            self._check_token(found, token)
+            if found.pending:
+                raise not_authorized()
+        return found
+
     async def acknowledge(self, pairing_id: str, token: str | None, client: Client) -> None:
         """The host opened the result: the relay drops the sealed blob at once.
 
@@ -216,12 +229,8 @@ class HostOperations(Operations):
         the acknowledgement), changes nothing and succeeds. A tombstone keeps no token
         hash, so that answer needs no token: it tells no more than the public status.
         """
-        await self.limit("collect", client.address, self.settings.rate_collect)
-        found = await self.find(pairing_id)
+        found = await self._holding_result(pairing_id, token, client)
         if isinstance(found, Pairing):
-            self._check_token(found, token)
-            if found.pending:
-                raise not_authorized()
             before = await self.store.acknowledge(pairing_id, self.settings.result_ttl)
             if before is not None:
                 if not before.acknowledged:
@@ -239,12 +248,8 @@ class HostOperations(Operations):
 
         The audit line records the outcome word only, never the account, role or reason.
         """
-        await self.limit("collect", client.address, self.settings.rate_collect)
-        found = await self.find(pairing_id)
+        found = await self._holding_result(pairing_id, token, client)
         if isinstance(found, Pairing):
-            self._check_token(found, token)
-            if found.pending:
-                raise not_authorized()
             outcome = reported_outcome(report)
             before = await self.store.report(pairing_id, outcome)
             if before is not None:
