@@ -11,9 +11,10 @@ processes serve the tour:
   during the tour; and one browser request per rate window, for "too many attempts";
 * `no_store`: a Redis store on a port where nothing listens, for "the relay is busy".
 
-The host's side (create, poll, ack, outcome, cancel) is protocol v1 over HTTP with a real sealing key;
-the identity provider is a stand-in on 127.0.0.1 that answers every page with a line of
-text: the relay only sends the browser there, and the tour plays its redirect back.
+The host's side (create, poll, ack, outcome, cancel) is protocol v1 over HTTP with a
+real sealing key; the identity provider is a stand-in on 127.0.0.1 that answers every
+page with a line of text: the relay only sends the browser there, and the tour plays its
+redirect back.
 Each stop checks the status the relay answered, so the tour fails loudly when a page
 cannot be reached.
 """
