@@ -142,10 +142,14 @@ class SentinelGroup:
     def start(self, timeout: float = 30.0) -> None:
         if not available():
             raise PeerError("redis-server or redis-sentinel is not installed: run scripts/setup")
-        for node in self.data_nodes.values():
-            node.start()
-        for sentinel in self.sentinels:
-            sentinel.start()
+        try:
+            for node in self.data_nodes.values():
+                node.start()
+            for sentinel in self.sentinels:
+                sentinel.start()
+        except BaseException:  # those already running must not keep their ports
+            self.stop()
+            raise
         deadline = time.monotonic() + timeout
         while not self._settled():
             if time.monotonic() > deadline:
