@@ -99,11 +99,15 @@ SPECS: tuple[SettingSpec, ...] = (
         "(64: one site or one phone, whatever the addresses it rotates through)",
     ),
     SettingSpec("RELAY_RATE_CREATE", "30", "pairings one client may create per rate window"),
-    SettingSpec("RELAY_RATE_COLLECT", "300", "result polls one client may make per rate window"),
+    SettingSpec(
+        "RELAY_RATE_COLLECT",
+        "300",
+        "result polls, acks, outcome reports and cancels one client may make per rate window",
+    ),
     SettingSpec(
         "RELAY_RATE_BROWSER",
         "60",
-        "user-code lookups, confirmations and pastes per client per rate window",
+        "user-code lookups, confirmations, callbacks and pastes per client per rate window",
     ),
     SettingSpec("RELAY_RATE_WINDOW", "60", "length of the rate-limit window in seconds"),
     SettingSpec("RELAY_MAX_BODY", "32768", "largest request body in bytes (larger: 413)"),
