@@ -101,3 +101,12 @@ def test_an_adapter_imports_no_other_part_of_awslogin(adapter: str) -> None:
     top_level = {name.split(".")[0] for name in imports_of(MODULES[adapter])}
     others = top_level - set(sys.stdlib_module_names) - {"awslogin", "__future__"}
     assert others <= WRAPPED_LIBRARIES.get(adapter, set())
+
+
+def test_the_cli_never_imports_the_relay() -> None:
+    """The two sides share only awslogin_protocol (docs/architecture.md)."""
+    relay_imports = {
+        name: sorted(found for found in imports_of(path) if found.split(".")[0] == "awslogin_relay")
+        for name, path in MODULES.items()
+    }
+    assert {name: found for name, found in relay_imports.items() if found} == {}
