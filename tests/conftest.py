@@ -201,15 +201,18 @@ def relay_server(_peer_scratch: None) -> Iterator[relay_peer.RelayFactory]:
 
     Upper-case keyword arguments are environment settings added to RELAY_HOST,
     RELAY_PORT and RELAY_PUBLIC_URL; `host=` binds elsewhere than 127.0.0.1 (a netns
-    link). Every relay started by the test is stopped after it.
+    link); `open_files=(soft, hard)` starts it under that open-file limit. Every relay
+    started by the test is stopped after it.
     """
     from tests.peers import relay as relay_peer
 
     require_peer(relay_peer.available(), "awslogin-relay")
     started: list[relay_peer.RelayServer] = []
 
-    def start(host: str = "127.0.0.1", **env: str) -> relay_peer.RelayServer:
-        server = relay_peer.RelayServer(env, host=host)
+    def start(
+        host: str = "127.0.0.1", open_files: tuple[int, int] | None = None, **env: str
+    ) -> relay_peer.RelayServer:
+        server = relay_peer.RelayServer(env, host=host, open_files=open_files)
         started.append(server)
         server.start()
         return server

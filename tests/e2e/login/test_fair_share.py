@@ -13,7 +13,6 @@ STS, with the memory store and with Redis (deploy/README.md, "Fair share").
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -29,7 +28,7 @@ from tests.e2e.journey import (
 from tests.e2e.login.conftest import StartLogin
 from tests.peers.create_flood import CreateFlood, FloodStatus, summary
 from tests.peers.oidc import OidcProvider
-from tests.peers.relay import RelayServer
+from tests.peers.relay import RelayFactory
 from tests.unit.relay.conftest import authorize_url
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
@@ -42,21 +41,6 @@ SETTINGS = {
     "RELAY_RATE_CREATE": "1000000",  # no rate limit: only the caps hold the attackers
     "RELAY_LOG_LEVEL": "warning",  # no access line per attacking request
 }
-
-
-@pytest.fixture
-def relays() -> Iterator[list[RelayServer]]:
-    started: list[RelayServer] = []
-    yield started
-    for relay in started:
-        relay.stop()
-
-
-def _start_relay(relays: list[RelayServer], env: dict[str, str]) -> RelayServer:
-    relay = RelayServer(env)
-    relays.append(relay)
-    relay.start()
-    return relay
 
 
 def _wait_until_full(flood: CreateFlood, pairings: int, timeout: float = 30.0) -> FloodStatus:
@@ -74,7 +58,7 @@ def _wait_until_full(flood: CreateFlood, pairings: int, timeout: float = 30.0) -
 def test_a_person_signs_in_while_50_addresses_flood_the_relay(
     store: str,
     request: pytest.FixtureRequest,
-    relays: list[RelayServer],
+    relay_server: RelayFactory,
     host_env: dict[str, str],
     start_login: StartLogin,
     page: Page,
@@ -83,7 +67,7 @@ def test_a_person_signs_in_while_50_addresses_flood_the_relay(
     env = {**SETTINGS, "RELAY_ALLOWED_ORIGINS": oidc_provider.issuer}
     if store == "redis":
         env["RELAY_STORE"] = request.getfixturevalue("redis_server").url
-    relay = _start_relay(relays, env)
+    relay = relay_server(**env)
     configure_profile(
         host_env, issuer=oidc_provider.issuer, client_id=oidc_provider.client_id, relay=relay.url
     )
@@ -112,14 +96,13 @@ def test_a_person_signs_in_while_50_addresses_flood_the_relay(
     assert "unhandled" not in log
 
 
-def test_control_without_shares_50_addresses_fill_the_relay(relays: list[RelayServer]) -> None:
+def test_control_without_shares_50_addresses_fill_the_relay(relay_server: RelayFactory) -> None:
     """The same attack with the per-client share as large as the total: the attackers
     take every slot within seconds and a person's creation is refused with 503. This is
     what the test above would see if the share did not hold."""
     idp = "https://idp.test"
-    relay = _start_relay(
-        relays,
-        {**SETTINGS, "RELAY_ALLOWED_ORIGINS": idp, "RELAY_MAX_PENDING_PER_CLIENT": str(TOTAL)},
+    relay = relay_server(
+        **SETTINGS, RELAY_ALLOWED_ORIGINS=idp, RELAY_MAX_PENDING_PER_CLIENT=str(TOTAL)
     )
     with CreateFlood(relay.port, idp=idp, addresses=ATTACKERS) as flood:
         full = _wait_until_full(flood, TOTAL)

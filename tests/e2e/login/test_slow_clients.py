@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -30,7 +29,7 @@ from tests.e2e.journey import (
 from tests.e2e.login.conftest import StartLogin
 from tests.peers.ci import require_peer
 from tests.peers.oidc import OidcProvider
-from tests.peers.relay import RelayServer
+from tests.peers.relay import RelayFactory
 from tests.peers.slow_clients import SlowClients
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
@@ -70,30 +69,21 @@ def open_descriptors(pid: int) -> int:
     return len(list(Path(f"/proc/{pid}/fd").iterdir()))
 
 
-@pytest.fixture
-def relays() -> Iterator[list[RelayServer]]:
-    started: list[RelayServer] = []
-    yield started
-    for relay in started:
-        relay.stop()
-
-
 @pytest.mark.parametrize("open_files", [None, (256, 256)], ids=["own-file-limit", "256-files"])
 def test_remote_login_completes_while_500_slow_clients_hold_connections(
     open_files: tuple[int, int] | None,
-    relays: list[RelayServer],
+    relay_server: RelayFactory,
     host_env: dict[str, str],
     start_login: StartLogin,
     page: Page,
     oidc_provider: OidcProvider,
 ) -> None:
     require_peer(Path("/usr/bin/prlimit").exists(), "prlimit (util-linux)")
-    relay = RelayServer(
-        {"RELAY_ALLOWED_ORIGINS": oidc_provider.issuer, "RELAY_HEADER_TIMEOUT": "5"},
+    relay = relay_server(
         open_files=open_files,
+        RELAY_ALLOWED_ORIGINS=oidc_provider.issuer,
+        RELAY_HEADER_TIMEOUT="5",
     )
-    relays.append(relay)
-    relay.start()
     assert relay.pid is not None
     configure_profile(
         host_env, issuer=oidc_provider.issuer, client_id=oidc_provider.client_id, relay=relay.url

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -188,21 +187,9 @@ async def test_a_waiting_long_poll_outlives_the_read_timeouts(relay: RelayServer
         assert time.monotonic() - started > 2.5
 
 
-@pytest.fixture
-def started_relays() -> Iterator[list[RelayServer]]:
-    relays: list[RelayServer] = []
-    yield relays
-    for relay in relays:
-        relay.stop()
-
-
-def test_the_soft_open_file_limit_is_raised_to_the_hard_one(
-    started_relays: list[RelayServer],
-) -> None:
+def test_the_soft_open_file_limit_is_raised_to_the_hard_one(relay_server: RelayFactory) -> None:
     require_peer(Path("/usr/bin/prlimit").exists(), "prlimit (util-linux)")
-    relay = RelayServer({"RELAY_ALLOWED_ORIGINS": IDP}, open_files=(160, 4096))
-    started_relays.append(relay)
-    relay.start()
+    relay = relay_server(open_files=(160, 4096), RELAY_ALLOWED_ORIGINS=IDP)
     assert relay.pid is not None
     assert open_files(relay.pid) == (4096, 4096)
     assert "up to 3584 connections per process (open-file limit 4096)" in (
