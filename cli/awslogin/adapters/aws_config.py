@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 
 from awslogin.adapters.files import write_private_atomically
-from awslogin.errors import ConfigError
+from awslogin.errors import ConfigError, one_line
 
 _SECTION = re.compile(r"^\[([^\]]*)\]\s*(?:[#;].*)?$")
 _KEY_VALUE = re.compile(r"^([^=\s#;][^=]*?)\s*=\s*(.*?)\s*$")
@@ -153,7 +153,17 @@ class AwsConfig:
 
     def set_section(self, header: str, updates: Mapping[str, str | None]) -> None:
         """Set (or remove, for None) keys of `[header]` (a profile, an `sso-session NAME`),
-        appending the section if needed; every other line stays as the user wrote it."""
+        appending the section if needed; every other line stays as the user wrote it.
+
+        A value that holds a line break (of any kind the AWS CLI or this parser splits
+        on) is refused: written, it would add lines, and so keys, of its own.
+        """
+        for text in (header, *updates, *(value for value in updates.values() if value)):
+            if len(text.splitlines()) > 1 or text.endswith(("\n", "\r")):
+                raise ConfigError(
+                    f"refusing to write a line break into {self.path}: "
+                    f"{one_line(text, 80)} (under [{one_line(header, 80)}])"
+                )
         if self._find(header) is None:
             if self._lines and not self._lines[-1].endswith("\n"):
                 self._lines[-1] += "\n"

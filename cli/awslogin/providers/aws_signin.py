@@ -73,7 +73,8 @@ MAX_CREDENTIAL_SECONDS = 900
 # No retry of a failed token call starts later than this after the first attempt.
 TOKEN_DEADLINE_SECONDS = 20.0
 _LOOPBACK_REDIRECT = re.compile(r"http://127\.0\.0\.1:\d{1,5}/oauth/callback")
-_ARN_ACCOUNT = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]*:[a-z0-9-]*:(\d{12}):.+")
+# An ARN is printable ASCII without spaces: the subject is written into the config file.
+_ARN_ACCOUNT = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]*:[a-z0-9-]*:(\d{12}):[\x21-\x7e]+")
 
 # AccessDenied reasons (botocore's signin model), as one line each.
 _ENDED = {

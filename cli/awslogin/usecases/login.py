@@ -194,7 +194,8 @@ def _profile_changes(
                 "nothing was changed (confirm in a terminal, or use another --profile)"
             )
         answer = terminal.prompt(
-            f"Profile {profile.name} is configured to use {key} {old}. Use {new} instead? (y/n)"
+            f"Profile {profile.name} is configured to use {key} {one_line(old)}. "
+            f"Use {one_line(new)} instead? (y/n)"
         )
         if answer.strip().lower() not in ("y", "yes"):
             raise AwsloginError(

@@ -17,7 +17,7 @@ from awslogin.adapters.aws_config import AwsConfig, selected_profile
 from awslogin.adapters.browser import why_no_local_browser
 from awslogin.adapters.token_cache import TokenCache, cached_sessions
 from awslogin.crypto.pkce import challenge_s256, new_state, new_verifier, same_secret
-from awslogin.errors import ConfigError, failure_in_words
+from awslogin.errors import ConfigError, ProviderError, failure_in_words
 
 pytestmark = pytest.mark.unit
 
@@ -193,3 +193,27 @@ def test_network_failures_are_told_in_words_never_by_class(
     told = failure_in_words(failure)
     assert told == words
     assert type(failure).__name__ not in told
+
+
+@pytest.mark.parametrize(
+    "value", ["x\rcredential_process = touch /tmp/pwn", "x\n[evil]", "x\u2028y"]
+)
+def test_a_value_with_a_line_break_is_never_written_into_the_config(
+    tmp_path: Path, value: str
+) -> None:
+    """A value from a server (an ARN, a URL) with a line break would add keys of its own."""
+    path = tmp_path / "config"
+    path.write_text("[profile dev]\nregion = us-east-1\n")
+    config = AwsConfig.load(str(path))
+    with pytest.raises(ConfigError, match="refusing to write a line break"):
+        config.set_profile("dev", {"login_session": value})
+    assert config.render() == "[profile dev]\nregion = us-east-1\n"
+
+
+def test_a_sign_in_subject_that_is_no_plain_arn_is_refused() -> None:
+    from awslogin.providers.aws_signin import account_of
+
+    arn = "arn:aws:sts::123456789012:assumed-role/dev/alice"
+    assert account_of(arn) == "123456789012"
+    with pytest.raises(ProviderError, match="not an ARN"):
+        account_of(arn + "\rcredential_process = touch /tmp/pwn")
