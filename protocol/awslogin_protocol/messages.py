@@ -91,11 +91,14 @@ class PairingRequest(_Message):
 class PairingCreated(_Message):
     """The answer to `POST /v1/pairings` (201). The poll token exists nowhere else."""
 
-    pairing_id: str = Field(max_length=64)
+    pairing_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="public, in the link")
     user_code: str = Field(max_length=32, description="XXXX-XXXX, shown in the terminal and page")
     verification_uri: str = Field(max_length=2048)
     verification_uri_complete: str = Field(max_length=2048)
-    poll_token: str = Field(max_length=256, description="Bearer token for the result; only here")
+    poll_token: str = Field(
+        pattern=r"^[A-Za-z0-9._~+/=-]{1,256}$",  # RFC 6750's b64token
+        description="Bearer token for the result; only here",
+    )
     expires_in: float = Field(gt=0)
     interval: float = Field(default=2.0, ge=0)
 
