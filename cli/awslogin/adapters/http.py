@@ -120,11 +120,16 @@ def retry_after(response: httpx.Response, now: float | None = None) -> float | N
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
+def _not_a_number(constant: str) -> Any:
+    raise ValueError(f"the answer's JSON holds {constant}, which is no number")
+
+
 def json_answer(response: httpx.Response) -> Any:
-    """The answer's JSON; ValueError when it is not JSON, or nested too deep to parse
-    (a hostile peer's megabyte of `[`)."""
+    """The answer's JSON; ValueError when it is not JSON, holds NaN or Infinity (which no
+    time or count may be), or is nested too deep to parse (a hostile peer's megabyte of
+    `[`)."""
     try:
-        return json.loads(response.content)
+        return json.loads(response.content, parse_constant=_not_a_number)
     except RecursionError:
         raise ValueError("the answer's JSON is nested too deep") from None
 

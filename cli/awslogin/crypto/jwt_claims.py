@@ -20,6 +20,6 @@ def id_token_claims(id_token: object) -> dict[str, Any]:
     segment = id_token.split(".")[1]
     try:
         claims = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
     return claims if isinstance(claims, dict) else {}

@@ -226,7 +226,8 @@ class AwsSigninProvider:
 
     def _refusal(self, response: httpx.Response, body: Mapping[str, Any]) -> AwsloginError:
         shape = response.headers.get("x-amzn-ErrorType", "").split(":")[0]
-        reason = body.get("error")
+        error = body.get("error")
+        reason = error if isinstance(error, str) else None
         if shape == "AccessDeniedException" or reason in (*_ENDED, "INSUFFICIENT_PERMISSIONS"):
             if reason in _ENDED:
                 return LoginRequired(self.profile.name, _ENDED[str(reason)])

@@ -10,7 +10,6 @@ web addresses and a short printable code, nothing that could be a terminal escap
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -18,25 +17,18 @@ from awslogin.adapters.http import json_answer, unreachable
 from awslogin.errors import ProviderError, one_line
 from awslogin.flows.base import DeviceAuthorization
 from awslogin.flows.device import DEVICE_CODE_GRANT, POLL_ERRORS, DeviceFlow, DevicePending
-from awslogin.providers.oidc_discovery import origin
+from awslogin.providers.oidc_discovery import origin, web_address
 from awslogin.providers.oidc_tokens import TokenRefused, token_request
 
 DEFAULT_INTERVAL = 5.0  # RFC 8628 3.2, when the response names none
-_MAX_URL = 2048
 _MAX_USER_CODE = 64
 
 
 def _shown_url(value: object, name: str) -> str:
-    if (
-        not isinstance(value, str)
-        or len(value) > _MAX_URL
-        or not value.isprintable()
-        or " " in value
-        or urlsplit(value).scheme not in ("https", "http")
-        or not urlsplit(value).netloc
-    ):
+    address = web_address(value)
+    if address is None:
         raise ProviderError(f"the identity provider's device authorization has no usable {name}")
-    return value
+    return address
 
 
 def _seconds(value: object, default: float | None) -> float:

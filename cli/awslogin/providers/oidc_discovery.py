@@ -58,6 +58,21 @@ def get_json(client: httpx.Client, url: str, what: str) -> dict[str, Any]:
     return body
 
 
+# The longest address taken from an identity provider's answers.
+MAX_URL = 2048
+
+
+def web_address(value: object) -> str | None:
+    """`value` when it is an http(s) address that can be sent to and shown: a host,
+    printable, no spaces, at most MAX_URL characters; else None."""
+    if not isinstance(value, str) or len(value) > MAX_URL:
+        return None
+    if not value.isprintable() or " " in value:
+        return None
+    parts = urlsplit(value)
+    return value if parts.scheme in ("https", "http") and parts.netloc else None
+
+
 def discover(client: httpx.Client, issuer: str) -> IdpMetadata:
     """The IdP's metadata, checked: it must name `issuer` and support PKCE S256."""
     body = get_json(client, f"{issuer}/.well-known/openid-configuration", "OpenID configuration")
@@ -68,21 +83,21 @@ def discover(client: httpx.Client, issuer: str) -> IdpMetadata:
         )
     endpoints = {}
     for key in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
-        value = body.get(key)
-        if not isinstance(value, str) or not value:
-            raise ProviderError(f"the identity provider's configuration has no {key}")
+        value = web_address(body.get(key))
+        if value is None:
+            raise ProviderError(f"the identity provider's configuration has no usable {key}")
         endpoints[key] = value
     methods = body.get("code_challenge_methods_supported")
     if isinstance(methods, list) and "S256" not in methods:
         raise ProviderError("the identity provider does not support PKCE S256")
-    revocation = body.get("revocation_endpoint")
-    device = body.get("device_authorization_endpoint")
+    revocation = web_address(body.get("revocation_endpoint"))
+    device = web_address(body.get("device_authorization_endpoint"))
     return IdpMetadata(
         issuer=issuer,
         authorization_endpoint=endpoints["authorization_endpoint"],
         token_endpoint=endpoints["token_endpoint"],
         jwks_uri=endpoints["jwks_uri"],
-        revocation_endpoint=revocation if isinstance(revocation, str) and revocation else None,
+        revocation_endpoint=revocation,
         iss_parameter_supported=body.get("authorization_response_iss_parameter_supported") is True,
-        device_authorization_endpoint=device if isinstance(device, str) and device else None,
+        device_authorization_endpoint=device,
     )

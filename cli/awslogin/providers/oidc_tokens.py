@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import jwt
 
-from awslogin.adapters.http import json_answer, unreachable
+from awslogin.adapters.http import come_back_later, json_answer, unreachable
 from awslogin.crypto.pkce import same_secret
 from awslogin.errors import LoginRequired, ProviderError, one_line
 from awslogin.flows.device import DEVICE_CODE_GRANT
@@ -34,6 +34,11 @@ class TokenRefused(ProviderError):
         self.description = description
 
 
+def _text(value: object) -> str:
+    """A field of an error answer as text; "" when it is absent or not a string."""
+    return value if isinstance(value, str) else ""
+
+
 def token_request(
     client: httpx.Client, token_endpoint: str, form: dict[str, str], *, refreshing_for: str | None
 ) -> dict[str, Any]:
@@ -45,6 +50,13 @@ def token_request(
         raise unreachable(
             exc, f"the identity provider at {origin(token_endpoint)}", party="the identity provider"
         ) from exc
+    unavailable = come_back_later(
+        response,
+        f"the identity provider at {origin(token_endpoint)}",
+        party="the identity provider",
+    )
+    if unavailable is not None:  # a device code's poll waits through it
+        raise unavailable
     try:
         body = json_answer(response)
     except ValueError:
@@ -52,8 +64,8 @@ def token_request(
     if not isinstance(body, dict):
         body = {}
     if response.status_code != 200:
-        error = one_line(body.get("error") or f"HTTP {response.status_code}", 60)
-        description = one_line(body.get("error_description") or "")
+        error = one_line(_text(body.get("error")) or f"HTTP {response.status_code}", 60)
+        description = one_line(_text(body.get("error_description")))
         detail = f"{error}: {description}" if description else error
         session_over = error in ("invalid_grant", "invalid_token", "unauthorized_client")
         if refreshing_for is not None and session_over:

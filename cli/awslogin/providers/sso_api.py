@@ -20,6 +20,16 @@ from awslogin.errors import ProviderError, one_line
 
 BEARER_HEADER = "x-amz-sso_bearer_token"
 PARTY = "IAM Identity Center"
+# More pages of accounts or roles than any organisation has (AWS's own limit on
+# accounts is in the thousands, a page holds up to 100): a portal that pages on is wrong.
+MOST_PAGES = 1000
+# The latest expiration believed, in milliseconds since 1970 (the year 2200).
+MOST_EXPIRATION_MS = 7_258_118_400_000
+
+
+def _text(value: object) -> str:
+    """A field of an error answer as text; "" when it is absent or not a string."""
+    return value if isinstance(value, str) else ""
 
 
 def _origin(url: str) -> str:
@@ -96,10 +106,10 @@ class SsoOidcClient:
         if not isinstance(data, dict):
             data = {}
         if response.status_code != 200:
-            error = data.get("error") or response.headers.get("x-amzn-ErrorType", "")
+            error = _text(data.get("error")) or response.headers.get("x-amzn-ErrorType", "")
             error = one_line(error.split(":")[0] or f"HTTP {response.status_code}", 60)
             raise SsoOidcError(
-                error, one_line(data.get("error_description") or ""), response.status_code
+                error, one_line(_text(data.get("error_description"))), response.status_code
             )
         return data
 
@@ -200,8 +210,10 @@ class PortalClient:
             raise ProviderError("the AWS access portal answered without role credentials")
         values = [found.get(k) for k in ("accessKeyId", "secretAccessKey", "sessionToken")]
         expiration = found.get("expiration")
-        if not all(isinstance(v, str) and v for v in values) or not isinstance(
-            expiration, int | float
+        if (
+            not all(isinstance(v, str) and v for v in values)
+            or not isinstance(expiration, int | float)
+            or not 0 < expiration < MOST_EXPIRATION_MS
         ):
             raise ProviderError("the AWS access portal answered with incomplete role credentials")
         return RoleCredentials(
@@ -212,18 +224,22 @@ class PortalClient:
         self, path: str, access_token: str, params: Mapping[str, str], key: str
     ) -> Iterator[dict[str, Any]]:
         next_token: str | None = None
-        while True:
+        seen: set[str] = set()
+        for _ in range(MOST_PAGES):
             query = dict(params)
             if next_token:
                 query["next_token"] = next_token
             data = self._request("GET", path, access_token, query)
-            for item in data.get(key) or []:
+            items = data.get(key)
+            for item in items if isinstance(items, list) else []:
                 if isinstance(item, dict):
                     yield item
             token = data.get("nextToken")
-            if not isinstance(token, str) or not token:
-                return
+            if not isinstance(token, str) or not token or token in seen:
+                return  # the last page, or a portal that would send us round in circles
+            seen.add(token)
             next_token = token
+        raise ProviderError(f"the AWS access portal sent more than {MOST_PAGES} pages")
 
     def list_accounts(self, access_token: str) -> list[AccountInfo]:
         return [
