@@ -18,9 +18,9 @@ arrive on one more connection per process that stays subscribed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.connection import parse_url
@@ -47,8 +47,8 @@ class SentinelUrl:
     service: str
     db: int = 0
     username: str | None = None
-    password: str | None = None
-    sentinel_password: str | None = None
+    password: str | None = field(default=None, repr=False)  # never in a printed form
+    sentinel_password: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +77,7 @@ def _host_port(item: str) -> tuple[str, int]:
         raise _refused()
     if not port_text:
         return host, SENTINEL_PORT
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+    if not (port_text.isascii() and port_text.isdigit()) or not 0 < int(port_text) < 65536:
         raise _refused()
     return host, int(port_text)
 
@@ -103,12 +103,14 @@ def parse_sentinel_url(url: str) -> SentinelUrl:
         raise _refused()
     service = unquote(segments[0])
     db_text = segments[1] if len(segments) == 2 else "0"
-    if not db_text.isdigit():
+    if not (db_text.isascii() and db_text.isdigit()):
         raise _refused()
-    query = parse_qs(parts.query, keep_blank_values=True, strict_parsing=False)
-    if set(query) - {"sentinel_password"} or any(len(v) > 1 for v in query.values()):
+    # By hand, not parse_qs: a "+" in a password is a plus, not a space.
+    pairs = [item.partition("=") for item in parts.query.split("&") if item]
+    names = [name for name, _, _ in pairs]
+    if set(names) - {"sentinel_password"} or len(names) != len(set(names)):
         raise _refused()
-    sentinel_password = query.get("sentinel_password", [None])[0]
+    sentinel_password = next((unquote(value) for _, _, value in pairs), None)
     return SentinelUrl(
         sentinels=sentinels,
         service=service,

@@ -73,3 +73,19 @@ def test_malformed_urls_are_refused_without_echoing_them(url: str) -> None:
     assert message.startswith("RELAY_STORE:")
     assert "hunter2" not in message
     assert "redis+sentinel://" in message  # it says which forms are accepted
+
+
+def test_a_sentinel_password_keeps_its_plus_and_no_password_is_printed() -> None:
+    url = parse_sentinel_url("redis+sentinel://:p+1@s1/awslogin?sentinel_password=a+b%2Bc")
+    assert (url.password, url.sentinel_password) == ("p+1", "a+b+c")
+    assert "p+1" not in repr(url)
+    assert "a+b+c" not in repr(url)
+
+
+@pytest.mark.parametrize(
+    "url", ["redis+sentinel://s1:²/awslogin", "redis+sentinel://s1/awslogin/²"]
+)
+def test_digits_that_are_not_ascii_are_refused_without_quoting_the_url(url: str) -> None:
+    with pytest.raises(ValueError) as refused:
+        parse_sentinel_url(url)
+    assert "²" not in str(refused.value)
