@@ -83,6 +83,7 @@ class MemoryPairingStore:
         return self._by_state.get(state)
 
     async def count_pending(self) -> int:
+        self._expire_due(self._clock())  # as Redis counts: expired ones no longer wait
         return self._pending
 
     # -- writes ------------------------------------------------------------------------

@@ -279,7 +279,8 @@ async def check_expiry_and_tombstones(store: PairingStore, clock: FakeClock) -> 
     await store.create(first)
     await store.create(second)
     clock.advance(600)
-    # expired even before any sweep
+    # expired even before any sweep, and no longer counted as waiting
+    assert await store.count_pending() == 1
     assert await store.get(first.pairing_id) is None
     assert not await store.set_result(first.pairing_id, COMPLETE, 120)
     tomb = await store.gone(first.pairing_id)
