@@ -31,11 +31,12 @@ from __future__ import annotations
 
 import asyncio
 import enum
-import json
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from awslogin_protocol.messages import ErrorBody
 
 IMPORT_PATH = "awslogin_relay.edge:EdgeProtocol"
 # How long a refused or timed-out connection is still read (and ignored) after its answer.
@@ -125,7 +126,7 @@ def guard() -> ConnectionGuard:
 def _error(status: int, reason: str, error: str, description: str) -> bytes:
     """A complete response that closes the connection, in the relay's JSON error format
     (docs/protocol.md, "Errors")."""
-    body = json.dumps({"error": error, "error_description": description}).encode()
+    body = ErrorBody(error=error, error_description=description).model_dump_json().encode()
     head = (
         f"HTTP/1.1 {status} {reason}\r\n"
         "content-type: application/json\r\n"
