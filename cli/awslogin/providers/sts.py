@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import httpx
 
 from awslogin.adapters.http import redacted_url, unreachable
-from awslogin.errors import ProviderError
+from awslogin.errors import ProviderError, one_line
 
 _NS = {"sts": "https://sts.amazonaws.com/doc/2011-06-15/"}
 _SESSION_NAME_UNSAFE = re.compile(r"[^\w+=,.@-]")
@@ -59,7 +59,7 @@ def _error_line(response: httpx.Response) -> str:
     if message is None:
         message = root.find(".//Error/Message")
     parts = [p.text.strip() for p in (code, message) if p is not None and p.text]
-    return ": ".join(parts)[:300].replace("\n", " ") or f"HTTP {response.status_code}"
+    return one_line(": ".join(parts), 300) or f"HTTP {response.status_code}"
 
 
 def assume_role_with_web_identity(
