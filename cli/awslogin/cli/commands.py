@@ -285,7 +285,10 @@ def run(args: list[str], environ: Mapping[str, str]) -> int:
     elif options.command == "logout":
         from awslogin.usecases.logout import logout
 
-        terminal.result("\n".join(logout(profile, environ, all_profiles=options.all, debug=debug)))
+        report = logout(profile, environ, all_profiles=options.all, debug=debug)
+        for warning in report.warnings:  # the local session is removed all the same
+            terminal.info(f"awslogin: {warning}")
+        terminal.result("\n".join(report.lines))
     elif options.command == "configure":
         from awslogin.usecases.configure import ConfigureOptions, configure
 
