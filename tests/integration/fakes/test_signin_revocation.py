@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from tests.fakes.signin import SAME_DEVICE_CLIENT, SigninFake, run_signin_fake
 from tests.fakes.signin.person import answer_sign_in
 from tests.fakes.signin.proofs import dpop_proof, pkce_pair
+from tests.fakes.signin.sigv4 import IssuedKey, SignatureError, SignedRequest, verify
 
 pytestmark = pytest.mark.integration
 
@@ -201,3 +202,35 @@ def test_sigv4_refusals(fake: SigninFake) -> None:
         httpx.post(url, content=other, headers=tampered, timeout=5), "InvalidSignatureException"
     )
     assert fake.revoke_calls == 9
+
+
+def test_credentials_past_their_expiry_are_refused_as_expired() -> None:
+    """The verifier alone, on an instant after the issued credentials expired."""
+    issued = IssuedKey("the-secret", "the-token", expires_at=1_000_000.0)
+    credentials = Credentials("ASIAISSUED", issued.secret_access_key, issued.session_token)
+    url = "http://127.0.0.1:1/v1/revoke?x-amz-client-auth-method=iam"
+    body = token_body("ASORx")
+    at = issued.expires_at + 10
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(at))
+    headers = {
+        "content-type": "application/json",
+        "x-amz-date": stamp,
+        "x-amz-security-token": issued.session_token,
+    }
+    request = AWSRequest(method="POST", url=url, data=body, headers=headers)
+    request.context["timestamp"] = stamp
+    signer = SigV4Auth(credentials, "signin", "us-east-1")
+    to_sign = signer.string_to_sign(request, signer.canonical_request(request))
+    headers["host"] = "127.0.0.1:1"
+    headers["authorization"] = (
+        f"AWS4-HMAC-SHA256 Credential={signer.scope(request)}, "
+        f"SignedHeaders={signer.signed_headers(signer.headers_to_sign(request))}, "
+        f"Signature={signer.signature(to_sign, request)}"
+    )
+    signed = SignedRequest("POST", url, headers, body)
+    keys = {"ASIAISSUED": issued}.get
+    before = verify(signed, issued=keys, region="us-east-1", now=at - 20, max_skew=300)
+    assert before == "ASIAISSUED"
+    with pytest.raises(SignatureError) as caught:
+        verify(signed, issued=keys, region="us-east-1", now=at, max_skew=300)
+    assert caught.value.shape == "ExpiredTokenException"
