@@ -7,12 +7,14 @@ docs/architecture.md "Layers"); these tests keep them true as the code changes.
 from __future__ import annotations
 
 import ast
+import importlib
 import sys
 from pathlib import Path
 
 import pytest
 
 import awslogin
+import awslogin.errors
 
 pytestmark = pytest.mark.unit
 
@@ -110,3 +112,35 @@ def test_the_cli_never_imports_the_relay() -> None:
         for name, path in MODULES.items()
     }
     assert {name: found for name, found in relay_imports.items() if found} == {}
+
+
+def drawn_error_tree() -> dict[str, str | None]:
+    """Each class of the tree in errors.py's docstring → the class it is drawn under."""
+    parents: dict[str, str | None] = {}
+    path: list[str] = []
+    for line in (awslogin.errors.__doc__ or "").splitlines():
+        bullet = line.lstrip()
+        if bullet[:2] not in ("* ", "x ", "+ "):
+            continue
+        depth = (len(line) - len(bullet)) // 2
+        name = bullet[2:].split()[0]
+        del path[depth:]
+        parents[name] = path[-1] if path else None
+        path.append(name)
+    return parents
+
+
+def test_the_error_tree_drawn_in_errors_py_is_the_real_one() -> None:
+    """Every error a person can meet is in the drawing, under its real base class."""
+    for name in sorted(MODULES):
+        importlib.import_module(name)
+    real: dict[str, str | None] = {}
+    pending: list[type[BaseException]] = [awslogin.errors.AwsloginError, KeyboardInterrupt]
+    while pending:
+        cls = pending.pop()
+        if cls.__module__.startswith("awslogin"):
+            base = cls.__base__
+            real[cls.__name__] = base.__name__ if base is not Exception else None
+        pending.extend(cls.__subclasses__())
+    real["KeyboardInterrupt"] = None
+    assert drawn_error_tree() == real
