@@ -5,8 +5,8 @@ A command lives in a module of its own (login.py, status.py, ...) with two funct
 `add_parser(subparsers)`, its arguments, and `run(options, invocation)`, what it does.
 `add_command` files `run` in the parser's defaults, so the parser dispatches
 (commands.py). Light on purpose: building the parser imports no use case; a command's
-run imports its use case when it runs (docs/architecture.md, "`credential-process`
-stays light").
+run imports its use case when it runs, so that `credential-process` stays light
+(docs/architecture.md, "Rules that keep it changeable").
 """
 
 from __future__ import annotations
