@@ -3,7 +3,7 @@
 The person signs in to the AWS console; AWS Sign-In hands the CLI short-lived
 credentials directly (no role to assume) and a refresh token bound, through DPoP, to a
 P-256 key made for this login. The session is botocore's: it is cached where botocore's
-login provider reads it (see stores/login_session.py), and the profile gets
+login provider reads it (see stores/aws_signin.py), and the profile gets
 `login_session`, so the AWS CLI and boto3 use it natively.
 
 Same device: client `arn:aws:signin:::devtools/same-device` with the loopback redirect.

@@ -1,9 +1,9 @@
 """`awslogin exec --profile P -- command args...`: a command with P's credentials, rotating
 for as long as it runs.
 
-By default the command gets a private endpoint (awslogin.usecases.serving on 127.0.0.1, an
-ephemeral port) whose URL and token exist only in its environment; the SDKs then fetch
-new credentials from it whenever theirs near their end. With `--env` it gets plain
+By default the command gets a private endpoint (awslogin.usecases.profile_endpoint on
+127.0.0.1, an ephemeral port) whose URL and token exist only in its environment; the SDKs
+then fetch new credentials from it whenever theirs near their end. With `--env` it gets plain
 AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN (and AWS_CREDENTIAL_EXPIRATION)
 and awslogin becomes the command (exec): for tools that read nothing else, and that
 finish before the credentials do. No command runs $SHELL.
@@ -35,7 +35,7 @@ from awslogin.profile import CREDENTIAL_PROCESS_KEY, FOREIGN_CREDENTIAL_KEYS
 from awslogin.usecases.child_region import child_region_variables
 from awslogin.usecases.export import environment_variables
 from awslogin.usecases.live_credentials import WORKER_TIMEOUT_SECONDS
-from awslogin.usecases.serving import Serving
+from awslogin.usecases.profile_endpoint import Serving
 from awslogin.usecases.snapshot import profile_region, take_snapshot
 
 NESTING_VARIABLE = "AWSLOGIN_EXEC_PROFILE"

@@ -21,7 +21,7 @@ from awslogin.providers.base import Revocation
 from awslogin.providers.registry import KNOWN_PROVIDERS, provider_factory
 from awslogin.session_record import SessionRecord
 from awslogin.stores import store_for
-from awslogin.stores.login_session import signed_in_profiles
+from awslogin.stores.aws_signin import signed_in_profiles
 from awslogin.usecases.profiles import awslogin_profile, awslogin_profiles, load_config
 
 

@@ -23,7 +23,7 @@ from awslogin.adapters.files import write_private_atomically
 from awslogin.adapters.terminal import Terminal
 from awslogin.errors import EXIT_INTERRUPTED, EXIT_OK
 from awslogin.usecases.child_region import child_region_variables
-from awslogin.usecases.serving import Serving
+from awslogin.usecases.profile_endpoint import Serving
 from awslogin.usecases.snapshot import profile_region
 
 _STOP_SIGNALS = {signal.SIGINT: EXIT_INTERRUPTED, signal.SIGTERM: EXIT_OK, signal.SIGHUP: EXIT_OK}

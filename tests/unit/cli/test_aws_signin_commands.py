@@ -16,7 +16,7 @@ import pytest
 
 from awslogin.cli.main import main
 from awslogin.crypto.dpop import DpopKey
-from awslogin.stores.login_session import token_from_record
+from awslogin.stores.aws_signin import token_from_record
 
 pytestmark = pytest.mark.unit
 

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from awslogin.adapters.login_cache import login_cache_dir
 from awslogin.crypto.dpop import DpopKey, DpopKeyError
-from awslogin.stores.login_session import (
+from awslogin.stores.aws_signin import (
     LoginCacheStore,
     record_from_token,
     signed_in_profiles,
