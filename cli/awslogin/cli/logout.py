@@ -20,8 +20,10 @@ def add_parser(subparsers: Subparsers) -> None:
 def run(options: argparse.Namespace, invocation: Invocation) -> int:
     from awslogin.usecases.logout import logout
 
-    lines = logout(
+    report = logout(
         invocation.profile, invocation.environ, all_profiles=options.all, debug=invocation.debug
     )
-    invocation.terminal.result("\n".join(lines))
+    for warning in report.warnings:  # the local session is removed all the same
+        invocation.terminal.info(f"awslogin: {warning}")
+    invocation.terminal.result("\n".join(report.lines))
     return EXIT_OK
