@@ -30,7 +30,6 @@ def _breakable(text: str) -> Markup:
 
 _env.filters["breakable"] = _breakable
 
-_RETRY = "Run awslogin login again in your terminal."
 _MESSAGES: dict[str, tuple[str, str, bool]] = {
     "not_found": (
         "This link is not valid",
