@@ -16,6 +16,28 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+__all__ = [
+    "MAX_AUTHORIZE_URL",
+    "MAX_CALLBACK_VALUE",
+    "MAX_HOSTNAME",
+    "MAX_HOST_CLIENT",
+    "MAX_HOST_USER",
+    "MAX_PASTE",
+    "MAX_ROLE",
+    "OUTCOME_REASON_SHOWN",
+    "ROLE_PATTERN",
+    "Discovery",
+    "ErrorBody",
+    "HostDescription",
+    "OutcomeReport",
+    "PairingCreated",
+    "PairingMode",
+    "PairingRequest",
+    "PollAnswer",
+    "SealedCallback",
+    "SealedPaste",
+]
+
 # Longest authorize URL the relay stores and redirects to.
 MAX_AUTHORIZE_URL = 8192
 # Longest text a person may paste on the relay's page (a verification code or a URL).

@@ -27,6 +27,8 @@ from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+__all__ = ["HostKey", "SealingError", "check_public_key", "parse_public_key", "seal"]
+
 VERSION = 1
 _KEY_LEN = 32
 _NONCE_LEN = 12
