@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from awslogin_relay.redis_urls import SCHEMES, check_url
+
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -325,9 +327,7 @@ def _public_url(value: str) -> str:
 def _store(value: str) -> str:
     if value == "memory":
         return value
-    if value.startswith(("redis://", "rediss://", "unix://", "redis+sentinel://")):
-        from awslogin_relay.store.redis_connect import check_url
-
+    if value.startswith(SCHEMES):
         check_url(value)  # a bad port or db fails here, in one line, not at the first request
         return value
     raise ValueError("expected 'memory', a redis:// URL or a redis+sentinel:// URL")
