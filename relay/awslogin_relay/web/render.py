@@ -97,7 +97,7 @@ def error_page(error: RelayError) -> HTMLResponse:
     heading, sentence, retry = _MESSAGES.get(
         error.error, ("This request could not be handled", error.description, False)
     )
-    if error.error == "invalid_request":
+    if error.error in ("invalid_request", "wrong_mode"):
         sentence = as_sentence(error.description)
     response = page("message.html", error.status, heading=heading, sentence=sentence, retry=retry)
     if error.retry_after is not None:
