@@ -1,6 +1,6 @@
 """The relay's layers, as its imports show them (read from the source, nothing imported).
 
-Top to bottom (docs/architecture.md, "The relay"): the process (`__main__`, `server`,
+Top to bottom (docs/architecture.md#the-relay-awslogin_relay): the process (`__main__`, `server`,
 `edge`), the composition root (`app`), the routes (`web/`) beside the stores (`store/`),
 the pairing rules and the store's contract (`domain/`), and what every layer reads
 (`settings`, `redis_urls`, `metrics`, `logs`). A module imports its own group and the
