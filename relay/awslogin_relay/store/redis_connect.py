@@ -67,7 +67,7 @@ def connect(url: str, *, max_connections: int) -> RedisClients:
             Redis(connection_pool=pool), Redis.from_url(url, **listening, **options)
         )
     parsed = parse_sentinel_url(url)
-    sentinel = Sentinel(  # type: ignore[no-untyped-call]
+    sentinel = Sentinel(
         list(parsed.sentinels),
         sentinel_kwargs={
             "socket_connect_timeout": CONNECT_TIMEOUT,

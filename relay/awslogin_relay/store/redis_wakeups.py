@@ -100,7 +100,7 @@ class RedisWakeups:
             finally:
                 self._subscribed.clear()
                 with contextlib.suppress(RedisError, OSError):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()
 
     def _wake(self, pairing_id: str) -> None:
         for event in self._waiters.pop(pairing_id, ()):
