@@ -34,6 +34,7 @@ from awslogin_relay.domain.errors import (
     no_pairing_with_code,
     no_pairing_with_state,
     unconfirmed_browser,
+    wrong_mode,
 )
 from awslogin_relay.domain.operations import Client, Operations
 from awslogin_relay.domain.pairing import (
@@ -196,7 +197,7 @@ class BrowserOperations(Operations):
             raise no_pairing_with_state()
         pairing = await self.load(pairing_id)
         if pairing.mode is not PairingMode.REDIRECT:
-            raise invalid_request("this sign-in request expects a pasted code")
+            raise wrong_mode("this sign-in request expects a pasted code")
         if not pairing.pending:
             raise already_completed()
         self._check_binding(pairing, bindings.get(pairing_id), client)
@@ -221,7 +222,7 @@ class BrowserOperations(Operations):
         await self.limit("browser", client.address, self.settings.rate_browser)
         pairing = await self.load(pairing_id)
         if pairing.mode is not PairingMode.PASTE:
-            raise invalid_request("this sign-in request does not take a pasted code")
+            raise wrong_mode("this sign-in request does not take a pasted code")
         if not pairing.pending:
             raise already_completed()
         self._check_binding(pairing, presented, client)

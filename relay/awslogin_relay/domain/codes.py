@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import string
 
@@ -24,8 +25,13 @@ PAIRING_ID_ALPHABET = string.ascii_letters + string.digits
 PAIRING_ID_LENGTH = 12
 USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
 USER_CODE_LENGTH = 8
-_USER_CODE_LETTERS = frozenset(USER_CODE_ALPHABET)
 _IGNORED_IN_USER_CODE = str.maketrans("", "", "- \t")
+TYPED_USER_CODE_PATTERN = (
+    f"^[- \t]*(?:[{USER_CODE_ALPHABET}{USER_CODE_ALPHABET.lower()}][- \t]*){{{USER_CODE_LENGTH}}}$"
+)
+"""What a person may type for a user code: its 8 letters in any case, with dashes,
+spaces and tabs anywhere (ASCII only; a regular expression that Python and JSON Schema
+read alike, so `/openapi.json` publishes the same rule)."""
 
 
 def _random_text(alphabet: str, length: int) -> str:
@@ -64,10 +70,9 @@ def format_user_code(code: str) -> str:
 
 def normalize_user_code(text: str) -> str | None:
     """The stored form of what a person typed (any case, dashes and spaces ignored)."""
-    code = text.translate(_IGNORED_IN_USER_CODE).upper()
-    if len(code) != USER_CODE_LENGTH or not _USER_CODE_LETTERS.issuperset(code):
+    if re.fullmatch(TYPED_USER_CODE_PATTERN, text) is None:
         return None
-    return code
+    return text.translate(_IGNORED_IN_USER_CODE).upper()
 
 
 def new_poll_token() -> str:

@@ -165,6 +165,12 @@ def cross_site_confirmation() -> RelayError:
     )
 
 
+def wrong_mode(description: str) -> RelayError:
+    """The pairing takes its result the other way (redirect or paste): the request is
+    well formed, the pairing's mode is what refuses it."""
+    return RelayError(409, "wrong_mode", description)
+
+
 def confirmed_elsewhere() -> RelayError:
     return RelayError(
         409, "confirmed_elsewhere", "this sign-in was already confirmed on another device"

@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from awslogin_relay.audit import audit
 from awslogin_relay.domain import codes
+from awslogin_relay.domain.audit import audit
 from awslogin_relay.domain.errors import gone_error, too_many_requests, unknown_pairing
 from awslogin_relay.domain.networks import client_network
 from awslogin_relay.domain.pairing import Pairing, Tombstone

@@ -26,7 +26,11 @@ def test_user_code_normalization(typed: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "typed", ["", "BDKM-TRW", "BDKM-TRWXX", "BDKM-TRW0", "AEIO-UBCD", "ßDKM-TRWX"]
+    "typed",
+    [
+        *("", "BDKM-TRW", "BDKM-TRWXX", "BDKM-TRW0", "AEIO-UBCD", "ßDKM-TRWX", "BDKM-TRWX\n"),
+        *("ßßßß", "\u017fdkm-trwx"),  # non-ASCII letters whose upper case is ASCII (SS, S)
+    ],
 )
 def test_user_code_normalization_refuses(typed: str) -> None:
     assert codes.normalize_user_code(typed) is None

@@ -29,6 +29,12 @@ def test_defaults_bound_heads_reads_and_idle_connections() -> None:
     ("name", "value", "message"),
     [
         ("RELAY_MAX_HEADER", "100", "RELAY_MAX_HEADER: expected a whole number from 1024"),
+        # above 64 KiB, uvicorn would refuse a long request target before the head limit
+        (
+            "RELAY_MAX_HEADER",
+            "65537",
+            "RELAY_MAX_HEADER: expected a whole number from 1024 to 65536",
+        ),
         ("RELAY_HEADER_TIMEOUT", "0", "RELAY_HEADER_TIMEOUT: expected 0.1 to 3600 seconds"),
         ("RELAY_BODY_TIMEOUT", "soon", "RELAY_BODY_TIMEOUT: expected a number of seconds"),
         ("RELAY_KEEPALIVE_TIMEOUT", "0", "RELAY_KEEPALIVE_TIMEOUT: expected a whole number"),

@@ -79,10 +79,23 @@ async def test_paste_mode_flow(relay: Relay) -> None:
 
 
 async def test_paste_mode_pairing_ignores_callbacks_and_vice_versa(relay: Relay) -> None:
+    """A well-formed answer the pairing's mode does not take is a conflict (409), not bad
+    input; the pairing still waits for the right one."""
     created, _, _ = await relay.create()
-    await relay.client.post(f"/p/{created['pairing_id']}/confirm")
+    await relay.confirm(created)
     wrong = await relay.client.post(f"/p/{created['pairing_id']}/code", data={"code": "x"})
-    assert wrong.status_code == 400
+    assert wrong.status_code == 409
+    assert "This sign-in request does not take a pasted code." in wrong.text
+    pasting, _, pasting_url = await relay.create(mode="paste")
+    await relay.confirm(pasting)
+    redirected = await relay.client.get(
+        "/callback", params={"code": "x", "state": state_of(pasting_url)}
+    )
+    assert redirected.status_code == 409
+    assert "This sign-in request expects a pasted code." in redirected.text
+    for pending in (created, pasting):
+        status = await relay.client.get(f"/p/{pending['pairing_id']}/status")
+        assert status.json() == {"status": "pending"}
 
 
 async def test_link_finds_a_pairing_by_user_code_in_any_spelling(relay: Relay) -> None:

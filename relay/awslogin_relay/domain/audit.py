@@ -6,6 +6,9 @@ collects), and `awslogin.action` names the pairing step precisely. Only identifi
 that are public anyway (pairing id, host name) and request metadata appear; never a
 code, state, token, key or sealed result, and of a host's report only its outcome word
 (signed_in, failed), never the account, role or reason it holds.
+
+It lives in the domain because its records are the domain's events about a `Pairing`;
+the logger keeps the name operators filter on, `awslogin_relay.audit` (docs/protocol.md).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Any
 
 from awslogin_relay.domain.pairing import Pairing
 
-AUDIT_LOGGER = "awslogin_relay.audit"
+AUDIT_LOGGER = "awslogin_relay.audit"  # a name operators use: not the module's
 _log = logging.getLogger(AUDIT_LOGGER)
 
 _EVENT_NAMES = {
