@@ -223,6 +223,16 @@ class PairingStore(Protocol):
         """
         ...
 
+    async def draw(self, key: str, capacity: float, per_second: float, cost: float) -> float:
+        """Take `cost` tokens from the token bucket `key` and return how many seconds
+        until it holds at least one token again (0.0: it holds one now).
+
+        The bucket holds at most `capacity` tokens, starts full and refills at
+        `per_second`; it never goes below empty (taking from an empty bucket leaves it
+        empty). `cost` 0 only reads. Atomic across replicas: one bucket for all of them.
+        """
+        ...
+
     async def sweep_expired(self) -> list[Pairing]:
         """Turn every pairing whose `expires_at` has passed into an EXPIRED tombstone, drop
         tombstones and counters whose time is over, and return the pairings that expired

@@ -399,6 +399,27 @@ async def check_rate_windows(store: PairingStore, clock: FakeClock) -> None:
     assert (await store.hit_rate("create:10.0.0.1", 60)).count == 1
 
 
+async def check_token_buckets(store: PairingStore, clock: FakeClock) -> None:
+    """Capacity 3, one token per 2 seconds: a full bucket lasts 3 draws, then says how
+    long until the next token; reading costs nothing; it never goes below empty."""
+    assert await store.draw("misses", 3, 0.5, 0) == 0.0  # a new bucket starts full
+    waits = [await store.draw("misses", 3, 0.5, 1) for _ in range(4)]
+    assert waits[:2] == [0.0, 0.0]
+    assert waits[2] == pytest.approx(2.0)  # empty now: one token in 2 s
+    assert waits[3] == pytest.approx(2.0)  # an empty bucket stays empty, not in debt
+    assert await store.draw("misses", 3, 0.5, 0) == pytest.approx(2.0)
+    assert await store.draw("other", 3, 0.5, 0) == 0.0  # buckets are separate
+    clock.advance(1.5)
+    assert await store.draw("misses", 3, 0.5, 0) == pytest.approx(0.5)
+    clock.advance(0.5)
+    assert await store.draw("misses", 3, 0.5, 0) == 0.0
+    clock.advance(600)  # refills up to its capacity, no further
+    await store.sweep_expired()
+    waits = [await store.draw("misses", 3, 0.5, 1) for _ in range(3)]
+    assert waits[:2] == [0.0, 0.0]
+    assert waits[2] == pytest.approx(2.0)
+
+
 CLIENT_A = PendingShare("client:10.0.4.7", 2)
 CLIENT_B = PendingShare("client:2001:db8:1:2::/64", 2)
 TOKEN = PendingShare("token:1f2e3d4c5b6a7988", 3)
@@ -507,6 +528,7 @@ CONTRACT = [
     check_cancel_wakes,
     check_begin_poll_interval,
     check_rate_windows,
+    check_token_buckets,
     check_caps_refuse_and_store_nothing,
     check_caps_count_only_pending_pairings,
     check_concurrent_creations_respect_the_caps,
