@@ -1,5 +1,7 @@
-"""Fair share: per-client limits count IPv6 clients by /64, and each client (and each
-creation token) may hold only its share of the pending pairings."""
+"""Fair share: per-client limits count IPv6 clients by /64 and by /48, each client (and
+each creation token) may hold only its share of the pending pairings, failed /link
+lookups share one relay-wide budget, and a host's requests with its poll token count
+against its pairing, never against its neighbours' network."""
 
 from __future__ import annotations
 
@@ -10,29 +12,12 @@ import httpx
 import pytest
 
 from awslogin_protocol.sealing import HostKey
-from awslogin_relay.domain.networks import client_network
 from tests.unit.relay.conftest import PUBLIC_URL, Relay, authorize_url
 
 pytestmark = pytest.mark.unit
 
 TOKEN_A = "team-a-create-token-0123"
 TOKEN_B = "team-b-create-token-4567"
-
-
-@pytest.mark.parametrize(
-    ("address", "v4", "v6", "network"),
-    [
-        ("203.0.113.7", 32, 64, "203.0.113.7"),
-        ("203.0.113.7", 24, 64, "203.0.113.0/24"),
-        ("2001:db8:1:2:aaaa:bbbb:cccc:dddd", 32, 64, "2001:db8:1:2::/64"),
-        ("2001:db8:1:2::1", 32, 56, "2001:db8:1::/56"),
-        ("2001:db8:1:2::1", 32, 128, "2001:db8:1:2::1"),
-        ("::ffff:203.0.113.7", 32, 64, "203.0.113.7"),  # IPv4-mapped counts as IPv4
-        ("unknown", 32, 64, "unknown"),
-    ],
-)
-def test_client_network(address: str, v4: int, v6: int, network: str) -> None:
-    assert client_network(address, v4, v6) == network
 
 
 def _body() -> dict[str, Any]:
@@ -66,7 +51,7 @@ async def test_one_ipv6_64_is_one_client_for_the_rate_limit(
     same_64 = ["2001:db8:1:2::a", "2001:db8:1:2:ffff::b", "2001:db8:1:2:1234:5678:9abc:def0"]
     assert await _statuses(relay, same_64) == [201, 201, 429]
     assert await _statuses(relay, ["2001:db8:1:3::a"]) == [201]  # the next /64
-    per_address = make_relay(RELAY_RATE_CREATE="2", RELAY_IPV6_PREFIX="128")
+    per_address = make_relay(RELAY_RATE_CREATE="2", RELAY_IPV6_PREFIXES="128")
     assert await _statuses(per_address, same_64) == [201, 201, 201]
 
 
