@@ -135,19 +135,19 @@ class BrowserOperations(Operations):
         user_code = codes.normalize_user_code(typed)
         if user_code is None:
             raise invalid_request("a code has 8 letters, like BDKM-TRWX")
-        wait = await self._draw_link_budget(0)
+        wait = await self._draw_link_budget(1)  # taken first, so racing guesses cannot overdraw
         if wait > 0:
             self.metrics.rejected.labels(reason="link_misses").inc()
             raise too_many_wrong_codes(max(1.0, math.ceil(wait)))
         pairing_id = await self.store.find_by_user_code(user_code)
         if pairing_id is None:
-            await self._draw_link_budget(1)
             raise no_pairing_with_code()
+        await self._draw_link_budget(-1)  # a right code costs nothing: given back
         return pairing_id
 
     async def _draw_link_budget(self, cost: float) -> float:
-        """Take `cost` from the relay-wide budget of failed lookups; seconds until it
-        allows one again (0.0: now)."""
+        """Take `cost` from the relay-wide budget of failed lookups (a negative cost
+        gives back); seconds until it holds that much, if it does not now (`draw`)."""
         settings = self.settings
         per_second = settings.link_misses / settings.rate_window
         return await self.store.draw(LINK_MISSES, settings.link_misses, per_second, cost)

@@ -224,12 +224,13 @@ class PairingStore(Protocol):
         ...
 
     async def draw(self, key: str, capacity: float, per_second: float, cost: float) -> float:
-        """Take `cost` tokens from the token bucket `key` and return how many seconds
-        until it holds at least one token again (0.0: it holds one now).
+        """Take `cost` tokens from the token bucket `key` if it holds them: returns 0.0
+        if it did, else the seconds until it will hold them (and takes nothing).
 
         The bucket holds at most `capacity` tokens, starts full and refills at
-        `per_second`; it never goes below empty (taking from an empty bucket leaves it
-        empty). `cost` 0 only reads. Atomic across replicas: one bucket for all of them.
+        `per_second`. A negative `cost` gives tokens back (never past `capacity`).
+        Atomic across replicas, one bucket for all of them: of concurrent draws on a
+        bucket holding one token, one gets it.
         """
         ...
 

@@ -225,10 +225,10 @@ class MemoryPairingStore:
         level = capacity
         if held is not None:
             level = min(capacity, held[0] + max(0.0, now - held[1]) * per_second)
-        level = max(0.0, level - cost)
-        if cost > 0:
-            self._buckets[key] = (level, now, capacity / per_second)
-        return 0.0 if level >= 1 else (1 - level) / per_second
+        if level < cost:
+            return (cost - level) / per_second
+        self._buckets[key] = (min(capacity, level - cost), now, capacity / per_second)
+        return 0.0
 
     # -- waiting -----------------------------------------------------------------------
 
