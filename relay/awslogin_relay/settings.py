@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -95,21 +96,29 @@ SPECS: tuple[SettingSpec, ...] = (
         "per-client limits count IPv4 clients by networks of this prefix length (32: each address)",
     ),
     SettingSpec(
-        "RELAY_IPV6_PREFIX",
-        "64",
-        "per-client limits count IPv6 clients by networks of this prefix length "
-        "(64: one site or one phone, whatever the addresses it rotates through)",
+        "RELAY_IPV6_PREFIXES",
+        "64,48",
+        "per-client limits count IPv6 clients by each of these prefix lengths, longest first, "
+        "32 to 128 (64: one site or phone, whatever addresses it rotates through; 48: one "
+        "allocation); each 8 bits shorter doubles the limits (docs/security.md#fair-share)",
     ),
     SettingSpec("RELAY_RATE_CREATE", "30", "pairings one client may create per rate window"),
     SettingSpec(
         "RELAY_RATE_COLLECT",
         "300",
-        "result polls, acks, outcome reports and cancels one client may make per rate window",
+        "result polls, acks, outcome reports and cancels per rate window: per pairing with "
+        "its poll token, per client without one",
     ),
     SettingSpec(
         "RELAY_RATE_BROWSER",
         "60",
         "user-code lookups, confirmations, callbacks and pastes per client per rate window",
+    ),
+    SettingSpec(
+        "RELAY_LINK_MISSES",
+        "60",
+        "failed code lookups on /link per rate window for the whole relay, all clients "
+        "together (a token bucket; when empty, /link answers 429 to everyone)",
     ),
     SettingSpec("RELAY_RATE_WINDOW", "60", "length of the rate-limit window in seconds"),
     SettingSpec("RELAY_MAX_BODY", "32768", "largest request body in bytes (larger: 413)"),
@@ -180,10 +189,11 @@ class Settings:
     max_pending_per_client: int = 20
     max_pending_per_token: int = 1000
     ipv4_prefix: int = 32
-    ipv6_prefix: int = 64
+    ipv6_prefixes: tuple[int, ...] = (64, 48)
     rate_create: int = 30
     rate_collect: int = 300
     rate_browser: int = 60
+    link_misses: int = 60
     rate_window: int = 60
     max_body: int = 32768
     max_header: int = 16384
@@ -346,6 +356,18 @@ def _proxies(value: str) -> tuple[IPNetwork, ...]:
     return tuple(networks)
 
 
+def _ipv6_prefixes(value: str) -> tuple[int, ...]:
+    """Prefix lengths, longest first: the first is the client, each next one a larger
+    network it belongs to (docs/security.md#fair-share)."""
+    parse = _int_between(32, 128)
+    prefixes = tuple(parse(item.strip()) for item in value.split(",") if item.strip())
+    if not prefixes:
+        raise ValueError("expected one or more prefix lengths, e.g. 64,48")
+    if any(longer <= shorter for longer, shorter in pairwise(prefixes)):
+        raise ValueError("expected prefix lengths longest first, each once, e.g. 64,56,48")
+    return prefixes
+
+
 def _create_tokens(value: str) -> tuple[str, ...]:
     tokens = tuple(item.strip() for item in value.split(",") if item.strip())
     if any(len(token) < 16 or any(c.isspace() for c in token) for token in tokens):
@@ -377,10 +399,11 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "max_pending_per_client": _int_between(1, 10_000_000),
     "max_pending_per_token": _int_between(1, 10_000_000),
     "ipv4_prefix": _int_between(8, 32),
-    "ipv6_prefix": _int_between(16, 128),
+    "ipv6_prefixes": _ipv6_prefixes,
     "rate_create": _int_between(1, 10_000_000),
     "rate_collect": _int_between(1, 10_000_000),
     "rate_browser": _int_between(1, 10_000_000),
+    "link_misses": _int_between(1, 10_000_000),
     "rate_window": _int_between(1, 86400),
     "max_body": _int_between(1024, 16 * 1024 * 1024),
     # uvicorn's parser refuses a request target over 65535 bytes with a bare text/plain 400;

@@ -3,8 +3,9 @@
 * pairing id: public (it is in the QR code), 12 base62 characters, about 71 random bits,
   so pairings cannot be enumerated.
 * user code: 8 letters from 20 consonants that are hard to confuse (no vowels, so no
-  words; no I/O/U/Y), shown as XXXX-XXXX; about 34 bits, enough with the rate limit
-  on /link and the cap on pending pairings.
+  words; no I/O/U/Y), shown as XXXX-XXXX; about 34 bits, enough with the relay-wide
+  budget of wrong codes on /link and the cap on pending pairings (2,560,000 expected
+  guesses per valid code; docs/security.md#guessing-user-codes).
 * poll token: 32 random bytes known only to the host; the store keeps its SHA-256.
 * binding secret: 32 random bytes known only to the browser that confirmed a pairing
   (in an HttpOnly cookie); the store keeps its SHA-256, and only a request carrying the

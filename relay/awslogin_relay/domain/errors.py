@@ -43,6 +43,16 @@ def too_many_requests(retry_after: float) -> RelayError:
     )
 
 
+def too_many_wrong_codes(retry_after: float) -> RelayError:
+    """The relay-wide budget of failed /link lookups is used up (docs/security.md)."""
+    return RelayError(
+        429,
+        "too_many_requests",
+        "too many wrong codes were tried here lately; scan the QR code, or try again shortly",
+        retry_after=retry_after,
+    )
+
+
 def store_unavailable() -> RelayError:
     return RelayError(503, "temporarily_unavailable", "the store is unavailable", retry_after=5)
 

@@ -58,7 +58,8 @@ async def link_form() -> Response:
                     404: "no pairing has this code (the form again)",
                     413: "body too large",
                     422: "the form does not match the schema",
-                    429: "too many requests from this address",
+                    429: "too many requests from this network, or too many wrong codes "
+                    "tried on the relay (all clients together)",
                     503: "the store is unavailable",
                 },
                 media_type=HTML,

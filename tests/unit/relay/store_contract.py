@@ -399,6 +399,34 @@ async def check_rate_windows(store: PairingStore, clock: FakeClock) -> None:
     assert (await store.hit_rate("create:10.0.0.1", 60)).count == 1
 
 
+async def check_token_buckets(store: PairingStore, clock: FakeClock) -> None:
+    """Capacity 3, one token per 2 seconds: a full bucket gives 3 tokens, then says how
+    long until the next one and takes nothing; tokens given back count again."""
+    waits = [await store.draw("misses", 3, 0.5, 1) for _ in range(5)]
+    assert waits[:3] == [0.0, 0.0, 0.0]  # a new bucket starts full
+    assert waits[3:] == [pytest.approx(2.0), pytest.approx(2.0)]  # refusals take nothing
+    assert await store.draw("other", 3, 0.5, 1) == 0.0  # buckets are separate
+    clock.advance(1.5)
+    assert await store.draw("misses", 3, 0.5, 1) == pytest.approx(0.5)
+    clock.advance(0.5)
+    assert await store.draw("misses", 3, 0.5, 1) == 0.0
+    assert await store.draw("misses", 3, 0.5, 1) == pytest.approx(2.0)
+    assert await store.draw("misses", 3, 0.5, -1) == 0.0  # given back
+    assert await store.draw("misses", 3, 0.5, 1) == 0.0
+    clock.advance(600)  # refills up to its capacity, no further
+    await store.sweep_expired()
+    assert await store.draw("misses", 3, 0.5, -5) == 0.0
+    waits = [await store.draw("misses", 3, 0.5, 1) for _ in range(4)]
+    assert waits == [0.0, 0.0, 0.0, pytest.approx(2.0)]
+
+
+async def check_concurrent_draws_take_each_token_once(
+    store: PairingStore, clock: FakeClock
+) -> None:
+    waits = await asyncio.gather(*(store.draw("misses", 5, 0.1, 1) for _ in range(20)))
+    assert sum(wait == 0.0 for wait in waits) == 5
+
+
 CLIENT_A = PendingShare("client:10.0.4.7", 2)
 CLIENT_B = PendingShare("client:2001:db8:1:2::/64", 2)
 TOKEN = PendingShare("token:1f2e3d4c5b6a7988", 3)
@@ -507,6 +535,8 @@ CONTRACT = [
     check_cancel_wakes,
     check_begin_poll_interval,
     check_rate_windows,
+    check_token_buckets,
+    check_concurrent_draws_take_each_token_once,
     check_caps_refuse_and_store_nothing,
     check_caps_count_only_pending_pairings,
     check_concurrent_creations_respect_the_caps,

@@ -1,5 +1,7 @@
-"""Fair share: per-client limits count IPv6 clients by /64, and each client (and each
-creation token) may hold only its share of the pending pairings."""
+"""Fair share: per-client limits count IPv6 clients by /64 and by /48, each client (and
+each creation token) may hold only its share of the pending pairings, failed /link
+lookups share one relay-wide budget, and a host's requests with its poll token count
+against its pairing, never against its neighbours' network."""
 
 from __future__ import annotations
 
@@ -10,29 +12,12 @@ import httpx
 import pytest
 
 from awslogin_protocol.sealing import HostKey
-from awslogin_relay.domain.networks import client_network
 from tests.unit.relay.conftest import PUBLIC_URL, Relay, authorize_url
 
 pytestmark = pytest.mark.unit
 
 TOKEN_A = "team-a-create-token-0123"
 TOKEN_B = "team-b-create-token-4567"
-
-
-@pytest.mark.parametrize(
-    ("address", "v4", "v6", "network"),
-    [
-        ("203.0.113.7", 32, 64, "203.0.113.7"),
-        ("203.0.113.7", 24, 64, "203.0.113.0/24"),
-        ("2001:db8:1:2:aaaa:bbbb:cccc:dddd", 32, 64, "2001:db8:1:2::/64"),
-        ("2001:db8:1:2::1", 32, 56, "2001:db8:1::/56"),
-        ("2001:db8:1:2::1", 32, 128, "2001:db8:1:2::1"),
-        ("::ffff:203.0.113.7", 32, 64, "203.0.113.7"),  # IPv4-mapped counts as IPv4
-        ("unknown", 32, 64, "unknown"),
-    ],
-)
-def test_client_network(address: str, v4: int, v6: int, network: str) -> None:
-    assert client_network(address, v4, v6) == network
 
 
 def _body() -> dict[str, Any]:
@@ -66,7 +51,7 @@ async def test_one_ipv6_64_is_one_client_for_the_rate_limit(
     same_64 = ["2001:db8:1:2::a", "2001:db8:1:2:ffff::b", "2001:db8:1:2:1234:5678:9abc:def0"]
     assert await _statuses(relay, same_64) == [201, 201, 429]
     assert await _statuses(relay, ["2001:db8:1:3::a"]) == [201]  # the next /64
-    per_address = make_relay(RELAY_RATE_CREATE="2", RELAY_IPV6_PREFIX="128")
+    per_address = make_relay(RELAY_RATE_CREATE="2", RELAY_IPV6_PREFIXES="128")
     assert await _statuses(per_address, same_64) == [201, 201, 201]
 
 
@@ -129,3 +114,63 @@ async def test_the_total_cap_still_applies_and_answers_503(
     relay = make_relay(RELAY_MAX_PENDING="3", RELAY_RATE_CREATE="1000")
     statuses = await _statuses(relay, [f"198.51.100.{n}" for n in range(1, 6)])
     assert statuses == [201, 201, 201, 503, 503]
+
+
+async def test_an_ipv6_48_is_counted_too(make_relay: Callable[..., Relay]) -> None:
+    # each /64 may create 2 per window, the /48 they share 4 times that: 8
+    relay = make_relay(RELAY_RATE_CREATE="2")
+    own_64 = [f"2001:db8:9:{n:x}::1" for n in range(1, 5) for _ in range(2)]
+    assert await _statuses(relay, own_64) == [201] * 8
+    assert await _statuses(relay, ["2001:db8:9:ff::1", "2001:db8:a::1"]) == [429, 201]
+    # a /64 refused for its own limit uses up nothing more of its /48
+    other = make_relay(RELAY_RATE_CREATE="2")
+    assert await _statuses(other, ["2001:db8:9:1::1"] * 10) == [201, 201] + [429] * 8
+    others = [f"2001:db8:9:{n:x}::1" for n in range(2, 5) for _ in range(2)]
+    assert await _statuses(other, others) == [201] * 6
+
+
+async def _look_up(relay: Relay, address: str, code: str) -> int:
+    async with _client_at(relay, address) as client:
+        return (await client.post("/link", data={"user_code": code})).status_code
+
+
+async def test_failed_code_lookups_share_one_budget_for_the_relay(
+    make_relay: Callable[..., Relay],
+) -> None:
+    # 3 misses per 60 s window: one more every 20 s, at most 3 saved up
+    relay = make_relay(RELAY_LINK_MISSES="3")
+    async with relay.client:
+        created, _, _ = await relay.create()
+        code = created["user_code"]
+        guessers = [f"2001:db8:{n:x}::1" for n in range(1, 5)] + ["198.51.100.1"]
+        misses = [await _look_up(relay, address, "BCDF-GHJK") for address in guessers]
+        assert misses == [404, 404, 404, 429, 429]
+        # while the budget is empty even a right code is refused: no answer tells codes apart
+        assert await _look_up(relay, "198.51.100.2", code) == 429
+        assert await _look_up(relay, "198.51.100.2", "not a code") == 400  # not a guess
+        relay.clock.advance(20)
+        assert await _look_up(relay, "198.51.100.2", code) == 303  # a match costs nothing
+        assert await _look_up(relay, "198.51.100.3", "BCDF-GHJL") == 404
+        assert await _look_up(relay, "198.51.100.3", code) == 429
+        metrics = (await relay.client.get("/metrics")).text
+        assert 'awslogin_relay_rejected_requests_total{reason="link_misses"} 4.0' in metrics
+
+
+async def test_the_host_is_not_starved_by_requests_without_its_token(
+    make_relay: Callable[..., Relay],
+) -> None:
+    relay = make_relay(RELAY_RATE_COLLECT="3")
+    async with relay.client:
+        created, _, _ = await relay.create()
+        pid = created["pairing_id"]
+        wrong = {"Authorization": "Bearer not-the-token"}
+        statuses = [
+            (await relay.client.get(f"/v1/pairings/{pid}/result", headers=wrong)).status_code
+            for _ in range(3)
+        ]
+        statuses.append((await relay.client.post(f"/v1/pairings/{pid}/ack")).status_code)
+        assert statuses == [401, 401, 401, 429]  # the same address as the host
+        assert (await relay.poll(created)).status_code == 200
+        assert (await relay.report(created)).status_code == 409  # no result yet: refused
+        assert (await relay.ack(created)).status_code == 409
+        assert (await relay.poll(created)).status_code == 429  # the pairing's own limit
