@@ -233,6 +233,9 @@ class Settings:
             value = environ.get(name, "").strip()
             return value or _DEFAULTS[name]
 
+        for old, new in _RENAMED.items():
+            if environ.get(old, "").strip():
+                raise SettingsError(f"{old}: renamed {new}; set that instead")
         values: dict[str, Any] = {}
         for spec in SPECS:
             parse = _PARSERS.get(spec.field, _text)
@@ -254,6 +257,9 @@ class Settings:
 
 
 _DEFAULTS = {spec.name: spec.default for spec in SPECS}
+# Settings that changed their name: a deployment that still sets the old one is told at
+# start, rather than quietly running on the new one's default.
+_RENAMED = {"RELAY_IPV6_PREFIX": "RELAY_IPV6_PREFIXES"}
 
 
 def _text(value: str) -> str:

@@ -88,6 +88,7 @@ def test_values_are_parsed_and_normalized() -> None:
         ({"RELAY_IPV6_PREFIXES": "48,64"}, "RELAY_IPV6_PREFIXES"),
         ({"RELAY_IPV6_PREFIXES": "64,64"}, "RELAY_IPV6_PREFIXES"),
         ({"RELAY_IPV6_PREFIXES": "64,/48"}, "RELAY_IPV6_PREFIXES"),
+        ({"RELAY_IPV6_PREFIX": "56"}, "RELAY_IPV6_PREFIX"),  # renamed: said, not ignored
         ({"RELAY_LINK_MISSES": "0"}, "RELAY_LINK_MISSES"),
         ({"RELAY_WORKERS": "2"}, "RELAY_WORKERS"),  # memory store cannot be shared
         ({"RELAY_RESULT_TTL": "900"}, "RELAY_RESULT_TTL"),
