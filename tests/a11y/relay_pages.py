@@ -37,9 +37,9 @@ import httpx
 from playwright.sync_api import Browser, Page, Response, Route
 
 from awslogin_protocol.sealing import HostKey
-from tests.e2e.phone import CONTINUE_BUTTON
 from tests.peers._process import free_port
 from tests.peers.relay import RelayFactory, RelayServer
+from tests.support.phone import press_continue
 
 # A site other than the relay's, for the cross-site form post (Playwright answers it).
 OTHER_SITE = "http://localhost:9"
@@ -181,7 +181,7 @@ class _Stops:
 def _continue(page: Page) -> Response | None:
     """Press "This is my terminal — continue" on the confirmation page shown."""
     with page.expect_navigation(timeout=TIMEOUT_MS) as navigation:
-        page.get_by_role("button", name=CONTINUE_BUTTON).click()
+        press_continue(page)
     return navigation.value
 
 

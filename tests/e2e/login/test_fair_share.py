@@ -19,17 +19,17 @@ import pytest
 from playwright.sync_api import Page
 
 from awslogin_protocol.sealing import HostKey
+from tests.e2e.host import StartLogin
 from tests.e2e.journey import (
     SIGNED_IN_LINE,
     configure_profile,
     read_sign_in_screen,
     sign_in_on_phone,
 )
-from tests.e2e.login.conftest import StartLogin
 from tests.peers.create_flood import CreateFlood, FloodStatus, summary
 from tests.peers.oidc import OidcProvider
 from tests.peers.relay import RelayFactory
-from tests.unit.relay.conftest import authorize_url
+from tests.support.relay_app import authorize_url
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 

@@ -18,11 +18,11 @@ import pytest
 from playwright.sync_api import Page
 
 from tests.e2e import phone
-from tests.e2e.host import awslogin_script
 from tests.e2e.journey import PROFILE, ROLE_ARN, USER
 from tests.e2e.pty_screen import PtyScreen
 from tests.peers.oidc import OidcProvider
 from tests.peers.relay import RelayServer
+from tests.support.host import awslogin_script
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Page
 
 from tests.e2e import phone
-from tests.e2e.host import HostProcess
+from tests.e2e.host import HostProcess, StartLogin
 from tests.e2e.journey import (
     ROLE_ARN,
     SIGNED_IN_LINE,
@@ -24,11 +24,11 @@ from tests.e2e.journey import (
     read_sign_in_screen,
     sign_in_on_phone,
 )
-from tests.e2e.login.conftest import StartLogin
 from tests.e2e.terminal_qr import decode_terminal_qr
 from tests.peers.oidc import OidcProvider
 from tests.peers.relay import RelayFactory, RelayServer
 from tests.peers.sts import StsPeer
+from tests.support.phone import continue_button
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 
@@ -224,4 +224,4 @@ def test_nobody_signs_in_before_expiry(
     # A late phone finds no sign-in to continue.
     response = page.goto(screen.url)
     assert response is not None
-    assert page.get_by_role("button", name=phone.CONTINUE_BUTTON).count() == 0
+    assert continue_button(page).count() == 0

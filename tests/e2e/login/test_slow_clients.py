@@ -20,13 +20,13 @@ import httpx
 import pytest
 from playwright.sync_api import Page
 
+from tests.e2e.host import StartLogin
 from tests.e2e.journey import (
     SIGNED_IN_LINE,
     configure_profile,
     read_sign_in_screen,
     sign_in_on_phone,
 )
-from tests.e2e.login.conftest import StartLogin
 from tests.peers.ci import require_peer
 from tests.peers.oidc import OidcProvider
 from tests.peers.relay import RelayFactory

@@ -19,12 +19,15 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.host import HostProcess, awslogin_script
-from tests.integration.cli.conftest import USER, phone_through_relay
+from tests.e2e.host import HostProcess
 from tests.peers.fault_proxy import Fault, FaultProxy
 from tests.peers.oidc import OidcProvider
 from tests.peers.redis import RedisServer
 from tests.peers.relay import RelayFactory, RelayServer
+from tests.support.host import awslogin_script
+from tests.support.oidc_profile import USER
+from tests.support.phone import phone_through_relay
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
@@ -33,13 +36,6 @@ ASSUMED_ROLE_ARN = f"arn:aws:sts::123456789012:assumed-role/dev/{USER}"
 LINK = r"^ {6}(http://\S+/p/\S+)$"
 NOTE = "Waiting for the relay to answer again..."
 OUTAGE_SECONDS = 6.0
-
-
-def wait_until(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 @pytest.fixture

@@ -23,8 +23,11 @@ from awslogin.adapters.terminal import Terminal
 from awslogin.errors import AwsloginError, ProviderError
 from awslogin.usecases.login import LoginOptions, login
 from tests.e2e.host import HostProcess
-from tests.integration.cli.conftest import USER, awslogin_script, in_background, phone_through_relay
 from tests.peers.oidc import OidcProvider
+from tests.support.background import in_background
+from tests.support.host import awslogin_script
+from tests.support.oidc_profile import USER
+from tests.support.phone import phone_through_relay
 
 pytestmark = pytest.mark.integration
 

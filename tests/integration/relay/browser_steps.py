@@ -11,7 +11,8 @@ import httpx
 
 from awslogin_protocol.sealing import HostKey
 from tests.peers.relay import RelayFactory
-from tests.unit.relay.conftest import authorize_url
+from tests.support.phone import press_continue
+from tests.support.relay_app import authorize_url
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -43,7 +44,7 @@ def create(
 def confirm(page: Page, created: dict[str, Any]) -> None:
     """Open the pairing's page and press the button; the provider (a /healthz) answers."""
     page.goto(created["verification_uri_complete"])
-    page.get_by_role("button", name="This is my terminal — continue").click()
+    press_continue(page)
     page.wait_for_url(re.compile(r"/healthz\?"))
 
 

@@ -20,7 +20,7 @@ from tests.integration.relay.browser_steps import (
     watch,
 )
 from tests.peers.relay import RelayFactory
-from tests.unit.relay.conftest import state_of
+from tests.support.relay_app import state_of
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page

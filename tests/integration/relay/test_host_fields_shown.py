@@ -19,7 +19,8 @@ import pytest
 
 from awslogin_protocol.sealing import HostKey
 from tests.peers.relay import RelayFactory
-from tests.unit.relay.conftest import authorize_url, state_of
+from tests.support.phone import press_continue
+from tests.support.relay_app import authorize_url, state_of
 from tests.unit.relay.test_host_text import HIDDEN
 
 if TYPE_CHECKING:
@@ -90,7 +91,7 @@ def test_hidden_characters_show_as_escapes_on_the_pages_and_in_the_audit_log(
         host = {"hostname": "gpu\u202e3-xob", "user": "alice", "client": "awslogin/0.1"}
         created, url = _create(client, provider, host)
         page.goto(created["verification_uri_complete"])
-        page.get_by_role("button", name="This is my terminal — continue").click()
+        press_continue(page)
         page.wait_for_url(re.compile(r"/healthz\?"))
         page.goto(f"{relay.url}/callback?code=browser-code&state={state_of(url)}")
         assert page.url == f"{relay.url}/p/{created['pairing_id']}/done"

@@ -21,7 +21,7 @@ import pytest
 
 from awslogin_protocol.sealing import HostKey
 from tests.peers.relay import RelayFactory, RelayServer
-from tests.unit.relay.conftest import authorize_url
+from tests.support.relay_app import authorize_url
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,8 @@ import pytest
 
 from tests.integration.relay.browser_steps import collect, confirm, create, start, watch
 from tests.peers.relay import RelayFactory
-from tests.unit.relay.conftest import state_of
+from tests.support.phone import continue_button, press_continue
+from tests.support.relay_app import state_of
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -31,7 +32,7 @@ def test_confirm_then_continue_to_the_provider(relay_server: RelayFactory, page:
     page.goto(created["verification_uri_complete"])
     assert page.locator(".code").inner_text() == created["user_code"]
     assert XSS_HOST in page.locator("dl.host").inner_text()  # shown as text, not run
-    page.get_by_role("button", name="This is my terminal — continue").click()
+    press_continue(page)
     page.wait_for_url(re.compile(r"/healthz\?"))
     assert page.url == url
     assert problems == []
@@ -45,7 +46,7 @@ def test_a_double_tap_on_the_button_still_goes_to_the_provider(
     with httpx.Client(base_url=base, trust_env=False) as client:
         created, url = create(client, base, provider, "gpu-box-3")
     page.goto(created["verification_uri_complete"])
-    page.get_by_role("button", name="This is my terminal — continue").dblclick()
+    continue_button(page).dblclick()
     page.wait_for_url(re.compile(r"/healthz\?"))
     assert page.url == url  # not "already confirmed on another device"
     assert problems == []
@@ -85,7 +86,7 @@ def test_a_forwarded_sign_in_link_cannot_deliver_another_browsers_sign_in(
             assert "victim-code" not in victim.content()
             # nor can the victim's browser bind itself now that A has confirmed
             victim.goto(created["verification_uri_complete"])
-            victim.get_by_role("button", name="This is my terminal — continue").click()
+            press_continue(victim)
             assert "already confirmed on another device" in victim.inner_text("main")
             assert victim_context.cookies() == []
             # Chromium logs the 403 and 409 answers themselves; nothing else went wrong

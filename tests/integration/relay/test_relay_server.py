@@ -12,7 +12,8 @@ import pytest
 
 from awslogin_protocol.sealing import HostKey
 from tests.peers.relay import RelayFactory
-from tests.unit.relay.conftest import authorize_url, state_of
+from tests.support.phone import confirm_async
+from tests.support.relay_app import authorize_url, state_of
 
 pytestmark = pytest.mark.integration
 
@@ -48,8 +49,7 @@ async def test_lifecycle_over_real_sockets(relay_server: RelayFactory) -> None:
             for _ in range(5)
         ]
         # the browser: the relay page, "this is my terminal" (a cookie), the provider, back
-        assert (await client.get(f"/p/{created['pairing_id']}")).status_code == 200
-        confirmed = await client.post(f"/p/{created['pairing_id']}/confirm")
+        confirmed = await confirm_async(client, f"/p/{created['pairing_id']}")
         assert confirmed.status_code == 303
         assert "httponly" in confirmed.headers["set-cookie"].lower()
         await asyncio.sleep(0.3)

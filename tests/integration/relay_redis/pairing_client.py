@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 import httpx
 
 from awslogin_protocol.sealing import HostKey
+from tests.support.phone import confirm_async
 
 IDP = "https://idp.test"
 
@@ -88,9 +89,7 @@ async def create(
 async def confirm(browser: httpx.AsyncClient, base: str, host: Host) -> str:
     """Open the relay page and press "this is my terminal"; returns the binding cookie
     (``name=value``) the relay gave this browser."""
-    page = await browser.get(f"{base}/p/{host.pairing_id}")
-    assert page.status_code == 200, page.text
-    confirmed = await browser.post(f"{base}/p/{host.pairing_id}/confirm")
+    confirmed = await confirm_async(browser, f"{base}/p/{host.pairing_id}")
     assert confirmed.status_code == 303, confirmed.text
     cookie = SimpleCookie()
     cookie.load(confirmed.headers["set-cookie"])

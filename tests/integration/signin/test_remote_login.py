@@ -18,8 +18,10 @@ from playwright.sync_api import BrowserContext
 
 from tests.fakes.signin import SigninFake
 from tests.fakes.signin.person import answer_sign_in, read_verification_code
-from tests.integration.signin.conftest import ALICE, BOB, awslogin_script, read_cache
 from tests.peers.fault_proxy import Fault, FaultProxy
+from tests.support.host import awslogin_script
+from tests.support.phone import confirm, press_continue
+from tests.support.signin_profile import ALICE, BOB, read_cache
 
 pytestmark = pytest.mark.integration
 
@@ -127,7 +129,7 @@ def test_remote_login_through_the_relays_paste_page_in_chromium(
     relay_page = login.wait_for_url(re.escape(relay.url) + r"/p/[A-Za-z0-9_-]+")
     phone = browser_context.new_page()
     phone.goto(relay_page)
-    phone.get_by_role("button", name=re.compile("This is my terminal")).click()
+    press_continue(phone)
     phone.wait_for_url(re.compile(r".*/p/[^/]+/paste$"))
     with browser_context.expect_page() as opened:
         phone.get_by_role("link", name="Open the sign-in page").click()
@@ -167,7 +169,7 @@ def test_the_relays_paste_through_a_reset_long_poll_and_a_cut_result(
             time.sleep(0.05)
         with httpx.Client(follow_redirects=False, timeout=15, trust_env=False) as phone:
             path = urlsplit(link).path
-            confirmed = phone.post(urljoin(link, f"{path}/confirm"))
+            confirmed = confirm(phone, link)
             assert confirmed.status_code == 303
             page = phone.get(urljoin(link, confirmed.headers["location"])).text
             found = re.search(r'href="([^"]+/v1/authorize\?[^"]+)"', page)

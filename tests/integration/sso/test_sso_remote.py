@@ -23,9 +23,9 @@ from awslogin.errors import AwsloginError, ProviderError
 from awslogin.usecases.login import LoginOptions, login
 from tests.fakes.sso import SsoFake
 from tests.fakes.sso.browser import decide_device, sign_in
-from tests.integration.sso.conftest import token_path
-from tests.integration.sso.test_sso_login import botocore_credentials, credential_process
 from tests.peers.fault_proxy import FaultProxy
+from tests.support.phone import confirm
+from tests.support.sso_profile import botocore_credentials, credential_process, token_path
 
 pytestmark = pytest.mark.integration
 
@@ -154,8 +154,7 @@ def test_relay_paste_mode_takes_the_failed_loopback_url(
     def phone() -> None:
         link = screen.wait_for(rf"({re.escape(relay.url)}/p/[A-Za-z0-9_-]+)").group(1)
         with httpx.Client(follow_redirects=False, timeout=15) as browser:
-            assert browser.get(link).status_code == 200
-            confirmed = browser.post(urljoin(link, urlsplit(link).path + "/confirm"))
+            confirmed = confirm(browser, link)
             assert confirmed.status_code == 303
             paste_url = urljoin(link, confirmed.headers["location"])
             page = browser.get(paste_url).text

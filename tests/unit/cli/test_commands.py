@@ -17,7 +17,7 @@ import pytest
 import respx
 
 from awslogin.cli.main import main
-from tests.unit.cli.conftest import ISSUER, RELAY_URL, STS_URL, FakeIdp, sts_response, write_session
+from tests.support.fake_idp import ISSUER, RELAY_URL, STS_URL, FakeIdp, sts_response, write_session
 
 pytestmark = pytest.mark.unit
 

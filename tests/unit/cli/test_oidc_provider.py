@@ -17,7 +17,7 @@ from awslogin.errors import LoginRequired, ProviderError
 from awslogin.flows.base import AuthorizationResponse, RequestBuilder
 from awslogin.profile import Profile
 from awslogin.providers.oidc import OidcProvider
-from tests.unit.cli.conftest import CLIENT_ID, ISSUER, ROLE_ARN, STS_URL, FakeIdp, sts_response
+from tests.support.fake_idp import CLIENT_ID, ISSUER, ROLE_ARN, STS_URL, FakeIdp, sts_response
 
 pytestmark = pytest.mark.unit
 

@@ -22,7 +22,8 @@ from awslogin.errors import AwsloginError, ProviderError
 from awslogin.stores import store_for
 from awslogin.usecases.login import LoginOptions, login
 from awslogin.usecases.profiles import awslogin_profile, load_config
-from tests.unit.cli.conftest import (
+from tests.support.fake_clock import SteppedClock
+from tests.support.fake_idp import (
     CLIENT_ID,
     ISSUER,
     RELAY_URL,
@@ -31,7 +32,6 @@ from tests.unit.cli.conftest import (
     sts_response,
     write_session,
 )
-from tests.unit.cli.test_sso_device_flow import SteppedClock
 
 pytestmark = pytest.mark.unit
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from awslogin.cli.main import main
-from tests.unit.cli.conftest import ISSUER
+from tests.support.fake_idp import ISSUER
 
 pytestmark = pytest.mark.unit
 

@@ -18,8 +18,8 @@ from awslogin.flows.base import SignInOutcome
 from awslogin.flows.pacing import Backoff
 from awslogin.flows.relay import RelayFlow
 from awslogin.flows.relay_client import RelayClient
-from tests.unit.cli.conftest import RELAY_URL
-from tests.unit.cli.fake_relay import FakeRelay, SilentDisplay, build, sealed_answer
+from tests.support.fake_idp import RELAY_URL
+from tests.support.fake_relay import FakeRelay, SilentDisplay, build, sealed_answer
 
 pytestmark = pytest.mark.unit
 

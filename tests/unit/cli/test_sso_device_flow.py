@@ -16,6 +16,7 @@ from awslogin.adapters.terminal import Terminal
 from awslogin.cli.main import main
 from awslogin.errors import AwsloginError, ProviderError
 from awslogin.usecases.login import LoginOptions, login
+from tests.support.fake_clock import SteppedClock
 
 pytestmark = pytest.mark.unit
 
@@ -23,24 +24,6 @@ OIDC = "https://oidc.us-east-1.amazonaws.com"
 PORTAL = "https://portal.sso.us-east-1.amazonaws.com"
 START_URL = "https://d-1234567890.awsapps.com/start"
 COMPLETE = "https://device.sso.us-east-1.amazonaws.com/?user_code=BCDF-GHJK"
-
-
-class SteppedClock:
-    """Wall and monotonic time that move only when the flow sleeps; sleeps are recorded."""
-
-    def __init__(self) -> None:
-        self.t = 1_800_000_000.0
-        self.sleeps: list[float] = []
-
-    def now(self) -> float:
-        return self.t
-
-    def monotonic(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.t += seconds
 
 
 @pytest.fixture

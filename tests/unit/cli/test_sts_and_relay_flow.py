@@ -15,8 +15,8 @@ from awslogin.flows.relay import RelayFlow
 from awslogin.flows.relay_client import RelayClient
 from awslogin.profile import normalize_relay_url
 from awslogin.providers.sts import assume_role_with_web_identity, role_session_name
-from tests.unit.cli.conftest import RELAY_URL, ROLE_ARN, STS_URL, sts_response
-from tests.unit.cli.fake_relay import FakeRelay, SilentDisplay, build, run_flow, sealed_answer
+from tests.support.fake_idp import RELAY_URL, ROLE_ARN, STS_URL, sts_response
+from tests.support.fake_relay import FakeRelay, SilentDisplay, build, run_flow, sealed_answer
 
 pytestmark = pytest.mark.unit
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 
 from awslogin_protocol.sealing import HostKey
-from tests.unit.relay.conftest import CALLBACK, IDP, PUBLIC_URL, Relay, authorize_url, state_of
+from tests.support.relay_app import CALLBACK, IDP, PUBLIC_URL, Relay, authorize_url, state_of
 
 pytestmark = pytest.mark.unit
 

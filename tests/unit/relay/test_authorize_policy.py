@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from awslogin_protocol.sealing import HostKey
-from tests.unit.relay.conftest import IDP, Relay, authorize_url, pkce_challenge
+from tests.support.relay_app import IDP, Relay, authorize_url, pkce_challenge
 
 pytestmark = pytest.mark.unit
 

@@ -16,7 +16,7 @@ from http.cookies import SimpleCookie
 import httpx
 import pytest
 
-from tests.unit.relay.conftest import Relay, authorize_url, state_of
+from tests.support.relay_app import Relay, authorize_url, state_of
 
 pytestmark = pytest.mark.unit
 

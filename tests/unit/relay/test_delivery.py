@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.unit.relay.conftest import Relay
+from tests.support.relay_app import Relay
 
 pytestmark = pytest.mark.unit
 

@@ -8,7 +8,7 @@ import re
 import httpx
 import pytest
 
-from tests.unit.relay.conftest import Relay
+from tests.support.relay_app import Relay
 
 pytestmark = pytest.mark.unit
 

@@ -11,7 +11,7 @@ import pytest
 
 from awslogin_protocol.sealing import HostKey
 from awslogin_relay.domain.networks import client_network
-from tests.unit.relay.conftest import PUBLIC_URL, Relay, authorize_url
+from tests.support.relay_app import PUBLIC_URL, Relay, authorize_url
 
 pytestmark = pytest.mark.unit
 

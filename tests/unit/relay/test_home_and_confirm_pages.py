@@ -7,7 +7,7 @@ import re
 import pytest
 
 from awslogin_protocol.messages import MAX_ROLE
-from tests.unit.relay.conftest import Relay, state_of
+from tests.support.relay_app import Relay, state_of
 
 pytestmark = pytest.mark.unit
 

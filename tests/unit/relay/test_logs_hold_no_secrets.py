@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from tests.unit.relay.conftest import Relay, state_of
+from tests.support.relay_app import Relay, state_of
 
 pytestmark = pytest.mark.unit
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from openapi_spec_validator import validate
 
-from tests.unit.relay.conftest import Relay
+from tests.support.relay_app import Relay
 
 pytestmark = pytest.mark.unit
 

@@ -8,7 +8,8 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.unit.relay.conftest import IDP, Relay, authorize_url, state_of
+from tests.support.phone import CONTINUE_BUTTON
+from tests.support.relay_app import IDP, Relay, authorize_url, state_of
 
 pytestmark = pytest.mark.unit
 
@@ -25,7 +26,7 @@ async def test_confirmation_page_shows_code_host_and_age(relay: Relay) -> None:
     assert "alice@gpu-box-3" in page.text
     assert "203.0.113.7" in page.text
     assert "12 seconds ago" in page.text
-    assert "This is my terminal — continue" in page.text
+    assert CONTINUE_BUTTON in page.text
     assert f'action="/p/{created["pairing_id"]}/confirm"' in page.text
     assert "<script" not in page.text  # no JavaScript on the basic path
 

@@ -7,8 +7,8 @@ import pytest
 
 from awslogin_relay.domain.store import PairingStore
 from awslogin_relay.store import MemoryPairingStore, open_store
-from tests.unit.relay.fakes import FakeClock
-from tests.unit.relay.store_contract import CONTRACT, make_pairing
+from tests.support.fake_clock import FakeClock
+from tests.support.store_contract import CONTRACT, make_pairing
 
 pytestmark = pytest.mark.unit
 

@@ -30,7 +30,7 @@ from awslogin_relay.domain.store import (
     PendingCaps,
     PendingShare,
 )
-from tests.unit.relay.fakes import FakeClock
+from tests.support.fake_clock import FakeClock
 
 COMPLETE = PairingResult(kind=ResultKind.COMPLETE, sealed="c2VhbGVk")
 DENIED = PairingResult(kind=ResultKind.DENIED, error="access_denied", error_description="no")

@@ -1,5 +1,5 @@
-"""Wiring for `sso` provider tests: the IAM Identity Center fake, a config with one
-sso-session and three profiles, and a person who signs in at the fake's pages.
+"""A host with one sso-session and three profiles, pointed at the IAM Identity Center
+fake (tests/fakes/sso), and its person who signs in at the fake's pages.
 
 Profiles: `dev` (awslogin, Developer in 111111111111, with credential_process), `dev-ro`
 (ReadOnly in the same account, same session, as the AWS CLI writes it: no
@@ -10,20 +10,24 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
-import os
+import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import boto3
 import httpx
-import pytest
 from botocore.exceptions import ClientError
 
-from tests.fakes.sso import SsoFake, run_sso_fake
+from awslogin.adapters.terminal import Terminal
+from awslogin.usecases.login import LoginOptions, login
+from tests.fakes.sso import SsoFake
 from tests.fakes.sso.browser import sign_in
+from tests.support.host import DESKTOP, awslogin_script, host_environ
 
 SESSION = "corp"
 CONFIG = """\
@@ -58,44 +62,57 @@ region = us-east-1
 """
 
 
-def token_path(home: Path, session: str = SESSION) -> Path:
-    name = hashlib.sha1(session.encode()).hexdigest()
-    return home / ".aws" / "sso" / "cache" / f"{name}.json"
+# How botocore writes and reads times in its SSO caches.
+BOTOCORE_TIME = "%Y-%m-%dT%H:%M:%SZ"
 
 
-@pytest.fixture
-def sso_fake() -> Iterator[SsoFake]:
-    with run_sso_fake() as fake:
-        yield fake
+def credential_process(env: dict[str, str], profile: str) -> subprocess.CompletedProcess[str]:
+    """`awslogin credential-process --profile PROFILE`, as the AWS CLI runs it."""
+    return subprocess.run(
+        [awslogin_script(), "credential-process", "--profile", profile],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
 
 
-@pytest.fixture
-def sso_env(tmp_path: Path, sso_fake: SsoFake) -> dict[str, str]:
+def botocore_credentials(env: dict[str, str], profile: str) -> dict[str, Any]:
+    """What boto3's own credential chain gives for the profile, in a fresh process
+    (botocore fixes its SSO cache directory from HOME at import)."""
+    probe = (
+        "import boto3, json\n"
+        f"session = boto3.Session(profile_name={profile!r})\n"
+        "creds = session.get_credentials()\n"
+        "frozen = creds.get_frozen_credentials()\n"
+        "print(json.dumps({'method': creds.method, 'key': frozen.access_key}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def sso_environ(tmp_path: Path, sso_fake: SsoFake) -> dict[str, str]:
     """HOME, config and caches under tmp_path; endpoints at the fake; no SSH, a display."""
     config = tmp_path / "config"
     config.write_text(CONFIG.format(start_url=sso_fake.settings.start_url))
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("AWS_", "AWSLOGIN_", "SSH_")) and k not in ("BROWSER", "DISPLAY")
-    }
-    env.update(
-        {
-            "HOME": str(tmp_path),
-            "AWS_CONFIG_FILE": str(config),
-            "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
-            "AWSLOGIN_CACHE_DIR": str(tmp_path / "awslogin-cache"),
-            "DISPLAY": ":0",
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-            "NO_PROXY": "127.0.0.1,localhost",
-            **sso_fake.endpoint_env(),
-        }
+    return host_environ(
+        HOME=str(tmp_path),
+        AWS_CONFIG_FILE=str(config),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "credentials"),
+        AWSLOGIN_CACHE_DIR=str(tmp_path / "awslogin-cache"),
+        **DESKTOP,
+        **sso_fake.endpoint_env(),
     )
-    return env
 
 
-def awslogin_script() -> str:
-    return str(Path(sys.executable).parent / "awslogin")
+def token_path(home: Path, session: str = SESSION) -> Path:
+    """The AWS CLI's cached SSO token of `session` under `home`."""
+    name = hashlib.sha1(session.encode()).hexdigest()
+    return home / ".aws" / "sso" / "cache" / f"{name}.json"
 
 
 def person_at_browser(
@@ -115,6 +132,20 @@ def person_at_browser(
         return True
 
     return open_browser
+
+
+def sign_in_same_device(env: dict[str, str], profile: str = "dev") -> tuple[list[str], str]:
+    """Same-device login of `profile`, in process; (result lines, the URL the browser got)."""
+    opened: list[str] = []
+    err = io.StringIO()
+    lines = login(
+        LoginOptions(profile=profile, timeout=30),
+        env,
+        Terminal(err=err, out=io.StringIO(), stdin=io.StringIO()),
+        browser_opener=person_at_browser(opened),
+    )
+    assert len(opened) == 1
+    return lines, opened[0]
 
 
 def aws_sso_logout(env: dict[str, str]) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Self
 
-from tests.integration.cli.conftest import awslogin_script
+from tests.support.host import awslogin_script
 
 # What a client process keeps of the test's environment: enough to run Python and aws.
 _KEPT = ("PATH", "PYTHONPATH", "LANG", "LC_ALL", "NO_PROXY", "no_proxy", "SSL_CERT_FILE")

@@ -16,7 +16,7 @@ from awslogin.flows.base import AuthorizationRequest
 from awslogin.flows.relay import RelayFlow
 from awslogin.flows.relay_client import RelayClient
 from awslogin_protocol.sealing import parse_public_key, seal
-from tests.unit.cli.conftest import RELAY_URL
+from tests.support.fake_idp import RELAY_URL
 
 
 class NotedLine:
