@@ -89,7 +89,7 @@ def _stand_in_idp() -> Iterator[str]:
 @contextmanager
 def tour_relays(start: RelayFactory) -> Iterator[TourRelays]:
     """The three relays of the tour and the IdP. `start(**settings)` returns a running
-    relay (in tests the `relay_server` fixture, which also stops it)."""
+    relay (in tests the `relay_process` fixture, which also stops it)."""
     with _stand_in_idp() as idp:
         common = {"RELAY_ALLOWED_ORIGINS": idp, "RELAY_POLL_INTERVAL": "0"}
         yield TourRelays(

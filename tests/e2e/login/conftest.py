@@ -23,16 +23,21 @@ from tests.peers.relay import RelayFactory, RelayServer
 
 
 @pytest.fixture
-def relay(relay_server: RelayFactory, oidc_provider: OidcProvider) -> RelayServer:
+def idp_relay_process(relay_process: RelayFactory, oidc_provider: OidcProvider) -> RelayServer:
     """`awslogin-relay` with its defaults, allowed to send browsers to the IdP only."""
-    return relay_server(RELAY_ALLOWED_ORIGINS=oidc_provider.issuer)
+    return relay_process(RELAY_ALLOWED_ORIGINS=oidc_provider.issuer)
 
 
 @pytest.fixture
-def configured(host_env: dict[str, str], oidc_provider: OidcProvider, relay: RelayServer) -> bytes:
+def configured(
+    host_env: dict[str, str], oidc_provider: OidcProvider, idp_relay_process: RelayServer
+) -> bytes:
     """Run `awslogin configure` for profile dev; the config file as it wrote it."""
     configure_profile(
-        host_env, issuer=oidc_provider.issuer, client_id=oidc_provider.client_id, relay=relay.url
+        host_env,
+        issuer=oidc_provider.issuer,
+        client_id=oidc_provider.client_id,
+        relay=idp_relay_process.url,
     )
     return Path(host_env["AWS_CONFIG_FILE"]).read_bytes()
 
@@ -43,7 +48,7 @@ def signed_in(
     start_login: StartLogin,
     page: Page,
     oidc_provider: OidcProvider,
-    relay: RelayServer,
+    idp_relay_process: RelayServer,
 ) -> str:
     """Profile dev after a whole remote login on the phone; the assumed-role ARN."""
     host = start_login()

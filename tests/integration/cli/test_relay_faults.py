@@ -46,13 +46,13 @@ def proxy() -> Iterator[FaultProxy]:
 
 @pytest.fixture
 def relay_behind(
-    proxy: FaultProxy, relay_server: RelayFactory, oidc_provider: OidcProvider
+    proxy: FaultProxy, relay_process: RelayFactory, oidc_provider: OidcProvider
 ) -> Callable[..., RelayServer]:
     """Start the relay with the proxy as its public address (the host and the phone both
     reach it through the proxy)."""
 
     def start(**settings: str) -> RelayServer:
-        relay = relay_server(
+        relay = relay_process(
             RELAY_ALLOWED_ORIGINS=oidc_provider.issuer, RELAY_PUBLIC_URL=proxy.url, **settings
         )
         proxy.target = ("127.0.0.1", relay.port)

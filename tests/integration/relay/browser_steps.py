@@ -18,10 +18,10 @@ if TYPE_CHECKING:
     from playwright.sync_api import Page
 
 
-def start(relay_server: RelayFactory) -> tuple[str, str]:
+def start(relay_process: RelayFactory) -> tuple[str, str]:
     """The relay under test, and a second relay that plays the provider (its /healthz)."""
-    provider = relay_server().url
-    relay = relay_server(RELAY_ALLOWED_ORIGINS=provider, RELAY_POLL_INTERVAL="0").url
+    provider = relay_process().url
+    relay = relay_process(RELAY_ALLOWED_ORIGINS=provider, RELAY_POLL_INTERVAL="0").url
     return relay, provider
 
 

@@ -52,10 +52,10 @@ def _audit_lines(log: str) -> list[dict[str, Any]]:
 
 
 def test_hidden_characters_show_as_escapes_on_the_pages_and_in_the_audit_log(
-    relay_server: RelayFactory, page: Page
+    relay_process: RelayFactory, page: Page
 ) -> None:
-    provider = relay_server().url
-    relay = relay_server(
+    provider = relay_process().url
+    relay = relay_process(
         RELAY_ALLOWED_ORIGINS=provider, RELAY_POLL_INTERVAL="0", RELAY_RATE_CREATE="1000"
     )
     problems: list[str] = []

@@ -105,9 +105,9 @@ def _live_pairing(relay: RelayServer) -> str:
 
 
 def test_every_answer_matches_the_published_document(
-    relay_server: RelayFactory, tmp_path: Path
+    relay_process: RelayFactory, tmp_path: Path
 ) -> None:
-    relay = relay_server(**SETTINGS)
+    relay = relay_process(**SETTINGS)
     made_up = tmp_path / "made-up"
     made_up.mkdir()
     requests = _schemathesis(relay, made_up, examples=60)

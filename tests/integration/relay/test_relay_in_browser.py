@@ -24,8 +24,8 @@ pytestmark = pytest.mark.integration
 XSS_HOST = "<img src=x onerror=alert(1)><script>alert(2)</script>"
 
 
-def test_confirm_then_continue_to_the_provider(relay_server: RelayFactory, page: Page) -> None:
-    base, provider = start(relay_server)
+def test_confirm_then_continue_to_the_provider(relay_process: RelayFactory, page: Page) -> None:
+    base, provider = start(relay_process)
     problems = watch(page)
     with httpx.Client(base_url=base, trust_env=False) as client:
         created, url = create(client, base, provider, XSS_HOST)
@@ -39,9 +39,9 @@ def test_confirm_then_continue_to_the_provider(relay_server: RelayFactory, page:
 
 
 def test_a_double_tap_on_the_button_still_goes_to_the_provider(
-    relay_server: RelayFactory, page: Page
+    relay_process: RelayFactory, page: Page
 ) -> None:
-    base, provider = start(relay_server)
+    base, provider = start(relay_process)
     problems = watch(page)
     with httpx.Client(base_url=base, trust_env=False) as client:
         created, url = create(client, base, provider, "gpu-box-3")
@@ -53,13 +53,13 @@ def test_a_double_tap_on_the_button_still_goes_to_the_provider(
 
 
 def test_a_forwarded_sign_in_link_cannot_deliver_another_browsers_sign_in(
-    relay_server: RelayFactory, page: Page, browser: Browser
+    relay_process: RelayFactory, page: Page, browser: Browser
 ) -> None:
     """Device-code phishing: the attacker starts a pairing, confirms it in their own
     browser, and sends the provider link to a victim, whose browser comes back to
     /callback with a valid code and state. The relay must refuse it and keep waiting
     for the browser that confirmed."""
-    base, provider = start(relay_server)
+    base, provider = start(relay_process)
     with httpx.Client(base_url=base, trust_env=False) as host:
         created, url = create(host, base, provider, "attacker-box")
         pid = created["pairing_id"]
@@ -101,9 +101,9 @@ def test_a_forwarded_sign_in_link_cannot_deliver_another_browsers_sign_in(
 
 
 def test_an_unconfirmed_pairing_cannot_be_completed_by_any_browser(
-    relay_server: RelayFactory, page: Page
+    relay_process: RelayFactory, page: Page
 ) -> None:
-    base, provider = start(relay_server)
+    base, provider = start(relay_process)
     with httpx.Client(base_url=base, trust_env=False) as host:
         created, url = create(host, base, provider, "attacker-box")
         answer = page.goto(f"{base}/callback?error=access_denied&state={state_of(url)}")

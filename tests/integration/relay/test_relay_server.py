@@ -35,8 +35,8 @@ async def _create(client: httpx.AsyncClient, callback: str, key: HostKey) -> tup
     return response.json(), url
 
 
-async def test_lifecycle_over_real_sockets(relay_server: RelayFactory) -> None:
-    server = relay_server(RELAY_ALLOWED_ORIGINS=IDP, RELAY_POLL_INTERVAL="0")
+async def test_lifecycle_over_real_sockets(relay_process: RelayFactory) -> None:
+    server = relay_process(RELAY_ALLOWED_ORIGINS=IDP, RELAY_POLL_INTERVAL="0")
     key = HostKey()
     async with httpx.AsyncClient(base_url=server.url, timeout=10) as client:
         discovery = (await client.get("/.well-known/awslogin-relay")).json()

@@ -45,14 +45,14 @@ async def callback(
 
 
 @pytest.fixture
-def replicas(redis_server: RedisServer, relay_server: Start) -> tuple[RelayServer, RelayServer]:
+def replicas(redis_server: RedisServer, relay_process: Start) -> tuple[RelayServer, RelayServer]:
     env = {
         "RELAY_STORE": redis_server.url,
         "RELAY_PUBLIC_URL": PUBLIC_URL,
         "RELAY_ALLOWED_ORIGINS": IDP,
         "RELAY_POLL_INTERVAL": "0",
     }
-    return relay_server(**env), relay_server(**env)
+    return relay_process(**env), relay_process(**env)
 
 
 @pytest.fixture

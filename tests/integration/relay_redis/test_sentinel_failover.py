@@ -131,7 +131,7 @@ async def _create_every_50_ms(
 
 
 async def test_hosts_survive_a_primary_failover(
-    group: SentinelGroup, relay_server: RelayFactory
+    group: SentinelGroup, relay_process: RelayFactory
 ) -> None:
     env = {
         "RELAY_STORE": group.url,
@@ -144,7 +144,7 @@ async def test_hosts_survive_a_primary_failover(
         "RELAY_RATE_BROWSER": "100000",
         "RELAY_MAX_PENDING_PER_CLIENT": "100000",  # every host and browser is 127.0.0.1
     }
-    relays = (relay_server(**env), relay_server(**env))
+    relays = (relay_process(**env), relay_process(**env))
     answers, creations = Answers(), Creations()
     async with httpx.AsyncClient(timeout=WAIT + 10) as client:
         hosts = [

@@ -118,15 +118,18 @@ def test_a_host_without_a_browser_or_relay_asks_for_the_code(
 
 
 @pytest.fixture
-def relay(relay_server: Any, fake: SigninFake) -> Any:
-    return relay_server(RELAY_ALLOWED_ORIGINS=fake.base_url)
+def signin_relay_process(relay_process: Any, fake: SigninFake) -> Any:
+    return relay_process(RELAY_ALLOWED_ORIGINS=fake.base_url)
 
 
 def test_remote_login_through_the_relays_paste_page_in_chromium(
-    fake: SigninFake, signin_env: dict[str, str], relay: Any, browser_context: BrowserContext
+    fake: SigninFake,
+    signin_env: dict[str, str],
+    signin_relay_process: Any,
+    browser_context: BrowserContext,
 ) -> None:
-    login = LoginProcess(signin_env, "--remote", "--relay", relay.url)
-    relay_page = login.wait_for_url(re.escape(relay.url) + r"/p/[A-Za-z0-9_-]+")
+    login = LoginProcess(signin_env, "--remote", "--relay", signin_relay_process.url)
+    relay_page = login.wait_for_url(re.escape(signin_relay_process.url) + r"/p/[A-Za-z0-9_-]+")
     phone = browser_context.new_page()
     phone.goto(relay_page)
     press_continue(phone)
@@ -151,13 +154,13 @@ def test_remote_login_through_the_relays_paste_page_in_chromium(
 
 
 def test_the_relays_paste_through_a_reset_long_poll_and_a_cut_result(
-    fake: SigninFake, signin_env: dict[str, str], relay_server: Any
+    fake: SigninFake, signin_env: dict[str, str], relay_process: Any
 ) -> None:
     """aws-signin's paste through the relay, the host and the phone behind the
     fault-injecting proxy: one long-poll reset while it waits, then the answer with the
     sealed paste cut after the relay sent it. The login signs in all the same."""
     with FaultProxy() as proxy:
-        relay = relay_server(RELAY_ALLOWED_ORIGINS=fake.base_url, RELAY_PUBLIC_URL=proxy.url)
+        relay = relay_process(RELAY_ALLOWED_ORIGINS=fake.base_url, RELAY_PUBLIC_URL=proxy.url)
         proxy.target = ("127.0.0.1", relay.port)
         proxy.reset_polls = Fault(count=1)
         proxy.cut_results = Fault(count=1)

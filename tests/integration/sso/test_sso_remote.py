@@ -146,9 +146,9 @@ def test_device_code_denied_on_the_page_is_one_clear_failure(
 
 
 def test_relay_paste_mode_takes_the_failed_loopback_url(
-    sso_env: dict[str, str], sso_fake: SsoFake, relay_server: Any
+    sso_env: dict[str, str], sso_fake: SsoFake, relay_process: Any
 ) -> None:
-    relay = relay_server(RELAY_ALLOWED_ORIGINS=sso_fake.base_url)
+    relay = relay_process(RELAY_ALLOWED_ORIGINS=sso_fake.base_url)
     screen = Screen()
 
     def phone() -> None:

@@ -17,13 +17,13 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def make_relay(clock: FakeClock) -> Callable[..., Relay]:
+def make_relay_app(clock: FakeClock) -> Callable[..., Relay]:
     """Build the app with BASE_ENV plus keyword settings: `make_relay(RELAY_...="...")`."""
     return lambda **env: build_relay(clock, **env)
 
 
 @pytest.fixture
-async def relay(make_relay: Callable[..., Relay]) -> AsyncIterator[Relay]:
-    built = make_relay()
+async def relay_app(make_relay_app: Callable[..., Relay]) -> AsyncIterator[Relay]:
+    built = make_relay_app()
     async with built.client:
         yield built

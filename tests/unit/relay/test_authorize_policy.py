@@ -12,8 +12,8 @@ from tests.support.relay_app import IDP, Relay, authorize_url, pkce_challenge
 pytestmark = pytest.mark.unit
 
 
-async def _create(relay: Relay, url: str, mode: str = "redirect") -> Any:
-    return await relay.client.post(
+async def _create(relay_app: Relay, url: str, mode: str = "redirect") -> Any:
+    return await relay_app.client.post(
         "/v1/pairings",
         json={
             "authorize_url": url,
@@ -40,8 +40,8 @@ async def _create(relay: Relay, url: str, mode: str = "redirect") -> Any:
         "/authorize",
     ],
 )
-async def test_refuses_origins_not_on_the_allow_list(relay: Relay, base: str) -> None:
-    response = await _create(relay, authorize_url(base))
+async def test_refuses_origins_not_on_the_allow_list(relay_app: Relay, base: str) -> None:
+    response = await _create(relay_app, authorize_url(base))
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_request"
 
@@ -54,8 +54,8 @@ async def test_refuses_origins_not_on_the_allow_list(relay: Relay, base: str) ->
         "https://login.test:8443/oauth2/authorize",
     ],
 )
-async def test_accepts_allowed_origins_in_equivalent_spellings(relay: Relay, base: str) -> None:
-    assert (await _create(relay, authorize_url(base))).status_code == 201
+async def test_accepts_allowed_origins_in_equivalent_spellings(relay_app: Relay, base: str) -> None:
+    assert (await _create(relay_app, authorize_url(base))).status_code == 201
 
 
 @pytest.mark.parametrize(
@@ -78,34 +78,34 @@ async def test_accepts_allowed_origins_in_equivalent_spellings(relay: Relay, bas
     ],
 )
 async def test_refuses_weak_authorization_requests(
-    relay: Relay, overrides: dict[str, str], drop: tuple[str, ...], complaint: str
+    relay_app: Relay, overrides: dict[str, str], drop: tuple[str, ...], complaint: str
 ) -> None:
-    response = await _create(relay, authorize_url(drop=drop, **overrides))
+    response = await _create(relay_app, authorize_url(drop=drop, **overrides))
     assert response.status_code == 400
     assert complaint in response.json()["error_description"]
 
 
-async def test_accepts_aws_sign_in_name_for_s256(relay: Relay) -> None:
+async def test_accepts_aws_sign_in_name_for_s256(relay_app: Relay) -> None:
     url = authorize_url(code_challenge_method="SHA-256")
-    assert (await _create(relay, url)).status_code == 201
+    assert (await _create(relay_app, url)).status_code == 201
 
 
-async def test_refuses_repeated_parameters_and_fragments(relay: Relay) -> None:
+async def test_refuses_repeated_parameters_and_fragments(relay_app: Relay) -> None:
     url = authorize_url()
-    assert (await _create(relay, url + "&state=" + "B" * 30)).status_code == 400
-    assert (await _create(relay, url + "#frag")).status_code == 400
-    assert (await _create(relay, url.replace("?", "?%20x=1&", 1) + " ")).status_code == 400
+    assert (await _create(relay_app, url + "&state=" + "B" * 30)).status_code == 400
+    assert (await _create(relay_app, url + "#frag")).status_code == 400
+    assert (await _create(relay_app, url.replace("?", "?%20x=1&", 1) + " ")).status_code == 400
 
 
-async def test_paste_mode_accepts_the_providers_own_redirect_uri(relay: Relay) -> None:
+async def test_paste_mode_accepts_the_providers_own_redirect_uri(relay_app: Relay) -> None:
     url = authorize_url(redirect_uri=f"{IDP}/show-code")
-    assert (await _create(relay, url, mode="paste")).status_code == 201
-    assert (await _create(relay, authorize_url(redirect_uri=f"{IDP}/x"))).status_code == 400
+    assert (await _create(relay_app, url, mode="paste")).status_code == 201
+    assert (await _create(relay_app, authorize_url(redirect_uri=f"{IDP}/x"))).status_code == 400
 
 
-async def test_empty_allow_list_refuses_everything(make_relay: Any) -> None:
-    relay = make_relay(RELAY_ALLOWED_ORIGINS="")
-    async with relay.client:
-        response = await _create(relay, authorize_url())
+async def test_empty_allow_list_refuses_everything(make_relay_app: Any) -> None:
+    relay_app = make_relay_app(RELAY_ALLOWED_ORIGINS="")
+    async with relay_app.client:
+        response = await _create(relay_app, authorize_url())
         assert response.status_code == 400
         assert "not allowed" in response.json()["error_description"]

@@ -25,11 +25,11 @@ def _cookie_name(pid: str) -> str:
     return f"__Host-awl_{pid}"  # the unit relay's public URL is https
 
 
-async def _assert_still_pending(relay: Relay, created: dict[str, str]) -> None:
-    stored = await relay.store.get(created["pairing_id"])
+async def _assert_still_pending(relay_app: Relay, created: dict[str, str]) -> None:
+    stored = await relay_app.store.get(created["pairing_id"])
     assert stored is not None
     assert stored.result is None  # nothing sealed, nothing stored
-    assert (await relay.poll(created)).json() == {"status": "pending"}
+    assert (await relay_app.poll(created)).json() == {"status": "pending"}
 
 
 def _assert_unconfirmed_page(response: httpx.Response) -> None:
@@ -44,12 +44,12 @@ def _assert_unconfirmed_page(response: httpx.Response) -> None:
 
 
 async def test_phishing_victims_callback_is_refused_and_the_confirmer_still_completes(
-    relay: Relay,
+    relay_app: Relay,
 ) -> None:
-    created, key, url = await relay.create()
+    created, key, url = await relay_app.create()
     pid = created["pairing_id"]
-    assert (await relay.confirm(created)).status_code == 303  # attacker's browser A
-    async with relay.browser() as victim:  # browser B, which the link was sent to
+    assert (await relay_app.confirm(created)).status_code == 303  # attacker's browser A
+    async with relay_app.browser() as victim:  # browser B, which the link was sent to
         refused = await victim.get(
             "/callback", params={"code": "victims-code", "state": state_of(url)}
         )
@@ -60,77 +60,81 @@ async def test_phishing_victims_callback_is_refused_and_the_confirmer_still_comp
             "/callback", params={"error": "access_denied", "state": state_of(url)}
         )
         assert denial.status_code == 403
-    await _assert_still_pending(relay, created)
-    metrics = (await relay.client.get("/metrics")).text
+    await _assert_still_pending(relay_app, created)
+    metrics = (await relay_app.client.get("/metrics")).text
     assert 'awslogin_relay_rejected_requests_total{reason="unconfirmed_browser"} 2.0' in metrics
-    done = await relay.client.get("/callback", params={"code": "a-code", "state": state_of(url)})
+    done = await relay_app.client.get(
+        "/callback", params={"code": "a-code", "state": state_of(url)}
+    )
     assert done.status_code == 303
-    body = (await relay.poll(created)).json()
+    body = (await relay_app.poll(created)).json()
     assert json.loads(key.open(body["sealed"], pid))["code"] == "a-code"
 
 
-async def test_a_pairing_nobody_confirmed_cannot_be_completed(relay: Relay) -> None:
-    created, _, url = await relay.create()
-    async with relay.browser() as victim:
+async def test_a_pairing_nobody_confirmed_cannot_be_completed(relay_app: Relay) -> None:
+    created, _, url = await relay_app.create()
+    async with relay_app.browser() as victim:
         refused = await victim.get("/callback", params={"code": "c", "state": state_of(url)})
     _assert_unconfirmed_page(refused)
-    await _assert_still_pending(relay, created)
-    stored = await relay.store.get(created["pairing_id"])
+    await _assert_still_pending(relay_app, created)
+    stored = await relay_app.store.get(created["pairing_id"])
     assert stored is not None
     assert stored.confirmed_at is None
     assert stored.binding_hash is None
 
 
-async def test_a_forged_or_foreign_binding_cookie_is_refused(relay: Relay) -> None:
-    first, _, first_url = await relay.create()
-    second, _, second_url = await relay.create()
-    await relay.confirm(first)
-    async with relay.browser() as other:
-        await relay.confirm(second, other)
+async def test_a_forged_or_foreign_binding_cookie_is_refused(relay_app: Relay) -> None:
+    first, _, first_url = await relay_app.create()
+    second, _, second_url = await relay_app.create()
+    await relay_app.confirm(first)
+    async with relay_app.browser() as other:
+        await relay_app.confirm(second, other)
         # other's cookie for `second` says nothing about `first`, and vice versa
         other.cookies.set(_cookie_name(first["pairing_id"]), "guessed", domain="relay.test")
         forged = await other.get("/callback", params={"code": "c", "state": state_of(first_url)})
         _assert_unconfirmed_page(forged)
-    foreign = await relay.client.get(
+    foreign = await relay_app.client.get(
         "/callback", params={"code": "c", "state": state_of(second_url)}
     )
     _assert_unconfirmed_page(foreign)
-    await _assert_still_pending(relay, first)
-    await _assert_still_pending(relay, second)
+    await _assert_still_pending(relay_app, first)
+    await _assert_still_pending(relay_app, second)
 
 
-async def test_two_sign_ins_in_one_browser_keep_their_own_cookies(relay: Relay) -> None:
-    pairings = [await relay.create() for _ in range(2)]
+async def test_two_sign_ins_in_one_browser_keep_their_own_cookies(relay_app: Relay) -> None:
+    pairings = [await relay_app.create() for _ in range(2)]
     for created, _, _ in pairings:
-        await relay.confirm(created)
+        await relay_app.confirm(created)
     for created, _, url in pairings:
-        answer = await relay.client.get("/callback", params={"code": "c", "state": state_of(url)})
+        answer = await relay_app.client.get(
+            "/callback", params={"code": "c", "state": state_of(url)}
+        )
         assert answer.status_code == 303
-        assert (await relay.poll(created)).json()["status"] == "complete"
+        assert (await relay_app.poll(created)).json()["status"] == "complete"
 
 
-async def test_paste_without_the_binding_cookie_is_refused(relay: Relay) -> None:
-    created, _, _ = await relay.create(mode="paste")
+async def test_paste_without_the_binding_cookie_is_refused(relay_app: Relay) -> None:
+    created, _, _ = await relay_app.create(mode="paste")
     pid = created["pairing_id"]
-    await relay.confirm(created)
-    async with relay.browser() as other:
+    await relay_app.confirm(created)
+    async with relay_app.browser() as other:
         assert (await other.get(f"/p/{pid}/paste")).headers["location"] == f"/p/{pid}"
         refused = await other.post(f"/p/{pid}/code", data={"code": "pasted-by-someone-else"})
         _assert_unconfirmed_page(refused)
-    await _assert_still_pending(relay, created)
-    assert (await relay.client.get(f"/p/{pid}/paste")).status_code == 200
-    pasted = await relay.client.post(f"/p/{pid}/code", data={"code": "mine"})
+    await _assert_still_pending(relay_app, created)
+    assert (await relay_app.client.get(f"/p/{pid}/paste")).status_code == 200
+    pasted = await relay_app.client.post(f"/p/{pid}/code", data={"code": "mine"})
     assert pasted.status_code == 303
 
 
-async def test_a_second_browser_confirming_gets_a_page_and_no_binding(relay: Relay) -> None:
-    created, _, url = await relay.create()
+async def test_a_second_browser_confirming_gets_a_page_and_no_binding(relay_app: Relay) -> None:
+    created, _, url = await relay_app.create()
     pid = created["pairing_id"]
-    await relay.confirm(created)
-    bound = await relay.store.get(pid)
+    await relay_app.confirm(created)
+    bound = await relay_app.store.get(pid)
     assert bound is not None
-    async with relay.browser() as other:
-        late = await relay.confirm(created, other)
+    async with relay_app.browser() as other:
+        late = await relay_app.confirm(created, other)
         assert late.status_code == 409
         assert late.headers["content-type"].startswith("text/html")
         assert "This sign-in was already confirmed on another device" in late.text
@@ -138,35 +142,35 @@ async def test_a_second_browser_confirming_gets_a_page_and_no_binding(relay: Rel
         assert not other.cookies
         after = await other.get("/callback", params={"code": "c", "state": state_of(url)})
         assert after.status_code == 403
-    again = await relay.store.get(pid)
+    again = await relay_app.store.get(pid)
     assert again is not None
     assert again.binding_hash == bound.binding_hash
     assert again.confirmed_at == bound.confirmed_at
-    ok = await relay.client.get("/callback", params={"code": "c", "state": state_of(url)})
+    ok = await relay_app.client.get("/callback", params={"code": "c", "state": state_of(url)})
     assert ok.status_code == 303
 
 
-async def test_the_same_browser_confirming_twice_keeps_working(relay: Relay) -> None:
-    created, _, url = await relay.create()
+async def test_the_same_browser_confirming_twice_keeps_working(relay_app: Relay) -> None:
+    created, _, url = await relay_app.create()
     pid = created["pairing_id"]
-    first = await relay.confirm(created)
-    secret = relay.client.cookies[_cookie_name(pid)]
-    relay.clock.advance(30)
-    second = await relay.confirm(created)  # the back button, then the button again
+    first = await relay_app.confirm(created)
+    secret = relay_app.client.cookies[_cookie_name(pid)]
+    relay_app.clock.advance(30)
+    second = await relay_app.confirm(created)  # the back button, then the button again
     assert second.status_code == 303
     assert second.headers["location"] == first.headers["location"] == url
-    assert relay.client.cookies[_cookie_name(pid)] == secret
-    ok = await relay.client.get("/callback", params={"code": "c", "state": state_of(url)})
+    assert relay_app.client.cookies[_cookie_name(pid)] == secret
+    ok = await relay_app.client.get("/callback", params={"code": "c", "state": state_of(url)})
     assert ok.status_code == 303
     # once the pairing has a result, confirming is over for everyone
-    assert (await relay.client.post(f"/p/{pid}/confirm")).status_code == 410
+    assert (await relay_app.client.post(f"/p/{pid}/confirm")).status_code == 410
 
 
-async def test_cookie_attributes_on_an_https_relay(relay: Relay) -> None:
-    created, _, _ = await relay.create()
+async def test_cookie_attributes_on_an_https_relay(relay_app: Relay) -> None:
+    created, _, _ = await relay_app.create()
     pid = created["pairing_id"]
-    relay.clock.advance(100)
-    response = await relay.client.post(f"/p/{pid}/confirm")
+    relay_app.clock.advance(100)
+    response = await relay_app.client.post(f"/p/{pid}/confirm")
     header = response.headers["set-cookie"]
     cookie = SimpleCookie()
     cookie.load(header)
@@ -178,19 +182,19 @@ async def test_cookie_attributes_on_an_https_relay(relay: Relay) -> None:
     assert morsel["domain"] == ""  # host-only, as __Host- requires
     assert morsel["max-age"] == "620"  # the pairing's remaining life, and time for the outcome
     assert len(morsel.value) >= 43  # 32 random bytes, base64url
-    stored = await relay.store.get(pid)
+    stored = await relay_app.store.get(pid)
     assert stored is not None
     assert stored.binding_hash == hashlib.sha256(morsel.value.encode()).hexdigest()
     assert morsel.value not in repr(stored)
 
 
-async def test_cookie_on_an_http_relay_is_not_secure(make_relay: Callable[..., Relay]) -> None:
-    relay = make_relay(RELAY_PUBLIC_URL="http://relay.test")
-    async with relay.client:
+async def test_cookie_on_an_http_relay_is_not_secure(make_relay_app: Callable[..., Relay]) -> None:
+    relay_app = make_relay_app(RELAY_PUBLIC_URL="http://relay.test")
+    async with relay_app.client:
         url = authorize_url(redirect_uri="http://relay.test/callback")
-        created, _, _ = await relay.create(authorize_url=url)
+        created, _, _ = await relay_app.create(authorize_url=url)
         pid = created["pairing_id"]
-        response = await relay.client.post(f"/p/{pid}/confirm")
+        response = await relay_app.client.post(f"/p/{pid}/confirm")
         cookie = SimpleCookie()
         cookie.load(response.headers["set-cookie"])
         morsel = cookie[f"awl_{pid}"]
@@ -199,7 +203,7 @@ async def test_cookie_on_an_http_relay_is_not_secure(make_relay: Callable[..., R
         assert morsel["samesite"].lower() == "lax"
         assert morsel["max-age"] == "720"
         # and the callback reads the cookie by that name
-        ok = await relay.client.get(
+        ok = await relay_app.client.get(
             "http://relay.test/callback", params={"code": "c", "state": state_of(url)}
         )
         assert ok.status_code == 303
@@ -215,21 +219,21 @@ async def test_cookie_on_an_http_relay_is_not_secure(make_relay: Callable[..., R
     ],
 )
 async def test_a_confirmation_posted_from_another_site_is_refused(
-    relay: Relay, headers: dict[str, str]
+    relay_app: Relay, headers: dict[str, str]
 ) -> None:
     """Otherwise a page anywhere could auto-submit the button for its visitor, who would
     be bound and sent to the provider without ever seeing the terminal's code."""
-    created, _, _ = await relay.create()
+    created, _, _ = await relay_app.create()
     pid = created["pairing_id"]
-    refused = await relay.client.post(f"/p/{pid}/confirm", headers=headers)
+    refused = await relay_app.client.post(f"/p/{pid}/confirm", headers=headers)
     assert refused.status_code == 403
     assert "Confirm on the relay" in refused.text
     assert "set-cookie" not in refused.headers
-    stored = await relay.store.get(pid)
+    stored = await relay_app.store.get(pid)
     assert stored is not None
     assert stored.confirmed_at is None
     assert stored.binding_hash is None
-    metrics = (await relay.client.get("/metrics")).text
+    metrics = (await relay_app.client.get("/metrics")).text
     assert 'awslogin_relay_rejected_requests_total{reason="cross_site_confirmation"} 1.0' in metrics
 
 
@@ -238,30 +242,30 @@ async def test_a_confirmation_posted_from_another_site_is_refused(
     [{"sec-fetch-site": "same-origin"}, {"origin": "https://relay.test"}, {}],
 )
 async def test_a_confirmation_from_the_relays_own_page_passes(
-    relay: Relay, headers: dict[str, str]
+    relay_app: Relay, headers: dict[str, str]
 ) -> None:
-    created, _, url = await relay.create()
-    confirmed = await relay.client.post(f"/p/{created['pairing_id']}/confirm", headers=headers)
+    created, _, url = await relay_app.create()
+    confirmed = await relay_app.client.post(f"/p/{created['pairing_id']}/confirm", headers=headers)
     assert confirmed.status_code == 303
     assert confirmed.headers["location"] == url
 
 
-async def test_confirm_takes_only_post(relay: Relay) -> None:
-    created, _, _ = await relay.create()
-    response = await relay.client.get(f"/p/{created['pairing_id']}/confirm")
+async def test_confirm_takes_only_post(relay_app: Relay) -> None:
+    created, _, _ = await relay_app.create()
+    response = await relay_app.client.get(f"/p/{created['pairing_id']}/confirm")
     assert response.status_code == 405
     assert response.headers["allow"] == "POST"
     assert response.headers["content-type"].startswith("text/html")
 
 
 async def test_the_binding_cookie_is_found_among_others_and_across_cookie_headers(
-    relay: Relay,
+    relay_app: Relay,
 ) -> None:
-    created, _, url = await relay.create()
+    created, _, url = await relay_app.create()
     pid = created["pairing_id"]
-    await relay.confirm(created)
-    secret = relay.client.cookies[_cookie_name(pid)]
-    async with relay.browser() as other:  # sends exactly these headers, no jar of its own
+    await relay_app.confirm(created)
+    secret = relay_app.client.cookies[_cookie_name(pid)]
+    async with relay_app.browser() as other:  # sends exactly these headers, no jar of its own
         answer = await other.get(
             "/callback",
             params={"code": "c", "state": state_of(url)},

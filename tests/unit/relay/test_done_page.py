@@ -29,35 +29,35 @@ def title(page: httpx.Response) -> str:
     return found.group(1).strip()
 
 
-async def test_finishing_until_the_outcome_then_exactly_what_was_reported(relay: Relay) -> None:
-    created, _, url = await relay.create()
+async def test_finishing_until_the_outcome_then_exactly_what_was_reported(relay_app: Relay) -> None:
+    created, _, url = await relay_app.create()
     pid = created["pairing_id"]
-    assert (await relay.client.get(f"/p/{pid}/done")).headers["location"] == f"/p/{pid}"
-    await relay.authorize(created, url)
+    assert (await relay_app.client.get(f"/p/{pid}/done")).headers["location"] == f"/p/{pid}"
+    await relay_app.authorize(created, url)
     for step in ("authorized", "delivered", "acknowledged"):
         if step == "delivered":
-            await relay.poll(created)
+            await relay_app.poll(created)
         elif step == "acknowledged":
-            await relay.ack(created)
-        done = await relay.client.get(f"/p/{pid}/done")
+            await relay_app.ack(created)
+        done = await relay_app.client.get(f"/p/{pid}/done")
         assert done.status_code == 200
         assert heading(done) == "Finishing on gpu-box-3…", step
         assert '<script src="/static/done.js" defer></script>' in done.text
         assert "signed in" not in done.text  # no page claims what has not happened
-    assert (await relay.client.get(f"/p/{pid}")).headers["location"] == f"/p/{pid}/done"
-    await relay.report(created)
-    done = await relay.client.get(f"/p/{pid}/done")
+    assert (await relay_app.client.get(f"/p/{pid}")).headers["location"] == f"/p/{pid}/done"
+    await relay_app.report(created)
+    done = await relay_app.client.get(f"/p/{pid}/done")
     assert heading(done) == "gpu-box-3 is signed in as dev in 123456789012"
     assert title(done) == "gpu-box-3 is signed in as dev in 123456789012 — awslogin"
     assert "<script" not in done.text  # nothing left to wait for
 
 
-async def test_a_reported_failure_shows_its_reason_escaped(relay: Relay) -> None:
-    created, _, url = await relay.create()
-    await relay.authorize(created, url)
+async def test_a_reported_failure_shows_its_reason_escaped(relay_app: Relay) -> None:
+    created, _, url = await relay_app.create()
+    await relay_app.authorize(created, url)
     reason = f"STS refused the identity token: check the role's trust policy {XSS}"
-    await relay.report(created, outcome="failed", reason=reason)
-    done = await relay.client.get(f"/p/{created['pairing_id']}/done")
+    await relay_app.report(created, outcome="failed", reason=reason)
+    done = await relay_app.client.get(f"/p/{created['pairing_id']}/done")
     assert heading(done) == "gpu-box-3 could not finish"
     assert "STS refused the identity token: check the role&#39;s trust policy" in done.text
     assert XSS not in done.text
@@ -66,65 +66,65 @@ async def test_a_reported_failure_shows_its_reason_escaped(relay: Relay) -> None
 
 
 @pytest.mark.parametrize("account_id", [None, "123456789012"])
-async def test_a_signed_in_report_without_a_role(relay: Relay, account_id: str | None) -> None:
-    created, _, url = await relay.create()
-    await relay.authorize(created, url)
+async def test_a_signed_in_report_without_a_role(relay_app: Relay, account_id: str | None) -> None:
+    created, _, url = await relay_app.create()
+    await relay_app.authorize(created, url)
     body = {"outcome": "signed_in"} | ({"account_id": account_id} if account_id else {})
-    await relay.report(created, **body)
-    done = await relay.client.get(f"/p/{created['pairing_id']}/done")
+    await relay_app.report(created, **body)
+    done = await relay_app.client.get(f"/p/{created['pairing_id']}/done")
     expected = f"gpu-box-3 is signed in in {account_id}" if account_id else "gpu-box-3 is signed in"
     assert heading(done) == expected
 
 
 async def test_a_denial_has_its_own_title_and_is_told_to_the_confirming_browser(
-    relay: Relay,
+    relay_app: Relay,
 ) -> None:
-    created, _, url = await relay.create()
-    await relay.authorize(created, url, error="access_denied", error_description=XSS)
+    created, _, url = await relay_app.create()
+    await relay_app.authorize(created, url, error="access_denied", error_description=XSS)
     pid = created["pairing_id"]
-    page = await relay.client.get(f"/p/{pid}/done")
+    page = await relay_app.client.get(f"/p/{pid}/done")
     assert heading(page) == "Sign-in was not completed"
     assert title(page) == "Sign-in was not completed — awslogin"
     assert "access_denied" in page.text
     assert XSS not in page.text
     assert "&lt;script&gt;" in page.text
-    await relay.poll(created)
-    await relay.ack(created)
-    after = await relay.client.get(f"/p/{pid}/done")
+    await relay_app.poll(created)
+    await relay_app.ack(created)
+    after = await relay_app.client.get(f"/p/{pid}/done")
     assert heading(after) == "Sign-in was not completed"
 
 
-async def test_no_outcome_before_expiry_says_so(relay: Relay) -> None:
-    created, _, url = await relay.create()
-    await relay.authorize(created, url)
-    await relay.poll(created)
-    await relay.ack(created)
-    relay.clock.advance(121)
-    done = await relay.client.get(f"/p/{created['pairing_id']}/done")
+async def test_no_outcome_before_expiry_says_so(relay_app: Relay) -> None:
+    created, _, url = await relay_app.create()
+    await relay_app.authorize(created, url)
+    await relay_app.poll(created)
+    await relay_app.ack(created)
+    relay_app.clock.advance(121)
+    done = await relay_app.client.get(f"/p/{created['pairing_id']}/done")
     assert done.status_code == 200
     assert heading(done) == "gpu-box-3 did not finish in time"
 
 
-async def test_another_browser_learns_only_that_the_request_ended(relay: Relay) -> None:
+async def test_another_browser_learns_only_that_the_request_ended(relay_app: Relay) -> None:
     reports = [
         {"outcome": "signed_in", "account_id": "123456789012", "role": ROLE},
         {"outcome": "failed", "reason": "STS refused: check the trust policy"},
         {"error": "access_denied", "error_description": "the user said no"},
     ]
-    async with relay.browser() as other:
+    async with relay_app.browser() as other:
         for report in reports:
-            created, _, url = await relay.create()
+            created, _, url = await relay_app.create()
             pid = created["pairing_id"]
             if "error" in report:
-                await relay.authorize(created, url, **report)
+                await relay_app.authorize(created, url, **report)
                 live = await other.get(f"/p/{pid}/done")  # a denial not yet acknowledged
                 assert heading(live) == "This sign-in request has ended"
-                await relay.ack(created)
+                await relay_app.ack(created)
             else:
-                await relay.authorize(created, url)
+                await relay_app.authorize(created, url)
                 finishing = await other.get(f"/p/{pid}/done")
                 assert heading(finishing) == "Finishing on gpu-box-3…"
-                await relay.report(created, **report)
+                await relay_app.report(created, **report)
             page = await other.get(f"/p/{pid}/done")
             assert page.status_code == 200
             assert heading(page) == "This sign-in request has ended"
@@ -134,21 +134,21 @@ async def test_another_browser_learns_only_that_the_request_ended(relay: Relay) 
             status = await other.get(f"/p/{pid}/status")
             assert set(status.json()) == {"status"}
             # the confirming browser, meanwhile, is told
-            assert heading(await relay.client.get(f"/p/{pid}/done")) != heading(page)
+            assert heading(await relay_app.client.get(f"/p/{pid}/done")) != heading(page)
 
 
-async def test_rescanning_after_success_says_the_terminal_is_signed_in(relay: Relay) -> None:
-    created, _, url = await relay.create()
+async def test_rescanning_after_success_says_the_terminal_is_signed_in(relay_app: Relay) -> None:
+    created, _, url = await relay_app.create()
     pid = created["pairing_id"]
-    await relay.authorize(created, url)
-    await relay.report(created, outcome="signed_in", account_id="123456789012", role=ROLE)
-    again = await relay.client.get(f"/p/{pid}")
+    await relay_app.authorize(created, url)
+    await relay_app.report(created, outcome="signed_in", account_id="123456789012", role=ROLE)
+    again = await relay_app.client.get(f"/p/{pid}")
     assert again.status_code == 410
     assert heading(again) == "This terminal is already signed in"
     assert f"gpu-box-3 is signed in as {ROLE} in 123456789012." in again.text
     assert "again" not in again.text  # no "run awslogin login again"
     assert "<form" not in again.text
-    async with relay.browser() as other:
+    async with relay_app.browser() as other:
         scanned = await other.get(f"/p/{pid}")
         assert scanned.status_code == 410
         assert heading(scanned) == "This terminal is already signed in"
@@ -156,34 +156,34 @@ async def test_rescanning_after_success_says_the_terminal_is_signed_in(relay: Re
         assert ROLE not in scanned.text
 
 
-async def test_rescanning_after_a_failure_asks_for_a_new_login(relay: Relay) -> None:
-    created, _, url = await relay.create()
-    await relay.authorize(created, url)
-    await relay.report(created, outcome="failed", reason="no")
-    again = await relay.client.get(f"/p/{created['pairing_id']}")
+async def test_rescanning_after_a_failure_asks_for_a_new_login(relay_app: Relay) -> None:
+    created, _, url = await relay_app.create()
+    await relay_app.authorize(created, url)
+    await relay_app.report(created, outcome="failed", reason="no")
+    again = await relay_app.client.get(f"/p/{created['pairing_id']}")
     assert again.status_code == 410
     assert "awslogin login" in again.text
 
 
-async def test_public_status_follows_every_state(relay: Relay) -> None:
-    created, _, url = await relay.create()
+async def test_public_status_follows_every_state(relay_app: Relay) -> None:
+    created, _, url = await relay_app.create()
     pid = created["pairing_id"]
 
     async def status() -> str:
-        answer = await relay.client.get(f"/p/{pid}/status")
+        answer = await relay_app.client.get(f"/p/{pid}/status")
         assert answer.status_code == 200
         value: str = answer.json()["status"]
         return value
 
     assert await status() == "pending"
-    await relay.authorize(created, url)
+    await relay_app.authorize(created, url)
     assert await status() == "authorized"
-    await relay.poll(created)
+    await relay_app.poll(created)
     assert await status() == "authorized"
-    await relay.ack(created)
+    await relay_app.ack(created)
     assert await status() == "finishing"
-    await relay.report(created)
+    await relay_app.report(created)
     assert await status() == "signed_in"
-    unknown = await relay.client.get("/p/AAAAAAAAAAAA/status")
+    unknown = await relay_app.client.get("/p/AAAAAAAAAAAA/status")
     assert unknown.status_code == 404
     assert unknown.json()["error"] == "not_found"

@@ -14,42 +14,42 @@ pytestmark = pytest.mark.unit
 
 
 async def test_a_whole_lifecycle_logs_no_secret(
-    relay: Relay, caplog: pytest.LogCaptureFixture
+    relay_app: Relay, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    created, key, url = await relay.create()
+    created, key, url = await relay_app.create()
     state = state_of(url)
     pid = created["pairing_id"]
-    await relay.client.get(f"/p/{pid}")
-    await relay.client.post(f"/p/{pid}/confirm")
-    binding = relay.client.cookies[f"__Host-awl_{pid}"]
+    await relay_app.client.get(f"/p/{pid}")
+    await relay_app.client.post(f"/p/{pid}/confirm")
+    binding = relay_app.client.cookies[f"__Host-awl_{pid}"]
     code = "AUTHCODE-very-secret-value"
     # a browser that did not confirm is refused, and the refusal is audited
-    async with relay.browser() as other:
+    async with relay_app.browser() as other:
         other.cookies.set(f"__Host-awl_{pid}", "forged-binding-value", domain="relay.test")
         refused = await other.get("/callback", params={"code": code, "state": state})
         assert refused.status_code == 403
-    waiter = asyncio.create_task(relay.poll(created, wait=5))
+    waiter = asyncio.create_task(relay_app.poll(created, wait=5))
     await asyncio.sleep(0.02)
-    await relay.client.get("/callback", params={"code": code, "state": state, "iss": "x"})
+    await relay_app.client.get("/callback", params={"code": code, "state": state, "iss": "x"})
     body = (await waiter).json()
-    await relay.client.get(
+    await relay_app.client.get(
         f"/v1/pairings/{pid}/result", headers={"Authorization": "Bearer wrong-token-value"}
     )
-    assert (await relay.poll(created)).json() == body  # delivered again
-    assert (await relay.ack(created)).status_code == 204
+    assert (await relay_app.poll(created)).json() == body  # delivered again
+    assert (await relay_app.ack(created)).status_code == 204
     # the host's report: the audit line keeps its outcome word, never what it says
     reason = "STS refused role REPORTED-ROLE-NAME for account 210987654321"
-    assert (await relay.report(created, outcome="failed", reason=reason)).status_code == 204
-    paste, _, _ = await relay.create(mode="paste")
-    await relay.client.post(f"/p/{paste['pairing_id']}/confirm")
-    await relay.client.post(f"/p/{paste['pairing_id']}/code", data={"code": "PASTED-secret"})
-    await relay.client.delete(
+    assert (await relay_app.report(created, outcome="failed", reason=reason)).status_code == 204
+    paste, _, _ = await relay_app.create(mode="paste")
+    await relay_app.client.post(f"/p/{paste['pairing_id']}/confirm")
+    await relay_app.client.post(f"/p/{paste['pairing_id']}/code", data={"code": "PASTED-secret"})
+    await relay_app.client.delete(
         f"/v1/pairings/{paste['pairing_id']}",
         headers={"Authorization": f"Bearer {paste['poll_token']}"},
     )
-    relay.clock.advance(4000)
-    await relay.app.state.service.sweep()
+    relay_app.clock.advance(4000)
+    await relay_app.app.state.service.sweep()
 
     # everything but the test's own HTTP client (httpx logs the URLs it requests)
     relay_records = [r for r in caplog.records if not r.name.startswith(("httpx", "httpcore"))]
@@ -66,7 +66,7 @@ async def test_a_whole_lifecycle_logs_no_secret(
         "wrong-token-value",
         created["user_code"],
         binding,
-        relay.client.cookies[f"__Host-awl_{paste['pairing_id']}"],
+        relay_app.client.cookies[f"__Host-awl_{paste['pairing_id']}"],
         "forged-binding-value",
         "REPORTED-ROLE-NAME",
         "210987654321",
@@ -110,15 +110,17 @@ async def test_a_whole_lifecycle_logs_no_secret(
 
 
 async def test_expiry_and_denial_are_audited(
-    relay: Relay, caplog: pytest.LogCaptureFixture
+    relay_app: Relay, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="awslogin_relay.audit")
-    denied, _, url = await relay.create()
-    await relay.confirm(denied)
-    await relay.client.get("/callback", params={"error": "access_denied", "state": state_of(url)})
-    expiring, _, _ = await relay.create()
-    relay.clock.advance(601)
-    await relay.app.state.service.sweep()
+    denied, _, url = await relay_app.create()
+    await relay_app.confirm(denied)
+    await relay_app.client.get(
+        "/callback", params={"error": "access_denied", "state": state_of(url)}
+    )
+    expiring, _, _ = await relay_app.create()
+    relay_app.clock.advance(601)
+    await relay_app.app.state.service.sweep()
     audit = [json.loads(r.getMessage()) for r in caplog.records if r.name == "awslogin_relay.audit"]
     by_action = {line["awslogin"]["action"]: line for line in audit}
     assert by_action["denied"]["outcome"] == "denied"

@@ -10,8 +10,8 @@ from tests.support.relay_app import Relay
 pytestmark = pytest.mark.unit
 
 
-async def test_openapi_schema_is_valid_and_describes_the_api(relay: Relay) -> None:
-    response = await relay.client.get("/openapi.json")
+async def test_openapi_schema_is_valid_and_describes_the_api(relay_app: Relay) -> None:
+    response = await relay_app.client.get("/openapi.json")
     assert response.status_code == 200
     schema = response.json()
     validate(schema)
@@ -56,5 +56,5 @@ async def test_openapi_schema_is_valid_and_describes_the_api(relay: Relay) -> No
     assert {"finishing", "signed_in", "failed"} <= set(status["enum"])
 
 
-async def test_docs_ui_with_third_party_scripts_is_off(relay: Relay) -> None:
-    assert (await relay.client.get("/docs")).status_code == 404
+async def test_docs_ui_with_third_party_scripts_is_off(relay_app: Relay) -> None:
+    assert (await relay_app.client.get("/docs")).status_code == 404

@@ -16,10 +16,10 @@ pytestmark = pytest.mark.unit
 XSS = "<script>alert(1)</script>"
 
 
-async def test_confirmation_page_shows_code_host_and_age(relay: Relay) -> None:
-    created, _, _ = await relay.create()
-    relay.clock.advance(12)
-    page = await relay.client.get(f"/p/{created['pairing_id']}")
+async def test_confirmation_page_shows_code_host_and_age(relay_app: Relay) -> None:
+    created, _, _ = await relay_app.create()
+    relay_app.clock.advance(12)
+    page = await relay_app.client.get(f"/p/{created['pairing_id']}")
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
     assert created["user_code"] in page.text
@@ -31,108 +31,108 @@ async def test_confirmation_page_shows_code_host_and_age(relay: Relay) -> None:
     assert "<script" not in page.text  # no JavaScript on the basic path
 
 
-async def test_continue_redirects_to_the_allow_listed_provider(relay: Relay) -> None:
-    created, _, url = await relay.create()
-    response = await relay.client.post(f"/p/{created['pairing_id']}/confirm")
+async def test_continue_redirects_to_the_allow_listed_provider(relay_app: Relay) -> None:
+    created, _, url = await relay_app.create()
+    response = await relay_app.client.post(f"/p/{created['pairing_id']}/confirm")
     assert response.status_code == 303
     assert response.headers["location"] == url
-    stored = await relay.store.get(created["pairing_id"])
+    stored = await relay_app.store.get(created["pairing_id"])
     assert stored is not None
     assert stored.confirmed_at is not None
 
 
-async def test_done_page_script_is_same_origin_static(relay: Relay) -> None:
-    script = await relay.client.get("/static/done.js")
+async def test_done_page_script_is_same_origin_static(relay_app: Relay) -> None:
+    script = await relay_app.client.get("/static/done.js")
     assert script.status_code == 200
     assert "/status" in script.text
     assert "innerHTML" not in script.text  # text only, never markup
-    css = await relay.client.get("/static/style.css")
+    css = await relay_app.client.get("/static/style.css")
     assert css.status_code == 200
     assert "http" not in css.text  # no third-party assets
 
 
-async def test_paste_mode_flow(relay: Relay) -> None:
-    created, key, url = await relay.create(mode="paste")
+async def test_paste_mode_flow(relay_app: Relay) -> None:
+    created, key, url = await relay_app.create(mode="paste")
     pid = created["pairing_id"]
     # no pasting before the "this is my terminal" step
-    early = await relay.client.post(f"/p/{pid}/code", data={"code": "abc"})
+    early = await relay_app.client.post(f"/p/{pid}/code", data={"code": "abc"})
     assert early.status_code == 403
     assert "This sign-in did not start here" in early.text
-    assert (await relay.client.get(f"/p/{pid}/paste")).headers["location"] == f"/p/{pid}"
-    confirm = await relay.client.post(f"/p/{pid}/confirm")
+    assert (await relay_app.client.get(f"/p/{pid}/paste")).headers["location"] == f"/p/{pid}"
+    confirm = await relay_app.client.post(f"/p/{pid}/confirm")
     assert confirm.status_code == 303
     assert confirm.headers["location"] == f"/p/{pid}/paste"
-    paste_page = await relay.client.get(f"/p/{pid}/paste")
+    paste_page = await relay_app.client.get(f"/p/{pid}/paste")
     assert paste_page.status_code == 200
     assert 'rel="noopener noreferrer"' in paste_page.text
     assert url.replace("&", "&amp;") in paste_page.text
     assert f'action="/p/{pid}/code"' in paste_page.text
-    empty = await relay.client.post(f"/p/{pid}/code", data={"code": "   "})
+    empty = await relay_app.client.post(f"/p/{pid}/code", data={"code": "   "})
     assert empty.status_code == 400
     assert "Paste the code" in empty.text
-    pasted = await relay.client.post(f"/p/{pid}/code", data={"code": "  dmVyaWZpY2F0aW9u  \n"})
+    pasted = await relay_app.client.post(f"/p/{pid}/code", data={"code": "  dmVyaWZpY2F0aW9u  \n"})
     assert pasted.status_code == 303
     assert pasted.headers["location"] == f"/p/{pid}/done"
-    twice = await relay.client.post(f"/p/{pid}/code", data={"code": "again"})
+    twice = await relay_app.client.post(f"/p/{pid}/code", data={"code": "again"})
     assert twice.status_code == 410
-    body = (await relay.poll(created)).json()
+    body = (await relay_app.poll(created)).json()
     assert json.loads(key.open(body["sealed"], pid)) == {"pasted": "dmVyaWZpY2F0aW9u"}
 
 
-async def test_paste_mode_pairing_ignores_callbacks_and_vice_versa(relay: Relay) -> None:
-    created, _, _ = await relay.create()
-    await relay.client.post(f"/p/{created['pairing_id']}/confirm")
-    wrong = await relay.client.post(f"/p/{created['pairing_id']}/code", data={"code": "x"})
+async def test_paste_mode_pairing_ignores_callbacks_and_vice_versa(relay_app: Relay) -> None:
+    created, _, _ = await relay_app.create()
+    await relay_app.client.post(f"/p/{created['pairing_id']}/confirm")
+    wrong = await relay_app.client.post(f"/p/{created['pairing_id']}/code", data={"code": "x"})
     assert wrong.status_code == 400
 
 
-async def test_link_finds_a_pairing_by_user_code_in_any_spelling(relay: Relay) -> None:
-    created, _, _ = await relay.create()
-    form = await relay.client.get("/link")
+async def test_link_finds_a_pairing_by_user_code_in_any_spelling(relay_app: Relay) -> None:
+    created, _, _ = await relay_app.create()
+    form = await relay_app.client.get("/link")
     assert form.status_code == 200
     assert 'action="/link"' in form.text
     typed = " " + created["user_code"].lower().replace("-", " - ") + " "
-    found = await relay.client.post("/link", data={"user_code": typed})
+    found = await relay_app.client.post("/link", data={"user_code": typed})
     assert found.status_code == 303
     assert found.headers["location"] == f"/p/{created['pairing_id']}"
-    squashed = await relay.client.post(
+    squashed = await relay_app.client.post(
         "/link", data={"user_code": created["user_code"].replace("-", "")}
     )
     assert squashed.status_code == 303
 
 
-async def test_link_refuses_malformed_and_unknown_codes(relay: Relay) -> None:
-    malformed = await relay.client.post("/link", data={"user_code": "AEIO-1234"})
+async def test_link_refuses_malformed_and_unknown_codes(relay_app: Relay) -> None:
+    malformed = await relay_app.client.post("/link", data={"user_code": "AEIO-1234"})
     assert malformed.status_code == 400
     assert "8 letters" in malformed.text
-    unknown = await relay.client.post("/link", data={"user_code": "BBBB-BBBB"})
+    unknown = await relay_app.client.post("/link", data={"user_code": "BBBB-BBBB"})
     assert unknown.status_code == 404
     assert "No sign-in request has this code" in unknown.text
-    xss = await relay.client.post("/link", data={"user_code": XSS})
+    xss = await relay_app.client.post("/link", data={"user_code": XSS})
     assert XSS[:8] not in xss.text
 
 
-async def test_link_guessing_is_rate_limited(make_relay: Callable[..., Relay]) -> None:
-    relay = make_relay(RELAY_RATE_BROWSER="3")
-    async with relay.client:
+async def test_link_guessing_is_rate_limited(make_relay_app: Callable[..., Relay]) -> None:
+    relay_app = make_relay_app(RELAY_RATE_BROWSER="3")
+    async with relay_app.client:
         statuses = [
-            (await relay.client.post("/link", data={"user_code": "BBBB-BBBB"})).status_code
+            (await relay_app.client.post("/link", data={"user_code": "BBBB-BBBB"})).status_code
             for _ in range(4)
         ]
         assert statuses == [404, 404, 404, 429]
 
 
 @pytest.mark.parametrize("field", ["hostname", "user", "client"])
-async def test_host_fields_are_escaped_everywhere(relay: Relay, field: str) -> None:
+async def test_host_fields_are_escaped_everywhere(relay_app: Relay, field: str) -> None:
     host = {"hostname": "box", "user": "alice", "client": "awslogin/0.1", field: XSS}
-    created, _, url = await relay.create(host=host)
+    created, _, url = await relay_app.create(host=host)
     pid = created["pairing_id"]
-    pages = [await relay.client.get(f"/p/{pid}")]
-    await relay.client.post(f"/p/{pid}/confirm")
-    await relay.client.get("/callback", params={"code": "x", "state": state_of(url)})
-    pages.append(await relay.client.get(f"/p/{pid}/done"))
-    await relay.poll(created)
-    pages.append(await relay.client.get(f"/p/{pid}/done"))
+    pages = [await relay_app.client.get(f"/p/{pid}")]
+    await relay_app.client.post(f"/p/{pid}/confirm")
+    await relay_app.client.get("/callback", params={"code": "x", "state": state_of(url)})
+    pages.append(await relay_app.client.get(f"/p/{pid}/done"))
+    await relay_app.poll(created)
+    pages.append(await relay_app.client.get(f"/p/{pid}/done"))
     for page in pages:
         assert XSS not in page.text
         assert "<script>" not in page.text
@@ -140,29 +140,31 @@ async def test_host_fields_are_escaped_everywhere(relay: Relay, field: str) -> N
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages[0].text
 
 
-async def test_user_agent_cannot_inject_markup(relay: Relay) -> None:
-    created, _, _ = await relay.create()
-    page = await relay.client.get(f"/p/{created['pairing_id']}", headers={"user-agent": XSS})
+async def test_user_agent_cannot_inject_markup(relay_app: Relay) -> None:
+    created, _, _ = await relay_app.create()
+    page = await relay_app.client.get(f"/p/{created['pairing_id']}", headers={"user-agent": XSS})
     assert XSS not in page.text
 
 
-async def test_error_pages_are_human_sentences(relay: Relay) -> None:
-    unknown = await relay.client.get("/p/AAAAAAAAAAAA")
+async def test_error_pages_are_human_sentences(relay_app: Relay) -> None:
+    unknown = await relay_app.client.get("/p/AAAAAAAAAAAA")
     assert unknown.status_code == 404
     assert unknown.headers["content-type"].startswith("text/html")
     assert "This link is not valid" in unknown.text
     assert "Traceback" not in unknown.text
-    created, _, _url = await relay.create()
-    relay.clock.advance(601)
-    expired = await relay.client.get(f"/p/{created['pairing_id']}")
+    created, _, _url = await relay_app.create()
+    relay_app.clock.advance(601)
+    expired = await relay_app.client.get(f"/p/{created['pairing_id']}")
     assert expired.status_code == 410
     assert "has expired" in expired.text
-    expired_confirm = await relay.client.post(f"/p/{created['pairing_id']}/confirm")
+    expired_confirm = await relay_app.client.post(f"/p/{created['pairing_id']}/confirm")
     assert expired_confirm.status_code == 410
-    used, _, used_url = await relay.create()
-    await relay.confirm(used)
-    await relay.client.get("/callback", params={"code": "x", "state": state_of(used_url)})
-    replay = await relay.client.get("/callback", params={"code": "y", "state": state_of(used_url)})
+    used, _, used_url = await relay_app.create()
+    await relay_app.confirm(used)
+    await relay_app.client.get("/callback", params={"code": "x", "state": state_of(used_url)})
+    replay = await relay_app.client.get(
+        "/callback", params={"code": "y", "state": state_of(used_url)}
+    )
     assert replay.status_code == 410
     assert "already used" in replay.text
 
@@ -177,19 +179,21 @@ async def test_error_pages_are_human_sentences(relay: Relay) -> None:
         {"state": "B" * 30},
     ],
 )
-async def test_callback_refuses_bad_state_with_a_page(relay: Relay, params: dict[str, str]) -> None:
-    response = await relay.client.get("/callback", params=params)
+async def test_callback_refuses_bad_state_with_a_page(
+    relay_app: Relay, params: dict[str, str]
+) -> None:
+    response = await relay_app.client.get("/callback", params=params)
     assert response.status_code in (400, 404)
     assert response.headers["content-type"].startswith("text/html")
 
 
-async def test_callback_without_code_or_error_and_with_duplicates(relay: Relay) -> None:
-    created, _, url = await relay.create()
-    await relay.confirm(created)
+async def test_callback_without_code_or_error_and_with_duplicates(relay_app: Relay) -> None:
+    created, _, url = await relay_app.create()
+    await relay_app.confirm(created)
     state = state_of(url)
-    neither = await relay.client.get("/callback", params={"state": state})
+    neither = await relay_app.client.get("/callback", params={"state": state})
     assert neither.status_code == 400
-    doubled = await relay.client.get(f"/callback?state={state}&code=a&code=b")
+    doubled = await relay_app.client.get(f"/callback?state={state}&code=a&code=b")
     assert doubled.status_code == 400
     assert "more than once" in doubled.text
 
@@ -207,8 +211,8 @@ async def test_callback_without_code_or_error_and_with_duplicates(relay: Relay) 
         "/nowhere",
     ],
 )
-async def test_security_headers_on_every_response(relay: Relay, path: str) -> None:
-    response = await relay.client.get(path)
+async def test_security_headers_on_every_response(relay_app: Relay, path: str) -> None:
+    response = await relay_app.client.get(path)
     headers = response.headers
     assert headers["referrer-policy"] == "no-referrer"
     assert headers["cache-control"] == "no-store"
@@ -220,25 +224,25 @@ async def test_security_headers_on_every_response(relay: Relay, path: str) -> No
     assert re.search(r"form-action 'self' " + re.escape(IDP), csp)
 
 
-async def test_pages_load_nothing_from_third_parties(relay: Relay) -> None:
-    created, _, _ = await relay.create()
-    page = await relay.client.get(f"/p/{created['pairing_id']}")
+async def test_pages_load_nothing_from_third_parties(relay_app: Relay) -> None:
+    created, _, _ = await relay_app.create()
+    page = await relay_app.client.get(f"/p/{created['pairing_id']}")
     for reference in re.findall(r'(?:src|href)="([^"]+)"', page.text):
         assert reference.startswith("/"), reference
     assert "style=" not in page.text  # CSP-compatible: no inline styles
 
 
-async def test_no_page_runs_inline_script(relay: Relay) -> None:
-    created, _, url = await relay.create()
-    await relay.confirm(created)
-    await relay.client.get("/callback", params={"code": "x", "state": state_of(url)})
-    done = await relay.client.get(f"/p/{created['pairing_id']}/done")
+async def test_no_page_runs_inline_script(relay_app: Relay) -> None:
+    created, _, url = await relay_app.create()
+    await relay_app.confirm(created)
+    await relay_app.client.get("/callback", params={"code": "x", "state": state_of(url)})
+    done = await relay_app.client.get(f"/p/{created['pairing_id']}/done")
     assert re.findall(r"<script[^>]*>([^<]*)</script>", done.text) == [""]
 
 
-async def test_oversized_form_is_413_page(relay: Relay) -> None:
-    created, _, _ = await relay.create(mode="paste")
-    response = await relay.client.post(
+async def test_oversized_form_is_413_page(relay_app: Relay) -> None:
+    created, _, _ = await relay_app.create(mode="paste")
+    response = await relay_app.client.post(
         f"/p/{created['pairing_id']}/code", data={"code": "x" * 40000}
     )
     assert response.status_code == 413
