@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.aws_signin_cli import aws_signin_unit_environ
 from tests.support.fake_idp import CLIENT_ID, ISSUER, ROLE_ARN, FakeIdp
 
 
@@ -32,3 +33,10 @@ def env(tmp_path: Path) -> dict[str, str]:
         "DISPLAY": ":0",
         "PATH": "/usr/bin:/bin",
     }
+
+
+@pytest.fixture
+def signin_unit_env(tmp_path: Path) -> dict[str, str]:
+    """Profile `dev` (provider aws-signin) and `keys` (static keys), see
+    tests/support/aws_signin_cli.py."""
+    return aws_signin_unit_environ(tmp_path)

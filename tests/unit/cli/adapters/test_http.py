@@ -1,0 +1,17 @@
+"""What an identity provider or AWS may send that is well-formed HTTP but no sane answer:
+each ends in one clear error (or is taken for what it can mean), never an exception."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from awslogin.adapters.http import json_answer
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_json_with_a_non_finite_number_is_no_answer(constant: str) -> None:
+    with pytest.raises(ValueError, match="no number"):
+        json_answer(httpx.Response(200, content=f'{{"expires_in": {constant}}}'.encode()))

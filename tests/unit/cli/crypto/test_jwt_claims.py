@@ -1,0 +1,17 @@
+"""What an identity provider or AWS may send that is well-formed HTTP but no sane answer:
+each ends in one clear error (or is taken for what it can mean), never an exception."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from awslogin.crypto.jwt_claims import id_token_claims
+
+pytestmark = pytest.mark.unit
+
+
+def test_an_id_token_nested_too_deep_reads_as_no_claims() -> None:
+    payload = base64.urlsafe_b64encode(b"[" * 100_000).rstrip(b"=").decode()
+    assert id_token_claims(f"e30.{payload}.sig") == {}

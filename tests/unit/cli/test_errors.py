@@ -1,0 +1,101 @@
+"""AWS config round-trip editing, the token cache, PKCE, browser detection."""
+
+from __future__ import annotations
+
+import re
+import socket
+
+import httpx
+import pytest
+
+from awslogin.errors import (
+    UNEXPECTED,
+    Interrupted,
+    failure_in_words,
+    message_of,
+    one_line,
+)
+
+pytestmark = pytest.mark.unit
+
+
+def _raised_from(outer: Exception, cause: BaseException) -> Exception:
+    try:
+        try:
+            raise cause
+        except BaseException as inner:
+            raise outer from inner
+    except Exception as caught:
+        return caught
+
+
+@pytest.mark.parametrize(
+    ("failure", "words"),
+    [
+        (
+            _raised_from(httpx.ConnectError("x"), ConnectionRefusedError(111, "refused")),
+            "connection refused (nothing listens there)",
+        ),
+        (
+            _raised_from(httpx.ConnectError("x"), socket.gaierror(-2, "unknown")),
+            "the host name does not resolve",
+        ),
+        (httpx.ConnectError("[Errno 101] Network is unreachable"), "could not connect"),
+        (httpx.ConnectTimeout("x"), "no connection within the time limit"),
+        (httpx.ReadTimeout("x"), "no answer within the time limit"),
+        (httpx.RemoteProtocolError("x"), "the connection closed before a whole answer came"),
+        (
+            _raised_from(httpx.ReadError("x"), ConnectionResetError(104, "reset")),
+            "the connection was reset",
+        ),
+        (httpx.UnsupportedProtocol("x"), "not an http or https address"),
+        (OSError("?"), "the connection failed"),
+    ],
+)
+def test_network_failures_are_told_in_words_never_by_class(
+    failure: BaseException, words: str
+) -> None:
+    told = failure_in_words(failure)
+    assert told == words
+    assert type(failure).__name__ not in told
+
+
+UNSAFE = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2069\ufeff\ufff9-\ufffb\U000e0000-\U000e007f\ud800-\udfff]"
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("plain text", "plain text"),
+        ("two\nlines\r\n\tand tabs", "two lines and tabs"),
+        ("\x1b]0;owned\x07", "\\x1b]0;owned\\x07"),
+        ("\x1b[2J\x1b[HSigned in as root", "\\x1b[2J\\x1b[HSigned in as root"),
+        ("\x9b31m", "\\x9b31m"),
+        ("abc\u202edcba", "abc\\u202edcba"),
+        ("x\u2066y\u2069z\u200bw", "x\\u2066y\\u2069z\\u200bw"),
+        ("tag\U000e0041", "tag\\U000e0041"),
+        ("lone \ud800 surrogate", "lone \\ud800 surrogate"),
+        ("caf\u00e9 \u2014 \u00fcber \u65e5\u672c", "caf\u00e9 \u2014 \u00fcber \u65e5\u672c"),
+    ],
+)
+def test_one_line_escapes_what_acts_on_a_terminal(raw: str, shown: str) -> None:
+    assert one_line(raw) == shown
+    assert UNSAFE.search(one_line(raw)) is None
+    one_line(raw).encode("utf-8")  # printable on a UTF-8 stream
+
+
+def test_one_line_cuts_long_text_and_says_so() -> None:
+    assert one_line("x" * 5_000_000, 10) == "x" * 9 + "\u2026"
+    assert one_line("x" * 10, 10) == "x" * 10
+    assert len(one_line("\x1b" * 1000, 50)) == 50
+
+
+def test_the_message_of_an_interrupt_names_the_signal() -> None:
+    assert message_of(KeyboardInterrupt()) == "interrupted"
+    assert message_of(Interrupted(15, "stopped (SIGTERM)")) == "stopped (SIGTERM)"
+    assert Interrupted(15, "stopped (SIGTERM)").exit_code == 143
+    assert Interrupted(1, "the terminal hung up (SIGHUP)").exit_code == 129
+    assert message_of(RecursionError()) == UNEXPECTED  # a bug: no class name, see --debug
