@@ -1,8 +1,8 @@
-"""AWS config round-trip editing, the token cache, PKCE, browser detection."""
+"""The CLI's errors as a person reads them: one filtered line (the table of
+tests/support/harmless_text.py), failures told in words, interrupts named."""
 
 from __future__ import annotations
 
-import re
 import socket
 
 import httpx
@@ -15,6 +15,7 @@ from awslogin.errors import (
     message_of,
     one_line,
 )
+from tests.support.harmless_text import CASES, TERMINAL_UNSAFE, HarmlessCase
 
 pytestmark = pytest.mark.unit
 
@@ -60,31 +61,12 @@ def test_network_failures_are_told_in_words_never_by_class(
     assert type(failure).__name__ not in told
 
 
-UNSAFE = re.compile(
-    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
-    "\u2060-\u2069\ufeff\ufff9-\ufffb\U000e0000-\U000e007f\ud800-\udfff]"
-)
-
-
-@pytest.mark.parametrize(
-    ("raw", "shown"),
-    [
-        ("plain text", "plain text"),
-        ("two\nlines\r\n\tand tabs", "two lines and tabs"),
-        ("\x1b]0;owned\x07", "\\x1b]0;owned\\x07"),
-        ("\x1b[2J\x1b[HSigned in as root", "\\x1b[2J\\x1b[HSigned in as root"),
-        ("\x9b31m", "\\x9b31m"),
-        ("abc\u202edcba", "abc\\u202edcba"),
-        ("x\u2066y\u2069z\u200bw", "x\\u2066y\\u2069z\\u200bw"),
-        ("tag\U000e0041", "tag\\U000e0041"),
-        ("lone \ud800 surrogate", "lone \\ud800 surrogate"),
-        ("caf\u00e9 \u2014 \u00fcber \u65e5\u672c", "caf\u00e9 \u2014 \u00fcber \u65e5\u672c"),
-    ],
-)
-def test_one_line_escapes_what_acts_on_a_terminal(raw: str, shown: str) -> None:
-    assert one_line(raw) == shown
-    assert UNSAFE.search(one_line(raw)) is None
-    one_line(raw).encode("utf-8")  # printable on a UTF-8 stream
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
+def test_one_line_escapes_what_acts_on_a_terminal(case: HarmlessCase) -> None:
+    shown = one_line(case.raw, case.limit)
+    assert shown == case.shown
+    assert TERMINAL_UNSAFE.search(shown) is None
+    shown.encode("utf-8")  # printable on a UTF-8 stream
 
 
 def test_one_line_cuts_long_text_and_says_so() -> None:

@@ -25,6 +25,7 @@ from tests.e2e.terminal_qr import (
     screen_of,
     screen_picture,
 )
+from tests.support.harmless_text import TERMINAL_UNSAFE
 
 pytestmark = pytest.mark.unit
 
@@ -207,12 +208,6 @@ def test_a_deadline_that_is_not_a_number_shows_no_time_and_keeps_drawing(
     assert drawn == {f"  {WAITING}   (Ctrl-C to cancel)"}
 
 
-UNSAFE = re.compile(
-    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
-    "\u2060-\u2069\ufeff\ufff9-\ufffb\U000e0000-\U000e007f\ud800-\udfff]"
-)
-
-
 def test_the_link_the_code_and_the_link_page_are_shown_filtered() -> None:
     stream = TtyBuffer()
     Terminal(err=stream, environ={"TERM": "dumb"}).show_link(
@@ -222,7 +217,7 @@ def test_the_link_the_code_and_the_link_page_are_shown_filtered() -> None:
         qr=False,
     )
     shown = stream.getvalue()
-    assert UNSAFE.search(shown.replace("\n", "")) is None
+    assert TERMINAL_UNSAFE.search(shown.replace("\n", "")) is None
     assert "https://relay.example.com/p/ab\\x1b]0;title\\x07" in shown
     assert "https://relay.example.com/link\\u202e" in shown
     assert len(shown) < 500

@@ -4,7 +4,6 @@ Ctrl-D, a bare `awslogin`, an unknown option, help, and advice that can be follo
 from __future__ import annotations
 
 import io
-import re
 import sys
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from awslogin.cli import commands
 from awslogin.cli.main import main
 from awslogin.errors import AwsloginError
 from tests.support.fake_idp import ISSUER
+from tests.support.harmless_text import TERMINAL_UNSAFE
 
 pytestmark = pytest.mark.unit
 
@@ -170,12 +170,6 @@ def test_login_on_a_profile_with_static_keys_gives_advice_that_can_be_followed(
     assert followed == 0
 
 
-UNSAFE = re.compile(
-    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
-    "\u2060-\u2069\ufeff\ufff9-\ufffb\U000e0000-\U000e007f\ud800-\udfff]"
-)
-
-
 def test_every_message_the_command_line_prints_is_one_filtered_line(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -190,5 +184,5 @@ def test_every_message_the_command_line_prints_is_one_filtered_line(
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert err.startswith("awslogin: relay said: \\x1b[2J awslogin: Signed in as admin\\u202e")
-    assert UNSAFE.search(err) is None
+    assert TERMINAL_UNSAFE.search(err) is None
     assert len(err) < 1100
