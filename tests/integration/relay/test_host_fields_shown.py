@@ -19,9 +19,9 @@ import pytest
 
 from awslogin_protocol.sealing import HostKey
 from tests.peers.relay import RelayFactory
+from tests.support.harmless_text import HIDDEN
 from tests.support.phone import press_continue
 from tests.support.relay_app import authorize_url, state_of
-from tests.unit.relay.test_host_text import HIDDEN
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page

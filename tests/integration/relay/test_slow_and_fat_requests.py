@@ -12,10 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.integration.relay_redis.pairing_client import IDP, create
 from tests.peers.ci import require_peer
 from tests.peers.redis import RedisServer
 from tests.peers.relay import RelayFactory, RelayServer
+from tests.support.pairing_client import IDP, create
 
 pytestmark = pytest.mark.integration
 

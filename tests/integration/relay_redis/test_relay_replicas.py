@@ -13,10 +13,10 @@ import httpx
 import pytest
 
 from awslogin_protocol.sealing import HostKey
-from tests.integration.relay_redis import pairing_client
-from tests.integration.relay_redis.pairing_client import IDP, Host, authorize_url
 from tests.peers.redis import RedisServer
 from tests.peers.relay import RelayServer
+from tests.support import pairing_client
+from tests.support.pairing_client import IDP, Host, authorize_url
 
 pytestmark = pytest.mark.integration
 

@@ -20,10 +20,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.integration.relay_redis.pairing_client import IDP, callback, create
 from tests.peers._process import LOOPBACK, PeerProcess, free_port
 from tests.peers.redis import RedisServer
 from tests.peers.relay import RelayServer
+from tests.support.pairing_client import IDP, callback, create
 
 pytestmark = pytest.mark.integration
 

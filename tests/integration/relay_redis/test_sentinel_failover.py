@@ -26,11 +26,11 @@ import httpx
 import pytest
 
 from awslogin_protocol.sealing import HostKey
-from tests.integration.relay_redis import pairing_client
-from tests.integration.relay_redis.pairing_client import IDP, Host
 from tests.peers.ci import require_peer
 from tests.peers.redis_sentinel import SentinelGroup, available
 from tests.peers.relay import RelayFactory, RelayServer
+from tests.support import pairing_client
+from tests.support.pairing_client import IDP, Host
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 

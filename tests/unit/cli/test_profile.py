@@ -1,4 +1,4 @@
-"""STS AssumeRoleWithWebIdentity parsing and the relay flow, over respx."""
+"""Profile settings: a relay URL must be https, except on loopback."""
 
 from __future__ import annotations
 

@@ -1,3 +1,5 @@
+"""Sealing the result for the host: X25519 keys, malformed blobs and keys refused."""
+
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 

@@ -1,4 +1,5 @@
-"""AWS config round-trip editing, the token cache, PKCE, browser detection."""
+"""AWS config round-trip editing: comments and other sections kept, malformed lines named,
+file modes, profile selection, and no value that could break out of its line."""
 
 from __future__ import annotations
 

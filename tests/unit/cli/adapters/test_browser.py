@@ -1,4 +1,4 @@
-"""AWS config round-trip editing, the token cache, PKCE, browser detection."""
+"""Browser detection: when the CLI may open a browser on this host, and why not."""
 
 from __future__ import annotations
 

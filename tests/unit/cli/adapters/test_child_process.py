@@ -1,5 +1,4 @@
-"""The small rules of `serve` and `exec`: bind addresses, who may connect, the command's
-environment, nesting, which signals are passed on, exit statuses."""
+"""The child of `exec`: which signals are passed on to it, and exit statuses as the shell's."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The small rules of `serve` and `exec`: bind addresses, who may connect, the command's
-environment, nesting, which signals are passed on, exit statuses."""
+"""The credentials endpoint of `serve` and `exec`: bind addresses, URLs, and who may connect."""
 
 from __future__ import annotations
 

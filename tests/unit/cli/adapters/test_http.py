@@ -1,5 +1,4 @@
-"""What an identity provider or AWS may send that is well-formed HTTP but no sane answer:
-each ends in one clear error (or is taken for what it can mean), never an exception."""
+"""HTTP answers that are well-formed but no sane JSON (a non-finite number) are no answer."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""aws-signin building blocks: DPoP proofs and botocore's login cache as session records."""
+"""botocore's login cache directory, as AWS_LOGIN_CACHE_DIRECTORY moves it."""
 
 from __future__ import annotations
 

@@ -1,7 +1,5 @@
-"""The remote sign-in screen as a terminal shows it: the exact bytes the Terminal prints
-go through a terminal emulator (pyte), are painted with a light, a dark and a remapped
-theme, and the QR code is read back by zxing-cpp with inversion off.
-"""
+"""The QR drawing: its own colours reset on every row, and block characters only where the
+encoding has them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""AWS config round-trip editing, the token cache, PKCE, browser detection."""
+"""The AWS CLI's SSO token and registration files, read defensively."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""AWS config round-trip editing, the token cache, PKCE, browser detection."""
+"""awslogin's token cache: private, atomic, listed, and readable by humans."""
 
 from __future__ import annotations
 

@@ -1,7 +1,4 @@
-"""The remote sign-in screen as a terminal shows it: the exact bytes the Terminal prints
-go through a terminal emulator (pyte), are painted with a light, a dark and a remapped
-theme, and the QR code is read back by zxing-cpp with inversion off.
-"""
+"""The waiting line: the last column left free, shorter forms in narrow panes, time left."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""aws-signin building blocks: DPoP proofs and botocore's login cache as session records."""
+"""DPoP proofs for aws-signin: ES256 JWTs signed by the key in their header, keys as PEM."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""What an identity provider or AWS may send that is well-formed HTTP but no sane answer:
-each ends in one clear error (or is taken for what it can mean), never an exception."""
+"""Reading an ID token's claims: a payload nested too deep reads as no claims."""
 
 from __future__ import annotations
 

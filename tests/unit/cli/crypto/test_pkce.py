@@ -1,4 +1,4 @@
-"""AWS config round-trip editing, the token cache, PKCE, browser detection."""
+"""PKCE S256, as RFC 7636 computes it."""
 
 from __future__ import annotations
 

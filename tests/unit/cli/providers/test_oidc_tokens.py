@@ -1,5 +1,4 @@
-"""What an identity provider or AWS may send that is well-formed HTTP but no sane answer:
-each ends in one clear error (or is taken for what it can mean), never an exception."""
+"""The token endpoint: an answer that asks to come back later means unavailable."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""What an identity provider or AWS may send that is well-formed HTTP but no sane answer:
-each ends in one clear error (or is taken for what it can mean), never an exception."""
+"""The IAM Identity Center portal's answers that are no sane answer: error fields that are
+no text, pages in circles, lists that are no list, expirations out of this world."""
 
 from __future__ import annotations
 

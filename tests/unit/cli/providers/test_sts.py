@@ -1,4 +1,5 @@
-"""STS AssumeRoleWithWebIdentity parsing and the relay flow, over respx."""
+"""STS AssumeRoleWithWebIdentity over respx: credentials parsed from XML, errors in one line,
+the role session name sanitised."""
 
 from __future__ import annotations
 

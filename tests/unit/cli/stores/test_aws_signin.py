@@ -1,4 +1,5 @@
-"""aws-signin building blocks: DPoP proofs and botocore's login cache as session records."""
+"""botocore's login cache as session records: read, written back, locked, and an end seen
+with a rotated token not recorded."""
 
 from __future__ import annotations
 

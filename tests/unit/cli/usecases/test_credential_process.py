@@ -1,4 +1,5 @@
-"""aws-signin through the command line: configure, credential-process, status, logout."""
+"""`awslogin credential-process` for aws-signin: served from the login cache, one line when
+not signed in, no network after the session's end, nothing heavy imported on a cache hit."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The small rules of `serve` and `exec`: bind addresses, who may connect, the command's
-environment, nesting, which signals are passed on, exit statuses."""
+"""`awslogin exec`: the command's environment, nesting refused, a default profile found."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""aws-signin through the command line: configure, credential-process, status, logout."""
+"""`awslogin logout` for aws-signin: the cache removed, no revocation, `--all` included."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""aws-signin through the command line: configure, credential-process, status, logout."""
+"""`awslogin status` for aws-signin: the session from the login cache."""
 
 from __future__ import annotations
 

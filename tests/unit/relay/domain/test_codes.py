@@ -1,4 +1,4 @@
-"""Identifiers, user-code normalization and the client address behind proxies."""
+"""Identifiers, user codes and their normalization."""
 
 from __future__ import annotations
 

@@ -7,44 +7,12 @@ import pytest
 
 from awslogin_protocol.messages import MAX_HOST_CLIENT, MAX_HOST_USER, MAX_HOSTNAME
 from awslogin_relay.domain.host_text import shown_client, shown_hostname, shown_user
+from tests.support.harmless_text import HIDDEN
 
 pytestmark = pytest.mark.unit
 
 
 # One example of each class, with the escape a person sees instead.
-HIDDEN = {
-    "NUL": ("\x00", "\\x00"),
-    "ESC (a terminal escape sequence)": ("\x1b[2J", "\\x1b[2J"),
-    "BEL": ("\x07", "\\x07"),
-    "TAB": ("\t", "\\x09"),
-    "LF": ("\n", "\\x0a"),
-    "CR": ("\r", "\\x0d"),
-    "DEL": ("\x7f", "\\x7f"),
-    "C1 CSI": ("\x9b", "\\x9b"),
-    "NEL": ("\x85", "\\x85"),
-    "right-to-left override": ("\u202e", "\\u202e"),
-    "left-to-right embedding": ("\u202a", "\\u202a"),
-    "right-to-left isolate": ("\u2067", "\\u2067"),
-    "pop directional isolate": ("\u2069", "\\u2069"),
-    "right-to-left mark": ("\u200f", "\\u200f"),
-    "arabic letter mark": ("\u061c", "\\u061c"),
-    "zero-width space": ("\u200b", "\\u200b"),
-    "zero-width joiner": ("\u200d", "\\u200d"),
-    "word joiner": ("\u2060", "\\u2060"),
-    "byte order mark": ("\ufeff", "\\ufeff"),
-    "soft hyphen": ("\u00ad", "\\xad"),
-    "line separator": ("\u2028", "\\u2028"),
-    "paragraph separator": ("\u2029", "\\u2029"),
-    "no-break space": ("\u00a0", "\\xa0"),
-    "ideographic space": ("\u3000", "\\u3000"),
-    "hangul filler": ("\u3164", "\\u3164"),
-    "combining grapheme joiner": ("\u034f", "\\u034f"),
-    "variation selector": ("\ufe0f", "\\ufe0f"),
-    "blank braille pattern": ("\u2800", "\\u2800"),
-    "tag letter": ("\U000e0041", "\\U000e0041"),
-    "private use": ("\ue000", "\\ue000"),
-    "unassigned": ("\U0003ffff", "\\U0003ffff"),
-}
 
 
 @pytest.mark.parametrize(("raw", "shown"), HIDDEN.values(), ids=HIDDEN.keys())

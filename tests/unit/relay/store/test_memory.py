@@ -1,3 +1,5 @@
+"""The memory store, on the store contract (tests/support/store_contract.py)."""
+
 from __future__ import annotations
 
 import time

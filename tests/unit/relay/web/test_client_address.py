@@ -1,4 +1,4 @@
-"""Identifiers, user-code normalization and the client address behind proxies."""
+"""The client address behind proxies: X-Forwarded-For believed only from trusted ones."""
 
 from __future__ import annotations
 

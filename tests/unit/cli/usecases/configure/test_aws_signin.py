@@ -1,4 +1,4 @@
-"""aws-signin through the command line: configure, credential-process, status, logout."""
+"""`awslogin configure` for aws-signin: the profile written, the file kept, refusals."""
 
 from __future__ import annotations
 
