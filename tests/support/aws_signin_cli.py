@@ -9,11 +9,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from awslogin.cli.main import main
 from awslogin.crypto.dpop import DpopKey
 from awslogin.stores.login_session import token_from_record
+from tests.support.command_line import isolated_environ
 
 ALICE = "arn:aws:iam::123456789012:user/alice"
 
@@ -21,19 +19,12 @@ ALICE = "arn:aws:iam::123456789012:user/alice"
 def aws_signin_unit_environ(tmp_path: Path) -> dict[str, str]:
     """Profile `dev` (aws-signin, its login_session ALICE) and `keys` (static keys); private
     caches; no network configured: for tests that run `main` in process."""
-    config = tmp_path / "config"
-    config.write_text(
+    return isolated_environ(
+        tmp_path,
         "# team config\n[profile dev]\nawslogin_provider = aws-signin\nregion = us-east-1\n"
-        f"login_session = {ALICE}\n\n[profile keys]\naws_access_key_id = AKIAEXAMPLE\n"
+        f"login_session = {ALICE}\n\n[profile keys]\naws_access_key_id = AKIAEXAMPLE\n",
+        AWS_LOGIN_CACHE_DIRECTORY=str(tmp_path / "login"),
     )
-    return {
-        "AWS_CONFIG_FILE": str(config),
-        "AWSLOGIN_CACHE_DIR": str(tmp_path / "cache"),
-        "AWS_LOGIN_CACHE_DIRECTORY": str(tmp_path / "login"),
-        "HOME": str(tmp_path),
-        "DISPLAY": ":0",
-        "PATH": "/usr/bin:/bin",
-    }
 
 
 def cache_file(env: dict[str, str], session: str = ALICE) -> Path:
@@ -68,14 +59,6 @@ def write_login_cache(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(token_from_record(record, None)))
     return path
-
-
-def run(
-    capsys: pytest.CaptureFixture[str], env: dict[str, str], *args: str
-) -> tuple[int, str, str]:
-    code = main(list(args), env)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def one_line(err: str) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.aws_signin_cli import aws_signin_unit_environ
+from tests.support.command_line import isolated_environ
 from tests.support.fake_idp import CLIENT_ID, ISSUER, ROLE_ARN, FakeIdp
 
 
@@ -19,20 +20,13 @@ def idp() -> FakeIdp:
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     """An environment with its own config file and cache directory, no SSH, a display."""
-    config = tmp_path / "config"
-    config.write_text(
+    return isolated_environ(
+        tmp_path,
         "# team config\n[default]\nregion = eu-west-1\n\n"
         f"[profile dev]\nawslogin_provider = oidc\nawslogin_issuer = {ISSUER}\n"
         f"awslogin_client_id = {CLIENT_ID}\nawslogin_role_arn = {ROLE_ARN}\nregion = us-east-1\n"
-        "credential_process = awslogin credential-process --profile dev\n"
+        "credential_process = awslogin credential-process --profile dev\n",
     )
-    return {
-        "AWS_CONFIG_FILE": str(config),
-        "AWSLOGIN_CACHE_DIR": str(tmp_path / "cache"),
-        "HOME": str(tmp_path),
-        "DISPLAY": ":0",
-        "PATH": "/usr/bin:/bin",
-    }
 
 
 @pytest.fixture

@@ -17,17 +17,10 @@ import pytest
 import respx
 
 from awslogin.cli.main import main
+from tests.support.command_line import run
 from tests.support.fake_idp import ISSUER, RELAY_URL, STS_URL, FakeIdp, sts_response, write_session
 
 pytestmark = pytest.mark.unit
-
-
-def run(
-    capsys: pytest.CaptureFixture[str], env: dict[str, str], *args: str
-) -> tuple[int, str, str]:
-    code = main(list(args), env)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def assert_one_line_error(err: str, text: str) -> None:

@@ -12,6 +12,7 @@ import pytest
 from awslogin.cli import commands
 from awslogin.cli.main import main
 from awslogin.errors import AwsloginError
+from tests.support.command_line import run
 from tests.support.fake_idp import ISSUER
 from tests.support.harmless_text import TERMINAL_UNSAFE
 
@@ -25,14 +26,6 @@ def answering(monkeypatch: pytest.MonkeyPatch, *lines: str, then_eof: bool = Fal
     answers = io.StringIO("".join(f"{line}\n" for line in lines))
     answers.isatty = lambda: True  # type: ignore[method-assign]
     monkeypatch.setattr(sys, "stdin", answers)
-
-
-def run(
-    capsys: pytest.CaptureFixture[str], env: dict[str, str], *args: str
-) -> tuple[int, str, str]:
-    code = main(list(args), env)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_configure_asks_again_after_a_bad_answer_and_keeps_the_others(

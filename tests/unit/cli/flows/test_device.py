@@ -16,6 +16,7 @@ from awslogin.adapters.terminal import Terminal
 from awslogin.cli.main import main
 from awslogin.errors import AwsloginError, ProviderError
 from awslogin.usecases.login import LoginOptions, login
+from tests.support.command_line import isolated_environ
 from tests.support.fake_clock import SteppedClock
 
 pytestmark = pytest.mark.unit
@@ -28,20 +29,13 @@ COMPLETE = "https://device.sso.us-east-1.amazonaws.com/?user_code=BCDF-GHJK"
 
 @pytest.fixture
 def sso_env(tmp_path: Path) -> dict[str, str]:
-    config = tmp_path / "config"
-    config.write_text(
+    return isolated_environ(
+        tmp_path,
         f"[sso-session corp]\nsso_start_url = {START_URL}\nsso_region = us-east-1\n"
         "sso_registration_scopes = sso:account:access\n\n"
         "[profile dev]\nsso_session = corp\nsso_account_id = 111111111111\n"
-        "sso_role_name = Developer\nregion = us-east-1\n"
+        "sso_role_name = Developer\nregion = us-east-1\n",
     )
-    return {
-        "AWS_CONFIG_FILE": str(config),
-        "AWSLOGIN_CACHE_DIR": str(tmp_path / "cache"),
-        "HOME": str(tmp_path),
-        "DISPLAY": ":0",
-        "PATH": "/usr/bin:/bin",
-    }
 
 
 def oidc_error(error: str, status: int = 400) -> httpx.Response:

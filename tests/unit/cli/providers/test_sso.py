@@ -16,7 +16,7 @@ import httpx
 import pytest
 import respx
 
-from awslogin.cli.main import main
+from tests.support.command_line import isolated_environ, run
 
 pytestmark = pytest.mark.unit
 
@@ -51,15 +51,7 @@ sso_role_name = Operator
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    config = tmp_path / "config"
-    config.write_text(CONFIG)
-    return {
-        "AWS_CONFIG_FILE": str(config),
-        "AWSLOGIN_CACHE_DIR": str(tmp_path / "cache"),
-        "HOME": str(tmp_path),
-        "DISPLAY": ":0",
-        "PATH": "/usr/bin:/bin",
-    }
+    return isolated_environ(tmp_path, CONFIG)
 
 
 def at(seconds_from_now: float) -> str:
@@ -98,14 +90,6 @@ def role_credentials(key: str = "ASIAONE", expires_in: float = 3600) -> dict[str
             "expiration": int((time.time() + expires_in) * 1000),
         }
     }
-
-
-def run(
-    capsys: pytest.CaptureFixture[str], env: dict[str, str], *args: str
-) -> tuple[int, str, str]:
-    code = main(list(args), env)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_every_profile_of_the_session_gets_role_credentials_then_a_cache_hit(

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.aws_signin_cli import ALICE, one_line, run, write_login_cache
+from tests.support.aws_signin_cli import ALICE, one_line, write_login_cache
+from tests.support.command_line import run
 
 pytestmark = pytest.mark.unit
 

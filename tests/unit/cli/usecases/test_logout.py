@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.aws_signin_cli import run, write_login_cache
+from tests.support.aws_signin_cli import write_login_cache
+from tests.support.command_line import run
 
 pytestmark = pytest.mark.unit
 

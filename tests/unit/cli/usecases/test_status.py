@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.aws_signin_cli import ALICE, run, write_login_cache
+from tests.support.aws_signin_cli import ALICE, write_login_cache
+from tests.support.command_line import run
 
 pytestmark = pytest.mark.unit
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.aws_signin_cli import one_line, run
+from tests.support.aws_signin_cli import one_line
+from tests.support.command_line import run
 
 pytestmark = pytest.mark.unit
 
