@@ -2,6 +2,27 @@
 
 Every layer raises these (or lets the CLI map a KeyboardInterrupt), so no traceback ever
 reaches the user. Kept import-free: `credential-process` loads it on every cache hit.
+
+The CLI's error tree (exit code in brackets; classes defined elsewhere name their module):
+
+* AwsloginError [1] - a failure the user can act on; the message says what to do
+  x UsageError [2] - the command line itself is wrong (a bad option or value)
+  x ConfigError - the AWS config file is malformed, or a profile missing or incomplete
+  x LoginRequired - no usable session; the message says `awslogin login --profile P`
+  x ProviderError - the identity provider, STS, the access portal or the relay refused
+    + Unavailable - nothing answered in time, or "come back later": a retry may work
+    + TokenRefused (providers/oidc_tokens.py) - an OAuth `error` from a token endpoint
+    + SsoOidcError (providers/sso_api.py) - IAM Identity Center's OIDC service refused
+    + PortalError (providers/sso_api.py) - the AWS access portal refused
+  x CannotRun [127, 126] (adapters/child_process.py) - `exec` could not start its command
+* KeyboardInterrupt [130] - Ctrl-C
+  x Interrupted [128 + signal] - SIGTERM [143] or SIGHUP [129] during a login
+
+Anything else is a bug: it prints `UNEXPECTED` [1], its traceback only with --debug
+(cli/main.py). Three exceptions never leave the layer that catches them, and so are not
+in the tree: DevicePending (flows/device.py: a poll that is not done yet), DpopKeyError
+(crypto/dpop.py: becomes LoginRequired) and AnswerTooLarge (adapters/http.py: an httpx
+error, reported as a ProviderError like every failed request).
 """
 
 from __future__ import annotations

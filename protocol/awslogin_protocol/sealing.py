@@ -27,6 +27,8 @@ from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from awslogin_protocol.base64url import b64url_encode
+
 VERSION = 1
 _KEY_LEN = 32
 _NONCE_LEN = 12
@@ -37,10 +39,6 @@ MAX_PLAINTEXT = 16 * 1024
 
 class SealingError(ValueError):
     """A key or sealed blob is malformed, or a blob does not open with this key."""
-
-
-def b64url_encode(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
 def b64url_decode(text: str) -> bytes:

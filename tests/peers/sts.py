@@ -7,6 +7,9 @@ forward the call to moto and record the verified claims in `received`. A test ca
 prove that STS was given the provider's signed ID token for the person who signed in.
 A refused token gets the error STS itself gives: 400 `InvalidIdentityToken`.
 
+Every call that reaches the proxy is recorded in `calls`: its Action and the region its
+SigV4 signature is scoped to, the region the client itself chose.
+
 `credential_seconds`, when set, replaces the DurationSeconds of every accepted call
 (awslogin never asks for less than STS's minimum of 900 s): a test can so make
 credentials that expire within seconds, as if much time had passed.
@@ -15,10 +18,12 @@ credentials that expire within seconds, as if much time had passed.
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -40,6 +45,17 @@ _HOP_HEADERS = frozenset(
     {"host", "content-length", "transfer-encoding", "connection", "content-encoding"}
 )
 
+# The region of a SigV4 Authorization header: Credential=KEY/DATE/REGION/SERVICE/aws4_request.
+_SIGNING_REGION = re.compile(r"Credential=[^/,]+/\d{8}/([^/,]+)/")
+
+
+@dataclass(frozen=True)
+class StsCall:
+    """One call that reached STS: its Action, and the region its signature is scoped to."""
+
+    action: str | None
+    region: str | None
+
 
 def available() -> bool:
     """moto's server extra (flask) is importable."""
@@ -55,6 +71,7 @@ class StsPeer:
         self.jwks_uri = jwks_uri
         self.received: list[dict[str, Any]] = []
         self.refused: list[str] = []
+        self.calls: list[StsCall] = []
         self.credential_seconds: int | None = None
         self._moto_port = free_port()
         self.moto_url = f"http://{LOOPBACK}:{self._moto_port}"
@@ -104,6 +121,7 @@ class StsPeer:
         """Forget recorded claims and moto's state (roles, issued credentials)."""
         self.received.clear()
         self.refused.clear()
+        self.calls.clear()
         self.credential_seconds = None
         httpx.post(
             f"{self.moto_url}/moto-api/reset", timeout=5.0, trust_env=False
@@ -125,7 +143,9 @@ class StsPeer:
     def _app(self) -> Starlette:
         async def proxy(request: Request) -> Response:
             body = await request.body()
-            if _param(request, body, "Action") == "AssumeRoleWithWebIdentity":
+            action = _param(request, body, "Action")
+            self.calls.append(StsCall(action, _signing_region(request)))
+            if action == "AssumeRoleWithWebIdentity":
                 refusal = await self._verify(_param(request, body, "WebIdentityToken"))
                 if refusal is not None:
                     self.refused.append(refusal)
@@ -185,6 +205,12 @@ def _param(request: Request, body: bytes, name: str) -> str | None:
         return in_query
     values = parse_qs(body.decode("utf-8", errors="replace")).get(name)
     return values[0] if values else None
+
+
+def _signing_region(request: Request) -> str | None:
+    """The region of the call's SigV4 signature; None for an unsigned call."""
+    found = _SIGNING_REGION.search(request.headers.get("authorization", ""))
+    return found.group(1) if found else None
 
 
 def _sts_error(code: str, message: str) -> Response:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from awslogin.crypto.dpop import DpopKey
-from awslogin.stores.login_session import token_from_record
+from awslogin.stores.aws_signin import token_from_record
 from tests.support.command_line import isolated_environ
 
 ALICE = "arn:aws:iam::123456789012:user/alice"

@@ -5,7 +5,7 @@ boto3 use an `awslogin` sign-in natively, and `awslogin` keeps working with what
 they refreshed: `$AWS_LOGIN_CACHE_DIRECTORY` (else ~/.aws/login/cache), named
 `sha256(login_session).hexdigest() + ".json"`, holding `accessToken` {accessKeyId,
 secretAccessKey, sessionToken, accountId, expiresAt}, `tokenType`, `clientId`,
-`refreshToken`, `idToken` and `dpopKey`. `stores/login_session.py` reads and writes these
+`refreshToken`, `idToken` and `dpopKey`. `stores/aws_signin.py` reads and writes these
 files as awslogin session records. `credential-process` reads them on every SDK start:
 hashlib and a date parse, nothing heavier.
 """

@@ -21,15 +21,13 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
+from awslogin_protocol.base64url import b64url_encode
+
 _COORDINATE_BYTES = 32
 
 
 class DpopKeyError(ValueError):
     """The cached key is not a P-256 private key in PEM form."""
-
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
 def _compact_json(value: dict[str, Any]) -> bytes:
@@ -72,8 +70,8 @@ class DpopKey:
         numbers = self._key.public_key().public_numbers()
         return {
             "kty": "EC",
-            "x": _b64url(numbers.x.to_bytes(_COORDINATE_BYTES, "big")),
-            "y": _b64url(numbers.y.to_bytes(_COORDINATE_BYTES, "big")),
+            "x": b64url_encode(numbers.x.to_bytes(_COORDINATE_BYTES, "big")),
+            "y": b64url_encode(numbers.y.to_bytes(_COORDINATE_BYTES, "big")),
             "crv": "P-256",
         }
 
@@ -86,8 +84,10 @@ class DpopKey:
             "iat": int(time.time() if now is None else now),
             "jti": str(uuid.uuid4()),
         }
-        signing_input = f"{_b64url(_compact_json(header))}.{_b64url(_compact_json(payload))}"
+        signing_input = (
+            f"{b64url_encode(_compact_json(header))}.{b64url_encode(_compact_json(payload))}"
+        )
         der = self._key.sign(signing_input.encode("ascii"), ec.ECDSA(hashes.SHA256()))
         r, s = decode_dss_signature(der)
         signature = r.to_bytes(_COORDINATE_BYTES, "big") + s.to_bytes(_COORDINATE_BYTES, "big")
-        return f"{signing_input}.{_b64url(signature)}"
+        return f"{signing_input}.{b64url_encode(signature)}"

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import secrets
 
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+from awslogin_protocol.base64url import b64url_encode
 
 
 def new_verifier() -> str:
     """43 characters from 32 random bytes: the minimum length with full entropy."""
-    return _b64url(secrets.token_bytes(32))
+    return b64url_encode(secrets.token_bytes(32))
 
 
 def challenge_s256(verifier: str) -> str:
-    return _b64url(hashlib.sha256(verifier.encode("ascii")).digest())
+    return b64url_encode(hashlib.sha256(verifier.encode("ascii")).digest())
 
 
 def new_state() -> str:

@@ -3,7 +3,7 @@
 The person signs in to the AWS console; AWS Sign-In hands the CLI short-lived
 credentials directly (no role to assume) and a refresh token bound, through DPoP, to a
 P-256 key made for this login. The session is botocore's: it is cached where botocore's
-login provider reads it (see stores/login_session.py), and the profile gets
+login provider reads it (see stores/aws_signin.py), and the profile gets
 `login_session`, so the AWS CLI and boto3 use it natively.
 
 Same device: client `arn:aws:signin:::devtools/same-device` with the loopback redirect.
@@ -14,12 +14,17 @@ that comes back pasted, in the terminal or on the relay's paste page.
 The ID token arrives straight from the token endpoint over TLS in exchange for this
 login's code and verifier, so it is not verified again (OpenID Connect Core 3.1.3.7);
 only its `sub`, the session ARN that names the cache file, is read from it.
+
+Logout revokes the refresh token and its whole chain with RevokeOAuth2TokenWithIAM,
+signed (SigV4, crypto/sigv4.py) with the session's own credentials (docs/security.md,
+"Logout").
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 import uuid
 from collections.abc import Mapping
@@ -35,6 +40,7 @@ from awslogin.adapters.http import HttpFactory, json_answer, unreachable
 from awslogin.crypto.dpop import DpopKey, DpopKeyError
 from awslogin.crypto.jwt_claims import id_token_claims
 from awslogin.crypto.pkce import challenge_s256, new_verifier
+from awslogin.crypto.sigv4 import SigningCredentials, sign
 from awslogin.errors import (
     AwsloginError,
     ConfigError,
@@ -67,6 +73,16 @@ SAME_DEVICE_CLIENT = "arn:aws:signin:::devtools/same-device"
 CROSS_DEVICE_CLIENT = "arn:aws:signin:::devtools/cross-device"
 CONFIRMATION_PATH = "/v1/sessions/confirmation"
 TOKEN_PATH = "/v1/token"  # noqa: S105 (a path, not a secret)
+# RevokeOAuth2TokenWithIAM (botocore's signin model, 2023-01-01): SigV4-signed, signing
+# name `signin`, a JSON body {"token": refresh token}, 200 with an empty body.
+REVOKE_PATH = "/v1/revoke?x-amz-client-auth-method=iam"
+SIGNING_NAME = "signin"
+# Logout waits at most this long for one revocation request, and sends none (the
+# operation is idempotent: a 5xx or 429 is sent again, as botocore would) after twice it.
+REVOKE_TIMEOUT_SECONDS = 5.0
+# Credentials with less than this left are refreshed before they sign a revocation: AWS
+# refuses a signature made with credentials that expired on the way (ExpiredToken).
+SIGNING_MARGIN_SECONDS = 60
 # What `aws login` sends, and so what AWS Sign-In is known to accept.
 CHALLENGE_METHOD = "SHA-256"
 MAX_CREDENTIAL_SECONDS = 900
@@ -109,6 +125,16 @@ def signin_base_url(profile: Profile) -> str:
     else:
         default = f"https://{region}.signin.aws.amazon.com"
     return profile.endpoint("SIGNIN", default).rstrip("/")
+
+
+def signin_oauth_url(profile: Profile) -> str:
+    """Where AWS Sign-In's IAM-signed OAuth operations go (the model's `IsOAuthEndpoint`
+    endpoint rule): `https://{region}.oauth.signin.aws` in the aws partition, the sign-in
+    endpoint in the others; the profile's endpoint override for both."""
+    region = profile.region
+    if region is None or region.startswith(("cn-", "us-gov-")):
+        return signin_base_url(profile)
+    return profile.endpoint("SIGNIN", f"https://{region}.oauth.signin.aws").rstrip("/")
 
 
 def account_of(login_session: str) -> str:
@@ -348,8 +374,79 @@ class AwsSigninProvider:
         return refreshed
 
     def revoke(self, record: SessionRecord) -> Revocation:
+        """RevokeOAuth2TokenWithIAM with the session's own credentials, refreshed first
+        when they are about to expire: the refresh token and its chain end at AWS Sign-In.
+        Credentials already handed out work until they expire (15 minutes at most)."""
+        if not record["providerState"].get("refreshToken"):
+            return Revocation(False, "no refresh token to revoke")
+        if record["credentials"]["ExpiresAt"] - self.clock.now() < SIGNING_MARGIN_SECONDS:
+            try:
+                record = self.refresh(record)
+            except LoginRequired:
+                return Revocation(False, "the session had already ended at AWS Sign-In")
+        return self._send_revocation(record)
+
+    def _send_revocation(self, record: SessionRecord) -> Revocation:
+        base = signin_oauth_url(self.profile)
+        url = base + REVOKE_PATH
+        region = str(self.profile.region)  # signin_oauth_url refused a profile without one
+        credentials = record["credentials"]
+        signer = SigningCredentials(
+            credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"]
+        )
+        body = json.dumps({"token": record["providerState"].get("refreshToken")}).encode()
+
+        def send() -> httpx.Response:
+            headers = sign(
+                "POST",
+                url,
+                {"Content-Type": "application/json"},
+                body,
+                credentials=signer,
+                region=region,
+                service=SIGNING_NAME,
+                now=self.clock.now(),
+            )
+            return client.post(url, content=body, headers=headers)
+
+        with self.http.client(REVOKE_TIMEOUT_SECONDS) as client:
+            try:
+                response = send_with_retries(
+                    send, self.clock, deadline_seconds=2 * REVOKE_TIMEOUT_SECONDS
+                )
+            except httpx.HTTPError as exc:
+                failure = unreachable(exc, f"AWS Sign-In at {base}", party="AWS Sign-In")
+                return Revocation(False, f"refresh token not revoked: {failure.message}", True)
+        return self._revocation_answer(response)
+
+    def _revocation_answer(self, response: httpx.Response) -> Revocation:
+        if response.status_code == 200:
+            return Revocation(
+                True,
+                "refresh token revoked at AWS Sign-In (credentials already handed out work "
+                "until they expire, 15 minutes at most)",
+            )
+        try:
+            answer = json_answer(response)
+        except ValueError:
+            answer = None
+        body = answer if isinstance(answer, dict) else {}
+        shape = one_line(response.headers.get("x-amzn-ErrorType", "").split(":")[0], 60)
+        reason = body.get("error")
+        if reason in _ENDED:
+            return Revocation(False, "the session had already ended at AWS Sign-In")
+        if reason == "INSUFFICIENT_PERMISSIONS":
+            return Revocation(
+                False,
+                "refresh token not revoked: your identity may not call "
+                "signin:RevokeOAuth2TokenWithIAM (INSUFFICIENT_PERMISSIONS)",
+                True,
+            )
+        detail = one_line(body.get("message") or reason or "", 160)
+        said = f"{shape}: {detail}" if shape and detail else shape or detail
         return Revocation(
             False,
-            "AWS Sign-In has no revocation for CLI sessions: credentials already handed out "
-            "work until they expire (15 minutes at most)",
+            f"refresh token not revoked: AWS Sign-In answered HTTP {response.status_code}"
+            + (f" ({said})" if said else ""),
+            True,
         )

@@ -33,10 +33,13 @@ SignInFlow = AuthorizationFlow | DeviceFlow
 
 @dataclass(frozen=True)
 class Revocation:
-    """What logout did at the provider (for the message to the user)."""
+    """What logout did at the provider (for the message to the user). `failed`: a
+    revocation was attempted and did not happen (refused, unreachable), which logout
+    reports on stderr; a provider without revocation has not failed."""
 
     revoked: bool
     detail: str
+    failed: bool = False
 
 
 class Provider(Protocol):

@@ -1,7 +1,7 @@
 """Where login sessions are kept: one store per provider, all seen as a `SessionStore`.
 
 * `oidc`: awslogin's own cache file (adapters/token_cache.py);
-* `aws-signin`: botocore's login cache, shared with `aws login` (stores/login_session.py);
+* `aws-signin`: botocore's login cache, shared with `aws login` (stores/aws_signin.py);
 * `sso`: the role credentials in awslogin's cache, the sign-in in botocore's token of the
   sso-session, shared with `aws sso login` (stores/sso.py).
 
@@ -40,7 +40,7 @@ def store_for(provider: str, profile: Profile) -> SessionStore:
 
         return SsoProfileStore(profile)
     if provider == "aws-signin":
-        from awslogin.stores.login_session import store_for_profile
+        from awslogin.stores.aws_signin import store_for_profile
 
         return store_for_profile(profile)
     return RecordFile(provider, profile)

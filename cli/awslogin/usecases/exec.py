@@ -1,9 +1,9 @@
 """`awslogin exec --profile P -- command args...`: a command with P's credentials, rotating
 for as long as it runs.
 
-By default the command gets a private endpoint (awslogin.usecases.serving on 127.0.0.1, an
-ephemeral port) whose URL and token exist only in its environment; the SDKs then fetch
-new credentials from it whenever theirs near their end. With `--env` it gets plain
+By default the command gets a private endpoint (awslogin.usecases.profile_endpoint on
+127.0.0.1, an ephemeral port) whose URL and token exist only in its environment; the SDKs
+then fetch new credentials from it whenever theirs near their end. With `--env` it gets plain
 AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN (and AWS_CREDENTIAL_EXPIRATION)
 and awslogin becomes the command (exec): for tools that read nothing else, and that
 finish before the credentials do. No command runs $SHELL.
@@ -32,9 +32,10 @@ from awslogin.adapters.child_process import replace_process, run_child, signals_
 from awslogin.adapters.terminal import Terminal
 from awslogin.errors import UNEXPECTED, AwsloginError, UsageError
 from awslogin.profile import CREDENTIAL_PROCESS_KEY, FOREIGN_CREDENTIAL_KEYS
+from awslogin.usecases.child_region import child_region_variables
 from awslogin.usecases.export import environment_variables
 from awslogin.usecases.live_credentials import WORKER_TIMEOUT_SECONDS
-from awslogin.usecases.serving import Serving
+from awslogin.usecases.profile_endpoint import Serving
 from awslogin.usecases.snapshot import profile_region, take_snapshot
 
 NESTING_VARIABLE = "AWSLOGIN_EXEC_PROFILE"
@@ -107,7 +108,7 @@ def exec_command(options: ExecOptions, environ: Mapping[str, str], terminal: Ter
             endpoint.start()  # its threads inherit the mask: the signals stay for run_child
         endpoint.wait_until_serving()  # Ctrl-C here interrupts, as in any other command
         with signals_held():
-            return run_child(argv, {**child_env, **endpoint.serving.variables(None)})
+            return run_child(argv, {**child_env, **endpoint.serving.variables()})
     finally:
         endpoint.stop()
         audit.close()
@@ -116,11 +117,11 @@ def exec_command(options: ExecOptions, environ: Mapping[str, str], terminal: Ter
 def command_environment(
     environ: Mapping[str, str], profile: str, region: str | None
 ) -> dict[str, str]:
-    """The command's environment before credentials: nothing that would shadow them."""
+    """The command's environment before credentials: nothing that would shadow them, and
+    the region under both names (AWS_PROFILE, which named it, is gone)."""
     env = {name: value for name, value in environ.items() if name not in SHADOWING_VARIABLES}
     env[NESTING_VARIABLE] = profile
-    if region and not (env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")):
-        env["AWS_REGION"] = env["AWS_DEFAULT_REGION"] = region
+    env.update(child_region_variables(environ, region))
     return env
 
 

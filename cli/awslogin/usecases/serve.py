@@ -22,7 +22,8 @@ from awslogin.adapters.credentials_endpoint import listen_host
 from awslogin.adapters.files import write_private_atomically
 from awslogin.adapters.terminal import Terminal
 from awslogin.errors import EXIT_INTERRUPTED, EXIT_OK
-from awslogin.usecases.serving import Serving
+from awslogin.usecases.child_region import child_region_variables
+from awslogin.usecases.profile_endpoint import Serving
 from awslogin.usecases.snapshot import profile_region
 
 _STOP_SIGNALS = {signal.SIGINT: EXIT_INTERRUPTED, signal.SIGTERM: EXIT_OK, signal.SIGHUP: EXIT_OK}
@@ -86,7 +87,9 @@ async def _serve(
     if stopped.is_set():
         await serving.endpoint.close()
         return exit_code[0]
-    variables = serving.variables(profile_region(options.profile, environ))
+    # A container or a remote host has no AWS config to read the region from.
+    region = child_region_variables(environ, profile_region(options.profile, environ))
+    variables = {**serving.variables(), **region}
     if options.env_file:
         lines = "".join(f"{name}={value}\n" for name, value in variables.items())
         write_private_atomically(options.env_file, lines.encode("utf-8"))

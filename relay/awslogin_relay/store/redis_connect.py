@@ -25,8 +25,10 @@ from urllib.parse import unquote, urlsplit
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.connection import parse_url
 from redis.asyncio.retry import Retry
-from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
+from redis.asyncio.sentinel import SentinelConnectionPool
 from redis.backoff import ExponentialBackoff
+
+from awslogin_relay.store.redis_typed import new_sentinel
 
 SENTINEL_SCHEME = "redis+sentinel"
 SCHEMES = ("redis://", "rediss://", "unix://", f"{SENTINEL_SCHEME}://")
@@ -166,7 +168,7 @@ def connect(url: str, *, max_connections: int) -> RedisClients:
             Redis(connection_pool=pool), Redis.from_url(url, **listening, **options)
         )
     parsed = parse_sentinel_url(url)
-    sentinel = Sentinel(  # type: ignore[no-untyped-call]
+    sentinel = new_sentinel(
         list(parsed.sentinels),
         sentinel_kwargs={
             "socket_connect_timeout": CONNECT_TIMEOUT,

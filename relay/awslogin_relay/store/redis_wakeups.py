@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from awslogin_relay.domain.store import StoreError
+from awslogin_relay.store.redis_typed import aclose
 
 _RECONNECT_DELAYS = (0.05, 0.1, 0.25, 0.5, 1.0)
 
@@ -100,7 +101,7 @@ class RedisWakeups:
             finally:
                 self._subscribed.clear()
                 with contextlib.suppress(RedisError, OSError):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await aclose(pubsub)
 
     def _wake(self, pairing_id: str) -> None:
         for event in self._waiters.pop(pairing_id, ()):

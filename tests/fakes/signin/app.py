@@ -1,7 +1,9 @@
-"""HTTP face of the fake: the sign-in pages and the rest-json CreateOAuth2Token endpoint.
+"""HTTP face of the fake: the sign-in pages and the rest-json CreateOAuth2Token and
+RevokeOAuth2TokenWithIAM endpoints.
 
 The rules are elsewhere: /v1/authorize's in authorize.py, the token endpoint's in
-token_request.py, dpop.py and service.py. The pages' own error pages (a malformed form,
+token_request.py, dpop.py and service.py, the revocation's in revoke_request.py and
+sigv4.py. The pages' own error pages (a malformed form,
 no choice made, an unknown user name, a confirmation link with no known code) are for the
 person at the browser; no client sees them.
 """
@@ -18,12 +20,14 @@ from starlette.routing import Route
 
 from tests.fakes.hold import HoldPoints
 from tests.fakes.signin.authorize import AuthorizeError
+from tests.fakes.signin.revoke_request import REVOKE_PATH, REVOKE_QUERY
 from tests.fakes.signin.service import (
     CONFIRMATION_PATH,
     TOKEN_PATH,
     SigninService,
     verification_code,
 )
+from tests.fakes.signin.sigv4 import SignatureError, SignedRequest
 from tests.fakes.signin.token_request import ServiceError
 
 _PAGE_HEADERS = {
@@ -122,11 +126,44 @@ def build_app(service: SigninService, holds: HoldPoints | None = None) -> Starle
             )
         return JSONResponse(output, headers={"x-amzn-RequestId": request_id})
 
+    async def revoke_token(request: Request) -> Response:
+        request_id = {"x-amzn-RequestId": str(uuid.uuid4())}
+        if dict(request.query_params) != REVOKE_QUERY:
+            return JSONResponse(
+                {"message": "no operation at this address"},
+                status_code=404,
+                headers={"x-amzn-ErrorType": "UnknownOperationException", **request_id},
+            )
+        raw_path = request.scope["raw_path"].decode("ascii")
+        query = request.scope["query_string"].decode("ascii")
+        signed = SignedRequest(
+            method=request.method,
+            url=f"http://{request.headers.get('host', '')}{raw_path}?{query}",
+            headers={name.lower(): value for name, value in request.headers.items()},
+            body=await request.body(),
+        )
+        try:
+            service.revoke_token(signed)
+        except SignatureError as exc:
+            return JSONResponse(
+                {"message": exc.message},
+                status_code=exc.status,
+                headers={"x-amzn-ErrorType": exc.shape, **request_id},
+            )
+        except ServiceError as exc:
+            return JSONResponse(
+                {"error": exc.error, "message": exc.message},
+                status_code=exc.status,
+                headers={"x-amzn-ErrorType": exc.shape, **request_id},
+            )
+        return Response(b"", status_code=200, headers=request_id)
+
     return Starlette(
         routes=[
             Route("/v1/authorize", authorize_page, methods=["GET"]),
             Route("/v1/authorize", authorize_decision, methods=["POST"]),
             Route(CONFIRMATION_PATH, confirmation, methods=["GET"]),
             Route(TOKEN_PATH, create_token, methods=["POST"]),
+            Route(REVOKE_PATH, revoke_token, methods=["POST"]),
         ]
     )

@@ -67,6 +67,19 @@ class SigninFake:
     def revoke(self, login_session: str) -> None:
         self.service.revoke(login_session)
 
+    @property
+    def revoke_calls(self) -> int:
+        """RevokeOAuth2TokenWithIAM requests received, refused ones too."""
+        return self.service.revoke_calls
+
+    @property
+    def revoked_tokens(self) -> list[str]:
+        return list(self.service.revoked_tokens)
+
+    def deny_revocation(self, denied: bool = True) -> None:
+        """Refuse RevokeOAuth2TokenWithIAM as IAM does without the permission."""
+        self.settings.revocation_denied = denied
+
     def hold_next_token_call(self) -> RequestHold:
         """Hold the next CreateOAuth2Token request, before the service sees it, until the
         test releases it (tests/fakes/hold.py)."""

@@ -37,6 +37,8 @@ from tests.fakes.signin.records import (
     RotatedAnswer,
     account_id_of,
 )
+from tests.fakes.signin.revoke_request import parse_revoke_request
+from tests.fakes.signin.sigv4 import IssuedKey, SignedRequest, verify
 from tests.fakes.signin.token_request import (
     DENIAL_STATUS,
     FAILURE_STATUS,
@@ -75,6 +77,12 @@ class Settings:
     # while the credentials of that answer are valid. A number of seconds narrows the
     # window (0 = strict rotation), for tests that need a replay refused.
     refresh_replay_window: float | None = None
+    # The region of the credential scope RevokeOAuth2TokenWithIAM's signature must name.
+    region: str = "us-east-1"
+    # AWS refuses a SigV4 request whose x-amz-date is more than 5 minutes off its clock.
+    sigv4_max_skew: float = 300
+    # As IAM would when no policy allows signin:RevokeOAuth2TokenWithIAM.
+    revocation_denied: bool = False
 
 
 def s256(verifier: str) -> str:
@@ -112,6 +120,8 @@ class SigninService:
         self.token_calls = 0
         self.token_calls_by_grant: dict[str, int] = {}
         self.proof_jtis: list[str] = []  # the jti of every proof that verified, in order
+        self.revoke_calls = 0
+        self.revoked_tokens: list[str] = []  # tokens whose chain a revocation ended
 
     @property
     def token_url(self) -> str:
@@ -145,6 +155,58 @@ class SigninService:
             for session in self.sessions:
                 if session.login_session == login_session:
                     session.revoked = True
+
+    # revocation ----------------------------------------------------------------
+
+    def revoke_token(self, request: SignedRequest) -> None:
+        """RevokeOAuth2TokenWithIAM (revoke_request.py): the signature (sigv4.py), the
+        body, IAM's permission, then the chain of the token ends. Raises SignatureError
+        or ServiceError."""
+        with self._lock:
+            self.revoke_calls += 1
+            now = self._clock()
+            access_key = verify(
+                request,
+                issued=self._issued_key,
+                region=self.settings.region,
+                now=now,
+                max_skew=self.settings.sigv4_max_skew,
+            )
+            token = parse_revoke_request(request.body)
+            caller = self._session_of_key(access_key)
+            if self.settings.revocation_denied:
+                raise access_denied(
+                    "INSUFFICIENT_PERMISSIONS",
+                    f"User: {caller.login_session} is not authorized to perform: "
+                    "signin:RevokeOAuth2TokenWithIAM because no identity-based policy "
+                    "allows the signin:RevokeOAuth2TokenWithIAM action",
+                )
+            session = self._refresh_index.get(token)
+            if session is None:
+                return  # RFC 7009 2.2: an unknown token is answered as revoked
+            # RFC 7009 2.1: the server checks that the token was issued to who asks.
+            if session.login_session != caller.login_session:
+                raise access_denied(
+                    "INSUFFICIENT_PERMISSIONS", "The token was not issued to the caller"
+                )
+            session.revoked = True  # the whole chain: every token of it finds this session
+            self.revoked_tokens.append(token)
+
+    def _issued_key(self, access_key_id: str) -> IssuedKey | None:
+        for session in self.sessions:
+            for issued in session.credentials:
+                if issued.access_key_id == access_key_id:
+                    return IssuedKey(
+                        issued.secret_access_key, issued.session_token, issued.expires_at
+                    )
+        return None
+
+    def _session_of_key(self, access_key_id: str) -> LoginSession:
+        return next(
+            session
+            for session in self.sessions
+            if any(c.access_key_id == access_key_id for c in session.credentials)
+        )
 
     # authorization -----------------------------------------------------------
 
@@ -321,7 +383,9 @@ class SigninService:
         raise access_denied("TOKEN_EXPIRED", "The refresh token was already used")
 
     def _new_refresh_token(self) -> str:
-        return "rt." + secrets.token_urlsafe(48)
+        """The model's RevocationToken pattern says what a refresh token looks like:
+        `ASOR` and base64 (url-safe here) characters."""
+        return "ASOR" + secrets.token_urlsafe(48)
 
     def _token_output(self, session: LoginSession, now: float) -> dict[str, Any]:
         remaining = int(session.ends_at - now)

@@ -3,11 +3,11 @@
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from awslogin_protocol.base64url import b64url_encode
 from awslogin_protocol.sealing import (
     HostKey,
     SealingError,
     b64url_decode,
-    b64url_encode,
     check_public_key,
     parse_public_key,
     seal,

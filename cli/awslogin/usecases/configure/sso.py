@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from awslogin.adapters.aws_config import AwsConfig
 from awslogin.adapters.browser import BrowserOpener, open_in_browser, why_no_local_browser
 from awslogin.adapters.clock import Clock, SystemClock
 from awslogin.adapters.http import HttpFactory
@@ -70,39 +72,12 @@ def check_scopes(scopes: str) -> tuple[str, ...]:
     return found
 
 
-def _choose(
-    terminal: Terminal, what: str, flag: str, given: str | None, choices: Sequence[tuple[str, str]]
-) -> str:
-    """`given` if it is one of `choices` (value, label); else the only one; else ask."""
-    values = [value for value, _ in choices]
-    if given is not None:
-        if given not in values:
-            known = ", ".join(values) or "none"
-            raise UsageError(f"{flag} {given}: not one you can use (you can use: {known})")
-        return given
-    if not choices:
-        raise ConfigError(f"this SSO session gives you no {what}")
-    if len(choices) == 1:
-        terminal.info(f"The only {what} you can use: {choices[0][1]}")
-        return values[0]
-    if not terminal.can_prompt:
-        raise UsageError(f"choose the {what} with {flag} (you can use: {', '.join(values)})")
-    terminal.info(f"There are {len(choices)} {what}s you can use:")
-    for number, (_, label) in enumerate(choices, start=1):
-        terminal.info(f"  {number}. {label}")
+@dataclass(frozen=True)
+class ChosenRole:
+    """The account and the role in it that the profile gets credentials for."""
 
-    def pick(answer: str) -> str:
-        if answer.isdigit() and 1 <= int(answer) <= len(choices):
-            return values[int(answer) - 1]
-        if answer in values:
-            return answer
-        raise UsageError(f"{answer!r} is not one of the numbers above")
-
-    return settle(terminal, f"Choose the {what} (1-{len(choices)})", pick) or ""
-
-
-def _account_label(account: AccountInfo) -> str:
-    return f"{account.account_id}  {account.account_name}  ({account.email_address})"
+    account_id: str
+    role_name: str
 
 
 def configure_sso(
@@ -113,12 +88,39 @@ def configure_sso(
     browser_opener: BrowserOpener = open_in_browser,
     clock: Clock | None = None,
 ) -> list[str]:
+    """Write the sso-session and the profile `options` describe; the lines to print.
+
+    The steps, in order: refuse a profile that gets credentials another way, check every
+    option given before any question, settle the session (asking for what is missing),
+    sign in, choose the account and the role, and only then write the file.
+    """
     clock = clock or SystemClock()
     config = load_config(environ)
     existing = config.profile(options.profile) or {}
     refuse_other_credentials(options.profile, existing, own=(SSO_SESSION_KEY,), provider="sso")
+    _check_given(options)
+    session = _settle_session(options, config, existing, terminal)
+    region = check_region(options.region or existing.get(REGION_KEY) or session.region)
 
-    for given, check in (  # before any question: a bad option must cost no answer
+    profile = load_profile(config, options.profile, environ)
+    http = HttpFactory(options.debug)
+    auth = SsoSessionAuth(session, environ, session.oidc_endpoint(profile), http, clock)
+    access_token = _signed_in_token(auth, options, environ, terminal, browser_opener, clock)
+    portal = session.portal_endpoint(profile)
+    role = _choose_role(http, portal, access_token, options, terminal)
+
+    path = _write(environ, options.profile, session, region, role)
+    return [
+        f"Profile {options.profile} written to {path}: role {role.role_name} in account "
+        f"{role.account_id}, SSO session {session.name}.",
+        "Use it with:",
+        f"  aws sts get-caller-identity --profile {options.profile}",
+    ]
+
+
+def _check_given(options: ConfigureOptions) -> None:
+    """Check every option given, before any question: a bad option must cost no answer."""
+    for given, check in (
         (options.sso_session, check_session_name),
         (options.sso_start_url, check_start_url),
         (options.sso_region, check_region),
@@ -129,16 +131,26 @@ def configure_sso(
     if options.sso_registration_scopes is not None:
         check_scopes(options.sso_registration_scopes)
 
+
+def _settle_session(
+    options: ConfigureOptions,
+    config: AwsConfig,
+    existing: Mapping[str, str],
+    terminal: Terminal,
+) -> SsoSession:
+    """The sso-session: each value from its option, else asked for, the file's value (the
+    profile's session, that session's section) being the default."""
+
     def value(given: str | None, default: str | None, question: str, check: Check) -> str:
         return settle(terminal, question, check, given=given, existing=default) or ""
 
-    session_name = value(
+    name = value(
         options.sso_session,
         existing.get(SSO_SESSION_KEY),
         "SSO session name (--sso-session)",
         check_session_name,
     )
-    section = config.section(f"sso-session {session_name}") or {}
+    section = config.section(f"sso-session {name}") or {}
     start_url = value(
         options.sso_start_url,
         section.get(SSO_START_URL_KEY),
@@ -153,57 +165,7 @@ def configure_sso(
         if options.sso_registration_scopes is not None
         else section.get(SSO_SCOPES_KEY) or ",".join(DEFAULT_SCOPES)
     )
-    region = check_region(options.region or existing.get(REGION_KEY) or sso_region)
-
-    session = SsoSession(session_name, start_url, sso_region, scopes)
-    profile = load_profile(config, options.profile, environ)
-    http = HttpFactory(options.debug)
-    auth = SsoSessionAuth(session, environ, session.oidc_endpoint(profile), http, clock)
-    access_token = _signed_in_token(auth, options, environ, terminal, browser_opener, clock)
-
-    with http.client() as client:
-        portal = PortalClient(client, session.portal_endpoint(profile))
-        accounts = portal.list_accounts(access_token)
-        account_id = _choose(
-            terminal,
-            "account",
-            "--account-id",
-            options.account_id,
-            [(a.account_id, _account_label(a)) for a in accounts],
-        )
-        roles = portal.list_account_roles(access_token, account_id)
-        role_name = _choose(
-            terminal, "role", "--role-name", options.role_name, [(r, r) for r in roles]
-        )
-
-    # Written only now, together: a failed sign-in or choice leaves the file as it was.
-    latest = load_config(environ)
-    latest.set_section(
-        f"sso-session {session_name}",
-        {
-            SSO_START_URL_KEY: start_url,
-            SSO_REGION_KEY: sso_region,
-            SSO_SCOPES_KEY: ",".join(scopes),
-        },
-    )
-    latest.set_profile(
-        options.profile,
-        {
-            PROVIDER_KEY: "sso",
-            SSO_SESSION_KEY: session_name,
-            SSO_ACCOUNT_KEY: account_id,
-            SSO_ROLE_KEY: role_name,
-            REGION_KEY: region,
-            CREDENTIAL_PROCESS_KEY: credential_process_command(options.profile),
-        },
-    )
-    latest.save()
-    return [
-        f"Profile {options.profile} written to {latest.path}: role {role_name} in account "
-        f"{account_id}, SSO session {session_name}.",
-        "Use it with:",
-        f"  aws sts get-caller-identity --profile {options.profile}",
-    ]
+    return SsoSession(name, start_url, sso_region, scopes)
 
 
 def _signed_in_token(
@@ -240,3 +202,99 @@ def _signed_in_token(
         raise
     flow.finish(SignInOutcome(signed_in=True))
     return str(token["accessToken"])
+
+
+def _choose_role(
+    http: HttpFactory,
+    portal_endpoint: str,
+    access_token: str,
+    options: ConfigureOptions,
+    terminal: Terminal,
+) -> ChosenRole:
+    """The account, then the role in it, from those the person may use (the access portal
+    lists them): the one given, else the only one, else asked for."""
+    with http.client() as client:
+        portal = PortalClient(client, portal_endpoint)
+        accounts = portal.list_accounts(access_token)
+        account_id = _choose(
+            terminal,
+            "account",
+            "--account-id",
+            options.account_id,
+            [(a.account_id, _account_label(a)) for a in accounts],
+        )
+        roles = portal.list_account_roles(access_token, account_id)
+        role_name = _choose(
+            terminal, "role", "--role-name", options.role_name, [(r, r) for r in roles]
+        )
+    return ChosenRole(account_id, role_name)
+
+
+def _choose(
+    terminal: Terminal, what: str, flag: str, given: str | None, choices: Sequence[tuple[str, str]]
+) -> str:
+    """`given` if it is one of `choices` (value, label); else the only one; else ask."""
+    values = [value for value, _ in choices]
+    if given is not None:
+        if given not in values:
+            known = ", ".join(values) or "none"
+            raise UsageError(f"{flag} {given}: not one you can use (you can use: {known})")
+        return given
+    if not choices:
+        raise ConfigError(f"this SSO session gives you no {what}")
+    if len(choices) == 1:
+        terminal.info(f"The only {what} you can use: {choices[0][1]}")
+        return values[0]
+    if not terminal.can_prompt:
+        raise UsageError(f"choose the {what} with {flag} (you can use: {', '.join(values)})")
+    terminal.info(f"There are {len(choices)} {what}s you can use:")
+    for number, (_, label) in enumerate(choices, start=1):
+        terminal.info(f"  {number}. {label}")
+
+    def pick(answer: str) -> str:
+        if answer.isdigit() and 1 <= int(answer) <= len(choices):
+            return values[int(answer) - 1]
+        if answer in values:
+            return answer
+        raise UsageError(f"{answer!r} is not one of the numbers above")
+
+    return settle(terminal, f"Choose the {what} (1-{len(choices)})", pick) or ""
+
+
+def _account_label(account: AccountInfo) -> str:
+    return f"{account.account_id}  {account.account_name}  ({account.email_address})"
+
+
+def _write(
+    environ: Mapping[str, str],
+    profile: str,
+    session: SsoSession,
+    region: str,
+    role: ChosenRole,
+) -> str:
+    """Write the sso-session and the profile together, into the file as it is now; its path.
+
+    Only now: a failed sign-in or choice leaves the file as it was.
+    """
+    latest = load_config(environ)
+    latest.set_section(
+        f"sso-session {session.name}",
+        {
+            SSO_START_URL_KEY: session.start_url,
+            SSO_REGION_KEY: session.region,
+            SSO_SCOPES_KEY: ",".join(session.scopes),
+        },
+    )
+    latest.set_profile(
+        profile,
+        {
+            PROVIDER_KEY: "sso",
+            SSO_SESSION_KEY: session.name,
+            SSO_ACCOUNT_KEY: role.account_id,
+            SSO_ROLE_KEY: role.role_name,
+            REGION_KEY: region,
+            CREDENTIAL_PROCESS_KEY: credential_process_command(profile),
+        },
+    )
+    latest.save()
+    return latest.path

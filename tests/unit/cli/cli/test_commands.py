@@ -435,6 +435,32 @@ def test_cache_hit_imports_nothing_heavy(env: dict[str, str], tmp_path: Path) ->
     assert "awslogin.usecases.credential_process" in imported
 
 
+def test_building_the_parser_imports_no_use_case_and_nothing_heavy() -> None:
+    """Each command imports its use case when it runs, not when the parser is built: a
+    `credential-process --debug` must not pay for `login`'s imports."""
+    probe = (
+        "import sys\nfrom awslogin.cli.commands import build_parser\nbuild_parser()\n"
+        "loaded = [name for name in sys.modules if name.split('.')[0] in "
+        "{'httpx', 'cryptography', 'qrcode', 'jwt', 'filelock', 'pydantic', 'h11'} "
+        "or name.startswith(('awslogin.usecases', 'awslogin.providers', 'awslogin.flows'))]\n"
+        "print(sorted(loaded))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["configure", "login", "credential-process", "export", "serve", "exec", "status", "logout"],
+)
+def test_the_parser_dispatches_each_command_to_its_own_module(command: str) -> None:
+    from awslogin.cli.commands import parse
+
+    options = parse([command])
+    assert options is not None
+    assert options.run.__module__ == "awslogin.cli." + command.replace("-", "_")
+
+
 def test_interrupt_exits_130(
     capsys: pytest.CaptureFixture[str], env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

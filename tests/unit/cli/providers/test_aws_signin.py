@@ -511,12 +511,6 @@ def test_a_session_without_refresh_token_needs_a_login() -> None:
         provider().refresh(record)
 
 
-def test_logout_says_there_is_no_revocation() -> None:
-    revocation = AwsSigninProvider(settings(region=None), HttpFactory(), SystemClock()).revoke({})
-    assert revocation.revoked is False
-    assert "15 minutes" in revocation.detail
-
-
 # terminal paste flow ------------------------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from awslogin.crypto.dpop import DpopKey
-from awslogin.stores.login_session import (
+from awslogin.stores.aws_signin import (
     LoginCacheStore,
     record_from_token,
     signed_in_profiles,

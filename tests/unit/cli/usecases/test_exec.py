@@ -41,10 +41,9 @@ def test_the_commands_environment_has_nothing_that_shadows_the_endpoint() -> Non
         "AWS_REGION": "eu-west-1",
         "AWS_DEFAULT_REGION": "eu-west-1",
     }
-    # A region the person chose stays.
+    # A region the person chose wins over the profile's, under both names.
     chosen = command_environment({"AWS_DEFAULT_REGION": "us-west-2"}, "dev", "eu-west-1")
-    assert "AWS_REGION" not in chosen
-    assert chosen["AWS_DEFAULT_REGION"] == "us-west-2"
+    assert chosen["AWS_REGION"] == chosen["AWS_DEFAULT_REGION"] == "us-west-2"
 
 
 def test_nesting_another_profile_is_refused_the_same_is_not() -> None:

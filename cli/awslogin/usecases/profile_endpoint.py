@@ -22,8 +22,6 @@ from awslogin.adapters.credentials_endpoint import (
 from awslogin.usecases.live_credentials import LiveCredentials, Say
 from awslogin.usecases.snapshot import Snapshot
 
-_REGION_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
-
 
 def credentials_path(profile: str) -> str:
     return "/credentials/" + quote(profile, safe="")
@@ -61,13 +59,10 @@ class Serving:
         await self.endpoint.start()
         return snapshot
 
-    def variables(self, region: str | None) -> dict[str, str]:
-        """What a client's environment needs: the URL, the token, and the profile's region
-        (a container or a remote host has no AWS config to read it from)."""
-        variables = {URI_VARIABLE: self.endpoint.url, TOKEN_VARIABLE: self.token}
-        if region and set(region) <= _REGION_CHARACTERS:
-            variables.update(AWS_REGION=region, AWS_DEFAULT_REGION=region)
-        return variables
+    def variables(self) -> dict[str, str]:
+        """What a client's environment needs to reach this endpoint: the URL and the token
+        (the region is `usecases.child_region`'s)."""
+        return {URI_VARIABLE: self.endpoint.url, TOKEN_VARIABLE: self.token}
 
     async def run(self, stopped: asyncio.Event) -> None:
         """Serve and keep the session alive until `stopped` is set; then close."""
