@@ -47,10 +47,8 @@ def quick_timeout_relay_process(relay_process: RelayFactory) -> RelayServer:
     )
 
 
-async def connect(
-    quick_timeout_relay_process: RelayServer,
-) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    return await asyncio.open_connection("127.0.0.1", quick_timeout_relay_process.port)
+async def connect(relay: RelayServer) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    return await asyncio.open_connection("127.0.0.1", relay.port)
 
 
 async def answer_and_seconds(
