@@ -88,6 +88,6 @@ class RelayServer(ProcessPeer):
         self.start()
 
 
-# What the `relay_server` fixture returns: call it with RELAY_* settings as keywords
+# What the `relay_process` fixture returns: call it with RELAY_* settings as keywords
 # (and optionally host=...).
 RelayFactory = Callable[..., RelayServer]

@@ -19,7 +19,7 @@ import pytest
 from awslogin_protocol.sealing import HostKey
 from tests.peers.redis import RedisServer
 from tests.peers.relay import RelayFactory, RelayServer
-from tests.unit.relay.conftest import authorize_url
+from tests.support.relay_app import authorize_url
 
 pytestmark = pytest.mark.integration
 
@@ -28,7 +28,7 @@ StartRelay = Callable[..., RelayServer]
 
 
 @pytest.fixture(params=["memory", "redis"])
-def start_relay(request: pytest.FixtureRequest, relay_server: RelayFactory) -> StartRelay:
+def start_relay(request: pytest.FixtureRequest, relay_process: RelayFactory) -> StartRelay:
     """Start a relay on the parametrized store, behind a "proxy" at 127.0.0.1."""
     store = "memory"
     if request.param == "redis":
@@ -36,7 +36,7 @@ def start_relay(request: pytest.FixtureRequest, relay_server: RelayFactory) -> S
         store = redis.url
 
     def start(host: str = "127.0.0.1", **env: str) -> RelayServer:
-        return relay_server(
+        return relay_process(
             host=host,
             RELAY_STORE=store,
             RELAY_ALLOWED_ORIGINS=IDP,

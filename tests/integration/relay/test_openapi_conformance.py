@@ -24,7 +24,7 @@ import pytest
 from awslogin_protocol.sealing import HostKey
 from awslogin_relay.settings import MAX_HEAD_LIMIT
 from tests.peers.relay import RelayFactory, RelayServer
-from tests.unit.relay.conftest import authorize_url
+from tests.support.relay_app import authorize_url
 
 pytestmark = pytest.mark.integration
 
@@ -124,9 +124,9 @@ def _live_pairing(relay: RelayServer) -> str:
 
 
 def test_every_answer_matches_the_published_document(
-    relay_server: RelayFactory, tmp_path: Path
+    relay_process: RelayFactory, tmp_path: Path
 ) -> None:
-    relay = relay_server(**SETTINGS)
+    relay = relay_process(**SETTINGS)
     made_up = tmp_path / "made-up"
     made_up.mkdir()
     requests = _schemathesis(relay, made_up, examples=60)
