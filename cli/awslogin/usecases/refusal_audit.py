@@ -3,8 +3,8 @@
 A local process can send requests without the token, or garbage, in a loop, and hold or
 churn connections; one audit line each would let it fill the disk. So the refusals (the
 outcomes in MERGED_OUTCOMES, all decided before the token was accepted) are merged per
-client, outcome and status over a minute (docs/security.md, "`serve` and `exec` at the
-edge"):
+client, outcome and status over a minute
+(docs/security.md, "`serve` and `exec` at the edge"):
 
 * the first refusal of a minute is written at once, as any audit line;
 * the others are counted, and one line with their `count` is written when the minute
