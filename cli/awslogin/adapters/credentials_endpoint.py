@@ -31,6 +31,7 @@ import os
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
+from typing import Any
 
 import h11
 
@@ -47,6 +48,7 @@ MAX_HEAD_BYTES = 16 * 1024
 # closed after it; the SDKs send their request at once and time out after 1-2 s.
 REQUEST_DEADLINE_SECONDS = 5.0
 WRITE_DEADLINE_SECONDS = 5.0
+LISTEN_BACKLOG = 4096
 _READ_SIZE = 4096
 
 
@@ -159,6 +161,10 @@ class CredentialsEndpoint:
         return endpoint_url(self.host, self.port, self.path)
 
     async def start(self) -> None:
+        # Out of descriptors all the same (another thread of `exec`'s process opened
+        # files): asyncio stops accepting for a second and would print a traceback.
+        loop = asyncio.get_running_loop()
+        loop.set_exception_handler(self._loop_exception)
         try:
             self._server = await asyncio.start_server(
                 self._connection, self.host, self._requested_port, backlog=ACCEPT_BATCH
@@ -173,7 +179,20 @@ class CredentialsEndpoint:
                     else ""
                 )
             ) from None
+        # asyncio accepts up to `backlog` connections per turn of the loop, before any is
+        # counted: ACCEPT_BATCH keeps that within the room left below the file limit.
+        # The kernel's queue of connections not yet accepted costs no descriptor, and a
+        # full one drops an SDK's SYN (retried a second later): make it long.
+        for listening in self._server.sockets:
+            with listening.dup() as sock:
+                sock.listen(LISTEN_BACKLOG)
         self.port = self._server.sockets[0].getsockname()[1]
+
+    def _loop_exception(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if str(context.get("message", "")).startswith("socket.accept() out of system resource"):
+            self._audit("unknown", "busy", 0, {})
+            return
+        loop.default_exception_handler(context)
 
     async def close(self) -> None:
         if self._server is not None:
@@ -220,12 +239,14 @@ class CredentialsEndpoint:
                 async with asyncio.timeout(REQUEST_DEADLINE_SECONDS):
                     request = await _next_request(connection, reader, received)
             except TimeoutError:
+                self.cap.busy(peer)  # being answered: not to be evicted half-way
                 if received[0]:
                     await self._refuse(connection, writer, client, 408, "the request was too slow")
                 return
             except h11.RemoteProtocolError as exc:
                 if peer.evicted:  # cut off half-way through its head
                     return
+                self.cap.busy(peer)
                 reason = "request head too large" if exc.error_status_hint == 431 else "bad request"
                 await self._refuse(connection, writer, client, exc.error_status_hint, reason)
                 return

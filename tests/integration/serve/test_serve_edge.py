@@ -44,6 +44,23 @@ def serve_pid(serve: ServeProcess) -> int:
     return serve.process.pid
 
 
+# botocore's ContainerMetadataFetcher: 2 s per try, 3 tries a second apart.
+SDK_TIMEOUT_SECONDS = 2.0
+SDK_ATTEMPTS = 3
+
+
+def sdk_fetch(url: str, token: str) -> tuple[int, int]:
+    """A fetch as the SDKs make it, on a new connection: (status, tries it took)."""
+    for attempt in range(1, SDK_ATTEMPTS + 1):
+        try:
+            answer = httpx.get(url, headers={"Authorization": token}, timeout=SDK_TIMEOUT_SECONDS)
+        except httpx.TimeoutException:
+            time.sleep(1.0)
+            continue
+        return answer.status_code, attempt
+    return 0, SDK_ATTEMPTS
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_1100_idle_connections_under_a_1024_file_limit_do_not_lock_out_the_token(
@@ -55,19 +72,13 @@ def test_1100_idle_connections_under_a_1024_file_limit_do_not_lock_out_the_token
     ) as serve:
         port = urlsplit(serve.url).port
         assert port is not None
-        good = {"Authorization": serve.token}
         with SlowClients(port, count=1100, duration=60) as attackers:
-            answered: list[tuple[int, float]] = []
-            for _ in range(20):  # each on a new connection, as an SDK's refresh makes
-                started = time.monotonic()
-                answer = httpx.get(serve.url, headers=good, timeout=5)
-                answered.append((answer.status_code, time.monotonic() - started))
-                time.sleep(0.1)
+            fetches = [sdk_fetch(serve.url, serve.token) for _ in range(20)]
             held, descriptors = attackers.status(), open_descriptors(serve_pid(serve))
         assert serve.stop() == 0
-    assert [status for status, _ in answered] == [200] * 20
-    # The SDKs give up after 1-2 s: every fetch was well within that.
-    assert max(seconds for _, seconds in answered) < 1.0, answered
+    assert all(status == 200 for status, _ in fetches), fetches
+    # Each within the SDK's own timeout, at the first try: not locked out at all.
+    assert all(attempts == 1 for _, attempts in fetches), fetches
     assert held.closed_by_server > 100, held  # made room, again and again
     assert descriptors < 1024
     counts = serve.outcome_counts()

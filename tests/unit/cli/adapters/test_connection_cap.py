@@ -7,6 +7,7 @@ import pytest
 
 from awslogin.adapters.connection_cap import (
     ACCEPT_BATCH,
+    IN_FLIGHT_BATCHES,
     MAX_CONNECTIONS,
     RESERVED_FILES,
     ConnectionCap,
@@ -88,8 +89,9 @@ def test_a_closed_connection_frees_its_place() -> None:
     ("open_files", "cap"),
     [
         (20000, MAX_CONNECTIONS),  # plenty of files: the endpoint's own cap
-        (1024, 1024 - RESERVED_FILES - 2 * ACCEPT_BATCH),  # room for serve's own files
-        (256, 256 - RESERVED_FILES - 2 * ACCEPT_BATCH),
+        # room for serve's own files and for the connections not yet counted
+        (1024, 1024 - RESERVED_FILES - IN_FLIGHT_BATCHES * ACCEPT_BATCH),
+        (256, 256 - RESERVED_FILES - IN_FLIGHT_BATCHES * ACCEPT_BATCH),
         (100, 8),  # absurdly low: a few connections all the same
     ],
 )
