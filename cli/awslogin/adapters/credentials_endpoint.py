@@ -141,7 +141,6 @@ class CredentialsEndpoint:
         token: str,
         credentials: Callable[[], Awaitable[Answer]],
         audit: AuditSink,
-        max_connections: int | None = None,
     ) -> None:
         self.host = host
         self.path = path
@@ -153,7 +152,7 @@ class CredentialsEndpoint:
         # containers on bridges come from their own addresses.
         self._loopback_clients_only = is_loopback(host)
         self._server: asyncio.Server | None = None
-        self.cap = ConnectionCap(max_connections or connection_limit())
+        self._cap = ConnectionCap(connection_limit())
         self.port = port
 
     @property
@@ -161,8 +160,8 @@ class CredentialsEndpoint:
         return endpoint_url(self.host, self.port, self.path)
 
     async def start(self) -> None:
-        # Out of descriptors all the same (another thread of `exec`'s process opened
-        # files): asyncio stops accepting for a second and would print a traceback.
+        # Should the room left below the file limit not suffice after all, asyncio stops
+        # accepting for a second and prints a traceback: an audit line instead.
         loop = asyncio.get_running_loop()
         loop.set_exception_handler(self._loop_exception)
         try:
@@ -208,7 +207,7 @@ class CredentialsEndpoint:
         try:
             if self._loopback_clients_only and not is_loopback(client):
                 self._audit(client, "refused_client", 0, {})
-            elif not self.cap.admit(connection):
+            elif not self._cap.admit(connection):
                 self._audit(client, "busy", 0, {})
             else:
                 admitted = True
@@ -220,7 +219,7 @@ class CredentialsEndpoint:
                 self._audit(client, "internal_error", 0, {"error": type(exc).__name__})
         finally:
             if admitted and not connection.evicted:  # an evicted one was counted out
-                self.cap.release(connection)
+                self._cap.release(connection)
             writer.close()
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
@@ -234,25 +233,25 @@ class CredentialsEndpoint:
         served = False
         while True:
             received = [0]
-            self.cap.waiting(peer, served=served)
+            self._cap.waiting(peer, served=served)
             try:
                 async with asyncio.timeout(REQUEST_DEADLINE_SECONDS):
                     request = await _next_request(connection, reader, received)
             except TimeoutError:
-                self.cap.busy(peer)  # being answered: not to be evicted half-way
+                self._cap.busy(peer)  # being answered: not to be evicted half-way
                 if received[0]:
                     await self._refuse(connection, writer, client, 408, "the request was too slow")
                 return
             except h11.RemoteProtocolError as exc:
                 if peer.evicted:  # cut off half-way through its head
                     return
-                self.cap.busy(peer)
+                self._cap.busy(peer)
                 reason = "request head too large" if exc.error_status_hint == 431 else "bad request"
                 await self._refuse(connection, writer, client, exc.error_status_hint, reason)
                 return
             if request is None:
                 return
-            self.cap.busy(peer)
+            self._cap.busy(peer)
             answer = await self._answer(request)
             # A request body is never expected: answer, then close rather than read it.
             try:
