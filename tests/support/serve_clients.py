@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Self
@@ -127,6 +128,13 @@ class ServeProcess:
 
     def audit(self) -> list[dict[str, Any]]:
         return [json.loads(line) for line in self.stderr().splitlines() if line.startswith("{")]
+
+    def outcome_counts(self) -> Counter[str]:
+        """Requests per outcome; a line of refusals merged over a minute counts `count`."""
+        counts: Counter[str] = Counter()
+        for line in self.audit():
+            counts[line["outcome"]] += line.get("count", 1)
+        return counts
 
     def messages(self) -> list[str]:
         return [line for line in self.stderr().splitlines() if not line.startswith("{")]

@@ -31,6 +31,13 @@ def test_the_commands_environment_has_nothing_that_shadows_the_endpoint() -> Non
         "AWS_ROLE_ARN": "arn",
         "AWS_CONFIG_FILE": "/config",
         "AWS_ENDPOINT_URL_STS": "http://sts",
+        # aliases that older SDKs read before the standard names
+        "AWS_ACCESS_KEY": "AKIA",
+        "AWS_SECRET_KEY": "s",
+        "AMAZON_ACCESS_KEY_ID": "AKIA",
+        "AMAZON_SECRET_ACCESS_KEY": "s",
+        "AMAZON_SESSION_TOKEN": "t",
+        "AWS_SESSION_EXPIRATION": "2020-01-01T00:00:00Z",
     }
     env = command_environment(environ, "dev", "eu-west-1")
     assert env == {

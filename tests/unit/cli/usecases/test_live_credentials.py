@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -14,6 +15,7 @@ import httpx
 import pytest
 import respx
 
+from awslogin.adapters.watched_file import WatchedFile
 from awslogin.cli.main import main
 from awslogin.usecases.live_credentials import (
     FAILURE_HOLD_SECONDS,
@@ -72,6 +74,10 @@ def test_the_container_body_uses_the_protocols_names() -> None:
 def test_worker_answers_are_parsed_and_garbage_is_a_failure() -> None:
     wire = json.dumps({"snapshot": snapshot("AKIA1", 60).to_wire()}).encode()
     assert parse_worker_answer(wire) == snapshot("AKIA1", 60)
+    for seen in ((1, 2, 3, 4), None):
+        watched = replace(snapshot("AKIA1", 60), session_file=WatchedFile("/s.json", seen))
+        wire = json.dumps({"snapshot": watched.to_wire()}).encode()
+        assert parse_worker_answer(wire) == watched
     ended = json.dumps({"error": "login_required", "message": ENDED.message}).encode()
     assert parse_worker_answer(ended) == ENDED
     for garbage in (b"", b"{", b"[]", b'{"snapshot": {"output": {}}}', b'{"error": 1}'):
@@ -134,6 +140,30 @@ async def test_after_the_session_ends_its_line_is_answered_and_said_once() -> No
         f"{ENDED.message}; until then, clients get this message",
         "profile dev is signed in again: serving its credentials",
     ]
+
+
+async def test_a_logout_is_seen_at_the_next_request_not_at_the_next_look(
+    tmp_path: Path,
+) -> None:
+    session = tmp_path / "oidc--dev.json"
+    session.write_text("{}")
+    watched = replace(snapshot("AKIA1", 3600), session_file=WatchedFile.now(str(session)))
+    live = Scripted(watched, ENDED)
+    await live.start()
+    for _ in range(3):
+        assert (await live.answer()).status == 200
+    assert live.runs == 1  # the file is as it was: from memory, one stat() each
+    session.unlink()  # `awslogin logout`, `aws sso logout`, `aws logout`
+    assert (await live.answer()).status == 403
+    assert live.runs == 2
+    assert live.said == [f"{ENDED.message}; until then, clients get this message"]
+
+
+async def test_a_session_file_the_worker_already_saw_gone_is_looked_at_again() -> None:
+    gone = replace(snapshot("AKIA1", 3600), session_file=WatchedFile("/nonexistent/x", None))
+    live = Scripted(gone, ENDED)
+    await live.start()
+    assert (await live.answer()).status == 403
 
 
 async def test_a_failed_first_fetch_is_raised_as_its_line() -> None:
