@@ -110,7 +110,7 @@ class HostOperations(Operations):
             client=host_text.shown_client(new.client),
             address=client.address,
             user_agent=client.user_agent[:256],
-            role=new.role,
+            role=host_text.shown_role(new.role),
         )
         for _ in range(5):
             pairing = Pairing(

@@ -60,6 +60,11 @@ async def test_a_reported_failure_shows_its_reason_escaped(relay: Relay) -> None
     done = await relay.client.get(f"/p/{created['pairing_id']}/done")
     assert heading(done) == "gpu-box-3 could not finish"
     assert "STS refused the identity token: check the role&#39;s trust policy" in done.text
+    # only under a label that says whose words they are
+    label = "<figcaption>Your terminal reported (its words, not checked by the relay):"
+    assert label in done.text
+    assert done.text.index(label) < done.text.index("STS refused") < done.text.index("</figure>")
+    assert done.text.index("<blockquote>") < done.text.index("STS refused")
     assert XSS not in done.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in done.text
     assert "Done" not in title(done)

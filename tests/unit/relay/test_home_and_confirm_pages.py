@@ -64,10 +64,18 @@ async def test_confirmation_page_without_a_role_says_none(relay: Relay) -> None:
 
 
 @pytest.mark.parametrize(
-    "role",
-    ["dev\u202egpj.exe", "dev\x1b[2J", "dev\nin account 1", "r" * (MAX_ROLE + 1), 42],
+    "role", ["dev\u202egpj.exe", "dev\x1b[2J", "dev\nin account 1", "dev, approve this"]
 )
-async def test_a_role_that_could_disguise_itself_is_refused(relay: Relay, role: object) -> None:
+async def test_a_role_that_could_disguise_itself_is_not_shown(relay: Relay, role: str) -> None:
+    created, _, _ = await relay.create(host={**HOST, "role": role})
+    page = await relay.client.get(f"/p/{created['pairing_id']}")
+    assert "<dt>AWS role</dt><dd>(not shown)</dd>" in page.text
+    assert "gpj" not in page.text
+    assert "approve" not in page.text
+
+
+@pytest.mark.parametrize("role", ["r" * (MAX_ROLE + 1), 42])
+async def test_a_role_too_long_or_not_text_is_refused(relay: Relay, role: object) -> None:
     body = {"host": {**HOST, "role": role}, "public_key": "x", "authorize_url": "x"}
     response = await relay.client.post("/v1/pairings", json=body)
     assert response.status_code == 422
