@@ -28,7 +28,7 @@ MAX_CALLBACK_VALUE = 4096
 # characters of it, once control, format and bidi characters are gone: a line, not a
 # page of text that the host could make look like the relay's own.
 MAX_OUTCOME_REASON = 2048
-OUTCOME_REASON_SHOWN = 300
+OUTCOME_REASON_SHOWN = 200
 # Longest host description fields, as sent and as the relay stores and shows them.
 MAX_HOSTNAME = 253
 MAX_HOST_USER = 64
