@@ -18,6 +18,7 @@ from awslogin.flows.base import SignInOutcome
 from awslogin.flows.pacing import Backoff
 from awslogin.flows.relay import RelayFlow
 from awslogin.flows.relay_client import RelayClient
+from awslogin_protocol.messages import OUTCOME_REASON_SHOWN
 from tests.unit.cli.conftest import RELAY_URL
 from tests.unit.cli.fake_relay import FakeRelay, SilentDisplay, build, sealed_answer
 
@@ -113,19 +114,23 @@ def test_a_relay_silent_until_the_deadline_is_named_in_the_message(
 
 
 @pytest.mark.parametrize(
-    ("field", "url"),
+    ("url", "refusal"),
     [
-        ("verification_uri_complete", "https://evil.example/p/P1"),
-        ("verification_uri_complete", "http://relay.example.test/p/P1"),
-        ("verification_uri_complete", "https://relay.example.test:8443/p/P1"),
-        ("verification_uri_complete", "https://relay.example.test/p/P1\x1b]0;owned\x07"),
+        ("https://evil.example/p/P1", "points to evil.example, not to the relay"),
+        ("http://relay.example.test/p/P1", "is not a plain link on the relay's own site"),
+        ("https://relay.example.test:8443/p/P1", "is not a plain link on the relay's own site"),
+        (
+            "https://relay.example.test/p/P1\x1b]0;owned\x07",
+            "is not a plain link on the relay's own site",
+        ),
     ],
 )
-def test_a_link_off_the_relays_origin_stops_the_login(field: str, url: str) -> None:
-    message, relay = failing([sealed_answer(RESULT)], **{field: url})
+def test_a_link_off_the_relays_origin_stops_the_login(url: str, refusal: str) -> None:
+    message, relay = failing([sealed_answer(RESULT)], verification_uri_complete=url)
     assert relay.polls == []
     assert relay.deleted == 1
-    assert "sent a sign-in link that is not on its own site" in message
+    assert f"sent a sign-in link that {refusal}; check --relay" in message
+    assert "/p/P1" not in message
     assert "\x1b" not in message
     assert "\x07" not in message
 
@@ -155,7 +160,7 @@ def test_a_failed_outcome_is_one_filtered_line_and_what_may_not_be_sent_is_left_
     failed, signed_in = relay.reports
     assert failed["outcome"] == "failed"
     assert failed["reason"].startswith("STS said \\x1b[2Jnoxxx")
-    assert len(failed["reason"]) == 300
+    assert len(failed["reason"]) == OUTCOME_REASON_SHOWN
     assert signed_in == {"outcome": "signed_in"}
 
 
