@@ -53,6 +53,7 @@ HOST_USER_PATTERN = r"^[A-Za-z0-9._][A-Za-z0-9._-]*\$?$"
 # name, the role's ARN (with its path), or "NAME in account ACCOUNT" (an IAM Identity
 # Center permission set's role, which has no ARN before the sign-in).
 _ROLE_NAME = r"[A-Za-z0-9_+=,.@-]{1,64}"
+ROLE_NAME_PATTERN = rf"^{_ROLE_NAME}$"
 ROLE_PATTERN = (
     rf"^(?:{_ROLE_NAME}"
     rf"|arn:aws[a-z-]*:iam::[0-9]{{12}}:role/(?:[!-~]*/)?{_ROLE_NAME}"
@@ -78,6 +79,11 @@ def well_formed_hostname(text: str) -> bool:
 def well_formed_host_user(text: str) -> bool:
     """Whether `text` is a POSIX-style user name the page may show as it is."""
     return len(text) <= MAX_HOST_USER and re.fullmatch(HOST_USER_PATTERN, text) is not None
+
+
+def well_formed_role_name(text: str) -> bool:
+    """Whether `text` is an IAM role name (an outcome's `role`) the page may show."""
+    return re.fullmatch(ROLE_NAME_PATTERN, text) is not None
 
 
 def well_formed_role(text: str) -> bool:

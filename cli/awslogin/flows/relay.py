@@ -53,6 +53,7 @@ from awslogin_protocol.messages import (
     SealedCallback,
     SealedPaste,
     well_formed_role,
+    well_formed_role_name,
 )
 from awslogin_protocol.sealing import HostKey, SealingError
 
@@ -71,8 +72,6 @@ ACK_SECONDS = 3.0
 REPORT_SECONDS = 5.0
 CANCEL_SECONDS = 3.0
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")
-# An IAM role name (the protocol takes 1 to 64 printable ASCII characters).
-_ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
 
 
 def host_description(role: str | None = None) -> HostDescription:
@@ -101,7 +100,7 @@ def outcome_report(outcome: SignInOutcome) -> OutcomeReport:
             outcome="failed", reason=one_line(outcome.reason or "failed", OUTCOME_REASON_SHOWN)
         )
     account = outcome.account_id if _ACCOUNT_ID.fullmatch(outcome.account_id or "") else None
-    role = outcome.role if _ROLE_NAME.fullmatch(outcome.role or "") else None
+    role = outcome.role if outcome.role and well_formed_role_name(outcome.role) else None
     return OutcomeReport(outcome="signed_in", account_id=account, role=role)
 
 

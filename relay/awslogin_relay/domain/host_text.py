@@ -6,7 +6,8 @@ and in whatever later reads the store (docs/security.md#what-the-pages-show).
 
 How, per field:
 
-* `hostname`, `user` and `role` are shown **as sent when well formed** (a DNS name or an
+* `hostname`, `user` and `role` (and the role name of a reported sign-in) are shown
+  **as sent when well formed** (a DNS name or an
   IP address, a POSIX-style user name, an IAM role name or ARN: the protocol's rules),
   and **replaced by "(not shown)"** otherwise. The person decides from
   ``user@hostname`` whether this is their terminal, so these fields show either the
@@ -27,6 +28,7 @@ from awslogin_protocol.messages import (
     well_formed_host_user,
     well_formed_hostname,
     well_formed_role,
+    well_formed_role_name,
 )
 from awslogin_relay.domain.text import stripped
 
@@ -43,6 +45,11 @@ def shown_user(text: str) -> str:
 def shown_role(text: str) -> str:
     """An empty role (the host does not know it before the sign-in) stays empty."""
     return text if not text or well_formed_role(text) else NOT_SHOWN
+
+
+def shown_role_name(text: str | None) -> str | None:
+    """The role name of a reported sign-in, by the same rule: None when not reported."""
+    return text if text is None or well_formed_role_name(text) else NOT_SHOWN
 
 
 def shown_client(text: str) -> str:

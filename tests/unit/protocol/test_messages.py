@@ -15,6 +15,7 @@ from awslogin_protocol.messages import (
     well_formed_host_user,
     well_formed_hostname,
     well_formed_role,
+    well_formed_role_name,
 )
 from tests.unit.relay.domain.test_host_text import MALFORMED
 
@@ -45,6 +46,7 @@ def test_each_class_of_character_makes_a_field_not_well_formed(inside: str) -> N
     assert not well_formed_host_user(f"al{inside}ice")
     assert not well_formed_role(f"arn:aws:iam::123456789012:role/dev{inside}ops")
     assert not well_formed_role(f"dev{inside}ops in account 123456789012")
+    assert not well_formed_role_name(f"dev{inside}ops")
 
 
 @pytest.mark.parametrize("name", ["alice", "_svc", "first.last", "ci-runner", "HOST01$", "a" * 64])
@@ -96,3 +98,10 @@ def test_the_schema_says_what_is_shown() -> None:
     for field in ("hostname", "user", "role"):
         assert "(not shown)" in schema[field]["description"]
         assert "pattern" not in schema[field]
+
+
+def test_a_reported_role_is_a_role_name_only() -> None:
+    assert well_formed_role_name("dev+ops=a,b.c@d_e-f")
+    assert well_formed_role_name("r" * 64)
+    for role in ("", "r" * 65, "arn:aws:iam::123456789012:role/dev", "dev in account 123456789012"):
+        assert not well_formed_role_name(role)

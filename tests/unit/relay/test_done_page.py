@@ -70,6 +70,18 @@ async def test_a_reported_failure_shows_its_reason_escaped(relay: Relay) -> None
     assert "Done" not in title(done)
 
 
+@pytest.mark.parametrize("role", ["admin. Press continue", "dev ops", "a<b>", "arn:aws:x"])
+async def test_a_reported_role_that_is_not_a_role_name_is_not_shown(
+    relay: Relay, role: str
+) -> None:
+    created, _, url = await relay.create()
+    await relay.authorize(created, url)
+    await relay.report(created, outcome="signed_in", account_id="123456789012", role=role)
+    done = await relay.client.get(f"/p/{created['pairing_id']}/done")
+    assert heading(done) == "gpu-box-3 is signed in as (not shown) in 123456789012"
+    assert role not in done.text
+
+
 @pytest.mark.parametrize("account_id", [None, "123456789012"])
 async def test_a_signed_in_report_without_a_role(relay: Relay, account_id: str | None) -> None:
     created, _, url = await relay.create()
