@@ -18,6 +18,31 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+__all__ = [
+    "MAX_AUTHORIZE_URL",
+    "MAX_CALLBACK_VALUE",
+    "MAX_HOSTNAME",
+    "MAX_HOST_CLIENT",
+    "MAX_HOST_USER",
+    "MAX_PASTE",
+    "NOT_SHOWN",
+    "OUTCOME_REASON_SHOWN",
+    "Discovery",
+    "ErrorBody",
+    "HostDescription",
+    "OutcomeReport",
+    "PairingCreated",
+    "PairingMode",
+    "PairingRequest",
+    "PollAnswer",
+    "SealedCallback",
+    "SealedPaste",
+    "well_formed_host_user",
+    "well_formed_hostname",
+    "well_formed_role",
+    "well_formed_role_name",
+]
+
 # Longest authorize URL the relay stores and redirects to.
 MAX_AUTHORIZE_URL = 8192
 # Longest text a person may paste on the relay's page (a verification code or a URL).
@@ -36,6 +61,8 @@ MAX_HOST_CLIENT = 64
 # Longest AWS role a host may name for the confirmation page: the longest IAM role ARN
 # (a 512-character path and a 64-character name) fits.
 MAX_ROLE = 640
+# A host's X25519 public key as sent: the 32 raw bytes in base64url without padding.
+PUBLIC_KEY_PATTERN = r"^[A-Za-z0-9_-]{43}$"
 # What the confirmation page shows of a host field that is not well formed
 # (docs/protocol.md, "Host fields"): the relay replaces it rather than refusing the
 # pairing, so that an old host, or a machine with an odd name, still logs in.
@@ -45,16 +72,16 @@ NOT_SHOWN = "(not shown)"
 # internationalised name is well formed in its ASCII form (xn--...), never in Unicode,
 # whose look-alike letters could pass for another machine's name.
 _LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
-HOSTNAME_PATTERN = rf"^{_LABEL}(?:\.{_LABEL})*$"
+_HOSTNAME_PATTERN = rf"^{_LABEL}(?:\.{_LABEL})*$"
 # A POSIX-style user name: the portable file name characters, not starting with a
 # hyphen, and the trailing "$" of machine accounts.
-HOST_USER_PATTERN = r"^[A-Za-z0-9._][A-Za-z0-9._-]*\$?$"
+_HOST_USER_PATTERN = r"^[A-Za-z0-9._][A-Za-z0-9._-]*\$?$"
 # An IAM role name (1 to 64 of IAM's characters), what a host may send as `role`: the
 # name, the role's ARN (with its path), or "NAME in account ACCOUNT" (an IAM Identity
 # Center permission set's role, which has no ARN before the sign-in).
 _ROLE_NAME = r"[A-Za-z0-9_+=,.@-]{1,64}"
-ROLE_NAME_PATTERN = rf"^{_ROLE_NAME}$"
-ROLE_PATTERN = (
+_ROLE_NAME_PATTERN = rf"^{_ROLE_NAME}$"
+_ROLE_PATTERN = (
     rf"^(?:{_ROLE_NAME}"
     rf"|arn:aws[a-z-]*:iam::[0-9]{{12}}:role/(?:[!-~]*/)?{_ROLE_NAME}"
     rf"|{_ROLE_NAME} in account [0-9]{{12}})$"
@@ -65,7 +92,7 @@ def well_formed_hostname(text: str) -> bool:
     """Whether `text` is a DNS name or an IP address the page may show as it is."""
     if len(text) > MAX_HOSTNAME:
         return False
-    if re.fullmatch(HOSTNAME_PATTERN, text):
+    if re.fullmatch(_HOSTNAME_PATTERN, text):
         return True
     if "%" in text:  # a zone index ("fe80::1%eth0") may hold any character
         return False
@@ -78,17 +105,17 @@ def well_formed_hostname(text: str) -> bool:
 
 def well_formed_host_user(text: str) -> bool:
     """Whether `text` is a POSIX-style user name the page may show as it is."""
-    return len(text) <= MAX_HOST_USER and re.fullmatch(HOST_USER_PATTERN, text) is not None
+    return len(text) <= MAX_HOST_USER and re.fullmatch(_HOST_USER_PATTERN, text) is not None
 
 
 def well_formed_role_name(text: str) -> bool:
     """Whether `text` is an IAM role name (an outcome's `role`) the page may show."""
-    return re.fullmatch(ROLE_NAME_PATTERN, text) is not None
+    return re.fullmatch(_ROLE_NAME_PATTERN, text) is not None
 
 
 def well_formed_role(text: str) -> bool:
-    """Whether `text` is an IAM role name or ARN (`ROLE_PATTERN`) the page may show."""
-    return len(text) <= MAX_ROLE and re.fullmatch(ROLE_PATTERN, text) is not None
+    """Whether `text` is an IAM role name or ARN (`_ROLE_PATTERN`) the page may show."""
+    return len(text) <= MAX_ROLE and re.fullmatch(_ROLE_PATTERN, text) is not None
 
 
 class PairingMode(enum.StrEnum):
@@ -149,7 +176,10 @@ class PairingRequest(_Message):
 
     authorize_url: str = Field(max_length=MAX_AUTHORIZE_URL)
     mode: PairingMode = PairingMode.REDIRECT
-    public_key: str = Field(max_length=64, description="base64url X25519 public key of the host")
+    public_key: str = Field(
+        pattern=PUBLIC_KEY_PATTERN,
+        description="base64url X25519 public key of the host (32 bytes, no padding)",
+    )
     host: HostDescription
 
 

@@ -28,8 +28,8 @@ from awslogin_protocol.messages import (
 from awslogin_protocol.sealing import HostKey
 from tests.integration.relay import browser_steps
 from tests.peers.relay import RelayFactory
-from tests.unit.relay.conftest import authorize_url, state_of
-from tests.unit.relay.domain.test_host_text import MALFORMED
+from tests.support.harmless_text import MALFORMED
+from tests.support.relay_app import authorize_url, state_of
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -77,10 +77,10 @@ def _audit_created(log: str) -> dict[str, dict[str, Any]]:
 
 
 def test_each_class_of_character_in_a_host_field_shows_as_not_shown(
-    relay_server: RelayFactory, page: Page
+    relay_process: RelayFactory, page: Page
 ) -> None:
-    provider = relay_server().url
-    relay = relay_server(
+    provider = relay_process().url
+    relay = relay_process(
         RELAY_ALLOWED_ORIGINS=provider, RELAY_POLL_INTERVAL="0", RELAY_RATE_CREATE="1000"
     )
     problems = browser_steps.watch(page)
@@ -120,10 +120,10 @@ def test_each_class_of_character_in_a_host_field_shows_as_not_shown(
     ("field", "cap"), [("hostname", MAX_HOSTNAME), ("user", MAX_HOST_USER), ("role", MAX_ROLE)]
 )
 def test_a_field_over_its_length_is_refused_naming_it(
-    relay_server: RelayFactory, field: str, cap: int
+    relay_process: RelayFactory, field: str, cap: int
 ) -> None:
-    provider = relay_server().url
-    relay = relay_server(RELAY_ALLOWED_ORIGINS=provider)
+    provider = relay_process().url
+    relay = relay_process(RELAY_ALLOWED_ORIGINS=provider)
     host = {"hostname": "gpu-box-3", "user": "alice", field: "a" * (cap + 1)}
     with httpx.Client(base_url=relay.url, trust_env=False) as client:
         refused = _post(client, provider, host)
@@ -132,10 +132,10 @@ def test_a_field_over_its_length_is_refused_naming_it(
 
 
 def test_well_formed_fields_show_and_a_reason_shows_under_its_label_cut_short(
-    relay_server: RelayFactory, page: Page
+    relay_process: RelayFactory, page: Page
 ) -> None:
-    provider = relay_server().url
-    relay = relay_server(RELAY_ALLOWED_ORIGINS=provider, RELAY_POLL_INTERVAL="0")
+    provider = relay_process().url
+    relay = relay_process(RELAY_ALLOWED_ORIGINS=provider, RELAY_POLL_INTERVAL="0")
     problems = browser_steps.watch(page)
     host = {"hostname": "gpu-box-3.corp.example", "user": "alice", "role": ROLE}
     with httpx.Client(base_url=relay.url, trust_env=False) as client:

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.cli.conftest import awslogin_script
-from tests.integration.serve.token_proxy import TokenProxy, route_refreshes
+from tests.support.host import awslogin_script
+from tests.support.token_proxy import TokenProxy, route_refreshes
 
 pytestmark = pytest.mark.integration
 

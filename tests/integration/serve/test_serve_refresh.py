@@ -17,16 +17,11 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.cli.conftest import awslogin_script
-from tests.integration.serve.clients import (
-    ServeProcess,
-    boto3_failure,
-    boto3_identity,
-    client_env,
-)
-from tests.integration.serve.token_proxy import TokenProxy, route_refreshes
 from tests.peers.ci import require_peer
 from tests.peers.netns import NetnsHost
+from tests.support.host import awslogin_script
+from tests.support.serve_clients import ServeProcess, boto3_failure, boto3_identity, client_env
+from tests.support.token_proxy import TokenProxy, route_refreshes
 
 pytestmark = pytest.mark.integration
 

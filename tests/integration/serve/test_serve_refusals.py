@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.integration.serve.clients import ServeProcess
+from tests.support.serve_clients import ServeProcess
 
 pytestmark = pytest.mark.integration
 
@@ -131,7 +131,7 @@ def test_bad_addresses_ports_and_profiles_are_one_line(
 ) -> None:
     import subprocess
 
-    from tests.integration.cli.conftest import awslogin_script
+    from tests.support.host import awslogin_script
 
     def serve(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

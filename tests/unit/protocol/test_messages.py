@@ -17,7 +17,7 @@ from awslogin_protocol.messages import (
     well_formed_role,
     well_formed_role_name,
 )
-from tests.unit.relay.domain.test_host_text import MALFORMED
+from tests.support.harmless_text import MALFORMED
 
 pytestmark = pytest.mark.unit
 

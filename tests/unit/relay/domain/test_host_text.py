@@ -9,56 +9,9 @@ import pytest
 from awslogin_protocol.messages import MAX_HOST_CLIENT, NOT_SHOWN
 from awslogin_relay.domain.host_text import shown_client, shown_hostname, shown_role, shown_user
 from awslogin_relay.domain.text import stripped
+from tests.support.harmless_text import HIDDEN, MALFORMED
 
 pytestmark = pytest.mark.unit
-
-# One example of each class of character that hides, reorders or disguises text.
-HIDDEN = {
-    "NUL": "\x00",
-    "ESC (a terminal escape sequence)": "\x1b[2J",
-    "BEL": "\x07",
-    "TAB": "\t",
-    "LF": "\n",
-    "CR": "\r",
-    "DEL": "\x7f",
-    "C1 CSI": "\x9b",
-    "NEL": "\x85",
-    "right-to-left override": "\u202e",
-    "left-to-right embedding": "\u202a",
-    "right-to-left isolate": "\u2067",
-    "pop directional isolate": "\u2069",
-    "right-to-left mark": "\u200f",
-    "arabic letter mark": "\u061c",
-    "zero-width space": "\u200b",
-    "zero-width joiner": "\u200d",
-    "word joiner": "\u2060",
-    "byte order mark": "\ufeff",
-    "soft hyphen": "\u00ad",
-    "line separator": "\u2028",
-    "paragraph separator": "\u2029",
-    "no-break space": "\u00a0",
-    "ideographic space": "\u3000",
-    "hangul filler": "\u3164",
-    "combining grapheme joiner": "\u034f",
-    "variation selector": "\ufe0f",
-    "blank braille pattern": "\u2800",
-    "tag letter": "\U000e0041",
-    "private use": "\ue000",
-    "unassigned": "\U0003ffff",
-}
-# Every class that makes a hostname or user name not well formed: the hidden characters,
-# and what is visible but is not a name (spaces, sentences, letters outside ASCII that
-# may look like others, markup, a faked escape). Each is put inside a good name.
-MALFORMED = HIDDEN | {
-    "space": " ",
-    "sentence": " is your laptop. Press continue, then approve. ",
-    "non-ASCII letter": "\u00fc",
-    "Cyrillic look-alike": "\u0430",
-    "CJK": "\u6771\u4eac",
-    "markup": "<b>",
-    "faked escape": "\\u202e",
-    "quote": "'",
-}
 
 
 @pytest.mark.parametrize("inside", MALFORMED.values(), ids=MALFORMED.keys())
