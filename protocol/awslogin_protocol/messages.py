@@ -12,6 +12,8 @@ sealed result: only the host ever sees them in clear (see `sealing`).
 from __future__ import annotations
 
 import enum
+import ipaddress
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -23,9 +25,8 @@ __all__ = [
     "MAX_HOST_CLIENT",
     "MAX_HOST_USER",
     "MAX_PASTE",
-    "MAX_ROLE",
+    "NOT_SHOWN",
     "OUTCOME_REASON_SHOWN",
-    "ROLE_PATTERN",
     "Discovery",
     "ErrorBody",
     "HostDescription",
@@ -36,6 +37,10 @@ __all__ = [
     "PollAnswer",
     "SealedCallback",
     "SealedPaste",
+    "well_formed_host_user",
+    "well_formed_hostname",
+    "well_formed_role",
+    "well_formed_role_name",
 ]
 
 # Longest authorize URL the relay stores and redirects to.
@@ -45,9 +50,10 @@ MAX_PASTE = 8192
 # Longest single value the provider may send to the callback (code, state, iss, ...).
 MAX_CALLBACK_VALUE = 4096
 # Longest failure reason a host may send; the relay keeps at most OUTCOME_REASON_SHOWN
-# characters of it, once control, format and bidi characters are gone.
+# characters of it, once control, format and bidi characters are gone: a line, not a
+# page of text that the host could make look like the relay's own.
 MAX_OUTCOME_REASON = 2048
-OUTCOME_REASON_SHOWN = 300
+OUTCOME_REASON_SHOWN = 200
 # Longest host description fields, as sent and as the relay stores and shows them.
 MAX_HOSTNAME = 253
 MAX_HOST_USER = 64
@@ -55,11 +61,61 @@ MAX_HOST_CLIENT = 64
 # Longest AWS role a host may name for the confirmation page: the longest IAM role ARN
 # (a 512-character path and a 64-character name) fits.
 MAX_ROLE = 640
-# The role is printable ASCII (an ARN, or "ROLE in account ACCOUNT"): no character of it
-# can reorder or hide text on the page.
-ROLE_PATTERN = r"^[\x20-\x7e]*$"
 # A host's X25519 public key as sent: the 32 raw bytes in base64url without padding.
 PUBLIC_KEY_PATTERN = r"^[A-Za-z0-9_-]{43}$"
+# What the confirmation page shows of a host field that is not well formed
+# (docs/protocol.md, "Host fields"): the relay replaces it rather than refusing the
+# pairing, so that an old host, or a machine with an odd name, still logs in.
+NOT_SHOWN = "(not shown)"
+# A DNS name: labels of ASCII letters, digits, hyphens (and underscores, which real
+# hostnames carry), 1 to 63 characters each, not starting or ending with a hyphen. An
+# internationalised name is well formed in its ASCII form (xn--...), never in Unicode,
+# whose look-alike letters could pass for another machine's name.
+_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
+_HOSTNAME_PATTERN = rf"^{_LABEL}(?:\.{_LABEL})*$"
+# A POSIX-style user name: the portable file name characters, not starting with a
+# hyphen, and the trailing "$" of machine accounts.
+_HOST_USER_PATTERN = r"^[A-Za-z0-9._][A-Za-z0-9._-]*\$?$"
+# An IAM role name (1 to 64 of IAM's characters), what a host may send as `role`: the
+# name, the role's ARN (with its path), or "NAME in account ACCOUNT" (an IAM Identity
+# Center permission set's role, which has no ARN before the sign-in).
+_ROLE_NAME = r"[A-Za-z0-9_+=,.@-]{1,64}"
+_ROLE_NAME_PATTERN = rf"^{_ROLE_NAME}$"
+_ROLE_PATTERN = (
+    rf"^(?:{_ROLE_NAME}"
+    rf"|arn:aws[a-z-]*:iam::[0-9]{{12}}:role/(?:[!-~]*/)?{_ROLE_NAME}"
+    rf"|{_ROLE_NAME} in account [0-9]{{12}})$"
+)
+
+
+def well_formed_hostname(text: str) -> bool:
+    """Whether `text` is a DNS name or an IP address the page may show as it is."""
+    if len(text) > MAX_HOSTNAME:
+        return False
+    if re.fullmatch(_HOSTNAME_PATTERN, text):
+        return True
+    if "%" in text:  # a zone index ("fe80::1%eth0") may hold any character
+        return False
+    try:
+        ipaddress.IPv6Address(text)  # an IPv4 address is a well-formed DNS name already
+    except ValueError:
+        return False
+    return True
+
+
+def well_formed_host_user(text: str) -> bool:
+    """Whether `text` is a POSIX-style user name the page may show as it is."""
+    return len(text) <= MAX_HOST_USER and re.fullmatch(_HOST_USER_PATTERN, text) is not None
+
+
+def well_formed_role_name(text: str) -> bool:
+    """Whether `text` is an IAM role name (an outcome's `role`) the page may show."""
+    return re.fullmatch(_ROLE_NAME_PATTERN, text) is not None
+
+
+def well_formed_role(text: str) -> bool:
+    """Whether `text` is an IAM role name or ARN (`_ROLE_PATTERN`) the page may show."""
+    return len(text) <= MAX_ROLE and re.fullmatch(_ROLE_PATTERN, text) is not None
 
 
 class PairingMode(enum.StrEnum):
@@ -85,21 +141,33 @@ class Discovery(_Message):
 
 
 class HostDescription(_Message):
-    """What the host says about itself; the relay shows it on the confirmation page."""
+    """What the host says about itself; the relay shows it on the confirmation page.
+
+    Each field is taken whatever its characters (only its length is refused): the relay
+    shows a well-formed value as it is and replaces any other with `NOT_SHOWN`
+    (`well_formed_hostname`, `well_formed_host_user`, `well_formed_role`), so a login
+    never fails because of the machine's name (docs/protocol.md, "Host fields").
+    """
 
     hostname: str = Field(
-        min_length=1, max_length=MAX_HOSTNAME, description="host name shown on the page"
+        min_length=1,
+        max_length=MAX_HOSTNAME,
+        description=f"the host's name: shown when a DNS name or an IP address, else {NOT_SHOWN!r}",
     )
-    user: str = Field(default="", max_length=MAX_HOST_USER, description="user name on the host")
+    user: str = Field(
+        default="",
+        max_length=MAX_HOST_USER,
+        description=f"user name on the host: shown when POSIX-style, else {NOT_SHOWN!r}",
+    )
     client: str = Field(
         default="", max_length=MAX_HOST_CLIENT, description="client software, awslogin/x.y"
     )
     role: str = Field(
         default="",
         max_length=MAX_ROLE,
-        pattern=ROLE_PATTERN,
-        description="the AWS role the sign-in is for, when the host knows it before: the "
-        "role ARN, or ROLE in account ACCOUNT (optional; shown on the confirmation page)",
+        description="the AWS role the sign-in is for, when the host knows it before: an "
+        "IAM role name, a role ARN, or NAME in account ACCOUNT (optional; shown on the "
+        f"confirmation page when well formed, else {NOT_SHOWN!r})",
     )
 
 
@@ -161,7 +229,7 @@ class OutcomeReport(_Message):
     reason: str | None = Field(
         default=None,
         max_length=MAX_OUTCOME_REASON,
-        description="one line, no secret; the relay keeps 300 characters",
+        description=f"one line, no secret; the relay keeps {OUTCOME_REASON_SHOWN} characters",
     )
 
 

@@ -83,7 +83,6 @@ WITHOUT_UNIT_TESTS = frozenset(
         "cli/awslogin/providers/base.py",
         "relay/awslogin_relay/domain/pairing.py",
         "relay/awslogin_relay/domain/store.py",
-        "protocol/awslogin_protocol/messages.py",
         # The one base64url of the protocol, tested with the sealing that uses it.
         "protocol/awslogin_protocol/base64url.py",
         # Wiring that only makes sense whole: reached through `main` (tests/unit/cli/cli)

@@ -42,14 +42,18 @@ from awslogin.flows.callback import sign_in_refused
 from awslogin.flows.pacing import MOST_LIFETIME, Backoff, sane_seconds
 from awslogin.flows.relay_client import CALL_SECONDS, POLL_GRACE_SECONDS, RelayClient
 from awslogin_protocol.messages import (
-    MAX_ROLE,
-    ROLE_PATTERN,
+    MAX_HOST_USER,
+    MAX_HOSTNAME,
+    NOT_SHOWN,
+    OUTCOME_REASON_SHOWN,
     HostDescription,
     OutcomeReport,
     PairingCreated,
     PollAnswer,
     SealedCallback,
     SealedPaste,
+    well_formed_role,
+    well_formed_role_name,
 )
 from awslogin_protocol.sealing import HostKey, SealingError
 
@@ -68,30 +72,35 @@ ACK_SECONDS = 3.0
 REPORT_SECONDS = 5.0
 CANCEL_SECONDS = 3.0
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")
-# An IAM role name (the protocol takes 1 to 64 printable ASCII characters).
-_ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
 
 
 def host_description(role: str | None = None) -> HostDescription:
     """Shown on the relay page so the person can tell which machine asked, and for which
-    AWS role. A role the relay would refuse (too long, not printable ASCII) is left out:
-    the page can do without it, the login cannot do without the pairing."""
+    AWS role. Sent as the machine has them, only cut to the protocol's lengths: the relay
+    shows a name that is not well formed as "(not shown)" rather than refusing the pairing
+    (docs/protocol.md, "Host fields"), so an odd hostname never stops a login. A role that
+    is not well formed is left out: the page can do without it."""
     try:
         user = getpass.getuser()
     except (KeyError, OSError):
         user = "unknown"
-    shown = role if role and len(role) <= MAX_ROLE and re.match(ROLE_PATTERN, role) else ""
+    shown = role if role and well_formed_role(role) else ""
     return HostDescription.model_construct(
-        hostname=socket.gethostname(), user=user, client=f"awslogin/{__version__}", role=shown
+        hostname=socket.gethostname()[:MAX_HOSTNAME] or NOT_SHOWN,
+        user=user[:MAX_HOST_USER],
+        client=f"awslogin/{__version__}",
+        role=shown,
     )
 
 
 def outcome_report(outcome: SignInOutcome) -> OutcomeReport:
     """The report of `outcome`, each field within what the protocol allows or left out."""
     if not outcome.signed_in:
-        return OutcomeReport(outcome="failed", reason=one_line(outcome.reason or "failed", 300))
+        return OutcomeReport(
+            outcome="failed", reason=one_line(outcome.reason or "failed", OUTCOME_REASON_SHOWN)
+        )
     account = outcome.account_id if _ACCOUNT_ID.fullmatch(outcome.account_id or "") else None
-    role = outcome.role if _ROLE_NAME.fullmatch(outcome.role or "") else None
+    role = outcome.role if outcome.role and well_formed_role_name(outcome.role) else None
     return OutcomeReport(outcome="signed_in", account_id=account, role=role)
 
 

@@ -33,6 +33,7 @@ from awslogin_protocol.messages import (
     PairingMode,
     PairingRequest,
     PollAnswer,
+    well_formed_hostname,
 )
 
 Answer = TypeVar("Answer", bound=BaseModel)
@@ -105,21 +106,25 @@ class RelayClient:
 
     def on_relay_origin(self, url: str, what: str) -> str:
         """`url` when it is an http(s) link on the configured relay's origin; else the
-        login stops: a relay must not send the person, or the QR code, anywhere else."""
+        login stops: a relay must not send the person, or the QR code, anywhere else.
+
+        The refusal names only the link's host, never the link: a terminal may make a
+        printed URL clickable, and this one is exactly what must not be opened."""
         relay = urlsplit(self.base_url)
         try:
             link = urlsplit(url)
-            same = (link.scheme, link.hostname, link.port) == (
-                relay.scheme,
-                relay.hostname,
-                relay.port,
-            )
+            host = link.hostname or ""
+            same = (link.scheme, host, link.port) == (relay.scheme, relay.hostname, relay.port)
         except ValueError:
-            same = False
+            host, same = "", False
         if not same or any(c.isspace() or not c.isprintable() for c in url):
+            if host != relay.hostname and well_formed_hostname(host):
+                where = f"points to {host}, not to the relay"
+            else:  # another scheme or port, odd characters, or no host one could name
+                where = "is not a plain link on the relay's own site"
             raise ProviderError(
-                f"the relay at {self.display_host} sent a {what} that is not on its own "
-                f"site ({one_line(url, 80)}); check --relay / AWSLOGIN_RELAY_URL"
+                f"the relay at {self.display_host} sent a {what} that {where}; "
+                "check --relay / AWSLOGIN_RELAY_URL"
             )
         return url
 

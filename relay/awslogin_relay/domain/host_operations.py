@@ -72,9 +72,11 @@ class PollOutcome:
 
 def reported_outcome(report: OutcomeReport) -> Outcome:
     """What the relay keeps of a host's report: the fields of its outcome, made safe to
-    show on the person's page (one line, no control, format or bidi characters)."""
+    show on the person's page (a role name or "(not shown)"; a reason of one line, no
+    control, format or bidi characters)."""
     if report.outcome == "signed_in":
-        return Outcome(signed_in=True, account_id=report.account_id, role=report.role)
+        role = host_text.shown_role_name(report.role)
+        return Outcome(signed_in=True, account_id=report.account_id, role=role)
     reason = stripped(report.reason or "", OUTCOME_REASON_SHOWN)
     return Outcome(signed_in=False, reason=reason or None)
 
@@ -111,7 +113,7 @@ class HostOperations(Operations):
             client=host_text.shown_client(new.client),
             address=client.address,
             user_agent=client.user_agent[:256],
-            role=new.role,
+            role=host_text.shown_role(new.role),
         )
         for _ in range(5):
             pairing = Pairing(

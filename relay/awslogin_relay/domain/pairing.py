@@ -50,8 +50,9 @@ and reporting again is refused as already reported."""
 class HostInfo:
     """What the host said about itself, plus what the relay saw; shown on the pages.
 
-    `hostname`, `user` and `client` are stored as `domain.host_text` cleaned them at
-    creation: no character in them is invisible or reorders text.
+    `hostname`, `user`, `role` and `client` are stored as `domain.host_text` cleaned
+    them at creation: well formed or "(not shown)", so no character in them is
+    invisible or reorders text.
     """
 
     hostname: str

@@ -5,14 +5,10 @@ quotes; what neither stops is text that looks different from what it is: control
 characters (NUL; ESC, which a terminal showing a log line obeys), format characters
 (zero-width joiners, soft hyphens, the bidi overrides that reorder what follows them),
 line or paragraph separators that break one line into several, unusual spaces, letters
-that render as nothing. Two ways to make such text harmless, one for each need:
-
-* `escaped`: every such character shown as a visible escape (``\\u202e``), for text a
-  person decides from (the host's name: docs/security.md#what-the-pages-show);
-* `stripped`: such characters removed and whitespace folded, for text that is only read
-  (a host's failure reason, a provider's error: docs/protocol.md, "Outcome").
-
-Both cut the result to a length, between two characters or escapes, ending in "…".
+that render as nothing. `stripped` removes such characters and folds whitespace, for
+text that is only read (a host's failure reason, its client software: docs/protocol.md,
+"Outcome"), and cuts the result to a length, ending in "…". Text a person decides from
+(the host's name) is not cleaned but judged: `domain.host_text`.
 """
 
 from __future__ import annotations
@@ -39,19 +35,6 @@ def _hidden(char: str) -> bool:
     return unicodedata.category(char)[0] in "CZ" or char in _BLANK_GRAPHICS
 
 
-def _escape(char: str) -> str:
-    if char == "\\":
-        return "\\\\"
-    if not _hidden(char):
-        return char
-    point = ord(char)
-    if point < 0x100:
-        return f"\\x{point:02x}"
-    if point < 0x10000:
-        return f"\\u{point:04x}"
-    return f"\\U{point:08x}"
-
-
 def _cut(pieces: Iterable[str], limit: int) -> str:
     """Join `pieces`; past `limit` characters, keep whole pieces and end with "…"."""
     pieces = list(pieces)
@@ -65,11 +48,6 @@ def _cut(pieces: Iterable[str], limit: int) -> str:
         kept.append(piece)
         used += len(piece)
     return "".join(kept) + _CUT
-
-
-def escaped(text: str, limit: int) -> str:
-    """`text` with every hidden character (and the backslash) as a visible escape."""
-    return _cut((_escape(char) for char in text), limit)
 
 
 def stripped(text: str, limit: int) -> str:

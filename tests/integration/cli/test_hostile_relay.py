@@ -63,8 +63,8 @@ CASES: dict[str, tuple[Script, str, bool]] = {
     ),
     "escapes in verification_uri_complete": (
         Script(pairing={"verification_uri_complete": "{url}/p/P1" + TITLE}),
-        r"the relay at \S+ sent a sign-in link that is not on its own site "
-        r"\(http://\S+/p/P1\\x1b\]0;pwned\\x07\); check --relay",
+        r"the relay at \S+ sent a sign-in link that is not a plain link on the relay's own "
+        r"site; check --relay",
         True,
     ),
     "escapes in error and error_description": (
@@ -116,8 +116,8 @@ CASES: dict[str, tuple[Script, str, bool]] = {
     ),
     "link on another origin": (
         Script(pairing={"verification_uri_complete": "https://evil.example/p/P1"}),
-        r"the relay at \S+ sent a sign-in link that is not on its own site "
-        r"\(https://evil.example/p/P1\); check --relay",
+        r"the relay at \S+ sent a sign-in link that points to evil\.example, not to the "
+        r"relay; check --relay",
         True,
     ),
 }
@@ -170,6 +170,52 @@ def test_a_hostile_relay_gets_a_filtered_display_or_one_line_and_exit_1(
     assert sts.received == []
     assert not Path(cli_env["AWSLOGIN_CACHE_DIR"]).exists()
     assert relay.seen.cancelled == int(cancelled)
+
+
+# A foreign link as a relay may send it, and the one host the refusal may name.
+FOREIGN_LINKS = {
+    "https://evil.example/p/P1": "evil.example",
+    "https://evil.example:8443/p/P1?next=https://evil.example/steal#x": "evil.example",
+    "https://user:secret@Login.Evil.Example/p/P1": "login.evil.example",
+    "http://192.0.2.7/p/P1": "192.0.2.7",
+    "https://[2001:db8::7]/p/P1": "2001:db8::7",
+    "https://evil\u202eelpmaxe.example/p/P1": None,  # a host one cannot print as is
+    "https://evil example/p/P1": None,
+    "javascript:alert(1)//p/P1": None,
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("link", list(FOREIGN_LINKS))
+def test_a_foreign_link_is_refused_naming_only_its_host(link: str, cli_env: dict[str, str]) -> None:
+    """A terminal may turn a printed URL into a link one clicks: the refusal says where
+    the link points, never the link itself (nor its path, query or user information)."""
+    with HostileRelay(Script(pairing={"verification_uri_complete": link})) as relay:
+        done = subprocess.run(
+            [*login_argv(relay), "--timeout", str(TIMEOUT), "--no-qr"],
+            env=cli_env,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT + 30,
+            check=False,
+        )
+    assert done.returncode == 1, done.stderr
+    (message,) = [line for line in done.stderr.splitlines() if line.startswith("awslogin:")]
+    host = FOREIGN_LINKS[link]
+    if host is None:
+        assert message.endswith(
+            "sent a sign-in link that is not a plain link on the relay's own site; "
+            "check --relay / AWSLOGIN_RELAY_URL"
+        ), message
+    else:
+        assert message.endswith(
+            f"sent a sign-in link that points to {host}, not to the relay; "
+            "check --relay / AWSLOGIN_RELAY_URL"
+        ), message
+    for part in ("://evil", "/p/P1", "secret", "steal", "javascript", "alert"):
+        assert part not in done.stderr, part
+    assert RAW_CONTROL.search(done.stderr) is None
+    assert relay.seen.cancelled == 1
 
 
 def test_escapes_in_the_user_code_are_shown_escaped(cli_env: dict[str, str]) -> None:

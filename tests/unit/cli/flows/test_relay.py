@@ -1,7 +1,10 @@
 """The relay flow through faults, a relay that says odd things, and the end of a pairing:
 transient faults are waited through with the waiting line saying so, a pairing the relay
-forgot ends in one line, links off the relay's origin stop the login, and the result is
-acknowledged and the outcome reported once."""
+forgot ends in one line, links off the relay's origin stop the login (naming only their
+host), and the result is acknowledged and the outcome reported once. And what the host
+says about itself: an odd machine never stops the login (its names are sent cut to the
+protocol's lengths, and the relay shows an odd one as "(not shown)"; a role that is not
+well formed is left out)."""
 
 from __future__ import annotations
 
@@ -19,6 +22,12 @@ from awslogin.flows.base import AuthorizationRequest, SignInOutcome
 from awslogin.flows.pacing import Backoff
 from awslogin.flows.relay import RelayFlow
 from awslogin.flows.relay_client import RelayClient
+from awslogin_protocol.messages import (
+    MAX_HOST_USER,
+    MAX_HOSTNAME,
+    OUTCOME_REASON_SHOWN,
+    HostDescription,
+)
 from tests.support.fake_idp import RELAY_URL
 from tests.support.fake_relay import FakeRelay, SilentDisplay, build, run_flow, sealed_answer
 
@@ -114,19 +123,23 @@ def test_a_relay_silent_until_the_deadline_is_named_in_the_message(
 
 
 @pytest.mark.parametrize(
-    ("field", "url"),
+    ("url", "refusal"),
     [
-        ("verification_uri_complete", "https://evil.example/p/P1"),
-        ("verification_uri_complete", "http://relay.example.test/p/P1"),
-        ("verification_uri_complete", "https://relay.example.test:8443/p/P1"),
-        ("verification_uri_complete", "https://relay.example.test/p/P1\x1b]0;owned\x07"),
+        ("https://evil.example/p/P1", "points to evil.example, not to the relay"),
+        ("http://relay.example.test/p/P1", "is not a plain link on the relay's own site"),
+        ("https://relay.example.test:8443/p/P1", "is not a plain link on the relay's own site"),
+        (
+            "https://relay.example.test/p/P1\x1b]0;owned\x07",
+            "is not a plain link on the relay's own site",
+        ),
     ],
 )
-def test_a_link_off_the_relays_origin_stops_the_login(field: str, url: str) -> None:
-    message, relay = failing([sealed_answer(RESULT)], **{field: url})
+def test_a_link_off_the_relays_origin_stops_the_login(url: str, refusal: str) -> None:
+    message, relay = failing([sealed_answer(RESULT)], verification_uri_complete=url)
     assert relay.polls == []
     assert relay.deleted == 1
-    assert "sent a sign-in link that is not on its own site" in message
+    assert f"sent a sign-in link that {refusal}; check --relay" in message
+    assert "/p/P1" not in message
     assert "\x1b" not in message
     assert "\x07" not in message
 
@@ -156,7 +169,7 @@ def test_a_failed_outcome_is_one_filtered_line_and_what_may_not_be_sent_is_left_
     failed, signed_in = relay.reports
     assert failed["outcome"] == "failed"
     assert failed["reason"].startswith("STS said \\x1b[2Jnoxxx")
-    assert len(failed["reason"]) == 300
+    assert len(failed["reason"]) == OUTCOME_REASON_SHOWN
     assert signed_in == {"outcome": "signed_in"}
 
 
@@ -359,3 +372,35 @@ def test_a_relay_that_answers_out_of_protocol_is_refused_in_one_line(
 def test_a_sealed_result_that_is_not_a_callback_is_refused() -> None:
     with pytest.raises(ProviderError, match="not a sign-in response"):
         run_flow([sealed_answer({"state": "S"})])
+
+
+@pytest.mark.parametrize(
+    ("hostname", "user"),
+    [
+        ("gpu\u202e3-xob", "al ice"),
+        ("Zürich-Büro " * 40, "DOMAIN\\Alice Smith, the admin " * 5),
+        ("", "alice"),
+    ],
+)
+def test_an_odd_hostname_or_user_still_makes_a_description_the_relay_takes(
+    monkeypatch: pytest.MonkeyPatch, hostname: str, user: str
+) -> None:
+    monkeypatch.setattr(relay_module.socket, "gethostname", lambda: hostname)
+    monkeypatch.setattr(relay_module.getpass, "getuser", lambda: user)
+    sent = relay_module.host_description()
+    taken = HostDescription.model_validate(sent.model_dump())  # as the relay parses it
+    assert taken.hostname == (hostname[:MAX_HOSTNAME] or "(not shown)")
+    assert taken.user == user[:MAX_HOST_USER]
+
+
+def test_well_formed_fields_are_sent_as_they_are(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(relay_module.socket, "gethostname", lambda: "gpu-box-3.corp.example")
+    monkeypatch.setattr(relay_module.getpass, "getuser", lambda: "alice")
+    role = "arn:aws:iam::123456789012:role/dev"
+    sent = relay_module.host_description(role)
+    assert (sent.hostname, sent.user, sent.role) == ("gpu-box-3.corp.example", "alice", role)
+
+
+@pytest.mark.parametrize("role", ["dev\u202eops", "dev ops", "r" * 700, "arn:aws:iam::1:role/x"])
+def test_a_role_that_is_not_well_formed_is_left_out(role: str) -> None:
+    assert relay_module.host_description(role).role == ""

@@ -1,50 +1,69 @@
-"""Host fields as the relay stores and shows them: every class of character that could
-hide or disguise text is escaped (hostname, user) or removed (client), lengths capped."""
+"""Host fields as the relay stores and shows them: a hostname, user or role that is not
+well formed, whatever class of character makes it so, becomes "(not shown)"; a
+well-formed one is kept as sent; the client loses hidden characters; lengths capped."""
 
 from __future__ import annotations
 
 import pytest
 
-from awslogin_protocol.messages import MAX_HOST_CLIENT, MAX_HOST_USER, MAX_HOSTNAME
-from awslogin_relay.domain.host_text import shown_client, shown_hostname, shown_user
-from tests.support.harmless_text import HIDDEN
+from awslogin_protocol.messages import MAX_HOST_CLIENT, NOT_SHOWN
+from awslogin_relay.domain.host_text import shown_client, shown_hostname, shown_role, shown_user
+from awslogin_relay.domain.text import stripped
+from tests.support.harmless_text import HIDDEN, MALFORMED
 
 pytestmark = pytest.mark.unit
 
 
-# One example of each class, with the escape a person sees instead.
-
-
-@pytest.mark.parametrize(("raw", "shown"), HIDDEN.values(), ids=HIDDEN.keys())
-def test_hostname_and_user_show_each_hidden_character_as_an_escape(raw: str, shown: str) -> None:
-    assert shown_hostname(f"gpu{raw}box") == f"gpu{shown}box"
-    assert shown_user(f"al{raw}ice") == f"al{shown}ice"
-    assert shown_hostname(f"gpu{raw}box").isascii()
-
-
-@pytest.mark.parametrize(("raw", "shown"), HIDDEN.values(), ids=HIDDEN.keys())
-def test_client_loses_each_hidden_character(raw: str, shown: str) -> None:
-    cleaned = shown_client(f"awslogin/{raw}0.1")
-    expected = "awslogin/[2J0.1" if raw.startswith("\x1b") else "awslogin/0.1"
-    if raw.isspace():
-        expected = "awslogin/ 0.1"
-    assert cleaned == expected
-    assert cleaned.isprintable()
-
-
-def test_a_backslash_is_escaped_so_that_an_escape_cannot_be_faked() -> None:
-    assert shown_hostname("gpu\\u202ebox") == "gpu\\\\u202ebox"
-    assert shown_hostname("gpu\u202ebox") == "gpu\\u202ebox"
+@pytest.mark.parametrize("inside", MALFORMED.values(), ids=MALFORMED.keys())
+def test_a_hostname_or_user_with_each_class_is_not_shown(inside: str) -> None:
+    assert shown_hostname(f"gpu{inside}box-3") == NOT_SHOWN
+    assert shown_user(f"al{inside}ice") == NOT_SHOWN
+    assert shown_role(f"dev{inside}ops") == NOT_SHOWN
 
 
 @pytest.mark.parametrize(
-    "text",
-    ["gpu-box-3", "ip-10-0-4-7.eu-west-1.compute.internal", "Zürich-Büro", "東京-01", "al ice"],
+    "name",
+    ["gpu-box-3", "gpu-box-3.corp.example", "ip-10-0-4-7.eu-west-1.compute.internal",
+     "xn--zrich-kva.example", "10.0.4.7", "2001:db8::7", "DESKTOP_4F2A"],
+)  # fmt: skip
+def test_well_formed_hostnames_are_kept_as_sent(name: str) -> None:
+    assert shown_hostname(name) == name
+
+
+@pytest.mark.parametrize("name", ["alice", "ci-runner", "svc_deploy", "first.last", "HOST01$"])
+def test_well_formed_user_names_are_kept_as_sent(name: str) -> None:
+    assert shown_user(name) == name
+
+
+@pytest.mark.parametrize(
+    "role",
+    ["dev", "arn:aws:iam::123456789012:role/dev", "arn:aws:iam::123456789012:role/team/a/dev",
+     "arn:aws-us-gov:iam::123456789012:role/dev", "AdministratorAccess in account 123456789012"],
+)  # fmt: skip
+def test_well_formed_roles_are_kept_as_sent(role: str) -> None:
+    assert shown_role(role) == role
+
+
+def test_an_absent_user_or_role_stays_absent() -> None:
+    assert shown_user("") == ""
+    assert shown_role("") == ""
+
+
+@pytest.mark.parametrize(
+    "text", ["-rf", "gpu-.example", "a..b", "gpu-box-3.", "a" * 64 + ".example", "fe80::1%eth0"]
 )
-def test_ordinary_names_are_kept_as_sent(text: str) -> None:
-    assert shown_hostname(text) == text
-    assert shown_user(text) == text
-    assert shown_client(text) == text
+def test_names_that_are_not_dns_names_nor_addresses_are_not_shown(text: str) -> None:
+    assert shown_hostname(text) == NOT_SHOWN
+
+
+@pytest.mark.parametrize("inside", HIDDEN.values(), ids=HIDDEN.keys())
+def test_client_loses_each_hidden_character(inside: str) -> None:
+    cleaned = shown_client(f"awslogin/{inside}0.1")
+    expected = "awslogin/[2J0.1" if inside.startswith("\x1b") else "awslogin/0.1"
+    if inside.isspace():
+        expected = "awslogin/ 0.1"
+    assert cleaned == expected
+    assert cleaned.isprintable()
 
 
 def test_client_whitespace_becomes_single_spaces() -> None:
@@ -52,11 +71,9 @@ def test_client_whitespace_becomes_single_spaces() -> None:
     assert shown_client(sent) == "awslogin/0.1 (Linux; Python)"
 
 
-@pytest.mark.parametrize(
-    ("clean", "cap"),
-    [(shown_hostname, MAX_HOSTNAME), (shown_user, MAX_HOST_USER), (shown_client, MAX_HOST_CLIENT)],
-)
-def test_lengths_stay_within_the_protocol_caps(clean: object, cap: int) -> None:
-    assert callable(clean)
-    for text in ("\u202e" * cap, "a" * cap, "\U000e0041" * cap, "a" * (cap + 50)):
-        assert len(clean(text)) <= cap
+def test_client_is_cut_to_its_cap_and_says_it_cut() -> None:
+    assert len(shown_client("a" * (MAX_HOST_CLIENT + 50))) == MAX_HOST_CLIENT
+    assert shown_client("a" * (MAX_HOST_CLIENT + 1)).endswith("\u2026")
+    assert stripped("a" * 12, 12) == "a" * 12
+    assert stripped("a" * 13, 12) == "a" * 11 + "\u2026"
+    assert stripped("a\u200bb", 12) == "ab"

@@ -138,7 +138,7 @@ async def test_link_guessing_is_rate_limited(make_relay_app: Callable[..., Relay
 
 
 @pytest.mark.parametrize("field", ["hostname", "user", "client"])
-async def test_host_fields_are_escaped_everywhere(relay_app: Relay, field: str) -> None:
+async def test_host_fields_never_become_markup(relay_app: Relay, field: str) -> None:
     host = {"hostname": "box", "user": "alice", "client": "awslogin/0.1", field: XSS}
     created, _, url = await relay_app.create(host=host)
     pid = created["pairing_id"]
@@ -151,8 +151,8 @@ async def test_host_fields_are_escaped_everywhere(relay_app: Relay, field: str) 
     for page in pages:
         assert XSS not in page.text
         assert "<script>" not in page.text
-    if field != "client":
-        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages[0].text
+    if field != "client":  # not a name: the page says so rather than showing it
+        assert "(not shown)" in pages[0].text
 
 
 async def test_user_agent_cannot_inject_markup(relay_app: Relay) -> None:
@@ -322,10 +322,18 @@ async def test_confirmation_page_without_a_role_says_none(relay_app: Relay) -> N
 
 
 @pytest.mark.parametrize(
-    "role",
-    ["dev\u202egpj.exe", "dev\x1b[2J", "dev\nin account 1", "r" * (MAX_ROLE + 1), 42],
+    "role", ["dev\u202egpj.exe", "dev\x1b[2J", "dev\nin account 1", "dev, approve this"]
 )
-async def test_a_role_that_could_disguise_itself_is_refused(relay_app: Relay, role: object) -> None:
+async def test_a_role_that_could_disguise_itself_is_not_shown(relay_app: Relay, role: str) -> None:
+    created, _, _ = await relay_app.create(host={**HOST, "role": role})
+    page = await relay_app.client.get(f"/p/{created['pairing_id']}")
+    assert "<dt>AWS role</dt><dd>(not shown)</dd>" in page.text
+    assert "gpj" not in page.text
+    assert "approve" not in page.text
+
+
+@pytest.mark.parametrize("role", ["r" * (MAX_ROLE + 1), 42])
+async def test_a_role_too_long_or_not_text_is_refused(relay_app: Relay, role: object) -> None:
     body = {"host": {**HOST, "role": role}, "public_key": "x", "authorize_url": "x"}
     response = await relay_app.client.post("/v1/pairings", json=body)
     assert response.status_code == 422
@@ -400,9 +408,26 @@ async def test_a_reported_failure_shows_its_reason_escaped(relay_app: Relay) -> 
     done = await relay_app.client.get(f"/p/{created['pairing_id']}/done")
     assert heading(done) == "gpu-box-3 could not finish"
     assert "STS refused the identity token: check the role&#39;s trust policy" in done.text
+    # only under a label that says whose words they are
+    label = "<figcaption>Your terminal reported (its words, not checked by the relay):"
+    assert label in done.text
+    assert done.text.index(label) < done.text.index("STS refused") < done.text.index("</figure>")
+    assert done.text.index("<blockquote>") < done.text.index("STS refused")
     assert XSS not in done.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in done.text
     assert "Done" not in title(done)
+
+
+@pytest.mark.parametrize("role", ["admin. Press continue", "dev ops", "a<b>", "arn:aws:x"])
+async def test_a_reported_role_that_is_not_a_role_name_is_not_shown(
+    relay_app: Relay, role: str
+) -> None:
+    created, _, url = await relay_app.create()
+    await relay_app.authorize(created, url)
+    await relay_app.report(created, outcome="signed_in", account_id="123456789012", role=role)
+    done = await relay_app.client.get(f"/p/{created['pairing_id']}/done")
+    assert heading(done) == "gpu-box-3 is signed in as (not shown) in 123456789012"
+    assert role not in done.text
 
 
 @pytest.mark.parametrize("account_id", [None, "123456789012"])
