@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock
+
 from tests.peers._process import PeerError, PeerProcess, log_tail, scratch_dir
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,7 +98,13 @@ class Podman:
         self.cache = cache
         cache.mkdir(parents=True, exist_ok=True)
         conf = cache / "containers.conf"
-        conf.write_text("[containers]\ndefault_ulimits = []\n")
+        settings = "[containers]\ndefault_ulimits = []\n"
+        if not conf.is_file() or conf.read_text() != settings:
+            # Written aside and renamed: another pytest-xdist worker's podman may be
+            # reading it right now, and must never see it half written.
+            partial = conf.with_name(f"containers.conf.{os.getpid()}")
+            partial.write_text(settings)
+            partial.replace(conf)
         # Runtime state (locks, pids) on tmpfs, under a short path: socket paths are short.
         runroot = Path("/run") / f"awslogin-podman-{_digest([str(cache).encode()])[:10]}"
         self.argv = ["podman", "--runtime", "runc", "--storage-driver", "vfs"]
@@ -129,6 +137,12 @@ class Podman:
                 f"{(done.stdout + done.stderr)[-3000:]}"
             )
         return done
+
+    def building(self) -> FileLock:
+        """The lock every image build in this storage holds, across pytest-xdist workers
+        and concurrent runs: one build at a time, and no worker's `image prune` (in
+        keep_only) removes the untagged layers of a build still going on."""
+        return FileLock(self.cache / "build.lock", timeout=BUILD_TIMEOUT)
 
     def image_exists(self, ref: str) -> bool:
         return self("image", "exists", ref, check=False).returncode == 0
@@ -170,12 +184,17 @@ class BuildReport:
 
 
 def build_images(podman: Podman) -> tuple[Images, BuildReport]:
-    """Every image the deploy tests run, built only when its inputs changed."""
+    """Every image the deploy tests run, built only when its inputs changed.
+
+    pytest-xdist workers each ask for the images: one builds while the others wait for
+    the build lock, then find the images built and reuse them.
+    """
     report = BuildReport(seconds={})
-    python = _base_image(podman, report)
-    relay = _relay_image(podman, python, report)
-    redis = _service_image(podman, python, "redis", report)
-    caddy = _service_image(podman, python, "caddy", report)
+    with podman.building():
+        python = _base_image(podman, report)
+        relay = _relay_image(podman, python, report)
+        redis = _service_image(podman, python, "redis", report)
+        caddy = _service_image(podman, python, "caddy", report)
     return Images(python=python, relay=relay, redis=redis, caddy=caddy), report
 
 
