@@ -178,7 +178,7 @@ def _listeners(port: int) -> list[int]:
 _FAILS_WITH_PEERS = """
 import sys
 import pytest
-from tests.peers._process import PeerProcess
+from tests.peers._process import PeerProcess, wait_until
 
 def chatty(name, tmp_path):
     code = f"print('{name} says: listening', flush=True); import time; time.sleep(60)"
@@ -189,15 +189,16 @@ def fixture_peer(tmp_path):
     with chatty("fixture-peer", tmp_path) as peer:
         yield peer
 
+def said(peer):
+    return lambda: "says: listening" in peer.log_path.read_text()
+
 def test_fails_with_a_fixture_peer(fixture_peer):
-    import time
-    time.sleep(0.3)
+    wait_until(said(fixture_peer), 10)
     assert 1 == 2
 
 def test_fails_inside_a_with_block(tmp_path):
-    with chatty("block-peer", tmp_path):
-        import time
-        time.sleep(0.3)
+    with chatty("block-peer", tmp_path) as peer:
+        wait_until(said(peer), 10)
         assert 1 == 2
 """
 

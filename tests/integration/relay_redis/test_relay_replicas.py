@@ -15,6 +15,7 @@ import pytest
 from awslogin_protocol.sealing import HostKey
 from tests.integration.relay_redis import pairing_client
 from tests.integration.relay_redis.pairing_client import IDP, Host, authorize_url
+from tests.peers._process import async_wait_until
 from tests.peers.redis import RedisServer
 from tests.peers.relay import RelayServer
 
@@ -67,7 +68,7 @@ async def test_callback_on_one_replica_wakes_the_long_poll_on_the_other(
     a, b = replicas
     host = await create(client, a)
     poll = asyncio.create_task(host.poll(client, b.url, wait=20))
-    await asyncio.sleep(0.5)  # the long-poll is waiting on replica B
+    await async_wait_until(lambda: b.long_polls() == 1, 10, what="a long-poll waiting on B")
     assert not poll.done()
     started = time.perf_counter()
     await callback(client, a, host, "code-from-the-idp", confirm_at=b)
@@ -115,7 +116,7 @@ async def test_pending_pairing_survives_a_relay_restart(
     a, _ = replicas
     host = await create(client, a)
     poll = asyncio.create_task(host.poll(client, a.url, wait=20))
-    await asyncio.sleep(0.3)
+    await async_wait_until(lambda: a.long_polls() == 1, 10, what="a long-poll waiting on A")
     a.restart()
     try:
         interrupted = await poll  # a graceful stop may still answer the long-poll
@@ -127,7 +128,7 @@ async def test_pending_pairing_survives_a_relay_restart(
     response = await host.poll(client, a.url)
     assert response.json() == {"status": "pending"}
     poll = asyncio.create_task(host.poll(client, a.url, wait=20))
-    await asyncio.sleep(0.3)
+    await async_wait_until(lambda: a.long_polls() == 1, 10, what="a long-poll waiting on A")
     await callback(client, a, host, "after-restart")
     response = await asyncio.wait_for(poll, 5)
     assert host.open(response.json())["code"] == "after-restart"
@@ -197,7 +198,7 @@ async def test_redis_outage_gives_503_json_then_recovers_without_a_restart(
         await asyncio.sleep(0.1)
     host = await create(client, b)
     poll = asyncio.create_task(host.poll(client, a.url, wait=20))
-    await asyncio.sleep(0.5)
+    await async_wait_until(lambda: a.long_polls() == 1, 10, what="a long-poll waiting on A")
     await callback(client, b, host, "after-outage")
     response = await asyncio.wait_for(poll, 5)
     assert host.open(response.json())["code"] == "after-outage"

@@ -28,6 +28,7 @@ import pytest
 from awslogin_protocol.sealing import HostKey
 from tests.integration.relay_redis import pairing_client
 from tests.integration.relay_redis.pairing_client import IDP, Host
+from tests.peers._process import async_wait_until
 from tests.peers.ci import require_peer
 from tests.peers.redis_sentinel import SentinelGroup, available
 from tests.peers.relay import RelayFactory, RelayServer
@@ -163,7 +164,11 @@ async def test_hosts_survive_a_primary_failover(
         creator = asyncio.create_task(
             _create_every_50_ms(client, relays, creations, answers, started, stop)
         )
-        await asyncio.sleep(1.5)  # every host is waiting in a long-poll
+        await async_wait_until(
+            lambda: sum(relay.long_polls() for relay in relays) == HOSTS,
+            10,
+            what="every host waiting in a long-poll",
+        )
         killed = time.monotonic() - started
         group.kill_primary()
         new_primary = await asyncio.to_thread(group.wait_for_promotion)
