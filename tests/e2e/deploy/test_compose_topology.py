@@ -35,7 +35,7 @@ from tests.peers.oidc import OidcProvider
 from tests.peers.podman import Images, Podman
 from tests.peers.sts import StsPeer
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1800)]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(1800)]
 
 # Long enough that the request is well past Caddy's first try at an upstream.
 WAIT_BEFORE_KILL = 6.0

@@ -24,7 +24,7 @@ from tests.peers.oidc import OidcProvider
 from tests.peers.podman import Container, Images, Podman
 from tests.peers.sts import StsPeer
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1800)]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(1800)]
 
 
 def test_the_image_runs_read_only_as_10001_healthy_and_serves_a_remote_login(

@@ -24,7 +24,7 @@ from tests.e2e.pty_screen import PtyScreen
 from tests.peers.oidc import OidcProvider
 from tests.peers.relay import RelayServer
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(120)]
 
 README = Path(__file__).resolve().parents[3] / "README.md"
 QR_ROW = re.compile(r"^ *[█▀▄ ]+$")

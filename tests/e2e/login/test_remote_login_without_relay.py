@@ -33,7 +33,7 @@ from tests.peers.ci import require_peer
 from tests.peers.oidc import OidcProvider
 from tests.peers.sts import StsPeer
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(120)]
 
 LOGIN = [awslogin_script(), "login", "--profile", PROFILE]
 

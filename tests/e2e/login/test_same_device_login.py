@@ -22,7 +22,7 @@ from tests.e2e.journey import PROFILE, SIGNED_IN_LINE, USER, configure_profile
 from tests.peers.oidc import OidcProvider
 from tests.peers.sts import StsPeer
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(90)]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(90)]
 
 # What the loopback page says once the session is cached (no sooner): the role and account.
 LOOPBACK_DONE = (

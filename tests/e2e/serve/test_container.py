@@ -12,7 +12,7 @@ import pytest
 from tests.integration.serve.clients import BOTO3_IDENTITY, ServeProcess
 from tests.peers.sdk_container import SdkContainer
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 @pytest.mark.timeout(1200)  # the first run builds the image (about two minutes)
