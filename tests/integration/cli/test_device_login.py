@@ -14,7 +14,7 @@ from tests.e2e.host import HostProcess
 from tests.integration.cli.conftest import TokenProxy, awslogin_script, make_near_expiry
 from tests.peers.oidc import OidcProvider
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(90)]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(90)]
 
 LINK_LINE = r"^ {6}(http://127\.0\.0\.1:\d+/device\?user_code=(\S+))$"
 CODE_LINE = r"Check that the page shows this code:\s+(\S+)$"

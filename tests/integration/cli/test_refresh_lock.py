@@ -21,7 +21,7 @@ from tests.integration.cli.conftest import (
 )
 from tests.peers.oidc import OidcProvider
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 PROCESSES = 50
 

@@ -24,7 +24,7 @@ from awslogin.usecases.profiles import awslogin_profile, load_config
 from tests.integration.cli.conftest import TokenProxy, awslogin_script, signed_in_near_expiry
 from tests.peers.oidc import OidcProvider
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 def refresh_without_the_lock(env: dict[str, str]) -> SessionRecord:

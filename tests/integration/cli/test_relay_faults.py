@@ -26,7 +26,7 @@ from tests.peers.oidc import OidcProvider
 from tests.peers.redis import RedisServer
 from tests.peers.relay import RelayFactory, RelayServer
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(180)]
 
 # The identity every login below must end with: the unhurt one's.
 ASSUMED_ROLE_ARN = f"arn:aws:sts::123456789012:assumed-role/dev/{USER}"

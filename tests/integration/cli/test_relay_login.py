@@ -26,7 +26,7 @@ from tests.e2e.host import HostProcess
 from tests.integration.cli.conftest import USER, awslogin_script, in_background, phone_through_relay
 from tests.peers.oidc import OidcProvider
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 class Utf8Buffer(io.StringIO):

@@ -110,6 +110,7 @@ def test_holds_redis(redis_server):
 """
 
 
+@pytest.mark.slow
 def test_sigterm_to_pytest_still_stops_the_session_peers(tmp_path: Path) -> None:
     from tests.peers import redis as redis_peer
     from tests.peers.ci import require_peer
@@ -203,6 +204,7 @@ def test_fails_inside_a_with_block(tmp_path):
 """
 
 
+@pytest.mark.slow
 def test_a_failing_test_report_carries_the_logs_of_running_peers(tmp_path: Path) -> None:
     (tmp_path / "test_fails.py").write_text(_FAILS_WITH_PEERS)
     root = Path(__file__).resolve().parents[3]

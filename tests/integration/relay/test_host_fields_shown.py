@@ -25,7 +25,7 @@ from tests.unit.relay.test_host_text import HIDDEN
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 def _create(

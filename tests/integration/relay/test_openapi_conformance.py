@@ -23,7 +23,7 @@ from awslogin_protocol.sealing import HostKey
 from tests.peers.relay import RelayFactory, RelayServer
 from tests.unit.relay.conftest import authorize_url
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 IDP = "https://idp.test"
 CHECKS = (

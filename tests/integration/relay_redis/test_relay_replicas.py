@@ -19,7 +19,7 @@ from tests.peers._process import async_wait_until
 from tests.peers.redis import RedisServer
 from tests.peers.relay import RelayServer
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 PUBLIC_URL = "https://relay.test"  # what the load balancer would serve; both replicas share it
 

@@ -25,7 +25,7 @@ from tests.peers._process import LOOPBACK, PeerProcess, async_wait_until, free_p
 from tests.peers.redis import RedisServer
 from tests.peers.relay import RelayServer
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[3]
 SPOOFED = "203.0.113.9"

@@ -33,7 +33,7 @@ from tests.peers.ci import require_peer
 from tests.peers.redis_sentinel import SentinelGroup, available
 from tests.peers.relay import RelayFactory, RelayServer
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(180)]
 
 PUBLIC_URL = "https://relay.test"
 HOSTS = 40

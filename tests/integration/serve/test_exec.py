@@ -18,7 +18,7 @@ import pytest
 from tests.integration.cli.conftest import awslogin_script
 from tests.integration.serve.token_proxy import TokenProxy, route_refreshes
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 def awslogin_exec(

@@ -27,7 +27,7 @@ from tests.integration.serve.clients import (
 from tests.integration.signin.conftest import ALICE, make_env, sign_in_here
 from tests.integration.sso.conftest import person_at_browser
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 def wait_until(condition: object, timeout: float = 30.0) -> None:

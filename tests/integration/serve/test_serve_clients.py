@@ -19,7 +19,7 @@ from tests.integration.serve.clients import (
     client_env,
 )
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 ROLE = "arn:aws:sts::123456789012:assumed-role/dev/"
 

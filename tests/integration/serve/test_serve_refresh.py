@@ -28,7 +28,7 @@ from tests.integration.serve.token_proxy import TokenProxy, route_refreshes
 from tests.peers.ci import require_peer
 from tests.peers.netns import NetnsHost
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 CLIENTS = 50
 PROCESSES = 10

@@ -21,7 +21,7 @@ from tests.fakes.signin.person import answer_sign_in, read_verification_code
 from tests.integration.signin.conftest import ALICE, BOB, awslogin_script, read_cache
 from tests.peers.fault_proxy import Fault, FaultProxy
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 CROSS_DEVICE = "arn:aws:signin:::devtools/cross-device"
 

@@ -25,7 +25,7 @@ from tests.integration.signin.conftest import (
     sign_in_here,
 )
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 def test_many_processes_refreshing_at_once_make_one_token_call(

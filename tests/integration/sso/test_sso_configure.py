@@ -14,7 +14,7 @@ from tests.fakes.sso import SsoFake
 from tests.integration.sso.conftest import person_at_browser
 from tests.integration.sso.test_sso_login import botocore_credentials, credential_process
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 class Keyboard(io.StringIO):

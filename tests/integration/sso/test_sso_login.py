@@ -21,7 +21,7 @@ from awslogin.usecases.login import LoginOptions, login
 from tests.fakes.sso import SsoFake
 from tests.integration.sso.conftest import awslogin_script, person_at_browser, token_path
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 BOTOCORE_TIME = "%Y-%m-%dT%H:%M:%SZ"
 

@@ -20,7 +20,7 @@ from tests.integration.sso.test_sso_login import (
     sign_in_same_device,
 )
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 SIGN_IN_AGAIN = "awslogin: not signed in to SSO session corp: run `awslogin login --profile dev`"
 

@@ -27,7 +27,7 @@ from tests.integration.sso.conftest import token_path
 from tests.integration.sso.test_sso_login import botocore_credentials, credential_process
 from tests.peers.fault_proxy import FaultProxy
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
