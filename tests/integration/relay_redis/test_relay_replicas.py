@@ -63,12 +63,14 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def test_callback_on_one_replica_wakes_the_long_poll_on_the_other(
-    replicas: tuple[RelayServer, RelayServer], client: httpx.AsyncClient
+    replicas: tuple[RelayServer, RelayServer], client: httpx.AsyncClient, redis_server: RedisServer
 ) -> None:
     a, b = replicas
     host = await create(client, a)
     poll = asyncio.create_task(host.poll(client, b.url, wait=20))
     await async_wait_until(lambda: b.long_polls() == 1, 10, what="a long-poll waiting on B")
+    # and B listens for wake-ups: the latency below is the wake-up's, not B's subscribing
+    await async_wait_until(lambda: redis_server.subscribers("awl:wake") >= 1, 10)
     assert not poll.done()
     started = time.perf_counter()
     await callback(client, a, host, "code-from-the-idp", confirm_at=b)
