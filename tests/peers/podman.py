@@ -50,6 +50,14 @@ BASE_HOOK = 'rm -f "$1"/usr/lib/python3*/EXTERNALLY-MANAGED'
 CONTEXT = ("pyproject.toml", "README.md", "cli", "relay", "protocol")
 TOOLS = ("podman", "runc", "mmdebstrap", "newuidmap")
 BUILD_TIMEOUT = 1200
+# The pytest-xdist group of every test that runs containers: they share one vfs storage,
+# whose lock a podman command holds for long copies, so that two such tests side by
+# side slowed each other's container exits past their deadlines. In one group they run
+# on one worker, one after another, while the other workers run the rest.
+XDIST_GROUP = "podman"
+# How long a killed container's attached `podman run --rm` may take to exit (its
+# removal copies nothing, but waits for the storage lock).
+EXIT_TIMEOUT = 60
 
 
 def missing() -> str | None:
@@ -337,7 +345,7 @@ class Container:
     def kill(self) -> None:
         """SIGKILL, as a crash: no graceful shutdown."""
         self.podman("kill", "--signal", "KILL", self.name)
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + EXIT_TIMEOUT
         while self._process.running and time.monotonic() < deadline:
             time.sleep(0.1)
 

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from tests.integration.serve.clients import BOTO3_IDENTITY, ServeProcess
+from tests.peers.podman import XDIST_GROUP
 from tests.peers.sdk_container import SdkContainer
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group(XDIST_GROUP)]
 
 
 @pytest.mark.timeout(1200)  # the first run builds the image (about two minutes)
