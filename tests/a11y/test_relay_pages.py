@@ -13,7 +13,7 @@ from tests.a11y.relay_pages import Tour, tour_relays
 from tests.peers.ci import require_peer
 from tests.peers.relay import RelayFactory
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(240)]
 
 SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
 SCHEMES = ("light", "dark")

@@ -9,9 +9,11 @@ tests/conftest.py.
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import contextlib
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -52,12 +54,77 @@ def scratch_dir(prefix: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=prefix, dir=_scratch_root))
 
 
+def _worker_ports() -> range:
+    """The ports this process hands out: its own slice below the ephemeral range.
+
+    A port from free_port() is closed again before a peer binds it. Were it an ephemeral
+    port (bind to port 0), another pytest-xdist worker's bind, or any client's outgoing
+    connection, could take it in that gap. Each worker gets a slice of its own instead,
+    which neither other workers nor outgoing connections (32768 and up) use; the slice
+    starts at a random offset so that two runs side by side rarely meet.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    workers = max(1, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+    size = (_PORTS_END - _PORTS_START) // workers
+    start = _PORTS_START + int(worker) * size if worker.isdigit() else _PORTS_START
+    return range(start, start + size)
+
+
+_PORTS_START, _PORTS_END = 20000, 32000
+_port_cursor: int | None = None
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on at the moment of the call."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LOOPBACK, 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A TCP port on 127.0.0.1 that nothing listens on at the moment of the call.
+
+    Ports come from this worker's slice (see _worker_ports), in turn, so the same port is
+    not handed out twice in a row to peers that start and stop one after another.
+    """
+    global _port_cursor
+    ports = _worker_ports()
+    if _port_cursor is None:
+        _port_cursor = random.randrange(len(ports))
+    for _ in range(len(ports)):
+        _port_cursor = (_port_cursor + 1) % len(ports)
+        port = ports[_port_cursor]
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind((LOOPBACK, port))
+            except OSError:
+                continue
+            return port
+    raise PeerError(f"no free port in {ports.start}-{ports.stop - 1}")
+
+
+def wait_until(
+    predicate: Callable[[], bool], timeout: float, *, what: str = "the condition"
+) -> None:
+    """Return as soon as `predicate()` is true; fail the test after `timeout` seconds.
+
+    Tests wait on the event they need (a log line, a state change, a connection) with
+    this, never with a fixed sleep: the wait ends as soon as the event happens, and a
+    slow machine gets the whole timeout, not a guess.
+    """
+    deadline = time.monotonic() + timeout
+    delay = 0.005
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} did not happen within {timeout:g} s")
+        time.sleep(delay)
+        delay = min(delay * 1.5, 0.1)
+
+
+async def async_wait_until(
+    predicate: Callable[[], bool], timeout: float, *, what: str = "the condition"
+) -> None:
+    """wait_until for async tests: polls without blocking the event loop."""
+    deadline = time.monotonic() + timeout
+    delay = 0.005
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} did not happen within {timeout:g} s")
+        await asyncio.sleep(delay)
+        delay = min(delay * 1.5, 0.1)
 
 
 def running_logs() -> dict[str, Path]:

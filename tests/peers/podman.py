@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock
+
 from tests.peers._process import PeerError, PeerProcess, log_tail, scratch_dir
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,6 +50,14 @@ BASE_HOOK = 'rm -f "$1"/usr/lib/python3*/EXTERNALLY-MANAGED'
 CONTEXT = ("pyproject.toml", "README.md", "cli", "relay", "protocol")
 TOOLS = ("podman", "runc", "mmdebstrap", "newuidmap")
 BUILD_TIMEOUT = 1200
+# The pytest-xdist group of every test that runs containers: they share one vfs storage,
+# whose lock a podman command holds for long copies, so that two such tests side by
+# side slowed each other's container exits past their deadlines. In one group they run
+# on one worker, one after another, while the other workers run the rest.
+XDIST_GROUP = "podman"
+# How long a killed container's attached `podman run --rm` may take to exit (its
+# removal copies nothing, but waits for the storage lock).
+EXIT_TIMEOUT = 60
 
 
 def missing() -> str | None:
@@ -96,7 +106,13 @@ class Podman:
         self.cache = cache
         cache.mkdir(parents=True, exist_ok=True)
         conf = cache / "containers.conf"
-        conf.write_text("[containers]\ndefault_ulimits = []\n")
+        settings = "[containers]\ndefault_ulimits = []\n"
+        if not conf.is_file() or conf.read_text() != settings:
+            # Written aside and renamed: another pytest-xdist worker's podman may be
+            # reading it right now, and must never see it half written.
+            partial = conf.with_name(f"containers.conf.{os.getpid()}")
+            partial.write_text(settings)
+            partial.replace(conf)
         # Runtime state (locks, pids) on tmpfs, under a short path: socket paths are short.
         runroot = Path("/run") / f"awslogin-podman-{_digest([str(cache).encode()])[:10]}"
         self.argv = ["podman", "--runtime", "runc", "--storage-driver", "vfs"]
@@ -129,6 +145,12 @@ class Podman:
                 f"{(done.stdout + done.stderr)[-3000:]}"
             )
         return done
+
+    def building(self) -> FileLock:
+        """The lock every image build in this storage holds, across pytest-xdist workers
+        and concurrent runs: one build at a time, and no worker's `image prune` (in
+        keep_only) removes the untagged layers of a build still going on."""
+        return FileLock(self.cache / "build.lock", timeout=BUILD_TIMEOUT)
 
     def image_exists(self, ref: str) -> bool:
         return self("image", "exists", ref, check=False).returncode == 0
@@ -170,12 +192,17 @@ class BuildReport:
 
 
 def build_images(podman: Podman) -> tuple[Images, BuildReport]:
-    """Every image the deploy tests run, built only when its inputs changed."""
+    """Every image the deploy tests run, built only when its inputs changed.
+
+    pytest-xdist workers each ask for the images: one builds while the others wait for
+    the build lock, then find the images built and reuse them.
+    """
     report = BuildReport(seconds={})
-    python = _base_image(podman, report)
-    relay = _relay_image(podman, python, report)
-    redis = _service_image(podman, python, "redis", report)
-    caddy = _service_image(podman, python, "caddy", report)
+    with podman.building():
+        python = _base_image(podman, report)
+        relay = _relay_image(podman, python, report)
+        redis = _service_image(podman, python, "redis", report)
+        caddy = _service_image(podman, python, "caddy", report)
     return Images(python=python, relay=relay, redis=redis, caddy=caddy), report
 
 
@@ -318,7 +345,7 @@ class Container:
     def kill(self) -> None:
         """SIGKILL, as a crash: no graceful shutdown."""
         self.podman("kill", "--signal", "KILL", self.name)
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + EXIT_TIMEOUT
         while self._process.running and time.monotonic() < deadline:
             time.sleep(0.1)
 

@@ -76,6 +76,20 @@ class RedisServer(ProcessPeer):
             log_dir=self.directory,
         )
 
+    def subscribers(self, channel: str) -> int:
+        """How many connections are subscribed to `channel` (PUBSUB NUMSUB): tests wait
+        on this until a store listens, instead of sleeping."""
+        with socket.create_connection((LOOPBACK, self.port), timeout=1.0) as sock:
+            sock.sendall(f"PUBSUB NUMSUB {channel}\r\n".encode())
+            reply = b""
+            while not reply.endswith(b"\r\n") or reply.count(b"\r\n") < 4:
+                chunk = sock.recv(256)
+                if not chunk:
+                    break
+                reply += chunk
+        # *2 $<n> <channel> :<count>
+        return int(reply.split(b"\r\n")[3].removeprefix(b":"))
+
     def flush(self) -> None:
         """Empty every database, so that tests sharing the server start clean."""
         reply = _command(self.port, b"FLUSHALL")

@@ -14,6 +14,8 @@ import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+import httpx
+
 from tests.peers._process import (
     LOOPBACK,
     PeerProcess,
@@ -23,6 +25,8 @@ from tests.peers._process import (
 )
 
 SCRIPT = "awslogin-relay"
+# The gauge of waiting long-polls (awslogin_relay/metrics.py).
+LONG_POLLS_METRIC = "awslogin_relay_active_long_polls"
 
 
 def relay_script() -> str | None:
@@ -82,6 +86,15 @@ class RelayServer(ProcessPeer):
     @property
     def pid(self) -> int | None:
         return self._process.pid
+
+    def long_polls(self) -> int:
+        """Long-polls waiting in this relay now, from its /metrics: tests wait on this
+        instead of sleeping until a poll they started is surely waiting."""
+        metrics = httpx.get(f"{self.url}/metrics", timeout=5, trust_env=False).text
+        for line in metrics.splitlines():
+            if line.startswith(f"{LONG_POLLS_METRIC} "):
+                return int(float(line.split()[1]))
+        return 0
 
     def restart(self) -> None:
         self.stop()

@@ -14,8 +14,6 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from filelock import FileLock
-
 from tests.peers.podman import BUILD_TIMEOUT, SUITE, Podman, PodmanError
 
 PACKAGES = ("python3", "python3-boto3", "ca-certificates")
@@ -30,8 +28,8 @@ class SdkContainer:
         self.image = f"localhost/awslogin-test-sdk:{key}"
 
     def ensure_image(self) -> None:
-        """Build the image unless it is there (one builder at a time)."""
-        with FileLock(str(self.podman.cache / "sdk-image.lock"), timeout=BUILD_TIMEOUT):
+        """Build the image unless it is there (one builder at a time, see Podman.building)."""
+        with self.podman.building():
             if self.podman.image_exists(self.image):
                 return
             rootfs = self.podman.cache / "sdk-rootfs.tar"  # mmdebstrap goes by the suffix

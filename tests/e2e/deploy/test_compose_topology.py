@@ -32,11 +32,16 @@ from tests.e2e.journey import (
 from tests.peers.ci import require_containers
 from tests.peers.compose import ComposeTopology
 from tests.peers.oidc import OidcProvider
-from tests.peers.podman import Images, Podman
+from tests.peers.podman import XDIST_GROUP, Images, Podman
 from tests.peers.sts import StsPeer
 from tests.support.reporting import Say
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1800)]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.slow,
+    pytest.mark.timeout(1800),
+    pytest.mark.xdist_group(XDIST_GROUP),
+]
 
 # Long enough that the request is well past Caddy's first try at an upstream.
 WAIT_BEFORE_KILL = 6.0

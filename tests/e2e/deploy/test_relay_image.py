@@ -20,11 +20,16 @@ from tests.e2e.journey import (
 )
 from tests.peers._process import LOOPBACK, free_port, http_ready
 from tests.peers.oidc import OidcProvider
-from tests.peers.podman import Container, Images, Podman
+from tests.peers.podman import XDIST_GROUP, Container, Images, Podman
 from tests.peers.sts import StsPeer
 from tests.support.reporting import Say
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1800)]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.slow,
+    pytest.mark.timeout(1800),
+    pytest.mark.xdist_group(XDIST_GROUP),
+]
 
 
 def test_the_image_runs_read_only_as_10001_healthy_and_serves_a_remote_login(

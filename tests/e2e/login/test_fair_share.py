@@ -31,7 +31,7 @@ from tests.peers.oidc import OidcProvider
 from tests.peers.relay import RelayFactory
 from tests.support.relay_app import authorize_url
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(240)]
 
 ATTACKERS = 50
 SHARE = 20  # RELAY_MAX_PENDING_PER_CLIENT's default

@@ -19,7 +19,7 @@ from tests.e2e.journey import remote_login_argv
 from tests.peers.relay import RelayServer
 from tests.peers.sshd import SshServer
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(120)]
 
 # What the remote command needs of the host's environment (a session starts empty).
 _PASSED = (

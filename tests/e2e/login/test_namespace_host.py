@@ -40,7 +40,7 @@ from tests.peers.oidc import OidcProvider
 from tests.peers.relay import RelayFactory, RelayServer
 from tests.peers.sts import StsPeer
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(120)]
 
 
 @dataclass(frozen=True)

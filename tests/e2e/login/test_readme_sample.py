@@ -24,7 +24,7 @@ from tests.peers.oidc import OidcProvider
 from tests.peers.relay import RelayServer
 from tests.support.host import awslogin_script
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(120)]
 
 README = Path(__file__).resolve().parents[3] / "README.md"
 QR_ROW = re.compile(r"^ *[█▀▄ ]+$")

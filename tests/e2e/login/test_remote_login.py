@@ -30,7 +30,7 @@ from tests.peers.relay import RelayFactory, RelayServer
 from tests.peers.sts import StsPeer
 from tests.support.phone import continue_button
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(120)]
 
 ASSUMED_ROLE = re.escape(ROLE_ARN.replace(":iam:", ":sts:").replace(":role/", ":assumed-role/"))
 

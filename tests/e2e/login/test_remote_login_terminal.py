@@ -17,7 +17,7 @@ from tests.e2e.pty_screen import PtyScreen
 from tests.e2e.terminal_qr import THEMES, decode_screen
 from tests.peers.relay import RelayServer
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(120)]
 
 
 def test_the_sign_in_screen_fits_80x24_scans_everywhere_and_offers_typing(

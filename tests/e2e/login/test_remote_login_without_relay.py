@@ -34,7 +34,7 @@ from tests.peers.oidc import OidcProvider
 from tests.peers.sts import StsPeer
 from tests.support.host import awslogin_script
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(120)]
 
 LOGIN = [awslogin_script(), "login", "--profile", PROFILE]
 

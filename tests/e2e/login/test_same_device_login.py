@@ -23,7 +23,7 @@ from tests.peers.oidc import OidcProvider
 from tests.peers.sts import StsPeer
 from tests.support.host import awslogin_script
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(90)]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(90)]
 
 # What the loopback page says once the session is cached (no sooner): the role and account.
 LOOPBACK_DONE = (

@@ -15,7 +15,7 @@ from tests.e2e.journey import PROFILE, USER, caller_identity_with_boto3
 from tests.peers.oidc import OidcProvider
 from tests.peers.sts import StsPeer
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(120)]
 
 RELOGIN = (
     f"awslogin: not signed in with profile {PROFILE}: run `awslogin login --profile {PROFILE}`"

@@ -32,7 +32,7 @@ from tests.peers.oidc import OidcProvider
 from tests.peers.relay import RelayFactory
 from tests.peers.slow_clients import SlowClients
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(180)]
 
 ATTACKERS = 500
 

@@ -13,7 +13,7 @@ import pytest
 from tests.peers import browser, oidc, relay, sts
 from tests.peers.ci import require_peer
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(180)]
 
 ROOT = Path(__file__).resolve().parents[3]
 PEER_URL = re.compile(r"\| +(?:IdP|STS|relay) at http://127\.0\.0\.1:(\d+)$", re.MULTILINE)

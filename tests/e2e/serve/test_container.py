@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
+from tests.peers.podman import XDIST_GROUP
 from tests.peers.sdk_container import SdkContainer
 from tests.support.serve_clients import BOTO3_IDENTITY, ServeProcess
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group(XDIST_GROUP)]
 
 
 @pytest.mark.timeout(1200)  # the first run builds the image (about two minutes)

@@ -20,7 +20,7 @@ from tests.peers._process import free_port
 from tests.peers.sshd import SshServer
 from tests.support.serve_clients import BOTO3_IDENTITY, ServeProcess
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 def test_a_remote_host_uses_the_laptops_credentials_through_ssh_r(

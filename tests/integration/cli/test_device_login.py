@@ -16,7 +16,7 @@ from tests.support.host import awslogin_script
 from tests.support.oidc_profile import NEAR_EXPIRY_SECONDS
 from tests.support.token_proxy import TokenProxy, route_refreshes
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(90)]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(90)]
 
 LINK_LINE = r"^ {6}(http://127\.0\.0\.1:\d+/device\?user_code=(\S+))$"
 CODE_LINE = r"Check that the page shows this code:\s+(\S+)$"

@@ -138,6 +138,7 @@ def filled(script: Script, url: str) -> Script:
     return script
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", list(CASES))
 def test_a_hostile_relay_gets_a_filtered_display_or_one_line_and_exit_1(
     case: str, cli_env: dict[str, str], sts: Any
@@ -218,6 +219,7 @@ def test_a_foreign_link_is_refused_naming_only_its_host(link: str, cli_env: dict
     assert relay.seen.cancelled == 1
 
 
+@pytest.mark.slow
 def test_escapes_in_the_user_code_are_shown_escaped(cli_env: dict[str, str]) -> None:
     script = Script(pairing={"user_code": TITLE + CLEAR}, poll_wait=0.1)
     with HostileRelay(script) as relay:
@@ -235,6 +237,7 @@ def test_escapes_in_the_user_code_are_shown_escaped(cli_env: dict[str, str]) -> 
     assert RAW_CONTROL.search(done.stderr) is None
 
 
+@pytest.mark.slow
 def test_a_relay_that_answers_at_once_is_not_asked_in_a_tight_loop(
     cli_env: dict[str, str],
 ) -> None:

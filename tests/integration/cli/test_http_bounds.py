@@ -79,6 +79,7 @@ def head_then_drip(connection: socket.socket) -> None:
     drip(b"x" * 40, 0.3)(connection)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "script", [drip(HEAD + b"x" * 40, 0.3), head_then_drip], ids=["head", "body"]
 )

@@ -91,6 +91,7 @@ def test_loopback_login_then_credential_process_and_boto3(
     assert identity["Arn"] == record["identity"]["arn"]
 
 
+@pytest.mark.slow
 def test_login_through_the_browser_command(
     cli_env: dict[str, str], oidc_provider: OidcProvider, tmp_path: Path
 ) -> None:
@@ -225,6 +226,7 @@ def test_the_browsers_page_says_signed_in_only_once_the_session_is_cached(
     assert "Signed in as dev in account 123456789012." in page
 
 
+@pytest.mark.slow
 def test_the_browsers_page_says_why_the_login_could_not_finish(
     cli_env: dict[str, str], oidc_provider: OidcProvider, free_port: int
 ) -> None:

@@ -18,7 +18,7 @@ from tests.support.host import awslogin_script
 from tests.support.oidc_profile import NEAR_EXPIRY_SECONDS, signed_in_near_expiry
 from tests.support.token_proxy import TokenProxy, route_refreshes
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 PROCESSES = 50
 

@@ -26,7 +26,7 @@ from tests.support.host import awslogin_script
 from tests.support.oidc_profile import signed_in_near_expiry
 from tests.support.token_proxy import TokenProxy
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 def refresh_without_the_lock(env: dict[str, str]) -> SessionRecord:

@@ -30,7 +30,7 @@ from tests.support.oidc_profile import USER
 from tests.support.phone import phone_through_relay
 from tests.support.waiting import wait_until
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(180)]
 
 # The identity every login below must end with: the unhurt one's.
 ASSUMED_ROLE_ARN = f"arn:aws:sts::123456789012:assumed-role/dev/{USER}"

@@ -29,7 +29,7 @@ from tests.support.host import awslogin_script
 from tests.support.oidc_profile import USER
 from tests.support.phone import phone_through_relay
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 class Utf8Buffer(io.StringIO):

@@ -128,6 +128,7 @@ def test_same_device_sign_in_redirects_to_the_loopback_with_code_and_state(
     assert len(query["code"][0]) >= 32
 
 
+@pytest.mark.slow
 def test_cross_device_confirmation_shows_a_code_that_aws_login_remote_decodes(
     fake: SigninFake,
 ) -> None:
@@ -149,6 +150,7 @@ def test_cross_device_confirmation_shows_a_code_that_aws_login_remote_decodes(
     assert fake.sessions[0].client_id == CROSS_DEVICE_CLIENT
 
 
+@pytest.mark.slow
 def test_the_pages_work_in_chromium(fake: SigninFake, page: Page) -> None:
     callbacks: list[str] = []
 

@@ -187,6 +187,7 @@ def test_register_client_rejects_bad_metadata_with_modelled_errors(
 # ---------------------------------------------------------------- sso-oidc: device flow
 
 
+@pytest.mark.slow
 def test_device_flow_pending_slow_down_then_token_via_the_verification_page(fake: SsoFake) -> None:
     oidc = _oidc(fake)
     client = _register_device_client(oidc)

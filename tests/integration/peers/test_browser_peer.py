@@ -15,7 +15,7 @@ from playwright.sync_api import Page
 from tests.peers.netns import NetnsHost
 from tests.peers.oidc import OidcProvider, pkce_pair
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(60)]
 
 
 class _Site(ThreadingHTTPServer):

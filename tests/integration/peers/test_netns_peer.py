@@ -15,7 +15,7 @@ import pytest
 
 from tests.peers.netns import NetnsHost
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(60)]
 
 _FETCH = """
 import sys, urllib.request

@@ -100,6 +100,11 @@ def test_a_peer_that_never_gets_ready_is_stopped_after_the_deadline(tmp_path: Pa
     assert not peer.running
 
 
+# The inner pytest needs only tests/conftest.py (-p tests.conftest): without the
+# installed plugins (schemathesis, playwright, xdist, ...) it starts in a quarter of the
+# time, which on a busy machine running the suite in parallel kept it within its deadline.
+_INNER_ENV = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+
 _WAITS_WITH_REDIS = """
 import os, time
 from pathlib import Path
@@ -132,7 +137,7 @@ def test_sigterm_to_pytest_still_stops_the_session_peers(tmp_path: Path) -> None
             str(tmp_path / "test_waits.py"),
         ],
         cwd=root,
-        env={**os.environ, "MARKER": str(marker), "PYTHONPATH": str(root)},
+        env={**os.environ, **_INNER_ENV, "MARKER": str(marker), "PYTHONPATH": str(root)},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -178,7 +183,7 @@ def _listeners(port: int) -> list[int]:
 _FAILS_WITH_PEERS = """
 import sys
 import pytest
-from tests.peers._process import PeerProcess
+from tests.peers._process import PeerProcess, wait_until
 
 def chatty(name, tmp_path):
     code = f"print('{name} says: listening', flush=True); import time; time.sleep(60)"
@@ -189,15 +194,16 @@ def fixture_peer(tmp_path):
     with chatty("fixture-peer", tmp_path) as peer:
         yield peer
 
+def said(peer):
+    return lambda: "says: listening" in peer.log_path.read_text()
+
 def test_fails_with_a_fixture_peer(fixture_peer):
-    import time
-    time.sleep(0.3)
+    wait_until(said(fixture_peer), 10)
     assert 1 == 2
 
 def test_fails_inside_a_with_block(tmp_path):
-    with chatty("block-peer", tmp_path):
-        import time
-        time.sleep(0.3)
+    with chatty("block-peer", tmp_path) as peer:
+        wait_until(said(peer), 10)
         assert 1 == 2
 """
 
@@ -219,7 +225,7 @@ def test_a_failing_test_report_carries_the_logs_of_running_peers(tmp_path: Path)
             str(tmp_path / "test_fails.py"),
         ],
         cwd=root,
-        env={**os.environ, "PYTHONPATH": str(root)},
+        env={**os.environ, **_INNER_ENV, "PYTHONPATH": str(root)},
         capture_output=True,
         text=True,
         timeout=60,

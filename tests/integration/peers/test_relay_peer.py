@@ -13,7 +13,7 @@ from tests.peers.netns import NetnsHost
 from tests.peers.redis import RedisServer
 from tests.peers.relay import RelayFactory, RelayServer
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(60)]
 
 
 def _healthy(relay: RelayServer) -> bool:

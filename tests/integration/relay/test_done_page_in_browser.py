@@ -25,7 +25,7 @@ from tests.support.relay_app import state_of
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 ACCOUNT, ROLE = "123456789012", "analytics-admin"
 REASON = "STS refused the identity token: check the role's trust policy"

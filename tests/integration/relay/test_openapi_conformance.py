@@ -26,7 +26,7 @@ from awslogin_relay.settings import MAX_HEAD_LIMIT
 from tests.peers.relay import RelayFactory, RelayServer
 from tests.support.relay_app import authorize_url
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 IDP = "https://idp.test"
 # The per-address limits would turn most generated requests into 429 within seconds;

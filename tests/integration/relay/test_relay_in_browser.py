@@ -19,7 +19,7 @@ from tests.support.relay_app import state_of
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 XSS_HOST = "<img src=x onerror=alert(1)><script>alert(2)</script>"
 

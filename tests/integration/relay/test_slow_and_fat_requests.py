@@ -17,7 +17,7 @@ from tests.peers.redis import RedisServer
 from tests.peers.relay import RelayFactory, RelayServer
 from tests.support.pairing_client import IDP, create
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 HEAD = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
 

@@ -399,6 +399,7 @@ async def _commands_run(raw: Redis) -> dict[str, int]:
     return {name.removeprefix("cmdstat_"): int(entry["calls"]) for name, entry in stats.items()}
 
 
+@pytest.mark.slow
 async def test_sweep_costs_what_expired_not_what_is_stored(
     store: RedisPairingStore, raw: Redis, clock: FakeClock
 ) -> None:

@@ -20,12 +20,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.peers._process import LOOPBACK, PeerProcess, free_port
+from tests.peers._process import LOOPBACK, PeerProcess, async_wait_until, free_port
 from tests.peers.redis import RedisServer
 from tests.peers.relay import RelayServer
 from tests.support.pairing_client import IDP, callback, create
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[3]
 SPOOFED = "203.0.113.9"
@@ -126,7 +126,7 @@ async def test_proxy_terminates_tls_with_hsts_and_hides_metrics(
 async def test_login_through_the_proxy_and_a_spoofed_forwarded_for_is_ignored(
     proxy: tuple[Proxy, list[RelayServer]],
 ) -> None:
-    front, _ = proxy
+    front, relays = proxy
     async with httpx.AsyncClient(verify=_trusting(front.ca), timeout=30) as client:
         host = await create(client, front.url, front.url, headers={"X-Forwarded-For": SPOOFED})
         page = await client.get(f"{front.url}/p/{host.pairing_id}")
@@ -135,7 +135,9 @@ async def test_login_through_the_proxy_and_a_spoofed_forwarded_for_is_ignored(
         assert LOOPBACK in page.text
         # the long-poll and the callback may land on different replicas
         poll = asyncio.create_task(host.poll(client, front.url, wait=20))
-        await asyncio.sleep(0.3)
+        await async_wait_until(
+            lambda: sum(relay.long_polls() for relay in relays) == 1, 10, what="the long-poll"
+        )
         await callback(client, front.url, host, "c0")
         response = await asyncio.wait_for(poll, 5)
         assert host.open(response.json())["code"] == "c0"

@@ -26,13 +26,14 @@ import httpx
 import pytest
 
 from awslogin_protocol.sealing import HostKey
+from tests.peers._process import async_wait_until
 from tests.peers.ci import require_peer
 from tests.peers.redis_sentinel import SentinelGroup, available
 from tests.peers.relay import RelayFactory, RelayServer
 from tests.support import pairing_client
 from tests.support.pairing_client import IDP, Host
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(180)]
 
 PUBLIC_URL = "https://relay.test"
 HOSTS = 40
@@ -163,7 +164,11 @@ async def test_hosts_survive_a_primary_failover(
         creator = asyncio.create_task(
             _create_every_50_ms(client, relays, creations, answers, started, stop)
         )
-        await asyncio.sleep(1.5)  # every host is waiting in a long-poll
+        await async_wait_until(
+            lambda: sum(relay.long_polls() for relay in relays) == HOSTS,
+            10,
+            what="every host waiting in a long-poll",
+        )
         killed = time.monotonic() - started
         group.kill_primary()
         new_primary = await asyncio.to_thread(group.wait_for_promotion)

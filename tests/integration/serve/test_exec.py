@@ -18,7 +18,7 @@ import pytest
 from tests.support.host import awslogin_script
 from tests.support.token_proxy import TokenProxy, route_refreshes
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 def awslogin_exec(

@@ -23,7 +23,7 @@ from tests.support.signin_profile import ALICE, sign_in_here, signin_environ
 from tests.support.sso_profile import person_at_browser
 from tests.support.waiting import wait_until
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 @pytest.mark.timeout(120)

@@ -14,7 +14,7 @@ import pytest
 
 from tests.support.serve_clients import BOTO3_IDENTITY, ServeProcess, boto3_identity, client_env
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 ROLE = "arn:aws:sts::123456789012:assumed-role/dev/"
 

@@ -23,7 +23,7 @@ from tests.support.host import awslogin_script
 from tests.support.serve_clients import ServeProcess, boto3_failure, boto3_identity, client_env
 from tests.support.token_proxy import TokenProxy, route_refreshes
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 CLIENTS = 50
 PROCESSES = 10

@@ -14,7 +14,7 @@ import pytest
 
 from tests.support.serve_clients import ServeProcess
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 def raw_exchange(url: str, data: bytes, *, wait: float = 10.0) -> bytes:

@@ -80,6 +80,7 @@ def test_botocore_loads_our_cache_without_a_call(
     assert fake.token_calls == 1
 
 
+@pytest.mark.slow
 def test_botocore_and_awslogin_refresh_each_others_writes(
     fake: SigninFake, signin_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

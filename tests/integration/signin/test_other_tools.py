@@ -26,7 +26,7 @@ from tests.support.signin_profile import (
     use_in_process,
 )
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 NOT_SIGNED_IN = "awslogin: not signed in with profile dev: run `awslogin login --profile dev`"
 

@@ -23,7 +23,7 @@ from tests.support.host import awslogin_script
 from tests.support.phone import confirm, press_continue
 from tests.support.signin_profile import ALICE, BOB, read_cache
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 CROSS_DEVICE = "arn:aws:signin:::devtools/cross-device"
 

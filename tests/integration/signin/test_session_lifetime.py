@@ -25,7 +25,7 @@ from tests.support.signin_profile import (
     signin_environ,
 )
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 def test_many_processes_refreshing_at_once_make_one_token_call(

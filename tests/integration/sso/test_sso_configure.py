@@ -13,7 +13,7 @@ from awslogin.usecases.configure import ConfigureOptions, configure
 from tests.fakes.sso import SsoFake
 from tests.support.sso_profile import botocore_credentials, credential_process, person_at_browser
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 class Keyboard(io.StringIO):

@@ -23,7 +23,7 @@ from tests.support.sso_profile import (
     token_path,
 )
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 def test_login_writes_botocore_cache_and_every_profile_of_the_session_works(

@@ -22,7 +22,7 @@ from tests.support.sso_profile import (
     token_path,
 )
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 SIGN_IN_AGAIN = "awslogin: not signed in to SSO session corp: run `awslogin login --profile dev`"
 

@@ -27,7 +27,7 @@ from tests.peers.fault_proxy import FaultProxy
 from tests.support.phone import confirm
 from tests.support.sso_profile import botocore_credentials, credential_process, token_path
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
