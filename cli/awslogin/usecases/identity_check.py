@@ -19,13 +19,22 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Literal
 
-from awslogin.errors import UsageError, one_line
+from awslogin.errors import AwsloginError, UsageError, one_line
 from awslogin.profile import EXPECTED_IDENTITY_KEY, LOGIN_SESSION_KEY, Profile, expected_identity
 from awslogin.session_record import SessionRecord
 from awslogin.stores import SessionStore
 
 IdentityMode = Literal["login", "renewal"]
 Action = Literal["save", "ask", "refuse"]
+
+
+class IdentityRefused(AwsloginError):
+    """A sign-in that the profile may not save. The terminal is told who signed in and
+    who was expected; the browser or phone (`outside`) only that it was not saved: the
+    person there need not be the one the profile was signed in as, and learns nothing of
+    them (docs/security.md, invariants 11 and 13)."""
+
+    outside = "this sign-in was not saved: it is not the identity this profile expects"
 
 
 @dataclass(frozen=True)

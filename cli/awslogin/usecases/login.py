@@ -1,6 +1,7 @@
-"""`awslogin login`: pick the flow, run the provider's sign-in, save the session, report.
+"""`awslogin login`: pick the flow, run the provider's sign-in, confirm who signed in,
+save the session, report.
 
-`login` reads as those four steps; the helpers below it follow in the same order. The
+`login` reads as those five steps; the helpers below it follow in the same order. The
 flow choice is the only place that knows about browsers and relays: same device when a
 browser can open here; with `--remote`, or when this machine has no browser (an SSH
 session or no display, said so), the relay or the provider's own remote flow. Which of
@@ -22,7 +23,7 @@ from awslogin.adapters.browser import BrowserOpener, open_in_browser, why_no_loc
 from awslogin.adapters.clock import Clock, SystemClock, local_time
 from awslogin.adapters.http import HttpFactory
 from awslogin.adapters.terminal import Terminal
-from awslogin.errors import AwsloginError, UsageError, message_of, one_line
+from awslogin.errors import UsageError, message_of, one_line
 from awslogin.flows.base import SignInOutcome
 from awslogin.flows.device import DeviceFlow, TerminalDevicePresenter
 from awslogin.flows.loopback import LoopbackFlow
@@ -41,7 +42,13 @@ from awslogin.providers.base import Provider, ProviderFactory, SignInFlow
 from awslogin.providers.registry import provider_factory
 from awslogin.session_record import SessionRecord
 from awslogin.stores import SessionStore, store_for
-from awslogin.usecases.identity_check import identity_of, judge, last_identity, profile_pin
+from awslogin.usecases.identity_check import (
+    IdentityRefused,
+    identity_of,
+    judge,
+    last_identity,
+    profile_pin,
+)
 from awslogin.usecases.profiles import awslogin_profile, load_config
 
 RELAY_ENV = "AWSLOGIN_RELAY_URL"
@@ -96,7 +103,10 @@ def login(
                 latest.set_profile(profile.name, changes)
                 latest.save()
         except BaseException as failure:  # Ctrl-C and SIGTERM too: the phone is told
-            flow.finish(SignInOutcome(signed_in=False, reason=message_of(failure)))
+            reason = (
+                failure.outside if isinstance(failure, IdentityRefused) else message_of(failure)
+            )
+            flow.finish(SignInOutcome(signed_in=False, reason=reason))
             raise
         flow.finish(_outcome(record))
     return _signed_in(record, profile.name, clock.now())
@@ -193,7 +203,7 @@ def _confirm_identity(
     invariant 13, "Continuity")."""
     new = identity_of(record)
     if new is None:
-        raise AwsloginError(f"the sign-in for profile {profile.name} did not say who it was")
+        raise IdentityRefused(f"the sign-in for profile {profile.name} did not say who it was")
     verdict = judge(
         profile.name,
         new,
@@ -204,11 +214,11 @@ def _confirm_identity(
         interactive=terminal.can_prompt,
     )
     if verdict.action == "refuse":
-        raise AwsloginError(verdict.text)
+        raise IdentityRefused(verdict.text)
     if verdict.action == "ask":
         answer = terminal.prompt(verdict.text)
         if answer.strip().lower() not in ("y", "yes"):
-            raise AwsloginError(
+            raise IdentityRefused(
                 f"profile {profile.name} keeps its session; the new sign-in was not saved"
             )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -23,23 +24,39 @@ ARN = "arn:aws:sts::123456789012:assumed-role/dev/"
 
 
 def _browser(tmp_path: Path, oidc_provider: OidcProvider, username: str) -> str:
-    """A BROWSER command whose person signs in at the IdP as `username`."""
+    """A BROWSER command whose person signs in at the IdP as `username`, and keeps the
+    page the loopback answers with in page-USERNAME.html."""
     script = tmp_path / f"browser-{username}.py"
+    page = tmp_path / f"page-{username}.html"
     script.write_text(
         f"#!{sys.executable}\n"
         + textwrap.dedent(
             f"""
-            import sys, httpx
+            import os, sys, httpx
+            if os.fork():  # return at once, as a browser does: the page waits for the login
+                sys.exit(0)
             sys.path.insert(0, {str(Path(__file__).resolve().parents[3])!r})
             from tests.peers.oidc import OidcProvider
             idp = OidcProvider.__new__(OidcProvider)
             idp.issuer = {oidc_provider.issuer!r}
-            httpx.get(idp.complete_login(sys.argv[1], {username!r}), timeout=10)
+            page = httpx.get(idp.complete_login(sys.argv[1], {username!r}), timeout=60)
+            open({str(page)!r} + ".part", "w").write(page.text)
+            os.rename({str(page)!r} + ".part", {str(page)!r})
             """
         )
     )
     script.chmod(0o755)
     return str(script)
+
+
+def _page(path: Path) -> str:
+    """The page a browser script kept: it writes it once the loopback answered, which may
+    be just after the command has exited."""
+    deadline = time.monotonic() + 30
+    while not path.exists():
+        assert time.monotonic() < deadline, f"no {path.name}"
+        time.sleep(0.05)
+    return path.read_text()
 
 
 def _login(env: dict[str, str], browser: str, *flags: str) -> subprocess.CompletedProcess[str]:
@@ -83,6 +100,10 @@ def test_another_person_is_refused_without_a_terminal_unless_forced(
         "nothing was saved (confirm in a terminal, or pass --force)"
     )
     assert _saved(cli_env) == before
+    # bob's browser is told it was not saved, and nothing of alice.
+    page = _page(tmp_path / "page-bob.html")
+    assert "Could not finish: this sign-in was not saved: it is not the identity" in page
+    assert "alice" not in page
 
     forced = _login(cli_env, bob, "--force")
     assert forced.returncode == 0, forced.stderr
