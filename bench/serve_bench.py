@@ -8,6 +8,12 @@ serve` for it, and measures in the same run:
   connection per fetch (as an SDK's refresh usually makes) and on a kept-alive one;
 * the latency of spawning `awslogin credential-process` (p50/p99), and the ratio of the
   two p50s (target: the endpoint at least 10x faster);
+* the same fetches (new connection each) while 1,000 idle connections are held: the
+  slow-header clients of tests/peers/slow_clients.py, a process of their own, each
+  sending a header line a second and never ending its head (serve closes each after
+  its 5 s deadline, and it comes back): p50/p99 beside those without them, and the
+  ratio of the two p99s (docs/security.md, "`serve` and `exec` at the edge"); the
+  fetches without them are made half just before, half just after;
 * 200 concurrent clients (asyncio connections, each fetching in a loop): requests per
   second, p50/p99 under that load, and that every answer was 200;
 * serve's memory (VmRSS, and the peak VmHWM after the load; target < 40 MB), beside a
@@ -15,7 +21,7 @@ serve` for it, and measures in the same run:
   the three providers) loaded: what serve would weigh if it refreshed in-process
   instead of in its snapshot worker.
 
-    python bench/serve_bench.py [--fetches 2000] [--spawns 40] [--clients 200]
+    python bench/serve_bench.py [--fetches 2000] [--spawns 40] [--clients 200] [--idle 1000]
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import http.client
+import json
 import os
 import subprocess
 import sys
@@ -33,6 +40,7 @@ from urllib.parse import urlsplit
 
 from cli_bench import make_profile
 
+REPO = Path(__file__).resolve().parents[1]
 TARGET_RATIO = 10.0
 TARGET_RSS_MB = 40.0
 REFRESH_PATH = (
@@ -101,6 +109,34 @@ def fetch_kept_alive(connection: http.client.HTTPConnection, path: str, token: s
     return time.perf_counter() - started
 
 
+def hold_idle(port: int, count: int, status: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """`count` slow-header connections held by the tests' peer; how many it holds."""
+    holder = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "tests.peers.slow_clients", str(port), str(count)),
+            *("--interval", "1", "--duration", "300", "--status", str(status)),
+        ],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while idle_held(status) < count:
+        if holder.poll() is not None or time.monotonic() > deadline:
+            holder.kill()
+            sys.exit(f"the idle connections were not all held ({idle_held(status)} of {count})")
+        time.sleep(0.1)
+    return holder, idle_held(status)
+
+
+def idle_held(status: Path) -> int:
+    try:
+        held: int = json.loads(status.read_text())["held"]
+    except (OSError, ValueError, KeyError):
+        return 0
+    return held
+
+
 def spawn(command: list[str], env: dict[str, str]) -> float:
     started = time.perf_counter()
     done = subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -148,6 +184,7 @@ def main() -> None:
     parser.add_argument("--spawns", type=int, default=40)
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--each", type=int, default=20, help="fetches per concurrent client")
+    parser.add_argument("--idle", type=int, default=1000, help="idle connections held")
     options = parser.parse_args()
     script = Path(sys.executable).parent / "awslogin"
     if not script.is_file():
@@ -164,7 +201,20 @@ def main() -> None:
                 spawn(process_cmd, env)
                 fetch_new_connection(host, port, path, token)
 
-            fresh = [fetch_new_connection(host, port, path, token) for _ in range(options.fetches)]
+            half = options.fetches // 2
+            # Without idle connections just before and just after them: the machine is
+            # shared, and its load drifts less within one comparison.
+            fresh = [fetch_new_connection(host, port, path, token) for _ in range(half)]
+            holder, held_before = hold_idle(port, options.idle, Path(tmp) / "idle.json")
+            try:
+                with_idle = [
+                    fetch_new_connection(host, port, path, token) for _ in range(options.fetches)
+                ]
+                held_after = idle_held(Path(tmp) / "idle.json")
+            finally:
+                holder.terminate()
+                holder.wait(timeout=30)
+            fresh += [fetch_new_connection(host, port, path, token) for _ in range(half)]
             kept = http.client.HTTPConnection(host, port, timeout=5)
             alive = [fetch_kept_alive(kept, path, token) for _ in range(options.fetches)]
             kept.close()
@@ -200,11 +250,17 @@ def main() -> None:
     print(f"{'':46}{'p50':>11} {'p99':>11}")
     rows = (
         ("endpoint, new connection per fetch", fresh),
+        (f"  the same, {options.idle} idle connections held", with_idle),
         ("endpoint, kept-alive connection", alive),
         ("spawn `awslogin credential-process`", spawned),
     )
     for label, values in rows:
         print(f"{label:46}{ms(percentile(values, 0.5))} {ms(percentile(values, 0.99))}")
+    slower = percentile(with_idle, 0.99) / percentile(fresh, 0.99)
+    print(
+        f"p99 with {options.idle} idle connections / p99 without: {slower:.2f}x "
+        f"(held {held_before} when the fetches began, {held_after} when they ended)"
+    )
     ratio = percentile(spawned, 0.5) / percentile(fresh, 0.5)
     verdict = "meets" if ratio >= TARGET_RATIO else "MISSES"
     print(

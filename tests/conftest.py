@@ -196,8 +196,8 @@ def page(browser_context: BrowserContext) -> Page:
 
 
 @pytest.fixture
-def relay_server(_peer_scratch: None) -> Iterator[relay_peer.RelayFactory]:
-    """Start `awslogin-relay` processes: `relay_server(RELAY_STORE=..., ...)`.
+def relay_process(_peer_scratch: None) -> Iterator[relay_peer.RelayFactory]:
+    """Start `awslogin-relay` processes: `relay_process(RELAY_STORE=..., ...)`.
 
     Upper-case keyword arguments are environment settings added to RELAY_HOST,
     RELAY_PORT and RELAY_PUBLIC_URL; `host=` binds elsewhere than 127.0.0.1 (a netns

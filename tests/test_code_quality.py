@@ -83,6 +83,6 @@ def test_mypy_strict_finds_nothing(
     # The files and options are pyproject.toml's [tool.mypy]. Its incremental cache lives
     # in pytest's cache dir (one per checkout; one xdist worker runs this test), or in a
     # fresh tmp dir when the cache plugin is off.
-    cache = request.config.cache
+    cache = getattr(request.config, "cache", None)  # absent under -p no:cacheprovider
     cache_dir = cache.mkdir("mypy") if cache is not None else tmp_path_factory.mktemp("mypy")
     _check("mypy", "--strict", "--cache-dir", str(cache_dir))

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import base64
 
+__all__ = ["b64url_encode"]
+
 
 def b64url_encode(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")

@@ -16,6 +16,28 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+__all__ = [
+    "MAX_AUTHORIZE_URL",
+    "MAX_CALLBACK_VALUE",
+    "MAX_HOSTNAME",
+    "MAX_HOST_CLIENT",
+    "MAX_HOST_USER",
+    "MAX_PASTE",
+    "MAX_ROLE",
+    "OUTCOME_REASON_SHOWN",
+    "ROLE_PATTERN",
+    "Discovery",
+    "ErrorBody",
+    "HostDescription",
+    "OutcomeReport",
+    "PairingCreated",
+    "PairingMode",
+    "PairingRequest",
+    "PollAnswer",
+    "SealedCallback",
+    "SealedPaste",
+]
+
 # Longest authorize URL the relay stores and redirects to.
 MAX_AUTHORIZE_URL = 8192
 # Longest text a person may paste on the relay's page (a verification code or a URL).
@@ -36,6 +58,8 @@ MAX_ROLE = 640
 # The role is printable ASCII (an ARN, or "ROLE in account ACCOUNT"): no character of it
 # can reorder or hide text on the page.
 ROLE_PATTERN = r"^[\x20-\x7e]*$"
+# A host's X25519 public key as sent: the 32 raw bytes in base64url without padding.
+PUBLIC_KEY_PATTERN = r"^[A-Za-z0-9_-]{43}$"
 
 
 class PairingMode(enum.StrEnum):
@@ -84,7 +108,10 @@ class PairingRequest(_Message):
 
     authorize_url: str = Field(max_length=MAX_AUTHORIZE_URL)
     mode: PairingMode = PairingMode.REDIRECT
-    public_key: str = Field(max_length=64, description="base64url X25519 public key of the host")
+    public_key: str = Field(
+        pattern=PUBLIC_KEY_PATTERN,
+        description="base64url X25519 public key of the host (32 bytes, no padding)",
+    )
     host: HostDescription
 
 

@@ -29,6 +29,8 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from awslogin_protocol.base64url import b64url_encode
 
+__all__ = ["HostKey", "SealingError", "check_public_key", "parse_public_key", "seal"]
+
 VERSION = 1
 _KEY_LEN = 32
 _NONCE_LEN = 12

@@ -10,8 +10,11 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 from urllib.parse import urlsplit
+
+from awslogin_relay.redis_urls import SCHEMES, check_url
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -93,28 +96,37 @@ SPECS: tuple[SettingSpec, ...] = (
         "per-client limits count IPv4 clients by networks of this prefix length (32: each address)",
     ),
     SettingSpec(
-        "RELAY_IPV6_PREFIX",
-        "64",
-        "per-client limits count IPv6 clients by networks of this prefix length "
-        "(64: one site or one phone, whatever the addresses it rotates through)",
+        "RELAY_IPV6_PREFIXES",
+        "64,48",
+        "per-client limits count IPv6 clients by each of these prefix lengths, longest first, "
+        "32 to 128 (64: one site or phone, whatever addresses it rotates through; 48: one "
+        "allocation); each 8 bits shorter doubles the limits (docs/security.md#fair-share)",
     ),
     SettingSpec("RELAY_RATE_CREATE", "30", "pairings one client may create per rate window"),
     SettingSpec(
         "RELAY_RATE_COLLECT",
         "300",
-        "result polls, acks, outcome reports and cancels one client may make per rate window",
+        "result polls, acks, outcome reports and cancels per rate window: per pairing with "
+        "its poll token, per client without one",
     ),
     SettingSpec(
         "RELAY_RATE_BROWSER",
         "60",
         "user-code lookups, confirmations, callbacks and pastes per client per rate window",
     ),
+    SettingSpec(
+        "RELAY_LINK_MISSES",
+        "60",
+        "failed code lookups on /link per rate window for the whole relay, all clients "
+        "together (a token bucket; when empty, /link answers 429 to everyone)",
+    ),
     SettingSpec("RELAY_RATE_WINDOW", "60", "length of the rate-limit window in seconds"),
     SettingSpec("RELAY_MAX_BODY", "32768", "largest request body in bytes (larger: 413)"),
     SettingSpec(
         "RELAY_MAX_HEADER",
         "16384",
-        "largest request line plus headers in bytes (larger: 431 and the connection closes)",
+        "largest request line plus headers in bytes, at most 65536 (larger: 431 and the "
+        "connection closes)",
     ),
     SettingSpec(
         "RELAY_HEADER_TIMEOUT",
@@ -157,6 +169,7 @@ SPECS: tuple[SettingSpec, ...] = (
 )
 
 _LOG_LEVELS = ("debug", "info", "warning", "error")
+MAX_HEAD_LIMIT = 65536
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,10 +189,11 @@ class Settings:
     max_pending_per_client: int = 20
     max_pending_per_token: int = 1000
     ipv4_prefix: int = 32
-    ipv6_prefix: int = 64
+    ipv6_prefixes: tuple[int, ...] = (64, 48)
     rate_create: int = 30
     rate_collect: int = 300
     rate_browser: int = 60
+    link_misses: int = 60
     rate_window: int = 60
     max_body: int = 32768
     max_header: int = 16384
@@ -219,6 +233,9 @@ class Settings:
             value = environ.get(name, "").strip()
             return value or _DEFAULTS[name]
 
+        for old, new in _RENAMED.items():
+            if environ.get(old, "").strip():
+                raise SettingsError(f"{old}: renamed {new}; set that instead")
         values: dict[str, Any] = {}
         for spec in SPECS:
             parse = _PARSERS.get(spec.field, _text)
@@ -240,6 +257,9 @@ class Settings:
 
 
 _DEFAULTS = {spec.name: spec.default for spec in SPECS}
+# Settings that changed their name: a deployment that still sets the old one is told at
+# start, rather than quietly running on the new one's default.
+_RENAMED = {"RELAY_IPV6_PREFIX": "RELAY_IPV6_PREFIXES"}
 
 
 def _text(value: str) -> str:
@@ -325,9 +345,7 @@ def _public_url(value: str) -> str:
 def _store(value: str) -> str:
     if value == "memory":
         return value
-    if value.startswith(("redis://", "rediss://", "unix://", "redis+sentinel://")):
-        from awslogin_relay.store.redis_connect import check_url
-
+    if value.startswith(SCHEMES):
         check_url(value)  # a bad port or db fails here, in one line, not at the first request
         return value
     raise ValueError("expected 'memory', a redis:// URL or a redis+sentinel:// URL")
@@ -342,6 +360,18 @@ def _proxies(value: str) -> tuple[IPNetwork, ...]:
             except ValueError:
                 raise ValueError(f"{item.strip()!r} is not an IP address or CIDR") from None
     return tuple(networks)
+
+
+def _ipv6_prefixes(value: str) -> tuple[int, ...]:
+    """Prefix lengths, longest first: the first is the client, each next one a larger
+    network it belongs to (docs/security.md#fair-share)."""
+    parse = _int_between(32, 128)
+    prefixes = tuple(parse(item.strip()) for item in value.split(",") if item.strip())
+    if not prefixes:
+        raise ValueError("expected one or more prefix lengths, e.g. 64,48")
+    if any(longer <= shorter for longer, shorter in pairwise(prefixes)):
+        raise ValueError("expected prefix lengths longest first, each once, e.g. 64,56,48")
+    return prefixes
 
 
 def _create_tokens(value: str) -> tuple[str, ...]:
@@ -375,13 +405,16 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "max_pending_per_client": _int_between(1, 10_000_000),
     "max_pending_per_token": _int_between(1, 10_000_000),
     "ipv4_prefix": _int_between(8, 32),
-    "ipv6_prefix": _int_between(16, 128),
+    "ipv6_prefixes": _ipv6_prefixes,
     "rate_create": _int_between(1, 10_000_000),
     "rate_collect": _int_between(1, 10_000_000),
     "rate_browser": _int_between(1, 10_000_000),
+    "link_misses": _int_between(1, 10_000_000),
     "rate_window": _int_between(1, 86400),
     "max_body": _int_between(1024, 16 * 1024 * 1024),
-    "max_header": _int_between(1024, 1024 * 1024),
+    # uvicorn's parser refuses a request target over 65535 bytes with a bare text/plain 400;
+    # a head limit of at most 64 KiB answers such a request with the documented 431 first.
+    "max_header": _int_between(1024, MAX_HEAD_LIMIT),
     "header_timeout": _timeout,
     "body_timeout": _timeout,
     "keepalive_timeout": _int_between(1, 3600),

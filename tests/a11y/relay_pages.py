@@ -37,9 +37,9 @@ import httpx
 from playwright.sync_api import Browser, Page, Response, Route
 
 from awslogin_protocol.sealing import HostKey
-from tests.e2e.phone import CONTINUE_BUTTON
 from tests.peers._process import free_port
 from tests.peers.relay import RelayFactory, RelayServer
+from tests.support.phone import press_continue
 
 # A site other than the relay's, for the cross-site form post (Playwright answers it).
 OTHER_SITE = "http://localhost:9"
@@ -89,7 +89,7 @@ def _stand_in_idp() -> Iterator[str]:
 @contextmanager
 def tour_relays(start: RelayFactory) -> Iterator[TourRelays]:
     """The three relays of the tour and the IdP. `start(**settings)` returns a running
-    relay (in tests the `relay_server` fixture, which also stops it)."""
+    relay (in tests the `relay_process` fixture, which also stops it)."""
     with _stand_in_idp() as idp:
         common = {"RELAY_ALLOWED_ORIGINS": idp, "RELAY_POLL_INTERVAL": "0"}
         yield TourRelays(
@@ -181,7 +181,7 @@ class _Stops:
 def _continue(page: Page) -> Response | None:
     """Press "This is my terminal — continue" on the confirmation page shown."""
     with page.expect_navigation(timeout=TIMEOUT_MS) as navigation:
-        page.get_by_role("button", name=CONTINUE_BUTTON).click()
+        press_continue(page)
     return navigation.value
 
 

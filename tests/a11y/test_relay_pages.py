@@ -33,7 +33,7 @@ def _problems(page: Page) -> list[str]:
 
 
 def test_every_relay_page_is_accessible_light_and_dark(
-    browser: Browser, relay_server: RelayFactory
+    browser: Browser, relay_process: RelayFactory
 ) -> None:
     require_peer(axe.available(), "axe-core (npm, tests/a11y)")
     problems: list[str] = []
@@ -45,7 +45,7 @@ def test_every_relay_page_is_accessible_light_and_dark(
                 page.emulate_media(color_scheme=scheme)
                 problems.extend(f"{name} ({size}, {scheme}): {p}" for p in _problems(page))
 
-    with tour_relays(relay_server) as relays:
+    with tour_relays(relay_process) as relays:
         visited = Tour(relays).run(browser, {"locale": "en-US"}, check)
     assert {
         "home",

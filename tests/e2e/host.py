@@ -14,7 +14,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -22,20 +21,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Literal, Self
 
+from tests.support.host import awslogin_script, host_environ
+
 Stream = Literal["stdout", "stderr"]
 Echo = Callable[[Stream, str], None]
 
-# Variables of the test runner that would change what the host does.
-_DROPPED_PREFIXES = ("AWS_", "AWSLOGIN_", "SSH_")
+# Variables of the test runner that would change what a host over SSH does, besides
+# those every test host drops (tests/support/host.py): a desktop, a home, proxies.
 _DROPPED = frozenset(
-    {"BROWSER", "DISPLAY", "WAYLAND_DISPLAY", "HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"}
+    {"WAYLAND_DISPLAY", "HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"}
     | {"http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"}
 )
-
-
-def awslogin_script() -> str:
-    """The console script installed beside this interpreter."""
-    return str(Path(sys.executable).parent / "awslogin")
 
 
 @dataclass(frozen=True)
@@ -59,25 +55,17 @@ class HostHome:
     def environ(self, sts_endpoint: str, **extra: str) -> dict[str, str]:
         """The environment of a shell on this host: no display, no browser, no SSH vars."""
         self.config_file.parent.mkdir(parents=True, exist_ok=True)
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith(_DROPPED_PREFIXES) and key not in _DROPPED
-        }
-        env.update(
-            {
-                "HOME": str(self.home),
-                "AWS_CONFIG_FILE": str(self.config_file),
-                "AWS_SHARED_CREDENTIALS_FILE": str(self.home / ".aws" / "credentials"),
-                "AWSLOGIN_CACHE_DIR": str(self.cache_dir),
-                "AWS_ENDPOINT_URL_STS": sts_endpoint,
-                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-                "LANG": "C.UTF-8",
-                "PYTHONIOENCODING": "utf-8",
-            }
+        return host_environ(
+            also_dropped=_DROPPED,
+            HOME=str(self.home),
+            AWS_CONFIG_FILE=str(self.config_file),
+            AWS_SHARED_CREDENTIALS_FILE=str(self.home / ".aws" / "credentials"),
+            AWSLOGIN_CACHE_DIR=str(self.cache_dir),
+            AWS_ENDPOINT_URL_STS=sts_endpoint,
+            LANG="C.UTF-8",
+            PYTHONIOENCODING="utf-8",
+            **extra,
         )
-        env.update(extra)
-        return env
 
 
 def run_awslogin(
@@ -228,3 +216,7 @@ class HostProcess:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+# A fixture that starts `awslogin login --remote` on the host (tests/e2e/conftest.py).
+StartLogin = Callable[..., HostProcess]

@@ -17,8 +17,9 @@ from typing import Any
 from playwright.sync_api import Page
 
 from tests.e2e import phone
-from tests.e2e.host import HostProcess, awslogin_script, run_awslogin
+from tests.e2e.host import HostProcess, run_awslogin
 from tests.e2e.terminal_qr import qr_rows_after
+from tests.support.host import awslogin_script
 
 PROFILE = "dev"
 ROLE_ARN = "arn:aws:iam::123456789012:role/dev"

@@ -12,7 +12,8 @@ import re
 
 from playwright.sync_api import Page, expect
 
-CONTINUE_BUTTON = "This is my terminal — continue"
+from tests.support.phone import press_continue
+
 # The user code on the confirmation page (a paragraph of its own: no label to find it by).
 USER_CODE = "#user-code"
 STEP_TIMEOUT_MS = 15_000
@@ -30,7 +31,7 @@ def open_pairing_page(page: Page, url: str) -> str:
 
 def continue_to_provider(page: Page, issuer: str) -> None:
     """Press "This is my terminal — continue" and arrive at the IdP's login form."""
-    page.get_by_role("button", name=CONTINUE_BUTTON).click(timeout=STEP_TIMEOUT_MS)
+    press_continue(page, timeout_ms=STEP_TIMEOUT_MS)
     page.wait_for_url(f"{issuer}/interaction/**", timeout=STEP_TIMEOUT_MS)
     expect(page.locator("input[name=login]")).to_be_visible(timeout=STEP_TIMEOUT_MS)
 

@@ -35,10 +35,14 @@ class RequestHold:
     def release(self) -> None:
         self._released.set()
 
+    def hold_thread(self) -> None:
+        """Called by a threaded server's handler: wait here until released."""
+        self._arrived.set()
+        self._released.wait(HOLD_LIMIT_SECONDS)
+
     async def hold(self) -> None:
         """Called by the fake's request handler: wait here until released."""
-        self._arrived.set()
-        await asyncio.to_thread(self._released.wait, HOLD_LIMIT_SECONDS)
+        await asyncio.to_thread(self.hold_thread)
 
 
 class HoldPoints:
@@ -60,3 +64,10 @@ class HoldPoints:
             hold = self._armed.pop(point, None)
         if hold is not None:
             await hold.hold()
+
+    def reach_in_thread(self, point: str) -> None:
+        """`reach`, for a handler that runs on a thread of its own rather than a loop."""
+        with self._lock:
+            hold = self._armed.pop(point, None)
+        if hold is not None:
+            hold.hold_thread()

@@ -20,3 +20,13 @@ def require_peer(is_available: bool, what: str) -> None:
     if in_ci():
         pytest.fail(f"{message}; with CI=true a missing peer is a failure", pytrace=False)
     pytest.skip(message)
+
+
+def require_containers(reason: str | None) -> None:
+    """Like require_peer, with the exact reason: skip here, fail loudly in CI."""
+    if reason is None:
+        return
+    message = f"cannot build or run containers here: {reason}"
+    if in_ci():
+        pytest.fail(f"{message}; with CI=true this is a failure", pytrace=False)
+    pytest.skip(message)

@@ -43,7 +43,7 @@ def available() -> bool:
 class RelayServer(ProcessPeer):
     """`awslogin-relay` on <host>:<free port>, ready once /healthz answers 200 there.
 
-    `host` is 127.0.0.1, or the root side of a netns link (NetnsHost.root_address) when
+    `host` is 127.0.0.1, ::1, or the root side of a netns link (NetnsHost.root_address) when
     the host under test runs in a namespace. `env` adds to or overrides the defaults
     RELAY_HOST, RELAY_PORT and RELAY_PUBLIC_URL (http://<host>:<port>). `open_files`
     starts it under that (soft, hard) open-file limit (util-linux `prlimit`, which execs
@@ -61,7 +61,8 @@ class RelayServer(ProcessPeer):
         open_files: tuple[int, int] | None = None,
     ) -> None:
         self.port = free_port()
-        self.url = f"http://{host}:{self.port}"
+        shown = f"[{host}]" if ":" in host else host  # an IPv6 listener such as ::1
+        self.url = f"http://{shown}:{self.port}"
         self.env = {
             "RELAY_HOST": host,
             "RELAY_PORT": str(self.port),
@@ -87,6 +88,6 @@ class RelayServer(ProcessPeer):
         self.start()
 
 
-# What the `relay_server` fixture returns: call it with RELAY_* settings as keywords
+# What the `relay_process` fixture returns: call it with RELAY_* settings as keywords
 # (and optionally host=...).
 RelayFactory = Callable[..., RelayServer]

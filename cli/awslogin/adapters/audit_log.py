@@ -2,14 +2,19 @@
 
 Each line holds the time (UTC, milliseconds), the profile, the client's address, the
 outcome (`served`, `unauthorized`, `login_required`, ...), the HTTP status (0 when the
-connection was closed without an answer) and, for served credentials, their expiration.
-Lines go to stderr, or are appended to a file created with mode 0600. A failed write
-(a full disk, a closed terminal) never stops the endpoint.
+connection was closed without an answer) and, for served credentials, their expiration;
+a line for refusals merged over a minute has their `count` (usecases/refusal_audit.py).
+Lines go to stderr, or are appended to a file created with mode 0600. The file is opened
+without following a symbolic link (O_NOFOLLOW): in a folder others can write to (/tmp),
+another user could plant a link there that makes serve append to a file of its user's
+(docs/security.md, "`serve` and `exec` at the edge"). A failed write (a full disk, a
+closed terminal) never stops the endpoint.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import sys
@@ -36,9 +41,14 @@ class AuditLog:
     def to_file(cls, profile: str, path: str) -> AuditLog:
         from awslogin.errors import ConfigError
 
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            fd = os.open(path, flags, 0o600)
         except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise ConfigError(
+                    f"the audit log {path} is a symbolic link: give the file itself"
+                ) from None
             raise ConfigError(f"cannot open the audit log {path}: {exc.strerror}") from None
         return cls(profile, os.fdopen(fd, "a", encoding="utf-8"))
 
@@ -46,7 +56,9 @@ class AuditLog:
     def discard(cls, profile: str) -> AuditLog:
         return cls(profile, None)
 
-    def __call__(self, client: str, outcome: str, status: int, detail: Mapping[str, str]) -> None:
+    def __call__(
+        self, client: str, outcome: str, status: int, detail: Mapping[str, str | int]
+    ) -> None:
         if self._stream is None:
             return
         line = {

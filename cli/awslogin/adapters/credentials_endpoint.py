@@ -9,11 +9,15 @@ and optionally AccountId. An error may carry `{"code", "message"}`; botocore sho
 as it is, after three tries a second apart. Over plain http the SDKs fetch only from
 loopback addresses and the ECS and EKS link-local addresses, so nothing else is bound.
 
-Hostile local clients: a request must arrive whole within a deadline (slowloris), its head
-within 16 KiB (h11's limit, answered 431), with at most MAX_CONNECTIONS open at once.
-The token is checked (in constant time) before anything else is looked at, so a client
-without it learns nothing beyond a 401. HTTP parsing is h11's, a well-kept HTTP/1.1 state
-machine; nothing here prints a header, a path or a token.
+Hostile local clients (docs/security.md, "`serve` and `exec` at the edge"): a request
+must arrive whole within a deadline (slowloris), its head within 16 KiB (h11's limit,
+answered 431). Connections are capped below the open-file limit, and at the cap the one
+that has waited longest for a request head gives way to the newcomer
+(adapters/connection_cap.py), so that idle connections cannot lock out a client with the
+token. The token is checked (in constant time) before anything else is looked at, so a
+client without it learns nothing beyond a 401, after which its connection is closed.
+HTTP parsing is h11's, a well-kept HTTP/1.1 state machine; nothing here prints a header,
+a path or a token.
 """
 
 from __future__ import annotations
@@ -27,9 +31,11 @@ import os
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
+from typing import Any
 
 import h11
 
+from awslogin.adapters.connection_cap import ACCEPT_BATCH, ConnectionCap, connection_limit
 from awslogin.errors import AwsloginError, UsageError
 
 URI_VARIABLE = "AWS_CONTAINER_CREDENTIALS_FULL_URI"
@@ -42,7 +48,7 @@ MAX_HEAD_BYTES = 16 * 1024
 # closed after it; the SDKs send their request at once and time out after 1-2 s.
 REQUEST_DEADLINE_SECONDS = 5.0
 WRITE_DEADLINE_SECONDS = 5.0
-MAX_CONNECTIONS = 512
+LISTEN_BACKLOG = 4096
 _READ_SIZE = 4096
 
 
@@ -57,7 +63,7 @@ class Answer:
 
 
 # Where the endpoint reports each request: (client address, outcome, status, detail).
-AuditSink = Callable[[str, str, int, Mapping[str, str]], None]
+AuditSink = Callable[[str, str, int, Mapping[str, str | int]], None]
 
 
 def error_body(code: str, message: str) -> bytes:
@@ -106,6 +112,23 @@ def is_loopback(host: str) -> bool:
     return ip.is_loopback
 
 
+class _Connection:
+    """One client connection as the cap sees it: evicting it closes it at once."""
+
+    __slots__ = ("_audit", "client", "evicted", "writer")
+
+    def __init__(self, client: str, writer: asyncio.StreamWriter, audit: AuditSink) -> None:
+        self.client = client
+        self.writer = writer
+        self.evicted = False
+        self._audit = audit
+
+    def evict(self) -> None:
+        self.evicted = True
+        self._audit(self.client, "evicted", 0, {})
+        self.writer.transport.abort()  # its reader sees the end: the task closes quietly
+
+
 class CredentialsEndpoint:
     """Serves `credentials()` at `path` to clients that send `token`; audits every request."""
 
@@ -129,7 +152,7 @@ class CredentialsEndpoint:
         # containers on bridges come from their own addresses.
         self._loopback_clients_only = is_loopback(host)
         self._server: asyncio.Server | None = None
-        self._open = 0
+        self._cap = ConnectionCap(connection_limit())
         self.port = port
 
     @property
@@ -137,9 +160,13 @@ class CredentialsEndpoint:
         return endpoint_url(self.host, self.port, self.path)
 
     async def start(self) -> None:
+        # Should the room left below the file limit not suffice after all, asyncio stops
+        # accepting for a second and prints a traceback: an audit line instead.
+        loop = asyncio.get_running_loop()
+        loop.set_exception_handler(self._loop_exception)
         try:
             self._server = await asyncio.start_server(
-                self._connection, self.host, self._requested_port, backlog=MAX_CONNECTIONS
+                self._connection, self.host, self._requested_port, backlog=ACCEPT_BATCH
             )
         except OSError as exc:
             where = endpoint_url(self.host, self._requested_port, "")
@@ -151,7 +178,20 @@ class CredentialsEndpoint:
                     else ""
                 )
             ) from None
+        # asyncio accepts up to `backlog` connections per turn of the loop, before any is
+        # counted: ACCEPT_BATCH keeps that within the room left below the file limit.
+        # The kernel's queue of connections not yet accepted costs no descriptor, and a
+        # full one drops an SDK's SYN (retried a second later): make it long.
+        for listening in self._server.sockets:
+            with listening.dup() as sock:
+                sock.listen(LISTEN_BACKLOG)
         self.port = self._server.sockets[0].getsockname()[1]
+
+    def _loop_exception(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if str(context.get("message", "")).startswith("socket.accept() out of system resource"):
+            self._audit("unknown", "busy", 0, {})
+            return
+        loop.default_exception_handler(context)
 
     async def close(self) -> None:
         if self._server is not None:
@@ -162,44 +202,56 @@ class CredentialsEndpoint:
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername")
         client = str(peer[0]) if isinstance(peer, tuple) and peer else "unknown"
-        self._open += 1
+        connection = _Connection(client, writer, self._audit)
+        admitted = False
         try:
-            if self._open > MAX_CONNECTIONS:
-                self._audit(client, "busy", 0, {})
-            elif self._loopback_clients_only and not is_loopback(client):
+            if self._loopback_clients_only and not is_loopback(client):
                 self._audit(client, "refused_client", 0, {})
+            elif not self._cap.admit(connection):
+                self._audit(client, "busy", 0, {})
             else:
-                await self._exchanges(reader, writer, client)
+                admitted = True
+                await self._exchanges(reader, writer, connection)
         except (ConnectionError, TimeoutError):
             pass  # the client went away or stopped reading: nothing to answer
         except Exception as exc:  # one bad connection must never stop the others
-            self._audit(client, "internal_error", 0, {"error": type(exc).__name__})
+            if not connection.evicted:
+                self._audit(client, "internal_error", 0, {"error": type(exc).__name__})
         finally:
-            self._open -= 1
+            if admitted and not connection.evicted:  # an evicted one was counted out
+                self._cap.release(connection)
             writer.close()
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
 
     async def _exchanges(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, client: str
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, peer: _Connection
     ) -> None:
         """Requests on one connection, one after the other (keep-alive), until it closes."""
         connection = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD_BYTES)
+        client = peer.client
+        served = False
         while True:
             received = [0]
+            self._cap.waiting(peer, served=served)
             try:
                 async with asyncio.timeout(REQUEST_DEADLINE_SECONDS):
                     request = await _next_request(connection, reader, received)
             except TimeoutError:
+                self._cap.busy(peer)  # being answered: not to be evicted half-way
                 if received[0]:
                     await self._refuse(connection, writer, client, 408, "the request was too slow")
                 return
             except h11.RemoteProtocolError as exc:
+                if peer.evicted:  # cut off half-way through its head
+                    return
+                self._cap.busy(peer)
                 reason = "request head too large" if exc.error_status_hint == 431 else "bad request"
                 await self._refuse(connection, writer, client, exc.error_status_hint, reason)
                 return
             if request is None:
                 return
+            self._cap.busy(peer)
             answer = await self._answer(request)
             # A request body is never expected: answer, then close rather than read it.
             try:
@@ -207,10 +259,14 @@ class CredentialsEndpoint:
             except h11.RemoteProtocolError:
                 has_body = True
             self._audit(client, answer.outcome, answer.status, answer.detail)
-            await _send(connection, writer, answer, close=has_body)
+            # Without the token, one answer per connection: a client that tries tokens
+            # must pay a new connection for each.
+            close = has_body or answer.status == HTTPStatus.UNAUTHORIZED
+            await _send(connection, writer, answer, close=close)
             if connection.our_state is not h11.DONE or connection.their_state is not h11.DONE:
                 return
             connection.start_next_cycle()
+            served = True
 
     async def _answer(self, request: h11.Request) -> Answer:
         given = [value for name, value in request.headers if name == b"authorization"]

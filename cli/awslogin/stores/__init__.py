@@ -23,6 +23,11 @@ class SessionStore(Protocol):
 
     path: str
 
+    @property
+    def session_file(self) -> str:
+        """The file whose removal signs the session out (every tool's logout deletes it)."""
+        ...
+
     def load(self) -> SessionRecord | None: ...
 
     def save(self, record: SessionRecord) -> None: ...

@@ -189,6 +189,10 @@ class LoginCacheStore:
         self.path = self._path_of(login_session)
         self._loaded_refresh_token: object = None
 
+    @property
+    def session_file(self) -> str:
+        return self.path  # `aws logout` deletes it
+
     def _path_of(self, login_session: str | None) -> str:
         name = cache_file_name(login_session) if login_session else "(no login_session)"
         return os.path.join(self.directory, name)

@@ -16,6 +16,10 @@ class RecordFile:
         self._cache = TokenCache(cache_dir(profile.environ), provider, profile.name)
         self.path = self._cache.path
 
+    @property
+    def session_file(self) -> str:
+        return self.path
+
     def load(self) -> SessionRecord | None:
         """The record, or None when the file is absent or holds no session (log in again)."""
         return parse_record(self._cache.load())

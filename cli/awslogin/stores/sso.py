@@ -50,6 +50,14 @@ class SsoProfileStore:
         self._credentials = RecordFile(PROVIDER, profile)
         self.path = self._credentials.path
 
+    @property
+    def session_file(self) -> str:
+        """The sso-session's token (`aws sso logout` deletes it), else the profile's file."""
+        session_name = self.profile.values.get(SSO_SESSION_KEY)
+        if not session_name:
+            return self.path
+        return SsoTokenFile(self.profile.environ, session_name).path
+
     def load(self) -> SessionRecord | None:
         values = self.profile.values
         session_name = values.get(SSO_SESSION_KEY)

@@ -12,8 +12,9 @@ The SDKs try other sources before the container endpoint (botocore's
 create_credential_resolver: the environment's keys, AWS_PROFILE's providers, web identity
 from the environment, the legacy AWS_CREDENTIAL_FILE and BOTO_CONFIG), and a relative URI
 or a token file would win over what exec sets: those variables are removed from the
-command's environment. AWSLOGIN_EXEC_PROFILE tells a nested `awslogin exec` (and a shell
-prompt) which profile is in use.
+command's environment, with the legacy and vendor aliases of the keys that older SDKs
+read first (AWS_ACCESS_KEY, AMAZON_ACCESS_KEY_ID, ...). AWSLOGIN_EXEC_PROFILE tells a
+nested `awslogin exec` (and a shell prompt) which profile is in use.
 """
 
 from __future__ import annotations
@@ -57,6 +58,14 @@ SHADOWING_VARIABLES = (
     "AWS_CONTAINER_CREDENTIALS_FULL_URI",
     "AWS_CONTAINER_AUTHORIZATION_TOKEN",
     "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    # Legacy and vendor aliases that older SDKs and tools read before the standard names
+    # (the AWS SDK for Java 1.x, boto 2, the EC2 API tools): stale keys would win there.
+    "AWS_ACCESS_KEY",
+    "AWS_SECRET_KEY",
+    "AMAZON_ACCESS_KEY_ID",
+    "AMAZON_SECRET_ACCESS_KEY",
+    "AMAZON_SESSION_TOKEN",
+    "AWS_SESSION_EXPIRATION",
 )
 
 # Profile keys that give botocore's profile providers credentials (create_credential_resolver).

@@ -1,7 +1,10 @@
 """The credentials that `serve` and `exec` hand out, kept alive for the whole session.
 
 * Between fetches they are answered from memory, while fresh: more than the refresh
-  margin left, the rule `credential-process` follows (awslogin.session_record).
+  margin left, the rule `credential-process` follows (awslogin.session_record), and while
+  the session's file is the one the fetch saw. A logout by any tool deletes that file:
+  the next request makes a fetch first, which finds the session ended (one stat() per
+  request, no polling; docs/security.md, "`serve` and `exec` at the edge").
 * A fetch runs the snapshot worker (awslogin.usecases.snapshot), which refreshes under the
   session's cross-process lock when needed. One fetch at a time: every request that needs
   fresh credentials while one runs waits for that same fetch, so fifty clients at expiry
@@ -79,7 +82,7 @@ class LiveCredentials:
 
     async def answer(self) -> Answer:
         """What the endpoint answers an authorized request."""
-        if self._needs_fetch(self._clock()):
+        if self._needs_fetch(self._clock()) or self._session_changed():
             await self.fetch()
         snapshot = self._snapshot
         if snapshot is not None and snapshot.expires_at > self._clock():
@@ -136,6 +139,10 @@ class LiveCredentials:
             return now >= self._failure_until
         left = snapshot.expires_at - now
         return left <= REFRESH_MARGIN_SECONDS and now >= self._hold_until
+
+    def _session_changed(self) -> bool:
+        snapshot = self._snapshot
+        return snapshot is not None and snapshot.session_changed()
 
     def _seconds_to_next_look(self, now: float) -> float:
         wake = now + RECHECK_SECONDS

@@ -20,6 +20,7 @@ from awslogin.adapters.credentials_endpoint import (
     CredentialsEndpoint,
 )
 from awslogin.usecases.live_credentials import LiveCredentials, Say
+from awslogin.usecases.refusal_audit import MergedRefusals
 from awslogin.usecases.snapshot import Snapshot
 
 
@@ -44,13 +45,15 @@ class Serving:
         self.profile = profile
         self.token = secrets.token_urlsafe(32)
         self.live = LiveCredentials(profile, environ, say=say, debug=debug)
+        # Refusals are merged per client and minute: a flood of them cannot flood the log.
+        self._audit = MergedRefusals(audit)
         self.endpoint = CredentialsEndpoint(
             host=host,
             port=port,
             path=credentials_path(profile),
             token=self.token,
             credentials=self.live.answer,
-            audit=audit,
+            audit=self._audit,
         )
 
     async def open(self) -> Snapshot:
@@ -71,7 +74,12 @@ class Serving:
             await stopped.wait()
         finally:
             keeper.cancel()
-            await self.endpoint.close()
             with contextlib.suppress(asyncio.CancelledError):
                 await keeper
-            await self.live.drain()  # requests still open get no new fetch
+            await self.close()
+
+    async def close(self) -> None:
+        """Stop listening, let the fetch under way finish, write the refusals counted."""
+        await self.endpoint.close()
+        await self.live.drain()  # requests still open get no new fetch
+        self._audit.close()

@@ -85,7 +85,7 @@ async def _serve(
         loop.add_signal_handler(number, stop)
     snapshot = await serving.open()
     if stopped.is_set():
-        await serving.endpoint.close()
+        await serving.close()
         return exit_code[0]
     # A container or a remote host has no AWS config to read the region from.
     region = child_region_variables(environ, profile_region(options.profile, environ))

@@ -11,6 +11,11 @@ credential-process and the SDKs' own providers make one refresh between them.
 idles between refreshes (README, "Benchmarks"), and a worker in a session of its own is
 not interrupted half-way by a Ctrl-C meant for serve, so a rotated refresh token is never
 lost. The worker answers with one JSON line on stdout; messages go to stderr as usual.
+
+A snapshot names the session's file as the worker saw it after reading (and maybe
+refreshing) the session: once that file is gone or replaced (a logout by any tool, a
+sign-in, a refresh elsewhere), what the snapshot holds is looked at again before it is
+handed out (adapters/watched_file.py).
 """
 
 from __future__ import annotations
@@ -23,11 +28,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from awslogin.adapters.watched_file import WatchedFile
 from awslogin.errors import UNEXPECTED, AwsloginError, LoginRequired
 from awslogin.profile import load_profile
 from awslogin.session_record import ProcessOutput, credentials_left, process_output, session_left
+from awslogin.stores import store_for
 from awslogin.usecases.credential_process import current_record
-from awslogin.usecases.profiles import load_config
+from awslogin.usecases.profiles import awslogin_profile, load_config
 
 
 @dataclass(frozen=True)
@@ -40,11 +47,17 @@ class Failure:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The credential_process output of a profile, with when it and its session end."""
+    """The credential_process output of a profile, with when it and its session end, and
+    the session's file as it was when they were read (None: nothing to watch)."""
 
     output: ProcessOutput
     expires_at: float
     session_ends_at: float
+    session_file: WatchedFile | None = None
+
+    def session_changed(self) -> bool:
+        """The session's file is gone or was replaced since: look at the session again."""
+        return self.session_file is not None and self.session_file.changed()
 
     def container_body(self) -> bytes:
         """The JSON the container credentials provider of every SDK reads (botocore's
@@ -65,11 +78,15 @@ class Snapshot:
         return self.output["Expiration"]
 
     def to_wire(self) -> dict[str, Any]:
-        return {
+        wire: dict[str, Any] = {
             "output": dict(self.output),
             "expiresAt": self.expires_at,
             "sessionEndsAt": self.session_ends_at,
         }
+        if self.session_file is not None:
+            seen = self.session_file.seen
+            wire["sessionFile"] = {"path": self.session_file.path, "seen": seen}
+        return wire
 
     @classmethod
     def from_wire(cls, data: Mapping[str, Any]) -> Snapshot:
@@ -86,18 +103,41 @@ class Snapshot:
         )
         if isinstance(given.get("AccountId"), str):
             output["AccountId"] = given["AccountId"]
-        return cls(output, float(data["expiresAt"]), float(data["sessionEndsAt"]))
+        return cls(
+            output,
+            float(data["expiresAt"]),
+            float(data["sessionEndsAt"]),
+            _watched_from_wire(data.get("sessionFile")),
+        )
+
+
+def _watched_from_wire(data: object) -> WatchedFile | None:
+    if not isinstance(data, dict) or not isinstance(data.get("path"), str):
+        return None
+    seen = data.get("seen")
+    if isinstance(seen, list) and len(seen) == 4 and all(type(n) is int for n in seen):
+        return WatchedFile(data["path"], (seen[0], seen[1], seen[2], seen[3]))
+    return WatchedFile(data["path"], None)  # gone when the worker looked: look again
 
 
 def take_snapshot(profile: str, environ: Mapping[str, str], *, debug: bool = False) -> Snapshot:
     """The profile's current credentials, refreshed first if credential-process would."""
     record = current_record(profile, environ, debug=debug)
+    # Seen after the read and any refresh: a logout from now on changes what is seen.
+    watched = WatchedFile.now(session_file(profile, environ))
     now = time.time()
     return Snapshot(
         output=process_output(record),
         expires_at=now + credentials_left(record, now),
         session_ends_at=max(now + session_left(record, now), 0.0),
+        session_file=watched,
     )
+
+
+def session_file(profile: str, environ: Mapping[str, str]) -> str:
+    """The file whose removal signs the profile's session out, whichever tool removes it."""
+    chosen, provider = awslogin_profile(load_config(environ), profile, environ)
+    return store_for(provider, chosen).session_file
 
 
 def profile_region(profile: str, environ: Mapping[str, str]) -> str | None:

@@ -10,6 +10,7 @@ host's login ended (`progress`): the account, role or reason are for that browse
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -33,7 +34,9 @@ from awslogin_relay.domain.errors import (
     invalid_request,
     no_pairing_with_code,
     no_pairing_with_state,
+    too_many_wrong_codes,
     unconfirmed_browser,
+    wrong_mode,
 )
 from awslogin_relay.domain.operations import Client, Operations
 from awslogin_relay.domain.pairing import (
@@ -60,6 +63,9 @@ PublicState = Literal[
 ]
 """What anyone with a pairing's link may learn about it: no secret, no host detail.
 ("collected": ended by a relay from before acknowledgements, during an upgrade.)"""
+
+LINK_MISSES = "link_misses"
+"""The store's token bucket of failed /link lookups, one for the whole relay."""
 
 _CALLBACK_PARAMETERS = ("code", "state", "iss", "error", "error_description")
 
@@ -117,15 +123,35 @@ class BrowserOperations(Operations):
         return await self.load(pairing_id)
 
     async def find_user_code(self, typed: str, client: Client) -> str:
-        """The pairing id for a user code a person typed on /link."""
+        """The pairing id for a user code a person typed on /link.
+
+        Besides each client's own limit, failed lookups draw on one budget for the whole
+        relay (RELAY_LINK_MISSES per rate window, a token bucket), so that guessing
+        codes from many networks at once stays too slow to matter
+        (docs/security.md#guessing-user-codes). While the budget is empty every lookup
+        is refused, a right code too: answering those would go on telling a guesser
+        which codes exist.
+        """
         await self.limit("browser", client.address, self.settings.rate_browser)
         user_code = codes.normalize_user_code(typed)
         if user_code is None:
             raise invalid_request("a code has 8 letters, like BDKM-TRWX")
+        wait = await self._draw_link_budget(1)  # taken first, so racing guesses cannot overdraw
+        if wait > 0:
+            self.metrics.rejected.labels(reason="link_misses").inc()
+            raise too_many_wrong_codes(max(1.0, math.ceil(wait)))
         pairing_id = await self.store.find_by_user_code(user_code)
         if pairing_id is None:
             raise no_pairing_with_code()
+        await self._draw_link_budget(-1)  # a right code costs nothing: given back
         return pairing_id
+
+    async def _draw_link_budget(self, cost: float) -> float:
+        """Take `cost` from the relay-wide budget of failed lookups (a negative cost
+        gives back); seconds until it holds that much, if it does not now (`draw`)."""
+        settings = self.settings
+        per_second = settings.link_misses / settings.rate_window
+        return await self.store.draw(LINK_MISSES, settings.link_misses, per_second, cost)
 
     async def confirm(
         self, pairing_id: str, client: Client, presented: str | None, *, cross_site: bool
@@ -196,7 +222,7 @@ class BrowserOperations(Operations):
             raise no_pairing_with_state()
         pairing = await self.load(pairing_id)
         if pairing.mode is not PairingMode.REDIRECT:
-            raise invalid_request("this sign-in request expects a pasted code")
+            raise wrong_mode("this sign-in request expects a pasted code")
         if not pairing.pending:
             raise already_completed()
         self._check_binding(pairing, bindings.get(pairing_id), client)
@@ -221,7 +247,7 @@ class BrowserOperations(Operations):
         await self.limit("browser", client.address, self.settings.rate_browser)
         pairing = await self.load(pairing_id)
         if pairing.mode is not PairingMode.PASTE:
-            raise invalid_request("this sign-in request does not take a pasted code")
+            raise wrong_mode("this sign-in request does not take a pasted code")
         if not pairing.pending:
             raise already_completed()
         self._check_binding(pairing, presented, client)

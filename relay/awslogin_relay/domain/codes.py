@@ -3,8 +3,9 @@
 * pairing id: public (it is in the QR code), 12 base62 characters, about 71 random bits,
   so pairings cannot be enumerated.
 * user code: 8 letters from 20 consonants that are hard to confuse (no vowels, so no
-  words; no I/O/U/Y), shown as XXXX-XXXX; about 34 bits, enough with the rate limit
-  on /link and the cap on pending pairings.
+  words; no I/O/U/Y), shown as XXXX-XXXX; about 34 bits, enough with the relay-wide
+  budget of wrong codes on /link and the cap on pending pairings (2,560,000 expected
+  guesses per valid code; docs/security.md#guessing-user-codes).
 * poll token: 32 random bytes known only to the host; the store keeps its SHA-256.
 * binding secret: 32 random bytes known only to the browser that confirmed a pairing
   (in an HttpOnly cookie); the store keeps its SHA-256, and only a request carrying the
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import string
 
@@ -24,8 +26,13 @@ PAIRING_ID_ALPHABET = string.ascii_letters + string.digits
 PAIRING_ID_LENGTH = 12
 USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
 USER_CODE_LENGTH = 8
-_USER_CODE_LETTERS = frozenset(USER_CODE_ALPHABET)
 _IGNORED_IN_USER_CODE = str.maketrans("", "", "- \t")
+TYPED_USER_CODE_PATTERN = (
+    f"^[- \t]*(?:[{USER_CODE_ALPHABET}{USER_CODE_ALPHABET.lower()}][- \t]*){{{USER_CODE_LENGTH}}}$"
+)
+"""What a person may type for a user code: its 8 letters in any case, with dashes,
+spaces and tabs anywhere (ASCII only; a regular expression that Python and JSON Schema
+read alike, so `/openapi.json` publishes the same rule)."""
 
 
 def _random_text(alphabet: str, length: int) -> str:
@@ -64,10 +71,9 @@ def format_user_code(code: str) -> str:
 
 def normalize_user_code(text: str) -> str | None:
     """The stored form of what a person typed (any case, dashes and spaces ignored)."""
-    code = text.translate(_IGNORED_IN_USER_CODE).upper()
-    if len(code) != USER_CODE_LENGTH or not _USER_CODE_LETTERS.issuperset(code):
+    if re.fullmatch(TYPED_USER_CODE_PATTERN, text) is None:
         return None
-    return code
+    return text.translate(_IGNORED_IN_USER_CODE).upper()
 
 
 def new_poll_token() -> str:

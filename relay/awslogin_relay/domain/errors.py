@@ -43,6 +43,16 @@ def too_many_requests(retry_after: float) -> RelayError:
     )
 
 
+def too_many_wrong_codes(retry_after: float) -> RelayError:
+    """The relay-wide budget of failed /link lookups is used up (docs/security.md)."""
+    return RelayError(
+        429,
+        "too_many_requests",
+        "too many wrong codes were tried here lately; scan the QR code, or try again shortly",
+        retry_after=retry_after,
+    )
+
+
 def store_unavailable() -> RelayError:
     return RelayError(503, "temporarily_unavailable", "the store is unavailable", retry_after=5)
 
@@ -163,6 +173,12 @@ def cross_site_confirmation() -> RelayError:
         "cross_site_confirmation",
         "this button only works on the relay's own page for this sign-in",
     )
+
+
+def wrong_mode(description: str) -> RelayError:
+    """The pairing takes its result the other way (redirect or paste): the request is
+    well formed, the pairing's mode is what refuses it."""
+    return RelayError(409, "wrong_mode", description)
 
 
 def confirmed_elsewhere() -> RelayError:

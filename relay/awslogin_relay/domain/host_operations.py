@@ -28,6 +28,7 @@ from awslogin_relay.domain.errors import (
     too_many_pending_here,
     unknown_pairing,
 )
+from awslogin_relay.domain.networks import ClientNetwork
 from awslogin_relay.domain.operations import Client, Operations
 from awslogin_relay.domain.pairing import (
     HOST_ENDINGS,
@@ -87,7 +88,7 @@ def _result_word(pairing: Pairing) -> str:
 class HostOperations(Operations):
     async def create(self, new: NewPairing, client: Client) -> tuple[Pairing, str]:
         """Create a pairing; returns it and the poll token (which exists nowhere else)."""
-        network = await self.limit("create", client.address, self.settings.rate_create)
+        networks = await self.limit("create", client.address, self.settings.rate_create)
         try:
             check_public_key(new.public_key)
         except SealingError as exc:
@@ -101,7 +102,7 @@ class HostOperations(Operations):
             )
         except AuthorizeUrlRefused as exc:
             raise invalid_request(str(exc)) from None
-        caps = self._caps(network, new.create_token_id)
+        caps = self._caps(networks, new.create_token_id)
         token = codes.new_poll_token()
         now = self.clock()
         host = HostInfo(  # cleaned once, here: pages and audit lines show them as stored
@@ -140,11 +141,17 @@ class HostOperations(Operations):
         self.audit("created", pairing, client)
         return pairing, token
 
-    def _caps(self, network: str, create_token_id: str | None) -> PendingCaps:
-        """The total cap, and the shares this pairing counts against: its client's
-        network and, if it came with one, its creation token (docs/security.md#fair-share)."""
+    def _caps(
+        self, networks: tuple[ClientNetwork, ...], create_token_id: str | None
+    ) -> PendingCaps:
+        """The total cap, and the shares this pairing counts against: each of its client's
+        networks (a larger network a larger share) and, if it came with one, its creation
+        token (docs/security.md#fair-share)."""
         settings = self.settings
-        shares = [PendingShare(f"client:{network}", settings.max_pending_per_client)]
+        shares = [
+            PendingShare(f"client:{network.key}", settings.max_pending_per_client * network.scale)
+            for network in networks
+        ]
         if create_token_id is not None:
             shares.append(PendingShare(f"token:{create_token_id}", settings.max_pending_per_token))
         return PendingCaps(total=settings.max_pending, shares=tuple(shares))
@@ -166,10 +173,38 @@ class HostOperations(Operations):
         if token is None or not codes.poll_token_matches(token, pairing.poll_token_hash):
             raise invalid_token()
 
-    async def _authorized(self, pairing_id: str, token: str | None) -> Pairing:
-        pairing = await self.load(pairing_id)
-        self._check_token(pairing, token)
-        return pairing
+    async def _owned(
+        self, pairing_id: str, token: str | None, client: Client
+    ) -> Pairing | Tombstone:
+        """The live pairing whose poll token this is, or the pairing's tombstone; the
+        request is counted only after this is known (docs/security.md#fair-share).
+
+        With the right token, the request counts against its pairing's own rate bucket
+        and nothing else: whatever a neighbour on the same network (the same IPv6 /64,
+        the same IPv4 NAT) sends without it cannot make the host's requests answer 429.
+        Anything else (no or a wrong token, an unknown pairing, a tombstone, which
+        needs no token) counts against the client's networks, like an anonymous request.
+        The token is compared in constant time (`codes.poll_token_matches`).
+        """
+        try:
+            found = await self.find(pairing_id)
+            if isinstance(found, Pairing):
+                self._check_token(found, token)
+        except RelayError:
+            await self.limit("collect", client.address, self.settings.rate_collect)
+            raise
+        if isinstance(found, Tombstone):
+            await self.limit("collect", client.address, self.settings.rate_collect)
+        else:
+            await self.charge("collect", f"pairing:{pairing_id}", self.settings.rate_collect)
+        return found
+
+    async def _authorized(self, pairing_id: str, token: str | None, client: Client) -> Pairing:
+        """The live pairing whose poll token this is (`_owned`); 410 if it ended."""
+        found = await self._owned(pairing_id, token, client)
+        if isinstance(found, Tombstone):
+            raise gone_error(found)
+        return found
 
     async def _ended(self, pairing_id: str) -> Tombstone:
         """The tombstone of a pairing that the store just found no longer live."""
@@ -182,8 +217,7 @@ class HostOperations(Operations):
         self, pairing_id: str, token: str | None, wait: float, client: Client
     ) -> PollOutcome:
         """Long-poll for the result; every poll with the token gets it until acknowledged."""
-        await self.limit("collect", client.address, self.settings.rate_collect)
-        pairing = await self._authorized(pairing_id, token)
+        pairing = await self._authorized(pairing_id, token, client)
         if pairing.acknowledged:
             raise result_acknowledged()
         interval = self.settings.poll_interval
@@ -214,12 +248,9 @@ class HostOperations(Operations):
     ) -> Pairing | Tombstone:
         """The pairing whose result the token's holder acts on (ack, outcome), checked:
         a live one needs the token and a result; a tombstone answers without a token."""
-        await self.limit("collect", client.address, self.settings.rate_collect)
-        found = await self.find(pairing_id)
-        if isinstance(found, Pairing):
-            self._check_token(found, token)
-            if found.pending:
-                raise not_authorized()
+        found = await self._owned(pairing_id, token, client)
+        if isinstance(found, Pairing) and found.pending:
+            raise not_authorized()
         return found
 
     async def acknowledge(self, pairing_id: str, token: str | None, client: Client) -> None:
@@ -265,8 +296,7 @@ class HostOperations(Operations):
 
     async def cancel(self, pairing_id: str, token: str | None, client: Client) -> None:
         """End the pairing (the host gives up before it has a result to act on)."""
-        await self.limit("collect", client.address, self.settings.rate_collect)
-        pairing = await self._authorized(pairing_id, token)
+        pairing = await self._authorized(pairing_id, token, client)
         if not await self.store.cancel(pairing_id):
             await self.load(pairing_id)
             raise unknown_pairing()  # pragma: no cover - load raised already

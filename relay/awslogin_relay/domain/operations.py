@@ -11,10 +11,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from awslogin_relay.audit import audit
 from awslogin_relay.domain import codes
+from awslogin_relay.domain.audit import audit
 from awslogin_relay.domain.errors import gone_error, too_many_requests, unknown_pairing
-from awslogin_relay.domain.networks import client_network
+from awslogin_relay.domain.networks import ClientNetwork, client_networks
 from awslogin_relay.domain.pairing import Pairing, Tombstone
 from awslogin_relay.domain.store import Now, PairingStore
 from awslogin_relay.metrics import RelayMetrics
@@ -38,20 +38,27 @@ class Operations:
         self.metrics = metrics
         self.clock = clock
 
-    def network_of(self, address: str) -> str:
-        """The client the per-client limits count `address` as (`domain.networks`)."""
+    def networks_of(self, address: str) -> tuple[ClientNetwork, ...]:
+        """The networks the per-client limits count `address` under (`domain.networks`)."""
         settings = self.settings
-        return client_network(address, settings.ipv4_prefix, settings.ipv6_prefix)
+        return client_networks(address, settings.ipv4_prefix, settings.ipv6_prefixes)
 
-    async def limit(self, bucket: str, address: str, allowed: int) -> str:
-        """Count this request against `bucket` for the address's network; 429 past
-        `allowed`. Returns the network it counted under."""
-        network = self.network_of(address)
-        hit = await self.store.hit_rate(f"{bucket}:{network}", self.settings.rate_window)
+    async def limit(self, bucket: str, address: str, allowed: int) -> tuple[ClientNetwork, ...]:
+        """Count this request against `bucket` for each of the address's networks, the
+        client's own first; 429 past `allowed` times the network's scale. A refused
+        request counts no further: a client's own refusals never use up the larger
+        networks' shares (docs/security.md#fair-share). Returns the networks."""
+        networks = self.networks_of(address)
+        for network in networks:
+            await self.charge(bucket, f"{bucket}:{network.key}", allowed * network.scale)
+        return networks
+
+    async def charge(self, bucket: str, key: str, allowed: int) -> None:
+        """Count one hit on the rate key `key`; 429 (counted as `bucket`) past `allowed`."""
+        hit = await self.store.hit_rate(key, self.settings.rate_window)
         if hit.count > allowed:
             self.metrics.rejected.labels(reason=f"rate_{bucket}").inc()
             raise too_many_requests(max(1.0, math.ceil(hit.retry_after)))
-        return network
 
     async def find(self, pairing_id: str) -> Pairing | Tombstone:
         """The live pairing, or the tombstone of one that ended recently; else 404."""

@@ -9,7 +9,7 @@ per app, on the store it chose.
 
 from __future__ import annotations
 
-from awslogin_relay.audit import audit
+from awslogin_relay.domain.audit import audit
 from awslogin_relay.domain.browser_operations import BrowserOperations
 from awslogin_relay.domain.host_operations import HostOperations
 from awslogin_relay.domain.operations import Operations

@@ -223,6 +223,17 @@ class PairingStore(Protocol):
         """
         ...
 
+    async def draw(self, key: str, capacity: float, per_second: float, cost: float) -> float:
+        """Take `cost` tokens from the token bucket `key` if it holds them: returns 0.0
+        if it did, else the seconds until it will hold them (and takes nothing).
+
+        The bucket holds at most `capacity` tokens, starts full and refills at
+        `per_second`. A negative `cost` gives tokens back (never past `capacity`).
+        Atomic across replicas, one bucket for all of them: of concurrent draws on a
+        bucket holding one token, one gets it.
+        """
+        ...
+
     async def sweep_expired(self) -> list[Pairing]:
         """Turn every pairing whose `expires_at` has passed into an EXPIRED tombstone, drop
         tombstones and counters whose time is over, and return the pairings that expired

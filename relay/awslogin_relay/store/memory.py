@@ -53,6 +53,8 @@ class MemoryPairingStore:
         self._events: dict[str, asyncio.Event] = {}
         self._poll_started: dict[str, float] = {}
         self._rates: dict[float, tuple[int, dict[str, int]]] = {}
+        # token bucket key -> (tokens, when counted, seconds from empty to full)
+        self._buckets: dict[str, tuple[float, float, float]] = {}
         self._expired_unreported: list[Pairing] = []
         self._closed = False
 
@@ -217,6 +219,17 @@ class MemoryPairingStore:
         counts[key] = count
         return RateCount(count=count, retry_after=(index + 1) * window - now)
 
+    async def draw(self, key: str, capacity: float, per_second: float, cost: float) -> float:
+        now = self._clock()
+        held = self._buckets.get(key)
+        level = capacity
+        if held is not None:
+            level = min(capacity, held[0] + max(0.0, now - held[1]) * per_second)
+        if level < cost:
+            return (cost - level) / per_second
+        self._buckets[key] = (min(capacity, level - cost), now, capacity / per_second)
+        return 0.0
+
     # -- waiting -----------------------------------------------------------------------
 
     async def wait_for_result(self, pairing_id: str, timeout: float) -> bool:
@@ -287,6 +300,9 @@ class MemoryPairingStore:
         for window, (index, _) in list(self._rates.items()):
             if index != int(now // window):
                 del self._rates[window]
+        for key, (_, at, refill) in list(self._buckets.items()):
+            if now - at >= refill:  # full again: the same as no bucket
+                del self._buckets[key]
         return expired
 
     async def ping(self) -> None:

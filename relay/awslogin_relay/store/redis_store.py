@@ -19,6 +19,7 @@ Key layout (prefix ``awl:`` by default; ``{id}`` is the public pairing id):
 ``done``            zset    ids holding a result (acknowledged or not), scored by expiry
 ``tomb``            zset    tombstoned ids scored by the time the tombstone goes
 ``r:{w}:{n}:{key}`` string  hits of rate key `key` in window number `n` of `w` seconds
+``b:{key}``         hash    token bucket `key`: tokens left and when they were counted
 ``wake``            pubsub  a pairing id each time its result is set or it ends
 ==================  ======  ===========================================================
 
@@ -119,6 +120,7 @@ class RedisPairingStore:
         self._begin_poll = redis.register_script(_lua("begin_poll", with_lib=False))
         self._sweep = redis.register_script(_lua("sweep"))
         self._hit = redis.register_script(_lua("hit", with_lib=False))
+        self._draw = redis.register_script(_lua("draw", with_lib=False))
         self._wakeups = RedisWakeups(
             subscriber, self._key("wake", ""), ping=self.ping, connect_timeout=CONNECT_TIMEOUT
         )
@@ -316,6 +318,17 @@ class RedisPairingStore:
         args: list[ScriptArg] = [_ms(retry_after) + self._margin_ms]
         count = await self._run(self._hit, keys, args)
         return RateCount(count=int(count), retry_after=retry_after)
+
+    async def draw(self, key: str, capacity: float, per_second: float, cost: float) -> float:
+        keys = [self._key("b:", key)]
+        args: list[ScriptArg] = [
+            repr(self._clock()),
+            repr(float(capacity)),
+            repr(float(per_second)),
+            repr(float(cost)),
+            self._margin_ms,
+        ]
+        return float(await self._run(self._draw, keys, args))
 
     async def sweep_expired(self) -> list[Pairing]:
         expired: list[Pairing] = []

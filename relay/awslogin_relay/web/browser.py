@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from awslogin_protocol.messages import MAX_CALLBACK_VALUE, MAX_PASTE, PairingMode
+from awslogin_relay.domain.authorize_url import STATE_PATTERN
 from awslogin_relay.domain.browser_operations import Progress, PublicState
 from awslogin_relay.domain.codes import binding_secret_matches, format_user_code
 from awslogin_relay.domain.errors import RelayError
@@ -57,13 +58,26 @@ class PairingPath(BaseModel):
 
 
 class CallbackQuery(BaseModel):
-    """What the provider appends to the redirect (RFC 6749 section 4.1.2, RFC 9207)."""
+    """What the provider appends to the redirect (RFC 6749 section 4.1.2, RFC 9207).
 
-    state: str | None = Field(None, description="the state of the authorize URL (routes it)")
+    It documents the fast path; `BrowserOperations.callback` enforces the same rules
+    (each value once and at most MAX_CALLBACK_VALUE characters, a state as the authorize
+    URL policy requires it) and also wants a `code` or an `error`, which the parameters
+    of a JSON Schema cannot say.
+    """
+
+    state: str = Field(
+        pattern=f"^{STATE_PATTERN.pattern}$",
+        description="the state of the authorize URL (routes it)",
+    )
     code: str | None = Field(None, max_length=MAX_CALLBACK_VALUE, description="the code")
     iss: str | None = Field(None, max_length=MAX_CALLBACK_VALUE, description="the issuer")
-    error: str | None = Field(None, description="the provider's refusal")
-    error_description: str | None = Field(None, description="the provider's explanation")
+    error: str | None = Field(
+        None, max_length=MAX_CALLBACK_VALUE, description="the provider's refusal"
+    )
+    error_description: str | None = Field(
+        None, max_length=MAX_CALLBACK_VALUE, description="the provider's explanation"
+    )
 
 
 class PublicStatus(BaseModel):
@@ -210,6 +224,7 @@ async def confirm(request: Request) -> Response:
                 400: "missing or malformed state, code or error",
                 403: "this browser did not confirm the pairing; nothing is stored",
                 404: "no pairing has this state",
+                409: "the pairing expects a pasted code (paste mode)",
                 410: "pairing expired or already completed",
                 429: "too many requests from this address",
                 **_STORE,
@@ -267,8 +282,9 @@ async def paste_page(pairing_id: str, request: Request) -> Response:
             303: redirect("to the done page"),
             **_pages(
                 {
-                    400: "nothing pasted, too long, or not a paste-mode pairing",
+                    400: "only spaces pasted (the form again, saying so)",
                     403: "this browser did not confirm the pairing",
+                    409: "the pairing takes the provider's redirect, not a pasted code",
                     413: "body too large",
                     422: "the form does not match the schema",
                     429: "too many requests from this address",
@@ -282,7 +298,7 @@ async def paste_page(pairing_id: str, request: Request) -> Response:
 async def paste_code(
     pairing_id: str,
     request: Request,
-    code: Annotated[str, Form(max_length=MAX_PASTE * 2)] = "",
+    code: Annotated[str, Form(min_length=1, max_length=MAX_PASTE)],
 ) -> Response:
     """Paste mode: seal what the provider showed and hand it to the waiting host."""
     service = service_of(request)

@@ -1,11 +1,14 @@
-"""The fast paths: the pairing lifecycle's four requests, dispatched ahead of FastAPI.
+"""The fast paths: the pairing lifecycle's six requests, dispatched ahead of FastAPI.
 
-Creation (`POST /v1/pairings`), the host's long-poll (`GET /v1/pairings/{id}/result`),
-the browser's "this is my terminal" button (`POST /p/{id}/confirm`) and the provider's
-redirect (`GET /callback`) are the whole life of a pairing, and the long-poll is held
-open by every waiting host at once. Through FastAPI's routing, dependency solving and
-per-request exit stacks, a waiting long-poll kept about 19 KB alive and each of these
-requests cost 50-90 µs more than the work itself.
+Creation (`POST /v1/pairings`), the host's long-poll
+(`GET /v1/pairings/{pairing_id}/result`), its acknowledgement
+(`POST /v1/pairings/{pairing_id}/ack`) and outcome report
+(`POST /v1/pairings/{pairing_id}/outcome`), the browser's "this is my terminal" button
+(`POST /p/{pairing_id}/confirm`) and the provider's redirect (`GET /callback`) are the
+whole life of a pairing, and the long-poll is held open by every waiting host at once.
+Through FastAPI's routing, dependency solving and per-request exit stacks, a waiting
+long-poll kept about 19 KB alive and each of these requests cost 50-90 µs more than the
+work itself.
 
 So each resource module declares these requests on a :class:`FastPathTable`, next to
 their handlers: the method, the path template, the handler (which takes a Starlette

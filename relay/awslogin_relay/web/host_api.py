@@ -98,7 +98,7 @@ async def discovery(request: Request) -> Response:
                 413: "body too large",
                 415: "the body is not declared as application/json",
                 422: "body does not match the schema",
-                429: "too many pairings created from this client (address, or IPv6 /64), or "
+                429: "too many pairings created from this client (address, or IPv6 /64 or /48), or "
                 "too many of its pairings (or of its creation token's) are waiting",
                 503: "too many pending pairings in all, or the store is unavailable",
             }
@@ -182,7 +182,8 @@ def poll_answer(outcome: PollOutcome) -> PollAnswer:
                 404: "unknown pairing",
                 410: "result acknowledged, or pairing ended (reported, expired, cancelled)",
                 422: "bad `wait`",
-                429: "rate limit, or polled faster than `interval` (slow_down)",
+                429: "rate limit (of the pairing with its token, else of the client's "
+                "network), or polled faster than `interval` (slow_down)",
                 503: "the store is unavailable",
             }
         ),
@@ -225,7 +226,7 @@ def _wait(request: Request) -> float:
                 404: "unknown pairing",
                 409: "the pairing has no result yet (not_authorized)",
                 410: "pairing expired or cancelled",
-                429: "too many requests from this address",
+                429: "rate limit (of the pairing with its token, else of the client's network)",
                 503: "the store is unavailable",
             }
         ),
@@ -260,7 +261,7 @@ async def acknowledge_result(request: Request) -> Response:
                 410: "pairing expired or cancelled",
                 413: "body too large",
                 422: "body does not match the schema",
-                429: "too many requests from this address",
+                429: "rate limit (of the pairing with its token, else of the client's network)",
                 503: "the store is unavailable",
             }
         ),
@@ -295,7 +296,7 @@ async def report_outcome(request: Request) -> Response:
                     404: "unknown pairing",
                     410: "pairing ended (reported, denied, expired or cancelled)",
                     422: "malformed request",
-                    429: "too many requests from this address",
+                    429: "rate limit (of the pairing with its token, else of the client's network)",
                     503: "the store is unavailable",
                 }
             ),

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from awslogin_relay.domain.codes import TYPED_USER_CODE_PATTERN
 from awslogin_relay.domain.errors import RelayError
 from awslogin_relay.web.openapi import HTML, Answer, redirect, refusals, responses
 from awslogin_relay.web.render import as_sentence, page
@@ -57,7 +58,8 @@ async def link_form() -> Response:
                     404: "no pairing has this code (the form again)",
                     413: "body too large",
                     422: "the form does not match the schema",
-                    429: "too many requests from this address",
+                    429: "too many requests from this network, or too many wrong codes "
+                    "tried on the relay (all clients together)",
                     503: "the store is unavailable",
                 },
                 media_type=HTML,
@@ -66,9 +68,17 @@ async def link_form() -> Response:
     ),
 )
 async def link_submit(
-    request: Request, user_code: Annotated[str, Form(max_length=64)] = ""
+    request: Request,
+    user_code: Annotated[
+        str, Form(max_length=64, json_schema_extra={"pattern": TYPED_USER_CODE_PATTERN})
+    ],
 ) -> Response:
-    """Find the pairing a person typed the code of."""
+    """Find the pairing a person typed the code of.
+
+    The document publishes the pattern of a code, and the route checks it itself
+    (`codes.normalize_user_code`), so that a typo gets the form again with a sentence
+    rather than a bare 422.
+    """
     try:
         pairing_id = await service_of(request).browser.find_user_code(user_code, client_of(request))
     except RelayError as exc:

@@ -30,7 +30,6 @@ def _breakable(text: str) -> Markup:
 
 _env.filters["breakable"] = _breakable
 
-_RETRY = "Run awslogin login again in your terminal."
 _MESSAGES: dict[str, tuple[str, str, bool]] = {
     "not_found": (
         "This link is not valid",
@@ -98,7 +97,7 @@ def error_page(error: RelayError) -> HTMLResponse:
     heading, sentence, retry = _MESSAGES.get(
         error.error, ("This request could not be handled", error.description, False)
     )
-    if error.error == "invalid_request":
+    if error.error in ("invalid_request", "wrong_mode"):
         sentence = as_sentence(error.description)
     response = page("message.html", error.status, heading=heading, sentence=sentence, retry=retry)
     if error.retry_after is not None:

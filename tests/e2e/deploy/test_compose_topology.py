@@ -20,7 +20,6 @@ import httpx
 import pytest
 from playwright.sync_api import Browser
 
-from tests.e2e.deploy.conftest import Say, require
 from tests.e2e.host import HostHome, HostProcess
 from tests.e2e.journey import (
     SIGNED_IN_LINE,
@@ -30,10 +29,12 @@ from tests.e2e.journey import (
     remote_login_argv,
     sign_in_on_phone,
 )
+from tests.peers.ci import require_containers
 from tests.peers.compose import ComposeTopology
 from tests.peers.oidc import OidcProvider
 from tests.peers.podman import Images, Podman
 from tests.peers.sts import StsPeer
+from tests.support.reporting import Say
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1800)]
 
@@ -50,7 +51,7 @@ def waiting_long_polls(url: str) -> float:
 
 @pytest.fixture
 def compose(podman: Podman, images: Images, tmp_path: Path) -> Iterator[ComposeTopology]:
-    require(
+    require_containers(
         None
         if shutil.which("docker-compose")
         else "docker-compose is not installed (apt-get install docker-compose)"

@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import Page
 
-from tests.e2e.deploy.conftest import Say
+from tests.e2e.host import StartLogin
 from tests.e2e.journey import (
     ROLE_ARN,
     SIGNED_IN_LINE,
@@ -18,11 +18,11 @@ from tests.e2e.journey import (
     read_sign_in_screen,
     sign_in_on_phone,
 )
-from tests.e2e.login.conftest import StartLogin
 from tests.peers._process import LOOPBACK, free_port, http_ready
 from tests.peers.oidc import OidcProvider
 from tests.peers.podman import Container, Images, Podman
 from tests.peers.sts import StsPeer
+from tests.support.reporting import Say
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1800)]
 

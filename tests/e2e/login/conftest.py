@@ -6,69 +6,40 @@ process, Chromium) come from tests/conftest.py; here they are only wired to one 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import Page
 
-from tests.e2e.host import HostHome, HostProcess
+from tests.e2e.host import StartLogin
 from tests.e2e.journey import (
     SIGNED_IN_LINE,
     configure_profile,
     read_sign_in_screen,
-    remote_login_argv,
     sign_in_on_phone,
 )
 from tests.peers.oidc import OidcProvider
 from tests.peers.relay import RelayFactory, RelayServer
-from tests.peers.sts import StsPeer
-
-StartLogin = Callable[..., HostProcess]
 
 
 @pytest.fixture
-def relay(relay_server: RelayFactory, oidc_provider: OidcProvider) -> RelayServer:
+def idp_relay_process(relay_process: RelayFactory, oidc_provider: OidcProvider) -> RelayServer:
     """`awslogin-relay` with its defaults, allowed to send browsers to the IdP only."""
-    return relay_server(RELAY_ALLOWED_ORIGINS=oidc_provider.issuer)
+    return relay_process(RELAY_ALLOWED_ORIGINS=oidc_provider.issuer)
 
 
 @pytest.fixture
-def host_home(tmp_path: Path) -> HostHome:
-    return HostHome(tmp_path / "host")
-
-
-@pytest.fixture
-def host_env(host_home: HostHome, sts: StsPeer) -> dict[str, str]:
-    """The host's shell: own HOME, config and cache; STS at the proxy; no display."""
-    return host_home.environ(sts.endpoint_url)
-
-
-@pytest.fixture
-def configured(host_env: dict[str, str], oidc_provider: OidcProvider, relay: RelayServer) -> bytes:
+def configured(
+    host_env: dict[str, str], oidc_provider: OidcProvider, idp_relay_process: RelayServer
+) -> bytes:
     """Run `awslogin configure` for profile dev; the config file as it wrote it."""
     configure_profile(
-        host_env, issuer=oidc_provider.issuer, client_id=oidc_provider.client_id, relay=relay.url
+        host_env,
+        issuer=oidc_provider.issuer,
+        client_id=oidc_provider.client_id,
+        relay=idp_relay_process.url,
     )
     return Path(host_env["AWS_CONFIG_FILE"]).read_bytes()
-
-
-@pytest.fixture
-def start_login(host_env: dict[str, str]) -> Iterator[StartLogin]:
-    """Start `awslogin login --remote --profile dev [extra...]`; killed after the test."""
-    started: list[HostProcess] = []
-
-    def start(*extra: str, env: dict[str, str] | None = None, **options: Any) -> HostProcess:
-        host = HostProcess(remote_login_argv(*extra, **options), env or host_env)
-        started.append(host)
-        return host.start()
-
-    try:
-        yield start
-    finally:
-        for host in started:
-            host.stop()
 
 
 @pytest.fixture
@@ -77,7 +48,7 @@ def signed_in(
     start_login: StartLogin,
     page: Page,
     oidc_provider: OidcProvider,
-    relay: RelayServer,
+    idp_relay_process: RelayServer,
 ) -> str:
     """Profile dev after a whole remote login on the phone; the assumed-role ARN."""
     host = start_login()

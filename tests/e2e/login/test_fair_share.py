@@ -19,17 +19,17 @@ import pytest
 from playwright.sync_api import Page
 
 from awslogin_protocol.sealing import HostKey
+from tests.e2e.host import StartLogin
 from tests.e2e.journey import (
     SIGNED_IN_LINE,
     configure_profile,
     read_sign_in_screen,
     sign_in_on_phone,
 )
-from tests.e2e.login.conftest import StartLogin
 from tests.peers.create_flood import CreateFlood, FloodStatus, summary
 from tests.peers.oidc import OidcProvider
 from tests.peers.relay import RelayFactory
-from tests.unit.relay.conftest import authorize_url
+from tests.support.relay_app import authorize_url
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 
@@ -58,7 +58,7 @@ def _wait_until_full(flood: CreateFlood, pairings: int, timeout: float = 30.0) -
 def test_a_person_signs_in_while_50_addresses_flood_the_relay(
     store: str,
     request: pytest.FixtureRequest,
-    relay_server: RelayFactory,
+    relay_process: RelayFactory,
     host_env: dict[str, str],
     start_login: StartLogin,
     page: Page,
@@ -67,7 +67,7 @@ def test_a_person_signs_in_while_50_addresses_flood_the_relay(
     env = {**SETTINGS, "RELAY_ALLOWED_ORIGINS": oidc_provider.issuer}
     if store == "redis":
         env["RELAY_STORE"] = request.getfixturevalue("redis_server").url
-    relay = relay_server(**env)
+    relay = relay_process(**env)
     configure_profile(
         host_env, issuer=oidc_provider.issuer, client_id=oidc_provider.client_id, relay=relay.url
     )
@@ -96,12 +96,12 @@ def test_a_person_signs_in_while_50_addresses_flood_the_relay(
     assert "unhandled" not in log
 
 
-def test_control_without_shares_50_addresses_fill_the_relay(relay_server: RelayFactory) -> None:
+def test_control_without_shares_50_addresses_fill_the_relay(relay_process: RelayFactory) -> None:
     """The same attack with the per-client share as large as the total: the attackers
     take every slot within seconds and a person's creation is refused with 503. This is
     what the test above would see if the share did not hold."""
     idp = "https://idp.test"
-    relay = relay_server(
+    relay = relay_process(
         **SETTINGS, RELAY_ALLOWED_ORIGINS=idp, RELAY_MAX_PENDING_PER_CLIENT=str(TOTAL)
     )
     with CreateFlood(relay.port, idp=idp, addresses=ATTACKERS) as flood:

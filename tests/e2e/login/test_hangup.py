@@ -38,7 +38,10 @@ CODE = re.compile(r"Check that the page shows this code:\s+\S+")
 
 
 def test_a_dropped_ssh_session_cancels_the_pairing(
-    configured: bytes, host_env: dict[str, str], relay: RelayServer, ssh_server: SshServer
+    configured: bytes,
+    host_env: dict[str, str],
+    idp_relay_process: RelayServer,
+    ssh_server: SshServer,
 ) -> None:
     passed = " ".join(
         f"{name}={shlex.quote(value)}" for name, value in host_env.items() if name in _PASSED
@@ -48,7 +51,7 @@ def test_a_dropped_ssh_session_cancels_the_pairing(
         link = ssh.wait_for(LINK, stream="stdout")
         ssh.wait_for(CODE, stream="stdout")
         pairing_id = link.group(2)
-        status = f"{relay.url}/p/{pairing_id}/status"
+        status = f"{idp_relay_process.url}/p/{pairing_id}/status"
         assert httpx.get(status).json()["status"] == "pending"
         os.kill(ssh.pid, signal.SIGKILL)  # the connection drops, as a closed laptop's does
         deadline = time.monotonic() + 15

@@ -64,7 +64,7 @@ def localhost_is_the_link(netns_host: NetnsHost) -> Iterator[None]:
 
 @pytest.fixture
 def remote_peers(
-    netns_host: NetnsHost, relay_server: RelayFactory, _peer_scratch: None
+    netns_host: NetnsHost, relay_process: RelayFactory, _peer_scratch: None
 ) -> Iterator[RemotePeers]:
     """IdP, STS and relay named http://localhost:<port>, reachable from the namespace."""
     with ExitStack() as stack:
@@ -72,7 +72,7 @@ def remote_peers(
         sts = stack.enter_context(
             StsPeer(issuer=idp.issuer, audience=idp.client_id, jwks_uri=idp.jwks_uri)
         )
-        relay = relay_server(host="localhost", RELAY_ALLOWED_ORIGINS=idp.issuer)
+        relay = relay_process(host="localhost", RELAY_ALLOWED_ORIGINS=idp.issuer)
         sts_port = urlsplit(sts.endpoint_url).port
         assert sts_port is not None
         for port in (idp.port, relay.port, sts_port):

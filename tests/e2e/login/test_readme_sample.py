@@ -18,11 +18,11 @@ import pytest
 from playwright.sync_api import Page
 
 from tests.e2e import phone
-from tests.e2e.host import awslogin_script
 from tests.e2e.journey import PROFILE, ROLE_ARN, USER
 from tests.e2e.pty_screen import PtyScreen
 from tests.peers.oidc import OidcProvider
 from tests.peers.relay import RelayServer
+from tests.support.host import awslogin_script
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 
@@ -83,7 +83,7 @@ def screen_text(rows: list[str]) -> list[str]:
 def test_readme_sample_output_is_what_the_terminal_shows(
     configured: bytes,
     host_env: dict[str, str],
-    relay: RelayServer,
+    idp_relay_process: RelayServer,
     oidc_provider: OidcProvider,
     page: Page,
 ) -> None:
@@ -97,9 +97,11 @@ def test_readme_sample_output_is_what_the_terminal_shows(
         )
         with terminal.still() as screen:
             waiting = screen_text(list(screen.display))
-        assert_matches(waiting_sample, waiting, relay.url)
+        assert_matches(waiting_sample, waiting, idp_relay_process.url)
 
-        url = next(line.strip() for line in waiting if line.startswith(f"      {relay.url}/p/"))
+        url = next(
+            line.strip() for line in waiting if line.startswith(f"      {idp_relay_process.url}/p/")
+        )
         shown_code = phone.open_pairing_page(page, url)
         assert f"type {shown_code}" in waiting[-3]
         facts = " ".join(page.locator("dl.host").inner_text().split())
@@ -111,5 +113,5 @@ def test_readme_sample_output_is_what_the_terminal_shows(
         final = screen_text(terminal.rows())
     # What was above the waiting line stays; the waiting line itself gives way.
     assert final[: len(waiting) - 1] == waiting[:-1]
-    assert_matches(signed_in_sample, final[len(waiting) - 1 :], relay.url)
+    assert_matches(signed_in_sample, final[len(waiting) - 1 :], idp_relay_process.url)
     assert _SAMPLE_ROLE.replace("alice", USER) in final[len(waiting) - 1]

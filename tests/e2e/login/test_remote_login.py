@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Page
 
 from tests.e2e import phone
-from tests.e2e.host import HostProcess
+from tests.e2e.host import HostProcess, StartLogin
 from tests.e2e.journey import (
     ROLE_ARN,
     SIGNED_IN_LINE,
@@ -24,11 +24,11 @@ from tests.e2e.journey import (
     read_sign_in_screen,
     sign_in_on_phone,
 )
-from tests.e2e.login.conftest import StartLogin
 from tests.e2e.terminal_qr import decode_terminal_qr
 from tests.peers.oidc import OidcProvider
 from tests.peers.relay import RelayFactory, RelayServer
 from tests.peers.sts import StsPeer
+from tests.support.phone import continue_button
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 
@@ -55,11 +55,11 @@ def test_happy_path_from_terminal_to_boto3(
     page: Page,
     oidc_provider: OidcProvider,
     sts: StsPeer,
-    relay: RelayServer,
+    idp_relay_process: RelayServer,
 ) -> None:
     host = start_login()
     screen = read_sign_in_screen(host)
-    assert screen.url.startswith(f"{relay.url}/p/")
+    assert screen.url.startswith(f"{idp_relay_process.url}/p/")
     # The phone's camera reads the same link from the drawn QR code.
     assert decode_terminal_qr(screen.qr_rows) == screen.url
     host.wait_for(WAITING_LINE)
@@ -68,7 +68,7 @@ def test_happy_path_from_terminal_to_boto3(
     login = "dana"
     shown = sign_in_on_phone(page, screen, oidc_provider.issuer, login=login)
     assert shown == screen.user_code
-    phone.wait_for_done_page(page, relay.url, screen.pairing_id)
+    phone.wait_for_done_page(page, idp_relay_process.url, screen.pairing_id)
     assert "code=" not in page.url
     hostname = socket.gethostname()
     # The done page never claims more than the host reported: finishing until the host
@@ -105,11 +105,11 @@ def test_done_page_says_finishing_until_the_host_reports(
     start_login: StartLogin,
     page: Page,
     oidc_provider: OidcProvider,
-    relay_server: RelayFactory,
+    relay_process: RelayFactory,
 ) -> None:
     # Short polls, so that a paused host has no long-poll waiting at the relay: the
     # browser then reaches the done page before the host has collected the result.
-    relay = relay_server(
+    relay = relay_process(
         RELAY_ALLOWED_ORIGINS=oidc_provider.issuer, RELAY_MAX_WAIT="0", RELAY_POLL_INTERVAL="0.2"
     )
     host = start_login("--relay", relay.url)
@@ -134,14 +134,14 @@ def test_deny_at_the_idp_is_a_clear_one_line_failure(
     page: Page,
     oidc_provider: OidcProvider,
     sts: StsPeer,
-    relay: RelayServer,
+    idp_relay_process: RelayServer,
 ) -> None:
     host = start_login()
     screen = read_sign_in_screen(host)
     assert phone.open_pairing_page(page, screen.url) == screen.user_code
     phone.continue_to_provider(page, oidc_provider.issuer)
     phone.deny_at_provider(page)
-    phone.wait_for_done_page(page, relay.url, screen.pairing_id)
+    phone.wait_for_done_page(page, idp_relay_process.url, screen.pairing_id)
 
     assert host.wait(timeout=30) == 1, host.transcript()
     assert only_error_line(host) == (
@@ -157,9 +157,9 @@ def test_phone_keeps_saying_not_completed_after_the_host_saw_the_denial(
     start_login: StartLogin,
     page: Page,
     oidc_provider: OidcProvider,
-    relay_server: RelayFactory,
+    relay_process: RelayFactory,
 ) -> None:
-    relay = relay_server(
+    relay = relay_process(
         RELAY_ALLOWED_ORIGINS=oidc_provider.issuer, RELAY_MAX_WAIT="0", RELAY_POLL_INTERVAL="0.2"
     )
     host = start_login("--relay", relay.url)
@@ -207,10 +207,10 @@ def test_nobody_signs_in_before_expiry(
     host_env: dict[str, str],
     page: Page,
     oidc_provider: OidcProvider,
-    relay_server: RelayFactory,
+    relay_process: RelayFactory,
     sts: StsPeer,
 ) -> None:
-    relay = relay_server(RELAY_ALLOWED_ORIGINS=oidc_provider.issuer, **relay_settings)
+    relay = relay_process(RELAY_ALLOWED_ORIGINS=oidc_provider.issuer, **relay_settings)
     host = start_login("--relay", relay.url, *login_options)
     screen = read_sign_in_screen(host)
 
@@ -224,4 +224,4 @@ def test_nobody_signs_in_before_expiry(
     # A late phone finds no sign-in to continue.
     response = page.goto(screen.url)
     assert response is not None
-    assert page.get_by_role("button", name=phone.CONTINUE_BUTTON).count() == 0
+    assert continue_button(page).count() == 0

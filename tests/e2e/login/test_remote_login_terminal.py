@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 
 
 def test_the_sign_in_screen_fits_80x24_scans_everywhere_and_offers_typing(
-    configured: bytes, host_env: dict[str, str], relay: RelayServer
+    configured: bytes, host_env: dict[str, str], idp_relay_process: RelayServer
 ) -> None:
     env = {**host_env, "TERM": "xterm-256color"}
     env.pop("NO_COLOR", None)
@@ -33,12 +33,14 @@ def test_the_sign_in_screen_fits_80x24_scans_everywhere_and_offers_typing(
         with terminal.still() as screen:
             rows = [row.rstrip() for row in screen.display]
             scanned = {theme.name: decode_screen(screen, theme) for theme in THEMES}
-        url_row = next(y for y, row in enumerate(rows) if row.startswith(f"      {relay.url}/p/"))
+        url_row = next(
+            y for y, row in enumerate(rows) if row.startswith(f"      {idp_relay_process.url}/p/")
+        )
         url = rows[url_row].strip()
         code = re.fullmatch(r"  Check that the page shows this code:  (\S+)", rows[-2])
         assert code is not None, "\n".join(rows)
         # From the URL to the waiting line, all of it on the 24 rows.
-        assert rows[-3] == f"      or open {relay.url}/link and type {code.group(1)}"
+        assert rows[-3] == f"      or open {idp_relay_process.url}/link and type {code.group(1)}"
         assert re.fullmatch(r"  Waiting for you to sign in\.\.\. \d+:\d\d left   \(.*\)", rows[-1])
         assert scanned == {theme.name: url for theme in THEMES}
 

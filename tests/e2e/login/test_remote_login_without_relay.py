@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e import phone
-from tests.e2e.host import HostHome, HostProcess, awslogin_script
+from tests.e2e.host import HostHome, HostProcess
 from tests.e2e.journey import (
     CODE_LINE,
     PROFILE,
@@ -32,6 +32,7 @@ from tests.peers import sts as sts_peer
 from tests.peers.ci import require_peer
 from tests.peers.oidc import OidcProvider
 from tests.peers.sts import StsPeer
+from tests.support.host import awslogin_script
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 

@@ -17,10 +17,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e import phone
-from tests.e2e.host import HostProcess, awslogin_script
+from tests.e2e.host import HostProcess
 from tests.e2e.journey import PROFILE, SIGNED_IN_LINE, USER, configure_profile
 from tests.peers.oidc import OidcProvider
 from tests.peers.sts import StsPeer
+from tests.support.host import awslogin_script
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(90)]
 

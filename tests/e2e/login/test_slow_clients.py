@@ -20,13 +20,13 @@ import httpx
 import pytest
 from playwright.sync_api import Page
 
+from tests.e2e.host import StartLogin
 from tests.e2e.journey import (
     SIGNED_IN_LINE,
     configure_profile,
     read_sign_in_screen,
     sign_in_on_phone,
 )
-from tests.e2e.login.conftest import StartLogin
 from tests.peers.ci import require_peer
 from tests.peers.oidc import OidcProvider
 from tests.peers.relay import RelayFactory
@@ -72,14 +72,14 @@ def open_descriptors(pid: int) -> int:
 @pytest.mark.parametrize("open_files", [None, (256, 256)], ids=["own-file-limit", "256-files"])
 def test_remote_login_completes_while_500_slow_clients_hold_connections(
     open_files: tuple[int, int] | None,
-    relay_server: RelayFactory,
+    relay_process: RelayFactory,
     host_env: dict[str, str],
     start_login: StartLogin,
     page: Page,
     oidc_provider: OidcProvider,
 ) -> None:
     require_peer(Path("/usr/bin/prlimit").exists(), "prlimit (util-linux)")
-    relay = relay_server(
+    relay = relay_process(
         open_files=open_files,
         RELAY_ALLOWED_ORIGINS=oidc_provider.issuer,
         RELAY_HEADER_TIMEOUT="5",

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.serve.clients import BOTO3_IDENTITY, ServeProcess
 from tests.peers.sdk_container import SdkContainer
+from tests.support.serve_clients import BOTO3_IDENTITY, ServeProcess
 
 pytestmark = pytest.mark.e2e
 

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from tests.integration.serve.clients import BOTO3_IDENTITY, ServeProcess
 from tests.peers._process import free_port
 from tests.peers.sshd import SshServer
+from tests.support.serve_clients import BOTO3_IDENTITY, ServeProcess
 
 pytestmark = pytest.mark.e2e
 

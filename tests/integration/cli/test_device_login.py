@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 
 from tests.e2e.host import HostProcess
-from tests.integration.cli.conftest import TokenProxy, awslogin_script, make_near_expiry
 from tests.peers.oidc import OidcProvider
+from tests.support.host import awslogin_script
+from tests.support.oidc_profile import NEAR_EXPIRY_SECONDS
+from tests.support.token_proxy import TokenProxy, route_refreshes
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(90)]
 
@@ -46,7 +48,7 @@ def test_a_device_code_signs_in_and_the_session_refreshes(
     assert "nonce" not in state  # the device grant has none
 
     # The refreshed ID token is validated the same way (signature, iss, aud, sub).
-    before = make_near_expiry(cache, token_proxy.url)
+    before = route_refreshes(cache, token_proxy, expires_in=NEAR_EXPIRY_SECONDS)
     done = subprocess.run(
         [awslogin_script(), "credential-process", "--profile", "dev"],
         env=cli_env,

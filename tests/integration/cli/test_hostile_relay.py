@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.fakes.hostile_relay import HostileRelay, Script
-from tests.integration.cli.conftest import awslogin_script
+from tests.support.host import awslogin_script
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 

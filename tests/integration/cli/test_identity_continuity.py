@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.pty_screen import PtyScreen
-from tests.integration.cli.conftest import awslogin_script
 from tests.peers.oidc import OidcProvider
+from tests.support.host import awslogin_script
 
 pytestmark = pytest.mark.integration
 

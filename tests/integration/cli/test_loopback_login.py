@@ -18,8 +18,10 @@ import pytest
 from awslogin.adapters.terminal import Terminal
 from awslogin.errors import ProviderError
 from awslogin.usecases.login import LoginOptions, login
-from tests.integration.cli.conftest import USER, awslogin_script, finish_at_idp, in_background
 from tests.peers.oidc import OidcProvider
+from tests.support.background import in_background
+from tests.support.host import awslogin_script
+from tests.support.oidc_profile import USER, finish_at_idp
 
 pytestmark = pytest.mark.integration
 

@@ -13,13 +13,10 @@ from typing import Any
 
 import pytest
 
-from tests.integration.cli.conftest import (
-    TokenProxy,
-    awslogin_script,
-    make_near_expiry,
-    signed_in_near_expiry,
-)
 from tests.peers.oidc import OidcProvider
+from tests.support.host import awslogin_script
+from tests.support.oidc_profile import NEAR_EXPIRY_SECONDS, signed_in_near_expiry
+from tests.support.token_proxy import TokenProxy, route_refreshes
 
 pytestmark = pytest.mark.integration
 
@@ -69,7 +66,7 @@ def test_fifty_processes_make_exactly_one_refresh(
     assert rotated != before["providerState"]["refreshToken"]
 
     # The stored rotated token is the one the IdP accepts next time.
-    make_near_expiry(cache, token_proxy.url)
+    route_refreshes(cache, token_proxy, expires_in=NEAR_EXPIRY_SECONDS)
     again = run_together(cli_env, 1)[0]
     assert again.returncode == 0, again.stderr
     assert token_proxy.refreshes == 2

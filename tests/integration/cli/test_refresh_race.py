@@ -21,8 +21,10 @@ from awslogin.providers.oidc import OidcProvider as OidcSessions
 from awslogin.session_record import SessionRecord
 from awslogin.stores.record_file import RecordFile
 from awslogin.usecases.profiles import awslogin_profile, load_config
-from tests.integration.cli.conftest import TokenProxy, awslogin_script, signed_in_near_expiry
 from tests.peers.oidc import OidcProvider
+from tests.support.host import awslogin_script
+from tests.support.oidc_profile import signed_in_near_expiry
+from tests.support.token_proxy import TokenProxy
 
 pytestmark = pytest.mark.integration
 
@@ -43,7 +45,7 @@ def test_a_refresh_that_another_writer_wins_meanwhile_uses_its_session(
 ) -> None:
     cache = signed_in_near_expiry(cli_env, oidc_provider, token_proxy)
     before = json.loads(cache.read_text())
-    token_proxy.hold_next_refresh()
+    hold = token_proxy.hold_next_refresh()
 
     with subprocess.Popen(
         [awslogin_script(), "credential-process", "--profile", "dev"],
@@ -52,9 +54,9 @@ def test_a_refresh_that_another_writer_wins_meanwhile_uses_its_session(
         stderr=subprocess.PIPE,
         text=True,
     ) as refreshing:
-        token_proxy.wait_held()
+        hold.wait_arrived()
         written = refresh_without_the_lock(cli_env)
-        token_proxy.release()  # awslogin's request, with the rotated-away token, goes on
+        hold.release()  # awslogin's request, with the rotated-away token, goes on
         out, err = refreshing.communicate(timeout=60)
 
     assert refreshing.returncode == 0, err

@@ -14,17 +14,21 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.host import HostProcess, awslogin_script
-from tests.integration.cli.conftest import USER, phone_through_relay
+from tests.e2e.host import HostProcess
 from tests.peers.fault_proxy import Fault, FaultProxy
 from tests.peers.oidc import OidcProvider
 from tests.peers.redis import RedisServer
 from tests.peers.relay import RelayFactory, RelayServer
+from tests.support.host import awslogin_script
+from tests.support.oidc_profile import USER
+from tests.support.phone import phone_through_relay
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
@@ -35,13 +39,6 @@ NOTE = "Waiting for the relay to answer again..."
 OUTAGE_SECONDS = 6.0
 
 
-def wait_until(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
-
-
 @pytest.fixture
 def proxy() -> Iterator[FaultProxy]:
     with FaultProxy() as proxy:
@@ -50,13 +47,13 @@ def proxy() -> Iterator[FaultProxy]:
 
 @pytest.fixture
 def relay_behind(
-    proxy: FaultProxy, relay_server: RelayFactory, oidc_provider: OidcProvider
+    proxy: FaultProxy, relay_process: RelayFactory, oidc_provider: OidcProvider
 ) -> Callable[..., RelayServer]:
     """Start the relay with the proxy as its public address (the host and the phone both
     reach it through the proxy)."""
 
     def start(**settings: str) -> RelayServer:
-        relay = relay_server(
+        relay = relay_process(
             RELAY_ALLOWED_ORIGINS=oidc_provider.issuer, RELAY_PUBLIC_URL=proxy.url, **settings
         )
         proxy.target = ("127.0.0.1", relay.port)
@@ -74,89 +71,86 @@ def start_host(cli_env: dict[str, str], proxy: FaultProxy) -> Iterator[Callable[
     process.stop()
 
 
-def link_shown(host: HostProcess, proxy: FaultProxy) -> str:
-    """The link the host printed, once its first long-poll reached the relay."""
-    url = host.wait_for(LINK).group(1)
-    assert url.startswith(f"{proxy.url}/p/")
-    wait_until(lambda: proxy.counts.polls >= 1, "the first long-poll")
-    return url
+@dataclass
+class Lane:
+    """A remote login whose host and phone reach the relay through the fault proxy."""
+
+    proxy: FaultProxy
+    relay_behind: Callable[..., RelayServer]
+    start_host: Callable[[], HostProcess]
+    oidc_provider: OidcProvider
+    cli_env: dict[str, str]
+    sts: Any
+
+    def start(self, **settings: str) -> tuple[RelayServer, HostProcess, str]:
+        """The relay (with `settings`) and the host started; the link the host printed,
+        once its first long-poll reached the relay."""
+        relay = self.relay_behind(**settings)
+        host = self.start_host()
+        url = host.wait_for(LINK).group(1)
+        assert url.startswith(f"{self.proxy.url}/p/")
+        wait_until(lambda: self.proxy.counts.polls >= 1, "the first long-poll")
+        return relay, host, url
+
+    def phone(self, url: str) -> None:
+        phone_through_relay(self.oidc_provider, url)
+
+    def assert_signed_in_as_unhurt(self, host: HostProcess) -> None:
+        assert host.wait(timeout=60) == 0, host.transcript()
+        assert host.lines["stdout"][0] == f"Signed in as {ASSUMED_ROLE_ARN}"
+        assert [claims["sub"] for claims in self.sts.received] == [USER]
+        cache = Path(self.cli_env["AWSLOGIN_CACHE_DIR"]) / "oidc--dev.json"
+        cached = json.loads(cache.read_text())
+        assert cached["identity"] == {"arn": ASSUMED_ROLE_ARN, "subject": USER}
+        assert "Traceback" not in host.transcript()
 
 
-def assert_signed_in_as_unhurt(host: HostProcess, cli_env: dict[str, str], sts: Any) -> None:
-    assert host.wait(timeout=60) == 0, host.transcript()
-    assert host.lines["stdout"][0] == f"Signed in as {ASSUMED_ROLE_ARN}"
-    assert [claims["sub"] for claims in sts.received] == [USER]
-    cached = json.loads((Path(cli_env["AWSLOGIN_CACHE_DIR"]) / "oidc--dev.json").read_text())
-    assert cached["identity"] == {"arn": ASSUMED_ROLE_ARN, "subject": USER}
-    assert "Traceback" not in host.transcript()
-
-
-def test_an_unhurt_login_through_the_proxy(
+@pytest.fixture
+def lane(
+    proxy: FaultProxy,
     relay_behind: Callable[..., RelayServer],
     start_host: Callable[[], HostProcess],
-    proxy: FaultProxy,
     oidc_provider: OidcProvider,
     cli_env: dict[str, str],
     sts: Any,
-) -> None:
-    relay_behind()
-    host = start_host()
-    phone_through_relay(oidc_provider, link_shown(host, proxy))
-    assert_signed_in_as_unhurt(host, cli_env, sts)
-    assert (proxy.counts.resets, proxy.counts.cuts, proxy.counts.results) == (0, 0, 1)
+) -> Lane:
+    return Lane(proxy, relay_behind, start_host, oidc_provider, cli_env, sts)
+
+
+def test_an_unhurt_login_through_the_proxy(lane: Lane) -> None:
+    _, host, url = lane.start()
+    lane.phone(url)
+    lane.assert_signed_in_as_unhurt(host)
+    counts = lane.proxy.counts
+    assert (counts.resets, counts.cuts, counts.results) == (0, 0, 1)
     assert NOTE not in host.transcript()
 
 
-def test_the_answer_with_the_result_cut_after_the_relay_sent_it(
-    relay_behind: Callable[..., RelayServer],
-    start_host: Callable[[], HostProcess],
-    proxy: FaultProxy,
-    oidc_provider: OidcProvider,
-    cli_env: dict[str, str],
-    sts: Any,
-) -> None:
-    relay_behind()
-    host = start_host()
-    proxy.cut_results = Fault(count=1)
-    phone_through_relay(oidc_provider, link_shown(host, proxy))
-    assert_signed_in_as_unhurt(host, cli_env, sts)
+def test_the_answer_with_the_result_cut_after_the_relay_sent_it(lane: Lane) -> None:
+    _, host, url = lane.start()
+    lane.proxy.cut_results = Fault(count=1)
+    lane.phone(url)
+    lane.assert_signed_in_as_unhurt(host)
     # Cut once, delivered again to the same poll token.
-    assert (proxy.counts.cuts, proxy.counts.results) == (1, 2)
+    assert (lane.proxy.counts.cuts, lane.proxy.counts.results) == (1, 2)
 
 
-def test_the_long_poll_reset_while_it_waits(
-    relay_behind: Callable[..., RelayServer],
-    start_host: Callable[[], HostProcess],
-    proxy: FaultProxy,
-    oidc_provider: OidcProvider,
-    cli_env: dict[str, str],
-    sts: Any,
-) -> None:
-    relay_behind()
-    proxy.reset_polls = Fault(count=1)
-    host = start_host()
-    url = link_shown(host, proxy)
-    wait_until(lambda: proxy.counts.resets == 1 and proxy.counts.polls >= 2, "a reset")
-    phone_through_relay(oidc_provider, url)
-    assert_signed_in_as_unhurt(host, cli_env, sts)
+def test_the_long_poll_reset_while_it_waits(lane: Lane) -> None:
+    lane.proxy.reset_polls = Fault(count=1)
+    _, host, url = lane.start()
+    counts = lane.proxy.counts
+    wait_until(lambda: counts.resets == 1 and counts.polls >= 2, "a reset")
+    lane.phone(url)
+    lane.assert_signed_in_as_unhurt(host)
 
 
-def test_the_relay_unreachable_for_several_seconds(
-    relay_behind: Callable[..., RelayServer],
-    start_host: Callable[[], HostProcess],
-    proxy: FaultProxy,
-    oidc_provider: OidcProvider,
-    cli_env: dict[str, str],
-    sts: Any,
-) -> None:
-    relay_behind()
-    host = start_host()
-    url = link_shown(host, proxy)
-    proxy.go_down()
+def test_the_relay_unreachable_for_several_seconds(lane: Lane) -> None:
+    _, host, url = lane.start()
+    lane.proxy.go_down()
     time.sleep(OUTAGE_SECONDS)
-    proxy.come_back()
-    phone_through_relay(oidc_provider, url)
-    assert_signed_in_as_unhurt(host, cli_env, sts)
+    lane.proxy.come_back()
+    lane.phone(url)
+    lane.assert_signed_in_as_unhurt(host)
     # One quiet line while the relay did not answer (stderr is a pipe: printed once),
     # then the waiting line again once it answered.
     waiting = [line for line in host.lines["stderr"] if " left" in line]
@@ -164,39 +158,23 @@ def test_the_relay_unreachable_for_several_seconds(
 
 
 def test_the_relay_restarted_with_its_pairings_in_redis(
-    relay_behind: Callable[..., RelayServer],
-    start_host: Callable[[], HostProcess],
-    proxy: FaultProxy,
-    oidc_provider: OidcProvider,
-    redis_server: RedisServer,
-    cli_env: dict[str, str],
-    sts: Any,
+    lane: Lane, redis_server: RedisServer
 ) -> None:
-    relay = relay_behind(RELAY_STORE=redis_server.url)
-    host = start_host()
-    url = link_shown(host, proxy)
+    relay, host, url = lane.start(RELAY_STORE=redis_server.url)
     relay.restart()
-    phone_through_relay(oidc_provider, url)
-    assert_signed_in_as_unhurt(host, cli_env, sts)
+    lane.phone(url)
+    lane.assert_signed_in_as_unhurt(host)
 
 
-def test_the_relay_restarted_without_its_pairings_ends_in_one_clear_line(
-    relay_behind: Callable[..., RelayServer],
-    start_host: Callable[[], HostProcess],
-    proxy: FaultProxy,
-    cli_env: dict[str, str],
-    sts: Any,
-) -> None:
-    relay = relay_behind()
-    host = start_host()
-    link_shown(host, proxy)
+def test_the_relay_restarted_without_its_pairings_ends_in_one_clear_line(lane: Lane) -> None:
+    relay, host, _ = lane.start()
     relay.restart()
     assert host.wait(timeout=30) == 1, host.transcript()
     messages = [line for line in host.lines["stderr"] if line.startswith("awslogin:")]
     assert messages == [
-        f"awslogin: the relay at {proxy.url.removeprefix('http://')} no longer knows this "
+        f"awslogin: the relay at {lane.proxy.url.removeprefix('http://')} no longer knows this "
         "sign-in (it restarted without keeping its pairings?); run login again"
     ]
     assert "Traceback" not in host.transcript()
-    assert sts.received == []
-    assert not Path(cli_env["AWSLOGIN_CACHE_DIR"]).exists()
+    assert lane.sts.received == []
+    assert not Path(lane.cli_env["AWSLOGIN_CACHE_DIR"]).exists()

@@ -23,8 +23,11 @@ from awslogin.adapters.terminal import Terminal
 from awslogin.errors import AwsloginError, ProviderError
 from awslogin.usecases.login import LoginOptions, login
 from tests.e2e.host import HostProcess
-from tests.integration.cli.conftest import USER, awslogin_script, in_background, phone_through_relay
 from tests.peers.oidc import OidcProvider
+from tests.support.background import in_background
+from tests.support.host import awslogin_script
+from tests.support.oidc_profile import USER
+from tests.support.phone import phone_through_relay
 
 pytestmark = pytest.mark.integration
 
@@ -61,35 +64,37 @@ class PhoneTerminal(Terminal):
 
 
 @pytest.fixture
-def relay(relay_server: Any, oidc_provider: OidcProvider) -> Any:
-    return relay_server(RELAY_ALLOWED_ORIGINS=oidc_provider.issuer)
+def idp_relay_process(relay_process: Any, oidc_provider: OidcProvider) -> Any:
+    return relay_process(RELAY_ALLOWED_ORIGINS=oidc_provider.issuer)
 
 
 def test_remote_login_through_the_relay(
-    cli_env: dict[str, str], oidc_provider: OidcProvider, sts: Any, relay: Any
+    cli_env: dict[str, str], oidc_provider: OidcProvider, sts: Any, idp_relay_process: Any
 ) -> None:
     terminal = PhoneTerminal(oidc_provider)
     started = time.monotonic()
     lines = login(
-        LoginOptions(profile="dev", remote=True, relay=relay.url, timeout=60), cli_env, terminal
+        LoginOptions(profile="dev", remote=True, relay=idp_relay_process.url, timeout=60),
+        cli_env,
+        terminal,
     )
     assert time.monotonic() - started < 20
     assert terminal.phone.errors == []
     url, user_code = terminal.shown[0]
-    assert url.startswith(f"{relay.url}/p/")
+    assert url.startswith(f"{idp_relay_process.url}/p/")
     assert user_code
     shown = terminal.err.getvalue()  # type: ignore[attr-defined]
     assert url in shown
     assert user_code in shown
     # The relay's own page for typing the code, from its discovery document.
-    assert f"      or open {relay.url}/link and type {user_code}\n" in shown
+    assert f"      or open {idp_relay_process.url}/link and type {user_code}\n" in shown
     assert "\u2588" in shown
     assert "Waiting for you to sign in..." in shown
     assert "left" in shown
     assert lines[0].startswith("Signed in as arn:aws:sts::123456789012:assumed-role/dev/")
     assert [claims["sub"] for claims in sts.received] == [USER]
     pairing_id = url.rsplit("/", 1)[1]
-    status = httpx.get(f"{relay.url}/p/{pairing_id}/status").json()["status"]
+    status = httpx.get(f"{idp_relay_process.url}/p/{pairing_id}/status").json()["status"]
     # the host acknowledged and reported before login returned (docs/protocol.md,
     # "Delivery" and "Outcome")
     assert status == "signed_in"
@@ -97,13 +102,13 @@ def test_remote_login_through_the_relay(
 
 
 def test_relay_chosen_automatically_in_an_ssh_session(
-    cli_env: dict[str, str], oidc_provider: OidcProvider, relay: Any
+    cli_env: dict[str, str], oidc_provider: OidcProvider, idp_relay_process: Any
 ) -> None:
     terminal = PhoneTerminal(oidc_provider)
     env = {
         **cli_env,
         "SSH_CONNECTION": "10.0.0.1 5000 10.0.0.2 22",
-        "AWSLOGIN_RELAY_URL": relay.url,
+        "AWSLOGIN_RELAY_URL": idp_relay_process.url,
     }
     lines = login(LoginOptions(profile="dev", qr=False, timeout=60), env, terminal)
     shown = terminal.err.getvalue()  # type: ignore[attr-defined]
@@ -113,11 +118,11 @@ def test_relay_chosen_automatically_in_an_ssh_session(
 
 
 def test_denied_at_the_idp_is_a_clear_failure(
-    cli_env: dict[str, str], oidc_provider: OidcProvider, sts: Any, relay: Any
+    cli_env: dict[str, str], oidc_provider: OidcProvider, sts: Any, idp_relay_process: Any
 ) -> None:
     with pytest.raises(ProviderError, match="denied at the identity provider"):
         login(
-            LoginOptions(profile="dev", remote=True, relay=relay.url, timeout=60),
+            LoginOptions(profile="dev", remote=True, relay=idp_relay_process.url, timeout=60),
             cli_env,
             PhoneTerminal(oidc_provider, deny=True),
         )
@@ -126,9 +131,9 @@ def test_denied_at_the_idp_is_a_clear_failure(
 
 
 def test_expired_pairing_is_a_clear_failure(
-    cli_env: dict[str, str], oidc_provider: OidcProvider, relay_server: Any
+    cli_env: dict[str, str], oidc_provider: OidcProvider, relay_process: Any
 ) -> None:
-    relay = relay_server(
+    relay = relay_process(
         RELAY_ALLOWED_ORIGINS=oidc_provider.issuer, RELAY_PAIRING_TTL="30", RELAY_RESULT_TTL="30"
     )
     terminal = Terminal(err=io.StringIO(), out=io.StringIO(), stdin=io.StringIO())
@@ -149,10 +154,18 @@ def test_expired_pairing_is_a_clear_failure(
     ids=["ctrl-c", "sigterm", "sighup"],
 )
 def test_a_stop_signal_cancels_the_pairing_and_exits_128_plus_n(
-    cli_env: dict[str, str], relay: Any, signal_number: int, exit_code: int, said: str
+    cli_env: dict[str, str], idp_relay_process: Any, signal_number: int, exit_code: int, said: str
 ) -> None:
     process = subprocess.Popen(
-        [awslogin_script(), "login", "--profile", "dev", "--remote", "--relay", relay.url],
+        [
+            awslogin_script(),
+            "login",
+            "--profile",
+            "dev",
+            "--remote",
+            "--relay",
+            idp_relay_process.url,
+        ],
         env=cli_env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -163,7 +176,7 @@ def test_a_stop_signal_cancels_the_pairing_and_exits_128_plus_n(
     deadline = time.monotonic() + 30
     while not url and time.monotonic() < deadline:
         line = process.stderr.readline()
-        if f"{relay.url}/p/" in line:
+        if f"{idp_relay_process.url}/p/" in line:
             url = line.strip()
     waiting = process.stderr.readline() + process.stderr.readline()
     while "Waiting" not in waiting and time.monotonic() < deadline:
@@ -176,7 +189,9 @@ def test_a_stop_signal_cancels_the_pairing_and_exits_128_plus_n(
     assert rest.strip().splitlines()[-1] == said
     assert "Traceback" not in rest
     pairing_id = url.rsplit("/", 1)[1]
-    assert httpx.get(f"{relay.url}/p/{pairing_id}/status").json()["status"] == "cancelled"
+    assert (
+        httpx.get(f"{idp_relay_process.url}/p/{pairing_id}/status").json()["status"] == "cancelled"
+    )
 
 
 def test_unreachable_relay_is_one_line(cli_env: dict[str, str], free_port: int) -> None:
@@ -228,14 +243,22 @@ def silent_sts() -> Iterator[tuple[str, threading.Event]]:
 def test_sigterm_after_the_result_came_reports_the_failure_to_the_relay(
     cli_env: dict[str, str],
     oidc_provider: OidcProvider,
-    relay: Any,
+    idp_relay_process: Any,
     silent_sts: tuple[str, threading.Event],
 ) -> None:
     sts_url, sts_reached = silent_sts
     env = {**cli_env, "AWS_ENDPOINT_URL_STS": sts_url}
-    argv = [awslogin_script(), "login", "--profile", "dev", "--remote", "--relay", relay.url]
+    argv = [
+        awslogin_script(),
+        "login",
+        "--profile",
+        "dev",
+        "--remote",
+        "--relay",
+        idp_relay_process.url,
+    ]
     with HostProcess([*argv, "--no-qr"], env) as host:
-        url = host.wait_for(rf"^ {{6}}({re.escape(relay.url)}/p/\S+)$").group(1)
+        url = host.wait_for(rf"^ {{6}}({re.escape(idp_relay_process.url)}/p/\S+)$").group(1)
         phone_through_relay(oidc_provider, url)
         assert sts_reached.wait(30), host.transcript()
         os.kill(host.pid, signal.SIGTERM)
@@ -243,5 +266,5 @@ def test_sigterm_after_the_result_came_reports_the_failure_to_the_relay(
     assert host.lines["stderr"][-1] == "awslogin: stopped (SIGTERM)"
     pairing_id = url.rsplit("/", 1)[1]
     # The phone's page learns that this terminal could not finish, not "signed in".
-    assert httpx.get(f"{relay.url}/p/{pairing_id}/status").json()["status"] == "failed"
+    assert httpx.get(f"{idp_relay_process.url}/p/{pairing_id}/status").json()["status"] == "failed"
     assert not Path(cli_env["AWSLOGIN_CACHE_DIR"]).exists()

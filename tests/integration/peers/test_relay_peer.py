@@ -21,17 +21,17 @@ def _healthy(relay: RelayServer) -> bool:
 
 
 def test_the_relay_answers_health_and_announces_its_public_url(
-    relay_server: RelayFactory,
+    relay_process: RelayFactory,
 ) -> None:
-    relay = relay_server()
+    relay = relay_process()
     assert relay.url.startswith("http://127.0.0.1:")
     assert _healthy(relay)
     announced = httpx.get(f"{relay.url}/.well-known/awslogin-relay", timeout=2).json()
     assert announced["callback_uri"] == f"{relay.url}/callback"
 
 
-def test_restart_keeps_the_url_and_stop_closes_it(relay_server: RelayFactory) -> None:
-    relay = relay_server()
+def test_restart_keeps_the_url_and_stop_closes_it(relay_process: RelayFactory) -> None:
+    relay = relay_process()
     url = relay.url
     relay.restart()
     assert relay.url == url
@@ -42,10 +42,10 @@ def test_restart_keeps_the_url_and_stop_closes_it(relay_server: RelayFactory) ->
 
 
 def test_two_relays_run_side_by_side_with_their_own_settings(
-    relay_server: RelayFactory, redis_server: RedisServer
+    relay_process: RelayFactory, redis_server: RedisServer
 ) -> None:
-    in_memory = relay_server()
-    on_redis = relay_server(RELAY_STORE=redis_server.url)
+    in_memory = relay_process()
+    on_redis = relay_process(RELAY_STORE=redis_server.url)
     assert in_memory.url != on_redis.url
     assert on_redis.env["RELAY_STORE"] == redis_server.url
     assert _healthy(in_memory)
@@ -53,16 +53,16 @@ def test_two_relays_run_side_by_side_with_their_own_settings(
 
 
 def test_a_relay_that_refuses_its_settings_is_reported_with_its_log(
-    relay_server: RelayFactory,
+    relay_process: RelayFactory,
 ) -> None:
     with pytest.raises(PeerError, match=r"exited with code [1-9](.|\n)*RELAY_MAX_WAIT"):
-        relay_server(RELAY_MAX_WAIT="not-a-number")
+        relay_process(RELAY_MAX_WAIT="not-a-number")
 
 
 def test_a_relay_on_a_netns_link_is_reachable_from_inside_the_namespace(
-    relay_server: RelayFactory, netns_host: NetnsHost
+    relay_process: RelayFactory, netns_host: NetnsHost
 ) -> None:
-    relay = relay_server(host=netns_host.root_address)
+    relay = relay_process(host=netns_host.root_address)
     assert relay.url.startswith(f"http://{netns_host.root_address}:")
     fetch = "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1]).read().decode())"
     inside = netns_host.run(

@@ -11,16 +11,17 @@ import httpx
 
 from awslogin_protocol.sealing import HostKey
 from tests.peers.relay import RelayFactory
-from tests.unit.relay.conftest import authorize_url
+from tests.support.phone import press_continue
+from tests.support.relay_app import authorize_url
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
 
-def start(relay_server: RelayFactory) -> tuple[str, str]:
+def start(relay_process: RelayFactory) -> tuple[str, str]:
     """The relay under test, and a second relay that plays the provider (its /healthz)."""
-    provider = relay_server().url
-    relay = relay_server(RELAY_ALLOWED_ORIGINS=provider, RELAY_POLL_INTERVAL="0").url
+    provider = relay_process().url
+    relay = relay_process(RELAY_ALLOWED_ORIGINS=provider, RELAY_POLL_INTERVAL="0").url
     return relay, provider
 
 
@@ -43,7 +44,7 @@ def create(
 def confirm(page: Page, created: dict[str, Any]) -> None:
     """Open the pairing's page and press the button; the provider (a /healthz) answers."""
     page.goto(created["verification_uri_complete"])
-    page.get_by_role("button", name="This is my terminal — continue").click()
+    press_continue(page)
     page.wait_for_url(re.compile(r"/healthz\?"))
 
 

@@ -20,7 +20,7 @@ from tests.integration.relay.browser_steps import (
     watch,
 )
 from tests.peers.relay import RelayFactory
-from tests.unit.relay.conftest import state_of
+from tests.support.relay_app import state_of
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -35,8 +35,8 @@ FINISHING = "Finishing on gpu-box-3…"
 class Phone:
     """A relay, its stand-in provider, and a host that speaks to it over HTTP."""
 
-    def __init__(self, relay_server: RelayFactory) -> None:
-        self.base, self.provider = start(relay_server)
+    def __init__(self, relay_process: RelayFactory) -> None:
+        self.base, self.provider = start(relay_process)
         self.host = httpx.Client(base_url=self.base, trust_env=False)
 
     def sign_in(self, page: Page) -> dict[str, Any]:
@@ -49,8 +49,8 @@ class Phone:
 
 
 @pytest.fixture
-def phone(relay_server: RelayFactory) -> Iterator[Phone]:
-    built = Phone(relay_server)
+def phone(relay_process: RelayFactory) -> Iterator[Phone]:
+    built = Phone(relay_process)
     with built.host:
         yield built
 

@@ -19,8 +19,9 @@ import pytest
 
 from awslogin_protocol.sealing import HostKey
 from tests.peers.relay import RelayFactory
-from tests.unit.relay.conftest import authorize_url, state_of
-from tests.unit.relay.test_host_text import HIDDEN
+from tests.support.harmless_text import HIDDEN
+from tests.support.phone import press_continue
+from tests.support.relay_app import authorize_url, state_of
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -51,10 +52,10 @@ def _audit_lines(log: str) -> list[dict[str, Any]]:
 
 
 def test_hidden_characters_show_as_escapes_on_the_pages_and_in_the_audit_log(
-    relay_server: RelayFactory, page: Page
+    relay_process: RelayFactory, page: Page
 ) -> None:
-    provider = relay_server().url
-    relay = relay_server(
+    provider = relay_process().url
+    relay = relay_process(
         RELAY_ALLOWED_ORIGINS=provider, RELAY_POLL_INTERVAL="0", RELAY_RATE_CREATE="1000"
     )
     problems: list[str] = []
@@ -90,7 +91,7 @@ def test_hidden_characters_show_as_escapes_on_the_pages_and_in_the_audit_log(
         host = {"hostname": "gpu\u202e3-xob", "user": "alice", "client": "awslogin/0.1"}
         created, url = _create(client, provider, host)
         page.goto(created["verification_uri_complete"])
-        page.get_by_role("button", name="This is my terminal — continue").click()
+        press_continue(page)
         page.wait_for_url(re.compile(r"/healthz\?"))
         page.goto(f"{relay.url}/callback?code=browser-code&state={state_of(url)}")
         assert page.url == f"{relay.url}/p/{created['pairing_id']}/done"

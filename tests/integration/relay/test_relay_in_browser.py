@@ -13,7 +13,8 @@ import pytest
 
 from tests.integration.relay.browser_steps import collect, confirm, create, start, watch
 from tests.peers.relay import RelayFactory
-from tests.unit.relay.conftest import state_of
+from tests.support.phone import continue_button, press_continue
+from tests.support.relay_app import state_of
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -23,42 +24,42 @@ pytestmark = pytest.mark.integration
 XSS_HOST = "<img src=x onerror=alert(1)><script>alert(2)</script>"
 
 
-def test_confirm_then_continue_to_the_provider(relay_server: RelayFactory, page: Page) -> None:
-    base, provider = start(relay_server)
+def test_confirm_then_continue_to_the_provider(relay_process: RelayFactory, page: Page) -> None:
+    base, provider = start(relay_process)
     problems = watch(page)
     with httpx.Client(base_url=base, trust_env=False) as client:
         created, url = create(client, base, provider, XSS_HOST)
     page.goto(created["verification_uri_complete"])
     assert page.locator(".code").inner_text() == created["user_code"]
     assert XSS_HOST in page.locator("dl.host").inner_text()  # shown as text, not run
-    page.get_by_role("button", name="This is my terminal — continue").click()
+    press_continue(page)
     page.wait_for_url(re.compile(r"/healthz\?"))
     assert page.url == url
     assert problems == []
 
 
 def test_a_double_tap_on_the_button_still_goes_to_the_provider(
-    relay_server: RelayFactory, page: Page
+    relay_process: RelayFactory, page: Page
 ) -> None:
-    base, provider = start(relay_server)
+    base, provider = start(relay_process)
     problems = watch(page)
     with httpx.Client(base_url=base, trust_env=False) as client:
         created, url = create(client, base, provider, "gpu-box-3")
     page.goto(created["verification_uri_complete"])
-    page.get_by_role("button", name="This is my terminal — continue").dblclick()
+    continue_button(page).dblclick()
     page.wait_for_url(re.compile(r"/healthz\?"))
     assert page.url == url  # not "already confirmed on another device"
     assert problems == []
 
 
 def test_a_forwarded_sign_in_link_cannot_deliver_another_browsers_sign_in(
-    relay_server: RelayFactory, page: Page, browser: Browser
+    relay_process: RelayFactory, page: Page, browser: Browser
 ) -> None:
     """Device-code phishing: the attacker starts a pairing, confirms it in their own
     browser, and sends the provider link to a victim, whose browser comes back to
     /callback with a valid code and state. The relay must refuse it and keep waiting
     for the browser that confirmed."""
-    base, provider = start(relay_server)
+    base, provider = start(relay_process)
     with httpx.Client(base_url=base, trust_env=False) as host:
         created, url = create(host, base, provider, "attacker-box")
         pid = created["pairing_id"]
@@ -85,7 +86,7 @@ def test_a_forwarded_sign_in_link_cannot_deliver_another_browsers_sign_in(
             assert "victim-code" not in victim.content()
             # nor can the victim's browser bind itself now that A has confirmed
             victim.goto(created["verification_uri_complete"])
-            victim.get_by_role("button", name="This is my terminal — continue").click()
+            press_continue(victim)
             assert "already confirmed on another device" in victim.inner_text("main")
             assert victim_context.cookies() == []
             # Chromium logs the 403 and 409 answers themselves; nothing else went wrong
@@ -100,9 +101,9 @@ def test_a_forwarded_sign_in_link_cannot_deliver_another_browsers_sign_in(
 
 
 def test_an_unconfirmed_pairing_cannot_be_completed_by_any_browser(
-    relay_server: RelayFactory, page: Page
+    relay_process: RelayFactory, page: Page
 ) -> None:
-    base, provider = start(relay_server)
+    base, provider = start(relay_process)
     with httpx.Client(base_url=base, trust_env=False) as host:
         created, url = create(host, base, provider, "attacker-box")
         answer = page.goto(f"{base}/callback?error=access_denied&state={state_of(url)}")

@@ -12,7 +12,8 @@ import pytest
 
 from awslogin_protocol.sealing import HostKey
 from tests.peers.relay import RelayFactory
-from tests.unit.relay.conftest import authorize_url, state_of
+from tests.support.phone import confirm_async
+from tests.support.relay_app import authorize_url, state_of
 
 pytestmark = pytest.mark.integration
 
@@ -34,8 +35,8 @@ async def _create(client: httpx.AsyncClient, callback: str, key: HostKey) -> tup
     return response.json(), url
 
 
-async def test_lifecycle_over_real_sockets(relay_server: RelayFactory) -> None:
-    server = relay_server(RELAY_ALLOWED_ORIGINS=IDP, RELAY_POLL_INTERVAL="0")
+async def test_lifecycle_over_real_sockets(relay_process: RelayFactory) -> None:
+    server = relay_process(RELAY_ALLOWED_ORIGINS=IDP, RELAY_POLL_INTERVAL="0")
     key = HostKey()
     async with httpx.AsyncClient(base_url=server.url, timeout=10) as client:
         discovery = (await client.get("/.well-known/awslogin-relay")).json()
@@ -48,8 +49,7 @@ async def test_lifecycle_over_real_sockets(relay_server: RelayFactory) -> None:
             for _ in range(5)
         ]
         # the browser: the relay page, "this is my terminal" (a cookie), the provider, back
-        assert (await client.get(f"/p/{created['pairing_id']}")).status_code == 200
-        confirmed = await client.post(f"/p/{created['pairing_id']}/confirm")
+        confirmed = await confirm_async(client, f"/p/{created['pairing_id']}")
         assert confirmed.status_code == 303
         assert "httponly" in confirmed.headers["set-cookie"].lower()
         await asyncio.sleep(0.3)

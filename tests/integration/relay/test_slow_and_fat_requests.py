@@ -12,10 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.integration.relay_redis.pairing_client import IDP, create
 from tests.peers.ci import require_peer
 from tests.peers.redis import RedisServer
 from tests.peers.relay import RelayFactory, RelayServer
+from tests.support.pairing_client import IDP, create
 
 pytestmark = pytest.mark.integration
 
@@ -38,8 +38,8 @@ def open_files(pid: int) -> tuple[int, int]:
 
 
 @pytest.fixture
-def relay(relay_server: RelayFactory) -> RelayServer:
-    return relay_server(
+def quick_timeout_relay_process(relay_process: RelayFactory) -> RelayServer:
+    return relay_process(
         RELAY_ALLOWED_ORIGINS=IDP,
         RELAY_HEADER_TIMEOUT="1",
         RELAY_BODY_TIMEOUT="1",
@@ -62,8 +62,10 @@ async def answer_and_seconds(
     return data, time.monotonic() - started
 
 
-async def test_a_1_mb_header_gets_431_in_json_and_the_connection_closes(relay: RelayServer) -> None:
-    reader, writer = await connect(relay)
+async def test_a_1_mb_header_gets_431_in_json_and_the_connection_closes(
+    quick_timeout_relay_process: RelayServer,
+) -> None:
+    reader, writer = await connect(quick_timeout_relay_process)
     writer.write(HEAD + b"X-Big: " + b"a" * 1_000_000 + b"\r\n\r\n")
     await writer.drain()
     data, _ = await answer_and_seconds(reader, time.monotonic())
@@ -75,10 +77,10 @@ async def test_a_1_mb_header_gets_431_in_json_and_the_connection_closes(relay: R
 
 
 async def test_a_head_just_under_16_kib_is_served_and_just_over_is_refused(
-    relay: RelayServer,
+    quick_timeout_relay_process: RelayServer,
 ) -> None:
     async def status(header_size: int) -> bytes:
-        reader, writer = await connect(relay)
+        reader, writer = await connect(quick_timeout_relay_process)
         writer.write(HEAD + b"X-Pad: " + b"a" * header_size + b"\r\nConnection: close\r\n\r\n")
         await writer.drain()
         line = await asyncio.wait_for(reader.readline(), 10)
@@ -89,12 +91,14 @@ async def test_a_head_just_under_16_kib_is_served_and_just_over_is_refused(
     assert (await status(17_000)).startswith(b"HTTP/1.1 431 ")
 
 
-async def test_unfinished_20_mb_heads_leave_memory_bounded(relay: RelayServer) -> None:
-    assert relay.pid is not None
-    before = rss_mb(relay.pid)
+async def test_unfinished_20_mb_heads_leave_memory_bounded(
+    quick_timeout_relay_process: RelayServer,
+) -> None:
+    assert quick_timeout_relay_process.pid is not None
+    before = rss_mb(quick_timeout_relay_process.pid)
 
     async def fat() -> bytes:
-        reader, writer = await connect(relay)
+        reader, writer = await connect(quick_timeout_relay_process)
         writer.write(HEAD + b"X-Big: ")
         try:
             for _ in range(20 * 16):  # 20 MB, never ended by a blank line
@@ -108,16 +112,18 @@ async def test_unfinished_20_mb_heads_leave_memory_bounded(relay: RelayServer) -
         return data
 
     answers = await asyncio.gather(*(fat() for _ in range(3)))
-    grown = rss_mb(relay.pid) - before
+    grown = rss_mb(quick_timeout_relay_process.pid) - before
     for data in answers:
         assert data.startswith(b"HTTP/1.1 431 ") or data in (b"", b"(reset)"), data[:100]
     assert grown < 10, f"the relay grew by {grown:.1f} MB"
     async with httpx.AsyncClient() as client:
-        assert (await client.get(f"{relay.url}/healthz")).status_code == 200
+        assert (await client.get(f"{quick_timeout_relay_process.url}/healthz")).status_code == 200
 
 
-async def test_a_half_sent_head_gets_408_after_the_header_timeout(relay: RelayServer) -> None:
-    reader, writer = await connect(relay)
+async def test_a_half_sent_head_gets_408_after_the_header_timeout(
+    quick_timeout_relay_process: RelayServer,
+) -> None:
+    reader, writer = await connect(quick_timeout_relay_process)
     started = time.monotonic()
     writer.write(HEAD)  # no blank line: the head never ends
     data, seconds = await answer_and_seconds(reader, started)
@@ -127,10 +133,10 @@ async def test_a_half_sent_head_gets_408_after_the_header_timeout(relay: RelaySe
 
 
 async def test_a_silent_connection_and_a_trickle_of_blank_lines_are_closed(
-    relay: RelayServer,
+    quick_timeout_relay_process: RelayServer,
 ) -> None:
-    silent_reader, silent = await connect(relay)
-    trickle_reader, trickle = await connect(relay)
+    silent_reader, silent = await connect(quick_timeout_relay_process)
+    trickle_reader, trickle = await connect(quick_timeout_relay_process)
     started = time.monotonic()
 
     async def keep_trickling() -> None:
@@ -151,8 +157,10 @@ async def test_a_silent_connection_and_a_trickle_of_blank_lines_are_closed(
     assert trickle_seconds < 3
 
 
-async def test_a_half_sent_body_gets_408_after_the_body_timeout(relay: RelayServer) -> None:
-    reader, writer = await connect(relay)
+async def test_a_half_sent_body_gets_408_after_the_body_timeout(
+    quick_timeout_relay_process: RelayServer,
+) -> None:
+    reader, writer = await connect(quick_timeout_relay_process)
     writer.write(
         b"POST /v1/pairings HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
         b'Content-Length: 200\r\n\r\n{"mode": "redirect"'
@@ -162,11 +170,13 @@ async def test_a_half_sent_body_gets_408_after_the_body_timeout(relay: RelayServ
     writer.close()
     assert data.startswith(b"HTTP/1.1 408 Request Timeout\r\n"), data[:100]
     assert 0.8 < seconds < 3, seconds
-    assert "Traceback" not in relay.log_path.read_text()
+    assert "Traceback" not in quick_timeout_relay_process.log_path.read_text()
 
 
-async def test_an_idle_keep_alive_connection_closes_after_its_timeout(relay: RelayServer) -> None:
-    reader, writer = await connect(relay)
+async def test_an_idle_keep_alive_connection_closes_after_its_timeout(
+    quick_timeout_relay_process: RelayServer,
+) -> None:
+    reader, writer = await connect(quick_timeout_relay_process)
     writer.write(HEAD + b"\r\n")
     await writer.drain()
     started = time.monotonic()
@@ -176,20 +186,24 @@ async def test_an_idle_keep_alive_connection_closes_after_its_timeout(relay: Rel
     assert 0.8 < seconds < 3, seconds
 
 
-async def test_a_waiting_long_poll_outlives_the_read_timeouts(relay: RelayServer) -> None:
+async def test_a_waiting_long_poll_outlives_the_read_timeouts(
+    quick_timeout_relay_process: RelayServer,
+) -> None:
     """A request being answered is not a slow client: only reads have deadlines."""
     async with httpx.AsyncClient(timeout=15) as client:
-        host = await create(client, relay.url, relay.url)
+        host = await create(
+            client, quick_timeout_relay_process.url, quick_timeout_relay_process.url
+        )
         started = time.monotonic()
-        poll = await host.poll(client, relay.url, wait=3)
+        poll = await host.poll(client, quick_timeout_relay_process.url, wait=3)
         assert poll.status_code == 200, poll.text
         assert poll.json() == {"status": "pending"}
         assert time.monotonic() - started > 2.5
 
 
-def test_the_soft_open_file_limit_is_raised_to_the_hard_one(relay_server: RelayFactory) -> None:
+def test_the_soft_open_file_limit_is_raised_to_the_hard_one(relay_process: RelayFactory) -> None:
     require_peer(Path("/usr/bin/prlimit").exists(), "prlimit (util-linux)")
-    relay = relay_server(open_files=(160, 4096), RELAY_ALLOWED_ORIGINS=IDP)
+    relay = relay_process(open_files=(160, 4096), RELAY_ALLOWED_ORIGINS=IDP)
     assert relay.pid is not None
     assert open_files(relay.pid) == (4096, 4096)
     assert "up to 3584 connections per process (open-file limit 4096)" in (
@@ -198,10 +212,10 @@ def test_the_soft_open_file_limit_is_raised_to_the_hard_one(relay_server: RelayF
 
 
 def test_every_worker_process_guards_its_connections(
-    relay_server: RelayFactory, redis_server: RedisServer
+    relay_process: RelayFactory, redis_server: RedisServer
 ) -> None:
     """With RELAY_WORKERS, each uvicorn worker builds the edge protocol with the settings."""
-    relay = relay_server(
+    relay = relay_process(
         RELAY_ALLOWED_ORIGINS=IDP,
         RELAY_STORE=redis_server.url,
         RELAY_WORKERS="2",

@@ -24,14 +24,8 @@ from awslogin_relay.domain.store import (
 from awslogin_relay.store import open_store
 from awslogin_relay.store.redis_store import RedisPairingStore
 from tests.peers.redis import RedisServer
-from tests.unit.relay.fakes import FakeClock
-from tests.unit.relay.store_contract import (
-    BINDING_A,
-    COMPLETE,
-    CONTRACT,
-    SIGNED_IN,
-    make_pairing,
-)
+from tests.support.fake_clock import FakeClock
+from tests.support.store_contract import BINDING_A, COMPLETE, CONTRACT, SIGNED_IN, make_pairing
 
 pytestmark = pytest.mark.integration
 

@@ -13,10 +13,10 @@ import httpx
 import pytest
 
 from awslogin_protocol.sealing import HostKey
-from tests.integration.relay_redis import pairing_client
-from tests.integration.relay_redis.pairing_client import IDP, Host, authorize_url
 from tests.peers.redis import RedisServer
 from tests.peers.relay import RelayServer
+from tests.support import pairing_client
+from tests.support.pairing_client import IDP, Host, authorize_url
 
 pytestmark = pytest.mark.integration
 
@@ -45,14 +45,14 @@ async def callback(
 
 
 @pytest.fixture
-def replicas(redis_server: RedisServer, relay_server: Start) -> tuple[RelayServer, RelayServer]:
+def replicas(redis_server: RedisServer, relay_process: Start) -> tuple[RelayServer, RelayServer]:
     env = {
         "RELAY_STORE": redis_server.url,
         "RELAY_PUBLIC_URL": PUBLIC_URL,
         "RELAY_ALLOWED_ORIGINS": IDP,
         "RELAY_POLL_INTERVAL": "0",
     }
-    return relay_server(**env), relay_server(**env)
+    return relay_process(**env), relay_process(**env)
 
 
 @pytest.fixture

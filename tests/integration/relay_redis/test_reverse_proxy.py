@@ -20,10 +20,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.integration.relay_redis.pairing_client import IDP, callback, create
 from tests.peers._process import LOOPBACK, PeerProcess, free_port
 from tests.peers.redis import RedisServer
 from tests.peers.relay import RelayServer
+from tests.support.pairing_client import IDP, callback, create
 
 pytestmark = pytest.mark.integration
 
@@ -55,7 +55,7 @@ def _caddyfile(upstreams: str, http_port: int, https_port: int) -> str:
 
 @pytest.fixture
 def proxy(
-    redis_server: RedisServer, relay_server: object, tmp_path: Path
+    redis_server: RedisServer, relay_process: object, tmp_path: Path
 ) -> Iterator[tuple[Proxy, list[RelayServer]]]:
     caddy = shutil.which("caddy")
     if caddy is None:
@@ -72,7 +72,7 @@ def proxy(
         "RELAY_POLL_INTERVAL": "0",
         "RELAY_TRUSTED_PROXIES": LOOPBACK,  # the proxy, as in docker-compose.yml
     }
-    replicas = [relay_server(**env), relay_server(**env)]  # type: ignore[operator]
+    replicas = [relay_process(**env), relay_process(**env)]  # type: ignore[operator]
     upstreams = " ".join(f"{LOOPBACK}:{r.port}" for r in replicas)
     config = tmp_path / "Caddyfile"
     config.write_text(_caddyfile(upstreams, http_port, https_port))

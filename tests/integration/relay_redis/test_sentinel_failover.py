@@ -26,11 +26,11 @@ import httpx
 import pytest
 
 from awslogin_protocol.sealing import HostKey
-from tests.integration.relay_redis import pairing_client
-from tests.integration.relay_redis.pairing_client import IDP, Host
 from tests.peers.ci import require_peer
 from tests.peers.redis_sentinel import SentinelGroup, available
 from tests.peers.relay import RelayFactory, RelayServer
+from tests.support import pairing_client
+from tests.support.pairing_client import IDP, Host
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
@@ -131,7 +131,7 @@ async def _create_every_50_ms(
 
 
 async def test_hosts_survive_a_primary_failover(
-    group: SentinelGroup, relay_server: RelayFactory
+    group: SentinelGroup, relay_process: RelayFactory
 ) -> None:
     env = {
         "RELAY_STORE": group.url,
@@ -144,7 +144,7 @@ async def test_hosts_survive_a_primary_failover(
         "RELAY_RATE_BROWSER": "100000",
         "RELAY_MAX_PENDING_PER_CLIENT": "100000",  # every host and browser is 127.0.0.1
     }
-    relays = (relay_server(**env), relay_server(**env))
+    relays = (relay_process(**env), relay_process(**env))
     answers, creations = Answers(), Creations()
     async with httpx.AsyncClient(timeout=WAIT + 10) as client:
         hosts = [

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.cli.conftest import awslogin_script
-from tests.integration.serve.token_proxy import TokenProxy, route_refreshes
+from tests.support.host import awslogin_script
+from tests.support.token_proxy import TokenProxy, route_refreshes
 
 pytestmark = pytest.mark.integration
 
@@ -81,6 +81,17 @@ print(json.dumps(dict(os.environ)))
 """
 
 
+# Names older SDKs and tools read before the standard ones (the AWS SDK for Java 1.x, boto 2).
+LEGACY_ALIASES = {
+    "AWS_ACCESS_KEY": "AKIALEGACY",
+    "AWS_SECRET_KEY": "legacy",
+    "AMAZON_ACCESS_KEY_ID": "AKIAVENDOR",
+    "AMAZON_SECRET_ACCESS_KEY": "vendor",
+    "AMAZON_SESSION_TOKEN": "vendor",
+    "AWS_SESSION_EXPIRATION": "2020-01-01T00:00:00Z",
+}
+
+
 def test_the_command_gets_the_endpoint_and_nothing_that_would_shadow_it(
     oidc_env: dict[str, str], oidc_cache: Path, sts: Any
 ) -> None:
@@ -94,6 +105,7 @@ def test_the_command_gets_the_endpoint_and_nothing_that_would_shadow_it(
         "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": "/nonexistent",
         "AWS_WEB_IDENTITY_TOKEN_FILE": "/nonexistent",
         "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/other",
+        **LEGACY_ALIASES,
         "KEEP_ME": "yes",
     }
     done = awslogin_exec(env, *python_child(ENVIRONMENT))
@@ -109,6 +121,7 @@ def test_the_command_gets_the_endpoint_and_nothing_that_would_shadow_it(
         "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
         "AWS_WEB_IDENTITY_TOKEN_FILE",
         "AWS_ROLE_ARN",
+        *LEGACY_ALIASES,
     ):
         assert name not in child
     assert child["KEEP_ME"] == "yes"
@@ -141,12 +154,13 @@ def test_env_mode_becomes_the_command_with_plain_variables(
     credentials = boto3.Session().get_credentials()
     names = ("AWS_ACCESS_KEY_ID", "AWS_CREDENTIAL_EXPIRATION", "AWS_CONTAINER_CREDENTIALS_FULL_URI")
     print(json.dumps({"pid": os.getpid(), "method": credentials.method,
-                      "env": {name: os.environ.get(name) for name in names}}))
+                      "env": {name: os.environ.get(name) for name in names},
+                      "names": sorted(os.environ)}))
     sys.exit(3)
     """
     process = subprocess.Popen(
         [awslogin_script(), "exec", "--profile", "dev", "--env", *python_child(source)],
-        env={**oidc_env, "AWS_PROFILE": "dev"},
+        env={**oidc_env, "AWS_PROFILE": "dev", **LEGACY_ALIASES},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -162,6 +176,7 @@ def test_env_mode_becomes_the_command_with_plain_variables(
         "AWS_CREDENTIAL_EXPIRATION": cached["Expiration"],
         "AWS_CONTAINER_CREDENTIALS_FULL_URI": None,
     }
+    assert not set(LEGACY_ALIASES) & set(child["names"])
 
 
 def test_exit_status_passes_through(oidc_env: dict[str, str], tmp_path: Path) -> None:

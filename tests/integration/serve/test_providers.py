@@ -17,24 +17,13 @@ from awslogin.adapters.terminal import Terminal
 from awslogin.usecases.login import LoginOptions, login
 from tests.fakes.signin import run_signin_fake
 from tests.fakes.sso import FakeSettings, SsoFake, run_sso_fake
-from tests.integration.cli.conftest import awslogin_script
-from tests.integration.serve.clients import (
-    ServeProcess,
-    boto3_failure,
-    boto3_identity,
-    client_env,
-)
-from tests.integration.signin.conftest import ALICE, make_env, sign_in_here
-from tests.integration.sso.conftest import person_at_browser
+from tests.support.host import awslogin_script
+from tests.support.serve_clients import ServeProcess, boto3_failure, boto3_identity, client_env
+from tests.support.signin_profile import ALICE, sign_in_here, signin_environ
+from tests.support.sso_profile import person_at_browser
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
-
-
-def wait_until(condition: object, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
 
 
 @pytest.mark.timeout(120)
@@ -42,7 +31,7 @@ def test_aws_signin_session_end_reaches_boto3_then_a_new_sign_in_is_served(
     tmp_path: Path,
 ) -> None:
     with run_signin_fake(accounts={"alice": ALICE}, session_lifetime=8) as fake:
-        env = make_env(tmp_path, fake)
+        env = signin_environ(tmp_path, fake)
         sign_in_here(env)
         with ServeProcess(env, "dev", log=tmp_path / "serve.log") as serve:
             clients = client_env(serve.variables, tmp_path)
@@ -62,7 +51,10 @@ def test_aws_signin_session_end_reaches_boto3_then_a_new_sign_in_is_served(
                 "code": "LoginRequired",
                 "message": ended,
             }
-            wait_until(lambda: any("until then" in line for line in serve.messages()))
+            wait_until(
+                lambda: any("until then" in line for line in serve.messages()),
+                "the ended-session note",
+            )
             assert f"{ended}; until then, clients get this message" in serve.stderr()
 
             fake.settings.session_lifetime = 3600  # the next session lasts
@@ -84,7 +76,7 @@ def test_aws_signin_session_end_reaches_boto3_then_a_new_sign_in_is_served(
 @pytest.mark.timeout(120)
 def test_aws_signin_exec_keeps_the_command_going_across_refreshes(tmp_path: Path) -> None:
     with run_signin_fake(accounts={"alice": ALICE}, access_token_lifetime=6) as fake:
-        env = make_env(tmp_path, fake)
+        env = signin_environ(tmp_path, fake)
         sign_in_here(env)
         probe = (
             "import boto3, time\n"
@@ -133,7 +125,9 @@ def test_sso_serve_refreshes_role_credentials_while_idle(
         assert (issued.account_id, issued.role_name) == ("111111111111", "Developer")
         calls = sso_fake.calls["GetRoleCredentials"]
         # Nobody asks; the 8-second role credentials are renewed all the same.
-        wait_until(lambda: sso_fake.calls["GetRoleCredentials"] >= calls + 2)
+        wait_until(
+            lambda: sso_fake.calls["GetRoleCredentials"] >= calls + 2, "two more role fetches"
+        )
         later = boto3_identity(clients)
         assert later["key"] in {issued.access_key_id for issued in sso_fake.issued_credentials}
         assert later["key"] != first["key"]

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.cli.conftest import awslogin_script
-from tests.integration.serve.clients import ServeProcess
 from tests.peers.sts import StsPeer
+from tests.support.host import awslogin_script
+from tests.support.serve_clients import ServeProcess
 
 pytestmark = pytest.mark.integration
 

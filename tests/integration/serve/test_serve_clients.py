@@ -12,12 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.serve.clients import (
-    BOTO3_IDENTITY,
-    ServeProcess,
-    boto3_identity,
-    client_env,
-)
+from tests.support.serve_clients import BOTO3_IDENTITY, ServeProcess, boto3_identity, client_env
 
 pytestmark = pytest.mark.integration
 

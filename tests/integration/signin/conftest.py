@@ -1,40 +1,15 @@
-"""Wiring for aws-signin interop tests: the sign-in fake, a private AWS config and caches,
-and a person who signs in through the fake's pages (played with httpx).
-
-botocore reads its settings from the process environment, so `use_in_process` copies
-the test's environment into os.environ for in-process boto3 calls.
-"""
+"""Fixtures of the aws-signin interop tests: the sign-in fake and a profile pointed at it
+(the helpers the tests call are in tests/support/signin_profile.py)."""
 
 from __future__ import annotations
 
-import hashlib
-import io
-import json
-import os
-import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import botocore.session
-import httpx
 import pytest
-from botocore.utils import generate_login_cache_key, get_login_token_cache_directory
 
-from awslogin.adapters.terminal import Terminal
-from awslogin.usecases.login import LoginOptions, login
 from tests.fakes.signin import SigninFake, run_signin_fake
-from tests.fakes.signin.person import answer_sign_in
-
-ALICE = "arn:aws:iam::123456789012:user/alice"
-BOB = "arn:aws:sts::210987654321:assumed-role/Admin/bob"
-REPO = Path(__file__).resolve().parents[3]
-
-
-def awslogin_script() -> str:
-    return str(Path(sys.executable).parent / "awslogin")
+from tests.support.signin_profile import ALICE, BOB, signin_environ
 
 
 @pytest.fixture
@@ -44,122 +19,7 @@ def fake() -> Iterator[SigninFake]:
         yield f
 
 
-def make_env(tmp_path: Path, fake: SigninFake) -> dict[str, str]:
-    config = tmp_path / "config"
-    config.write_text(
-        "# written by the test\n[profile dev]\nawslogin_provider = aws-signin\nregion = us-east-1\n"
-    )
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("AWS_", "AWSLOGIN_", "SSH_")) and k not in ("BROWSER", "DISPLAY")
-    }
-    env.update(
-        {
-            "AWS_CONFIG_FILE": str(config),
-            "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
-            "AWS_LOGIN_CACHE_DIRECTORY": str(tmp_path / "login-cache"),
-            "AWSLOGIN_CACHE_DIR": str(tmp_path / "awslogin-cache"),
-            "AWS_ENDPOINT_URL_SIGNIN": fake.base_url,
-            "AWS_EC2_METADATA_DISABLED": "true",
-            "DISPLAY": ":0",
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-            "NO_PROXY": "127.0.0.1,localhost",
-        }
-    )
-    return env
-
-
 @pytest.fixture
 def signin_env(tmp_path: Path, fake: SigninFake) -> dict[str, str]:
     """Profile `dev` (provider aws-signin, us-east-1) pointed at the fake."""
-    return make_env(tmp_path, fake)
-
-
-def use_in_process(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
-    for name in list(os.environ):
-        if name.startswith(("AWS_", "AWSLOGIN_")):
-            monkeypatch.delenv(name)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-
-
-def cache_path(env: dict[str, str], session: str = ALICE) -> Path:
-    name = hashlib.sha256(session.encode()).hexdigest() + ".json"
-    return Path(env["AWS_LOGIN_CACHE_DIRECTORY"]) / name
-
-
-def read_cache(env: dict[str, str], session: str = ALICE) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(cache_path(env, session).read_text())
-    return data
-
-
-def person_at_the_browser(username: str = "alice") -> Any:
-    """A browser opener whose person signs in and lands on the loopback callback."""
-
-    def open_browser(url: str) -> bool:
-        def sign_in() -> None:
-            httpx.get(answer_sign_in(url, username=username), timeout=10)
-
-        threading.Thread(target=sign_in, daemon=True).start()
-        return True
-
-    return open_browser
-
-
-class Answering(io.StringIO):
-    """Terminal input that counts as a terminal (so the CLI may ask)."""
-
-    def isatty(self) -> bool:
-        return True
-
-
-def sign_in_here(
-    env: dict[str, str], *, username: str = "alice", answers: str | None = None
-) -> tuple[list[str], str]:
-    """Same-device `awslogin login --profile dev`, in process; (result lines, stderr)."""
-    stdin = Answering(answers) if answers is not None else io.StringIO()
-    terminal = Terminal(err=io.StringIO(), out=io.StringIO(), stdin=stdin)
-    lines = login(
-        LoginOptions(profile="dev", timeout=30),
-        env,
-        terminal,
-        browser_opener=person_at_the_browser(username),
-    )
-    return lines, terminal.err.getvalue()  # type: ignore[attr-defined]
-
-
-def run_cli(
-    env: dict[str, str], *args: str, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [awslogin_script(), *args],
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
-def one_line_error(done: subprocess.CompletedProcess[str]) -> str:
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1, done.stderr
-    assert lines[0].startswith("awslogin: "), done.stderr
-    return lines[0]
-
-
-def aws_logout(profile: str = "dev") -> None:
-    """What the AWS CLI v2's `aws logout --profile PROFILE` does
-    (awscli/customizations/login/logout.py): read the profile's `login_session` and
-    delete that session's file from botocore's login cache, with botocore's own names
-    for both. Nothing else: no call to AWS Sign-In, no lock. Reads the process
-    environment, as the AWS CLI does (see `use_in_process`)."""
-    config = botocore.session.Session().full_config
-    session_id = config["profiles"][profile]["login_session"]
-    cache_file = Path(get_login_token_cache_directory()) / (
-        generate_login_cache_key(session_id) + ".json"
-    )
-    if cache_file.exists():
-        cache_file.unlink()
+    return signin_environ(tmp_path, fake)

@@ -12,7 +12,7 @@ import boto3
 import pytest
 
 from tests.fakes.signin import SigninFake
-from tests.integration.signin.conftest import (
+from tests.support.signin_profile import (
     ALICE,
     cache_path,
     read_cache,

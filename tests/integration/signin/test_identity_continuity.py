@@ -15,7 +15,7 @@ from awslogin.adapters.terminal import Terminal
 from awslogin.errors import AwsloginError
 from awslogin.usecases.login import LoginOptions, login
 from tests.fakes.signin import SigninFake
-from tests.integration.signin.conftest import (
+from tests.support.signin_profile import (
     ALICE,
     BOB,
     cache_path,

@@ -12,7 +12,7 @@ import pytest
 
 from awslogin.providers.aws_signin import REVOKE_TIMEOUT_SECONDS
 from tests.fakes.signin import SigninFake
-from tests.integration.signin.conftest import (
+from tests.support.signin_profile import (
     cache_path,
     one_line_error,
     read_cache,

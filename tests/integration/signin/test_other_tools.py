@@ -13,16 +13,16 @@ import botocore.session
 import pytest
 
 from tests.fakes.signin import SigninFake, run_signin_fake
-from tests.integration.signin.conftest import (
+from tests.support.host import awslogin_script
+from tests.support.signin_profile import (
     ALICE,
     aws_logout,
-    awslogin_script,
     cache_path,
-    make_env,
     one_line_error,
     read_cache,
     run_cli,
     sign_in_here,
+    signin_environ,
     use_in_process,
 )
 
@@ -81,7 +81,7 @@ def test_aws_logout_stops_credential_process_export_and_status(
 def test_aws_logout_during_awslogins_refresh_is_not_undone(
     strict_fake: SigninFake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    env = make_env(tmp_path, strict_fake)
+    env = signin_environ(tmp_path, strict_fake)
     sign_in_here(env)
     use_in_process(monkeypatch, env)
     hold = strict_fake.hold_next_token_call()
@@ -111,7 +111,7 @@ def test_a_refresh_that_botocore_wins_meanwhile_goes_on_with_botocores_session(
 ) -> None:
     """botocore's credentials are used as they are when they are fresh (15 minutes), and
     refreshed once more with botocore's refresh token when they are not (2 minutes)."""
-    env = make_env(tmp_path, strict_fake)
+    env = signin_environ(tmp_path, strict_fake)
     sign_in_here(env)  # 2-minute credentials: awslogin and botocore both want to refresh
     signed_in = read_cache(env)
     use_in_process(monkeypatch, env)

@@ -18,8 +18,10 @@ from playwright.sync_api import BrowserContext
 
 from tests.fakes.signin import SigninFake
 from tests.fakes.signin.person import answer_sign_in, read_verification_code
-from tests.integration.signin.conftest import ALICE, BOB, awslogin_script, read_cache
 from tests.peers.fault_proxy import Fault, FaultProxy
+from tests.support.host import awslogin_script
+from tests.support.phone import confirm, press_continue
+from tests.support.signin_profile import ALICE, BOB, read_cache
 
 pytestmark = pytest.mark.integration
 
@@ -116,18 +118,21 @@ def test_a_host_without_a_browser_or_relay_asks_for_the_code(
 
 
 @pytest.fixture
-def relay(relay_server: Any, fake: SigninFake) -> Any:
-    return relay_server(RELAY_ALLOWED_ORIGINS=fake.base_url)
+def signin_relay_process(relay_process: Any, fake: SigninFake) -> Any:
+    return relay_process(RELAY_ALLOWED_ORIGINS=fake.base_url)
 
 
 def test_remote_login_through_the_relays_paste_page_in_chromium(
-    fake: SigninFake, signin_env: dict[str, str], relay: Any, browser_context: BrowserContext
+    fake: SigninFake,
+    signin_env: dict[str, str],
+    signin_relay_process: Any,
+    browser_context: BrowserContext,
 ) -> None:
-    login = LoginProcess(signin_env, "--remote", "--relay", relay.url)
-    relay_page = login.wait_for_url(re.escape(relay.url) + r"/p/[A-Za-z0-9_-]+")
+    login = LoginProcess(signin_env, "--remote", "--relay", signin_relay_process.url)
+    relay_page = login.wait_for_url(re.escape(signin_relay_process.url) + r"/p/[A-Za-z0-9_-]+")
     phone = browser_context.new_page()
     phone.goto(relay_page)
-    phone.get_by_role("button", name=re.compile("This is my terminal")).click()
+    press_continue(phone)
     phone.wait_for_url(re.compile(r".*/p/[^/]+/paste$"))
     with browser_context.expect_page() as opened:
         phone.get_by_role("link", name="Open the sign-in page").click()
@@ -149,13 +154,13 @@ def test_remote_login_through_the_relays_paste_page_in_chromium(
 
 
 def test_the_relays_paste_through_a_reset_long_poll_and_a_cut_result(
-    fake: SigninFake, signin_env: dict[str, str], relay_server: Any
+    fake: SigninFake, signin_env: dict[str, str], relay_process: Any
 ) -> None:
     """aws-signin's paste through the relay, the host and the phone behind the
     fault-injecting proxy: one long-poll reset while it waits, then the answer with the
     sealed paste cut after the relay sent it. The login signs in all the same."""
     with FaultProxy() as proxy:
-        relay = relay_server(RELAY_ALLOWED_ORIGINS=fake.base_url, RELAY_PUBLIC_URL=proxy.url)
+        relay = relay_process(RELAY_ALLOWED_ORIGINS=fake.base_url, RELAY_PUBLIC_URL=proxy.url)
         proxy.target = ("127.0.0.1", relay.port)
         proxy.reset_polls = Fault(count=1)
         proxy.cut_results = Fault(count=1)
@@ -167,7 +172,7 @@ def test_the_relays_paste_through_a_reset_long_poll_and_a_cut_result(
             time.sleep(0.05)
         with httpx.Client(follow_redirects=False, timeout=15, trust_env=False) as phone:
             path = urlsplit(link).path
-            confirmed = phone.post(urljoin(link, f"{path}/confirm"))
+            confirmed = confirm(phone, link)
             assert confirmed.status_code == 303
             page = phone.get(urljoin(link, confirmed.headers["location"])).text
             found = re.search(r'href="([^"]+/v1/authorize\?[^"]+)"', page)

@@ -13,16 +13,16 @@ import pytest
 
 from awslogin.errors import AwsloginError
 from tests.fakes.signin import SigninFake, run_signin_fake
-from tests.integration.signin.conftest import (
+from tests.support.host import awslogin_script
+from tests.support.signin_profile import (
     ALICE,
     BOB,
-    awslogin_script,
     cache_path,
-    make_env,
     one_line_error,
     read_cache,
     run_cli,
     sign_in_here,
+    signin_environ,
 )
 
 pytestmark = pytest.mark.integration
@@ -52,7 +52,7 @@ def test_many_processes_refreshing_at_once_make_one_token_call(
 
 def test_the_end_of_the_session_is_one_line_then_no_more_calls(tmp_path: Path) -> None:
     with run_signin_fake(session_lifetime=2) as fake:
-        env = make_env(tmp_path, fake)
+        env = signin_environ(tmp_path, fake)
         sign_in_here(env)
         time.sleep(2.2)  # the credentials (capped by the session) and the session are over
 

@@ -11,8 +11,7 @@ import pytest
 from awslogin.adapters.terminal import Terminal
 from awslogin.usecases.configure import ConfigureOptions, configure
 from tests.fakes.sso import SsoFake
-from tests.integration.sso.conftest import person_at_browser
-from tests.integration.sso.test_sso_login import botocore_credentials, credential_process
+from tests.support.sso_profile import botocore_credentials, credential_process, person_at_browser
 
 pytestmark = pytest.mark.integration
 

@@ -3,68 +3,27 @@ reads what awslogin wrote, every profile of the session works, logout ends it al
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import stat
 import subprocess
-import sys
 import time
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from awslogin.adapters.terminal import Terminal
-from awslogin.usecases.login import LoginOptions, login
 from tests.fakes.sso import SsoFake
-from tests.integration.sso.conftest import awslogin_script, person_at_browser, token_path
+from tests.support.host import awslogin_script
+from tests.support.sso_profile import (
+    BOTOCORE_TIME,
+    botocore_credentials,
+    credential_process,
+    sign_in_same_device,
+    token_path,
+)
 
 pytestmark = pytest.mark.integration
-
-BOTOCORE_TIME = "%Y-%m-%dT%H:%M:%SZ"
-
-
-def credential_process(env: dict[str, str], profile: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [awslogin_script(), "credential-process", "--profile", profile],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-
-
-def botocore_credentials(env: dict[str, str], profile: str) -> dict[str, Any]:
-    """What boto3's own credential chain gives for the profile, in a fresh process
-    (botocore fixes its SSO cache directory from HOME at import)."""
-    probe = (
-        "import boto3, json\n"
-        f"session = boto3.Session(profile_name={profile!r})\n"
-        "creds = session.get_credentials()\n"
-        "frozen = creds.get_frozen_credentials()\n"
-        "print(json.dumps({'method': creds.method, 'key': frozen.access_key}))\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == 0, done.stderr
-    result: dict[str, Any] = json.loads(done.stdout)
-    return result
-
-
-def sign_in_same_device(env: dict[str, str], profile: str = "dev") -> tuple[list[str], str]:
-    opened: list[str] = []
-    err = io.StringIO()
-    lines = login(
-        LoginOptions(profile=profile, timeout=30),
-        env,
-        Terminal(err=err, out=io.StringIO(), stdin=io.StringIO()),
-        browser_opener=person_at_browser(opened),
-    )
-    assert len(opened) == 1
-    return lines, opened[0]
 
 
 def test_login_writes_botocore_cache_and_every_profile_of_the_session_works(

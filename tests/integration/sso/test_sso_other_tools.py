@@ -12,12 +12,14 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.sso import SsoFake
-from tests.integration.sso.conftest import aws_sso_logout, awslogin_script, token_path
-from tests.integration.sso.test_sso_login import (
+from tests.support.host import awslogin_script
+from tests.support.sso_profile import (
     BOTOCORE_TIME,
+    aws_sso_logout,
     botocore_credentials,
     credential_process,
     sign_in_same_device,
+    token_path,
 )
 
 pytestmark = pytest.mark.integration

@@ -23,9 +23,9 @@ from awslogin.errors import AwsloginError, ProviderError
 from awslogin.usecases.login import LoginOptions, login
 from tests.fakes.sso import SsoFake
 from tests.fakes.sso.browser import decide_device, sign_in
-from tests.integration.sso.conftest import token_path
-from tests.integration.sso.test_sso_login import botocore_credentials, credential_process
 from tests.peers.fault_proxy import FaultProxy
+from tests.support.phone import confirm
+from tests.support.sso_profile import botocore_credentials, credential_process, token_path
 
 pytestmark = pytest.mark.integration
 
@@ -146,16 +146,15 @@ def test_device_code_denied_on_the_page_is_one_clear_failure(
 
 
 def test_relay_paste_mode_takes_the_failed_loopback_url(
-    sso_env: dict[str, str], sso_fake: SsoFake, relay_server: Any
+    sso_env: dict[str, str], sso_fake: SsoFake, relay_process: Any
 ) -> None:
-    relay = relay_server(RELAY_ALLOWED_ORIGINS=sso_fake.base_url)
+    relay = relay_process(RELAY_ALLOWED_ORIGINS=sso_fake.base_url)
     screen = Screen()
 
     def phone() -> None:
         link = screen.wait_for(rf"({re.escape(relay.url)}/p/[A-Za-z0-9_-]+)").group(1)
         with httpx.Client(follow_redirects=False, timeout=15) as browser:
-            assert browser.get(link).status_code == 200
-            confirmed = browser.post(urljoin(link, urlsplit(link).path + "/confirm"))
+            confirmed = confirm(browser, link)
             assert confirmed.status_code == 303
             paste_url = urljoin(link, confirmed.headers["location"])
             page = browser.get(paste_url).text

@@ -1,13 +1,23 @@
-"""Profile keys read from the AWS config file: `awslogin_expected_identity`."""
+"""Profile settings: a relay URL must be https, except on loopback; a pin
+(`awslogin_expected_identity`) must be one printable ARN pattern."""
 
 from __future__ import annotations
 
 import pytest
 
 from awslogin.errors import UsageError
-from awslogin.profile import expected_identity
+from awslogin.profile import expected_identity, normalize_relay_url
 
 pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize(
+    "url", ["ftp://relay.test", "http://relay.example.com", "https://relay.test/?a=1", "nope"]
+)
+def test_relay_url_must_be_https_except_loopback(url: str) -> None:
+    with pytest.raises(UsageError):
+        normalize_relay_url(url)
+    assert normalize_relay_url("http://127.0.0.1:8080/") == "http://127.0.0.1:8080"
 
 
 def test_no_pin_and_a_pin() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from awslogin_relay.redis_urls import SentinelUrl, check_url, parse_sentinel_url
 from awslogin_relay.settings import Settings, SettingsError
-from awslogin_relay.store.redis_connect import SentinelUrl, check_url, parse_sentinel_url
 
 pytestmark = pytest.mark.unit
 

@@ -31,7 +31,8 @@ def test_defaults() -> None:
     assert settings.max_pending == 10000
     assert settings.max_pending_per_client == 20
     assert settings.max_pending_per_token == 1000
-    assert (settings.ipv4_prefix, settings.ipv6_prefix) == (32, 64)
+    assert (settings.ipv4_prefix, settings.ipv6_prefixes) == (32, (64, 48))
+    assert settings.link_misses == 60
 
 
 def test_values_are_parsed_and_normalized() -> None:
@@ -46,7 +47,7 @@ def test_values_are_parsed_and_normalized() -> None:
             "RELAY_POLL_INTERVAL": "0.5",
             "RELAY_MAX_PENDING_PER_CLIENT": "5",
             "RELAY_IPV4_PREFIX": "24",
-            "RELAY_IPV6_PREFIX": "56",
+            "RELAY_IPV6_PREFIXES": "64, 56,48",
         }
     )
     assert settings.public_url == "https://relay.example.com"
@@ -59,7 +60,7 @@ def test_values_are_parsed_and_normalized() -> None:
     assert settings.poll_interval == 0.5
     assert settings.create_tokens == ("0123456789abcdef", "team-b-0123456789abcdef")
     assert settings.max_pending_per_client == 5
-    assert (settings.ipv4_prefix, settings.ipv6_prefix) == (24, 56)
+    assert (settings.ipv4_prefix, settings.ipv6_prefixes) == (24, (64, 56, 48))
 
 
 @pytest.mark.parametrize(
@@ -82,7 +83,13 @@ def test_values_are_parsed_and_normalized() -> None:
         ({"RELAY_CREATE_TOKEN": "0123456789abcdef,0123456789abcdef"}, "RELAY_CREATE_TOKEN"),
         ({"RELAY_MAX_PENDING_PER_CLIENT": "0"}, "RELAY_MAX_PENDING_PER_CLIENT"),
         ({"RELAY_IPV4_PREFIX": "33"}, "RELAY_IPV4_PREFIX"),
-        ({"RELAY_IPV6_PREFIX": "8"}, "RELAY_IPV6_PREFIX"),
+        ({"RELAY_IPV6_PREFIXES": "64,16"}, "RELAY_IPV6_PREFIXES"),
+        ({"RELAY_IPV6_PREFIXES": "129"}, "RELAY_IPV6_PREFIXES"),
+        ({"RELAY_IPV6_PREFIXES": "48,64"}, "RELAY_IPV6_PREFIXES"),
+        ({"RELAY_IPV6_PREFIXES": "64,64"}, "RELAY_IPV6_PREFIXES"),
+        ({"RELAY_IPV6_PREFIXES": "64,/48"}, "RELAY_IPV6_PREFIXES"),
+        ({"RELAY_IPV6_PREFIX": "56"}, "RELAY_IPV6_PREFIX"),  # renamed: said, not ignored
+        ({"RELAY_LINK_MISSES": "0"}, "RELAY_LINK_MISSES"),
         ({"RELAY_WORKERS": "2"}, "RELAY_WORKERS"),  # memory store cannot be shared
         ({"RELAY_RESULT_TTL": "900"}, "RELAY_RESULT_TTL"),
         ({"RELAY_REDELIVERY_TTL": "0"}, "RELAY_REDELIVERY_TTL"),

@@ -1,0 +1,361 @@
+"""The relay flow through faults, a relay that says odd things, and the end of a pairing:
+transient faults are waited through with the waiting line saying so, a pairing the relay
+forgot ends in one line, links off the relay's origin stop the login, and the result is
+acknowledged and the outcome reported once."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from awslogin.errors import AwsloginError, ProviderError
+from awslogin.flows import relay as relay_module
+from awslogin.flows.base import AuthorizationRequest, SignInOutcome
+from awslogin.flows.pacing import Backoff
+from awslogin.flows.relay import RelayFlow
+from awslogin.flows.relay_client import RelayClient
+from tests.support.fake_idp import RELAY_URL
+from tests.support.fake_relay import FakeRelay, SilentDisplay, build, run_flow, sealed_answer
+
+pytestmark = pytest.mark.unit
+
+PENDING = httpx.Response(200, json={"status": "pending"})
+RESULT = {"code": "C", "state": "S"}
+NOTE = "Waiting for the relay to answer again..."
+
+
+@pytest.fixture(autouse=True)
+def quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Backoff and poll gaps of a few milliseconds: the delays themselves are the pacing
+    tests' subject."""
+
+    def quick(first: float = 0.01, most: float = 0.02) -> Backoff:
+        return Backoff(first / 25, most / 400)
+
+    monkeypatch.setattr(relay_module, "Backoff", quick)
+    monkeypatch.setattr(relay_module, "LEAST_POLL_GAP", 0.01)
+
+
+def authorized(
+    results: list[Any], display: SilentDisplay | None = None, **pairing: Any
+) -> tuple[RelayFlow, FakeRelay, dict[str, str]]:
+    """A flow that went through `results` to the sealed result, and its relay."""
+    with respx.mock(assert_all_called=False) as router, httpx.Client() as client:
+        relay = FakeRelay(router, results, **pairing)
+        flow = RelayFlow(RelayClient(RELAY_URL, client), display or SilentDisplay(), timeout=30)
+        response = flow.authorize(build)
+        return flow, relay, dict(response.params)
+
+
+def failing(results: list[Any], timeout: float = 30, **pairing: Any) -> tuple[str, FakeRelay]:
+    with respx.mock(assert_all_called=False) as router, httpx.Client() as client:
+        relay = FakeRelay(router, results, **pairing)
+        flow = RelayFlow(RelayClient(RELAY_URL, client), SilentDisplay(), timeout=timeout)
+        with pytest.raises(AwsloginError) as failure:
+            flow.authorize(build)
+    return failure.value.message, relay
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        httpx.ConnectError("refused"),
+        httpx.ReadError("connection reset by peer"),
+        httpx.RemoteProtocolError("peer closed connection without sending complete message"),
+        httpx.ReadTimeout("deadline"),
+        httpx.Response(502),
+        httpx.Response(503, json={"error": "temporarily_unavailable"}),
+        httpx.Response(504),
+        httpx.Response(429, json={"error": "slow_down"}),
+    ],
+    ids=["refused", "reset", "cut", "deadline", "502", "503", "504", "429"],
+)
+def test_a_transient_fault_is_waited_through_and_the_line_says_so(fault: Any) -> None:
+    display = SilentDisplay()
+    _, relay, params = authorized([PENDING, fault, fault, PENDING, sealed_answer(RESULT)], display)
+    assert params == RESULT
+    assert len(relay.polls) == 5
+    # One quiet note while the relay does not answer, gone once it answers; a rate limit
+    # is the relay answering.
+    silent = not (isinstance(fault, httpx.Response) and fault.status_code == 429)
+    assert display.line.notes == ([NOTE, NOTE, None] if silent else [])
+    assert relay.deleted == 0
+
+
+def test_retry_after_is_honoured() -> None:
+    busy = httpx.Response(503, headers={"Retry-After": "1"})
+    _, relay, _ = authorized([busy, sealed_answer(RESULT)])
+    assert relay.poll_times[1] - relay.poll_times[0] >= 1.0
+
+
+def test_a_pairing_the_relay_forgot_ends_in_one_line_that_says_what_to_do() -> None:
+    message, _ = failing([PENDING, httpx.Response(404, json={"error": "not_found"})])
+    assert message == (
+        "the relay at relay.example.test no longer knows this sign-in (it restarted without "
+        "keeping its pairings?); run login again"
+    )
+
+
+def test_a_relay_silent_until_the_deadline_is_named_in_the_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(relay_module, "Backoff", Backoff)  # the real delays: a few tries
+    message, relay = failing([httpx.ConnectError("refused")] * 100, timeout=1)
+    assert message.startswith(
+        "sign-in did not finish within 1 s (--timeout) (the relay at relay.example.test "
+        "has not answered for "
+    )
+    assert relay.deleted == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "url"),
+    [
+        ("verification_uri_complete", "https://evil.example/p/P1"),
+        ("verification_uri_complete", "http://relay.example.test/p/P1"),
+        ("verification_uri_complete", "https://relay.example.test:8443/p/P1"),
+        ("verification_uri_complete", "https://relay.example.test/p/P1\x1b]0;owned\x07"),
+    ],
+)
+def test_a_link_off_the_relays_origin_stops_the_login(field: str, url: str) -> None:
+    message, relay = failing([sealed_answer(RESULT)], **{field: url})
+    assert relay.polls == []
+    assert relay.deleted == 1
+    assert "sent a sign-in link that is not on its own site" in message
+    assert "\x1b" not in message
+    assert "\x07" not in message
+
+
+def test_the_result_is_acknowledged_and_the_outcome_reported_once() -> None:
+    flow, relay, _ = authorized([sealed_answer(RESULT)])
+    assert relay.acked == 1
+    assert relay.reports == []
+    with respx.mock(assert_all_called=False) as router, httpx.Client() as client:
+        relay = FakeRelay(router, [sealed_answer(RESULT)])
+        flow = RelayFlow(RelayClient(RELAY_URL, client), SilentDisplay())
+        flow.authorize(build)
+        flow.finish(SignInOutcome(signed_in=True, account_id="123456789012", role="dev"))
+        flow.finish(SignInOutcome(signed_in=False, reason="again"))
+    assert relay.acked == 1
+    assert relay.reports == [{"outcome": "signed_in", "account_id": "123456789012", "role": "dev"}]
+
+
+def test_a_failed_outcome_is_one_filtered_line_and_what_may_not_be_sent_is_left_out() -> None:
+    with respx.mock(assert_all_called=False) as router, httpx.Client() as client:
+        relay = FakeRelay(router, [sealed_answer(RESULT), sealed_answer(RESULT)])
+        flow = RelayFlow(RelayClient(RELAY_URL, client), SilentDisplay())
+        flow.authorize(build)
+        flow.finish(SignInOutcome(signed_in=False, reason="STS said\n\x1b[2Jno" + "x" * 500))
+        flow.authorize(build)
+        flow.finish(SignInOutcome(signed_in=True, account_id="12345", role="r\x1b" * 30))
+    failed, signed_in = relay.reports
+    assert failed["outcome"] == "failed"
+    assert failed["reason"].startswith("STS said \\x1b[2Jnoxxx")
+    assert len(failed["reason"]) == 300
+    assert signed_in == {"outcome": "signed_in"}
+
+
+def test_a_denial_is_acknowledged_and_nothing_more_is_reported() -> None:
+    denied = httpx.Response(200, json={"status": "denied", "error": "access_denied"})
+    with respx.mock(assert_all_called=False) as router, httpx.Client() as client:
+        relay = FakeRelay(router, [denied])
+        flow = RelayFlow(RelayClient(RELAY_URL, client), SilentDisplay())
+        with pytest.raises(ProviderError, match="denied"):
+            flow.authorize(build)
+        flow.finish(SignInOutcome(signed_in=False, reason="sign-in was denied"))
+    assert (relay.acked, relay.reports, relay.deleted) == (1, [], 0)
+
+
+def test_a_relay_without_ack_or_outcome_costs_nothing() -> None:
+    """A relay of the first release answers 404 to both: the login goes on."""
+    with respx.mock(assert_all_called=False) as router, httpx.Client() as client:
+        FakeRelay(router, [sealed_answer(RESULT)])
+        router.post(f"{RELAY_URL}/v1/pairings/P1/ack").respond(404)
+        router.post(f"{RELAY_URL}/v1/pairings/P1/outcome").respond(404)
+        flow = RelayFlow(RelayClient(RELAY_URL, client), SilentDisplay())
+        started = time.monotonic()
+        assert dict(flow.authorize(build).params) == RESULT
+        flow.finish(SignInOutcome(signed_in=True))
+    assert time.monotonic() - started < 1
+
+
+def test_an_interrupt_before_the_result_cancels_and_after_it_is_reported() -> None:
+    with respx.mock(assert_all_called=False) as router, httpx.Client() as client:
+        relay = FakeRelay(router, [PENDING, KeyboardInterrupt()])
+        flow = RelayFlow(RelayClient(RELAY_URL, client), SilentDisplay())
+        with pytest.raises(KeyboardInterrupt):
+            flow.authorize(build)
+        flow.finish(SignInOutcome(signed_in=False, reason="interrupted"))
+    assert (relay.deleted, relay.reports) == (1, [])
+
+
+def test_relay_flow_pairs_waits_and_opens_the_sealed_result() -> None:
+    params, relay, display = run_flow(
+        [
+            httpx.Response(200, json={"status": "pending"}),
+            sealed_answer({"code": "C", "state": "S", "iss": "https://idp.example.test", "x": "y"}),
+        ]
+    )
+    assert params == {"code": "C", "state": "S", "iss": "https://idp.example.test"}
+    assert relay.created["mode"] == "redirect"
+    assert relay.created["authorize_url"].startswith("https://idp.example.test/auth")
+    assert set(relay.created["host"]) == {"hostname", "user", "client", "role"}
+    assert relay.created["host"]["role"] == ""  # no role named: none shown
+    # The link to scan, and the relay's page where the code can be typed instead.
+    assert display.links == [(f"{RELAY_URL}/p/P1", "BDKM-TRWX", True, f"{RELAY_URL}/link")]
+    assert all(p.headers["authorization"] == "Bearer poll-secret" for p in relay.polls)
+    assert relay.polls[0].url.params["wait"] == "25"
+    assert relay.deleted == 0
+
+
+@pytest.mark.parametrize(
+    ("role", "sent"),
+    [
+        ("arn:aws:iam::123456789012:role/dev", "arn:aws:iam::123456789012:role/dev"),
+        ("dev in account 123456789012", "dev in account 123456789012"),
+        ("dev\u202e", ""),  # the relay would refuse it: the page goes without
+        ("r" * 641, ""),
+    ],
+)
+def test_the_role_goes_to_the_confirmation_page_when_it_fits(role: str, sent: str) -> None:
+    _, relay, _ = run_flow([sealed_answer({"code": "C", "state": "S"})], role=role)
+    assert relay.created["host"]["role"] == sent
+
+
+def test_slow_down_is_honoured_and_polling_continues() -> None:
+    params, relay, _ = run_flow(
+        [
+            httpx.Response(429, json={"error": "slow_down"}),
+            sealed_answer({"code": "C", "state": "S"}),
+        ]
+    )
+    assert params["code"] == "C"
+    assert len(relay.polls) == 2
+
+
+def test_a_result_sealed_for_another_pairing_does_not_open() -> None:
+    with pytest.raises(ProviderError, match="does not open"):
+        run_flow([sealed_answer({"code": "C", "state": "S"}, pairing_id="P2")])
+
+
+def test_denied_is_a_clear_message() -> None:
+    denied = httpx.Response(
+        200,
+        json={"status": "denied", "error": "access_denied", "error_description": "User cancelled"},
+    )
+    with pytest.raises(ProviderError, match="denied at the identity provider: User cancelled"):
+        run_flow([denied])
+
+
+def test_expired_pairing_is_a_clear_message() -> None:
+    with pytest.raises(AwsloginError, match="pairing expired"):
+        run_flow([httpx.Response(410, json={"error": "expired_token"})])
+
+
+def test_ctrl_c_cancels_the_pairing() -> None:
+    with pytest.raises(KeyboardInterrupt):
+        run_flow([httpx.Response(200, json={"status": "pending"}), KeyboardInterrupt()])
+    assert run_flow.last.deleted == 1  # type: ignore[attr-defined]
+
+
+def test_relay_unreachable_is_one_line() -> None:
+    with respx.mock() as router, httpx.Client() as client:
+        router.get(f"{RELAY_URL}/.well-known/awslogin-relay").mock(
+            side_effect=httpx.ConnectError("no route")
+        )
+        flow = RelayFlow(RelayClient(RELAY_URL, client), SilentDisplay())
+        with pytest.raises(ProviderError, match=r"cannot reach the relay at relay\.example\.test"):
+            flow.authorize(build)
+
+
+def test_relay_refusing_the_pairing_is_reported() -> None:
+    with respx.mock(assert_all_called=False) as router, httpx.Client() as client:
+        FakeRelay(router, [])
+        router.post(f"{RELAY_URL}/v1/pairings").respond(
+            400, json={"error": "invalid_request", "error_description": "origin not allowed"}
+        )
+        flow = RelayFlow(RelayClient(RELAY_URL, client), SilentDisplay())
+        with pytest.raises(
+            ProviderError, match="refused to start a pairing: invalid_request: origin"
+        ):
+            flow.authorize(build)
+
+
+def test_paste_mode_lets_the_provider_choose_the_redirect_and_returns_the_pasted_text() -> None:
+    asked: list[str | None] = []
+
+    def build_for_paste(redirect_uri: str | None) -> AuthorizationRequest:
+        asked.append(redirect_uri)
+        return AuthorizationRequest(
+            "https://idp.example.test/auth?state=S", "S", "cli-client", "https://idp.example.test/"
+        )
+
+    display = SilentDisplay()
+    with respx.mock(assert_all_called=False) as router, httpx.Client() as client:
+        relay = FakeRelay(router, [sealed_answer({"pasted": "dmVyaWZpY2F0aW9u", "code": "x"})])
+        flow = RelayFlow(RelayClient(RELAY_URL, client), display, mode="paste")
+        response = flow.authorize(build_for_paste)
+    assert asked == [None]
+    assert relay.created["mode"] == "paste"
+    assert dict(response.params) == {"pasted": "dmVyaWZpY2F0aW9u"}
+
+
+@pytest.mark.parametrize(
+    ("route", "answer", "message"),
+    [
+        ("discovery", {"version": 2}, "speaks protocol version 2, not 1"),
+        (
+            "discovery",
+            {"version": 1, "callback_uri": 7},
+            "sent incomplete metadata (callback_uri, verification_uri)",
+        ),
+        pytest.param(
+            "discovery", "[" * 50_000, "speaks protocol version None, not 1", id="deep-json"
+        ),
+        ("create", {"poll_token": None}, "sent an incomplete pairing (poll_token)"),
+        ("create", {"expires_in": 0}, "sent an incomplete pairing (expires_in)"),
+        ("create", {"expires_in": "Infinity"}, "sent an incomplete pairing (expires_in)"),
+        ("create", {"expires_in": "NaN"}, "sent an incomplete pairing (expires_in)"),
+        ("create", {"interval": "Infinity"}, "sent an incomplete pairing (interval)"),
+        ("create", {"user_code": "X" * 33}, "sent an incomplete pairing (user_code)"),
+        ("poll", {"status": "done"}, "sent an unknown result status (status)"),
+        ("poll", {"status": "complete"}, "sent an unknown result status"),
+        ("poll", [1, 2], "sent an unknown result status"),
+    ],
+)
+def test_a_relay_that_answers_out_of_protocol_is_refused_in_one_line(
+    route: str, answer: Any, message: str
+) -> None:
+    pairing = {
+        "pairing_id": "P1",
+        "user_code": "BDKM-TRWX",
+        "verification_uri": f"{RELAY_URL}/link",
+        "verification_uri_complete": f"{RELAY_URL}/p/P1",
+        "poll_token": "poll-secret",
+        "expires_in": 600,
+        "interval": 0,
+    }
+    with respx.mock(assert_all_called=False) as router, httpx.Client() as client:
+        relay = FakeRelay(router, [httpx.Response(200, json=answer)])
+        if route == "discovery":
+            content = answer.encode() if isinstance(answer, str) else json.dumps(answer).encode()
+            router.get(f"{RELAY_URL}/.well-known/awslogin-relay").respond(content=content)
+        if route == "create":
+            body = json.dumps({**pairing, **answer})
+            body = body.replace('"Infinity"', "Infinity").replace('"NaN"', "NaN")
+            router.post(f"{RELAY_URL}/v1/pairings").respond(201, content=body.encode())
+        flow = RelayFlow(RelayClient(RELAY_URL, client), SilentDisplay())
+        with pytest.raises(ProviderError) as failure:
+            flow.authorize(build)
+    assert failure.value.message == f"the relay at relay.example.test {message}"
+    assert relay.deleted == (1 if route == "poll" else 0)
+
+
+def test_a_sealed_result_that_is_not_a_callback_is_refused() -> None:
+    with pytest.raises(ProviderError, match="not a sign-in response"):
+        run_flow([sealed_answer({"state": "S"})])

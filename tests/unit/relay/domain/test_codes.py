@@ -1,0 +1,49 @@
+"""Identifiers, user codes and their normalization."""
+
+from __future__ import annotations
+
+import pytest
+
+from awslogin_relay.domain import codes
+
+pytestmark = pytest.mark.unit
+
+
+def test_user_codes_use_the_unambiguous_alphabet() -> None:
+    seen = {codes.new_user_code() for _ in range(200)}
+    assert len(seen) == 200
+    for code in seen:
+        assert len(code) == 8
+        assert set(code) <= set("BCDFGHJKLMNPQRSTVWXZ")
+    assert codes.format_user_code("BDKMTRWX") == "BDKM-TRWX"
+
+
+@pytest.mark.parametrize("typed", ["bdkm-trwx", "BDKM TRWX", " bdkmtrwx ", "Bd-Km-Tr-Wx"])
+def test_user_code_normalization(typed: str) -> None:
+    assert codes.normalize_user_code(typed) == "BDKMTRWX"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        *("", "BDKM-TRW", "BDKM-TRWXX", "BDKM-TRW0", "AEIO-UBCD", "ßDKM-TRWX", "BDKM-TRWX\n"),
+        *("ßßßß", "\u017fdkm-trwx"),  # non-ASCII letters whose upper case is ASCII (SS, S)
+    ],
+)
+def test_user_code_normalization_refuses(typed: str) -> None:
+    assert codes.normalize_user_code(typed) is None
+
+
+def test_pairing_ids_and_poll_tokens() -> None:
+    ids = {codes.new_pairing_id() for _ in range(200)}
+    assert len(ids) == 200
+    assert all(codes.is_pairing_id(i) for i in ids)
+    assert not codes.is_pairing_id("short")
+    assert not codes.is_pairing_id("ééééééééééé1")
+    token = codes.new_poll_token()
+    assert len(token) >= 43
+    stored = codes.hash_poll_token(token)
+    assert len(stored) == 64
+    assert token not in stored
+    assert codes.poll_token_matches(token, stored)
+    assert not codes.poll_token_matches(token + "x", stored)
