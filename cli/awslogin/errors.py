@@ -14,6 +14,7 @@ The CLI's error tree (exit code in brackets; classes defined elsewhere name thei
     + TokenRefused (providers/oidc_tokens.py) - an OAuth `error` from a token endpoint
     + SsoOidcError (providers/sso_api.py) - IAM Identity Center's OIDC service refused
     + PortalError (providers/sso_api.py) - the AWS access portal refused
+  x IdentityRefused (usecases/identity_check.py) - a sign-in the profile may not save
   x CannotRun [127, 126] (adapters/child_process.py) - `exec` could not start its command
 * KeyboardInterrupt [130] - Ctrl-C
   x Interrupted [128 + signal] - SIGTERM [143] or SIGHUP [129] during a login

@@ -27,6 +27,7 @@ CLIENT_ID_KEY = "awslogin_client_id"  # oidc
 ROLE_ARN_KEY = "awslogin_role_arn"  # oidc
 SCOPES_KEY = "awslogin_scopes"  # oidc
 DURATION_KEY = "awslogin_duration_seconds"  # oidc
+EXPECTED_IDENTITY_KEY = "awslogin_expected_identity"  # oidc, aws-signin: a glob over the ARN
 
 # -- botocore's keys ---------------------------------------------------------------------
 REGION_KEY = "region"
@@ -71,6 +72,29 @@ def check_region(region: str) -> str:
     if not re.match(_REGION_PATTERN, region):
         raise UsageError(f"{region!r} is not an AWS region name (like us-east-1)")
     return region
+
+
+# Longer than any ARN (IAM caps a role ARN at 2048 characters); a pin is one ARN glob.
+_EXPECTED_IDENTITY_MAX = 2048
+
+
+def expected_identity(profile: str, values: Mapping[str, str]) -> str | None:
+    """The profile's `awslogin_expected_identity` (a glob over the caller ARN), or None.
+
+    Checked before any sign-in, so that a pin nobody could match (blank, a line break or
+    another control character, an ARN's worth of text too long) is said at once rather
+    than refusing every login after the person has signed in (docs/security.md,
+    invariant 13, "Continuity").
+    """
+    pin = values.get(EXPECTED_IDENTITY_KEY)
+    if pin is None:
+        return None
+    if not pin.strip() or not pin.isprintable() or len(pin) > _EXPECTED_IDENTITY_MAX:
+        raise UsageError(
+            f"profile {profile}: {EXPECTED_IDENTITY_KEY} must be one ARN pattern "
+            f"(printable, at most {_EXPECTED_IDENTITY_MAX} characters)"
+        )
+    return pin.strip()
 
 
 def normalize_relay_url(url: str) -> str:

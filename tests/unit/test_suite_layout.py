@@ -107,7 +107,6 @@ WITHOUT_UNIT_TESTS = frozenset(
         "cli/awslogin/providers/sso_auth.py",
         "cli/awslogin/stores/record_file.py",
         "cli/awslogin/stores/sso.py",
-        "cli/awslogin/usecases/configure/common.py",
         "cli/awslogin/usecases/configure/oidc.py",
         "cli/awslogin/usecases/configure/sso.py",
         "cli/awslogin/usecases/export.py",

@@ -19,6 +19,12 @@ def add_parser(subparsers: Subparsers) -> None:
     parser.add_argument("--role-arn", help="IAM role to assume with the ID token")
     parser.add_argument("--relay", help="relay URL for remote logins")
     parser.add_argument("--region", help="AWS region of the profile")
+    parser.add_argument(
+        "--expected-identity",
+        metavar="ARN_GLOB",
+        help="oidc, aws-signin: the only caller ARN a login may save (a glob: * and ?); "
+        "a login as anyone else is refused",
+    )
     parser.add_argument("--scopes", help="OIDC scopes (default: 'openid offline_access')")
     parser.add_argument(
         "--duration", type=positive_int, help="credential lifetime in seconds (900-43200)"
@@ -47,6 +53,7 @@ def run(options: argparse.Namespace, invocation: Invocation) -> int:
             provider=options.provider,
             region=options.region,
             relay=options.relay,
+            expected_identity=options.expected_identity,
             issuer=options.issuer,
             client_id=options.client_id,
             role_arn=options.role_arn,

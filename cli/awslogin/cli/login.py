@@ -35,6 +35,13 @@ def add_parser(subparsers: Subparsers) -> None:
     parser.add_argument(
         "--timeout", type=positive_int, default=600, help="seconds to wait for sign-in"
     )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="save the session even if it is another identity than the profile last had "
+        "(else a terminal asks, and without one the login is refused); never overrides "
+        "the profile's awslogin_expected_identity",
+    )
 
 
 def run(options: argparse.Namespace, invocation: Invocation) -> int:
@@ -53,6 +60,7 @@ def run(options: argparse.Namespace, invocation: Invocation) -> int:
                 region=options.region,
                 timeout=float(options.timeout),
                 debug=invocation.debug,
+                force=options.force,
             ),
             invocation.environ,
             invocation.terminal,

@@ -1,6 +1,7 @@
-"""`awslogin login`: pick the flow, run the provider's sign-in, save the session, report.
+"""`awslogin login`: pick the flow, run the provider's sign-in, confirm who signed in,
+save the session, report.
 
-`login` reads as those four steps; the helpers below it follow in the same order. The
+`login` reads as those five steps; the helpers below it follow in the same order. The
 flow choice is the only place that knows about browsers and relays: same device when a
 browser can open here; with `--remote`, or when this machine has no browser (an SSH
 session or no display, said so), the relay or the provider's own remote flow. Which of
@@ -22,7 +23,7 @@ from awslogin.adapters.browser import BrowserOpener, open_in_browser, why_no_loc
 from awslogin.adapters.clock import Clock, SystemClock, local_time
 from awslogin.adapters.http import HttpFactory
 from awslogin.adapters.terminal import Terminal
-from awslogin.errors import AwsloginError, UsageError, message_of, one_line
+from awslogin.errors import UsageError, message_of, one_line
 from awslogin.flows.base import SignInOutcome
 from awslogin.flows.device import DeviceFlow, TerminalDevicePresenter
 from awslogin.flows.loopback import LoopbackFlow
@@ -40,7 +41,14 @@ from awslogin.profile import (
 from awslogin.providers.base import Provider, ProviderFactory, SignInFlow
 from awslogin.providers.registry import provider_factory
 from awslogin.session_record import SessionRecord
-from awslogin.stores import store_for
+from awslogin.stores import SessionStore, store_for
+from awslogin.usecases.identity_check import (
+    IdentityRefused,
+    identity_of,
+    judge,
+    last_identity,
+    profile_pin,
+)
 from awslogin.usecases.profiles import awslogin_profile, load_config
 
 RELAY_ENV = "AWSLOGIN_RELAY_URL"
@@ -58,6 +66,7 @@ class LoginOptions:
     region: str | None = None
     timeout: float = 600.0
     debug: bool = False
+    force: bool = False  # save a new identity without asking (docs/security.md, invariant 13)
 
 
 def login(
@@ -71,6 +80,7 @@ def login(
     clock = clock or SystemClock()
     profile, provider_name = awslogin_profile(load_config(environ), options.profile, environ)
     factory = provider_factory(provider_name)
+    pin = profile_pin(profile)
     region = _region(profile, factory, options, terminal)
     http = HttpFactory(options.debug)
     provider = factory(profile.with_region(region), http, clock)
@@ -79,8 +89,9 @@ def login(
         flow = _flow(provider, profile, options, terminal, browser_opener, clock, relay_http)
         try:
             record = provider.login(flow)
-            changes = _profile_changes(profile, record, terminal)
             store = store_for(provider_name, profile)
+            _confirm_identity(profile, store, record, pin, options.force, terminal)
+            changes = _profile_changes(profile, record)
             # Under the refresh lock: a refresh of the old session that is under way
             # would otherwise write it back over this one when it ends.
             with store.lock():
@@ -92,7 +103,10 @@ def login(
                 latest.set_profile(profile.name, changes)
                 latest.save()
         except BaseException as failure:  # Ctrl-C and SIGTERM too: the phone is told
-            flow.finish(SignInOutcome(signed_in=False, reason=message_of(failure)))
+            reason = (
+                failure.outside if isinstance(failure, IdentityRefused) else message_of(failure)
+            )
+            flow.finish(SignInOutcome(signed_in=False, reason=reason))
             raise
         flow.finish(_outcome(record))
     return _signed_in(record, profile.name, clock.now())
@@ -175,33 +189,45 @@ def _flow(
     return PasteFlow(terminal, terminal.stdin.readline, qr=options.qr)
 
 
-def _profile_changes(
-    profile: Profile, record: SessionRecord, terminal: Terminal
-) -> dict[str, str | None]:
-    """Profile keys the new session needs (aws-signin: `login_session`); asks, as `aws
-    login` does, before a profile is pointed away from the session it names."""
-    values = profile.values
-    changes: dict[str, str | None] = {
-        key: value for key, value in record["config"].items() if values.get(key) != value
-    }
-    for key, new in changes.items():
-        old = values.get(key)
-        if old is None:
-            continue
-        if not terminal.can_prompt:
-            raise AwsloginError(
-                f"profile {profile.name} uses {key} {old}, not {new} that you signed in as; "
-                "nothing was changed (confirm in a terminal, or use another --profile)"
-            )
-        answer = terminal.prompt(
-            f"Profile {profile.name} is configured to use {key} {one_line(old)}. "
-            f"Use {one_line(new)} instead? (y/n)"
-        )
+def _confirm_identity(
+    profile: Profile,
+    store: SessionStore,
+    record: SessionRecord,
+    pin: str | None,
+    force: bool,
+    terminal: Terminal,
+) -> None:
+    """Go on only if the new session may be saved: the profile's pin matches it, and it
+    is the identity the profile last had, or --force or the person's answer says so, as
+    `aws login` asks before it points a profile at another session (docs/security.md,
+    invariant 13, "Continuity")."""
+    new = identity_of(record)
+    if new is None:
+        raise IdentityRefused(f"the sign-in for profile {profile.name} did not say who it was")
+    verdict = judge(
+        profile.name,
+        new,
+        last_identity(profile, store),
+        pin=pin,
+        mode="login",
+        force=force,
+        interactive=terminal.can_prompt,
+    )
+    if verdict.action == "refuse":
+        raise IdentityRefused(verdict.text)
+    if verdict.action == "ask":
+        answer = terminal.prompt(verdict.text)
         if answer.strip().lower() not in ("y", "yes"):
-            raise AwsloginError(
-                f"profile {profile.name} still uses {old}; the new sign-in was not saved"
+            raise IdentityRefused(
+                f"profile {profile.name} keeps its session; the new sign-in was not saved"
             )
-    return changes
+
+
+def _profile_changes(profile: Profile, record: SessionRecord) -> dict[str, str | None]:
+    """Profile keys the new session needs (aws-signin: `login_session`), once its
+    identity is confirmed."""
+    values = profile.values
+    return {key: value for key, value in record["config"].items() if values.get(key) != value}
 
 
 def _outcome(record: SessionRecord) -> SignInOutcome:

@@ -156,7 +156,7 @@ def test_pointing_a_profile_at_another_session_asks_first(
     sign_in_here(signin_env, username="alice")
     config = Path(signin_env["AWS_CONFIG_FILE"])
 
-    with pytest.raises(AwsloginError, match="nothing was changed"):
+    with pytest.raises(AwsloginError, match="nothing was saved"):
         sign_in_here(signin_env, username="bob")  # no terminal to ask on
     assert f"login_session = {ALICE}\n" in config.read_text()
     assert not cache_path(signin_env, BOB).exists()
@@ -166,7 +166,7 @@ def test_pointing_a_profile_at_another_session_asks_first(
     assert f"login_session = {ALICE}\n" in config.read_text()
 
     lines, err = sign_in_here(signin_env, username="bob", answers="y\n")
-    assert f"is configured to use login_session {ALICE}. Use {BOB} instead?" in err
+    assert f"Profile dev was signed in as {ALICE}. Save {BOB} instead? (y/n)" in err
     assert lines[0] == f"Signed in as {BOB}"
     assert f"login_session = {BOB}\n" in config.read_text()
     assert read_cache(signin_env, BOB)["accessToken"]["accountId"] == "210987654321"

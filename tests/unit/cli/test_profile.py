@@ -1,11 +1,12 @@
-"""Profile settings: a relay URL must be https, except on loopback."""
+"""Profile settings: a relay URL must be https, except on loopback; a pin
+(`awslogin_expected_identity`) must be one printable ARN pattern."""
 
 from __future__ import annotations
 
 import pytest
 
 from awslogin.errors import UsageError
-from awslogin.profile import normalize_relay_url
+from awslogin.profile import expected_identity, normalize_relay_url
 
 pytestmark = pytest.mark.unit
 
@@ -17,3 +18,15 @@ def test_relay_url_must_be_https_except_loopback(url: str) -> None:
     with pytest.raises(UsageError):
         normalize_relay_url(url)
     assert normalize_relay_url("http://127.0.0.1:8080/") == "http://127.0.0.1:8080"
+
+
+def test_no_pin_and_a_pin() -> None:
+    assert expected_identity("dev", {}) is None
+    pin = "arn:aws:sts::123456789012:assumed-role/dev/*"
+    assert expected_identity("dev", {"awslogin_expected_identity": pin}) == pin
+
+
+@pytest.mark.parametrize("pin", ["", "   ", "arn:*\x1b[2J", "arn:*\u202e", "a" * 2049])
+def test_a_pin_no_arn_could_match_is_refused_before_any_sign_in(pin: str) -> None:
+    with pytest.raises(UsageError, match="must be one ARN pattern"):
+        expected_identity("dev", {"awslogin_expected_identity": pin})

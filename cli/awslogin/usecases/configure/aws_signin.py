@@ -24,7 +24,7 @@ from awslogin.profile import (
     normalize_relay_url,
     other_credential_style,
 )
-from awslogin.usecases.configure.common import ConfigureOptions, settle
+from awslogin.usecases.configure.common import ConfigureOptions, pin_update, settle
 from awslogin.usecases.profiles import load_config
 
 PROVIDER = "aws-signin"
@@ -60,6 +60,7 @@ def configure_aws_signin(
 
     if options.relay is not None:  # before any question: a bad option must cost no answer
         normalize_relay_url(options.relay)
+    pin = pin_update(options)
     region = settle(
         terminal,
         "AWS region (--region; optional, asked at login)",
@@ -80,6 +81,7 @@ def configure_aws_signin(
         PROVIDER_KEY: PROVIDER,
         REGION_KEY: region,
         RELAY_KEY: relay,
+        **pin,
     }
     config.set_profile(options.profile, {k: v for k, v in updates.items() if v is not None})
     config.save()

@@ -10,9 +10,11 @@ from awslogin.adapters.terminal import Terminal
 from awslogin.errors import ConfigError, UsageError
 from awslogin.profile import (
     CREDENTIAL_PROCESS_KEY,
+    EXPECTED_IDENTITY_KEY,
     FOREIGN_CREDENTIAL_KEYS,
     PROVIDER_KEY,
     credential_process_command,
+    expected_identity,
 )
 
 
@@ -24,6 +26,7 @@ class ConfigureOptions:
     provider: str = "oidc"
     region: str | None = None
     relay: str | None = None
+    expected_identity: str | None = None  # oidc, aws-signin
     # oidc
     issuer: str | None = None
     client_id: str | None = None
@@ -109,3 +112,13 @@ def settle(
                 gave_up = f"{bad.message} ({MAX_TRIES} tries; nothing was written)"
                 raise UsageError(gave_up) from None
             terminal.info(f"  {bad.message}; try again ({MAX_TRIES - attempt} left)")
+
+
+def pin_update(options: ConfigureOptions) -> dict[str, str]:
+    """`awslogin_expected_identity` from --expected-identity, checked as login checks it
+    (call before any question: a bad option must cost no answer); nothing when not given,
+    so a pin set earlier stays."""
+    if options.expected_identity is None:
+        return {}
+    pin = expected_identity(options.profile, {EXPECTED_IDENTITY_KEY: options.expected_identity})
+    return {EXPECTED_IDENTITY_KEY: pin} if pin is not None else {}

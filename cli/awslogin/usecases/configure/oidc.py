@@ -32,6 +32,7 @@ from awslogin.providers.sts import MAX_DURATION, MIN_DURATION
 from awslogin.usecases.configure.common import (
     Check,
     ConfigureOptions,
+    pin_update,
     refuse_other_credentials,
     settle,
 )
@@ -86,6 +87,7 @@ def configure_oidc(
         raise UsageError(f"--scopes must include openid (default: {DEFAULT_SCOPES})")
     if options.duration is not None:
         check_duration(options.duration)
+    pin = pin_update(options)
     # (key, option, question, check, required), in the order asked
     questions: list[tuple[str, str | None, str, Check, bool]] = [
         (ISSUER_KEY, options.issuer, "OIDC issuer URL (--issuer)", check_issuer, True),
@@ -103,7 +105,7 @@ def configure_oidc(
     for _, given, _, check, _ in questions:  # options first: a bad one must cost no answer
         if given is not None:
             check(given)
-    updates: dict[str, str | None] = {PROVIDER_KEY: "oidc"}
+    updates: dict[str, str | None] = {PROVIDER_KEY: "oidc", **pin}
     for key, given, question, check, required in questions:
         updates[key] = settle(
             terminal, question, check, given=given, existing=existing.get(key), required=required

@@ -130,6 +130,11 @@ def _check_given(options: ConfigureOptions) -> None:
             check(given)
     if options.sso_registration_scopes is not None:
         check_scopes(options.sso_registration_scopes)
+    if options.expected_identity is not None:
+        raise UsageError(
+            "--expected-identity does not apply to --provider sso (the profile names its "
+            "account and role; IAM Identity Center does not say which user signed in)"
+        )
 
 
 def _settle_session(
