@@ -9,7 +9,6 @@ tests/conftest.py.
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import contextlib
 import os
@@ -94,37 +93,6 @@ def free_port() -> int:
                 continue
             return port
     raise PeerError(f"no free port in {ports.start}-{ports.stop - 1}")
-
-
-def wait_until(
-    predicate: Callable[[], bool], timeout: float, *, what: str = "the condition"
-) -> None:
-    """Return as soon as `predicate()` is true; fail the test after `timeout` seconds.
-
-    Tests wait on the event they need (a log line, a state change, a connection) with
-    this, never with a fixed sleep: the wait ends as soon as the event happens, and a
-    slow machine gets the whole timeout, not a guess.
-    """
-    deadline = time.monotonic() + timeout
-    delay = 0.005
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} did not happen within {timeout:g} s")
-        time.sleep(delay)
-        delay = min(delay * 1.5, 0.1)
-
-
-async def async_wait_until(
-    predicate: Callable[[], bool], timeout: float, *, what: str = "the condition"
-) -> None:
-    """wait_until for async tests: polls without blocking the event loop."""
-    deadline = time.monotonic() + timeout
-    delay = 0.005
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} did not happen within {timeout:g} s")
-        await asyncio.sleep(delay)
-        delay = min(delay * 1.5, 0.1)
 
 
 def running_logs() -> dict[str, Path]:

@@ -183,7 +183,8 @@ def _listeners(port: int) -> list[int]:
 _FAILS_WITH_PEERS = """
 import sys
 import pytest
-from tests.peers._process import PeerProcess, wait_until
+from tests.peers._process import PeerProcess
+from tests.support.waiting import wait_until
 
 def chatty(name, tmp_path):
     code = f"print('{name} says: listening', flush=True); import time; time.sleep(60)"
@@ -198,12 +199,12 @@ def said(peer):
     return lambda: "says: listening" in peer.log_path.read_text()
 
 def test_fails_with_a_fixture_peer(fixture_peer):
-    wait_until(said(fixture_peer), 10)
+    wait_until(said(fixture_peer), "its first line", 10)
     assert 1 == 2
 
 def test_fails_inside_a_with_block(tmp_path):
     with chatty("block-peer", tmp_path) as peer:
-        wait_until(said(peer), 10)
+        wait_until(said(peer), "its first line", 10)
         assert 1 == 2
 """
 

@@ -11,10 +11,10 @@ import httpx
 import pytest
 
 from awslogin_protocol.sealing import HostKey
-from tests.peers._process import async_wait_until
 from tests.peers.relay import RelayFactory
 from tests.support.phone import confirm_async
 from tests.support.relay_app import authorize_url, state_of
+from tests.support.waiting import async_wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -53,7 +53,7 @@ async def test_lifecycle_over_real_sockets(relay_process: RelayFactory) -> None:
         confirmed = await confirm_async(client, f"/p/{created['pairing_id']}")
         assert confirmed.status_code == 303
         assert "httponly" in confirmed.headers["set-cookie"].lower()
-        await async_wait_until(lambda: server.long_polls() == 5, 10, what="5 long-polls")
+        await async_wait_until(lambda: server.long_polls() == 5, "5 long-polls", 10)
         started = time.perf_counter()
         callback = await client.get(
             "/callback", params={"code": "REAL-SECRET-CODE", "state": state_of(url)}

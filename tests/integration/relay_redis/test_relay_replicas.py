@@ -13,11 +13,11 @@ import httpx
 import pytest
 
 from awslogin_protocol.sealing import HostKey
-from tests.peers._process import async_wait_until
 from tests.peers.redis import RedisServer
 from tests.peers.relay import RelayServer
 from tests.support import pairing_client
 from tests.support.pairing_client import IDP, Host, authorize_url
+from tests.support.waiting import async_wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -68,9 +68,11 @@ async def test_callback_on_one_replica_wakes_the_long_poll_on_the_other(
     a, b = replicas
     host = await create(client, a)
     poll = asyncio.create_task(host.poll(client, b.url, wait=20))
-    await async_wait_until(lambda: b.long_polls() == 1, 10, what="a long-poll waiting on B")
+    await async_wait_until(lambda: b.long_polls() == 1, "a long-poll waiting on B", 10)
     # and B listens for wake-ups: the latency below is the wake-up's, not B's subscribing
-    await async_wait_until(lambda: redis_server.subscribers("awl:wake") >= 1, 10)
+    await async_wait_until(
+        lambda: redis_server.subscribers("awl:wake") >= 1, "B subscribed to wake-ups", 10
+    )
     assert not poll.done()
     started = time.perf_counter()
     await callback(client, a, host, "code-from-the-idp", confirm_at=b)
@@ -118,7 +120,7 @@ async def test_pending_pairing_survives_a_relay_restart(
     a, _ = replicas
     host = await create(client, a)
     poll = asyncio.create_task(host.poll(client, a.url, wait=20))
-    await async_wait_until(lambda: a.long_polls() == 1, 10, what="a long-poll waiting on A")
+    await async_wait_until(lambda: a.long_polls() == 1, "a long-poll waiting on A", 10)
     a.restart()
     try:
         interrupted = await poll  # a graceful stop may still answer the long-poll
@@ -130,7 +132,7 @@ async def test_pending_pairing_survives_a_relay_restart(
     response = await host.poll(client, a.url)
     assert response.json() == {"status": "pending"}
     poll = asyncio.create_task(host.poll(client, a.url, wait=20))
-    await async_wait_until(lambda: a.long_polls() == 1, 10, what="a long-poll waiting on A")
+    await async_wait_until(lambda: a.long_polls() == 1, "a long-poll waiting on A", 10)
     await callback(client, a, host, "after-restart")
     response = await asyncio.wait_for(poll, 5)
     assert host.open(response.json())["code"] == "after-restart"
@@ -200,7 +202,7 @@ async def test_redis_outage_gives_503_json_then_recovers_without_a_restart(
         await asyncio.sleep(0.1)
     host = await create(client, b)
     poll = asyncio.create_task(host.poll(client, a.url, wait=20))
-    await async_wait_until(lambda: a.long_polls() == 1, 10, what="a long-poll waiting on A")
+    await async_wait_until(lambda: a.long_polls() == 1, "a long-poll waiting on A", 10)
     await callback(client, b, host, "after-outage")
     response = await asyncio.wait_for(poll, 5)
     assert host.open(response.json())["code"] == "after-outage"

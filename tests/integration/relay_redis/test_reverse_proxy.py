@@ -20,10 +20,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.peers._process import LOOPBACK, PeerProcess, async_wait_until, free_port
+from tests.peers._process import LOOPBACK, PeerProcess, free_port
 from tests.peers.redis import RedisServer
 from tests.peers.relay import RelayServer
 from tests.support.pairing_client import IDP, callback, create
+from tests.support.waiting import async_wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -136,7 +137,7 @@ async def test_login_through_the_proxy_and_a_spoofed_forwarded_for_is_ignored(
         # the long-poll and the callback may land on different replicas
         poll = asyncio.create_task(host.poll(client, front.url, wait=20))
         await async_wait_until(
-            lambda: sum(relay.long_polls() for relay in relays) == 1, 10, what="the long-poll"
+            lambda: sum(relay.long_polls() for relay in relays) == 1, "the long-poll", 10
         )
         await callback(client, front.url, host, "c0")
         response = await asyncio.wait_for(poll, 5)

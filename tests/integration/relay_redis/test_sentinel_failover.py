@@ -26,12 +26,12 @@ import httpx
 import pytest
 
 from awslogin_protocol.sealing import HostKey
-from tests.peers._process import async_wait_until
 from tests.peers.ci import require_peer
 from tests.peers.redis_sentinel import SentinelGroup, available
 from tests.peers.relay import RelayFactory, RelayServer
 from tests.support import pairing_client
 from tests.support.pairing_client import IDP, Host
+from tests.support.waiting import async_wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(180)]
 
@@ -166,8 +166,8 @@ async def test_hosts_survive_a_primary_failover(
         )
         await async_wait_until(
             lambda: sum(relay.long_polls() for relay in relays) == HOSTS,
+            "every host waiting in a long-poll",
             10,
-            what="every host waiting in a long-poll",
         )
         killed = time.monotonic() - started
         group.kill_primary()

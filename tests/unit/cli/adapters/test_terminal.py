@@ -26,6 +26,7 @@ from tests.e2e.terminal_qr import (
     screen_picture,
 )
 from tests.support.harmless_text import TERMINAL_UNSAFE
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.unit
 
@@ -69,19 +70,12 @@ class SizedTerminal(Terminal):
         return self.width
 
 
-def wait_until(condition: object, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
-
-
 def sign_in_screen(terminal: Terminal, stream: io.StringIO) -> str:
     """What a remote login prints, up to the first drawing of the waiting line."""
     terminal.info("No browser on this machine (SSH session): signing in through relay.example.com.")
     terminal.show_link(URL, user_code=USER_CODE, type_at=LINK_PAGE)
     with terminal.countdown(WAITING, time.monotonic() + 581.5):
-        wait_until(lambda: "left" in stream.getvalue())
+        wait_until(lambda: "left" in stream.getvalue(), "the waiting line", 5)
         return stream.getvalue()
 
 
@@ -200,7 +194,7 @@ def test_a_deadline_that_is_not_a_number_shows_no_time_and_keeps_drawing(
         stream = TtyBuffer()
         terminal = Terminal(err=stream, environ=COLOUR_TERM, redraw_every=0.01)
         with terminal.countdown(WAITING, deadline):
-            wait_until(lambda: stream.getvalue().count("\r\x1b[K") >= 5)
+            wait_until(lambda: stream.getvalue().count("\r\x1b[K") >= 5, "five redraws", 5)
     finally:
         threading.excepthook = previous_hook
     assert failures == []
