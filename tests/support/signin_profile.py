@@ -31,6 +31,8 @@ from tests.support.host import DESKTOP, awslogin_script, host_environ
 
 ALICE = "arn:aws:iam::123456789012:user/alice"
 BOB = "arn:aws:sts::210987654321:assumed-role/Admin/bob"
+# A same-device redirect the fake accepts, for tests that drive its endpoints directly.
+LOOPBACK_REDIRECT = "http://127.0.0.1:51234/oauth/callback"
 
 
 def signin_environ(tmp_path: Path, fake: SigninFake) -> dict[str, str]:

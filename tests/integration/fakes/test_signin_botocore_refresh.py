@@ -30,11 +30,10 @@ from botocore.utils import JSONFileCache, LoginTokenLoader  # type: ignore[impor
 from tests.fakes.signin import SAME_DEVICE_CLIENT, SigninFake, run_signin_fake
 from tests.fakes.signin.person import answer_sign_in
 from tests.fakes.signin.proofs import pkce_pair
+from tests.support.signin_profile import ALICE, LOOPBACK_REDIRECT
 
 pytestmark = pytest.mark.integration
 
-ALICE = "arn:aws:iam::123456789012:user/alice"
-LOOPBACK = "http://127.0.0.1:51234/oauth/callback"
 BOTOCORE_TIME = "%Y-%m-%dT%H:%M:%SZ"
 
 
@@ -106,7 +105,7 @@ def aws_login(fake: SigninFake, cache_dir: Path, *, expires_in: int = 60) -> dic
     )
     verifier, challenge = pkce_pair()
     location = answer_sign_in(
-        fake.authorize_url(state="st", code_challenge=challenge, redirect_uri=LOOPBACK)
+        fake.authorize_url(state="st", code_challenge=challenge, redirect_uri=LOOPBACK_REDIRECT)
     )
     code = parse_qs(urlsplit(location).query)["code"][0]
     output = client.create_o_auth2_token(
@@ -114,7 +113,7 @@ def aws_login(fake: SigninFake, cache_dir: Path, *, expires_in: int = 60) -> dic
             "clientId": SAME_DEVICE_CLIENT,
             "grantType": "authorization_code",
             "code": code,
-            "redirectUri": LOOPBACK,
+            "redirectUri": LOOPBACK_REDIRECT,
             "codeVerifier": verifier,
         }
     )["tokenOutput"]

@@ -35,12 +35,9 @@ from tests.fakes.signin import (
 from tests.fakes.signin.dpop import jwk_thumbprint, normalize_htu
 from tests.fakes.signin.person import answer_sign_in, read_verification_code
 from tests.fakes.signin.proofs import dpop_proof, pkce_pair, public_jwk
+from tests.support.signin_profile import ALICE, BOB, LOOPBACK_REDIRECT
 
 pytestmark = pytest.mark.integration
-
-LOOPBACK = "http://127.0.0.1:51234/oauth/callback"
-ALICE = "arn:aws:iam::123456789012:user/alice"
-BOB = "arn:aws:sts::210987654321:assumed-role/Admin/bob"
 
 
 @pytest.fixture
@@ -59,11 +56,14 @@ def obtain_code(
     """Sign in through the pages; return (code, verifier, redirect_uri)."""
     verifier, challenge = pkce_pair()
     url = fake.authorize_url(
-        state="st-1", code_challenge=challenge, redirect_uri=LOOPBACK, cross_device=cross_device
+        state="st-1",
+        code_challenge=challenge,
+        redirect_uri=LOOPBACK_REDIRECT,
+        cross_device=cross_device,
     )
     location = answer_sign_in(url, username=username)
     code = parse_qs(urlsplit(location).query)["code"][0]
-    return code, verifier, fake.confirmation_url if cross_device else LOOPBACK
+    return code, verifier, fake.confirmation_url if cross_device else LOOPBACK_REDIRECT
 
 
 def token_call(fake: SigninFake, body: dict[str, Any], proof: str | None) -> httpx.Response:
@@ -114,7 +114,9 @@ def test_same_device_sign_in_redirects_to_the_loopback_with_code_and_state(
     fake: SigninFake,
 ) -> None:
     _, challenge = pkce_pair()
-    url = fake.authorize_url(state="abc-123", code_challenge=challenge, redirect_uri=LOOPBACK)
+    url = fake.authorize_url(
+        state="abc-123", code_challenge=challenge, redirect_uri=LOOPBACK_REDIRECT
+    )
     page = httpx.get(url)
     assert page.status_code == 200
     assert page.headers["cache-control"] == "no-store"
@@ -123,7 +125,7 @@ def test_same_device_sign_in_redirects_to_the_loopback_with_code_and_state(
 
     location = urlsplit(answer_sign_in(url))
     query = parse_qs(location.query)
-    assert f"{location.scheme}://{location.netloc}{location.path}" == LOOPBACK
+    assert f"{location.scheme}://{location.netloc}{location.path}" == LOOPBACK_REDIRECT
     assert query["state"] == ["abc-123"]
     assert len(query["code"][0]) >= 32
 
@@ -158,11 +160,13 @@ def test_the_pages_work_in_chromium(fake: SigninFake, page: Page) -> None:
         callbacks.append(route.request.url)
         route.fulfill(status=200, body="done")
 
-    page.route(LOOPBACK + "*", loopback)
+    page.route(LOOPBACK_REDIRECT + "*", loopback)
     _, challenge = pkce_pair()
-    page.goto(fake.authorize_url(state="b-1", code_challenge=challenge, redirect_uri=LOOPBACK))
+    page.goto(
+        fake.authorize_url(state="b-1", code_challenge=challenge, redirect_uri=LOOPBACK_REDIRECT)
+    )
     page.click("#allow")
-    page.wait_for_url(LOOPBACK + "*")
+    page.wait_for_url(LOOPBACK_REDIRECT + "*")
     assert parse_qs(urlsplit(callbacks[0]).query)["state"] == ["b-1"]
 
     page.goto(fake.authorize_url(state="b-2", code_challenge=challenge, cross_device=True))
@@ -178,7 +182,10 @@ def test_the_pages_work_in_chromium(fake: SigninFake, page: Page) -> None:
 def test_deny_returns_access_denied_and_no_code(fake: SigninFake, cross_device: bool) -> None:
     _, challenge = pkce_pair()
     url = fake.authorize_url(
-        state="s-9", code_challenge=challenge, redirect_uri=LOOPBACK, cross_device=cross_device
+        state="s-9",
+        code_challenge=challenge,
+        redirect_uri=LOOPBACK_REDIRECT,
+        cross_device=cross_device,
     )
     location = answer_sign_in(url, allow=False)
     query = parse_qs(urlsplit(location).query)
@@ -208,7 +215,9 @@ def test_authorize_refuses_bad_requests_without_redirecting(
     fake: SigninFake, change: dict[str, str], words: str
 ) -> None:
     _, challenge = pkce_pair()
-    url = urlsplit(fake.authorize_url(state="s", code_challenge=challenge, redirect_uri=LOOPBACK))
+    url = urlsplit(
+        fake.authorize_url(state="s", code_challenge=challenge, redirect_uri=LOOPBACK_REDIRECT)
+    )
     params = dict(parse_qsl(url.query))
     params.update(change)
     page = httpx.get(f"{fake.base_url}/v1/authorize", params=params)
@@ -227,7 +236,7 @@ def test_cross_device_requires_the_confirmation_redirect(fake: SigninFake) -> No
 def test_s256_method_name_is_accepted_as_well_as_the_cli_spelling(fake: SigninFake) -> None:
     _, challenge = pkce_pair()
     url = fake.authorize_url(
-        state="s", code_challenge=challenge, redirect_uri=LOOPBACK, method="S256"
+        state="s", code_challenge=challenge, redirect_uri=LOOPBACK_REDIRECT, method="S256"
     )
     assert httpx.get(url).status_code == 200
 

@@ -21,12 +21,9 @@ from tests.fakes.signin import SAME_DEVICE_CLIENT, SigninFake, run_signin_fake
 from tests.fakes.signin.person import answer_sign_in
 from tests.fakes.signin.proofs import dpop_proof, pkce_pair
 from tests.fakes.signin.sigv4 import IssuedKey, SignatureError, SignedRequest, verify
+from tests.support.signin_profile import ALICE, BOB, LOOPBACK_REDIRECT
 
 pytestmark = pytest.mark.integration
-
-LOOPBACK = "http://127.0.0.1:51234/oauth/callback"
-ALICE = "arn:aws:iam::123456789012:user/alice"
-BOB = "arn:aws:sts::210987654321:assumed-role/Admin/bob"
 
 
 @pytest.fixture
@@ -45,14 +42,14 @@ def signed_in(
 ) -> dict[str, Any]:
     """The token output of a same-device sign-in of `username`."""
     verifier, challenge = pkce_pair()
-    url = fake.authorize_url(state="st-1", code_challenge=challenge, redirect_uri=LOOPBACK)
+    url = fake.authorize_url(state="st-1", code_challenge=challenge, redirect_uri=LOOPBACK_REDIRECT)
     location = answer_sign_in(url, username=username)
     code = httpx.URL(location).params["code"]
     body = {
         "clientId": SAME_DEVICE_CLIENT,
         "grantType": "authorization_code",
         "code": code,
-        "redirectUri": LOOPBACK,
+        "redirectUri": LOOPBACK_REDIRECT,
         "codeVerifier": verifier,
     }
     response = token_call(fake, key, body)
