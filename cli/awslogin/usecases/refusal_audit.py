@@ -20,8 +20,9 @@ is an authorized client's, and still gets a line of its own.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from awslogin.adapters.credentials_endpoint import AuditSink
 
@@ -31,12 +32,25 @@ MAX_CLIENTS = 64
 OTHER_CLIENTS = "*"
 
 
+class Timer(Protocol):
+    def cancel(self) -> None: ...
+
+
+# Calls a function after a delay, as the running loop's `call_later` does; tests pass
+# their own to move time on without waiting for it.
+Schedule = Callable[[float, Callable[[], None]], Timer]
+
+
+def _call_later(delay: float, callback: Callable[[], None]) -> Timer:
+    return asyncio.get_running_loop().call_later(delay, callback)
+
+
 @dataclass
 class _Minute:
     """The refusals of one client, outcome and status since their line was written."""
 
     count: int
-    timer: asyncio.TimerHandle
+    timer: Timer
 
 
 class MergedRefusals:
@@ -48,9 +62,11 @@ class MergedRefusals:
         *,
         window_seconds: float = WINDOW_SECONDS,
         max_clients: int = MAX_CLIENTS,
+        schedule: Schedule = _call_later,
     ) -> None:
         self._sink = sink
         self._window = window_seconds
+        self._schedule = schedule
         self._max_clients = max_clients
         self._minutes: dict[tuple[str, str, int], _Minute] = {}
         self._closed = False
@@ -84,7 +100,7 @@ class MergedRefusals:
         return client not in clients and len(clients - {OTHER_CLIENTS}) >= self._max_clients
 
     def _start_minute(self, key: tuple[str, str, int]) -> None:
-        timer = asyncio.get_running_loop().call_later(self._window, self._end_minute, key)
+        timer = self._schedule(self._window, lambda: self._end_minute(key))
         self._minutes[key] = _Minute(count=0, timer=timer)
 
     def _end_minute(self, key: tuple[str, str, int]) -> None:

@@ -3,8 +3,7 @@ line at the minute's end or at shutdown; every other outcome keeps its own line.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import pytest
 
@@ -35,22 +34,52 @@ async def test_a_flood_is_one_line_at_once_then_one_count_at_shutdown() -> None:
     assert sink.lines[1:] == [("127.0.0.1", "unauthorized", 401, {"count": 999})]
 
 
+class Timers:
+    """A clock the test moves on: what `MergedRefusals` schedules runs when it is due."""
+
+    class Handle:
+        def __init__(self) -> None:
+            self.cancelled = False
+
+        def cancel(self) -> None:
+            self.cancelled = True
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.pending: list[tuple[float, Callable[[], None], Timers.Handle]] = []
+
+    def __call__(self, delay: float, callback: Callable[[], None]) -> Timers.Handle:
+        handle = Timers.Handle()
+        self.pending.append((self.now + delay, callback, handle))
+        return handle
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+        while due := [p for p in self.pending if p[0] <= self.now and not p[2].cancelled]:
+            first = min(due, key=lambda p: p[0])
+            self.pending.remove(first)
+            first[1]()
+
+
 async def test_the_count_is_written_when_the_minute_ends_and_the_next_minute_goes_on() -> None:
     sink = Sink()
-    merged = MergedRefusals(sink, window_seconds=0.2)
+    timers = Timers()
+    merged = MergedRefusals(sink, schedule=timers)
     merged("127.0.0.1", "unauthorized", 401, {})
     merged("127.0.0.1", "unauthorized", 401, {})
     merged("127.0.0.1", "unauthorized", 401, {})
-    await asyncio.sleep(0.3)
+    timers.advance(60)
     assert sink.lines == [
         ("127.0.0.1", "unauthorized", 401, {}),
         ("127.0.0.1", "unauthorized", 401, {"count": 2}),
     ]
     merged("127.0.0.1", "unauthorized", 401, {})  # still flooding: counted, not written
     assert len(sink.lines) == 2
-    await asyncio.sleep(0.25)
+    timers.advance(59)
+    assert len(sink.lines) == 2  # not before the minute ends
+    timers.advance(1)
     assert sink.lines[2:] == [("127.0.0.1", "unauthorized", 401, {"count": 1})]
-    await asyncio.sleep(0.25)  # a quiet minute writes nothing and ends the window
+    timers.advance(60)  # a quiet minute writes nothing and ends the window
     assert len(sink.lines) == 3
     merged("127.0.0.1", "unauthorized", 401, {})
     assert sink.lines[3:] == [("127.0.0.1", "unauthorized", 401, {})]
