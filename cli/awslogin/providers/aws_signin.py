@@ -432,7 +432,10 @@ class AwsSigninProvider:
             answer = None
         body = answer if isinstance(answer, dict) else {}
         shape = one_line(response.headers.get("x-amzn-ErrorType", "").split(":")[0], 60)
-        reason = body.get("error")
+        # Fields of another type than the model's are no answer: never a crash that
+        # leaves the local session in place.
+        error, message = body.get("error"), body.get("message")
+        reason = error if isinstance(error, str) else None
         if reason in _ENDED:
             return Revocation(False, "the session had already ended at AWS Sign-In")
         if reason == "INSUFFICIENT_PERMISSIONS":
@@ -442,7 +445,7 @@ class AwsSigninProvider:
                 "signin:RevokeOAuth2TokenWithIAM (INSUFFICIENT_PERMISSIONS)",
                 True,
             )
-        detail = one_line(body.get("message") or reason or "", 160)
+        detail = one_line((message if isinstance(message, str) else None) or reason or "", 160)
         said = f"{shape}: {detail}" if shape and detail else shape or detail
         return Revocation(
             False,

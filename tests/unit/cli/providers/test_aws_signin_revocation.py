@@ -181,3 +181,14 @@ def test_another_refusal_is_quoted_on_one_line(signin: respx.MockRouter) -> None
     assert revocation.failed
     assert "\n" not in revocation.detail
     assert "HTTP 403 (ExpiredTokenException: The security token" in revocation.detail
+
+
+@pytest.mark.parametrize("body", [{"error": ["TOKEN_EXPIRED"]}, {"error": {}, "message": [1]}])
+def test_an_answer_of_the_wrong_shape_is_a_failed_revocation_not_a_crash(
+    signin: respx.MockRouter, body: dict[str, object]
+) -> None:
+    signin.post(REVOKE_URL).respond(400, json=body)
+    revocation = provider().revoke(record())
+    assert revocation.failed
+    assert not revocation.revoked
+    assert revocation.detail == "refresh token not revoked: AWS Sign-In answered HTTP 400"
