@@ -42,6 +42,9 @@ def start_relay(request: pytest.FixtureRequest, relay_process: RelayFactory) -> 
             RELAY_ALLOWED_ORIGINS=IDP,
             RELAY_POLL_INTERVAL="0",
             RELAY_TRUSTED_PROXIES="127.0.0.1",
+            # Rate windows start on the clock's minute; a day-long one keeps a test that
+            # crosses a minute from seeing its counts reset half-way.
+            RELAY_RATE_WINDOW="86400",
             **env,
         )
 
