@@ -40,3 +40,7 @@ class WatchedFile:
         """Gone, or another version than the one seen: what it said may no longer hold."""
         current = signature(self.path)
         return current is None or current != self.seen
+
+    def gone(self) -> bool:
+        """Absent now: the session it held was signed out."""
+        return signature(self.path) is None

@@ -82,7 +82,8 @@ class LiveCredentials:
 
     async def answer(self) -> Answer:
         """What the endpoint answers an authorized request."""
-        if self._needs_fetch(self._clock()) or self._session_changed():
+        now = self._clock()
+        if self._needs_fetch(now) or (self._session_changed() and now >= self._hold_until):
             await self.fetch()
         snapshot = self._snapshot
         if snapshot is not None and snapshot.expires_at > self._clock():
@@ -205,5 +206,10 @@ class LiveCredentials:
                 self._say(f"{result.message}; until then, clients get this message")
             return
         self._hold_until = now + RETRY_SECONDS
+        if self._snapshot is not None and self._snapshot.session_gone():
+            # Signed out, and the worker could not say so (it failed otherwise): what
+            # memory holds is not handed out after a logout (docs/security.md, "`serve`
+            # and `exec` at the edge").
+            self._snapshot = None
         if announce:
             self._say(f"cannot refresh profile {self.profile}: {result.message}")

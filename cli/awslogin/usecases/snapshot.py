@@ -55,6 +55,10 @@ class Snapshot:
     session_ends_at: float
     session_file: WatchedFile | None = None
 
+    def session_gone(self) -> bool:
+        """The session's file is absent now: signed out, whatever this snapshot holds."""
+        return self.session_file is not None and self.session_file.gone()
+
     def session_changed(self) -> bool:
         """The session's file is gone or was replaced since: look at the session again."""
         return self.session_file is not None and self.session_file.changed()

@@ -159,6 +159,25 @@ async def test_a_logout_is_seen_at_the_next_request_not_at_the_next_look(
     assert live.said == [f"{ENDED.message}; until then, clients get this message"]
 
 
+async def test_a_logout_the_worker_fails_to_confirm_still_stops_the_credentials(
+    tmp_path: Path,
+) -> None:
+    session = tmp_path / "oidc--dev.json"
+    session.write_text("{}")
+    watched = replace(snapshot("AKIA1", 3600), session_file=WatchedFile.now(str(session)))
+    broken = Failure("profile dev is not in the config file", False)
+    live = Scripted(watched, broken, broken)
+    await live.start()
+    session.unlink()
+    for _ in range(3):
+        refused = await live.answer()
+        assert (refused.status, refused.outcome) == (503, "unavailable")
+    assert live.runs == 2  # one look after the logout, then the failure's hold
+    live.now += FAILURE_HOLD_SECONDS
+    assert (await live.answer()).status == 503
+    assert live.runs == 3
+
+
 async def test_a_session_file_the_worker_already_saw_gone_is_looked_at_again() -> None:
     gone = replace(snapshot("AKIA1", 3600), session_file=WatchedFile("/nonexistent/x", None))
     live = Scripted(gone, ENDED)
