@@ -82,9 +82,14 @@ async def link_submit(
     try:
         pairing_id = await service_of(request).browser.find_user_code(user_code, client_of(request))
     except RelayError as exc:
-        if exc.status not in (400, 404):
+        # The form again, saying why: a typo, an unknown code, or a limit (whose sentence
+        # says to scan the QR code instead, since the form is what is limited).
+        if exc.status not in (400, 404, 429):
             raise
-        return page(
+        shown = page(
             "link.html", exc.status, typed=user_code[:20], message=as_sentence(exc.description)
         )
+        if exc.retry_after is not None:
+            shown.headers["retry-after"] = str(int(exc.retry_after))
+        return shown
     return RedirectResponse(f"/p/{pairing_id}", status_code=303)

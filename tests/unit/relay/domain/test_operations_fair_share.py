@@ -156,6 +156,20 @@ async def test_failed_code_lookups_share_one_budget_for_the_relay(
         assert 'awslogin_relay_rejected_requests_total{reason="link_misses"} 4.0' in metrics
 
 
+async def test_an_empty_budget_shows_the_form_with_what_to_do_instead(
+    make_relay_app: Callable[..., Relay],
+) -> None:
+    relay = make_relay_app(RELAY_LINK_MISSES="1")
+    async with relay.client:
+        assert await _look_up(relay, "198.51.100.1", "BCDF-GHJK") == 404
+        async with _client_at(relay, "198.51.100.2") as client:
+            refused = await client.post("/link", data={"user_code": "BCDF-GHJL"})
+    assert refused.status_code == 429
+    assert int(refused.headers["retry-after"]) > 0
+    assert 'name="user_code"' in refused.text  # the form again, not a dead end
+    assert "scan the QR code" in refused.text
+
+
 async def test_the_host_is_not_starved_by_requests_without_its_token(
     make_relay_app: Callable[..., Relay],
 ) -> None:
