@@ -186,8 +186,16 @@ class HostOperations(Operations):
         the same IPv4 NAT) sends without it cannot make the host's requests answer 429.
         Anything else (no or a wrong token, an unknown pairing, a tombstone, which
         needs no token) counts against the client's networks, like an anonymous request.
-        The token is compared in constant time (`codes.poll_token_matches`).
+        The token is compared in constant time (`codes.poll_token_matches`). A request
+        with no token at all is anonymous from the start: it is counted before the store
+        is read, so a flood of them costs the store nothing past the limit.
         """
+        if token is None:
+            await self.limit("collect", client.address, self.settings.rate_collect)
+            found = await self.find(pairing_id)
+            if isinstance(found, Pairing):
+                raise invalid_token()
+            return found
         try:
             found = await self.find(pairing_id)
             if isinstance(found, Pairing):
