@@ -208,8 +208,8 @@ class LiveCredentials:
         self._hold_until = now + RETRY_SECONDS
         if self._snapshot is not None and self._snapshot.session_gone():
             # Signed out, and the worker could not say so (it failed otherwise): what
-            # memory holds is not handed out after a logout (docs/security.md, "`serve`
-            # and `exec` at the edge").
+            # memory holds is not handed out after a logout
+            # (docs/security.md, "`serve` and `exec` at the edge").
             self._snapshot = None
         if announce:
             self._say(f"cannot refresh profile {self.profile}: {result.message}")
