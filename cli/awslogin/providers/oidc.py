@@ -297,10 +297,14 @@ class OidcProvider:
                 response = client.post(endpoint, data=form)
         except httpx.HTTPError as exc:
             return Revocation(
-                False, f"could not reach {origin(endpoint)} to revoke: {failure_in_words(exc)}"
+                False,
+                f"could not reach {origin(endpoint)} to revoke: {failure_in_words(exc)}",
+                failed=True,
             )
         if response.status_code == 200:
             return Revocation(True, f"refresh token revoked at {origin(endpoint)}")
         return Revocation(
-            False, f"the identity provider refused the revocation (HTTP {response.status_code})"
+            False,
+            f"the identity provider refused the revocation (HTTP {response.status_code})",
+            failed=True,
         )
