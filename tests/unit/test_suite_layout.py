@@ -87,7 +87,6 @@ WITHOUT_UNIT_TESTS = frozenset(
         "protocol/awslogin_protocol/base64url.py",
         # Wiring that only makes sense whole: reached through `main` (tests/unit/cli/cli)
         # or through the app over HTTP (tests/unit/relay/web), and in the integration tier.
-        "cli/awslogin/adapters/audit_log.py",
         "cli/awslogin/adapters/clock.py",
         "cli/awslogin/adapters/files.py",
         "cli/awslogin/cli/base.py",

@@ -50,6 +50,10 @@ class AuditLog:
                     f"the audit log {path} is a symbolic link: give the file itself"
                 ) from None
             raise ConfigError(f"cannot open the audit log {path}: {exc.strerror}") from None
+        if os.fstat(fd).st_uid != os.geteuid():
+            # A file someone else made first (in /tmp, say) is theirs to read and rotate.
+            os.close(fd)
+            raise ConfigError(f"the audit log {path} belongs to another user: give a file of yours")
         return cls(profile, os.fdopen(fd, "a", encoding="utf-8"))
 
     @classmethod
