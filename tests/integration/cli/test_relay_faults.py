@@ -27,7 +27,7 @@ from tests.peers.redis import RedisServer
 from tests.peers.relay import RelayFactory, RelayServer
 from tests.support.host import awslogin_script
 from tests.support.oidc_profile import USER
-from tests.support.phone import phone_through_relay
+from tests.support.phone import NUMBER_PATTERN, phone_through_relay
 from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(180)]
@@ -81,6 +81,7 @@ class Lane:
     oidc_provider: OidcProvider
     cli_env: dict[str, str]
     sts: Any
+    number: int | None = None  # what the host's terminal shows for the page
 
     def start(self, **settings: str) -> tuple[RelayServer, HostProcess, str]:
         """The relay (with `settings`) and the host started; the link the host printed,
@@ -89,11 +90,12 @@ class Lane:
         host = self.start_host()
         url = host.wait_for(LINK).group(1)
         assert url.startswith(f"{self.proxy.url}/p/")
+        self.number = int(host.wait_for(NUMBER_PATTERN).group(0))
         wait_until(lambda: self.proxy.counts.polls >= 1, "the first long-poll")
         return relay, host, url
 
     def phone(self, url: str) -> None:
-        phone_through_relay(self.oidc_provider, url)
+        phone_through_relay(self.oidc_provider, url, self.number)
 
     def assert_signed_in_as_unhurt(self, host: HostProcess) -> None:
         assert host.wait(timeout=60) == 0, host.transcript()

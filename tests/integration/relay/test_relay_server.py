@@ -50,7 +50,9 @@ async def test_lifecycle_over_real_sockets(relay_process: RelayFactory) -> None:
             for _ in range(5)
         ]
         # the browser: the relay page, "this is my terminal" (a cookie), the provider, back
-        confirmed = await confirm_async(client, f"/p/{created['pairing_id']}")
+        confirmed = await confirm_async(
+            client, f"/p/{created['pairing_id']}", created["match_number"]
+        )
         assert confirmed.status_code == 303
         assert "httponly" in confirmed.headers["set-cookie"].lower()
         await async_wait_until(lambda: server.long_polls() == 5, "5 long-polls", 10)
