@@ -96,7 +96,10 @@ def test_a_forwarded_sign_in_link_cannot_deliver_another_browsers_sign_in(
         finally:
             victim_context.close()
 
-        assert collect(host, created) == {"status": "pending"}  # nothing sealed
+        waiting = collect(host, created)
+        assert waiting["status"] == "pending"  # nothing sealed
+        assert "sealed" not in waiting
+        assert waiting["confirmation"]["browser"] == "HeadlessChrome on Linux"  # browser A
         page.goto(f"{base}/callback?code=browser-a-code&state={state_of(url)}")
         assert page.url == f"{base}/p/{pid}/done"
         assert collect(host, created)["status"] == "complete"

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from awslogin_protocol import REVISION
 from awslogin_protocol.sealing import HostKey
 from tests.peers.relay import RelayFactory
 from tests.support.phone import confirm_async
@@ -30,6 +31,7 @@ async def _create(client: httpx.AsyncClient, callback: str, key: HostKey) -> tup
             "mode": "redirect",
             "public_key": key.public_key,
             "host": {"hostname": "gpu-box-3", "user": "alice", "client": "awslogin/0.1"},
+            "revision": REVISION,
         },
     )
     assert response.status_code == 201, response.text
