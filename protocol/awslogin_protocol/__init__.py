@@ -11,6 +11,6 @@ import from it (tests/unit/test_protocol_surface.py holds the two together), so 
 new export is a decision, not an accident.
 """
 
-__all__ = ["VERSION", "base64url", "messages", "sealing"]
+__all__ = ["VERSION", "_version", "base64url", "messages", "sealing"]
 
 VERSION = 1
