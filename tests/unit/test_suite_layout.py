@@ -91,6 +91,7 @@ WITHOUT_UNIT_TESTS = frozenset(
         "cli/awslogin/adapters/files.py",
         "cli/awslogin/cli/base.py",
         "cli/awslogin/cli/configure.py",
+        "cli/awslogin/cli/console.py",
         "cli/awslogin/cli/credential_process.py",
         "cli/awslogin/cli/exec.py",
         "cli/awslogin/cli/export.py",

@@ -39,6 +39,8 @@ environment:
                          STS endpoint override, as in the AWS SDKs
   AWS_ENDPOINT_URL_SIGNIN
                          AWS Sign-In endpoint override (provider aws-signin)
+  AWS_ENDPOINT_URL_FEDERATION
+                         AWS federation endpoint override (`console`; /federation is added)
   AWS_LOGIN_CACHE_DIRECTORY
                          aws-signin sessions, shared with botocore (default ~/.aws/login/cache)
   AWS_ENDPOINT_URL_SSO_OIDC, AWS_ENDPOINT_URL_SSO

@@ -1,0 +1,65 @@
+"""`awslogin console`: open the AWS console as the profile's role."""
+
+from __future__ import annotations
+
+import argparse
+
+from awslogin.cli.base import Invocation, Subparsers, add_command, add_profile, positive_int
+from awslogin.errors import EXIT_OK
+
+
+def add_parser(subparsers: Subparsers) -> None:
+    parser = add_command(subparsers, "console", "open the AWS console as the profile's role", run)
+    add_profile(parser)
+    shown = parser.add_mutually_exclusive_group()
+    shown.add_argument(
+        "--print",
+        dest="delivery",
+        action="store_const",
+        const="print",
+        help="print the sign-in URL (a bearer credential for 15 minutes) instead of "
+        "opening a browser",
+    )
+    shown.add_argument(
+        "--qr",
+        dest="delivery",
+        action="store_const",
+        const="qr",
+        help="draw the sign-in URL as a QR code, for a phone (a bearer credential too)",
+    )
+    shown.add_argument(
+        "--url-only",
+        dest="delivery",
+        action="store_const",
+        const="url-only",
+        help="write only the sign-in URL to stdout, for scripts",
+    )
+    parser.add_argument(
+        "--destination",
+        help="a console service (like s3) or an https URL on the partition's console "
+        "(default: the console home)",
+    )
+    parser.add_argument("--region", help="console region (default: the profile's)")
+    parser.add_argument(
+        "--duration",
+        type=positive_int,
+        help="console session in seconds, 900 to 43200 (default: AWS's, as the credentials allow)",
+    )
+
+
+def run(options: argparse.Namespace, invocation: Invocation) -> int:
+    from awslogin.usecases.console import ConsoleOptions, console
+
+    console(
+        ConsoleOptions(
+            profile=invocation.profile,
+            delivery=options.delivery,
+            destination=options.destination,
+            region=options.region,
+            duration=options.duration,
+            debug=invocation.debug,
+        ),
+        invocation.environ,
+        invocation.terminal,
+    )
+    return EXIT_OK
