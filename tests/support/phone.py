@@ -5,6 +5,10 @@ terminal shows ("This is my terminal — continue", docs/protocol.md); only then
 send the browser on to the provider. Tests confirm over plain HTTP (httpx, sync or
 async) or in Chromium; both ways live here, so that a change to what the person must do
 on that page is made in one place.
+
+A console handover's page (docs/protocol.md, "Console handover") does in WebCrypto what
+`ConsolePageKey` does here in Python, for the tests that speak HTTP: make a P-256 key,
+post its public half, open the URL the host sealed to it.
 """
 
 from __future__ import annotations
@@ -13,6 +17,14 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from awslogin_protocol.base64url import b64url_encode
+from awslogin_protocol.sealing import BROWSER_INFO, b64url_decode
 
 from tests.peers.oidc import OidcProvider
 from tests.support.oidc_profile import finish_at_idp
@@ -64,3 +76,41 @@ def continue_button(page: Page) -> Locator:
 def press_continue(page: Page, *, timeout_ms: float | None = None) -> None:
     """Press the confirmation button on the relay page shown in Chromium."""
     continue_button(page).click(timeout=timeout_ms)
+
+
+class ConsolePageKey:
+    """What the console page's script holds: a P-256 key pair, the public half to post,
+    and the opening of a URL sealed to it (sealing version 2), as console.js opens it."""
+
+    def __init__(self) -> None:
+        self._private = ec.generate_private_key(ec.SECP256R1())
+        self.raw_public = self._private.public_key().public_bytes(
+            Encoding.X962, PublicFormat.UncompressedPoint
+        )
+
+    @property
+    def public_key(self) -> str:
+        return b64url_encode(self.raw_public)
+
+    def open(self, sealed: str, pairing_id: str) -> str:
+        blob = b64url_decode(sealed)
+        assert blob[0] == 2
+        host_key, nonce, ciphertext = blob[1:66], blob[66:78], blob[78:]
+        peer = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), host_key)
+        shared = self._private.exchange(ec.ECDH(), peer)
+        key = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=host_key + self.raw_public, info=BROWSER_INFO
+        ).derive(shared)
+        return AESGCM(key).decrypt(nonce, ciphertext, pairing_id.encode()).decode()
+
+
+def console_key_url(link: str) -> str:
+    """Where the console page posts its key: the pairing page's path plus /console/key."""
+    parts = urlsplit(link)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path + "/console/key", "", ""))
+
+
+def console_url_url(link: str) -> str:
+    """Where the console page asks for the sealed URL."""
+    parts = urlsplit(link)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path + "/console/url", "", ""))

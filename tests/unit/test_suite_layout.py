@@ -117,6 +117,7 @@ WITHOUT_UNIT_TESTS = frozenset(
         "relay/awslogin_relay/domain/audit.py",
         "relay/awslogin_relay/metrics.py",
         "relay/awslogin_relay/domain/browser_operations.py",
+        "relay/awslogin_relay/domain/console_operations.py",
         "relay/awslogin_relay/domain/errors.py",
         "relay/awslogin_relay/domain/operations.py",
         "relay/awslogin_relay/domain/service.py",

@@ -1,4 +1,8 @@
-"""`awslogin console`: open the AWS console as the profile's role."""
+"""`awslogin console`: open the AWS console as the profile's role.
+
+SIGTERM and SIGHUP end it as Ctrl-C does (signals.py), so that a handover's pairing never
+stays live on the relay.
+"""
 
 from __future__ import annotations
 
@@ -35,6 +39,22 @@ def add_parser(subparsers: Subparsers) -> None:
         help="write only the sign-in URL to stdout, for scripts",
     )
     parser.add_argument(
+        "--remote",
+        action="store_true",
+        help="hand the console to another device through the relay, sealed to its browser "
+        "(the default on a machine without a browser)",
+    )
+    parser.add_argument(
+        "--relay", help="relay URL (default: AWSLOGIN_RELAY_URL, then the profile's)"
+    )
+    parser.add_argument("--no-qr", action="store_true", help="do not draw the relay link's QR code")
+    parser.add_argument(
+        "--timeout",
+        type=positive_int,
+        default=600,
+        help="seconds to wait for the other device (--remote)",
+    )
+    parser.add_argument(
         "--destination",
         help="a console service (like s3) or an https URL on the partition's console "
         "(default: the console home)",
@@ -48,18 +68,24 @@ def add_parser(subparsers: Subparsers) -> None:
 
 
 def run(options: argparse.Namespace, invocation: Invocation) -> int:
+    from awslogin.cli.signals import stop_signals_interrupt
     from awslogin.usecases.console import ConsoleOptions, console
 
-    console(
-        ConsoleOptions(
-            profile=invocation.profile,
-            delivery=options.delivery,
-            destination=options.destination,
-            region=options.region,
-            duration=options.duration,
-            debug=invocation.debug,
-        ),
-        invocation.environ,
-        invocation.terminal,
-    )
+    with stop_signals_interrupt():
+        console(
+            ConsoleOptions(
+                profile=invocation.profile,
+                delivery=options.delivery,
+                destination=options.destination,
+                region=options.region,
+                duration=options.duration,
+                remote=options.remote,
+                relay=options.relay,
+                qr=not options.no_qr,
+                timeout=float(options.timeout),
+                debug=invocation.debug,
+            ),
+            invocation.environ,
+            invocation.terminal,
+        )
     return EXIT_OK

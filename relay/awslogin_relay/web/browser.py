@@ -42,13 +42,15 @@ from awslogin_relay.web.request import (
     binding_secret,
     binding_secrets,
     client_of,
-    header,
+    posted_cross_site,
     query_pairs,
     service_of,
 )
 from awslogin_relay.web.routing import RouteTable
 
 TAGS = ("browser",)
+# What the confirmation page names as where the sign-in happens, for a console handover.
+CONSOLE_PROVIDER = "the AWS console, opened on this device"
 router = RouteTable(tags=list(TAGS))
 fast_paths = FastPathTable(tags=TAGS)
 
@@ -135,24 +137,11 @@ async def confirmation_page(pairing_id: str, request: Request) -> Response:
         "confirm.html",
         pairing=pairing,
         user_code=format_user_code(pairing.user_code),
-        provider=urlsplit(pairing.authorize_url).netloc,  # allow-listed, no user info
+        # allow-listed, no user info; a console handover signs in nowhere
+        provider=urlsplit(pairing.authorize_url).netloc or CONSOLE_PROVIDER,
         age=describe_age(now - pairing.created_at),
         time_left=describe_time_left(pairing.expires_at - now),
     )
-
-
-def _cross_site(request: Request) -> bool:
-    """Whether the browser says this form was posted from another site.
-
-    Fetch metadata first (every current browser sends Sec-Fetch-Site); else the Origin
-    header against the relay's public origin. A client that sends neither is no
-    browser a phishing page could drive, and passes.
-    """
-    site = header(request, b"sec-fetch-site")
-    if site is not None:
-        return site != "same-origin"
-    origin = header(request, b"origin")
-    return origin is not None and origin != service_of(request).settings.public_origin
 
 
 @fast_paths.route(
@@ -161,8 +150,8 @@ def _cross_site(request: Request) -> bool:
     path_parameters=PairingPath,
     answers={
         303: redirect(
-            "to the provider (redirect mode) or to /p/{pairing_id}/paste; sets the binding "
-            "cookie the first time",
+            "to the provider (redirect mode), to /p/{pairing_id}/paste or to "
+            "/p/{pairing_id}/console; sets the binding cookie the first time",
             sets_cookie=True,
         ),
         **_pages(
@@ -192,11 +181,13 @@ async def confirm(request: Request) -> Response:
         pairing_id,
         client_of(request),
         binding_secret(request, pairing_id),
-        cross_site=_cross_site(request),
+        cross_site=posted_cross_site(request, settings.public_origin),
     )
     pairing = confirmation.pairing
     if pairing.mode is PairingMode.REDIRECT:
         target = pairing.authorize_url  # allow-listed when the pairing was created
+    elif pairing.mode is PairingMode.CONSOLE:
+        target = f"/p/{pairing_id}/console"
     else:
         target = f"/p/{pairing_id}/paste"
     response = _see_other(target)

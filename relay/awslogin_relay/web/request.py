@@ -93,3 +93,17 @@ def binding_secrets(request: Request) -> dict[str, str]:
 def binding_secret(request: Request, pairing_id: str) -> str | None:
     """The binding secret this browser holds for the pairing, if any."""
     return binding_secrets(request).get(pairing_id)
+
+
+def posted_cross_site(request: Request, public_origin: str) -> bool:
+    """Whether the browser says this request was sent from another site.
+
+    Fetch metadata first (every current browser sends Sec-Fetch-Site); else the Origin
+    header against the relay's public origin. A client that sends neither is no
+    browser a phishing page could drive, and passes.
+    """
+    site = header(request, b"sec-fetch-site")
+    if site is not None:
+        return site != "same-origin"
+    origin = header(request, b"origin")
+    return origin is not None and origin != public_origin
