@@ -25,7 +25,6 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from awslogin_protocol.base64url import b64url_encode
 from awslogin_protocol.sealing import BROWSER_INFO, b64url_decode
-
 from tests.peers.oidc import OidcProvider
 from tests.support.oidc_profile import finish_at_idp
 

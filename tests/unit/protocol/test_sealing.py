@@ -100,7 +100,8 @@ URL = "https://signin.aws.amazon.com/federation?Action=login&SigninToken=abc"
 def test_a_url_sealed_to_a_browser_opens_with_its_key_for_its_pairing_only() -> None:
     page = ConsolePageKey()
     sealed = seal_to_browser(URL.encode(), page.public_key, "pairing-1")
-    assert URL not in sealed and "abc" not in sealed
+    assert URL not in sealed
+    assert "abc" not in sealed
     assert b64url_decode(sealed)[0] == 2
     assert page.open(sealed, "pairing-1") == URL
     with pytest.raises(InvalidTag):
