@@ -77,6 +77,13 @@ def press_continue(page: Page, *, timeout_ms: float | None = None) -> None:
     continue_button(page).click(timeout=timeout_ms)
 
 
+def take_console_handover(page: Page, link: str) -> None:
+    """What the person does for `awslogin console --remote`, in Chromium: open the link,
+    check nothing, press the button; the console page's script does the rest."""
+    page.goto(link)
+    press_continue(page)
+
+
 class ConsolePageKey:
     """What the console page's script holds: a P-256 key pair, the public half to post,
     and the opening of a URL sealed to it (sealing version 2), as console.js opens it."""
