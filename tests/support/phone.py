@@ -13,6 +13,7 @@ post its public half, open the URL the host sealed to it.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
@@ -108,6 +109,35 @@ class ConsolePageKey:
             algorithm=hashes.SHA256(), length=32, salt=host_key + self.raw_public, info=BROWSER_INFO
         ).derive(shared)
         return AESGCM(key).decrypt(nonce, ciphertext, pairing_id.encode()).decode()
+
+
+def give_console_key(phone: httpx.Client, link: str) -> ConsolePageKey:
+    """Over HTTP, what the person and the console page do: confirm, then post the page's
+    key (as console.js does, same-origin); the key, to open what comes back."""
+    confirmed = confirm(phone, link)
+    assert confirmed.status_code == 303, confirmed.text
+    assert confirmed.headers["location"].endswith("/console")
+    key = ConsolePageKey()
+    posted = phone.post(
+        console_key_url(link),
+        json={"public_key": key.public_key},
+        headers={"sec-fetch-site": "same-origin"},
+    )
+    assert posted.status_code == 204, posted.text
+    return key
+
+
+def console_handover(phone: httpx.Client, link: str, timeout: float = 30.0) -> dict[str, str]:
+    """What the console page's script asks until the handover is ready or ended."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = phone.get(console_url_url(link))
+        assert answer.status_code == 200, answer.text
+        body: dict[str, str] = answer.json()
+        if body["status"] != "waiting":
+            return body
+        assert time.monotonic() < deadline, "the terminal sent nothing in time"
+        time.sleep(0.2)
 
 
 def console_key_url(link: str) -> str:

@@ -4,6 +4,7 @@ real peers: node-oidc-provider and moto STS (oidc), the IAM Identity Center fake
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -12,11 +13,13 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
+from tests.e2e.host import HostProcess
 from tests.fakes.federation import FederationFake
 from tests.fakes.sso import SsoFake
 from tests.peers.oidc import OidcProvider
 from tests.support.host import awslogin_script, host_environ
 from tests.support.oidc_profile import sign_in_oidc
+from tests.support.phone import console_handover, give_console_key
 from tests.support.sso_profile import sign_in_same_device
 from tests.support.token_proxy import TokenProxy, route_refreshes
 
@@ -222,3 +225,41 @@ def test_aws_signin_credentials_are_refused_in_one_line(tmp_path: Path) -> None:
     assert len(result.stderr.splitlines()) == 1
     assert "does not take" in result.stderr
     assert "https://console.aws.amazon.com/" in result.stderr
+
+
+@pytest.mark.slow
+def test_remote_hands_the_url_to_the_confirming_phone_sealed(
+    oidc_env: dict[str, str], federation_fake: FederationFake, relay_process: Any
+) -> None:
+    relay = relay_process(RELAY_POLL_INTERVAL="0")
+    argv = [awslogin_script(), "console", "--profile", "dev", "--no-qr"]
+    env = {**oidc_env, "AWSLOGIN_RELAY_URL": relay.url, "SSH_CONNECTION": "10.0.0.1 1 10.0.0.2 22"}
+    env.pop("DISPLAY")
+    with HostProcess(argv, env) as host, httpx.Client(timeout=10) as phone:
+        link = host.wait_for(rf"^ {{6}}({re.escape(relay.url)}/p/\S+)$").group(1)
+        key = give_console_key(phone, link)
+        handover = console_handover(phone, link)
+        assert host.wait(timeout=30) == 0, host.transcript()
+    assert handover["status"] == "ready"
+    url = key.open(handover["sealed"], link.rsplit("/", 1)[1])
+    assert landing(url) == CONSOLE_HOME
+    assert host.lines["stdout"] == []
+    assert "handing the console over through 127.0.0.1" in host.transcript()
+    assert "SigninToken" not in host.transcript()
+
+
+@pytest.mark.slow
+def test_a_handover_whose_sign_in_fails_ends_on_both_sides(
+    oidc_env: dict[str, str], federation_fake: FederationFake, relay_process: Any
+) -> None:
+    relay = relay_process(RELAY_POLL_INTERVAL="0")
+    federation_fake.state.chained_keys.add(cached_credentials(oidc_env)["AccessKeyId"])
+    argv = [awslogin_script(), "console", "--profile", "dev", "--remote", "--relay", relay.url]
+    with HostProcess([*argv, "--no-qr", "--duration", "3600"], oidc_env) as host:
+        with httpx.Client(timeout=10) as phone:
+            link = host.wait_for(rf"^ {{6}}({re.escape(relay.url)}/p/\S+)$").group(1)
+            give_console_key(phone, link)
+            assert console_handover(phone, link) == {"status": "ended"}
+        assert host.wait(timeout=30) == 1, host.transcript()
+    assert "role chaining" in host.lines["stderr"][-1]
+    assert host.lines["stderr"][-1].startswith("awslogin: ")
