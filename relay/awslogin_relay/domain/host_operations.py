@@ -142,6 +142,8 @@ class HostOperations(Operations):
         """The checked authorize URL and its state; a console pairing has no URL, and a
         state of its own that no callback can carry (docs/protocol.md, "Console handover")."""
         if new.mode is PairingMode.CONSOLE:
+            if not self.settings.console_origins:
+                raise invalid_request("this relay takes no console handovers")
             if new.authorize_url:
                 raise invalid_request("a console pairing has no authorize_url")
             return "", codes.new_unused_state()

@@ -22,6 +22,9 @@
     return;
   }
   var id = box.getAttribute("data-pairing");
+  // The AWS sign-in origins this relay lets the page go to (RELAY_CONSOLE_ORIGINS): the
+  // relay cannot read the URL, so the page checks it, and goes nowhere else.
+  var origins = (box.getAttribute("data-origins") || "").split(" ");
   var base = "/p/" + encodeURIComponent(id) + "/console/";
   var INFO = new TextEncoder().encode("awslogin relay v1 console url");
   var started = Date.now();
@@ -84,10 +87,14 @@
                               ciphertext);
       })
       .then(function (plain) {
-        var url = new TextDecoder().decode(plain);
-        if (!/^https?:\/\//.test(url)) { throw new Error("not a web address"); }
+        var url = new URL(new TextDecoder().decode(plain));
+        if (origins.indexOf(url.origin) < 0 || url.pathname !== "/federation") {
+          say("The terminal sent a sign-in for another site than AWS (" + url.host +
+              "): this page does not go there." + back);
+          return;
+        }
         say("Opening the AWS console…");
-        window.location.replace(url); // not kept in this tab's history
+        window.location.replace(url.href); // not kept in this tab's history
       })
       .catch(function () { say("The console sign-in did not open with this page's key." + back); });
   }

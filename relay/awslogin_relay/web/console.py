@@ -1,6 +1,11 @@
 """The console handover's page and the two requests its script makes (docs/protocol.md,
 "Console handover").
 
+The relay cannot read the URL it hands over, so it cannot check where it leads; the
+page's script does, before it goes there: only to /federation on an origin of
+RELAY_CONSOLE_ORIGINS (the AWS partitions' sign-in by default). Otherwise whoever ran
+the host could send a person who confirms anywhere (docs/security.md, invariant 5).
+
 After the "this is my terminal" step of a console pairing the browser lands on
 `/p/{id}/console`. Its script (a static file: the CSP allows no inline script) makes a
 P-256 key pair in WebCrypto, posts the public half (`POST /p/{id}/console/key`, once,
@@ -69,6 +74,8 @@ async def console_page(pairing_id: str, request: Request) -> Response:
         pairing=pairing,
         user_code=format_user_code(pairing.user_code),
         posted=not pairing.pending,
+        # the only places the script goes: no open redirect for whoever runs the host
+        sign_in_origins=" ".join(service_of(request).settings.console_origins),
     )
 
 

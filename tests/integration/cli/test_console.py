@@ -231,7 +231,7 @@ def test_aws_signin_credentials_are_refused_in_one_line(tmp_path: Path) -> None:
 def test_remote_hands_the_url_to_the_confirming_phone_sealed(
     oidc_env: dict[str, str], federation_fake: FederationFake, relay_process: Any
 ) -> None:
-    relay = relay_process(RELAY_POLL_INTERVAL="0")
+    relay = relay_process(RELAY_POLL_INTERVAL="0", RELAY_CONSOLE_ORIGINS=federation_fake.base_url)
     argv = [awslogin_script(), "console", "--profile", "dev", "--no-qr"]
     env = {**oidc_env, "AWSLOGIN_RELAY_URL": relay.url, "SSH_CONNECTION": "10.0.0.1 1 10.0.0.2 22"}
     env.pop("DISPLAY")

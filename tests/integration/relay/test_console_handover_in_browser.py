@@ -9,12 +9,15 @@ console")."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import TYPE_CHECKING, Any
 
+import httpx
 import pytest
 import redis
 
+from awslogin_protocol.sealing import HostKey, seal_to_browser
 from tests.e2e.host import HostProcess
 from tests.fakes.federation import FederationFake
 from tests.peers.oidc import OidcProvider
@@ -95,7 +98,11 @@ def test_the_console_url_reaches_the_phone_sealed_and_the_relay_never_holds_it(
     redis_server: Any,
     page: Page,
 ) -> None:
-    relay = relay_process(RELAY_STORE=redis_server.url, RELAY_LOG_LEVEL="debug")
+    relay = relay_process(
+        RELAY_STORE=redis_server.url,
+        RELAY_LOG_LEVEL="debug",
+        RELAY_CONSOLE_ORIGINS=federation_fake.base_url,
+    )
     went = navigations(page)
     answers = relay_answers(page, relay.url)
     argv = [awslogin_script(), "console", "--profile", "dev", "--remote", "--relay", relay.url]
@@ -133,7 +140,7 @@ def test_without_javascript_there_is_no_handover(
     relay_process: RelayFactory,
     browser: Browser,
 ) -> None:
-    relay = relay_process()
+    relay = relay_process(RELAY_CONSOLE_ORIGINS=federation_fake.base_url)
     context = browser.new_context(java_script_enabled=False)
     try:
         page = context.new_page()
@@ -147,3 +154,38 @@ def test_without_javascript_there_is_no_handover(
     finally:
         context.close()
     assert federation_fake.state.sessions == []  # no sign-in token was made
+
+
+def test_the_page_goes_nowhere_but_aws_sign_in(relay_process: RelayFactory, page: Page) -> None:
+    """A host that seals another site's address (whoever runs it) gets no open redirect:
+    the page checks what it opened against the relay's sign-in origins (invariant 5)."""
+    relay = relay_process(RELAY_POLL_INTERVAL="0")
+    went = navigations(page)
+    key = HostKey()
+    with httpx.Client(base_url=relay.url, trust_env=False, timeout=10) as host:
+        created = host.post(
+            "/v1/pairings",
+            json={
+                "authorize_url": "",
+                "mode": "console",
+                "public_key": key.public_key,
+                "host": {"hostname": "gpu-box-3", "user": "mallory"},
+            },
+        ).json()
+        bearer = {"Authorization": f"Bearer {created['poll_token']}"}
+        take_console_handover(page, created["verification_uri_complete"])
+        result = host.get(
+            f"/v1/pairings/{created['pairing_id']}/result", params={"wait": 10}, headers=bearer
+        ).json()
+        browser_key = json.loads(key.open(result["sealed"], created["pairing_id"]))["browser_key"]
+        elsewhere = "https://evil.example/federation?Action=login"
+        sealed = seal_to_browser(elsewhere.encode(), browser_key, created["pairing_id"])
+        reported = host.post(
+            f"/v1/pairings/{created['pairing_id']}/outcome",
+            json={"outcome": "signed_in", "sealed_console": sealed},
+            headers=bearer,
+        )
+        assert reported.status_code == 204
+    status = page.locator("#console-status")
+    status.filter(has_text="another site than AWS (evil.example)").wait_for(timeout=10_000)
+    assert not any("evil.example" in url for url in went)

@@ -11,9 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
-from awslogin_protocol.sealing import seal_to_browser
+from awslogin_protocol.sealing import HostKey, seal_to_browser
+from tests.support.fake_clock import FakeClock
 from tests.support.phone import ConsolePageKey
-from tests.support.relay_app import Relay
+from tests.support.relay_app import Relay, build_relay
 
 pytestmark = pytest.mark.unit
 
@@ -190,3 +191,26 @@ async def test_a_sealed_url_in_a_login_report_is_not_kept(relay_app: Relay) -> N
     assert tomb is not None
     assert tomb.outcome is not None
     assert tomb.outcome.sealed_console is None
+
+
+async def test_the_page_names_where_it_may_go_and_a_relay_may_take_no_handovers() -> None:
+    default = build_relay(FakeClock())
+    created, _ = await console_pairing(default)
+    await default.confirm(created)
+    page = await default.client.get(f"/p/{created['pairing_id']}/console")
+    assert (
+        'data-origins="https://signin.aws.amazon.com https://signin.amazonaws.cn '
+        'https://signin.amazonaws-us-gov.com"'
+    ) in page.text
+    closed = build_relay(FakeClock(), RELAY_CONSOLE_ORIGINS="none")
+    refused = await closed.client.post(
+        "/v1/pairings",
+        json={
+            "authorize_url": "",
+            "mode": "console",
+            "public_key": HostKey().public_key,
+            "host": {"hostname": "gpu-box-3"},
+        },
+    )
+    assert refused.status_code == 400
+    assert "no console handovers" in refused.json()["error_description"]
