@@ -10,7 +10,8 @@ Through the relay that is after the other device's browser has confirmed and giv
 key: the URL goes to that browser sealed to the key, and the relay cannot read it.
 
 A console sign-in URL is a bearer credential: it is printed only when asked for with
---print, --qr or --url-only, never because this machine has no browser (invariant 13).
+--print, --qr or --url-only, never because this machine has no browser
+(docs/security.md, invariant 14).
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ fake, and the phone in headless Chromium whose page makes its key in WebCrypto, 
 the sealed URL and signs in at the fake, which sends it on to the AWS console (the
 browser of the tests resolves no name but loopback, so the console's own address is
 where the tab ends, unreached). The relay's log, its Redis and every answer it gave the
-phone never hold the sign-in token: its bytes are searched for (docs/security.md, "The
-console")."""
+phone never hold the sign-in token: its bytes are searched for
+(docs/security.md, "The console")."""
 
 from __future__ import annotations
 
