@@ -19,7 +19,7 @@ from tests.fakes.sso import SsoFake
 from tests.peers.oidc import OidcProvider
 from tests.support.host import awslogin_script, host_environ
 from tests.support.oidc_profile import sign_in_oidc
-from tests.support.phone import console_handover, give_console_key
+from tests.support.phone import NUMBER_PATTERN, console_handover, give_console_key
 from tests.support.sso_profile import sign_in_same_device
 from tests.support.token_proxy import TokenProxy, route_refreshes
 
@@ -237,7 +237,7 @@ def test_remote_hands_the_url_to_the_confirming_phone_sealed(
     env.pop("DISPLAY")
     with HostProcess(argv, env) as host, httpx.Client(timeout=10) as phone:
         link = host.wait_for(rf"^ {{6}}({re.escape(relay.url)}/p/\S+)$").group(1)
-        key = give_console_key(phone, link)
+        key = give_console_key(phone, link, int(host.wait_for(NUMBER_PATTERN).group(0)))
         handover = console_handover(phone, link)
         assert host.wait(timeout=30) == 0, host.transcript()
     assert handover["status"] == "ready"
@@ -258,7 +258,7 @@ def test_a_handover_whose_sign_in_fails_ends_on_both_sides(
     with HostProcess([*argv, "--no-qr", "--duration", "3600"], oidc_env) as host:
         with httpx.Client(timeout=10) as phone:
             link = host.wait_for(rf"^ {{6}}({re.escape(relay.url)}/p/\S+)$").group(1)
-            give_console_key(phone, link)
+            give_console_key(phone, link, int(host.wait_for(NUMBER_PATTERN).group(0)))
             assert console_handover(phone, link) == {"status": "ended"}
         assert host.wait(timeout=30) == 1, host.transcript()
     assert "role chaining" in host.lines["stderr"][-1]

@@ -24,7 +24,7 @@ from tests.peers.oidc import OidcProvider
 from tests.peers.relay import RelayFactory
 from tests.support.host import awslogin_script
 from tests.support.oidc_profile import sign_in_oidc
-from tests.support.phone import take_console_handover
+from tests.support.phone import NUMBER_PATTERN, take_console_handover
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Request, Response
@@ -109,7 +109,7 @@ def test_the_console_url_reaches_the_phone_sealed_and_the_relay_never_holds_it(
     with HostProcess([*argv, "--no-qr", "--destination", "s3"], host_env) as host:
         link = host.wait_for(rf"^ {{6}}({re.escape(relay.url)}/p/\S+)$").group(1)
         with page.expect_request(LANDING, timeout=30_000):
-            take_console_handover(page, link)
+            take_console_handover(page, link, int(host.wait_for(NUMBER_PATTERN).group(0)))
         assert host.wait(timeout=30) == 0, host.transcript()
     assert federation_fake.state.logins == [LANDING]  # signed in with the live token
     (signed_in,) = [url for url in went if url.startswith(federation_fake.endpoint)]
@@ -148,7 +148,7 @@ def test_without_javascript_there_is_no_handover(
         env = {**host_env, "AWSLOGIN_RELAY_URL": relay.url}
         with HostProcess([*argv, "--no-qr", "--timeout", "20"], env) as host:
             link = host.wait_for(rf"^ {{6}}({re.escape(relay.url)}/p/\S+)$").group(1)
-            take_console_handover(page, link)
+            take_console_handover(page, link, int(host.wait_for(NUMBER_PATTERN).group(0)))
             assert "there is no handover" in page.locator("noscript").inner_text()
             host.stop()
     finally:
@@ -173,7 +173,7 @@ def test_the_page_goes_nowhere_but_aws_sign_in(relay_process: RelayFactory, page
             },
         ).json()
         bearer = {"Authorization": f"Bearer {created['poll_token']}"}
-        take_console_handover(page, created["verification_uri_complete"])
+        take_console_handover(page, created["verification_uri_complete"], None)
         result = host.get(
             f"/v1/pairings/{created['pairing_id']}/result", params={"wait": 10}, headers=bearer
         ).json()
