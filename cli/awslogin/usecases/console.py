@@ -149,6 +149,11 @@ def _delivery(
     without one here the relay; refused when neither is there, since a bearer link is
     never printed unasked."""
     if options.delivery is not None:
+        if options.remote:
+            raise UsageError(
+                f"--remote hands the URL to another device through the relay: it does not "
+                f"go with --{options.delivery}"
+            )
         return options.delivery
     reason = None if options.remote else why_no_local_browser(environ)
     if not options.remote and reason is None:

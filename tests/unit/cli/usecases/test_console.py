@@ -13,7 +13,7 @@ import pytest
 import respx
 
 from awslogin.adapters.terminal import Terminal
-from awslogin.errors import AwsloginError, ProviderError
+from awslogin.errors import AwsloginError, ProviderError, UsageError
 from awslogin.usecases.console import ConsoleOptions, console
 from tests.support.command_line import isolated_environ, run
 
@@ -141,3 +141,14 @@ def test_the_federation_endpoint_follows_the_sdk_override(env: dict[str, str]) -
             shown,
         )
     assert route.called
+
+
+def test_remote_does_not_go_with_printing(env: dict[str, str]) -> None:
+    with respx.mock(), pytest.raises(UsageError, match="does not go with --print"):
+        console(ConsoleOptions("dev", delivery="print", remote=True), env, terminal())
+
+
+def test_remote_without_a_relay_says_how_to_get_one(env: dict[str, str]) -> None:
+    with respx.mock(), pytest.raises(AwsloginError, match="Without a relay") as failure:
+        console(ConsoleOptions("dev", remote=True), env, terminal())
+    assert "--relay, AWSLOGIN_RELAY_URL or the profile's awslogin_relay" in failure.value.message
