@@ -116,16 +116,18 @@ def console(
         raise ProviderError(
             AWS_SIGNIN_REFUSAL.format(profile=profile.name, console=partition.console_host)
         )
-    destination = console_destination(partition, region, options.destination)
+    where = Where(
+        partition,
+        console_destination(partition, region, options.destination),
+        _duration(options.duration),
+    )
     relay = _relay(options, profile)
     delivery = _delivery(options, environ, relay, terminal)
-    duration = _duration(options.duration)
     record = _credentials_for_console(profile, provider, options.debug)
     if delivery == "relay" and relay is not None:
-        where = Where(partition, destination, duration)
         _hand_over(options, profile, provider, relay, terminal, clock, where)
         return
-    url = _sign_in_url(profile, partition, record, destination, duration, clock, options.debug)
+    url = _sign_in_url(profile, where, record, clock, options.debug)
     _deliver(url, delivery, record, terminal, browser_opener, clock)
 
 
@@ -226,15 +228,7 @@ def _hand_over(
         try:
             # the person may have taken minutes: the credentials must still last
             record = _credentials_for_console(profile, provider, options.debug)
-            url = _sign_in_url(
-                profile,
-                where.partition,
-                record,
-                where.destination,
-                where.duration,
-                clock,
-                options.debug,
-            )
+            url = _sign_in_url(profile, where, record, clock, options.debug)
         except BaseException as failure:  # Ctrl-C too: the page is told
             flow.finish(SignInOutcome(signed_in=False, reason=message_of(failure)))
             raise
@@ -263,16 +257,10 @@ def _signed_in(record: SessionRecord) -> SignInOutcome:
 
 
 def _sign_in_url(
-    profile: Profile,
-    partition: Partition,
-    record: SessionRecord,
-    destination: str,
-    duration: int | None,
-    clock: Clock,
-    debug: bool,
+    profile: Profile, where: Where, record: SessionRecord, clock: Clock, debug: bool
 ) -> str:
     credentials = record["credentials"]
-    endpoint = federation_endpoint(profile.endpoint("FEDERATION", partition.signin_origin))
+    endpoint = federation_endpoint(profile.endpoint("FEDERATION", where.partition.signin_origin))
     with HttpFactory(debug).client(max_bytes=MAX_ANSWER_BYTES) as client:
         token = signin_token(
             client,
@@ -283,9 +271,9 @@ def _sign_in_url(
                 credentials["SessionToken"],
             ),
             clock,
-            session_duration=duration,
+            session_duration=where.duration,
         )
-    return login_url(endpoint, token, destination=destination, issuer=_issuer(record))
+    return login_url(endpoint, token, destination=where.destination, issuer=_issuer(record))
 
 
 def _issuer(record: SessionRecord) -> str | None:
