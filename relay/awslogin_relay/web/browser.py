@@ -51,6 +51,8 @@ from awslogin_relay.web.request import (
 from awslogin_relay.web.routing import RouteTable
 
 TAGS = ("browser",)
+# What the confirmation page names as where the sign-in happens, for a console handover.
+CONSOLE_PROVIDER = "the AWS console, opened on this device"
 router = RouteTable(tags=list(TAGS))
 fast_paths = FastPathTable(tags=TAGS)
 
@@ -169,7 +171,8 @@ async def confirmation_page(pairing_id: str, request: Request) -> Response:
         pairing=pairing,
         bound=shown.bound,
         user_code=format_user_code(pairing.user_code),
-        provider=urlsplit(pairing.authorize_url).netloc,  # allow-listed, no user info
+        # allow-listed, no user info; a console handover signs in nowhere
+        provider=urlsplit(pairing.authorize_url).netloc or CONSOLE_PROVIDER,
         age=describe_age(now - pairing.created_at),
         time_left=describe_time_left(pairing.expires_at - now),
     )
@@ -183,9 +186,9 @@ async def confirmation_page(pairing_id: str, request: Request) -> Response:
     request_media_type=FORM,
     answers={
         303: redirect(
-            "to the provider (redirect mode) or to /p/{pairing_id}/paste; sets the binding "
-            "cookie the first time. After a wrong number, to /p/{pairing_id}/done, which "
-            "says that the request ended",
+            "to the provider (redirect mode), to /p/{pairing_id}/paste or to "
+            "/p/{pairing_id}/console; sets the binding cookie the first time. After a wrong "
+            "number, to /p/{pairing_id}/done, which says that the request ended",
             sets_cookie=True,
         ),
         **_pages(
@@ -226,6 +229,8 @@ async def confirm(request: Request) -> Response:
         return _see_other(f"/p/{pairing_id}/done")
     if pairing.mode is PairingMode.REDIRECT:
         target = pairing.authorize_url  # allow-listed when the pairing was created
+    elif pairing.mode is PairingMode.CONSOLE:
+        target = f"/p/{pairing_id}/console"
     else:
         target = f"/p/{pairing_id}/paste"
     response = _see_other(target)
