@@ -25,8 +25,15 @@ from awslogin.cli import (
 )
 from awslogin.cli.base import EPILOG, Invocation, Parser, Run, common_options
 from awslogin.errors import EXIT_USAGE
+from awslogin_protocol import VERSION as PROTOCOL_VERSION
 
 COMMANDS = (configure, login, credential_process, export, serve, exec, status, logout)
+
+
+def version_text() -> str:
+    """`awslogin --version`: the release, and the relay protocol it speaks (a relay that
+    serves another version is refused: docs/protocol.md)."""
+    return f"awslogin {__version__} (relay protocol v{PROTOCOL_VERSION})"
 
 
 def build_parser() -> Parser:
@@ -38,7 +45,7 @@ def build_parser() -> Parser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common_options()],
     )
-    parser.add_argument("--version", action="version", version=f"awslogin {__version__}")
+    parser.add_argument("--version", action="version", version=version_text())
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for command in COMMANDS:
         command.add_parser(subparsers)

@@ -16,7 +16,9 @@ import httpx
 import pytest
 import respx
 
+import awslogin
 from awslogin.cli.main import main
+from awslogin_protocol import VERSION as PROTOCOL_VERSION
 from tests.support.command_line import run
 from tests.support.fake_idp import ISSUER, RELAY_URL, STS_URL, FakeIdp, sts_response, write_session
 
@@ -554,3 +556,12 @@ def test_busy_redirect_port_is_one_line(
         code, _, err = run(capsys, env, "login", "--profile", "dev", "--redirect-port", str(port))
     assert code == 1
     assert_one_line_error(err, f"cannot listen on 127.0.0.1:{port}")
+
+
+def test_version_names_the_relay_protocol(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["--version"], {})
+    assert stopped.value.code == 0
+    out, err = capsys.readouterr()
+    assert out == f"awslogin {awslogin.__version__} (relay protocol v{PROTOCOL_VERSION})\n"
+    assert err == ""
