@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from awslogin import __version__
 from awslogin.cli import (
+    completion,
     configure,
     credential_process,
     exec,
@@ -27,7 +28,17 @@ from awslogin.cli.base import EPILOG, Invocation, Parser, Run, common_options
 from awslogin.errors import EXIT_USAGE
 from awslogin_protocol import VERSION as PROTOCOL_VERSION
 
-COMMANDS = (configure, login, credential_process, export, serve, exec, status, logout)
+COMMANDS = (
+    configure,
+    login,
+    credential_process,
+    export,
+    serve,
+    exec,
+    status,
+    logout,
+    completion,
+)
 
 
 def version_text() -> str:
@@ -74,6 +85,8 @@ def run(args: list[str], environ: Mapping[str, str]) -> int:
     from awslogin.adapters.aws_config import selected_profile
     from awslogin.adapters.terminal import Terminal
 
+    if completion.asked(environ):
+        return completion.answer(build_parser(), environ)
     options = parse(args)
     if options is None:
         # Like git: help for a bare command, and a failure status, since no command ran (a
@@ -82,7 +95,8 @@ def run(args: list[str], environ: Mapping[str, str]) -> int:
         build_parser().print_help()
         return EXIT_USAGE
     invocation = Invocation(
-        profile=selected_profile(options.profile, environ),
+        # `completion` alone has no --profile
+        profile=selected_profile(getattr(options, "profile", None), environ),
         environ=environ,
         terminal=Terminal(),
         debug=bool(options.debug),

@@ -410,7 +410,8 @@ def test_cache_hit_imports_nothing_heavy(env: dict[str, str], tmp_path: Path) ->
     probe = (
         "import sys\nfrom awslogin.cli.main import main\n"
         "code = main(['credential-process', '--profile', 'dev'])\n"
-        "heavy = {'httpx', 'cryptography', 'qrcode', 'jwt', 'filelock', 'argparse', 'pydantic'}\n"
+        "heavy = {'httpx', 'cryptography', 'qrcode', 'jwt', 'filelock', 'argparse', 'pydantic',"
+        " 'argcomplete'}\n"
         "heavy &= set(sys.modules)\n"
         "print(sorted(heavy), file=sys.stderr); sys.exit(code or bool(heavy))\n"
     )
@@ -435,7 +436,8 @@ def test_cache_hit_imports_nothing_heavy(env: dict[str, str], tmp_path: Path) ->
     assert timed.returncode == 0
     assert json.loads(timed.stdout)["Version"] == 1
     imported = {line.split("|")[-1].strip() for line in timed.stderr.splitlines() if "|" in line}
-    assert not {"httpx", "cryptography", "qrcode", "jwt", "filelock", "pydantic"} & imported
+    heavy = {"httpx", "cryptography", "qrcode", "jwt", "filelock", "pydantic", "argcomplete"}
+    assert not heavy & imported
     assert "awslogin.usecases.credential_process" in imported
 
 
@@ -445,7 +447,7 @@ def test_building_the_parser_imports_no_use_case_and_nothing_heavy() -> None:
     probe = (
         "import sys\nfrom awslogin.cli.commands import build_parser\nbuild_parser()\n"
         "loaded = [name for name in sys.modules if name.split('.')[0] in "
-        "{'httpx', 'cryptography', 'qrcode', 'jwt', 'filelock', 'pydantic', 'h11'} "
+        "{'httpx', 'cryptography', 'qrcode', 'jwt', 'filelock', 'pydantic', 'h11', 'argcomplete'} "
         "or name.startswith(('awslogin.usecases', 'awslogin.providers', 'awslogin.flows'))]\n"
         "print(sorted(loaded))\n"
     )
