@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import TextIO
+from typing import Protocol, TextIO
 
 from awslogin.adapters.qr import can_draw, draw_qr
 from awslogin.adapters.waiting_line import seconds_left, waiting_line
@@ -34,6 +34,19 @@ MAX_SHOWN_LINK = 4096
 MAX_SHOWN_CODE = 64
 
 
+class Listener(Protocol):
+    """A program reading along (`login --json`, adapters/login_events.py): told the link,
+    the code, the time left and each change of the waiting line's words, as shown."""
+
+    def link(self, url: str, type_at: str | None) -> None: ...
+
+    def code(self, user_code: str) -> None: ...
+
+    def expiry(self, seconds_left: int) -> None: ...
+
+    def waiting(self, text: str) -> None: ...
+
+
 class Terminal:
     def __init__(
         self,
@@ -43,12 +56,14 @@ class Terminal:
         *,
         environ: Mapping[str, str] | None = None,
         redraw_every: float = 1.0,
+        listener: Listener | None = None,
     ) -> None:
         self.err = err or sys.stderr
         self.out = out or sys.stdout
         self.stdin = stdin or sys.stdin
         self.environ = os.environ if environ is None else environ
         self.redraw_every = redraw_every
+        self.listener = listener
         self._lock = threading.Lock()
 
     @property
@@ -99,6 +114,10 @@ class Terminal:
         url = one_line(url, MAX_SHOWN_LINK)
         user_code = one_line(user_code, MAX_SHOWN_CODE) if user_code is not None else None
         type_at = one_line(type_at, MAX_SHOWN_LINK) if type_at is not None else None
+        if self.listener is not None:
+            self.listener.link(url, type_at)
+            if user_code:
+                self.listener.code(user_code)
         lines = [
             "",
             "  Scan with your phone, or open on any device:" if qr else "  Open on any device:",
@@ -148,6 +167,9 @@ class Terminal:
         other words in its place (the relay does not answer...), `note(None)` the first.
         """
         line = WaitingLine(self, text, deadline)
+        left = seconds_left(deadline, time.monotonic())
+        if self.listener is not None and left is not None:
+            self.listener.expiry(left)
         if not self.live:
             line.print_once()
             yield line
@@ -193,6 +215,8 @@ class WaitingLine:
         if words == self._note:
             return
         self._note = words
+        if self._terminal.listener is not None:
+            self._terminal.listener.waiting(self.words)
         if self._terminal.live:
             self._changed.set()
         else:

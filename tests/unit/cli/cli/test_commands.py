@@ -567,3 +567,20 @@ def test_version_names_the_relay_protocol(capsys: pytest.CaptureFixture[str]) ->
     out, err = capsys.readouterr()
     assert out == f"awslogin {awslogin.__version__} (relay protocol v{PROTOCOL_VERSION})\n"
     assert err == ""
+
+
+def test_login_json_ends_a_failure_with_a_result_event(
+    capsys: pytest.CaptureFixture[str], env: dict[str, str]
+) -> None:
+    code, out, err = run(capsys, env, "login", "--profile", "nope", "--remote", "--json")
+    assert code == 1
+    [line] = err.strip().splitlines()
+    assert line.startswith("awslogin: ")
+    assert [json.loads(event) for event in out.splitlines()] == [
+        {
+            "event": "result",
+            "signed_in": False,
+            "error": line.removeprefix("awslogin: "),
+            "exit_code": 1,
+        }
+    ]
