@@ -42,8 +42,8 @@ COMMANDS = (
 
 
 def version_text() -> str:
-    """`awslogin --version`: the release, and the relay protocol it speaks (a relay that
-    serves another version is refused: docs/protocol.md)."""
+    """`awslogin --version`: the release, and the relay protocol it speaks, so that a
+    relay's operator can tell which hosts can use it (docs/protocol.md, "Versioning")."""
     return f"awslogin {__version__} (relay protocol v{PROTOCOL_VERSION})"
 
 

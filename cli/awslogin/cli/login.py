@@ -61,7 +61,11 @@ def run(options: argparse.Namespace, invocation: Invocation) -> int:
     events = JsonLoginEvents(terminal.out) if options.json else None
     if events is not None:
         terminal = Terminal(
-            err=terminal.err, out=terminal.out, stdin=terminal.stdin, listener=events
+            err=terminal.err,
+            out=terminal.out,
+            stdin=terminal.stdin,
+            environ=terminal.environ,
+            listener=events,
         )
     try:
         with stop_signals_interrupt():
