@@ -102,8 +102,10 @@ class Terminal:
         user_code: str | None = None,
         qr: bool = True,
         type_at: str | None = None,
+        number: int | None = None,
     ) -> None:
-        """The URL to open, a QR code of it when wanted and drawable, and the user code.
+        """The URL to open, a QR code of it when wanted and drawable, the user code, and
+        the number to choose on the page (number matching, docs/security.md).
 
         `type_at` is the page where the person can type `user_code` instead (the relay's
         /link, a device authorization's verification URI), shown under the QR code.
@@ -129,6 +131,8 @@ class Terminal:
             lines.append(f"{_INDENT}or open {type_at} and type {user_code}")
         if user_code:
             lines.append(f"  Check that the page shows this code:  {user_code}")
+        if number is not None:
+            lines.append(f"  Then choose this number on the page:  {number}")
         self.info("\n".join(lines))
 
     def _qr_lines(self, url: str) -> list[str]:
@@ -220,6 +224,17 @@ class WaitingLine:
         if self._terminal.live:
             self._changed.set()
         else:
+            self.print_once()
+
+    def announce(self, text: str, then: str) -> None:
+        """Print `text` once on a line of its own (the live line is cleared first and
+        drawn again below it), then show `then` as the line's own words."""
+        self._text = then
+        if self._terminal.live:
+            self._terminal._write_live(f"\r\x1b[K{text}\n")
+            self._changed.set()
+        else:
+            self._terminal.info(text)
             self.print_once()
 
     def print_once(self) -> None:
