@@ -7,14 +7,20 @@ The one owner of the events' wire shape: each event is a TypedDict below, writte
 
     {"event": "link", "url": "https://relay.example.com/p/7Hq2kXbM4vNc",
      "type_at": "https://relay.example.com/link"}
-    {"event": "code", "user_code": "BDKM-TRWX"}
+    {"event": "code", "user_code": "BDKM-TRWX", "number": 47}
     {"event": "expiry", "expires_at": "2026-11-22T01:10:00Z", "expires_in": 600}
+    {"event": "confirmed",
+     "text": "Confirmed at 01:01 from 10.0.4.7 (Chrome on Android). Not you? Ctrl-C."}
+    {"event": "waiting", "text": "Waiting for the sign-in..."}
     {"event": "waiting", "text": "Waiting for the relay at relay.example.com to answer..."}
     {"event": "result", "signed_in": true, "profile": "dev",
      "identity": "arn:aws:sts::...", "session_expires_at": "2026-11-22T13:00:00Z"}
 
 `type_at` only when there is a page to type the code at, `code` only when the flow has a
-user code, `waiting` only when the waiting line's words change (and change back), and
+user code, `number` only when the relay asks for number matching (the page offers three
+numbers; the person picks this one), `confirmed` when the relay says who confirmed the
+pairing (docs/protocol.md, "The confirmation notice"), `waiting` each time the waiting
+line's words change (the relay does not answer, and answers again), and
 `result` always last, also when the login fails (`signed_in: false`, with the one line
 that stderr shows and the exit code). No event holds a secret: the link and the code are
 what the QR code and the terminal show, passed through the terminal's `one_line`; tokens
@@ -38,6 +44,7 @@ class LinkEvent(TypedDict):
 class CodeEvent(TypedDict):
     event: Literal["code"]
     user_code: str  # the code the relay page (or the provider's) must show
+    number: NotRequired[int]  # the one to choose of the three the relay page offers
 
 
 class ExpiryEvent(TypedDict):
@@ -49,6 +56,11 @@ class ExpiryEvent(TypedDict):
 class WaitingEvent(TypedDict):
     event: Literal["waiting"]
     text: str  # what the waiting line says now
+
+
+class ConfirmedEvent(TypedDict):
+    event: Literal["confirmed"]
+    text: str  # when, from where and which browser confirmed, as the terminal says it
 
 
 class SignedInEvent(TypedDict):
@@ -66,7 +78,15 @@ class FailedEvent(TypedDict):
     exit_code: int
 
 
-LoginEvent = LinkEvent | CodeEvent | ExpiryEvent | WaitingEvent | SignedInEvent | FailedEvent
+LoginEvent = (
+    LinkEvent
+    | CodeEvent
+    | ExpiryEvent
+    | WaitingEvent
+    | ConfirmedEvent
+    | SignedInEvent
+    | FailedEvent
+)
 
 
 def utc_time(epoch: float) -> str:
@@ -92,8 +112,11 @@ class JsonLoginEvents:
             event["type_at"] = type_at
         self._write(event)
 
-    def code(self, user_code: str) -> None:
-        self._write({"event": "code", "user_code": user_code})
+    def code(self, user_code: str, number: int | None) -> None:
+        event: CodeEvent = {"event": "code", "user_code": user_code}
+        if number is not None:
+            event["number"] = number
+        self._write(event)
 
     def expiry(self, seconds_left: int) -> None:
         self._write(
@@ -106,6 +129,9 @@ class JsonLoginEvents:
 
     def waiting(self, text: str) -> None:
         self._write({"event": "waiting", "text": text})
+
+    def confirmed(self, text: str) -> None:
+        self._write({"event": "confirmed", "text": text})
 
     def signed_in(self, profile: str, identity: str, session_expires_at: int) -> None:
         self._write(

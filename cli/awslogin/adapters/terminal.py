@@ -36,15 +36,18 @@ MAX_SHOWN_CODE = 64
 
 class Listener(Protocol):
     """A program reading along (`login --json`, adapters/login_events.py): told the link,
-    the code, the time left and each change of the waiting line's words, as shown."""
+    the code (and the number to choose), the time left, each change of the waiting line's
+    words and the confirmation notice, as shown."""
 
     def link(self, url: str, type_at: str | None) -> None: ...
 
-    def code(self, user_code: str) -> None: ...
+    def code(self, user_code: str, number: int | None) -> None: ...
 
     def expiry(self, seconds_left: int) -> None: ...
 
     def waiting(self, text: str) -> None: ...
+
+    def confirmed(self, text: str) -> None: ...
 
 
 class Terminal:
@@ -119,7 +122,7 @@ class Terminal:
         if self.listener is not None:
             self.listener.link(url, type_at)
             if user_code:
-                self.listener.code(user_code)
+                self.listener.code(user_code, number)
         lines = [
             "",
             "  Scan with your phone, or open on any device:" if qr else "  Open on any device:",
@@ -230,6 +233,11 @@ class WaitingLine:
         """Print `text` once on a line of its own (the live line is cleared first and
         drawn again below it), then show `then` as the line's own words."""
         self._text = then
+        listener = self._terminal.listener
+        if listener is not None:
+            listener.confirmed(text.strip())
+            if self._note is None:
+                listener.waiting(then)
         if self._terminal.live:
             self._terminal._write_live(f"\r\x1b[K{text}\n")
             self._changed.set()

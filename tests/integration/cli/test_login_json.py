@@ -1,6 +1,7 @@
 """`awslogin login --remote --json` as a wrapper uses it: the real command as a child
 process, the real relay, node-oidc-provider and STS, and a scripted phone that opens the
-link the wrapper read from the `link` event. stdout is JSON, one object per line."""
+link the wrapper read from the `link` event and chooses the number of the `code` event.
+stdout is JSON, one object per line."""
 
 from __future__ import annotations
 
@@ -52,10 +53,13 @@ def test_a_remote_login_is_one_json_object_per_event_on_stdout(
     )
     assert process.stdout is not None
     try:
-        first = process.stdout.readline()  # the wrapper acts on the link as it comes
-        link = json.loads(first)
-        assert link["event"] == "link"
-        phone = in_background(lambda: phone_through_relay(oidc_provider, link["url"]))
+        # The wrapper acts on the link and the number as they come.
+        first = process.stdout.readline() + process.stdout.readline()
+        link, code = _objects(first)
+        assert (link["event"], code["event"]) == ("link", "code")
+        phone = in_background(
+            lambda: phone_through_relay(oidc_provider, link["url"], code["number"])
+        )
         rest, err = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
@@ -65,8 +69,15 @@ def test_a_remote_login_is_one_json_object_per_event_on_stdout(
     assert phone.errors == []
     assert process.returncode == 0, err
     events = _objects(first + rest)
-    assert [event["event"] for event in events] == ["link", "code", "expiry", "result"]
-    link, code, expiry, result = events
+    assert [event["event"] for event in events] == [
+        "link",
+        "code",
+        "expiry",
+        "confirmed",
+        "waiting",
+        "result",
+    ]
+    link, code, expiry, confirmed, waiting, result = events
 
     assert link == {
         "event": "link",
@@ -74,8 +85,14 @@ def test_a_remote_login_is_one_json_object_per_event_on_stdout(
         "type_at": f"{idp_relay_process.url}/link",
     }
     assert link["url"].startswith(f"{idp_relay_process.url}/p/")
+    assert set(code) == {"event", "user_code", "number"}
     assert code["user_code"]
-    assert code["user_code"] in err  # the terminal shows the same code
+    assert code["user_code"] in err  # the terminal shows the same code and number
+    assert f"choose this number on the page:  {code['number']}" in err
+    assert confirmed["text"].startswith("Confirmed at ")
+    assert "from 127.0.0.1" in confirmed["text"]
+    assert confirmed["text"] in err
+    assert waiting == {"event": "waiting", "text": "Waiting for the sign-in..."}
     assert _UTC.fullmatch(expiry["expires_at"])
     assert 0 < expiry["expires_in"] <= 600
     assert result == {

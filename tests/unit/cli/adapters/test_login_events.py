@@ -30,14 +30,16 @@ def test_each_event_is_one_flushed_line_of_json() -> None:
     events = JsonLoginEvents(out)
     events.link("https://relay.example.com/p/abc", "https://relay.example.com/link")
     events.link("https://idp.example.com/auth", None)
-    events.code("BDKM-TRWX")
+    events.code("BDKM-TRWX", 47)
+    events.code("WXYZ", None)
+    events.confirmed("Confirmed at 10:02 from 10.0.4.7 (Firefox on Linux). Not you? Ctrl-C.")
     events.waiting("Waiting for the relay to answer again...")
     events.signed_in("dev", "arn:aws:sts::123456789012:assumed-role/dev/alice", 1795348800)
     events.failed("interrupted", 130)
     lines = out.getvalue().splitlines()
-    assert out.flushed == [
-        out.getvalue()[: sum(len(x) + 1 for x in lines[:n])] for n in range(1, 7)
-    ]
+    # flushed after each event, whole lines only
+    assert [snapshot.count("\n") for snapshot in out.flushed] == list(range(1, 9))
+    assert all(snapshot.endswith("\n") for snapshot in out.flushed)
     assert [json.loads(line) for line in lines] == [
         {
             "event": "link",
@@ -45,7 +47,12 @@ def test_each_event_is_one_flushed_line_of_json() -> None:
             "type_at": "https://relay.example.com/link",
         },
         {"event": "link", "url": "https://idp.example.com/auth"},
-        {"event": "code", "user_code": "BDKM-TRWX"},
+        {"event": "code", "user_code": "BDKM-TRWX", "number": 47},
+        {"event": "code", "user_code": "WXYZ"},
+        {
+            "event": "confirmed",
+            "text": "Confirmed at 10:02 from 10.0.4.7 (Firefox on Linux). Not you? Ctrl-C.",
+        },
         {"event": "waiting", "text": "Waiting for the relay to answer again..."},
         {
             "event": "result",
