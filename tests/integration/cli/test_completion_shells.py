@@ -61,13 +61,20 @@ def _interactive(name: str, env: dict[str, str]) -> list[str]:
             'eval "$(awslogin completion zsh)"\n'
         )
         return [path, "-i"]
-    return [
-        path,
-        "--no-config",
-        "-i",
-        "-C",
-        f"function fish_prompt; echo -n '{PROMPT}'; end; awslogin completion fish | source",
-    ]
+    # fish: the file README says to write, found where fish looks for completions
+    fish_config = Path(env["XDG_CONFIG_HOME"], "fish")
+    (fish_config / "completions").mkdir(parents=True)
+    code = subprocess.run(
+        [awslogin_script(), "completion", "fish"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    (fish_config / "completions" / "awslogin.fish").write_text(code)
+    (fish_config / "config.fish").write_text(f"function fish_prompt; echo -n '{PROMPT}'; end\n")
+    return [path, "-i"]
 
 
 # Tab once where a shell lists the choices at once; bash lists them at the second Tab.
