@@ -11,7 +11,7 @@ import from it (tests/unit/test_protocol_surface.py holds the two together), so 
 new export is a decision, not an accident.
 """
 
-__all__ = ["REVISION", "VERSION", "base64url", "messages", "sealing"]
+__all__ = ["REVISION", "VERSION", "_version", "base64url", "messages", "sealing"]
 
 VERSION = 1
 # Additions within version 1 that both sides announce (docs/protocol.md, "Revisions"):

@@ -9,6 +9,12 @@ goes to stderr. Whether stderr is a terminal decides the rest:
 * TERM=dumb (no cursor control), a log or a pipe: no escape sequence at all, the plain QR
   code, and the waiting line printed once when the wait begins, then nothing until it
   ends: a log says what the process waits for and until when, without a line a minute.
+
+On Windows a console shows escape sequences only with virtual terminal processing on
+(Windows Terminal has it; the old console host needs asking): `live` asks for it, and a
+console that refuses is treated as TERM=dumb. Python writes to a console in UTF-16, so
+the QR code's half blocks always print there; redirected output that cannot encode them
+gets the URL alone (`qr.can_draw`).
 """
 
 from __future__ import annotations
@@ -32,6 +38,34 @@ _INDENT = "      "
 # state and scopes is well under this; a user code is a few characters.
 MAX_SHOWN_LINK = 4096
 MAX_SHOWN_CODE = 64
+
+
+# SetConsoleMode's flag that makes a Windows console interpret escape sequences.
+_ENABLE_VIRTUAL_TERMINAL_PROCESSING = 0x0004
+
+
+def _escapes_shown(stream: TextIO) -> bool:
+    """Whether escape sequences written to `stream` (a terminal) are shown as meant:
+    always on POSIX; on Windows once virtual terminal processing is on (asked for here)."""
+    if sys.platform != "win32":
+        return True
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return True  # not an OS console (a pty, a test's stream): it reads escapes itself
+    try:
+        import ctypes
+        import msvcrt
+
+        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined,unused-ignore]
+        handle = msvcrt.get_osfhandle(fd)  # type: ignore[attr-defined,unused-ignore]
+        mode = ctypes.c_uint32()
+        if not kernel32.GetConsoleMode(handle, ctypes.byref(mode)):
+            return True  # a pipe or a pty (mintty, ssh): not a console to ask
+        wanted = mode.value | _ENABLE_VIRTUAL_TERMINAL_PROCESSING
+        return mode.value == wanted or bool(kernel32.SetConsoleMode(handle, wanted))
+    except (ImportError, AttributeError, OSError):
+        return False
 
 
 class Listener(Protocol):
@@ -73,7 +107,7 @@ class Terminal:
     def live(self) -> bool:
         """stderr is a terminal that understands cursor control (TERM=dumb does not)."""
         is_tty = bool(getattr(self.err, "isatty", lambda: False)())
-        return is_tty and self.environ.get("TERM") != "dumb"
+        return is_tty and self.environ.get("TERM") != "dumb" and _escapes_shown(self.err)
 
     @property
     def colours(self) -> bool:

@@ -26,6 +26,7 @@ from awslogin.cli import (
 )
 from awslogin.cli.base import EPILOG, Invocation, Parser, Run, common_options
 from awslogin.errors import EXIT_USAGE
+from awslogin_protocol import REVISION
 from awslogin_protocol import VERSION as PROTOCOL_VERSION
 
 COMMANDS = (
@@ -42,9 +43,10 @@ COMMANDS = (
 
 
 def version_text() -> str:
-    """`awslogin --version`: the release, and the relay protocol it speaks, so that a
-    relay's operator can tell which hosts can use it (docs/protocol.md, "Versioning")."""
-    return f"awslogin {__version__} (relay protocol v{PROTOCOL_VERSION})"
+    """`awslogin --version`: the release, and the relay protocol and revision it speaks,
+    so that a relay's operator can tell which hosts can use it (a relay that requires
+    number matching refuses revision 1: docs/protocol.md, "Revisions")."""
+    return f"awslogin {__version__} (relay protocol v{PROTOCOL_VERSION}, revision {REVISION})"
 
 
 def build_parser() -> Parser:

@@ -18,6 +18,7 @@ import respx
 
 import awslogin
 from awslogin.cli.main import main
+from awslogin_protocol import REVISION
 from awslogin_protocol import VERSION as PROTOCOL_VERSION
 from tests.support.command_line import run
 from tests.support.fake_idp import ISSUER, RELAY_URL, STS_URL, FakeIdp, sts_response, write_session
@@ -565,7 +566,10 @@ def test_version_names_the_relay_protocol(capsys: pytest.CaptureFixture[str]) ->
         main(["--version"], {})
     assert stopped.value.code == 0
     out, err = capsys.readouterr()
-    assert out == f"awslogin {awslogin.__version__} (relay protocol v{PROTOCOL_VERSION})\n"
+    assert out == (
+        f"awslogin {awslogin.__version__} (relay protocol v{PROTOCOL_VERSION}, "
+        f"revision {REVISION})\n"
+    )
     assert err == ""
 
 
