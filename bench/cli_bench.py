@@ -10,7 +10,9 @@ and a fresh cache entry, then times, in the same run and interleaved:
 
 prints both medians and their ratio (target <= 3), and the `-X importtime` breakdown of
 the awslogin path, biggest cumulative imports first. The same is timed for an aws-signin
-profile (`--profile bench-signin`), whose cache hit reads botocore's login cache.
+profile (`--profile bench-signin`), whose cache hit reads botocore's login cache. Last,
+what a Tab costs: `awslogin` answering a shell's completion of `login --profile b` (the
+parser built, the config read), a Python start per Tab.
 
     python bench/cli_bench.py [--runs 40]
 """
@@ -157,15 +159,25 @@ def main() -> None:
         baseline_cmd = [sys.executable, "-c", "pass"]
         awslogin_cmd = [str(script), "credential-process", "--profile", "bench"]
         signin_cmd = [str(script), "credential-process", "--profile", "bench-signin"]
+        line = "awslogin login --profile b"
+        tab_env = {
+            **env,
+            "_ARGCOMPLETE": "1",
+            "COMP_LINE": line,
+            "COMP_POINT": str(len(line)),
+            "_ARGCOMPLETE_STDOUT_FILENAME": str(Path(tmp) / "completions"),
+        }
         for _ in range(3):  # warm the page cache and .pyc files
             wall(baseline_cmd, env)
             wall(awslogin_cmd, env)
             wall(signin_cmd, env)
-        baseline, awslogin, signin = [], [], []
+            wall([str(script)], tab_env)
+        baseline, awslogin, signin, tab = [], [], [], []
         for _ in range(options.runs):
             baseline.append(wall(baseline_cmd, env))
             awslogin.append(wall(awslogin_cmd, env))
             signin.append(wall(signin_cmd, env))
+            tab.append(wall([str(script)], tab_env))
         base_ms = statistics.median(baseline) * 1000
         print(f"runs: {options.runs} each, interleaved; interpreter {sys.executable}")
         print("python3 -c pass".ljust(62) + f"median {base_ms:7.1f} ms")
@@ -178,6 +190,13 @@ def main() -> None:
                 + f"median {cli_ms:7.1f} ms, ratio {ratio:.2f} "
                 f"({verdict} the target of {TARGET_RATIO:.0f})"
             )
+        tab_ms = statistics.median(tab) * 1000
+        offered = (Path(tmp) / "completions").read_text().split("\x0b")
+        print(
+            "a Tab (`awslogin login --profile b<Tab>`):".ljust(62)
+            + f"median {tab_ms:7.1f} ms, ratio {tab_ms / base_ms:.2f} "
+            f"(offers {', '.join(offered)})"
+        )
         print()
         print("-X importtime of the awslogin path (top by cumulative time):")
         print("\n".join(import_breakdown(awslogin_cmd, env, options.top)))

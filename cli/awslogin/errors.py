@@ -108,6 +108,17 @@ def message_of(failure: BaseException) -> str:
     return UNEXPECTED
 
 
+def exit_code_of(failure: BaseException) -> int:
+    """The exit code the command line ends with after `failure` (cli/main.py)."""
+    if isinstance(failure, AwsloginError):
+        return failure.exit_code
+    if isinstance(failure, Interrupted):
+        return failure.exit_code
+    if isinstance(failure, KeyboardInterrupt):
+        return EXIT_INTERRUPTED
+    return EXIT_FAILURE
+
+
 # What a failed request means, in words, keyed by the name of httpx's exception classes
 # (most specific first; by name because this module imports nothing): a message says
 # what happened, never an exception's class name.

@@ -103,7 +103,7 @@ def sign_in_here(
         env,
         terminal,
         browser_opener=person_at_the_browser(username),
-    )
+    ).lines
     return lines, terminal.err.getvalue()  # type: ignore[attr-defined]
 
 

@@ -143,7 +143,7 @@ def sign_in_same_device(env: dict[str, str], profile: str = "dev") -> tuple[list
         env,
         Terminal(err=err, out=io.StringIO(), stdin=io.StringIO()),
         browser_opener=person_at_browser(opened),
-    )
+    ).lines
     assert len(opened) == 1
     return lines, opened[0]
 

@@ -111,7 +111,6 @@ WITHOUT_UNIT_TESTS = frozenset(
         "cli/awslogin/stores/sso.py",
         "cli/awslogin/usecases/configure/oidc.py",
         "cli/awslogin/usecases/configure/sso.py",
-        "cli/awslogin/usecases/export.py",
         "cli/awslogin/usecases/profiles.py",
         "cli/awslogin/usecases/sessions.py",
         "cli/awslogin/usecases/snapshot.py",

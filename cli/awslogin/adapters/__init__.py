@@ -1,7 +1,8 @@
 """Small adapters at the bottom of the CLI: each knows one outside thing and none of the others.
 
 The outside things: the AWS config file, awslogin's token cache, botocore's login and SSO
-caches, the terminal, the browser, HTTP, the clock, and for `serve` and `exec` the
+caches, the terminal (and the events `login --json` writes for a program reading along),
+the browser, HTTP, the clock, and for `serve` and `exec` the
 container credentials endpoint, the local audit log and child processes. The rule that
 keeps them apart (tests/unit/cli/test_structure.py checks it): an adapter imports the
 standard library, the one third-party library it wraps (filelock, httpx with its httpcore,

@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import TextIO
+from typing import Protocol, TextIO
 
 from awslogin.adapters.qr import can_draw, draw_qr
 from awslogin.adapters.waiting_line import seconds_left, waiting_line
@@ -68,6 +68,22 @@ def _escapes_shown(stream: TextIO) -> bool:
         return False
 
 
+class Listener(Protocol):
+    """A program reading along (`login --json`, adapters/login_events.py): told the link,
+    the code (and the number to choose), the time left, each change of the waiting line's
+    words and the confirmation notice, as shown."""
+
+    def link(self, url: str, type_at: str | None) -> None: ...
+
+    def code(self, user_code: str, number: int | None) -> None: ...
+
+    def expiry(self, seconds_left: int) -> None: ...
+
+    def waiting(self, text: str) -> None: ...
+
+    def confirmed(self, text: str) -> None: ...
+
+
 class Terminal:
     def __init__(
         self,
@@ -77,12 +93,14 @@ class Terminal:
         *,
         environ: Mapping[str, str] | None = None,
         redraw_every: float = 1.0,
+        listener: Listener | None = None,
     ) -> None:
         self.err = err or sys.stderr
         self.out = out or sys.stdout
         self.stdin = stdin or sys.stdin
         self.environ = os.environ if environ is None else environ
         self.redraw_every = redraw_every
+        self.listener = listener
         self._lock = threading.Lock()
 
     @property
@@ -135,6 +153,10 @@ class Terminal:
         url = one_line(url, MAX_SHOWN_LINK)
         user_code = one_line(user_code, MAX_SHOWN_CODE) if user_code is not None else None
         type_at = one_line(type_at, MAX_SHOWN_LINK) if type_at is not None else None
+        if self.listener is not None:
+            self.listener.link(url, type_at)
+            if user_code:
+                self.listener.code(user_code, number)
         lines = [
             "",
             "  Scan with your phone, or open on any device:" if qr else "  Open on any device:",
@@ -203,6 +225,9 @@ class Terminal:
         other words in its place (the relay does not answer...), `note(None)` the first.
         """
         line = WaitingLine(self, text, deadline)
+        left = seconds_left(deadline, time.monotonic())
+        if self.listener is not None and left is not None:
+            self.listener.expiry(left)
         if not self.live:
             line.print_once()
             yield line
@@ -248,6 +273,8 @@ class WaitingLine:
         if words == self._note:
             return
         self._note = words
+        if self._terminal.listener is not None:
+            self._terminal.listener.waiting(self.words)
         if self._terminal.live:
             self._changed.set()
         else:
@@ -257,6 +284,11 @@ class WaitingLine:
         """Print `text` once on a line of its own (the live line is cleared first and
         drawn again below it), then show `then` as the line's own words."""
         self._text = then
+        listener = self._terminal.listener
+        if listener is not None:
+            listener.confirmed(text.strip())
+            if self._note is None:
+                listener.waiting(then)
         if self._terminal.live:
             self._terminal._write_live(f"\r\x1b[K{text}\n")
             self._changed.set()

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from awslogin import __version__
 from awslogin.cli import (
+    completion,
     configure,
     console,
     credential_process,
@@ -26,8 +27,28 @@ from awslogin.cli import (
 )
 from awslogin.cli.base import EPILOG, Invocation, Parser, Run, common_options
 from awslogin.errors import EXIT_USAGE
+from awslogin_protocol import REVISION
+from awslogin_protocol import VERSION as PROTOCOL_VERSION
 
-COMMANDS = (configure, login, console, credential_process, export, serve, exec, status, logout)
+COMMANDS = (
+    configure,
+    login,
+    console,
+    credential_process,
+    export,
+    serve,
+    exec,
+    status,
+    logout,
+    completion,
+)
+
+
+def version_text() -> str:
+    """`awslogin --version`: the release, and the relay protocol and revision it speaks,
+    so that a relay's operator can tell which hosts can use it (a relay that requires
+    number matching refuses revision 1: docs/protocol.md, "Revisions")."""
+    return f"awslogin {__version__} (relay protocol v{PROTOCOL_VERSION}, revision {REVISION})"
 
 
 def build_parser() -> Parser:
@@ -39,7 +60,7 @@ def build_parser() -> Parser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common_options()],
     )
-    parser.add_argument("--version", action="version", version=f"awslogin {__version__}")
+    parser.add_argument("--version", action="version", version=version_text())
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for command in COMMANDS:
         command.add_parser(subparsers)
@@ -68,6 +89,8 @@ def run(args: list[str], environ: Mapping[str, str]) -> int:
     from awslogin.adapters.aws_config import selected_profile
     from awslogin.adapters.terminal import Terminal
 
+    if completion.asked(environ):
+        return completion.answer(build_parser(), environ)
     options = parse(args)
     if options is None:
         # Like git: help for a bare command, and a failure status, since no command ran (a
@@ -76,7 +99,8 @@ def run(args: list[str], environ: Mapping[str, str]) -> int:
         build_parser().print_help()
         return EXIT_USAGE
     invocation = Invocation(
-        profile=selected_profile(options.profile, environ),
+        # `completion` alone has no --profile
+        profile=selected_profile(getattr(options, "profile", None), environ),
         environ=environ,
         terminal=Terminal(),
         debug=bool(options.debug),

@@ -7,13 +7,24 @@ import argparse
 from awslogin.cli.base import Invocation, Subparsers, add_command, add_profile
 from awslogin.errors import EXIT_OK
 
+# The formats, as the use case names them; kept here too so that building the parser
+# imports no use case (base.py). A unit test holds the two lists equal.
+FORMATS = ("env", "env-no-export", "powershell", "windows-cmd", "fish", "json")
+
 
 def add_parser(subparsers: Subparsers) -> None:
     parser = add_command(
         subparsers, "export", "print the profile's credentials for a shell or as JSON", run
     )
     add_profile(parser)
-    parser.add_argument("--format", choices=["env", "json"], default="env")
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="env",
+        help="env (POSIX shells, the default), env-no-export, powershell, windows-cmd and "
+        "fish print what `aws configure export-credentials --format` prints; json is "
+        "credential_process's output",
+    )
 
 
 def run(options: argparse.Namespace, invocation: Invocation) -> int:

@@ -1,7 +1,8 @@
 """`awslogin login`: sign in and cache credentials for a profile.
 
 SIGTERM and SIGHUP end a login as Ctrl-C does (signals.py), so that a remote login's
-pairing never stays live on the relay.
+pairing never stays live on the relay. With --json, stdout carries one JSON object per
+event (adapters/login_events.py) and every word for the person goes to stderr.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import argparse
 
 from awslogin.cli.base import Invocation, Subparsers, add_command, add_profile, port, positive_int
-from awslogin.errors import EXIT_OK
+from awslogin.errors import EXIT_OK, exit_code_of, message_of
 
 
 def add_parser(subparsers: Subparsers) -> None:
@@ -36,6 +37,12 @@ def add_parser(subparsers: Subparsers) -> None:
         "--timeout", type=positive_int, default=600, help="seconds to wait for sign-in"
     )
     parser.add_argument(
+        "--json",
+        action="store_true",
+        help="for programs: one JSON object per line on stdout for each event (link, code, "
+        'expiry, waiting, then result); the rest on stderr (README "Login events for programs")',
+    )
+    parser.add_argument(
         "--force",
         action="store_true",
         help="save the session even if it is another identity than the profile last had "
@@ -45,25 +52,47 @@ def add_parser(subparsers: Subparsers) -> None:
 
 
 def run(options: argparse.Namespace, invocation: Invocation) -> int:
+    from awslogin.adapters.login_events import JsonLoginEvents
+    from awslogin.adapters.terminal import Terminal
     from awslogin.cli.signals import stop_signals_interrupt
     from awslogin.usecases.login import LoginOptions, login
 
-    with stop_signals_interrupt():
-        lines = login(
-            LoginOptions(
-                profile=invocation.profile,
-                remote=options.remote,
-                relay=options.relay,
-                qr=not options.no_qr,
-                open_browser=not options.no_browser,
-                redirect_port=options.redirect_port,
-                region=options.region,
-                timeout=float(options.timeout),
-                debug=invocation.debug,
-                force=options.force,
-            ),
-            invocation.environ,
-            invocation.terminal,
+    terminal = invocation.terminal
+    events = JsonLoginEvents(terminal.out) if options.json else None
+    if events is not None:
+        terminal = Terminal(
+            err=terminal.err,
+            out=terminal.out,
+            stdin=terminal.stdin,
+            environ=terminal.environ,
+            listener=events,
         )
-    invocation.terminal.result("\n".join(lines))
+    try:
+        with stop_signals_interrupt():
+            signed_in = login(
+                LoginOptions(
+                    profile=invocation.profile,
+                    remote=options.remote,
+                    relay=options.relay,
+                    qr=not options.no_qr,
+                    open_browser=not options.no_browser,
+                    redirect_port=options.redirect_port,
+                    region=options.region,
+                    timeout=float(options.timeout),
+                    debug=invocation.debug,
+                    force=options.force,
+                ),
+                invocation.environ,
+                terminal,
+            )
+    except (Exception, KeyboardInterrupt) as failure:
+        if events is not None:  # the one line follows on stderr (cli/main.py)
+            events.failed(message_of(failure), exit_code_of(failure))
+        raise
+    text = "\n".join(signed_in.lines)
+    if events is None:
+        terminal.result(text)
+        return EXIT_OK
+    terminal.info(text)
+    events.signed_in(signed_in.profile, signed_in.identity, signed_in.session_expires_at)
     return EXIT_OK

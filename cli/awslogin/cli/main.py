@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Mapping
 
-from awslogin.errors import EXIT_FAILURE, EXIT_INTERRUPTED, AwsloginError, message_of
+from awslogin.errors import EXIT_FAILURE, AwsloginError, exit_code_of, message_of
 
 
 def _say(failure: BaseException, *, newline: bool = False) -> None:
@@ -58,11 +58,10 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
         return run(args, env)
     except AwsloginError as exc:
         _say(exc)
-        return exc.exit_code
+        return exit_code_of(exc)
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM / SIGHUP during a login
         _say(exc, newline=True)
-        code: int = getattr(exc, "exit_code", EXIT_INTERRUPTED)
-        return code
+        return exit_code_of(exc)
     except BrokenPipeError:
         return EXIT_FAILURE
     except Exception as exc:  # the promise is: never a traceback, unless asked for

@@ -69,6 +69,17 @@ class LoginOptions:
     force: bool = False  # save a new identity without asking (docs/security.md, invariant 13)
 
 
+@dataclass(frozen=True)
+class SignedIn:
+    """A login that ended well: what a program is told (`login --json`) and the lines a
+    person reads."""
+
+    profile: str
+    identity: str
+    session_expires_at: int  # epoch seconds
+    lines: list[str]
+
+
 def login(
     options: LoginOptions,
     environ: Mapping[str, str],
@@ -76,7 +87,7 @@ def login(
     *,
     browser_opener: BrowserOpener = open_in_browser,
     clock: Clock | None = None,
-) -> list[str]:
+) -> SignedIn:
     clock = clock or SystemClock()
     profile, provider_name = awslogin_profile(load_config(environ), options.profile, environ)
     factory = provider_factory(provider_name)
@@ -109,7 +120,12 @@ def login(
             flow.finish(SignInOutcome(signed_in=False, reason=reason))
             raise
         flow.finish(_outcome(record))
-    return _signed_in(record, profile.name, clock.now())
+    return SignedIn(
+        profile=profile.name,
+        identity=one_line(record["identity"].get("arn", "unknown"), 300),
+        session_expires_at=record["session"]["expiresAt"],
+        lines=_signed_in(record, profile.name, clock.now()),
+    )
 
 
 def _region(

@@ -22,6 +22,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from awslogin_protocol import REVISION
+from awslogin_protocol import VERSION as PROTOCOL_VERSION
 from tests.peers._process import free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -63,10 +65,9 @@ def test_the_installed_cli_says_its_version_and_its_help(
     installed: tuple[Path, str, dict[str, str]], tmp_path: Path
 ) -> None:
     bin_dir, version, env = installed
-    assert _run([str(bin_dir / "awslogin"), "--version"], tmp_path, env).split() == [
-        "awslogin",
-        version,
-    ]
+    assert _run([str(bin_dir / "awslogin"), "--version"], tmp_path, env).strip() == (
+        f"awslogin {version} (relay protocol v{PROTOCOL_VERSION}, revision {REVISION})"
+    )
     assert "credential-process" in _run([str(bin_dir / "awslogin"), "--help"], tmp_path, env)
 
 

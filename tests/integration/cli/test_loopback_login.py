@@ -54,7 +54,7 @@ def test_loopback_login_then_credential_process_and_boto3(
         cli_env,
         Terminal(err=err, out=out, stdin=io.StringIO()),
         browser_opener=browser_that_signs_in(oidc_provider, opened),
-    )
+    ).lines
     assert opened
     assert opened[0].startswith(f"{oidc_provider.issuer}/auth?")
     assert "redirect_uri=http%3A%2F%2F127.0.0.1%3A" in opened[0]

@@ -78,7 +78,7 @@ def test_remote_login_through_the_relay(
         LoginOptions(profile="dev", remote=True, relay=idp_relay_process.url, timeout=60),
         cli_env,
         terminal,
-    )
+    ).lines
     assert time.monotonic() - started < 20
     assert terminal.phone.errors == []
     url, user_code = terminal.shown[0]
@@ -111,7 +111,7 @@ def test_relay_chosen_automatically_in_an_ssh_session(
         "SSH_CONNECTION": "10.0.0.1 5000 10.0.0.2 22",
         "AWSLOGIN_RELAY_URL": idp_relay_process.url,
     }
-    lines = login(LoginOptions(profile="dev", qr=False, timeout=60), env, terminal)
+    lines = login(LoginOptions(profile="dev", qr=False, timeout=60), env, terminal).lines
     shown = terminal.err.getvalue()  # type: ignore[attr-defined]
     assert "No browser on this machine (SSH session): signing in through 127.0.0.1:" in shown
     assert "\u2588" not in shown

@@ -33,7 +33,7 @@ def _forced(env: dict[str, str], username: str) -> list[str]:
         env,
         Terminal(err=io.StringIO(), out=io.StringIO(), stdin=io.StringIO()),
         browser_opener=person_at_the_browser(username),
-    )
+    ).lines
 
 
 def test_force_points_the_profile_at_another_session_without_asking(

@@ -101,7 +101,7 @@ def test_device_code_login_obeys_slow_down_and_serves_every_profile(
         sso_env,
         Terminal(err=screen, out=io.StringIO(), stdin=io.StringIO()),
         clock=clock,
-    )
+    ).lines
     assert errors == []
     assert lines[0] == "Signed in as role Developer in account 111111111111 (SSO session corp)"
     # Interval 1 s; slow_down made it 6 s for the rest of the polling.
@@ -174,7 +174,7 @@ def test_relay_paste_mode_takes_the_failed_loopback_url(
         LoginOptions(profile="dev", remote=True, relay=relay.url, timeout=60, qr=False),
         sso_env,
         Terminal(err=screen, out=io.StringIO(), stdin=io.StringIO()),
-    )
+    ).lines
     assert errors == []
     assert lines[0].startswith("Signed in as role Developer")
     assert sso_fake.calls["CreateToken/authorization_code"] == 1
@@ -214,7 +214,7 @@ def test_device_code_polling_waits_through_an_unreachable_service(
         sso_env,
         Terminal(err=screen, out=io.StringIO(), stdin=io.StringIO()),
         clock=FakeTimeClock(sso_fake),
-    )
+    ).lines
     assert errors == []
     assert lines[0] == "Signed in as role Developer in account 111111111111 (SSO session corp)"
     # One line while the service did not answer (stderr is not a terminal), then the

@@ -10,7 +10,10 @@ import pytest
 
 from awslogin.errors import (
     UNEXPECTED,
+    AwsloginError,
     Interrupted,
+    UsageError,
+    exit_code_of,
     failure_in_words,
     message_of,
     one_line,
@@ -81,3 +84,11 @@ def test_the_message_of_an_interrupt_names_the_signal() -> None:
     assert Interrupted(15, "stopped (SIGTERM)").exit_code == 143
     assert Interrupted(1, "the terminal hung up (SIGHUP)").exit_code == 129
     assert message_of(RecursionError()) == UNEXPECTED  # a bug: no class name, see --debug
+
+
+def test_the_exit_code_of_each_kind_of_failure() -> None:
+    assert exit_code_of(AwsloginError("no")) == 1
+    assert exit_code_of(UsageError("bad option")) == 2
+    assert exit_code_of(KeyboardInterrupt()) == 130
+    assert exit_code_of(Interrupted(15, "stopped (SIGTERM)")) == 143
+    assert exit_code_of(RecursionError()) == 1

@@ -253,3 +253,64 @@ def test_a_live_line_shows_the_note_at_once_and_then_its_own_words_again() -> No
         "  Waiting for the relay to answer again... 2:05 left   (Ctrl-C to cancel)",
         "  Waiting for you to sign in... 2:05 left   (Ctrl-C to cancel)",
     ]
+
+
+class Heard:
+    """A listener that keeps what it was told (`login --json` writes it instead)."""
+
+    def __init__(self) -> None:
+        self.told: list[tuple[str, object]] = []
+
+    def link(self, url: str, type_at: str | None) -> None:
+        self.told.append(("link", (url, type_at)))
+
+    def code(self, user_code: str, number: int | None) -> None:
+        self.told.append(("code", (user_code, number)))
+
+    def expiry(self, seconds_left: int) -> None:
+        self.told.append(("expiry", seconds_left))
+
+    def waiting(self, text: str) -> None:
+        self.told.append(("waiting", text))
+
+    def confirmed(self, text: str) -> None:
+        self.told.append(("confirmed", text))
+
+
+def test_a_listener_is_told_what_is_shown_filtered_and_each_change_of_the_line() -> None:
+    heard = Heard()
+    stream = io.StringIO()
+    terminal = Terminal(err=stream, environ={"TERM": "dumb"}, listener=heard)
+    terminal.show_link(
+        "https://relay.example.com/p/ab\x1b[2J",
+        user_code="BDKM-TRWX",
+        type_at="https://relay.example.com/link",
+        qr=False,
+        number=47,
+    )
+    with terminal.countdown("Waiting for you to sign in...", time.monotonic() + 125.5) as line:
+        line.note("Waiting for the relay to answer again...")
+        line.note("Waiting for the relay to answer again...")
+        line.announce("  Confirmed at 10:02 from 10.0.4.7. Not you? Ctrl-C.", "Waiting for sign-in")
+        line.note(None)
+        line.announce("  Confirmed again.", "Waiting still")
+    assert heard.told == [
+        ("link", ("https://relay.example.com/p/ab\\x1b[2J", "https://relay.example.com/link")),
+        ("code", ("BDKM-TRWX", 47)),
+        ("expiry", 125),
+        ("waiting", "Waiting for the relay to answer again..."),
+        # a note still stands: the line's words do not change at the notice
+        ("confirmed", "Confirmed at 10:02 from 10.0.4.7. Not you? Ctrl-C."),
+        ("waiting", "Waiting for sign-in"),
+        ("confirmed", "Confirmed again."),
+        ("waiting", "Waiting still"),
+    ]
+    assert "BDKM-TRWX" in stream.getvalue()  # the person still sees it all on stderr
+
+
+def test_a_link_without_a_code_tells_no_code() -> None:
+    heard = Heard()
+    Terminal(err=io.StringIO(), environ={"TERM": "dumb"}, listener=heard).show_link(
+        "https://idp.example.com/auth", qr=False
+    )
+    assert heard.told == [("link", ("https://idp.example.com/auth", None))]

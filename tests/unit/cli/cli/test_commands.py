@@ -16,7 +16,10 @@ import httpx
 import pytest
 import respx
 
+import awslogin
 from awslogin.cli.main import main
+from awslogin_protocol import REVISION
+from awslogin_protocol import VERSION as PROTOCOL_VERSION
 from tests.support.command_line import run
 from tests.support.fake_idp import ISSUER, RELAY_URL, STS_URL, FakeIdp, sts_response, write_session
 
@@ -408,7 +411,8 @@ def test_cache_hit_imports_nothing_heavy(env: dict[str, str], tmp_path: Path) ->
     probe = (
         "import sys\nfrom awslogin.cli.main import main\n"
         "code = main(['credential-process', '--profile', 'dev'])\n"
-        "heavy = {'httpx', 'cryptography', 'qrcode', 'jwt', 'filelock', 'argparse', 'pydantic'}\n"
+        "heavy = {'httpx', 'cryptography', 'qrcode', 'jwt', 'filelock', 'argparse', 'pydantic',"
+        " 'argcomplete'}\n"
         "heavy &= set(sys.modules)\n"
         "print(sorted(heavy), file=sys.stderr); sys.exit(code or bool(heavy))\n"
     )
@@ -433,7 +437,8 @@ def test_cache_hit_imports_nothing_heavy(env: dict[str, str], tmp_path: Path) ->
     assert timed.returncode == 0
     assert json.loads(timed.stdout)["Version"] == 1
     imported = {line.split("|")[-1].strip() for line in timed.stderr.splitlines() if "|" in line}
-    assert not {"httpx", "cryptography", "qrcode", "jwt", "filelock", "pydantic"} & imported
+    heavy = {"httpx", "cryptography", "qrcode", "jwt", "filelock", "pydantic", "argcomplete"}
+    assert not heavy & imported
     assert "awslogin.usecases.credential_process" in imported
 
 
@@ -443,7 +448,7 @@ def test_building_the_parser_imports_no_use_case_and_nothing_heavy() -> None:
     probe = (
         "import sys\nfrom awslogin.cli.commands import build_parser\nbuild_parser()\n"
         "loaded = [name for name in sys.modules if name.split('.')[0] in "
-        "{'httpx', 'cryptography', 'qrcode', 'jwt', 'filelock', 'pydantic', 'h11'} "
+        "{'httpx', 'cryptography', 'qrcode', 'jwt', 'filelock', 'pydantic', 'h11', 'argcomplete'} "
         "or name.startswith(('awslogin.usecases', 'awslogin.providers', 'awslogin.flows'))]\n"
         "print(sorted(loaded))\n"
     )
@@ -554,3 +559,32 @@ def test_busy_redirect_port_is_one_line(
         code, _, err = run(capsys, env, "login", "--profile", "dev", "--redirect-port", str(port))
     assert code == 1
     assert_one_line_error(err, f"cannot listen on 127.0.0.1:{port}")
+
+
+def test_version_names_the_relay_protocol(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["--version"], {})
+    assert stopped.value.code == 0
+    out, err = capsys.readouterr()
+    assert out == (
+        f"awslogin {awslogin.__version__} (relay protocol v{PROTOCOL_VERSION}, "
+        f"revision {REVISION})\n"
+    )
+    assert err == ""
+
+
+def test_login_json_ends_a_failure_with_a_result_event(
+    capsys: pytest.CaptureFixture[str], env: dict[str, str]
+) -> None:
+    code, out, err = run(capsys, env, "login", "--profile", "nope", "--remote", "--json")
+    assert code == 1
+    [line] = err.strip().splitlines()
+    assert line.startswith("awslogin: ")
+    assert [json.loads(event) for event in out.splitlines()] == [
+        {
+            "event": "result",
+            "signed_in": False,
+            "error": line.removeprefix("awslogin: "),
+            "exit_code": 1,
+        }
+    ]

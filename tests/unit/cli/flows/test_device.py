@@ -105,7 +105,7 @@ def remote_login(
         env,
         Terminal(err=err, out=io.StringIO(), stdin=io.StringIO()),
         clock=clock,
-    )
+    ).lines
     err.seek(0)
     return lines, err.read()
 

@@ -74,7 +74,7 @@ def remote_login(
         env,
         terminal,
         clock=clock or SteppedClock(),
-    )
+    ).lines
     return lines, err.getvalue()
 
 
@@ -238,7 +238,7 @@ def paste_login(
             env,
             Terminal(err=err, out=io.StringIO(), stdin=Person()),
             clock=SteppedClock(),
-        )
+        ).lines
         form = {k: v[0] for k, v in parse_qs(token.calls.last.request.content.decode()).items()}
     return lines, err.getvalue(), form
 
