@@ -61,7 +61,9 @@ FOREIGN_CREDENTIAL_KEYS = (
     LOGIN_SESSION_KEY,
 )
 # The services awslogin calls, as the `services` section and AWS_ENDPOINT_URL_* name them.
-SERVICE_IDS = ("sts", "sso", "sso_oidc", "signin")
+# `federation` (the console's sign-in URLs) is no SDK service: awslogin names it the same
+# way so that tests and private deployments point it elsewhere alike.
+SERVICE_IDS = ("sts", "sso", "sso_oidc", "signin", "federation")
 
 # Compiled by `re` on first use: credential-process never checks a region.
 _REGION_PATTERN = r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$"

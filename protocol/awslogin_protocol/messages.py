@@ -5,8 +5,11 @@ the host parses the relay's answers with the same models, so a relay that sends 
 wrong type, a non-finite number or an overlong field is refused in one place. Unknown
 fields are ignored in both directions, so either side may add one in a later release.
 
-The sealed payloads (`SealedCallback`, `SealedPaste`) are the plaintext inside a
-sealed result: only the host ever sees them in clear (see `sealing`).
+The sealed payloads (`SealedCallback`, `SealedPaste`, `SealedConsoleKey`) are the
+plaintext inside a sealed result: only the host ever sees them in clear (see `sealing`).
+A console pairing (`PairingMode.CONSOLE`) carries the other way too: the host's report
+holds the console sign-in URL sealed to the browser's key, which only that browser opens
+(`sealing.seal_to_browser`; docs/protocol.md, "Console handover").
 """
 
 from __future__ import annotations
@@ -29,7 +32,9 @@ __all__ = [
     "NUMBER_MATCHING_REVISION",
     "OUTCOME_REASON_SHOWN",
     "WRONG_NUMBER",
+    "BrowserKey",
     "Confirmation",
+    "ConsoleHandover",
     "Discovery",
     "ErrorBody",
     "HostDescription",
@@ -40,6 +45,7 @@ __all__ = [
     "PollAnswer",
     "PollUntil",
     "SealedCallback",
+    "SealedConsoleKey",
     "SealedPaste",
     "well_formed_host_user",
     "well_formed_hostname",
@@ -76,6 +82,12 @@ MAX_NOTICE_ADDRESS = 64
 MAX_NOTICE_BROWSER = 64
 # A host's X25519 public key as sent: the 32 raw bytes in base64url without padding.
 PUBLIC_KEY_PATTERN = r"^[A-Za-z0-9_-]{43}$"
+# A browser's P-256 public key as its page posts it (console pairings): the 65-byte
+# uncompressed point in base64url without padding.
+BROWSER_KEY_PATTERN = r"^[A-Za-z0-9_-]{87}$"
+# A console sign-in URL sealed to the browser's key: a URL of a few KiB, sealed.
+MAX_SEALED_CONSOLE = 16 * 1024
+SEALED_PATTERN = r"^[A-Za-z0-9_-]+$"
 # What the confirmation page shows of a host field that is not well formed
 # (docs/protocol.md, "Host fields"): the relay replaces it rather than refusing the
 # pairing, so that an old host, or a machine with an odd name, still logs in.
@@ -136,6 +148,9 @@ class PairingMode(enum.StrEnum):
 
     REDIRECT = "redirect"  # the provider redirects the browser to the relay's /callback
     PASTE = "paste"  # the person pastes what the provider showed into the relay's page
+    # No sign-in: the browser's page posts a public key (the result, sealed to the host),
+    # and the host's report brings back the console URL sealed to that key.
+    CONSOLE = "console"
 
 
 class _Message(BaseModel):
@@ -191,9 +206,12 @@ class HostDescription(_Message):
 
 
 class PairingRequest(_Message):
-    """`POST /v1/pairings`: start a remote login."""
+    """`POST /v1/pairings`: start a remote login (or a console handover: no authorize URL)."""
 
-    authorize_url: str = Field(max_length=MAX_AUTHORIZE_URL)
+    authorize_url: str = Field(
+        max_length=MAX_AUTHORIZE_URL,
+        description='where the browser signs in (redirect and paste modes); "" in console mode',
+    )
     mode: PairingMode = PairingMode.REDIRECT
     public_key: str = Field(
         pattern=PUBLIC_KEY_PATTERN,
@@ -294,6 +312,13 @@ class OutcomeReport(_Message):
         max_length=MAX_OUTCOME_REASON,
         description=f"one line, no secret; the relay keeps {OUTCOME_REASON_SHOWN} characters",
     )
+    sealed_console: str | None = Field(
+        default=None,
+        max_length=MAX_SEALED_CONSOLE,
+        pattern=SEALED_PATTERN,
+        description="console mode, signed_in: the console sign-in URL sealed to the "
+        "browser's key (base64url); the relay cannot open it",
+    )
 
 
 class ErrorBody(_Message):
@@ -315,3 +340,26 @@ class SealedPaste(_Message):
     """Sealed plaintext in paste mode: what the person pasted on the relay's page."""
 
     pasted: str = Field(max_length=MAX_PASTE)
+
+
+class SealedConsoleKey(_Message):
+    """Sealed plaintext in console mode: the public key the confirming browser posted."""
+
+    browser_key: str = Field(pattern=BROWSER_KEY_PATTERN)
+
+
+class BrowserKey(_Message):
+    """`POST /p/{id}/console/key`: the console page's public key (console mode)."""
+
+    public_key: str = Field(
+        pattern=BROWSER_KEY_PATTERN,
+        description="base64url P-256 public key, the 65-byte uncompressed point",
+    )
+
+
+class ConsoleHandover(_Message):
+    """`GET /p/{id}/console/url`: the console URL sealed to the browser's key, once the
+    host reported it (`ready`); `waiting` until then; `ended` if it never will be."""
+
+    status: Literal["waiting", "ready", "ended"]
+    sealed: str | None = Field(default=None, max_length=MAX_SEALED_CONSOLE)

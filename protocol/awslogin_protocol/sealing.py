@@ -12,6 +12,17 @@ Wire format (base64url, no padding) of version 1:
 
 The AEAD key is HKDF-SHA256 over the X25519 shared secret, salted with both public keys
 so that the key is bound to this exchange.
+
+Console handover (docs/protocol.md, "Console handover") seals the other way: the host
+seals a console sign-in URL to a key the person's browser made in WebCrypto. Browsers
+have had ECDH on P-256 and AES-GCM in WebCrypto for a decade, X25519 only since 2024-25
+(older phones lack it), so that direction is P-256 and AES-256-GCM, version 2:
+
+    0x02 | host ephemeral P-256 public key (65, uncompressed) | nonce (12) | AES-GCM ct+tag
+
+with the key from HKDF-SHA256 over the ECDH shared secret (the x-coordinate, as
+WebCrypto's deriveBits gives it), salted with both public keys, and the pairing id as
+associated data. The relay forwards it and cannot open it.
 """
 
 from __future__ import annotations
@@ -22,14 +33,23 @@ import os
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
-from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from awslogin_protocol.base64url import b64url_encode
 
-__all__ = ["HostKey", "SealingError", "check_public_key", "parse_public_key", "seal"]
+__all__ = [
+    "HostKey",
+    "SealingError",
+    "check_browser_key",
+    "check_public_key",
+    "parse_public_key",
+    "seal",
+    "seal_to_browser",
+]
 
 VERSION = 1
 _KEY_LEN = 32
@@ -37,6 +57,11 @@ _NONCE_LEN = 12
 _INFO = b"awslogin relay v1 sealed result"
 # Largest plaintext the relay will seal: a pasted code or a callback's parameters.
 MAX_PLAINTEXT = 16 * 1024
+BROWSER_VERSION = 2
+BROWSER_INFO = b"awslogin relay v1 console url"
+_P256_POINT_LEN = 65
+# Largest console URL sealed to a browser (a sign-in token is a few KiB).
+MAX_CONSOLE_URL = 8 * 1024
 
 
 class SealingError(ValueError):
@@ -151,3 +176,38 @@ def seal(plaintext: bytes, recipient: X25519PublicKey, pairing_id: str) -> str:
     nonce = os.urandom(_NONCE_LEN)
     ciphertext = ChaCha20Poly1305(key).encrypt(nonce, plaintext, pairing_id.encode())
     return b64url_encode(bytes([VERSION]) + sender_public + nonce + ciphertext)
+
+
+def check_browser_key(encoded: str) -> ec.EllipticCurvePublicKey:
+    """Parse a browser's base64url P-256 public key (the uncompressed point WebCrypto
+    exports as "raw") and refuse anything that is not a point of the curve."""
+    try:
+        raw = b64url_decode(encoded)
+        if len(raw) != _P256_POINT_LEN or raw[0] != 0x04:
+            raise ValueError("not an uncompressed point")
+        return ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), raw)
+    except (SealingError, ValueError):
+        raise SealingError("not a base64url P-256 public key") from None
+
+
+def seal_to_browser(plaintext: bytes, browser_key: str, pairing_id: str) -> str:
+    """Encrypt `plaintext` (a console URL) so that only the browser holding the private
+    half of `browser_key` opens it (version 2 above)."""
+    if len(plaintext) > MAX_CONSOLE_URL:
+        raise SealingError("too large to seal to a browser")
+    recipient = check_browser_key(browser_key)
+    ephemeral = ec.generate_private_key(ec.SECP256R1())
+    shared = ephemeral.exchange(ec.ECDH(), recipient)
+    sender_public = ephemeral.public_key().public_bytes(
+        Encoding.X962, PublicFormat.UncompressedPoint
+    )
+    recipient_public = recipient.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+    key = HKDF(
+        algorithm=hashes.SHA256(),
+        length=_KEY_LEN,
+        salt=sender_public + recipient_public,
+        info=BROWSER_INFO,
+    ).derive(shared)
+    nonce = os.urandom(_NONCE_LEN)
+    ciphertext = AESGCM(key).encrypt(nonce, plaintext, pairing_id.encode())
+    return b64url_encode(bytes([BROWSER_VERSION]) + sender_public + nonce + ciphertext)

@@ -22,7 +22,7 @@ from awslogin_relay.logs import configure_logging
 from awslogin_relay.metrics import RelayMetrics
 from awslogin_relay.settings import Settings
 from awslogin_relay.store import open_store
-from awslogin_relay.web import browser, host_api, link, ops
+from awslogin_relay.web import browser, console, host_api, link, ops
 from awslogin_relay.web.client_address import client_address
 from awslogin_relay.web.errors import install_error_handlers
 from awslogin_relay.web.fastpaths import FastPathDispatch
@@ -86,10 +86,14 @@ def create_app(
     )
     app.state.service = service
     install_error_handlers(app)
-    for table in (host_api.router, browser.router, link.router, ops.router):
+    for table in (host_api.router, browser.router, console.router, link.router, ops.router):
         table.install(app)
     # the pairing lifecycle's four requests, served ahead of FastAPI (see web.fastpaths)
-    fast_paths = (*host_api.fast_paths.paths, *browser.fast_paths.paths)
+    fast_paths = (
+        *host_api.fast_paths.paths,
+        *browser.fast_paths.paths,
+        *console.fast_paths.paths,
+    )
     app.mount(
         "/static",
         StaticFiles(directory=Path(__file__).parent / "static"),

@@ -17,6 +17,13 @@ from urllib.parse import urlsplit
 from awslogin_relay.redis_urls import SCHEMES, check_url
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+# The AWS partitions' sign-in origins, whose /federation turns a sign-in token into a
+# console session (docs/security.md, "The console").
+AWS_SIGNIN_ORIGINS = (
+    "https://signin.aws.amazon.com",
+    "https://signin.amazonaws.cn",
+    "https://signin.amazonaws-us-gov.com",
+)
 
 
 class SettingsError(ValueError):
@@ -49,6 +56,12 @@ SPECS: tuple[SettingSpec, ...] = (
         "",
         "comma list of provider origins (scheme://host[:port]) browsers may be sent to; "
         "empty refuses every pairing",
+    ),
+    SettingSpec(
+        "RELAY_CONSOLE_ORIGINS",
+        ",".join(AWS_SIGNIN_ORIGINS),
+        "comma list of AWS sign-in origins whose /federation a console handover's page may "
+        "open (the AWS partitions' by default); 'none': this relay takes no console handovers",
     ),
     SettingSpec(
         "RELAY_STORE",
@@ -185,6 +198,7 @@ class Settings:
     port: int = 8080
     public_url: str = "http://127.0.0.1:8080"
     allowed_origins: tuple[str, ...] = ()
+    console_origins: tuple[str, ...] = AWS_SIGNIN_ORIGINS
     store: str = "memory"
     pairing_ttl: int = 600
     result_ttl: int = 120
@@ -341,6 +355,10 @@ def _origins(value: str) -> tuple[str, ...]:
     return tuple(_origin(item.strip()) for item in value.split(",") if item.strip())
 
 
+def _console_origins(value: str) -> tuple[str, ...]:
+    return () if value.lower() == "none" else _origins(value)
+
+
 def _public_url(value: str) -> str:
     if not value:
         return ""
@@ -408,6 +426,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "port": _int_between(1, 65535),
     "public_url": _public_url,
     "allowed_origins": _origins,
+    "console_origins": _console_origins,
     "store": _store,
     "pairing_ttl": _int_between(30, 86400),
     "result_ttl": _int_between(5, 86400),

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from tests.fakes.federation import FederationFake, run_federation_fake
 from tests.fakes.sso import SsoFake, run_sso_fake
 from tests.peers.oidc import OidcProvider
 from tests.support.oidc_profile import oidc_environ
@@ -43,3 +44,10 @@ def sso_fake() -> Iterator[SsoFake]:
 def sso_env(tmp_path: Path, sso_fake: SsoFake) -> dict[str, str]:
     """Profiles dev, dev-ro and prod of one sso-session at the fake; HOME under tmp_path."""
     return sso_environ(tmp_path, sso_fake)
+
+
+@pytest.fixture
+def federation_fake() -> Iterator[FederationFake]:
+    """The AWS federation endpoint's fake (tests/fakes/federation)."""
+    with run_federation_fake() as fake:
+        yield fake

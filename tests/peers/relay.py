@@ -87,6 +87,12 @@ class RelayServer(ProcessPeer):
     def pid(self) -> int | None:
         return self._process.pid
 
+    @property
+    def log_path(self) -> Path:
+        """Everything the relay wrote (its log lines, the audit, uvicorn's), for tests that
+        check what it never logs."""
+        return self._process.log_path
+
     def long_polls(self) -> int:
         """Long-polls waiting in this relay now, from its /metrics: tests wait on this
         instead of sleeping until a poll they started is surely waiting."""

@@ -11,16 +11,32 @@ The person knows the number from the terminal, never from the page: a test that 
 the protocol itself passes the 201's `match_number`; a test that runs the real CLI reads
 it from the host's output (`number_in`). `None` stands for a pairing that shows no
 number (a host of revision 1): the page then has the single "continue" button.
+
+The person may also type the terminal's code at the relay's /link instead of scanning
+(`type_code`, `type_code_async`): a code typed before any page showed it binds that
+browser, whose page then has the one button and no numbers (docs/security.md).
+
+A console handover's page (docs/protocol.md, "Console handover") does in WebCrypto what
+`ConsolePageKey` does here in Python, for the tests that speak HTTP: make a P-256 key,
+post its public half, open the URL the host sealed to it.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from awslogin_protocol.base64url import b64url_encode
+from awslogin_protocol.sealing import BROWSER_INFO, b64url_decode
 from tests.peers.oidc import OidcProvider
 from tests.support.oidc_profile import finish_at_idp
 
@@ -28,6 +44,8 @@ if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
 
 CONTINUE_BUTTON = "This is my terminal — continue"
+CODE_FIELD = "Code (like BDKM-TRWX)"
+CODE_BUTTON = "Continue"
 NUMBER_LEGEND = "Your terminal shows a number beside the code"
 # How the host's terminal shows the number (adapters.terminal.Terminal.show_link).
 _NUMBER_LINE = re.compile(r"choose this number on the page:\s+([0-9]{2})\b")
@@ -103,6 +121,14 @@ async def confirm_async(phone: httpx.AsyncClient, link: str, number: int | None)
     return await choose_async(phone, link, number)
 
 
+async def type_code_async(
+    phone: httpx.AsyncClient, user_code: str, headers: dict[str, str] | None = None
+) -> httpx.Response:
+    """Type `user_code` in the relay's /link form (`phone` has the relay as its base
+    URL); the relay's answer, a 303 to the pairing's page when the code is known."""
+    return await phone.post("/link", data={"user_code": user_code}, headers=headers)
+
+
 def phone_through_relay(
     oidc_provider: OidcProvider, verification_url: str, number: int | None, *, deny: bool = False
 ) -> httpx.Response:
@@ -124,6 +150,15 @@ def continue_button(page: Page, number: int | None) -> Locator:
     return group.get_by_role("button", name=str(number), exact=True)
 
 
+def type_code(page: Page, relay_url: str, user_code: str, *, timeout_ms: float = 15_000) -> None:
+    """In Chromium, open the relay's /link, type the terminal's `user_code` and submit;
+    returns on the pairing's page that the form leads to."""
+    page.goto(f"{relay_url}/link", timeout=timeout_ms)
+    page.get_by_label(CODE_FIELD).fill(user_code, timeout=timeout_ms)
+    page.get_by_role("button", name=CODE_BUTTON).click(timeout=timeout_ms)
+    page.wait_for_url(re.compile(re.escape(relay_url) + r"/p/[^/?#]+$"), timeout=timeout_ms)
+
+
 def number_buttons(page: Page) -> Locator:
     """In Chromium, the three number buttons, in the page's order."""
     return page.get_by_role("group", name=re.compile(NUMBER_LEGEND)).get_by_role("button")
@@ -139,3 +174,78 @@ def press_continue(page: Page, number: int | None, *, timeout_ms: float | None =
     """Confirm on the relay page shown in Chromium: choose `number` (None: press the
     button of a page without numbers)."""
     continue_button(page, number).click(timeout=timeout_ms)
+
+
+def take_console_handover(page: Page, link: str, number: int | None) -> None:
+    """What the person does for `awslogin console --remote`, in Chromium: open the link,
+    choose the terminal's number; the console page's script does the rest."""
+    page.goto(link)
+    press_continue(page, number)
+
+
+class ConsolePageKey:
+    """What the console page's script holds: a P-256 key pair, the public half to post,
+    and the opening of a URL sealed to it (sealing version 2), as console.js opens it."""
+
+    def __init__(self) -> None:
+        self._private = ec.generate_private_key(ec.SECP256R1())
+        self.raw_public = self._private.public_key().public_bytes(
+            Encoding.X962, PublicFormat.UncompressedPoint
+        )
+
+    @property
+    def public_key(self) -> str:
+        return b64url_encode(self.raw_public)
+
+    def open(self, sealed: str, pairing_id: str) -> str:
+        blob = b64url_decode(sealed)
+        assert blob[0] == 2
+        host_key, nonce, ciphertext = blob[1:66], blob[66:78], blob[78:]
+        peer = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), host_key)
+        shared = self._private.exchange(ec.ECDH(), peer)
+        key = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=host_key + self.raw_public, info=BROWSER_INFO
+        ).derive(shared)
+        return AESGCM(key).decrypt(nonce, ciphertext, pairing_id.encode()).decode()
+
+
+def give_console_key(phone: httpx.Client, link: str, number: int | None) -> ConsolePageKey:
+    """Over HTTP, what the person and the console page do: confirm with the terminal's
+    number, then post the page's key (as console.js does, same-origin); the key, to open
+    what comes back."""
+    confirmed = confirm(phone, link, number)
+    assert confirmed.status_code == 303, confirmed.text
+    assert confirmed.headers["location"].endswith("/console")
+    key = ConsolePageKey()
+    posted = phone.post(
+        console_key_url(link),
+        json={"public_key": key.public_key},
+        headers={"sec-fetch-site": "same-origin"},
+    )
+    assert posted.status_code == 204, posted.text
+    return key
+
+
+def console_handover(phone: httpx.Client, link: str, timeout: float = 30.0) -> dict[str, str]:
+    """What the console page's script asks until the handover is ready or ended."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = phone.get(console_url_url(link))
+        assert answer.status_code == 200, answer.text
+        body: dict[str, str] = answer.json()
+        if body["status"] != "waiting":
+            return body
+        assert time.monotonic() < deadline, "the terminal sent nothing in time"
+        time.sleep(0.2)
+
+
+def console_key_url(link: str) -> str:
+    """Where the console page posts its key: the pairing page's path plus /console/key."""
+    parts = urlsplit(link)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path + "/console/key", "", ""))
+
+
+def console_url_url(link: str) -> str:
+    """Where the console page asks for the sealed URL."""
+    parts = urlsplit(link)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path + "/console/url", "", ""))

@@ -76,9 +76,12 @@ class Relay:
     ) -> tuple[dict[str, Any], HostKey, str]:
         """Create a pairing; returns the 201 body, the host key and the authorize URL."""
         key = host_key or HostKey()
-        url = body.pop("authorize_url", None) or authorize_url(
-            **({} if mode == "redirect" else {"redirect_uri": "https://idp.test/show-code"})
-        )
+        if "authorize_url" in body:  # as given ("" for a console pairing)
+            url = body.pop("authorize_url")
+        else:
+            url = authorize_url(
+                **({} if mode == "redirect" else {"redirect_uri": "https://idp.test/show-code"})
+            )
         payload = {
             "authorize_url": url,
             "mode": mode,

@@ -573,6 +573,33 @@ async def check_ping_and_close(store: PairingStore, clock: FakeClock) -> None:
     await asyncio.wait_for(waiter, 1)
 
 
+async def check_a_console_pairing_keeps_its_sealed_url_with_the_outcome(
+    store: PairingStore, clock: FakeClock
+) -> None:
+    """A console pairing (no authorize URL) is stored and read back as it is, and its
+    outcome's sealed console URL stays with the tombstone
+    (docs/protocol.md, "Console handover")."""
+    pairing = replace(
+        make_pairing(clock, 7), mode=PairingMode.CONSOLE, authorize_url="", state="console-abc" * 3
+    )
+    await store.create(pairing)
+    stored = await store.get(pairing.pairing_id)
+    assert stored is not None
+    assert (stored.mode, stored.authorize_url, stored.state) == (
+        PairingMode.CONSOLE,
+        "",
+        pairing.state,
+    )
+    assert await store.mark_confirmed(pairing.pairing_id, clock(), BINDING_A)
+    assert await store.set_result(pairing.pairing_id, COMPLETE, RESULT_TTL)
+    await store.acknowledge(pairing.pairing_id, RESULT_TTL)
+    handed = replace(SIGNED_IN, sealed_console="AgAB-sealed_url")
+    assert await store.report(pairing.pairing_id, handed) is not None
+    tomb = await store.gone(pairing.pairing_id)
+    assert tomb is not None
+    assert tomb.outcome == handed
+
+
 CONTRACT = [
     check_create_get_and_lookups,
     check_duplicates_are_refused,
@@ -581,6 +608,7 @@ CONTRACT = [
     check_concurrent_acknowledgements_make_one_transition,
     check_redelivery_window,
     check_outcome_is_reported_once_and_kept,
+    check_a_console_pairing_keeps_its_sealed_url_with_the_outcome,
     check_a_refusal_ends_as_denied,
     check_expiry_and_tombstones,
     check_confirm_binds_first_browser,

@@ -150,13 +150,30 @@ class Terminal:
             lines.append(f"  Then choose this number on the page:  {number}")
         self.info("\n".join(lines))
 
+    def show_qr(self, url: str, *, caption: str) -> bool:
+        """`caption`, then `url` as a QR code only, for a link that should not be printed
+        as text (a console sign-in URL, asked for with `console --qr`); nothing and False
+        when it cannot be drawn here (no block characters, a link too long for the width)."""
+        rows = self._drawn(url) if can_draw(getattr(self.err, "encoding", None)) else None
+        if rows is None:
+            return False
+        self.info("\n".join([caption, *rows]))
+        return True
+
     def _qr_lines(self, url: str) -> list[str]:
         if not can_draw(getattr(self.err, "encoding", None)):
             return [f"{_INDENT}(this terminal cannot draw a QR code; open the URL above)"]
+        rows = self._drawn(url)
+        if rows is None:
+            return [f"{_INDENT}(the link is too long to draw as a QR code here; open it above)"]
+        return rows
+
+    def _drawn(self, url: str) -> list[str] | None:
+        """The QR code's rows, indented to fit this terminal; None if it cannot fit."""
         room = (self.columns() or _DEFAULT_COLUMNS) - 1  # a full row wraps on some terminals
         drawing = draw_qr(url, colours=self.colours, max_columns=room)
         if drawing is None:
-            return [f"{_INDENT}(the link is too long to draw as a QR code here; open it above)"]
+            return None
         indent = " " * min(len(_INDENT), room - drawing.columns)
         return [indent + row for row in drawing.rows]
 

@@ -27,8 +27,8 @@ exit codes:
   1    failure you can act on (the message says what to do, e.g. run `awslogin login`)
   2    usage error (bad option or value; no command at all: this help)
   130  interrupted (Ctrl-C); a remote login's pairing is cancelled on the relay
-  143  `login` stopped by SIGTERM, 129 by SIGHUP (an SSH session that dropped): the same
-       clean-up as Ctrl-C
+  143  `login` (or `console`) stopped by SIGTERM, 129 by SIGHUP (an SSH session that
+       dropped): the same clean-up as Ctrl-C
 
 environment:
   AWS_PROFILE            profile when --profile is not given (else `default`)
@@ -39,11 +39,13 @@ environment:
                          STS endpoint override, as in the AWS SDKs
   AWS_ENDPOINT_URL_SIGNIN
                          AWS Sign-In endpoint override (provider aws-signin)
+  AWS_ENDPOINT_URL_FEDERATION
+                         AWS federation endpoint override (`console`; /federation is added)
   AWS_LOGIN_CACHE_DIRECTORY
                          aws-signin sessions, shared with botocore (default ~/.aws/login/cache)
   AWS_ENDPOINT_URL_SSO_OIDC, AWS_ENDPOINT_URL_SSO
                          IAM Identity Center endpoint overrides (provider sso)
-  AWSLOGIN_RELAY_URL     relay for --remote when --relay is not given
+  AWSLOGIN_RELAY_URL     relay for --remote (login, console) when --relay is not given
   AWSLOGIN_RELAY_TOKEN   bearer token if the relay requires one to create pairings
   AWSLOGIN_CACHE_DIR     token cache directory (default ~/.aws/awslogin/cache)
   AWSLOGIN_EXEC_PROFILE  set by `awslogin exec` for its command (a nested exec checks it)

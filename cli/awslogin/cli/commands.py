@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from awslogin import __version__
 from awslogin.cli import (
     configure,
+    console,
     credential_process,
     exec,
     export,
@@ -26,7 +27,7 @@ from awslogin.cli import (
 from awslogin.cli.base import EPILOG, Invocation, Parser, Run, common_options
 from awslogin.errors import EXIT_USAGE
 
-COMMANDS = (configure, login, credential_process, export, serve, exec, status, logout)
+COMMANDS = (configure, login, console, credential_process, export, serve, exec, status, logout)
 
 
 def build_parser() -> Parser:

@@ -1,4 +1,4 @@
-"""SIGTERM and SIGHUP end a login the way Ctrl-C does.
+"""SIGTERM and SIGHUP end a login (and a console handover) the way Ctrl-C does.
 
 A login that is stopped (`kill`, a service manager, a CI timeout) or whose SSH session
 drops (sshd hangs the session up) must not leave its pairing live on the relay for ten

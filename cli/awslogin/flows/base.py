@@ -33,8 +33,9 @@ from urllib.parse import urlencode
 
 # How the relay gets the result of a sign-in: the provider redirects the browser to the
 # relay's callback, or the person pastes what the provider's page showed. Each provider
-# declares the one it needs (`Provider.relay_mode`).
-Mode = Literal["redirect", "paste"]
+# declares the one it needs (`Provider.relay_mode`). "console" is no sign-in: the
+# browser's page gives its public key, and `console` hands it the console URL sealed to it.
+Mode = Literal["redirect", "paste", "console"]
 
 
 @dataclass(frozen=True)

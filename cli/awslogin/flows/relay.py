@@ -15,6 +15,10 @@ total deadline within it.
 The flow owns the pairing until the login has ended: given up before the result came
 (Ctrl-C, SIGTERM, SIGHUP, an error), the pairing is cancelled; after it came, the login
 use case reports how it ended through `finish`, for the phone's page.
+
+In console mode (docs/protocol.md, "Console handover") the result is the public key the
+confirming browser made, and `hand_over` reports the console sign-in URL sealed to it:
+the relay forwards ciphertext it cannot open.
 """
 
 from __future__ import annotations
@@ -56,11 +60,12 @@ from awslogin_protocol.messages import (
     PairingCreated,
     PollAnswer,
     SealedCallback,
+    SealedConsoleKey,
     SealedPaste,
     well_formed_role,
     well_formed_role_name,
 )
-from awslogin_protocol.sealing import HostKey, SealingError
+from awslogin_protocol.sealing import HostKey, SealingError, seal_to_browser
 
 MAX_WAIT_SECONDS = 25
 # The pace a relay may ask for: from back to back (long-polls wait anyway) to twice a
@@ -161,6 +166,8 @@ class RelayFlow:
         self.role = role
         # The pairing whose result was opened: its outcome is still to be reported.
         self._unreported: PairingCreated | None = None
+        # Console mode: the key of the browser that took the handover.
+        self._browser_key: str | None = None
 
     def authorize(self, build: RequestBuilder) -> AuthorizationResponse:
         login_deadline = time.monotonic() + self.timeout
@@ -198,7 +205,12 @@ class RelayFlow:
             now = time.monotonic()
             expires_first = now + lifetime <= login_deadline
             deadline = min(now + lifetime, login_deadline)
-            with self.display.countdown("Waiting for you to sign in...", deadline) as line:
+            waiting = (
+                "Waiting for you to confirm on the other device..."
+                if self.mode == "console"
+                else "Waiting for you to sign in..."
+            )
+            with self.display.countdown(waiting, deadline) as line:
                 answer = self._wait(pairing, interval, deadline, line, expires_first, notices)
             received = True
             if answer.status == "denied":
@@ -228,6 +240,21 @@ class RelayFlow:
             self._best_effort(
                 lambda seconds: self.relay.report(pairing, report, seconds), REPORT_SECONDS
             )
+
+    def hand_over(self, console_url: str, outcome: SignInOutcome) -> bool:
+        """Console mode: report `outcome` with `console_url` sealed to the key of the
+        browser that took the handover; whether the relay took it (best effort, bounded)."""
+        pairing, self._unreported = self._unreported, None
+        if pairing is None or self._browser_key is None:
+            return False
+        try:
+            sealed = seal_to_browser(console_url.encode(), self._browser_key, pairing.pairing_id)
+        except SealingError:
+            return False
+        report = outcome_report(outcome).model_copy(update={"sealed_console": sealed})
+        return self._best_effort(
+            lambda seconds: self.relay.report(pairing, report, seconds), REPORT_SECONDS
+        )
 
     def _acknowledge(self, pairing: PairingCreated) -> None:
         """The result is here: the relay may drop it (best effort; else it expires)."""
@@ -327,8 +354,15 @@ class RelayFlow:
             payload = json.loads(key.open(sealed, pairing.pairing_id))
         except (SealingError, ValueError, RecursionError) as exc:
             raise ProviderError("the relay's result does not open with this login's key") from exc
-        model = SealedPaste if self.mode == "paste" else SealedCallback
+        model: type[SealedPaste | SealedCallback | SealedConsoleKey] = SealedCallback
+        if self.mode == "paste":
+            model = SealedPaste
+        elif self.mode == "console":
+            model = SealedConsoleKey
         try:
-            return model.model_validate(payload).model_dump(exclude_none=True)
+            params = model.model_validate(payload).model_dump(exclude_none=True)
         except ValidationError:
             raise ProviderError("the relay's result is not a sign-in response") from None
+        if self.mode == "console":
+            self._browser_key = params["browser_key"]
+        return params

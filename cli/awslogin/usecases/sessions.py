@@ -22,9 +22,9 @@ from awslogin.errors import LoginRequired, ProviderError
 from awslogin.profile import Profile
 from awslogin.providers.registry import provider_factory, provider_name
 from awslogin.session_record import (
+    REFRESH_MARGIN_SECONDS,
     SessionRecord,
     credentials_left,
-    is_fresh,
     matches_profile,
     session_left,
 )
@@ -36,9 +36,16 @@ RETRY_AFTER_SECONDS = 30.0
 
 
 def refresh_under_lock(
-    profile: Profile, store: SessionStore, *, debug: bool = False
+    profile: Profile,
+    store: SessionStore,
+    *,
+    debug: bool = False,
+    needed: float = REFRESH_MARGIN_SECONDS,
 ) -> SessionRecord:
-    """The session of `profile` in `store`, refreshed unless another process just did."""
+    """The session of `profile` in `store`, refreshed unless another process just did.
+
+    `needed`: how long the credentials must still work to be used without a refresh
+    (`console` asks for the federation minimum, usecases/console.py)."""
     clock = SystemClock()
     name = profile.name
     with store.lock():
@@ -47,7 +54,7 @@ def refresh_under_lock(
             raise LoginRequired(name, f"not signed in with profile {name}")
         if not matches_profile(record, profile.values):
             raise LoginRequired(name, f"profile {name} was reconfigured since you signed in")
-        if is_fresh(record, clock.now()):
+        if credentials_left(record, clock.now()) > needed:
             return record
         if _keep_for_now(record, clock.now()):
             return record
@@ -66,7 +73,7 @@ def refresh_under_lock(
                 if attempt == 1 and _rotated_since(record, latest):
                     # Another tool refreshed meanwhile: its session, as it is or refreshed
                     # once more with the token it left.
-                    if is_fresh(latest, clock.now()):
+                    if credentials_left(latest, clock.now()) > needed:
                         return latest
                     record = latest
                     continue

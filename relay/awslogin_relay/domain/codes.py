@@ -102,6 +102,12 @@ def new_poll_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def new_unused_state() -> str:
+    """A state that no authorize URL carries, for a console pairing (which has none): the
+    store finds every pairing by its state too, so each needs a unique one."""
+    return "console-" + secrets.token_urlsafe(32)
+
+
 def hash_poll_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

@@ -94,13 +94,16 @@ def _confirmed(pairing: Pairing) -> Confirmed | None:
     return Confirmed(pairing.confirmed_at, pairing.confirmed_by)
 
 
-def reported_outcome(report: OutcomeReport) -> Outcome:
+def reported_outcome(report: OutcomeReport, mode: PairingMode) -> Outcome:
     """What the relay keeps of a host's report: the fields of its outcome, made safe to
     show on the person's page (a role name or "(not shown)"; a reason of one line, no
-    control, format or bidi characters)."""
+    control, format or bidi characters), and for a console pairing the sealed URL."""
     if report.outcome == "signed_in":
         role = host_text.shown_role_name(report.role)
-        return Outcome(signed_in=True, account_id=report.account_id, role=role)
+        sealed = report.sealed_console if mode is PairingMode.CONSOLE else None
+        return Outcome(
+            signed_in=True, account_id=report.account_id, role=role, sealed_console=sealed
+        )
     reason = stripped(report.reason or "", OUTCOME_REASON_SHOWN)
     return Outcome(signed_in=False, reason=reason or None)
 
@@ -122,15 +125,7 @@ class HostOperations(Operations):
             check_public_key(new.public_key)
         except SealingError as exc:
             raise invalid_request(f"public_key is {exc}") from None
-        callback = self.settings.callback_uri if new.mode is PairingMode.REDIRECT else None
-        try:
-            checked = check_authorize_url(
-                new.authorize_url,
-                allowed_origins=self.settings.allowed_origins,
-                callback_uri=callback,
-            )
-        except AuthorizeUrlRefused as exc:
-            raise invalid_request(str(exc)) from None
+        authorize_url, state = self._where_to_sign_in(new)
         caps = self._caps(networks, new.create_token_id)
         token = codes.new_poll_token()
         now = self.clock()
@@ -147,9 +142,9 @@ class HostOperations(Operations):
             pairing = Pairing(
                 pairing_id=codes.new_pairing_id(),
                 user_code=codes.new_user_code(),
-                state=checked.state,
+                state=state,
                 mode=new.mode,
-                authorize_url=checked.url,
+                authorize_url=authorize_url,
                 public_key=new.public_key,
                 poll_token_hash=codes.hash_poll_token(token),
                 host=host,
@@ -172,6 +167,26 @@ class HostOperations(Operations):
         self.metrics.pairings_created.inc()
         self.audit("created", pairing, client)
         return pairing, token
+
+    def _where_to_sign_in(self, new: NewPairing) -> tuple[str, str]:
+        """The checked authorize URL and its state; a console pairing has no URL, and a
+        state of its own that no callback can carry (docs/protocol.md, "Console handover")."""
+        if new.mode is PairingMode.CONSOLE:
+            if not self.settings.console_origins:
+                raise invalid_request("this relay takes no console handovers")
+            if new.authorize_url:
+                raise invalid_request("a console pairing has no authorize_url")
+            return "", codes.new_unused_state()
+        callback = self.settings.callback_uri if new.mode is PairingMode.REDIRECT else None
+        try:
+            checked = check_authorize_url(
+                new.authorize_url,
+                allowed_origins=self.settings.allowed_origins,
+                callback_uri=callback,
+            )
+        except AuthorizeUrlRefused as exc:
+            raise invalid_request(str(exc)) from None
+        return checked.url, checked.state
 
     def _caps(
         self, networks: tuple[ClientNetwork, ...], create_token_id: str | None
@@ -349,7 +364,7 @@ class HostOperations(Operations):
         """
         found = await self._holding_result(pairing_id, token, client)
         if isinstance(found, Pairing):
-            outcome = reported_outcome(report)
+            outcome = reported_outcome(report, found.mode)
             before = await self.store.report(pairing_id, outcome)
             if before is not None:
                 denied = _result_word(before) == "denied"

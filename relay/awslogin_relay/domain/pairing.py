@@ -139,13 +139,16 @@ class Pairing:
 class Outcome:
     """How the host's login ended, as it reported it (`OutcomeReport`, made safe to show).
 
-    Only the browser that confirmed the pairing is shown the account, role or reason.
+    Only the browser that confirmed the pairing is shown the account, role or reason,
+    and (console pairings) given `sealed_console`: the console sign-in URL sealed to that
+    browser's key, which the relay cannot open (docs/protocol.md, "Console handover").
     """
 
     signed_in: bool
     account_id: str | None = None
     role: str | None = None
     reason: str | None = None  # one line, without control, format or bidi characters
+    sealed_console: str | None = None
 
     @property
     def gone_reason(self) -> GoneReason:

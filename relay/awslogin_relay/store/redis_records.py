@@ -17,7 +17,8 @@ written before bindings existed may hold ``confirmed_at`` alone: it counts as un
 and the next confirmation binds it. The result is ``[kind, sealed]`` or ``[kind,
 sealed, error, error_description]``, and ``[kind, null, error, error_description, 1]``
 once the host acknowledged it (the sealed blob is gone). A tombstone keeps the browser
-binding and the host's outcome ``[signed_in 0|1, account_id, role, reason]``; one
+binding and the host's outcome ``[signed_in 0|1, account_id, role, reason]`` (and
+``sealed_console`` fifth, for a console pairing); one
 written before acknowledgements existed ends after its tail. The compressed body (what
 no script needs) comes last. No line can hold a raw newline: the JSON parts are
 ASCII-escaped and the rest are numbers, hex or reason words.
@@ -135,14 +136,17 @@ def decode_result(text: str) -> tuple[PairingResult, bool]:
 
 
 def encode_outcome(outcome: Outcome) -> str:
-    return _json([int(outcome.signed_in), outcome.account_id, outcome.role, outcome.reason])
+    fields = [int(outcome.signed_in), outcome.account_id, outcome.role, outcome.reason]
+    if outcome.sealed_console is not None:
+        fields.append(outcome.sealed_console)
+    return _json(fields)
 
 
 def _decode_outcome(text: str) -> Outcome | None:
     if not text:
         return None
-    signed_in, account_id, role, reason = json.loads(text)
-    return Outcome(bool(signed_in), account_id, role, reason)
+    signed_in, account_id, role, reason, *console = json.loads(text)
+    return Outcome(bool(signed_in), account_id, role, reason, console[0] if console else None)
 
 
 def decode_live(pairing_id: str, record: bytes) -> Pairing:

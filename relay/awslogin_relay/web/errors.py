@@ -39,8 +39,8 @@ _HTTP_ERRORS = {
 
 def is_page(path: str) -> bool:
     """Whether refusals on `path` are pages for people (else JSON for programs)."""
-    if path.startswith("/p/"):
-        return not path.endswith("/status")
+    if path.startswith("/p/"):  # its pages, but not what their scripts fetch
+        return not path.endswith(("/status", "/console/key", "/console/url"))
     return path in ("/", "/link", "/callback")
 
 

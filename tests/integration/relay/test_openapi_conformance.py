@@ -29,7 +29,8 @@ from tests.support.relay_app import authorize_url
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 IDP = "https://idp.test"
-# The per-address limits would turn most generated requests into 429 within seconds;
+# The per-address limits would turn most generated requests into 429 within seconds
+# (and the pending pairings of one client: generated console pairings are valid ones);
 # lifted, the requests reach the checks they are meant for, as they do with the body
 # limit lifted (a pasted code of 8192 characters may take 100 KB once percent-encoded)
 # and the head limit at its largest. Long-polls stay short.
@@ -40,6 +41,8 @@ SETTINGS = {
     "RELAY_RATE_CREATE": "1000000",
     "RELAY_RATE_COLLECT": "1000000",
     "RELAY_RATE_BROWSER": "1000000",
+    # console pairings need no allow-listed URL: generated ones are created, and wait
+    "RELAY_MAX_PENDING_PER_CLIENT": "1000000",
     "RELAY_MAX_BODY": str(16 * 1024 * 1024),
     "RELAY_MAX_HEADER": str(MAX_HEAD_LIMIT),
     "RELAY_LOG_LEVEL": "warning",

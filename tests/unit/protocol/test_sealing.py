@@ -1,6 +1,8 @@
-"""Sealing the result for the host: X25519 keys, malformed blobs and keys refused."""
+"""Sealing the result for the host: X25519 keys, malformed blobs and keys refused; and
+the console URL sealed to a browser's P-256 key (version 2), opened as the page opens it."""
 
 import pytest
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from awslogin_protocol.base64url import b64url_encode
@@ -8,10 +10,13 @@ from awslogin_protocol.sealing import (
     HostKey,
     SealingError,
     b64url_decode,
+    check_browser_key,
     check_public_key,
     parse_public_key,
     seal,
+    seal_to_browser,
 )
+from tests.support.phone import ConsolePageKey
 
 pytestmark = pytest.mark.unit
 
@@ -87,3 +92,42 @@ def test_check_public_key_accepts_a_host_key() -> None:
 def test_check_public_key_refuses_malformed_and_small_order_keys(encoded: str, reason: str) -> None:
     with pytest.raises(SealingError, match=reason):
         check_public_key(encoded)
+
+
+URL = "https://signin.aws.amazon.com/federation?Action=login&SigninToken=abc"
+
+
+def test_a_url_sealed_to_a_browser_opens_with_its_key_for_its_pairing_only() -> None:
+    page = ConsolePageKey()
+    sealed = seal_to_browser(URL.encode(), page.public_key, "pairing-1")
+    assert URL not in sealed
+    assert "abc" not in sealed
+    assert b64url_decode(sealed)[0] == 2
+    assert page.open(sealed, "pairing-1") == URL
+    with pytest.raises(InvalidTag):
+        page.open(sealed, "pairing-2")
+    with pytest.raises(InvalidTag):
+        ConsolePageKey().open(sealed, "pairing-1")
+    assert seal_to_browser(URL.encode(), page.public_key, "pairing-1") != sealed
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "not base64!",
+        b64url_encode(b"\x04" + b"\x00" * 64),  # not on the curve
+        b64url_encode(b"\x02" + b"\x01" * 32),  # compressed: WebCrypto exports raw points
+        b64url_encode(bytes([9]) + bytes(31)),  # an X25519 key is 32 bytes
+    ],
+)
+def test_only_a_p256_point_is_a_browser_key(bad: str) -> None:
+    with pytest.raises(SealingError, match="P-256"):
+        check_browser_key(bad)
+    with pytest.raises(SealingError):
+        seal_to_browser(b"x", bad, "p")
+
+
+def test_an_overlong_url_is_not_sealed() -> None:
+    with pytest.raises(SealingError, match="too large"):
+        seal_to_browser(b"x" * (8 * 1024 + 1), ConsolePageKey().public_key, "p")

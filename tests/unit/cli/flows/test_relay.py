@@ -31,6 +31,7 @@ from awslogin_protocol.messages import (
 )
 from tests.support.fake_idp import RELAY_URL
 from tests.support.fake_relay import FakeRelay, SilentDisplay, build, run_flow, sealed_answer
+from tests.support.phone import ConsolePageKey
 
 pytestmark = pytest.mark.unit
 
@@ -405,6 +406,35 @@ def test_well_formed_fields_are_sent_as_they_are(monkeypatch: pytest.MonkeyPatch
 @pytest.mark.parametrize("role", ["dev\u202eops", "dev ops", "r" * 700, "arn:aws:iam::1:role/x"])
 def test_a_role_that_is_not_well_formed_is_left_out(role: str) -> None:
     assert relay_module.host_description(role).role == ""
+
+
+def test_console_mode_takes_the_browsers_key_and_hands_the_url_over_sealed_to_it() -> None:
+    page = ConsolePageKey()
+    display = SilentDisplay()
+    url = "https://signin.aws.amazon.com/federation?Action=login&SigninToken=T0KEN"
+    with respx.mock(assert_all_called=False) as router, httpx.Client() as client:
+        relay = FakeRelay(router, [sealed_answer({"browser_key": page.public_key})])
+        flow = RelayFlow(RelayClient(RELAY_URL, client), display, mode="console")
+        response = flow.authorize(lambda redirect_uri: AuthorizationRequest("", "", "", ""))
+        outcome = SignInOutcome(signed_in=True, account_id="123456789012", role="dev")
+        assert flow.hand_over(url, outcome)
+        assert not flow.hand_over(url, outcome)  # once
+    assert relay.created["mode"] == "console"
+    assert relay.created["authorize_url"] == ""
+    assert dict(response.params) == {"browser_key": page.public_key}
+    assert relay.acked == 1
+    (report,) = relay.reports
+    assert report["outcome"] == "signed_in"
+    assert "T0KEN" not in json.dumps(report)
+    assert page.open(report["sealed_console"], "P1") == url
+
+
+def test_console_mode_refuses_a_result_that_is_no_browser_key() -> None:
+    with respx.mock(assert_all_called=False) as router, httpx.Client() as client:
+        FakeRelay(router, [sealed_answer({"browser_key": "not-a-key"})])
+        flow = RelayFlow(RelayClient(RELAY_URL, client), SilentDisplay(), mode="console")
+        with pytest.raises(ProviderError, match="not a sign-in response"):
+            flow.authorize(lambda redirect_uri: AuthorizationRequest("", "", "", ""))
 
 
 def _confirmed(**notice: Any) -> httpx.Response:
