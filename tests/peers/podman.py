@@ -3,8 +3,9 @@ with podman as root on this machine: no Docker engine and no registry needed.
 
 * The base image stands in for `python:3.11-slim-bookworm`: mmdebstrap makes a minimal
   Debian bookworm with Python 3.11 and pip from Debian's packages, imported into podman.
-* `deploy/Dockerfile` is built on it as it is, with `--build-arg PYTHON_IMAGE=<base>`
-  and `--format docker` (the OCI format would drop HEALTHCHECK). The build reaches the
+* `deploy/Dockerfile` is built on it as it is, with `--build-arg PYTHON_IMAGE=<base>`,
+  `--build-arg VERSION=<this checkout's version>` (as release.yml passes the tag's) and
+  `--format docker` (the OCI format would drop HEALTHCHECK). The build reaches the
   package index through this machine's CA bundle, lent to it read-only.
 * Redis and Caddy are Debian's packages on the same base (tests/peers/containers/),
   since Docker Hub's images cannot be pulled.
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.metadata
 import json
 import os
 import shutil
@@ -49,6 +51,8 @@ BASE_HOOK = 'rm -f "$1"/usr/lib/python3*/EXTERNALLY-MANAGED'
 # What deploy/Dockerfile copies (see .dockerignore).
 CONTEXT = ("pyproject.toml", "README.md", "cli", "relay", "protocol")
 TOOLS = ("podman", "runc", "mmdebstrap", "newuidmap")
+# The version the relay image is built to report: this checkout's, from its git tags.
+VERSION = importlib.metadata.version("awslogin")
 BUILD_TIMEOUT = 1200
 # The pytest-xdist group of every test that runs containers: they share one vfs storage,
 # whose lock a podman command holds for long copies, so that two such tests side by
@@ -245,7 +249,7 @@ def _base_image(podman: Podman, report: BuildReport) -> str:
 
 def _relay_image(podman: Podman, base: str, report: BuildReport) -> str:
     files = _context_files()
-    parts = [base.encode(), DOCKERFILE.read_bytes()]
+    parts = [base.encode(), DOCKERFILE.read_bytes(), VERSION.encode()]
     for file in files:
         parts += [str(file.relative_to(ROOT)).encode(), file.read_bytes()]
     ref = f"localhost/awslogin-relay:{_digest(parts)}"
@@ -259,6 +263,8 @@ def _relay_image(podman: Podman, base: str, report: BuildReport) -> str:
             f"{CA_BUNDLE}:{CA_BUNDLE}:ro",
             "--build-arg",
             f"PYTHON_IMAGE={base}",
+            "--build-arg",
+            f"VERSION={VERSION}",
             "--tag",
             ref,
             "--file",

@@ -1,6 +1,7 @@
 """deploy/Dockerfile, built with podman and run as an operator runs it: read-only root,
-user 10001:10001, HEALTHCHECK passing, and a whole remote login through the relay in
-the container (the CLI as a subprocess, Chromium as the phone, node-oidc-provider, STS).
+user 10001:10001, HEALTHCHECK passing, the version it was built with, and a whole remote
+login through the relay in the container (the CLI as a subprocess, Chromium as the phone,
+node-oidc-provider, STS).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from tests.e2e.journey import (
 )
 from tests.peers._process import LOOPBACK, free_port, http_ready
 from tests.peers.oidc import OidcProvider
-from tests.peers.podman import XDIST_GROUP, Container, Images, Podman
+from tests.peers.podman import VERSION, XDIST_GROUP, Container, Images, Podman
 from tests.peers.sts import StsPeer
 from tests.support.reporting import Say
 
@@ -64,6 +65,11 @@ def test_the_image_runs_read_only_as_10001_healthy_and_serves_a_remote_login(
         assert "Read-only file system" in written.stderr
         checked = relay.healthcheck()
         assert checked.returncode == 0, checked.stdout + checked.stderr
+        # the build context has no .git: the version came in as a build argument
+        reported = relay.exec(
+            "python", "-c", "import awslogin_relay; print(awslogin_relay.__version__)"
+        )
+        assert reported.stdout.strip() == VERSION != "0.0.0", reported.stdout + reported.stderr
 
         configure_profile(
             host_env, issuer=oidc_provider.issuer, client_id=oidc_provider.client_id, relay=url

@@ -1,18 +1,20 @@
-"""The wheel as a user installs it: built from this checkout, installed outside it into a
-fresh environment (pipx when there is one, else a new venv), then `awslogin --version`,
+"""The wheel as a user installs it: built from this checkout, installed outside it with
+pipx (README: `pipx install awslogin`), then `awslogin --version`,
 `awslogin --help` and a relay that answers /healthz and serves a page with its template
 and stylesheet. A package-data file left out of the wheel (templates, static, Lua
 scripts) fails here, not at a user's.
 
-The wheel's dependencies come from the package registry, as a user's do; nothing else
-leaves the machine. The relay uses its in-memory store (the Lua scripts are checked by
+pipx is part of the pinned test environment (requirements/test.lock), so it is always
+here: there is no fallback to a plain venv. Everything pipx keeps (PIPX_HOME, its bin and
+man folders) is under the test's temporary folder, never the user's. The wheel's
+dependencies come from the package registry, as a user's do; nothing else leaves the
+machine. The relay uses its in-memory store (the Lua scripts are checked by
 being in the wheel).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -50,15 +52,15 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, dict
     names = zipfile.ZipFile(wheel).namelist()
     for folder in PACKAGE_DATA:
         assert any(name.startswith(folder) for name in names), f"{folder} is not in the wheel"
-    pipx = shutil.which("pipx")
-    if pipx:
-        env.update(PIPX_HOME=str(work / "pipx"), PIPX_BIN_DIR=str(work / "bin"))
-        _run([pipx, "install", f"{wheel}[relay]"], work, env)
-        return work / "bin", version, env
-    _run([sys.executable, "-m", "venv", str(work / "venv")], work, env)
-    bin_dir = work / "venv" / ("Scripts" if sys.platform == "win32" else "bin")
-    _run([str(bin_dir / "python"), "-m", "pip", "install", f"{wheel}[relay]"], work, env)
-    return bin_dir, version, env
+    env.update(
+        PIPX_HOME=str(work / "pipx"),
+        PIPX_BIN_DIR=str(work / "bin"),
+        PIPX_MAN_DIR=str(work / "man"),
+    )
+    pipx = [sys.executable, "-m", "pipx"]
+    _run([*pipx, "install", f"{wheel}[relay]"], work, env)
+    assert f"awslogin {version}" in _run([*pipx, "list", "--short"], work, env)
+    return work / "bin", version, env
 
 
 def test_the_installed_cli_says_its_version_and_its_help(

