@@ -4,7 +4,9 @@ The relay's page asks the person to confirm that the code on it is the one their
 terminal shows ("This is my terminal — continue", docs/protocol.md); only then does it
 send the browser on to the provider. Tests confirm over plain HTTP (httpx, sync or
 async) or in Chromium; both ways live here, so that a change to what the person must do
-on that page is made in one place.
+on that page is made in one place. `phone_from_message` takes the link from what a
+notification destination received (tests/support/destinations.py), as a person does
+who is away from the host.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from tests.peers.oidc import OidcProvider
+from tests.support.destinations import Received, link_in
 from tests.support.oidc_profile import finish_at_idp
 
 if TYPE_CHECKING:
@@ -54,6 +57,20 @@ def phone_through_relay(
         assert confirmed.status_code == 303, confirmed.text
         back = finish_at_idp(oidc_provider, confirmed.headers["location"], deny=deny)
         return phone.get(back)
+
+
+def phone_from_message(
+    oidc_provider: OidcProvider,
+    destination: Received,
+    count: int,
+    *,
+    deny: bool = False,
+    timeout: float = 60.0,
+) -> httpx.Response:
+    """The person taps the link of the `count`-th message a notification destination
+    received (a webhook, an email) and signs in through the relay (or cancels)."""
+    link = link_in(destination.wait_for_message(count, timeout))
+    return phone_through_relay(oidc_provider, link, deny=deny)
 
 
 def continue_button(page: Page) -> Locator:

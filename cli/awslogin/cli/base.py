@@ -46,6 +46,8 @@ environment:
   AWSLOGIN_RELAY_URL     relay for --remote when --relay is not given
   AWSLOGIN_RELAY_TOKEN   bearer token if the relay requires one to create pairings
   AWSLOGIN_CACHE_DIR     token cache directory (default ~/.aws/awslogin/cache)
+  AWSLOGIN_NOTIFY        Apprise URLs (spaces or commas between) for sign-in links, when
+                         --notify is not given
   AWSLOGIN_EXEC_PROFILE  set by `awslogin exec` for its command (a nested exec checks it)
   BROWSER                browser command for same-device logins
 """
@@ -109,6 +111,18 @@ def add_profile(parser: argparse._ActionsContainer, help_text: str = "") -> None
     parser.add_argument(
         "--profile",
         help=help_text or "profile of the AWS config file (default: AWS_PROFILE, else default)",
+    )
+
+
+def add_notify(parser: argparse._ActionsContainer, what: str) -> None:
+    parser.add_argument(
+        "--notify",
+        action="append",
+        default=[],
+        metavar="URL",
+        help=f"send {what} to this Apprise URL (ntfy://, mailto://, json://, slack://...; "
+        "repeatable; default: AWSLOGIN_NOTIFY, then the profile's awslogin_notify); "
+        "needs pip install 'awslogin[notify]'",
     )
 
 
