@@ -13,7 +13,7 @@ plain class (a dataclass would import `inspect`) over regular expressions and st
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from urllib.parse import urlsplit
 
 from awslogin.adapters.aws_config import AwsConfig
@@ -29,7 +29,8 @@ SCOPES_KEY = "awslogin_scopes"  # oidc
 DURATION_KEY = "awslogin_duration_seconds"  # oidc
 EXPECTED_IDENTITY_KEY = "awslogin_expected_identity"  # oidc, aws-signin: a glob over the ARN
 SESSION_LIMIT_KEY = "awslogin_session_limit"  # oidc: seconds a sign-in lasts at the most
-NOTIFY_KEY = "awslogin_notify"  # Apprise URLs for renewal links, by spaces or commas
+NOTIFY_KEY = "awslogin_notify"  # Apprise URLs for sign-in links, by spaces or commas
+NOTIFY_ENV = "AWSLOGIN_NOTIFY"  # the same, from the environment (before the profile's)
 
 # -- botocore's keys ---------------------------------------------------------------------
 REGION_KEY = "region"
@@ -114,9 +115,16 @@ def session_limit(profile: str, values: Mapping[str, str], default: int) -> int:
     return seconds
 
 
-def notify_destinations(values: Mapping[str, str]) -> list[str]:
-    """The Apprise URLs of the profile's `awslogin_notify` (separated by spaces or commas)."""
-    return split_destinations(values.get(NOTIFY_KEY) or "")
+def notify_destinations(
+    given: Sequence[str], environ: Mapping[str, str], values: Mapping[str, str]
+) -> list[str]:
+    """Where sign-in links go: --notify (repeatable), else AWSLOGIN_NOTIFY, else the
+    profile's `awslogin_notify` (both: URLs separated by spaces or commas), in the order
+    a relay is chosen."""
+    if given:
+        return [url for each in given for url in split_destinations(each)]
+    from_environment = split_destinations(environ.get(NOTIFY_ENV, ""))
+    return from_environment or split_destinations(values.get(NOTIFY_KEY) or "")
 
 
 def split_destinations(text: str) -> list[str]:

@@ -126,6 +126,38 @@ def add_notify(parser: argparse._ActionsContainer, what: str) -> None:
     )
 
 
+def add_renewal(parser: argparse._ActionsContainer) -> None:
+    """--notify and --renew-before of `serve` and `exec`."""
+    add_notify(parser, "a sign-in link before the session ends (renewal)")
+    parser.add_argument(
+        "--renew-before",
+        type=duration,
+        default=30 * 60.0,
+        metavar="DURATION",
+        help="with --notify: start the renewal this long before the session ends "
+        "(45s, 20m, 1h; default 30m)",
+    )
+
+
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600}
+
+
+def duration(text: str) -> float:
+    """`45s`, `20m`, `1h` (or plain seconds) in seconds."""
+    value = text.strip().lower()
+    unit = _DURATION_UNITS.get(value[-1:], 0) if value else 0
+    number = value[:-1] if unit else value
+    try:
+        seconds = int(number) * (unit or 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a duration like 45s, 20m or 1h"
+        ) from None
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be positive")
+    return float(seconds)
+
+
 def positive_int(text: str) -> int:
     try:
         value = int(text)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import getpass
 import socket
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 
@@ -25,9 +25,6 @@ from awslogin.adapters.clock import local_time
 from awslogin.adapters.notify import Message, Undelivered, send
 from awslogin.errors import one_line
 from awslogin.flows.base import Display, WaitingLine
-from awslogin.profile import notify_destinations, split_destinations
-
-NOTIFY_ENV = "AWSLOGIN_NOTIFY"
 
 MAX_SHOWN = 300
 
@@ -49,17 +46,6 @@ class Sent:
     at: float | None = None
     delivered: int = 0
     undelivered: list[Undelivered] = field(default_factory=list)
-
-
-def destinations(
-    given: Sequence[str], environ: Mapping[str, str], profile_values: Mapping[str, str]
-) -> list[str]:
-    """Where links go: --notify (repeatable), else AWSLOGIN_NOTIFY, else the profile's
-    `awslogin_notify` (both: URLs separated by spaces or commas), as the relay is chosen."""
-    if given:
-        return [url for each in given for url in split_destinations(each)]
-    from_env = split_destinations(environ.get(NOTIFY_ENV, ""))
-    return from_env or notify_destinations(profile_values)
 
 
 def host_name() -> str:
@@ -109,12 +95,15 @@ class NotifyingDisplay:
         sending: Sending,
         *,
         on_undelivered: Callable[[Undelivered], None] | None = None,
+        on_sent: Callable[[Sent], None] | None = None,
         sender: Callable[[Sequence[str], Message], list[Undelivered]] = send,
     ) -> None:
+        """`on_sent`: told after each link went out (a renewal's status, for `status`)."""
         self.terminal = terminal
         self.sending = sending
         self.sent = Sent()
         self._on_undelivered = on_undelivered
+        self._on_sent = on_sent
         self._sender = sender
         self._link: tuple[str, str | None] | None = None
 
@@ -149,6 +138,8 @@ class NotifyingDisplay:
         message = link_message(self.sending, url, user_code, ends_at)
         self._deliver(message)
         self.sent.at = time.time()
+        if self._on_sent is not None:
+            self._on_sent(self.sent)
 
     def send_stop(self, reason: str) -> None:
         self._deliver(stop_message(self.sending, reason))

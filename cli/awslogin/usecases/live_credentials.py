@@ -13,6 +13,8 @@
   requests do not wait and an idle host keeps its sign-in up to the session's own limit.
   It also looks at least every minute, to notice a logout or a new sign-in, and warns
   some minutes before the session ends.
+* With a renewal (usecases/renewal.py), each look tells it what was found: it starts a
+  new sign-in before the session's end, or at once when a refresh is refused.
 * Credentials the worker could not refresh but that still work (the IdP is down), or a
   provider's credentials shorter than the margin, are answered for a while (half their
   remaining life, 30 s at most) before the next try; an error is answered for 5 s.
@@ -28,6 +30,7 @@ from collections.abc import Callable, Mapping
 from awslogin.adapters.credentials_endpoint import Answer, error_body
 from awslogin.errors import UNEXPECTED, AwsloginError
 from awslogin.session_record import REFRESH_MARGIN_SECONDS
+from awslogin.usecases.renewal import Renewal
 from awslogin.usecases.snapshot import Failure, Snapshot, parse_worker_answer, worker_argv
 
 RECHECK_SECONDS = 60.0
@@ -58,6 +61,8 @@ class LiveCredentials:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.profile = profile
+        # Set by the endpoint when renewing: told what each look at the session found.
+        self.renewal: Renewal | None = None
         self._environ = dict(environ)
         self._say = say
         self._debug = debug
@@ -78,6 +83,8 @@ class LiveCredentials:
         self._started = True
         if self._snapshot is None:
             raise AwsloginError((self._failure or Failure("no credentials", False)).message)
+        if self.renewal is not None:
+            self.renewal.consider(self._snapshot.session_ends_at, refused=False)
         return self._snapshot
 
     async def answer(self) -> Answer:
@@ -115,8 +122,10 @@ class LiveCredentials:
     async def drain(self) -> None:
         """Start no more fetches, and wait for the one under way: asyncio kills a worker
         still running when its loop closes, and a refresh stopped half-way could lose a
-        rotated refresh token."""
+        rotated refresh token. A renewal under way is stopped (its pairing cancelled)."""
         self._closing = True
+        if self.renewal is not None:
+            await self.renewal.close()
         if self._fetching is not None:
             await asyncio.shield(self._fetching)
 
@@ -125,6 +134,8 @@ class LiveCredentials:
         now = self._clock()
         if snapshot is None or self._warned_for == snapshot.session_ends_at:
             return
+        if self.renewal is not None:
+            return  # the renewal says what it does
         left = snapshot.session_ends_at - now
         if 0 < left <= WARN_BEFORE_SECONDS:
             self._warned_for = snapshot.session_ends_at
@@ -154,6 +165,10 @@ class LiveCredentials:
             warn_at = snapshot.session_ends_at - WARN_BEFORE_SECONDS
             if self._warned_for != snapshot.session_ends_at and warn_at > now:
                 wake = min(wake, warn_at)
+            if self.renewal is not None:
+                renew_at = self.renewal.due_at(snapshot.session_ends_at)
+                if renew_at > now:
+                    wake = min(wake, renew_at)
         return max(_MIN_WAKE_SECONDS, wake - now)
 
     async def _fetch_once(self) -> None:
@@ -196,6 +211,8 @@ class LiveCredentials:
             fresh = left > REFRESH_MARGIN_SECONDS
             self._hold_until = now if fresh else now + min(RETRY_SECONDS, max(left, 0.0) / 2)
             self._failure = None
+            if self.renewal is not None and self._started:
+                self.renewal.consider(result.session_ends_at, refused=False)
             return
         announce = self._started and result != self._failure
         self._failure = result
@@ -204,6 +221,8 @@ class LiveCredentials:
             self._snapshot = None
             if announce:
                 self._say(f"{result.message}; until then, clients get this message")
+            if self.renewal is not None and self._started:
+                self.renewal.consider(None, refused=True)
             return
         self._hold_until = now + RETRY_SECONDS
         if self._snapshot is not None and self._snapshot.session_gone():

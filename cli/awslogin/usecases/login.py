@@ -38,6 +38,7 @@ from awslogin.profile import (
     check_region,
     configured_region,
     normalize_relay_url,
+    notify_destinations,
 )
 from awslogin.providers.base import Provider, ProviderFactory, SignInFlow
 from awslogin.providers.registry import provider_factory
@@ -50,7 +51,7 @@ from awslogin.usecases.identity_check import (
     last_identity,
     profile_pin,
 )
-from awslogin.usecases.link_notice import NotifyingDisplay, Sending, destinations
+from awslogin.usecases.link_notice import NotifyingDisplay, Sending, Sent
 from awslogin.usecases.profiles import awslogin_profile, load_config
 
 RELAY_ENV = "AWSLOGIN_RELAY_URL"
@@ -82,8 +83,10 @@ def login(
     browser_opener: BrowserOpener = open_in_browser,
     clock: Clock | None = None,
     on_undelivered: Callable[[Undelivered], None] | None = None,
+    on_sent: Callable[[Sent], None] | None = None,
 ) -> list[str]:
-    """`on_undelivered`: told of each notification destination that did not take a link."""
+    """`on_undelivered`: told of each notification destination that did not take a link;
+    `on_sent`: after each link went out to them."""
     clock = clock or SystemClock()
     profile, provider_name = awslogin_profile(load_config(environ), options.profile, environ)
     factory = provider_factory(provider_name)
@@ -94,13 +97,15 @@ def login(
     display: Display = terminal
     sending = Sending(
         profile.name,
-        destinations(options.notify, environ, profile.values),
+        notify_destinations(options.notify, environ, profile.values),
         role=profile.role,
         renewal=options.renewal,
     )
     if sending.destinations:
         require_extra(sending.destinations)
-        display = NotifyingDisplay(terminal, sending, on_undelivered=on_undelivered)
+        display = NotifyingDisplay(
+            terminal, sending, on_undelivered=on_undelivered, on_sent=on_sent
+        )
 
     with http.client(max_bytes=MAX_ANSWER_BYTES) as relay_http:
         flow = _flow(

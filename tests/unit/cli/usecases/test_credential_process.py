@@ -84,13 +84,27 @@ def test_cache_hit_imports_nothing_heavy(signin_unit_env: dict[str, str]) -> Non
 
 def test_the_refresh_path_never_imports_apprise() -> None:
     """Refreshing (every provider, the snapshot worker of serve and exec) needs no
-    notification: apprise and the module that sends are left to login and renewals."""
+    notification: apprise is left to login and renewals."""
     probe = (
         "import sys\nimport awslogin.usecases.snapshot, awslogin.usecases.credential_process\n"
         "import awslogin.providers.oidc, awslogin.providers.sso, awslogin.providers.aws_signin\n"
-        "import awslogin.usecases.serve, awslogin.usecases.exec\n"
-        "loaded = {'apprise', 'awslogin.adapters.notify'} & set(sys.modules)\n"
-        "print(sorted(loaded), file=sys.stderr); sys.exit(bool(loaded))\n"
+        "print(sorted({'apprise'} & set(sys.modules)), file=sys.stderr)\n"
+        "sys.exit('apprise' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_serve_and_exec_load_no_flow_and_no_apprise_until_they_renew() -> None:
+    """An idle serve holds neither the flows, httpx nor Apprise: a renewal runs them in
+    its worker (usecases/renewal_attempt.py)."""
+    probe = (
+        "import sys\nimport awslogin.usecases.serve, awslogin.usecases.exec\n"
+        "heavy = {'apprise', 'httpx', 'cryptography', 'qrcode', 'pydantic', 'awslogin.flows'}\n"
+        "heavy &= set(sys.modules)\n"
+        "print(sorted(heavy), file=sys.stderr); sys.exit(bool(heavy))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=False

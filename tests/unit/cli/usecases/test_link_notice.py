@@ -13,7 +13,6 @@ from awslogin.adapters.terminal import Terminal
 from awslogin.usecases.link_notice import (
     NotifyingDisplay,
     Sending,
-    destinations,
     link_message,
     stop_message,
 )
@@ -48,26 +47,6 @@ def test_the_stop_message_says_what_to_do() -> None:
     message = stop_message(Sending("dev", ["json://x"], renewal=True), "sign-in was denied")
     assert "stopped" in message.title
     assert "awslogin login --profile dev" in message.body
-
-
-@pytest.mark.parametrize(
-    ("given", "environ", "profile", "expected"),
-    [
-        (
-            ["json://a", "mailto://b,ntfy://c"],
-            {"AWSLOGIN_NOTIFY": "json://e"},
-            "json://p",
-            ["json://a", "mailto://b", "ntfy://c"],
-        ),
-        ([], {"AWSLOGIN_NOTIFY": "json://e1, json://e2"}, "json://p", ["json://e1", "json://e2"]),
-        ([], {}, "json://p1 json://p2,json://p3", ["json://p1", "json://p2", "json://p3"]),
-        ([], {"AWSLOGIN_NOTIFY": " "}, "", []),
-    ],
-)
-def test_destinations_come_from_the_flag_then_the_environment_then_the_profile(
-    given: list[str], environ: dict[str, str], profile: str, expected: list[str]
-) -> None:
-    assert destinations(given, environ, {"awslogin_notify": profile}) == expected
 
 
 class Recorder:
