@@ -27,7 +27,7 @@ from typing import Any, Literal
 from aiosmtpd.controller import Controller
 
 Behaviour = Literal["ok", "fail", "hang"]
-_LINK = re.compile(r"https?://[^\s<>\"]+/p/[A-Za-z0-9_-]+")
+_LINK = re.compile(r"^Open: (https?://\S+)$", re.MULTILINE)
 
 
 class Received:
@@ -55,10 +55,10 @@ class Received:
 
 
 def link_in(body: str) -> str:
-    """The relay sign-in link a message carries."""
+    """The sign-in link a message carries (a relay's page, a device code's page)."""
     found = _LINK.search(body)
     assert found is not None, f"no sign-in link in {body!r}"
-    return found.group(0)
+    return found.group(1)
 
 
 class JsonWebhook(Received):

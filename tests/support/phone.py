@@ -16,6 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from tests.fakes.sso.browser import decide_device
 from tests.peers.oidc import OidcProvider
 from tests.support.destinations import Received, link_in
 from tests.support.oidc_profile import finish_at_idp
@@ -71,6 +72,15 @@ def phone_from_message(
     received (a webhook, an email) and signs in through the relay (or cancels)."""
     link = link_in(destination.wait_for_message(count, timeout))
     return phone_through_relay(oidc_provider, link, deny=deny)
+
+
+def approve_device_from_message(
+    destination: Received, count: int, *, approve: bool = True, timeout: float = 60.0
+) -> None:
+    """The person taps the device-code link of the `count`-th message (IAM Identity
+    Center's verification page, the fake's) and allows (or denies) the sign-in."""
+    link = link_in(destination.wait_for_message(count, timeout))
+    decide_device(link, approve=approve)
 
 
 def continue_button(page: Page) -> Locator:

@@ -1,5 +1,5 @@
-"""Renewal in `exec` and `serve` (oidc through the relay): the link goes to the
-destinations before the session ends, the scripted phone takes it from there and signs
+"""Renewal in `exec` and `serve` (oidc through the relay, sso by device code): the link
+goes to the destinations before the session ends, the scripted phone takes it from there and signs
 in, and the command's child never sees a failed credentials request."""
 
 from __future__ import annotations
@@ -18,11 +18,13 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.fakes.sso import SsoFake
 from tests.peers.oidc import OidcProvider
-from tests.support.destinations import JsonWebhook, refused_destination, smtp_server
+from tests.support.destinations import JsonWebhook, link_in, refused_destination, smtp_server
 from tests.support.host import awslogin_script
 from tests.support.oidc_profile import sign_in_oidc
-from tests.support.phone import phone_from_message
+from tests.support.phone import approve_device_from_message, phone_from_message
+from tests.support.sso_profile import sign_in_same_device, token_path
 from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -287,3 +289,34 @@ def test_a_refresh_refused_by_the_idp_starts_a_renewal_at_once(
             err = stop(process)
     assert "was renewed" in err
     assert os.path.exists(cache)
+
+
+def test_sso_renews_by_device_code_and_a_denial_there_stops_it(
+    sso_env: dict[str, str], sso_fake: SsoFake, tmp_path: Path
+) -> None:
+    """sso's own remote flow is a device code: the message carries IAM Identity Center's
+    verification link; the person allows once (renewed), then denies (stopped)."""
+    settings = sso_fake.settings
+    settings.refresh_allowed = False  # the session ends with the access token
+    settings.access_token_ttl = 90
+    sign_in_same_device(sso_env)
+    first = token_path(tmp_path).read_text()
+    with JsonWebhook() as webhook:
+        process = serve_process(sso_env, webhook.url, renew_before="85s")
+        try:
+            url, token = endpoint_of(process)
+            body = webhook.wait_for_message(1, 30)
+            assert "user_code=" in link_in(body)
+            approve_device_from_message(webhook, 1)
+            wait_until(lambda: token_path(tmp_path).read_text() != first, "the new sso token")
+            assert httpx.get(url, headers={"Authorization": token}, timeout=10).status_code == 200
+            # The new session is due at once too (85 s of 90): its link, denied this time.
+            approve_device_from_message(webhook, 2, approve=False)
+            last = webhook.wait_for_message(3, 30)
+            time.sleep(3)
+        finally:
+            err = stop(process)
+    assert "profile dev was renewed" in err
+    assert "renewals of profile dev stopped: sign-in was denied" in err
+    assert "stopped" in last.splitlines()[0]
+    assert len(webhook.bodies) == 3
