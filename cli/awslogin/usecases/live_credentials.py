@@ -76,6 +76,7 @@ class LiveCredentials:
         self._started = False
         self._closing = False
         self._warned_for: float | None = None
+        self._new_session = asyncio.Event()
 
     async def start(self) -> Snapshot:
         """The first fetch; raises its failure when there is nothing to serve."""
@@ -104,12 +105,25 @@ class LiveCredentials:
     async def keep_alive(self) -> None:
         """Refresh before each expiry and look again every minute, until cancelled."""
         while True:
-            await asyncio.sleep(self._seconds_to_next_look(self._clock()))
+            if await self._sleep(self._seconds_to_next_look(self._clock())):
+                continue  # a new session: its own times to wake at
             try:
                 await self.fetch()
             except Exception:  # the endpoint goes on serving what it has
                 self._say(f"could not look at the session: {UNEXPECTED}")
             self.warn_if_ending()
+
+    async def _sleep(self, seconds: float) -> bool:
+        """Sleep `seconds`, or less: True when a new session came meanwhile (a renewal,
+        a login elsewhere), whose end and renewal may be due sooner."""
+        try:
+            async with asyncio.timeout(seconds):
+                await self._new_session.wait()
+        except TimeoutError:
+            return False
+        finally:
+            self._new_session.clear()
+        return True
 
     async def fetch(self) -> None:
         """Take a snapshot through the worker, or wait for the one being taken."""
@@ -203,6 +217,8 @@ class LiveCredentials:
             ended = self._failure is not None and self._failure.login_required
             if self._snapshot is None and ended and self._started:
                 self._say(f"profile {self.profile} is signed in again: serving its credentials")
+            if self._snapshot is None or self._snapshot.session_ends_at != result.session_ends_at:
+                self._new_session.set()
             self._snapshot = result
             self._body = result.container_body()
             left = result.expires_at - now
