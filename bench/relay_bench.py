@@ -11,7 +11,10 @@ relay). It prints:
 2. full lifecycles per second (create, confirm, callback, collect, acknowledge, report
    the outcome) against GET /healthz of the same app in the same run (target ratio
    >= 0.25); the browser's confirmation is part of every real lifecycle, since
-   /callback needs the cookie it sets, and so are the host's ack and outcome;
+   /callback needs the cookie it sets, and so are the host's ack and outcome; and the
+   same lifecycle with number matching (a host of protocol revision 2: the number
+   chosen on the page, and the host's poll that collects the confirmation notice)
+   beside it, in alternating windows of the same run (the ratio is its cost);
 3. callback-to-host wake latency p50/p99 with 1,000 hosts waiting (target p99 < 50 ms).
 
 Everything is bounded: counts are fixed, every wait has a deadline, and the relay is
@@ -216,17 +219,27 @@ def post(path: str, token: str, body: bytes = b"") -> bytes:
 OUTCOME = b'{"outcome":"signed_in","account_id":"123456789012","role":"bench"}'
 
 
-def confirm_request(pairing_id: str) -> bytes:
-    """The "this is my terminal" button: an empty form POST."""
+# A phone's User-Agent: the relay reduces it to a few words for the confirmation notice.
+PHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+)
+
+
+def confirm_request(pairing_id: str, number: int | None = None) -> bytes:
+    """The "this is my terminal" button (an empty form POST), or the number chosen."""
+    body = b"" if number is None else f"number={number}".encode()
     return (
-        f"POST /p/{pairing_id}/confirm HTTP/1.1\r\nHost: relay\r\n"
-        "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 0\r\n\r\n"
-    ).encode()
+        f"POST /p/{pairing_id}/confirm HTTP/1.1\r\nHost: relay\r\nUser-Agent: {PHONE}\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
 
 
-async def confirm(conn: HttpConnection, pairing_id: str) -> str:
-    """Press the button as a browser would; returns the binding cookie to send back."""
-    status, body = await conn.request(confirm_request(pairing_id))
+async def confirm(conn: HttpConnection, pairing_id: str, number: int | None = None) -> str:
+    """Press the button (or choose `number`) as a browser would; returns the binding
+    cookie to send back."""
+    status, body = await conn.request(confirm_request(pairing_id, number))
     if status != 303:
         raise RuntimeError(f"confirm answered {status}: {body[:200]!r}")
     return conn.set_cookie()
@@ -235,9 +248,10 @@ async def confirm(conn: HttpConnection, pairing_id: str) -> str:
 class PairingMaker:
     """Creates pairings with unique states; one host key serves them all."""
 
-    def __init__(self, url: str, tag: str) -> None:
+    def __init__(self, url: str, tag: str, revision: int = 1) -> None:
         from awslogin_protocol.sealing import HostKey
 
+        self.revision = revision
         self.key = HostKey()
         self.callback = f"{url}/callback"
         self.tag = tag
@@ -256,6 +270,7 @@ class PairingMaker:
                 "mode": "redirect",
                 "public_key": self.key.public_key,
                 "host": {"hostname": "bench", "user": "bench", "client": "relay_bench"},
+                **({"revision": self.revision} if self.revision > 1 else {}),
             }
         ).encode()
         head = (
@@ -387,6 +402,7 @@ async def phase_throughput(
     port: int, relay_pid: int, seconds: float, connections: int
 ) -> dict[str, Any]:
     maker = PairingMaker(f"http://{HOST}:{port}", "t")
+    numbered = PairingMaker(f"http://{HOST}:{port}", "n", revision=2)
     healthz = get("/healthz")
 
     async def trivial(conn: HttpConnection, _: int) -> None:
@@ -394,16 +410,27 @@ async def phase_throughput(
         assert status == 200
 
     async def lifecycle(conn: HttpConnection, _: int) -> None:
+        await _lifecycle(conn, maker)
+
+    async def matched(conn: HttpConnection, _: int) -> None:
+        await _lifecycle(conn, numbered)
+
+    async def _lifecycle(conn: HttpConnection, maker: PairingMaker) -> None:
         raw, state = maker.next_request()
         status, body = await conn.request(raw)
         assert status == 201, body
         created = json.loads(body)
-        cookie = await confirm(conn, created["pairing_id"])
+        path, token = f"/v1/pairings/{created['pairing_id']}", created["poll_token"]
+        number = created.get("match_number")
+        cookie = await confirm(conn, created["pairing_id"], number)
+        if number is not None:  # the host's poll that tells who confirmed
+            status, body = await conn.request(get(f"{path}/result?until=confirmation", token))
+            assert status == 200
+            assert b'"browser":"Safari on iPhone"' in body, body
         status, _body = await conn.request(
             get(f"/callback?code=bench-code&state={state}", cookie=cookie)
         )
         assert status == 303
-        path, token = f"/v1/pairings/{created['pairing_id']}", created["poll_token"]
         status, body = await conn.request(get(f"{path}/result", token))
         assert status == 200
         assert body.startswith(b'{"status":"complete"'), body
@@ -414,21 +441,29 @@ async def phase_throughput(
 
     await _for_duration(port, connections, 1.0, trivial)  # warm-up
     await _for_duration(port, connections, 1.0, lifecycle)
-    # Alternate short windows so that load from elsewhere on the machine weighs on both
+    await _for_duration(port, connections, 1.0, matched)
+    # Alternate short windows so that load from elsewhere on the machine weighs on all
     # measurements alike; count relay CPU time per window as the steadier figure.
-    healthz_count = lifecycle_count = 0
-    healthz_cpu = lifecycle_cpu = 0.0
+    healthz_count = lifecycle_count = matched_count = 0
+    healthz_cpu = lifecycle_cpu = matched_cpu = 0.0
     window = seconds / ROUNDS
     for _ in range(ROUNDS):
         cpu_start = cpu_seconds(relay_pid)
         healthz_count += await _for_duration(port, connections, window, trivial)
         cpu_middle = cpu_seconds(relay_pid)
         lifecycle_count += await _for_duration(port, connections, window, lifecycle)
-        lifecycle_cpu += cpu_seconds(relay_pid) - cpu_middle
+        cpu_late = cpu_seconds(relay_pid)
+        matched_count += await _for_duration(port, connections, window, matched)
+        matched_cpu += cpu_seconds(relay_pid) - cpu_late
+        lifecycle_cpu += cpu_late - cpu_middle
         healthz_cpu += cpu_middle - cpu_start
     healthz_rate = healthz_count / seconds
     lifecycle_rate = lifecycle_count / seconds
+    matched_rate = matched_count / seconds
     return {
+        "matched_per_s": matched_rate,
+        "matched_ratio": matched_rate / lifecycle_rate,
+        "matched_cpu_us": matched_cpu / matched_count * 1e6,
         "healthz_per_s": healthz_rate,
         "lifecycles_per_s": lifecycle_rate,
         "ratio": lifecycle_rate / healthz_rate,
@@ -555,7 +590,11 @@ def main() -> int:
             f"  [target >= 0.25: {verdict}]\n"
             f"   relay CPU per lifecycle {tp['lifecycle_cpu_us']:.0f} us, per /healthz "
             f"{tp['healthz_cpu_us']:.0f} us "
-            f"(CPU ratio {tp['healthz_cpu_us'] / tp['lifecycle_cpu_us']:.2f})"
+            f"(CPU ratio {tp['healthz_cpu_us'] / tp['lifecycle_cpu_us']:.2f})\n"
+            "   with number matching (the number chosen, the host's poll for the "
+            f"confirmation notice): {tp['matched_per_s']:.0f}/s; ratio to the lifecycle "
+            f"without it {tp['matched_ratio']:.2f}; relay CPU {tp['matched_cpu_us']:.0f} us "
+            f"per lifecycle (without: {tp['lifecycle_cpu_us']:.0f} us)"
         )
     if "wake" in phases:
         wake = run_phase("wake", options, args.log_dir)

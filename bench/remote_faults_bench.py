@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -32,7 +33,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
 
 import httpx
 
@@ -43,6 +43,7 @@ from tests.peers.fault_proxy import Fault, FaultCounts, FaultProxy
 from tests.peers.oidc import OidcProvider
 from tests.peers.relay import RelayServer
 from tests.peers.sts import StsPeer
+from tests.support.phone import NUMBER_PATTERN, confirm
 
 ROLE_ARN = "arn:aws:iam::123456789012:role/dev"
 ASSUMED_ROLE = "arn:aws:sts::123456789012:assumed-role/dev"
@@ -88,11 +89,11 @@ def host_env(root: Path, issuer: str, client_id: str, sts_url: str) -> dict[str,
     return env
 
 
-def phone(idp: OidcProvider, link: str, user: str) -> float:
-    """Open the link, confirm, sign in, come back to the relay: the approval's time."""
+def phone(idp: OidcProvider, link: str, number: int, user: str) -> float:
+    """Open the link, choose the terminal's number, sign in, come back to the relay:
+    the approval's time."""
     with httpx.Client(follow_redirects=False, timeout=30.0, trust_env=False) as browser:
-        assert browser.get(link).status_code == 200
-        confirmed = browser.post(urljoin(link, urlsplit(link).path + "/confirm"))
+        confirmed = confirm(browser, link, number)
         assert confirmed.status_code == 303, confirmed.text
         back = idp.complete_login(confirmed.headers["location"], user)
         answer = browser.get(back)
@@ -123,19 +124,22 @@ def one_login(
     stderr: list[str] = []
     try:
         assert host.stderr is not None
-        link = ""
+        link, number = "", None
         for line in host.stderr:
             stderr.append(line)
             if line.startswith(LINK_PREFIX):
                 link = line.strip()
+            shown = re.search(NUMBER_PATTERN, line)
+            if shown:
+                number = int(shown.group(0))
                 break
-        if not link:
+        if not link or number is None:
             host.wait(timeout=LOGIN_DEADLINE)
             return Outcome(False, None, last_line(stderr))
         rest = threading.Thread(target=lambda: stderr.extend(host.stderr or []), daemon=True)
         rest.start()
         time.sleep(random.uniform(0.5, 3.0))  # the person takes out the phone
-        approved = phone(idp, link, user)
+        approved = phone(idp, link, number, user)
         # stderr is the thread's to read: communicate() would read it too
         stdout = host.stdout.read() if host.stdout is not None else ""
         host.wait(timeout=LOGIN_DEADLINE)

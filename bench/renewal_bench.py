@@ -7,8 +7,8 @@ the proxy that verifies each ID token (60-second credentials, so serve refreshes
 along), `awslogin-relay`, and a JSON webhook as the notification destination. Profile
 `dev` (oidc, through the relay) has a session of `--session` seconds, and `serve` renews
 it `--session - 5` seconds before its end, so each new session is renewed 5 s after it
-began. The phone takes each link from what the webhook received, confirms, signs in at
-the IdP. A client asks serve's endpoint for credentials every 50 ms all along.
+began. The phone takes each link (and the number to choose) from what the webhook received,
+confirms, signs in at the IdP. A client asks serve's endpoint for credentials every 50 ms all along.
 
 It prints, for the renewals:
 
@@ -185,7 +185,7 @@ def measure(
             rss = [rss_kb(serve.pid)]
             before = {key for _, key in client.answers if key}
             approval = time.time()
-            phone_through_relay(idp, link_in(body))
+            phone_through_relay(idp, link_in(body), number_in_message(body))
             approvals.append(time.time() - approval)
             while json.loads(cache.read_text())["session"]["startedAt"] == started:
                 rss.append(rss_kb(serve.pid))

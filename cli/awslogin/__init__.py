@@ -5,4 +5,8 @@ so it must stay free of heavy imports: modules pull in httpx or cryptography onl
 where they need them.
 """
 
-__version__ = "0.1.0"
+try:
+    # Written at build and install from the git tag (pyproject.toml, [tool.setuptools_scm]).
+    from awslogin_protocol._version import __version__ as __version__
+except ImportError:  # a checkout that was never installed
+    __version__ = "0.0.0"

@@ -11,6 +11,9 @@ import from it (tests/unit/test_protocol_surface.py holds the two together), so 
 new export is a decision, not an accident.
 """
 
-__all__ = ["VERSION", "base64url", "messages", "sealing"]
+__all__ = ["REVISION", "VERSION", "_version", "base64url", "messages", "sealing"]
 
 VERSION = 1
+# Additions within version 1 that both sides announce (docs/protocol.md, "Revisions"):
+# 2 brought number matching and the confirmation notice.
+REVISION = 2

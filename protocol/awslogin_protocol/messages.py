@@ -26,7 +26,10 @@ __all__ = [
     "MAX_HOST_USER",
     "MAX_PASTE",
     "NOT_SHOWN",
+    "NUMBER_MATCHING_REVISION",
     "OUTCOME_REASON_SHOWN",
+    "WRONG_NUMBER",
+    "Confirmation",
     "Discovery",
     "ErrorBody",
     "HostDescription",
@@ -35,6 +38,7 @@ __all__ = [
     "PairingMode",
     "PairingRequest",
     "PollAnswer",
+    "PollUntil",
     "SealedCallback",
     "SealedPaste",
     "well_formed_host_user",
@@ -61,6 +65,15 @@ MAX_HOST_CLIENT = 64
 # Longest AWS role a host may name for the confirmation page: the longest IAM role ARN
 # (a 512-character path and a 64-character name) fits.
 MAX_ROLE = 640
+# The first protocol revision (`revision`, see the package's REVISION) with number
+# matching and the confirmation notice (docs/protocol.md, "Revisions").
+NUMBER_MATCHING_REVISION = 2
+# The error of a poll's denial when someone chose a wrong number on the confirmation
+# page: the relay ended the pairing, nobody signed in (docs/protocol.md, "Number matching").
+WRONG_NUMBER = "wrong_number"
+# Longest confirmation notice fields: an IPv6 address with its zone, a few words.
+MAX_NOTICE_ADDRESS = 64
+MAX_NOTICE_BROWSER = 64
 # A host's X25519 public key as sent: the 32 raw bytes in base64url without padding.
 PUBLIC_KEY_PATTERN = r"^[A-Za-z0-9_-]{43}$"
 # What the confirmation page shows of a host field that is not well formed
@@ -138,6 +151,12 @@ class Discovery(_Message):
     allowed_authorize_origins: list[str] = Field(default_factory=list, max_length=256)
     max_wait: int = Field(default=25, ge=0)
     interval: float = Field(default=2.0, ge=0)
+    revision: int = Field(
+        default=1,
+        ge=1,
+        description="the newest protocol revision the relay speaks (absent: 1); a host "
+        'sends the older of its own and this one (docs/protocol.md, "Revisions")',
+    )
 
 
 class HostDescription(_Message):
@@ -181,6 +200,14 @@ class PairingRequest(_Message):
         description="base64url X25519 public key of the host (32 bytes, no padding)",
     )
     host: HostDescription
+    revision: int = Field(
+        default=1,
+        ge=1,
+        le=1000,
+        description=f"the protocol revision the host speaks (absent: 1); from "
+        f"{NUMBER_MATCHING_REVISION} on it shows the `match_number` in the terminal and "
+        "reads the confirmation notice",
+    )
 
 
 class PairingCreated(_Message):
@@ -196,15 +223,51 @@ class PairingCreated(_Message):
     )
     expires_in: float = Field(gt=0)
     interval: float = Field(default=2.0, ge=0)
+    match_number: int | None = Field(
+        default=None,
+        ge=10,
+        le=99,
+        description="the number the terminal shows beside the user code; the page offers "
+        "it among three and a wrong choice ends the pairing (only for a host of revision "
+        f"{NUMBER_MATCHING_REVISION} or later; only here, never on a page)",
+    )
+
+
+class Confirmation(_Message):
+    """When and from where a browser confirmed the pairing, as the relay saw it.
+
+    Text the relay chose from what the browser sent: the host shows it only through
+    its terminal hygiene (docs/security.md, "The confirmation notice")."""
+
+    at: float = Field(ge=0, description="when, in seconds since the epoch (the relay's clock)")
+    address: str = Field(
+        max_length=MAX_NOTICE_ADDRESS,
+        description="the browser's address (RELAY_TRUSTED_PROXIES honoured)",
+    )
+    browser: str = Field(
+        default="",
+        max_length=MAX_NOTICE_BROWSER,
+        description='browser family and platform in a few words ("Safari on iPhone"); "" '
+        "when the User-Agent says nothing the relay knows",
+    )
+
+
+PollUntil = Literal["result", "confirmation"]
+"""What ends a long-poll early (the `until` query parameter): the result only, or also
+a confirmation the host has not seen yet."""
 
 
 class PollAnswer(_Message):
-    """`GET /v1/pairings/{id}/result`: pending, the sealed result, or the provider's refusal."""
+    """`GET /v1/pairings/{id}/result`: pending, the sealed result, or the provider's refusal.
+
+    `confirmation` says who confirmed the pairing once a browser has (from revision 2;
+    an older relay never sends it)."""
 
     status: Literal["pending", "complete", "denied"]
     sealed: str | None = Field(default=None, max_length=64 * 1024)
     error: str | None = Field(default=None, max_length=256)
     error_description: str | None = Field(default=None, max_length=1024)
+    confirmation: Confirmation | None = None
 
 
 class OutcomeReport(_Message):

@@ -164,6 +164,13 @@ SPECS: tuple[SettingSpec, ...] = (
         "at least 16 characters each; prefer the variable to the flag, which others see in ps",
         attribute="create_tokens",
     ),
+    SettingSpec(
+        "RELAY_REQUIRE_NUMBER",
+        "false",
+        "true: refuse hosts too old to show a number for the confirmation page (protocol "
+        "revision 1), so that nobody can start a pairing that skips number matching",
+        attribute="require_number",
+    ),
     SettingSpec("RELAY_WORKERS", "1", "uvicorn worker processes (more than 1 needs Redis)"),
     SettingSpec("RELAY_LOG_LEVEL", "info", "debug, info, warning or error"),
 )
@@ -203,6 +210,7 @@ class Settings:
     max_connections: int = 0
     trusted_proxies: tuple[IPNetwork, ...] = field(default=())
     create_tokens: tuple[str, ...] = ()
+    require_number: bool = False
     workers: int = 1
     log_level: str = "info"
 
@@ -264,6 +272,12 @@ _RENAMED = {"RELAY_IPV6_PREFIX": "RELAY_IPV6_PREFIXES"}
 
 def _text(value: str) -> str:
     return value
+
+
+def _flag(value: str) -> bool:
+    if value.lower() not in ("true", "false"):
+        raise ValueError("expected true or false")
+    return value.lower() == "true"
 
 
 def _int_between(low: int, high: int) -> Callable[[str], int]:
@@ -421,6 +435,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "max_connections": _int_between(0, 10_000_000),
     "trusted_proxies": _proxies,
     "create_tokens": _create_tokens,
+    "require_number": _flag,
     "workers": _int_between(1, 64),
     "log_level": _log_level,
 }

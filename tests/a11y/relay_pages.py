@@ -36,10 +36,11 @@ from urllib.parse import urlencode
 import httpx
 from playwright.sync_api import Browser, Page, Response, Route
 
+from awslogin_protocol import REVISION
 from awslogin_protocol.sealing import HostKey
 from tests.peers._process import free_port
 from tests.peers.relay import RelayFactory, RelayServer
-from tests.support.phone import press_continue
+from tests.support.phone import offered_numbers, press_continue
 
 # A site other than the relay's, for the cross-site form post (Playwright answers it).
 OTHER_SITE = "http://localhost:9"
@@ -108,7 +109,9 @@ def tour_relays(start: RelayFactory) -> Iterator[TourRelays]:
 class HostSide:
     """One pairing as a host holds it: created over HTTP, polled, cancelled."""
 
-    def __init__(self, relay: RelayServer, idp: str, *, mode: str = "redirect") -> None:
+    def __init__(
+        self, relay: RelayServer, idp: str, *, mode: str = "redirect", revision: int = REVISION
+    ) -> None:
         self.relay = relay
         self.state = secrets.token_urlsafe(24)
         challenge = hashlib.sha256(secrets.token_bytes(32)).digest()
@@ -126,9 +129,11 @@ class HostSide:
             "mode": mode,
             "public_key": HostKey().public_key,
             "host": HOST,
+            "revision": revision,
         }
         created = self._call("POST", "/v1/pairings", 201, json=body)
         self.pairing_id: str = created["pairing_id"]
+        self.number: int | None = created.get("match_number")
         self._token = {"Authorization": f"Bearer {created['poll_token']}"}
 
     def _call(self, method: str, path: str, expected: int, **options: Any) -> Any:
@@ -178,10 +183,11 @@ class _Stops:
         self.names.append(name)
 
 
-def _continue(page: Page) -> Response | None:
-    """Press "This is my terminal — continue" on the confirmation page shown."""
+def _continue(page: Page, host: HostSide, number: int | None = None) -> Response | None:
+    """Choose the host's number (or `number`) on the confirmation page shown, or press
+    "This is my terminal — continue" where the host shows none."""
     with page.expect_navigation(timeout=TIMEOUT_MS) as navigation:
-        press_continue(page)
+        press_continue(page, host.number if number is None else number)
     return navigation.value
 
 
@@ -227,7 +233,7 @@ class Tour:
 
         signed_in = HostSide(self.relays.main, self.relays.idp)
         stop("confirm", page, page.goto(signed_in.page_url), 200)
-        _continue(page)
+        _continue(page, signed_in)
         callback = f"{main}/callback?code=tour-code&state={signed_in.state}"
         stop("done-finishing", page, page.goto(callback), 200)
         signed_in.collect()
@@ -237,7 +243,7 @@ class Tour:
 
         failed = HostSide(self.relays.main, self.relays.idp)
         page.goto(failed.page_url)
-        _continue(page)
+        _continue(page, failed)
         page.goto(f"{main}/callback?code=tour-code&state={failed.state}")
         failed.collect()
         reason = (
@@ -249,13 +255,13 @@ class Tour:
 
         denied = HostSide(self.relays.main, self.relays.idp)
         page.goto(denied.page_url)
-        _continue(page)
+        _continue(page, denied)
         refusal = f"error=access_denied&error_description=The+user+cancelled&state={denied.state}"
         stop("done-denied", page, page.goto(f"{main}/callback?{refusal}"), 200)
 
         pasted = HostSide(self.relays.main, self.relays.idp, mode="paste")
         page.goto(pasted.page_url)
-        stop("paste", page, _continue(page), 200)
+        stop("paste", page, _continue(page, pasted), 200)
         stop("paste-nothing-pasted", page, _submit(page, "#code", "   ", "Send to"), 400)
         too_large = _submit(page, "#code", "x" * 40_000, "Send to")
         stop("error-request-too-large", page, too_large, 413)
@@ -267,16 +273,25 @@ class Tour:
 
         used = HostSide(self.relays.main, self.relays.idp)
         page.goto(used.page_url)
-        _continue(page)
+        _continue(page, used)
         page.goto(f"{main}/callback?code=first&state={used.state}")
         replay = page.goto(f"{main}/callback?code=again&state={used.state}")
         stop("error-already-used", page, replay, 410)
 
         elsewhere = HostSide(self.relays.main, self.relays.idp)
         page.goto(elsewhere.page_url)
-        _continue(page)
+        _continue(page, elsewhere)
         stranger.goto(elsewhere.page_url)
-        stop("error-confirmed-elsewhere", stranger, _continue(stranger), 409)
+        stop("error-confirmed-elsewhere", stranger, _continue(stranger, elsewhere), 409)
+
+        # number matching: a wrong number ends the request, and the page says so
+        wrong = HostSide(self.relays.main, self.relays.idp)
+        page.goto(wrong.page_url)
+        guess = next(n for n in offered_numbers(page) if n != wrong.number)
+        stop("done-wrong-number", page, _continue(page, wrong, guess), 200)
+        # a host too old to show a number (protocol revision 1): the one button
+        old = HostSide(self.relays.main, self.relays.idp, revision=1)
+        stop("confirm-without-number", page, page.goto(old.page_url), 200)
         forwarded = f"{main}/callback?code=x&state={elsewhere.state}"
         stop("error-unconfirmed-browser", stranger, stranger.goto(forwarded), 403)
 

@@ -36,6 +36,7 @@ from tests.e2e.journey import (
 )
 from tests.e2e.terminal_qr import decode_terminal_qr
 from tests.peers._process import log_tail, set_scratch_root
+from tests.support.phone import offered_numbers
 
 
 class Narrator:
@@ -113,8 +114,13 @@ def run(user: str, say: Narrator, scratch: Path, logs: list[Path]) -> None:
         say.say("phone", f'page "{phone.heading(page)}" shows the code {shown}')
         if shown != screen.user_code:
             raise DemoFailed(f"the page shows {shown}, the terminal {screen.user_code}")
-        say.say("phone", "the code matches the terminal's; presses the continue button")
-        phone.continue_to_provider(page, idp.issuer)
+        say.say(
+            "phone",
+            f"the code matches the terminal's; of the three numbers the page offers "
+            f"({', '.join(str(n) for n in offered_numbers(page))}), chooses the "
+            f"terminal's: {screen.number}",
+        )
+        phone.continue_to_provider(page, idp.issuer, screen.number)
         bound = [c for c in context.cookies() if c["name"] == f"awl_{screen.pairing_id}"]
         if not bound or not bound[0]["httpOnly"]:
             raise DemoFailed("the relay did not bind the sign-in to the phone's browser")

@@ -28,6 +28,7 @@ USER = "alice"
 # Patterns of the remote sign-in screen (cli/awslogin/adapters/terminal.py).
 URL_LINE = r"^ {6}(https?://\S+/p/(\S+))$"
 CODE_LINE = r"Check that the page shows this code:\s+(\S+)$"
+NUMBER_LINE = r"Then choose this number on the page:\s+([0-9]{2})$"
 WAITING_LINE = r"Waiting for you to sign in\.\.\. \d+:\d\d left"
 SIGNED_IN_LINE = r"^Signed in as (arn:aws:sts::\d{12}:assumed-role/\S+)$"
 
@@ -40,6 +41,7 @@ class SignInScreen:
     pairing_id: str
     user_code: str
     qr_rows: list[str]
+    number: int  # the number to choose on the page
 
 
 def configure_profile(
@@ -73,17 +75,23 @@ def read_sign_in_screen(host: HostProcess, timeout: float = 30.0) -> SignInScree
     """The URL, QR rows and user code, waiting for each as the host prints them."""
     url = host.wait_for(URL_LINE, timeout=timeout)
     code = host.wait_for(CODE_LINE, timeout=timeout)
+    number = host.wait_for(NUMBER_LINE, timeout=timeout)
     lines = list(host.lines["stderr"])
     rows = qr_rows_after(lines, lines.index(url.string))
     return SignInScreen(
-        url=url.group(1), pairing_id=url.group(2), user_code=code.group(1), qr_rows=rows
+        url=url.group(1),
+        pairing_id=url.group(2),
+        user_code=code.group(1),
+        qr_rows=rows,
+        number=int(number.group(1)),
     )
 
 
 def sign_in_on_phone(page: Page, screen: SignInScreen, issuer: str, login: str = USER) -> str:
-    """Open the link, compare codes, continue, sign in; the user code the page showed."""
+    """Open the link, compare codes, choose the terminal's number, sign in; the user
+    code the page showed."""
     shown = phone.open_pairing_page(page, screen.url)
-    phone.continue_to_provider(page, issuer)
+    phone.continue_to_provider(page, issuer, screen.number)
     phone.sign_in_at_provider(page, login)
     return shown
 

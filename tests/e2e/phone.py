@@ -29,9 +29,10 @@ def open_pairing_page(page: Page, url: str) -> str:
     return code.inner_text().strip()
 
 
-def continue_to_provider(page: Page, issuer: str) -> None:
-    """Press "This is my terminal — continue" and arrive at the IdP's login form."""
-    press_continue(page, timeout_ms=STEP_TIMEOUT_MS)
+def continue_to_provider(page: Page, issuer: str, number: int | None) -> None:
+    """Choose the terminal's `number` (None: press "This is my terminal — continue")
+    and arrive at the IdP's login form."""
+    press_continue(page, number, timeout_ms=STEP_TIMEOUT_MS)
     page.wait_for_url(f"{issuer}/interaction/**", timeout=STEP_TIMEOUT_MS)
     expect(page.locator("input[name=login]")).to_be_visible(timeout=STEP_TIMEOUT_MS)
 

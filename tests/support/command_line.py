@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from awslogin.cli.main import main
+from tests.support.home import home_environ
 
 
 def isolated_environ(tmp_path: Path, config: str, **extra: str) -> dict[str, str]:
@@ -18,7 +19,7 @@ def isolated_environ(tmp_path: Path, config: str, **extra: str) -> dict[str, str
     return {
         "AWS_CONFIG_FILE": str(config_file),
         "AWSLOGIN_CACHE_DIR": str(tmp_path / "cache"),
-        "HOME": str(tmp_path),
+        **home_environ(tmp_path),
         "DISPLAY": ":0",
         "PATH": "/usr/bin:/bin",
         **extra,

@@ -28,6 +28,7 @@ from aiosmtpd.controller import Controller
 
 Behaviour = Literal["ok", "fail", "hang"]
 _LINK = re.compile(r"^Open: (https?://\S+)$", re.MULTILINE)
+_NUMBER = re.compile(r"^Choose this number on the page: ([0-9]{2})$", re.MULTILINE)
 
 
 class Received:
@@ -59,6 +60,12 @@ def link_in(body: str) -> str:
     found = _LINK.search(body)
     assert found is not None, f"no sign-in link in {body!r}"
     return found.group(1)
+
+
+def number_in_message(body: str) -> int | None:
+    """The number to choose on the relay's page, as a message gives it (None: none)."""
+    found = _NUMBER.search(body)
+    return int(found.group(1)) if found is not None else None
 
 
 class JsonWebhook(Received):

@@ -24,15 +24,20 @@ class NotedLine:
 
     def __init__(self) -> None:
         self.notes: list[str | None] = []
+        self.announced: list[tuple[str, str]] = []
 
     def note(self, words: str | None) -> None:
         self.notes.append(words)
+
+    def announce(self, text: str, then: str) -> None:
+        self.announced.append((text, then))
 
 
 class SilentDisplay:
     def __init__(self) -> None:
         self.links: list[tuple[str, str | None, bool, str | None]] = []
         self.line = NotedLine()
+        self.numbers: list[int | None] = []
 
     def info(self, text: str) -> None:
         pass
@@ -44,8 +49,10 @@ class SilentDisplay:
         user_code: str | None = None,
         qr: bool = True,
         type_at: str | None = None,
+        number: int | None = None,
     ) -> None:
         self.links.append((url, user_code, qr, type_at))
+        self.numbers.append(number)
 
     @contextmanager
     def countdown(self, text: str, deadline: float) -> Iterator[NotedLine]:
@@ -55,7 +62,10 @@ class SilentDisplay:
 class FakeRelay:
     """respx routes for one pairing; `results` are the poll answers, in order."""
 
-    def __init__(self, router: respx.MockRouter, results: list[Any], **pairing: Any) -> None:
+    def __init__(
+        self, router: respx.MockRouter, results: list[Any], revision: int = 1, **pairing: Any
+    ) -> None:
+        """`revision`: what the relay's discovery document says it speaks (absent: 1)."""
         self.pairing = pairing  # fields of the creation answer to override
         self.poll_times: list[float] = []
         self.public_key: str | None = None
@@ -71,6 +81,7 @@ class FakeRelay:
                 "callback_uri": f"{RELAY_URL}/callback",
                 "verification_uri": f"{RELAY_URL}/link",
                 "allowed_authorize_origins": ["https://idp.example.test"],
+                **({"revision": revision} if revision > 1 else {}),
             }
         )
         router.post(f"{RELAY_URL}/v1/pairings").mock(side_effect=self.create)

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+from awslogin_protocol import REVISION
 from awslogin_protocol.sealing import HostKey
 from tests.support.phone import confirm_async
 
@@ -40,6 +41,7 @@ class Host:
         self.headers = {"Authorization": f"Bearer {created['poll_token']}"}
         self.key = key
         self.state = state
+        self.match_number: int | None = created.get("match_number")
 
     async def poll(self, client: httpx.AsyncClient, base: str, wait: float = 0) -> httpx.Response:
         return await client.get(
@@ -80,6 +82,7 @@ async def create(
             "mode": "redirect",
             "public_key": key.public_key,
             "host": {"hostname": "gpu-box-3", "user": "alice", "client": "awslogin/0.1.0"},
+            "revision": REVISION,
         },
     )
     assert response.status_code == 201, response.text
@@ -87,9 +90,9 @@ async def create(
 
 
 async def confirm(browser: httpx.AsyncClient, base: str, host: Host) -> str:
-    """Open the relay page and press "this is my terminal"; returns the binding cookie
+    """Open the relay page and choose the host's number; returns the binding cookie
     (``name=value``) the relay gave this browser."""
-    confirmed = await confirm_async(browser, f"{base}/p/{host.pairing_id}")
+    confirmed = await confirm_async(browser, f"{base}/p/{host.pairing_id}", host.match_number)
     assert confirmed.status_code == 303, confirmed.text
     cookie = SimpleCookie()
     cookie.load(confirmed.headers["set-cookie"])

@@ -1,16 +1,24 @@
 """The scripted phone: every way a test's person confirms a pairing on the relay's page.
 
 The relay's page asks the person to confirm that the code on it is the one their
-terminal shows ("This is my terminal — continue", docs/protocol.md); only then does it
-send the browser on to the provider. Tests confirm over plain HTTP (httpx, sync or
-async) or in Chromium; both ways live here, so that a change to what the person must do
-on that page is made in one place. `phone_from_message` takes the link from what a
-notification destination received (tests/support/destinations.py), as a person does
-who is away from the host.
+terminal shows, and, when the terminal shows a number too (number matching, a host of
+protocol revision 2 or later), to choose that number among the three the page offers
+(docs/protocol.md); only then does it send the browser on to the provider. Tests
+confirm over plain HTTP (httpx, sync or async) or in Chromium; both ways live here, so
+that a change to what the person must do on that page is made in one place.
+
+The person knows the number from the terminal, never from the page: a test that speaks
+the protocol itself passes the 201's `match_number`; a test that runs the real CLI reads
+it from the host's output (`number_in`). `None` stands for a pairing that shows no
+number (a host of revision 1): the page then has the single "continue" button.
+
+A person away from the host takes the link, and the number, from what a notification
+destination received (tests/support/destinations.py): `phone_from_message`.
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
@@ -18,43 +26,95 @@ import httpx
 
 from tests.fakes.sso.browser import decide_device
 from tests.peers.oidc import OidcProvider
-from tests.support.destinations import Received, link_in
+from tests.support.destinations import Received, link_in, number_in_message
 from tests.support.oidc_profile import finish_at_idp
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
 
 CONTINUE_BUTTON = "This is my terminal — continue"
+NUMBER_LEGEND = "Your terminal shows a number beside the code"
+# How the host's terminal shows the number (adapters.terminal.Terminal.show_link).
+_NUMBER_LINE = re.compile(r"choose this number on the page:\s+([0-9]{2})\b")
+
+
+def number_in(terminal_output: str) -> int:
+    """The number the host's terminal shows, from what it printed."""
+    found = _NUMBER_LINE.search(terminal_output)
+    assert found is not None, f"the terminal shows no number: {terminal_output[-2000:]!r}"
+    return int(found.group(1))
+
+
+NUMBER_PATTERN = r"(?<=choose this number on the page:  )[0-9]{2}\b"
+"""A regular expression whose whole match is the terminal's number, for tests that
+read the host's output line by line."""
+
+
+def choices_on(html: str) -> list[int]:
+    """The numbers a confirmation page offers, in its order (all an onlooker sees)."""
+    return [int(value) for value in re.findall(r'name="number" value="([0-9]+)"', html)]
 
 
 def confirm_url(link: str) -> str:
-    """Where the page's button posts: the pairing page's path plus /confirm (`link` may
+    """Where the page's buttons post: the pairing page's path plus /confirm (`link` may
     be relative, and may carry a query or fragment the form does not)."""
     parts = urlsplit(link)
     return urlunsplit((parts.scheme, parts.netloc, parts.path + "/confirm", "", ""))
 
 
-def confirm(phone: httpx.Client, link: str) -> httpx.Response:
-    """Open the pairing page (it must show) and press the button; the relay's answer."""
-    page = phone.get(link)
+def _form(number: int | None) -> dict[str, str] | None:
+    return None if number is None else {"number": str(number)}
+
+
+def _check_page(page: httpx.Response, number: int | None) -> None:
     assert page.status_code == 200, page.text
-    return phone.post(confirm_url(link))
+    offered = choices_on(page.text)
+    if number is None:
+        assert not offered, "the page offers numbers: pass the terminal's"
+    else:
+        assert len(offered) == 3, page.text
 
 
-async def confirm_async(phone: httpx.AsyncClient, link: str) -> httpx.Response:
+def choose(
+    phone: httpx.Client, link: str, number: int | None, headers: dict[str, str] | None = None
+) -> httpx.Response:
+    """Post the page's form without opening it first (a page loaded earlier, a back
+    button): choose `number`, or press the one button of a page without numbers."""
+    return phone.post(confirm_url(link), data=_form(number), headers=headers)
+
+
+async def choose_async(
+    phone: httpx.AsyncClient,
+    link: str,
+    number: int | None,
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    """`choose`, for a test that speaks to the relay asynchronously."""
+    return await phone.post(confirm_url(link), data=_form(number), headers=headers)
+
+
+def confirm(phone: httpx.Client, link: str, number: int | None) -> httpx.Response:
+    """Open the pairing page (it must show) and choose `number` (or press the one
+    button of a page without numbers); the relay's answer."""
+    page = phone.get(link)
+    _check_page(page, number)
+    return choose(phone, link, number)
+
+
+async def confirm_async(phone: httpx.AsyncClient, link: str, number: int | None) -> httpx.Response:
     """`confirm`, for a test that speaks to the relay asynchronously."""
     page = await phone.get(link)
-    assert page.status_code == 200, page.text
-    return await phone.post(confirm_url(link))
+    _check_page(page, number)
+    return await choose_async(phone, link, number)
 
 
 def phone_through_relay(
-    oidc_provider: OidcProvider, verification_url: str, *, deny: bool = False
+    oidc_provider: OidcProvider, verification_url: str, number: int | None, *, deny: bool = False
 ) -> httpx.Response:
-    """What the person does on the phone: open the relay page, confirm, sign in (or
-    cancel) at the IdP, come back to the relay."""
+    """What the person does on the phone: open the relay page, confirm with the
+    terminal's number, sign in (or cancel) at the IdP, come back to the relay."""
     with httpx.Client(follow_redirects=False, timeout=15.0) as phone:
-        confirmed = confirm(phone, verification_url)
+        confirmed = confirm(phone, verification_url, number)
         assert confirmed.status_code == 303, confirmed.text
         back = finish_at_idp(oidc_provider, confirmed.headers["location"], deny=deny)
         return phone.get(back)
@@ -69,9 +129,10 @@ def phone_from_message(
     timeout: float = 60.0,
 ) -> httpx.Response:
     """The person taps the link of the `count`-th message a notification destination
-    received (a webhook, an email) and signs in through the relay (or cancels)."""
-    link = link_in(destination.wait_for_message(count, timeout))
-    return phone_through_relay(oidc_provider, link, deny=deny)
+    received (a webhook, an email), chooses the number it gives, and signs in through
+    the relay (or cancels)."""
+    body = destination.wait_for_message(count, timeout)
+    return phone_through_relay(oidc_provider, link_in(body), number_in_message(body), deny=deny)
 
 
 def approve_device_from_message(
@@ -83,11 +144,27 @@ def approve_device_from_message(
     decide_device(link, approve=approve)
 
 
-def continue_button(page: Page) -> Locator:
-    """The page's confirmation button, in Chromium."""
-    return page.get_by_role("button", name=CONTINUE_BUTTON)
+def continue_button(page: Page, number: int | None) -> Locator:
+    """In Chromium, the button that confirms: the one showing `number`, or the
+    "continue" button of a page without numbers."""
+    if number is None:
+        return page.get_by_role("button", name=CONTINUE_BUTTON)
+    group = page.get_by_role("group", name=re.compile(NUMBER_LEGEND))
+    return group.get_by_role("button", name=str(number), exact=True)
 
 
-def press_continue(page: Page, *, timeout_ms: float | None = None) -> None:
-    """Press the confirmation button on the relay page shown in Chromium."""
-    continue_button(page).click(timeout=timeout_ms)
+def number_buttons(page: Page) -> Locator:
+    """In Chromium, the three number buttons, in the page's order."""
+    return page.get_by_role("group", name=re.compile(NUMBER_LEGEND)).get_by_role("button")
+
+
+def offered_numbers(page: Page) -> list[int]:
+    """In Chromium, the numbers the confirmation page offers, in its order (all that an
+    onlooker holding only the link can see)."""
+    return [int(text.strip()) for text in number_buttons(page).all_inner_texts()]
+
+
+def press_continue(page: Page, number: int | None, *, timeout_ms: float | None = None) -> None:
+    """Confirm on the relay page shown in Chromium: choose `number` (None: press the
+    button of a page without numbers)."""
+    continue_button(page, number).click(timeout=timeout_ms)

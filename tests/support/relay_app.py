@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 import httpx
 from fastapi import FastAPI
 
+from awslogin_protocol import REVISION
 from awslogin_protocol.sealing import HostKey
 from awslogin_relay.app import create_app
 from awslogin_relay.settings import Settings
@@ -83,6 +84,7 @@ class Relay:
             "mode": mode,
             "public_key": key.public_key,
             "host": {"hostname": "gpu-box-3", "user": "alice", "client": "awslogin/0.1"},
+            "revision": REVISION,
             **body,
         }
         response = await self.client.post("/v1/pairings", json=payload)
@@ -92,9 +94,11 @@ class Relay:
     async def confirm(
         self, created: dict[str, Any], browser: httpx.AsyncClient | None = None
     ) -> httpx.Response:
-        """What a browser does first: open the pairing's page and press "this is my
-        terminal"; the browser (by default `self.client`) keeps the binding cookie."""
-        return await confirm_async(browser or self.client, f"/p/{created['pairing_id']}")
+        """What a browser does first: open the pairing's page and choose the terminal's
+        number; the browser (by default `self.client`) keeps the binding cookie."""
+        return await confirm_async(
+            browser or self.client, f"/p/{created['pairing_id']}", created.get("match_number")
+        )
 
     def browser(self) -> httpx.AsyncClient:
         """Another browser (its own cookie jar) on another address; close it after use."""

@@ -13,8 +13,9 @@ from dataclasses import replace
 
 import pytest
 
-from awslogin_protocol.messages import PairingMode
+from awslogin_protocol.messages import WRONG_NUMBER, PairingMode
 from awslogin_relay.domain.pairing import (
+    ConfirmedBy,
     GoneReason,
     HostInfo,
     Outcome,
@@ -347,6 +348,59 @@ async def check_concurrent_confirmations_bind_once(store: PairingStore, clock: F
     assert live.binding_hash == held[0]
 
 
+async def check_numbers_and_the_confirmer_are_kept(store: PairingStore, clock: FakeClock) -> None:
+    pairing = replace(make_pairing(clock), match_number=42, match_choices=(17, 42, 88))
+    await store.create(pairing)
+    live = await store.get(pairing.pairing_id)
+    assert live is not None
+    assert (live.match_number, live.match_choices) == (42, (17, 42, 88))
+    assert live.confirmed_by is None
+    waiter = asyncio.create_task(store.wait_for_result(pairing.pairing_id, 5))
+    await asyncio.sleep(0.02)
+    # who confirmed: odd text too (a store writes it as it is; the service cleans it)
+    by = ConfirmedBy("2001:db8::9", 'Safari on iPhone \n"\u202e')
+    assert await store.mark_confirmed(pairing.pairing_id, clock(), BINDING_A, by) == BINDING_A
+    assert await asyncio.wait_for(waiter, 1)  # a confirmation wakes the waiting host
+    live = await store.get(pairing.pairing_id)
+    assert live is not None
+    assert live.confirmed_by == by
+    assert live.binding_hash == BINDING_A
+    # a second confirmation changes neither the binding nor who confirmed
+    other = ConfirmedBy("198.51.100.1", "Firefox on Linux")
+    assert await store.mark_confirmed(pairing.pairing_id, clock(), BINDING_B, other) == BINDING_A
+    await store.set_result(pairing.pairing_id, COMPLETE, 120)
+    kept = await store.get(pairing.pairing_id)
+    assert kept is not None
+    assert (kept.confirmed_by, kept.match_number) == (by, 42)
+
+
+async def check_a_wrong_number_ends_as_wrong_number(store: PairingStore, clock: FakeClock) -> None:
+    wrong = PairingResult(kind=ResultKind.DENIED, error=WRONG_NUMBER, error_description="x")
+    ended = []
+    for n, end in enumerate(("acknowledge", "report", "cancel")):
+        pairing = make_pairing(clock, n + 1)
+        await store.create(pairing)
+        assert await store.set_result(pairing.pairing_id, wrong, 120)
+        if end == "acknowledge":
+            await store.acknowledge(pairing.pairing_id, 120)
+        elif end == "report":
+            await store.report(pairing.pairing_id, FAILED)
+        else:
+            await store.cancel(pairing.pairing_id)
+        tomb = await store.gone(pairing.pairing_id)
+        assert tomb is not None
+        ended.append(tomb.reason)
+    assert ended == [GoneReason.WRONG_NUMBER] * 3
+    # the provider's own denial still ends as DENIED
+    denied = make_pairing(clock, 9)
+    await store.create(denied)
+    await store.set_result(denied.pairing_id, DENIED, 120)
+    await store.acknowledge(denied.pairing_id, 120)
+    tomb = await store.gone(denied.pairing_id)
+    assert tomb is not None
+    assert tomb.reason is GoneReason.DENIED
+
+
 async def check_wait_wakes_fast(store: PairingStore, clock: FakeClock) -> None:
     pairing = make_pairing(clock)
     await store.create(pairing)
@@ -531,6 +585,8 @@ CONTRACT = [
     check_expiry_and_tombstones,
     check_confirm_binds_first_browser,
     check_concurrent_confirmations_bind_once,
+    check_numbers_and_the_confirmer_are_kept,
+    check_a_wrong_number_ends_as_wrong_number,
     check_wait_wakes_fast,
     check_cancel_wakes,
     check_begin_poll_interval,

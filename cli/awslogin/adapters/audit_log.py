@@ -8,8 +8,10 @@ A renewal's steps are lines of their own (`"event": "renewal"`, usecases/renewal
 Lines go to stderr, or are appended to a file created with mode 0600. The file is opened
 without following a symbolic link (O_NOFOLLOW): in a folder others can write to (/tmp),
 another user could plant a link there that makes serve append to a file of its user's
-(docs/security.md, "`serve` and `exec` at the edge"). A failed write (a full disk, a
-closed terminal) never stops the endpoint.
+(docs/security.md, "`serve` and `exec` at the edge"). Windows has no O_NOFOLLOW and no
+uids: there a link is refused by looking first (making one needs a privilege there), and
+the file's privacy is its folder's (docs/security.md, "Private files on Windows"). A
+failed write (a full disk, a closed terminal) never stops the endpoint.
 """
 
 from __future__ import annotations
@@ -42,16 +44,19 @@ class AuditLog:
     def to_file(cls, profile: str, path: str) -> AuditLog:
         from awslogin.errors import ConfigError
 
-        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+        link = ConfigError(f"the audit log {path} is a symbolic link: give the file itself")
+        no_follow = getattr(os, "O_NOFOLLOW", 0)
+        if not no_follow and os.path.islink(path):
+            raise link
+        # Without O_CLOEXEC (Windows) descriptors are not inherited anyway (PEP 446).
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | no_follow | getattr(os, "O_CLOEXEC", 0)
         try:
             fd = os.open(path, flags, 0o600)
         except OSError as exc:
             if exc.errno == errno.ELOOP:
-                raise ConfigError(
-                    f"the audit log {path} is a symbolic link: give the file itself"
-                ) from None
+                raise link from None
             raise ConfigError(f"cannot open the audit log {path}: {exc.strerror}") from None
-        if os.fstat(fd).st_uid != os.geteuid():
+        if hasattr(os, "geteuid") and os.fstat(fd).st_uid != os.geteuid():
             # A file someone else made first (in /tmp, say) is theirs to read and rotate.
             os.close(fd)
             raise ConfigError(f"the audit log {path} belongs to another user: give a file of yours")

@@ -7,11 +7,10 @@ same reader serves `credential-process` on each SDK start, hence no heavy import
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 
-from awslogin.adapters.files import write_private_atomically
+from awslogin.adapters.files import expand_home, write_private_atomically
 from awslogin.errors import ConfigError, one_line
 
 _SECTION = re.compile(r"^\[([^\]]*)\]\s*(?:[#;].*)?$")
@@ -20,7 +19,7 @@ _KEY_VALUE = re.compile(r"^([^=\s#;][^=]*?)\s*=\s*(.*?)\s*$")
 
 def config_path(environ: Mapping[str, str]) -> str:
     """Where the config lives: AWS_CONFIG_FILE, else ~/.aws/config."""
-    return os.path.expanduser(environ.get("AWS_CONFIG_FILE") or "~/.aws/config")
+    return expand_home(environ.get("AWS_CONFIG_FILE") or "~/.aws/config", environ)
 
 
 def selected_profile(explicit: str | None, environ: Mapping[str, str]) -> str:

@@ -15,13 +15,18 @@ listening socket, the audit log, a worker's pipes) and for the connections that 
 descriptor without being counted: asyncio accepts up to ACCEPT_BATCH connections at
 each turn of its loop, and a connection reaches the endpoint's handler (and the cap) a
 few turns later, as an evicted one lets go of its descriptor a turn after it is
-aborted. IN_FLIGHT_BATCHES of those batches are left room for.
+aborted. IN_FLIGHT_BATCHES of those batches are left room for. Windows has no open-file
+limit for sockets (nor the `resource` module): there the cap is MAX_CONNECTIONS.
 """
 
 from __future__ import annotations
 
-import resource
 from typing import Protocol
+
+try:
+    import resource
+except ImportError:  # Windows
+    resource = None  # type: ignore[assignment]
 
 MAX_CONNECTIONS = 1024
 ACCEPT_BATCH = 16
@@ -42,8 +47,10 @@ class Evictable(Protocol):
 def connection_limit(open_files: int | None = None) -> int:
     """The cap for this process: MAX_CONNECTIONS, or fewer under a low open-file limit."""
     if open_files is None:
+        if resource is None:
+            return MAX_CONNECTIONS
         open_files = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-    if open_files == resource.RLIM_INFINITY:
+    if resource is not None and open_files == resource.RLIM_INFINITY:
         return MAX_CONNECTIONS
     room = open_files - RESERVED_FILES - IN_FLIGHT_BATCHES * ACCEPT_BATCH
     return max(MIN_CONNECTIONS, min(MAX_CONNECTIONS, room))

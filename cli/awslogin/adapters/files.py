@@ -5,6 +5,12 @@ each file awslogin writes is private (0600 in a 0700 directory), never seen half
 and refreshed by one process at a time. `credential-process` reads files through here on
 every SDK start: json and os only; tempfile (with shutil and random) is imported when a
 file is written, and filelock when a lock is taken.
+
+Where `~` is follows botocore, which asks os.path.expanduser: HOME on POSIX (else the
+password database), USERPROFILE on Windows (else HOMEDRIVE and HOMEPATH; HOME, which
+Git Bash sets, is not read there), so that awslogin and the AWS CLI meet in the same
+~/.aws. On Windows the mode bits mean nothing but "read-only": a file is private through
+the ACL its folder passes on (docs/security.md, "Private files on Windows").
 """
 
 from __future__ import annotations
@@ -12,12 +18,37 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
+import time
+from collections.abc import Mapping
 from contextlib import AbstractContextManager
 
 from awslogin.errors import AwsloginError, ConfigError
 
 # A refresh that holds a lock longer than this is stuck (IdP/STS timeouts are shorter).
 LOCK_TIMEOUT_SECONDS = 60.0
+# Windows refuses to replace a file another process has open (a reader of the cache): the
+# rename is tried again for this long, as readers hold it for a moment only.
+REPLACE_RETRY_SECONDS = 2.0
+
+
+def home_directory(environ: Mapping[str, str]) -> str:
+    """`~` as os.path.expanduser, and so botocore, finds it here: in `environ`, else in
+    what this process knows (its own environment, the password database)."""
+    if sys.platform == "win32":
+        path = environ.get("HOMEPATH")
+        found = environ.get("USERPROFILE") or (path and environ.get("HOMEDRIVE", "") + path)
+    else:
+        found = environ.get("HOME")
+    return found or os.path.expanduser("~")
+
+
+def expand_home(path: str, environ: Mapping[str, str]) -> str:
+    """`path` with a leading `~` (alone, or before a separator) made the home directory."""
+    separators = ("/", "\\") if sys.platform == "win32" else ("/",)
+    if path == "~" or (path.startswith("~") and path[1:2] in separators):
+        return home_directory(environ) + path[1:]
+    return os.path.expanduser(path)  # ~user, or nothing to expand
 
 
 def read_json_object(path: str) -> dict[str, object] | None:
@@ -76,13 +107,25 @@ def write_private_atomically(path: str, data: bytes, *, keep_mode: bool = False)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.chmod(temp, mode)
-            os.replace(temp, path)
+            _replace(temp, path)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temp)
             raise
     except OSError as exc:
         raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def _replace(source: str, target: str) -> None:
+    give_up = time.monotonic() + REPLACE_RETRY_SECONDS
+    while True:
+        try:
+            os.replace(source, target)
+            return
+        except PermissionError:
+            if sys.platform != "win32" or time.monotonic() > give_up:
+                raise
+            time.sleep(0.05)
 
 
 def delete_file(path: str) -> bool:

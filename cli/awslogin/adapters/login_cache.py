@@ -17,6 +17,8 @@ import os
 import time
 from collections.abc import Mapping
 
+from awslogin.adapters.files import expand_home, home_directory
+
 LOGIN_CACHE_ENV = "AWS_LOGIN_CACHE_DIRECTORY"
 
 
@@ -24,8 +26,8 @@ def login_cache_dir(environ: Mapping[str, str]) -> str:
     """Where botocore looks: AWS_LOGIN_CACHE_DIRECTORY (vars and ~ expanded), else the default."""
     configured = environ.get(LOGIN_CACHE_ENV)
     if configured:
-        return os.path.expanduser(os.path.expandvars(configured))
-    return os.path.expanduser(os.path.join("~", ".aws", "login", "cache"))
+        return expand_home(os.path.expandvars(configured), environ)
+    return os.path.join(home_directory(environ), ".aws", "login", "cache")
 
 
 def cache_file_name(login_session: str) -> str:

@@ -27,6 +27,7 @@ from typing import Literal, NotRequired, Required, TypedDict, get_args
 
 from awslogin.adapters.files import (
     delete_file,
+    home_directory,
     json_files,
     read_json_object,
     write_private_atomically,
@@ -38,8 +39,8 @@ _OTHER_TIME_FORMATS = ("%Y-%m-%dT%H:%M:%SUTC", "%Y-%m-%dT%H:%M:%S+00:00", "%Y-%m
 
 
 def sso_cache_dir(environ: Mapping[str, str]) -> str:
-    """botocore fixes this at ~/.aws/sso/cache; HOME from the given environment decides `~`."""
-    home = environ.get("HOME") or os.path.expanduser("~")
+    """botocore fixes this at ~/.aws/sso/cache; the given environment decides `~`."""
+    home = home_directory(environ)
     return os.path.join(home, ".aws", "sso", "cache")
 
 
@@ -219,8 +220,7 @@ def cached_tokens(environ: Mapping[str, str]) -> list[tuple[str, SsoToken | None
 def aws_cli_role_credentials(environ: Mapping[str, str]) -> list[str]:
     """Role credentials the AWS CLI cached from SSO in ~/.aws/cli/cache (`aws sso logout`
     removes these too)."""
-    home = environ.get("HOME") or os.path.expanduser("~")
-    directory = os.path.join(home, ".aws", "cli", "cache")
+    directory = os.path.join(home_directory(environ), ".aws", "cli", "cache")
     found = []
     for name in json_files(directory):
         data = read_json_object(os.path.join(directory, name))

@@ -9,6 +9,12 @@ goes to stderr. Whether stderr is a terminal decides the rest:
 * TERM=dumb (no cursor control), a log or a pipe: no escape sequence at all, the plain QR
   code, and the waiting line printed once when the wait begins, then nothing until it
   ends: a log says what the process waits for and until when, without a line a minute.
+
+On Windows a console shows escape sequences only with virtual terminal processing on
+(Windows Terminal has it; the old console host needs asking): `live` asks for it, and a
+console that refuses is treated as TERM=dumb. Python writes to a console in UTF-16, so
+the QR code's half blocks always print there; redirected output that cannot encode them
+gets the URL alone (`qr.can_draw`).
 """
 
 from __future__ import annotations
@@ -34,6 +40,34 @@ MAX_SHOWN_LINK = 4096
 MAX_SHOWN_CODE = 64
 
 
+# SetConsoleMode's flag that makes a Windows console interpret escape sequences.
+_ENABLE_VIRTUAL_TERMINAL_PROCESSING = 0x0004
+
+
+def _escapes_shown(stream: TextIO) -> bool:
+    """Whether escape sequences written to `stream` (a terminal) are shown as meant:
+    always on POSIX; on Windows once virtual terminal processing is on (asked for here)."""
+    if sys.platform != "win32":
+        return True
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return True  # not an OS console (a pty, a test's stream): it reads escapes itself
+    try:
+        import ctypes
+        import msvcrt
+
+        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined,unused-ignore]
+        handle = msvcrt.get_osfhandle(fd)  # type: ignore[attr-defined,unused-ignore]
+        mode = ctypes.c_uint32()
+        if not kernel32.GetConsoleMode(handle, ctypes.byref(mode)):
+            return True  # a pipe or a pty (mintty, ssh): not a console to ask
+        wanted = mode.value | _ENABLE_VIRTUAL_TERMINAL_PROCESSING
+        return mode.value == wanted or bool(kernel32.SetConsoleMode(handle, wanted))
+    except (ImportError, AttributeError, OSError):
+        return False
+
+
 class Terminal:
     def __init__(
         self,
@@ -55,7 +89,7 @@ class Terminal:
     def live(self) -> bool:
         """stderr is a terminal that understands cursor control (TERM=dumb does not)."""
         is_tty = bool(getattr(self.err, "isatty", lambda: False)())
-        return is_tty and self.environ.get("TERM") != "dumb"
+        return is_tty and self.environ.get("TERM") != "dumb" and _escapes_shown(self.err)
 
     @property
     def colours(self) -> bool:
@@ -87,8 +121,10 @@ class Terminal:
         user_code: str | None = None,
         qr: bool = True,
         type_at: str | None = None,
+        number: int | None = None,
     ) -> None:
-        """The URL to open, a QR code of it when wanted and drawable, and the user code.
+        """The URL to open, a QR code of it when wanted and drawable, the user code, and
+        the number to choose on the page (number matching, docs/security.md).
 
         `type_at` is the page where the person can type `user_code` instead (the relay's
         /link, a device authorization's verification URI), shown under the QR code.
@@ -110,6 +146,8 @@ class Terminal:
             lines.append(f"{_INDENT}or open {type_at} and type {user_code}")
         if user_code:
             lines.append(f"  Check that the page shows this code:  {user_code}")
+        if number is not None:
+            lines.append(f"  Then choose this number on the page:  {number}")
         self.info("\n".join(lines))
 
     def _qr_lines(self, url: str) -> list[str]:
@@ -196,6 +234,17 @@ class WaitingLine:
         if self._terminal.live:
             self._changed.set()
         else:
+            self.print_once()
+
+    def announce(self, text: str, then: str) -> None:
+        """Print `text` once on a line of its own (the live line is cleared first and
+        drawn again below it), then show `then` as the line's own words."""
+        self._text = then
+        if self._terminal.live:
+            self._terminal._write_live(f"\r\x1b[K{text}\n")
+            self._changed.set()
+        else:
+            self._terminal.info(text)
             self.print_once()
 
     def print_once(self) -> None:

@@ -16,6 +16,7 @@ from urllib.parse import quote, unquote
 
 from awslogin.adapters.files import (
     delete_file,
+    expand_home,
     file_lock,
     json_files,
     make_private_directory,
@@ -28,7 +29,7 @@ CACHE_FORMAT_VERSION = 1
 
 
 def cache_dir(environ: Mapping[str, str]) -> str:
-    return os.path.expanduser(environ.get(CACHE_DIR_ENV) or "~/.aws/awslogin/cache")
+    return expand_home(environ.get(CACHE_DIR_ENV) or "~/.aws/awslogin/cache", environ)
 
 
 def session_lock(directory: str, kind: str, key: str) -> AbstractContextManager[object]:

@@ -26,7 +26,7 @@ def add_parser(subparsers: Subparsers) -> None:
         "argv",
         metavar="command",
         nargs=argparse.REMAINDER,
-        help="-- command and its arguments (default $SHELL)",
+        help="-- command and its arguments (default $SHELL; %%COMSPEC%% on Windows)",
     )
 
 

@@ -10,6 +10,10 @@ and the exit code is 128 + the signal's number, as shells report it: 143 for SIG
 After the first of them, further ones are ignored, so that the clean-up (a few seconds
 at most) is not cut short by a second `kill`. A SIGHUP already ignored (`nohup`) stays
 ignored.
+
+Windows has no SIGHUP, and its SIGTERM is never sent by another process (the C runtime
+raises it only from within): there a stopped login ends as the process ends, and only
+the signals this platform has are handled (docs/architecture.md, "Platforms").
 """
 
 from __future__ import annotations
@@ -21,10 +25,11 @@ from types import FrameType
 
 from awslogin.errors import Interrupted
 
-_WHAT = {
-    signal.SIGTERM: "stopped (SIGTERM)",
-    signal.SIGHUP: "the terminal hung up (SIGHUP)",
+_WORDS = {
+    "SIGTERM": "stopped (SIGTERM)",
+    "SIGHUP": "the terminal hung up (SIGHUP)",
 }
+_WHAT = {signal.Signals[name]: words for name, words in _WORDS.items() if hasattr(signal, name)}
 
 
 @contextmanager

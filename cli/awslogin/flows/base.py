@@ -107,6 +107,10 @@ class WaitingLine(Protocol):
         """Show `words` in place of the line's own (the relay does not answer...) until
         called with None."""
 
+    def announce(self, text: str, then: str) -> None:
+        """Print `text` once, as a line of its own above the waiting line, which goes on
+        with the words `then` (the confirmation notice)."""
+
 
 class Display(Protocol):
     """The terminal as flows see it (implemented by adapters.terminal.Terminal)."""
@@ -120,8 +124,10 @@ class Display(Protocol):
         user_code: str | None = None,
         qr: bool = True,
         type_at: str | None = None,
+        number: int | None = None,
     ) -> None:
-        """`url` (and its QR code); `type_at`: a page where `user_code` can be typed instead."""
+        """`url` (and its QR code); `type_at`: a page where `user_code` can be typed
+        instead; `number`: the one to choose on the page (number matching)."""
 
     def countdown(self, text: str, deadline: float) -> AbstractContextManager[WaitingLine]: ...
 

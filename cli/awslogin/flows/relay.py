@@ -20,6 +20,7 @@ use case reports how it ended through `finish`, for the phone's page.
 from __future__ import annotations
 
 import getpass
+import ipaddress
 import json
 import re
 import socket
@@ -41,11 +42,15 @@ from awslogin.flows.base import (
 from awslogin.flows.callback import sign_in_refused
 from awslogin.flows.pacing import MOST_LIFETIME, Backoff, sane_seconds
 from awslogin.flows.relay_client import CALL_SECONDS, POLL_GRACE_SECONDS, RelayClient
+from awslogin_protocol import REVISION
 from awslogin_protocol.messages import (
     MAX_HOST_USER,
     MAX_HOSTNAME,
     NOT_SHOWN,
+    NUMBER_MATCHING_REVISION,
     OUTCOME_REASON_SHOWN,
+    WRONG_NUMBER,
+    Confirmation,
     HostDescription,
     OutcomeReport,
     PairingCreated,
@@ -72,6 +77,15 @@ ACK_SECONDS = 3.0
 REPORT_SECONDS = 5.0
 CANCEL_SECONDS = 3.0
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")
+# What the terminal says when the relay ended the pairing for a wrong number.
+WRONG_NUMBER_MESSAGE = (
+    "someone chose the wrong number on the confirmation page; nothing was signed in"
+)
+# The most shown of the notice's words from the relay (an address that is not one, a
+# browser summary): the notice stays one short line.
+MOST_NOTICE_ADDRESS = 45
+MOST_NOTICE_BROWSER = 40
+AFTER_CONFIRMATION = "Waiting for the sign-in..."
 
 
 def host_description(role: str | None = None) -> HostDescription:
@@ -104,6 +118,27 @@ def outcome_report(outcome: SignInOutcome) -> OutcomeReport:
     return OutcomeReport(outcome="signed_in", account_id=account, role=role)
 
 
+def confirmation_notice(confirmation: Confirmation) -> str:
+    """The line that tells the person who confirmed their pairing, so that they can
+    press Ctrl-C if it was not them (docs/protocol.md, "The confirmation notice").
+
+    Everything in it comes from the relay: the time is formatted here, an address that
+    is not an IP address and the browser's words are shown as `one_line` filters them.
+    """
+    try:
+        when = f" at {time.strftime('%H:%M', time.localtime(confirmation.at))}"
+    except (OverflowError, OSError, ValueError):
+        when = ""
+    try:
+        address = str(ipaddress.ip_address(confirmation.address))
+    except ValueError:
+        address = one_line(confirmation.address, MOST_NOTICE_ADDRESS)
+    where = f" from {address}" if address else ""
+    browser = one_line(confirmation.browser, MOST_NOTICE_BROWSER)
+    what = f" ({browser})" if browser else ""
+    return f"  Confirmed{when}{where}{what}. Not you? Ctrl-C."
+
+
 class RelayFlow:
     name = "relay"
 
@@ -133,12 +168,14 @@ class RelayFlow:
         type_at = self.relay.on_relay_origin(metadata.verification_uri, "page to type codes")
         request = build(metadata.callback_uri if self.mode == "redirect" else None)
         key = HostKey()
+        revision = min(REVISION, metadata.revision)
         pairing = self.relay.create_pairing(
             request.url,
             self.mode,
             key.public_key,
             host_description(self.role),
             self._call_seconds(login_deadline),
+            revision=revision,
         )
         received = False
         try:
@@ -150,16 +187,25 @@ class RelayFlow:
             interval = sane_seconds(
                 pairing.interval, 0, MOST_INTERVAL, what="poll interval", party=party
             )
-            self.display.show_link(link, user_code=pairing.user_code, qr=self.qr, type_at=type_at)
+            self.display.show_link(
+                link,
+                user_code=pairing.user_code,
+                qr=self.qr,
+                type_at=type_at,
+                number=pairing.match_number,
+            )
+            notices = revision >= NUMBER_MATCHING_REVISION
             now = time.monotonic()
             expires_first = now + lifetime <= login_deadline
             deadline = min(now + lifetime, login_deadline)
             with self.display.countdown("Waiting for you to sign in...", deadline) as line:
-                answer = self._wait(pairing, interval, deadline, line, expires_first)
+                answer = self._wait(pairing, interval, deadline, line, expires_first, notices)
             received = True
             if answer.status == "denied":
                 # The relay keeps the denial as the pairing's end: nothing to report.
                 self._acknowledge(pairing)
+                if answer.error == WRONG_NUMBER:
+                    raise AwsloginError(WRONG_NUMBER_MESSAGE)
                 raise sign_in_refused(
                     answer.error or "access_denied",
                     answer.error_description or "",
@@ -198,9 +244,15 @@ class RelayFlow:
         deadline: float,
         line: WaitingLine,
         expires_first: bool,
+        notices: bool,
     ) -> PollAnswer:
-        """The relay's answer once it is not pending; raises on expiry or --timeout."""
+        """The relay's answer once it is not pending; raises on expiry or --timeout.
+
+        `notices`: the relay tells who confirmed the pairing; until it has, each poll
+        asks it to answer as soon as a browser confirms, and the line says who it was.
+        """
         backoff = Backoff()
+        unconfirmed = notices
         not_before = 0.0  # no long-poll starts before this
         silent_since: float | None = None  # the relay has not answered since
         while True:
@@ -213,7 +265,7 @@ class RelayFlow:
             wait = max(1, min(MAX_WAIT_SECONDS, int(deadline - now)))
             seconds = min(wait + POLL_GRACE_SECONDS, deadline + LATE_SECONDS - now)
             try:
-                answer = self.relay.poll(pairing, wait, seconds)
+                answer = self.relay.poll(pairing, wait, seconds, until_confirmed=unconfirmed)
             except Unavailable as fault:
                 if fault.silent:
                     silent_since = silent_since or now
@@ -226,6 +278,9 @@ class RelayFlow:
                 line.note(None)
             if answer.status != "pending":
                 return answer
+            if unconfirmed and answer.confirmation is not None:
+                unconfirmed = False
+                line.announce(confirmation_notice(answer.confirmation), AFTER_CONFIRMATION)
             not_before = now + max(interval, LEAST_POLL_GAP)
 
     def _too_late(

@@ -150,10 +150,18 @@ class RelayClient:
         public_key: str,
         host: HostDescription,
         seconds: float = CALL_SECONDS,
+        *,
+        revision: int = 1,
     ) -> PairingCreated:
+        """`revision`: the protocol revision to speak (the older of this host's and the
+        relay's, docs/protocol.md "Revisions")."""
         # Not validated here: the relay judges its own limits, and its refusal says which.
         request = PairingRequest.model_construct(
-            authorize_url=authorize_url, mode=PairingMode(mode), public_key=public_key, host=host
+            authorize_url=authorize_url,
+            mode=PairingMode(mode),
+            public_key=public_key,
+            host=host,
+            revision=revision,
         )
         headers = {"Authorization": f"Bearer {self.create_token}"} if self.create_token else {}
         response = self._request(
@@ -163,13 +171,19 @@ class RelayClient:
             raise self._refused("start a pairing", response)
         return self._answer(response, PairingCreated, "an incomplete pairing")
 
-    def poll(self, pairing: PairingCreated, wait: int, seconds: float) -> PollAnswer:
-        """One long-poll of up to `wait` seconds, given `seconds` in all to answer."""
+    def poll(
+        self, pairing: PairingCreated, wait: int, seconds: float, *, until_confirmed: bool = False
+    ) -> PollAnswer:
+        """One long-poll of up to `wait` seconds, given `seconds` in all to answer;
+        `until_confirmed`: it also ends once a browser confirms (revision 2)."""
+        params = {"wait": str(wait)}
+        if until_confirmed:
+            params["until"] = "confirmation"
         response = self._request(
             "GET",
             f"/v1/pairings/{pairing.pairing_id}/result",
             seconds,
-            params={"wait": str(wait)},
+            params=params,
             headers=self._bearer(pairing),
         )
         if response.status_code == 410:

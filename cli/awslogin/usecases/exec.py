@@ -6,7 +6,7 @@ By default the command gets a private endpoint (awslogin.usecases.profile_endpoi
 then fetch new credentials from it whenever theirs near their end. With `--env` it gets plain
 AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN (and AWS_CREDENTIAL_EXPIRATION)
 and awslogin becomes the command (exec): for tools that read nothing else, and that
-finish before the credentials do. No command runs $SHELL.
+finish before the credentials do. No command runs $SHELL (%COMSPEC% on Windows).
 
 The SDKs try other sources before the container endpoint (botocore's
 create_credential_resolver: the environment's keys, AWS_PROFILE's providers, web identity
@@ -22,14 +22,19 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import os
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from awslogin.adapters.audit_log import AuditLog
 from awslogin.adapters.aws_config import AwsConfig, config_path
-from awslogin.adapters.child_process import replace_process, run_child, signals_held
+from awslogin.adapters.child_process import (
+    default_command,
+    replace_process,
+    run_child,
+    signals_held,
+)
+from awslogin.adapters.files import expand_home
 from awslogin.adapters.terminal import Terminal
 from awslogin.errors import UNEXPECTED, AwsloginError, UsageError
 from awslogin.profile import CREDENTIAL_PROCESS_KEY, FOREIGN_CREDENTIAL_KEYS
@@ -86,12 +91,12 @@ class ExecOptions:
 
 def exec_command(options: ExecOptions, environ: Mapping[str, str], terminal: Terminal) -> int:
     _refuse_nesting(options.profile, environ)
-    argv = list(options.command) or [environ.get("SHELL") or "/bin/sh"]
+    argv = list(options.command) or default_command(environ)
     region = profile_region(options.profile, environ)
     child_env = command_environment(environ, options.profile, region)
     if options.env:
         snapshot = take_snapshot(options.profile, environ, debug=options.debug)
-        replace_process(argv, {**child_env, **environment_variables(snapshot.output)})
+        return replace_process(argv, {**child_env, **environment_variables(snapshot.output)})
     # (The default profile's own credentials are this profile's when it is `default`.)
     shadowing = default_profile_credentials(environ) if options.profile != "default" else None
     if shadowing:
@@ -145,7 +150,7 @@ def default_profile_credentials(environ: Mapping[str, str]) -> str | None:
     AWS_PROFILE, the SDKs read that profile before the container endpoint."""
     credentials_file = environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials"
     sections = (
-        AwsConfig.load(os.path.expanduser(credentials_file)).section("default"),
+        AwsConfig.load(expand_home(credentials_file, environ)).section("default"),
         AwsConfig.load(config_path(environ)).profile("default"),
     )
     for values in sections:

@@ -7,8 +7,9 @@ works (its waiting line), sends the message to every destination. Undelivered
 destinations are said on the terminal in one line each, and passed to `on_undelivered`
 (the audit log of serve and exec).
 
-The message names the host, the profile, the role, the link, the code to check and the
-deadline: nothing secret (invariant 13). The link alone signs in nobody: the person
+The message names the host, the profile, the role, the link, the code to check, the
+number to choose on the page (number matching: the message stands in for the terminal)
+and the deadline: nothing secret (invariant 13). The link alone signs in nobody: the person
 still signs in at the identity provider, and a renewal saves only the same identity.
 """
 
@@ -57,7 +58,13 @@ def host_name() -> str:
     return one_line(f"{user}@{socket.gethostname()}", 120)
 
 
-def link_message(sending: Sending, link: str, user_code: str | None, ends_at: float) -> Message:
+def link_message(
+    sending: Sending,
+    link: str,
+    user_code: str | None,
+    ends_at: float,
+    number: int | None = None,
+) -> Message:
     """The message for one link; every part that came from a server made one line."""
     host = host_name()
     what = "renew the session of" if sending.renewal else "sign in for"
@@ -71,6 +78,8 @@ def link_message(sending: Sending, link: str, user_code: str | None, ends_at: fl
     lines.append(f"Open: {one_line(link, MAX_SHOWN)}")
     if user_code:
         lines.append(f"Check that the page shows this code: {one_line(user_code, 40)}")
+    if number is not None:
+        lines.append(f"Choose this number on the page: {number:02d}")
     lines.append(f"The link works until {local_time(ends_at)}.")
     lines.append("If you did not expect this, ignore it: the link alone signs in nobody.")
     return Message(title, "\n".join(lines))
@@ -105,7 +114,7 @@ class NotifyingDisplay:
         self._on_undelivered = on_undelivered
         self._on_sent = on_sent
         self._sender = sender
-        self._link: tuple[str, str | None] | None = None
+        self._link: tuple[str, str | None, int | None] | None = None
 
     def info(self, text: str) -> None:
         self.terminal.info(text)
@@ -117,16 +126,18 @@ class NotifyingDisplay:
         user_code: str | None = None,
         qr: bool = True,
         type_at: str | None = None,
+        number: int | None = None,
     ) -> None:
-        self.terminal.show_link(url, user_code=user_code, qr=qr, type_at=type_at)
-        self._link = (url, user_code)
+        self.terminal.show_link(url, user_code=user_code, qr=qr, type_at=type_at, number=number)
+        self._link = (url, user_code, number)
 
     def countdown(self, text: str, deadline: float) -> AbstractContextManager[WaitingLine]:
         """The terminal's waiting line, once the link went out (`deadline` is monotonic)."""
         if self._link is not None:
-            url, user_code = self._link
+            url, user_code, number = self._link
             self._link = None
-            self.send_link(url, user_code, time.time() + max(0.0, deadline - time.monotonic()))
+            ends_at = time.time() + max(0.0, deadline - time.monotonic())
+            self.send_link(url, user_code, ends_at, number)
         return self._countdown(text, deadline)
 
     @contextmanager
@@ -134,8 +145,10 @@ class NotifyingDisplay:
         with self.terminal.countdown(text, deadline) as line:
             yield line
 
-    def send_link(self, url: str, user_code: str | None, ends_at: float) -> None:
-        message = link_message(self.sending, url, user_code, ends_at)
+    def send_link(
+        self, url: str, user_code: str | None, ends_at: float, number: int | None = None
+    ) -> None:
+        message = link_message(self.sending, url, user_code, ends_at, number)
         self._deliver(message)
         self.sent.at = time.time()
         if self._on_sent is not None:

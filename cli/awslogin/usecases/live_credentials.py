@@ -199,7 +199,9 @@ class LiveCredentials:
                 stdout=subprocess.PIPE,
                 env=self._environ,
                 # Out of reach of a Ctrl-C meant for serve: a refresh is never cut short.
+                # (Windows: a console of its own, hidden, which our Ctrl-C never reaches.)
                 start_new_session=True,
+                creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),
             )
         except OSError as exc:
             return Failure(f"cannot start the credentials worker: {exc.strerror}", False)

@@ -6,16 +6,21 @@ KEY=VALUE form that `podman run --env-file`, systemd and `set -a; . FILE` all re
 serves until stopped: SIGTERM or SIGHUP end it with 0, Ctrl-C with 130 as every command.
 Human messages go to stderr with the `awslogin:` prefix; audit lines are JSON (stderr, or
 `--audit-log FILE`).
+
+Windows has no SIGHUP, and its event loops no `add_signal_handler`: there Ctrl-C (130)
+and Ctrl-Break (0) stop serve, through signal handlers that wake the loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shlex
 import signal
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import FrameType
 
 from awslogin.adapters.audit_log import AuditLog
 from awslogin.adapters.credentials_endpoint import listen_host
@@ -27,7 +32,17 @@ from awslogin.usecases.profile_endpoint import Serving
 from awslogin.usecases.renewal import DEFAULT_RENEW_BEFORE, RenewalOptions, renewal_options
 from awslogin.usecases.snapshot import profile_region
 
-_STOP_SIGNALS = {signal.SIGINT: EXIT_INTERRUPTED, signal.SIGTERM: EXIT_OK, signal.SIGHUP: EXIT_OK}
+# What stops serve, with the exit code it gives: only the signals this platform has.
+_STOP_SIGNALS = {
+    signal.Signals[name]: code
+    for name, code in (
+        ("SIGINT", EXIT_INTERRUPTED),
+        ("SIGTERM", EXIT_OK),
+        ("SIGHUP", EXIT_OK),
+        ("SIGBREAK", EXIT_OK),
+    )
+    if hasattr(signal, name)
+}
 
 
 @dataclass(frozen=True)
@@ -89,7 +104,7 @@ async def _serve(
             exit_code[0] = code
             stopped.set()
 
-        loop.add_signal_handler(number, stop)
+        _on_signal(loop, number, stop)
     snapshot = await serving.open()
     if stopped.is_set():
         await serving.close()
@@ -115,3 +130,21 @@ async def _serve(
     await serving.run(stopped)
     say(f"stopped serving profile {options.profile}")
     return exit_code[0]
+
+
+def _on_signal(loop: asyncio.AbstractEventLoop, number: int, callback: Callable[[], None]) -> None:
+    """Run `callback` on the loop when `number` arrives.
+
+    Windows' loops have no add_signal_handler: a plain handler hands the callback to the
+    loop, which the signal's wake-up (signal.set_wakeup_fd, set by asyncio) gets going.
+    After the loop has closed the signal only ends what is left of the process.
+    """
+    try:
+        loop.add_signal_handler(number, callback)
+    except NotImplementedError:
+
+        def handler(signum: int, frame: FrameType | None) -> None:
+            with contextlib.suppress(RuntimeError):  # the loop is closed: serve has ended
+                loop.call_soon_threadsafe(callback)
+
+        signal.signal(number, handler)

@@ -4,7 +4,9 @@ Completing a pairing (the provider's redirect to /callback, or a pasted code) se
 answer to the host's key and stores only the ciphertext. Only the browser that pressed
 "this is my terminal" may complete it: that browser holds a binding secret (a cookie),
 which is what stops a forwarded link from delivering someone else's sign-in
-(docs/security.md#browser-binding). The same binding decides who may read how the
+(docs/security.md#browser-binding). When the host shows a number, the browser must
+also choose it among the three the page offers, and a wrong choice ends the pairing
+(docs/security.md#number-matching). The same binding decides who may read how the
 host's login ended (`progress`): the account, role or reason are for that browser only.
 """
 
@@ -20,6 +22,7 @@ from pydantic import BaseModel
 from awslogin_protocol.messages import (
     MAX_CALLBACK_VALUE,
     MAX_PASTE,
+    WRONG_NUMBER,
     PairingMode,
     SealedCallback,
     SealedPaste,
@@ -27,8 +30,10 @@ from awslogin_protocol.messages import (
 from awslogin_protocol.sealing import SealingError, parse_public_key, seal
 from awslogin_relay.domain import codes
 from awslogin_relay.domain.authorize_url import STATE_PATTERN
+from awslogin_relay.domain.browser_summary import browser_summary
 from awslogin_relay.domain.errors import (
     already_completed,
+    choose_a_number,
     confirmed_elsewhere,
     cross_site_confirmation,
     invalid_request,
@@ -40,6 +45,7 @@ from awslogin_relay.domain.errors import (
 )
 from awslogin_relay.domain.operations import Client, Operations
 from awslogin_relay.domain.pairing import (
+    ConfirmedBy,
     GoneReason,
     Outcome,
     Pairing,
@@ -60,6 +66,7 @@ PublicState = Literal[
     "expired",
     "cancelled",
     "collected",
+    "wrong_number",
 ]
 """What anyone with a pairing's link may learn about it: no secret, no host detail.
 ("collected": ended by a relay from before acknowledgements, during an upgrade.)"""
@@ -70,13 +77,18 @@ LINK_MISSES = "link_misses"
 _CALLBACK_PARAMETERS = ("code", "state", "iss", "error", "error_description")
 
 
+WRONG_NUMBER_DESCRIPTION = "someone chose the wrong number on the confirmation page"
+
+
 @dataclass(frozen=True, slots=True)
 class Confirmation:
     """A confirmed pairing, and the binding secret to give the browser if this
-    confirmation bound it (None when the browser already holds it)."""
+    confirmation bound it (None when the browser already holds it, or when it chose a
+    wrong number: then `wrong_number` is set and the pairing has ended)."""
 
     pairing: Pairing
     new_secret: str | None
+    wrong_number: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +113,7 @@ _GONE_STATES: dict[GoneReason, PublicState] = {
     GoneReason.EXPIRED: "expired",
     GoneReason.CANCELLED: "cancelled",
     GoneReason.COLLECTED: "collected",
+    GoneReason.WRONG_NUMBER: "wrong_number",
 }
 
 
@@ -113,7 +126,7 @@ _LIVE_STATES: dict[Stage, PublicState] = {
 
 def _live_state(pairing: Pairing) -> PublicState:
     if pairing.result is not None and pairing.result.kind is ResultKind.DENIED:
-        return "denied"
+        return _GONE_STATES[pairing.result.ending]
     return _LIVE_STATES[pairing.stage]
 
 
@@ -154,7 +167,13 @@ class BrowserOperations(Operations):
         return await self.store.draw(LINK_MISSES, settings.link_misses, per_second, cost)
 
     async def confirm(
-        self, pairing_id: str, client: Client, presented: str | None, *, cross_site: bool
+        self,
+        pairing_id: str,
+        client: Client,
+        presented: str | None,
+        *,
+        cross_site: bool,
+        number: int | None = None,
     ) -> Confirmation:
         """The "this is my terminal" step: bind the pairing to this browser.
 
@@ -165,6 +184,11 @@ class BrowserOperations(Operations):
         passes; any other browser is refused. A confirmation posted from another site
         (`cross_site`, from the browser's fetch metadata) is refused too: otherwise a page
         anywhere could press the button for its visitor, who would never see the code.
+
+        When the host shows a number, the first confirmation must come with it
+        (`number`, one of the three the page offers): any other ends the pairing at once
+        with a WRONG_NUMBER denial that the host sees (docs/security.md#number-matching),
+        so a blind guess wins once in three tries and never twice.
         """
         await self.limit("browser", client.address, self.settings.rate_browser)
         pairing = await self.load(pairing_id)
@@ -172,10 +196,16 @@ class BrowserOperations(Operations):
             self.refuse(pairing, client, "cross_site_confirmation")
             raise cross_site_confirmation()
         held = pairing.binding_hash
+        if held is None and pairing.match_number is not None:
+            if number is None:
+                raise choose_a_number()
+            if number != pairing.match_number:
+                return await self._wrong_number(pairing, client)
         if held is None:
             secret = codes.new_binding_secret()
+            by = ConfirmedBy(client.address, browser_summary(client.user_agent))
             held = await self.store.mark_confirmed(
-                pairing_id, self.clock(), codes.hash_binding_secret(secret)
+                pairing_id, self.clock(), codes.hash_binding_secret(secret), by
             )
             if held is None:
                 raise already_completed()
@@ -188,6 +218,16 @@ class BrowserOperations(Operations):
             self.refuse(pairing, client, "confirmed_elsewhere")
             raise confirmed_elsewhere()
         return Confirmation(pairing, None)
+
+    async def _wrong_number(self, pairing: Pairing, client: Client) -> Confirmation:
+        """End the pairing: someone chose a number that is not the terminal's."""
+        denial = PairingResult(
+            kind=ResultKind.DENIED, error=WRONG_NUMBER, error_description=WRONG_NUMBER_DESCRIPTION
+        )
+        if not await self.store.set_result(pairing.pairing_id, denial, self.settings.result_ttl):
+            raise already_completed()
+        self.refuse(pairing, client, "wrong_number")
+        return Confirmation(pairing, None, wrong_number=True)
 
     def _check_binding(self, pairing: Pairing, presented: str | None, client: Client) -> None:
         """Only the browser that confirmed may complete the pairing

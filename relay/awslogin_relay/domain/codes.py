@@ -10,6 +10,9 @@
 * binding secret: 32 random bytes known only to the browser that confirmed a pairing
   (in an HttpOnly cookie); the store keeps its SHA-256, and only a request carrying the
   secret may complete the pairing.
+* match number: two digits (10-99) that the terminal shows and the confirmation page
+  offers among three; the two decoys are drawn with it, once, so that reloading the
+  page never narrows the choice (docs/security.md#number-matching).
 * creation token id: what the store and the per-token cap know one of the relay's
   creation tokens (RELAY_CREATE_TOKEN) by, 16 hex digits of its SHA-256; never the token.
 """
@@ -74,6 +77,25 @@ def normalize_user_code(text: str) -> str | None:
     if re.fullmatch(TYPED_USER_CODE_PATTERN, text) is None:
         return None
     return text.translate(_IGNORED_IN_USER_CODE).upper()
+
+
+MATCH_NUMBERS = range(10, 100)
+MATCH_CHOICES = 3
+
+
+def new_match_numbers() -> tuple[int, tuple[int, ...]]:
+    """The right number and the choices the page offers (it among two decoys), in an
+    order drawn once: the page shows them so on every load."""
+    choices = [secrets.choice(MATCH_NUMBERS)]
+    while len(choices) < MATCH_CHOICES:
+        decoy = secrets.choice(MATCH_NUMBERS)
+        if decoy not in choices:
+            choices.append(decoy)
+    right = choices[0]
+    shuffled: list[int] = []
+    while choices:
+        shuffled.append(choices.pop(secrets.randbelow(len(choices))))
+    return right, tuple(shuffled)
 
 
 def new_poll_token() -> str:

@@ -77,6 +77,10 @@ _GONE_ERRORS = {
     GoneReason.COLLECTED: _USED,
     GoneReason.EXPIRED: ("expired_token", "this pairing expired"),
     GoneReason.CANCELLED: ("cancelled", "this pairing was cancelled by its host"),
+    GoneReason.WRONG_NUMBER: (
+        "wrong_number",
+        "someone chose the wrong number on the confirmation page; this pairing ended",
+    ),
 }
 
 
@@ -179,6 +183,19 @@ def wrong_mode(description: str) -> RelayError:
     """The pairing takes its result the other way (redirect or paste): the request is
     well formed, the pairing's mode is what refuses it."""
     return RelayError(409, "wrong_mode", description)
+
+
+def number_required() -> RelayError:
+    """A host of revision 1 (it shows no number) on a relay with RELAY_REQUIRE_NUMBER."""
+    return RelayError(
+        400,
+        "upgrade_required",
+        "this relay asks for number matching: update awslogin on this machine",
+    )
+
+
+def choose_a_number() -> RelayError:
+    return RelayError(400, "invalid_request", "choose the number your terminal shows")
 
 
 def confirmed_elsewhere() -> RelayError:

@@ -9,9 +9,15 @@ acknowledges it or the redelivery window ends (docs/protocol.md, "Delivery").
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
-from awslogin_protocol.messages import OUTCOME_REASON_SHOWN, OutcomeReport, PairingMode
+from awslogin_protocol.messages import (
+    NUMBER_MATCHING_REVISION,
+    OUTCOME_REASON_SHOWN,
+    OutcomeReport,
+    PairingMode,
+)
 from awslogin_protocol.sealing import SealingError, check_public_key
 from awslogin_relay.domain import codes, host_text
 from awslogin_relay.domain.authorize_url import AuthorizeUrlRefused, check_authorize_url
@@ -22,6 +28,7 @@ from awslogin_relay.domain.errors import (
     invalid_request,
     invalid_token,
     not_authorized,
+    number_required,
     result_acknowledged,
     slow_down,
     too_many_pending,
@@ -32,6 +39,7 @@ from awslogin_relay.domain.networks import ClientNetwork
 from awslogin_relay.domain.operations import Client, Operations
 from awslogin_relay.domain.pairing import (
     HOST_ENDINGS,
+    ConfirmedBy,
     HostInfo,
     Outcome,
     Pairing,
@@ -60,14 +68,30 @@ class NewPairing:
     client: str
     create_token_id: str | None = None  # the creation token it came with (codes.create_token_id)
     role: str = ""
+    revision: int = 1  # the protocol revision the host speaks
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmed:
+    """When and by whom a pairing was confirmed, for the host's confirmation notice."""
+
+    at: float
+    by: ConfirmedBy
 
 
 @dataclass(frozen=True, slots=True)
 class PollOutcome:
     """What a poll returns: still pending (None), or the result (the same on every poll
-    until the host acknowledges it)."""
+    until the host acknowledges it); and who confirmed the pairing, once someone has."""
 
     result: PairingResult | None
+    confirmed: Confirmed | None = None
+
+
+def _confirmed(pairing: Pairing) -> Confirmed | None:
+    if pairing.confirmed_at is None or pairing.confirmed_by is None:
+        return None
+    return Confirmed(pairing.confirmed_at, pairing.confirmed_by)
 
 
 def reported_outcome(report: OutcomeReport) -> Outcome:
@@ -91,6 +115,9 @@ class HostOperations(Operations):
     async def create(self, new: NewPairing, client: Client) -> tuple[Pairing, str]:
         """Create a pairing; returns it and the poll token (which exists nowhere else)."""
         networks = await self.limit("create", client.address, self.settings.rate_create)
+        numbered = new.revision >= NUMBER_MATCHING_REVISION
+        if not numbered and self.settings.require_number:
+            raise number_required()
         try:
             check_public_key(new.public_key)
         except SealingError as exc:
@@ -115,6 +142,7 @@ class HostOperations(Operations):
             user_agent=client.user_agent[:256],
             role=host_text.shown_role(new.role),
         )
+        match_number, match_choices = codes.new_match_numbers() if numbered else (None, ())
         for _ in range(5):
             pairing = Pairing(
                 pairing_id=codes.new_pairing_id(),
@@ -127,6 +155,8 @@ class HostOperations(Operations):
                 host=host,
                 created_at=now,
                 expires_at=now + self.settings.pairing_ttl,
+                match_number=match_number,
+                match_choices=match_choices,
             )
             try:
                 await self.store.create(pairing, caps)
@@ -224,9 +254,20 @@ class HostOperations(Operations):
         raise unknown_pairing()  # pragma: no cover - a store that contradicts itself
 
     async def poll(
-        self, pairing_id: str, token: str | None, wait: float, client: Client
+        self,
+        pairing_id: str,
+        token: str | None,
+        wait: float,
+        client: Client,
+        *,
+        until_confirmed: bool = False,
     ) -> PollOutcome:
-        """Long-poll for the result; every poll with the token gets it until acknowledged."""
+        """Long-poll for the result; every poll with the token gets it until acknowledged.
+
+        `until_confirmed`: the host has not seen a confirmation yet, so the wait also
+        ends when a browser confirms (or at once if one has): the terminal then shows
+        who it was within moments (docs/protocol.md, "The confirmation notice").
+        """
         pairing = await self._authorized(pairing_id, token, client)
         if pairing.acknowledged:
             raise result_acknowledged()
@@ -239,7 +280,7 @@ class HostOperations(Operations):
             if timeout > 0:
                 self.metrics.active_long_polls.inc()
                 try:
-                    await self.store.wait_for_result(pairing_id, timeout)
+                    await self._wait(pairing, timeout, until_confirmed)
                 finally:
                     self.metrics.active_long_polls.dec()
         result = await self.store.deliver(pairing_id, self.settings.redelivery_ttl)
@@ -249,9 +290,26 @@ class HostOperations(Operations):
             self.audit("collected", pairing, client, outcome=outcome)
             return PollOutcome(result)
         # 410 if it ended or was acknowledged while we waited
-        if (await self.load(pairing_id)).acknowledged:
+        latest = await self.load(pairing_id)
+        if latest.acknowledged:
             raise result_acknowledged()
-        return PollOutcome(None)
+        return PollOutcome(None, _confirmed(latest))
+
+    async def _wait(self, pairing: Pairing, timeout: float, until_confirmed: bool) -> None:
+        """Wait up to `timeout` s for the pairing's result (or, `until_confirmed`, for
+        its confirmation). The store also wakes waiters when a browser confirms; a host
+        that did not ask for that goes on waiting, so its long-poll is as before."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            if until_confirmed and pairing.confirmed_by is not None:
+                return
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0 or not await self.store.wait_for_result(pairing.pairing_id, left):
+                return
+            latest = await self.store.get(pairing.pairing_id)
+            if latest is None or not latest.pending:
+                return
+            pairing = latest
 
     async def _holding_result(
         self, pairing_id: str, token: str | None, client: Client

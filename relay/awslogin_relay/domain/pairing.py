@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from awslogin_protocol.messages import PairingMode
+from awslogin_protocol.messages import WRONG_NUMBER, PairingMode
 
 
 class ResultKind(enum.StrEnum):
@@ -36,12 +36,15 @@ class GoneReason(enum.StrEnum):
     DENIED = "denied"  # the host saw the provider's refusal: nobody is signed in
     EXPIRED = "expired"
     CANCELLED = "cancelled"
+    WRONG_NUMBER = "wrong_number"  # a browser chose a wrong number: nobody signed in
     # Written by relays from before acknowledgements (found during a rolling upgrade):
     # the host took the result, and nothing more is known.
     COLLECTED = "collected"
 
 
-HOST_ENDINGS = frozenset({GoneReason.SIGNED_IN, GoneReason.FAILED, GoneReason.DENIED})
+HOST_ENDINGS = frozenset(
+    {GoneReason.SIGNED_IN, GoneReason.FAILED, GoneReason.DENIED, GoneReason.WRONG_NUMBER}
+)
 """Tombstones of pairings whose host acknowledged the result: acking again is a no-op,
 and reporting again is refused as already reported."""
 
@@ -64,6 +67,16 @@ class HostInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class ConfirmedBy:
+    """The browser that confirmed a pairing, as the relay saw it: its address (with
+    RELAY_TRUSTED_PROXIES) and its User-Agent in a few words (`domain.browser_summary`).
+    The host is told, so that the person can stop a login that is not theirs."""
+
+    address: str
+    browser: str
+
+
+@dataclass(frozen=True, slots=True)
 class PairingResult:
     """The outcome the browser side produced. `sealed` is ciphertext only (never a code)."""
 
@@ -71,6 +84,12 @@ class PairingResult:
     sealed: str | None = None
     error: str | None = None
     error_description: str | None = None
+
+    @property
+    def ending(self) -> GoneReason:
+        """How the pairing ends once this denial is acted on (DENIED, or WRONG_NUMBER
+        when the relay itself ended it for a wrong number)."""
+        return GoneReason.WRONG_NUMBER if self.error == WRONG_NUMBER else GoneReason.DENIED
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +101,9 @@ class Pairing:
     is the hex SHA-256 of the host's poll token. `binding_hash` is the hex SHA-256 of the
     secret given (as a cookie) to the browser that confirmed the pairing: only that
     browser may complete it, so a link forwarded to someone else cannot be.
+    `match_number` is the number the host's terminal shows and `match_choices` the three
+    the page offers, in page order (None and () for a host of revision 1, which shows
+    none); `confirmed_by` is who confirmed, for the host's confirmation notice.
     """
 
     pairing_id: str
@@ -98,6 +120,9 @@ class Pairing:
     binding_hash: str | None = None
     result: PairingResult | None = None
     acknowledged: bool = False  # the host opened the result; its sealed blob is dropped
+    match_number: int | None = None
+    match_choices: tuple[int, ...] = ()
+    confirmed_by: ConfirmedBy | None = None
 
     @property
     def pending(self) -> bool:

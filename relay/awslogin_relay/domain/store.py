@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from awslogin_relay.domain.pairing import Outcome, Pairing, PairingResult, Tombstone
+from awslogin_relay.domain.pairing import ConfirmedBy, Outcome, Pairing, PairingResult, Tombstone
 
 Now = Callable[[], float]
 """Reads the wall clock in seconds (``time.time`` in production, a fake one in tests)."""
@@ -129,15 +129,18 @@ class PairingStore(Protocol):
         """The pairing id whose authorize URL carries this `state` (live or tombstoned)."""
         ...
 
-    async def mark_confirmed(self, pairing_id: str, at: float, binding_hash: str) -> str | None:
+    async def mark_confirmed(
+        self, pairing_id: str, at: float, binding_hash: str, by: ConfirmedBy | None = None
+    ) -> str | None:
         """Bind the pairing to the browser that pressed "this is my terminal".
 
-        If the pairing holds no binding yet, record `binding_hash` (and `at` as
-        `confirmed_at` unless one is recorded already). First binding wins, atomically
-        across replicas: a later call never replaces it. Returns the binding the pairing
-        holds after the call (`binding_hash` itself if this call won, the earlier one
-        otherwise), or None (and changes nothing) if the pairing is not live or no longer
-        pending.
+        If the pairing holds no binding yet, record `binding_hash` and `by` (and `at` as
+        `confirmed_at` unless one is recorded already), and wake every `wait_for_result`
+        waiter of the pairing, so that a host waiting for the confirmation notice hears
+        of it at once. First binding wins, atomically across replicas: a later call never
+        replaces it. Returns the binding the pairing holds after the call (`binding_hash`
+        itself if this call won, the earlier one otherwise), or None (and changes
+        nothing) if the pairing is not live or no longer pending.
         """
         ...
 
@@ -195,7 +198,7 @@ class PairingStore(Protocol):
         """Wait until the pairing is no longer pending, or `timeout` seconds pass.
 
         Returns True at once if the pairing already has a result or is not live; True
-        within milliseconds of a `set_result`/`cancel` by any replica;
+        within milliseconds of a `set_result`/`cancel`/`mark_confirmed` by any replica;
         False on timeout. A spurious True is allowed (the caller re-reads the pairing), a
         missed wake-up is not. Must be event-driven (no sleep loops) and must hold no
         per-waiter resource beyond the wait (10,000 concurrent waiters are normal).

@@ -17,6 +17,7 @@ from collections import deque
 from dataclasses import replace
 
 from awslogin_relay.domain.pairing import (
+    ConfirmedBy,
     GoneReason,
     Outcome,
     Pairing,
@@ -129,7 +130,9 @@ class MemoryPairingStore:
                 if not members:
                     del self._share_members[group]
 
-    async def mark_confirmed(self, pairing_id: str, at: float, binding_hash: str) -> str | None:
+    async def mark_confirmed(
+        self, pairing_id: str, at: float, binding_hash: str, by: ConfirmedBy | None = None
+    ) -> str | None:
         pairing = self._live_or_expire(pairing_id)
         if pairing is None or not pairing.pending:
             return None
@@ -137,8 +140,9 @@ class MemoryPairingStore:
             return pairing.binding_hash
         confirmed_at = at if pairing.confirmed_at is None else pairing.confirmed_at
         self._live[pairing_id] = replace(
-            pairing, confirmed_at=confirmed_at, binding_hash=binding_hash
+            pairing, confirmed_at=confirmed_at, binding_hash=binding_hash, confirmed_by=by
         )
+        self._wake(pairing_id)
         return binding_hash
 
     async def set_result(self, pairing_id: str, result: PairingResult, result_ttl: float) -> bool:
@@ -164,7 +168,7 @@ class MemoryPairingStore:
         if pairing is None or pairing.result is None or pairing.acknowledged:
             return pairing
         if pairing.result.kind is ResultKind.DENIED:
-            self._end(pairing, GoneReason.DENIED)
+            self._end(pairing, pairing.result.ending)
             return pairing
         expires_at = self._clock() + finishing_ttl
         self._live[pairing_id] = replace(
@@ -181,7 +185,7 @@ class MemoryPairingStore:
         if pairing is None or pairing.result is None:
             return pairing
         if pairing.result.kind is ResultKind.DENIED:
-            self._end(pairing, GoneReason.DENIED)
+            self._end(pairing, pairing.result.ending)
         else:
             self._end(pairing, outcome.gone_reason, outcome)
         return pairing
@@ -190,8 +194,9 @@ class MemoryPairingStore:
         pairing = self._live_or_expire(pairing_id)
         if pairing is None:
             return False
-        denied = pairing.result is not None and pairing.result.kind is ResultKind.DENIED
-        self._end(pairing, GoneReason.DENIED if denied else GoneReason.CANCELLED)
+        result = pairing.result
+        denied = result is not None and result.kind is ResultKind.DENIED
+        self._end(pairing, result.ending if result is not None and denied else GoneReason.CANCELLED)
         return True
 
     def _expire_sooner(self, pairing: Pairing, at: float) -> None:

@@ -6,12 +6,13 @@ Records are newline-separated fields, compact and cheap to rewrite in Lua (the s
     L \\n expires_at \\n confirmation \\n result JSON|"" \\n [hostname, user_code, state]
       \\n "1" deflate([mode, authorize_url split around "state=<state>", public_key,
                       poll_token_hash, user, client, address, user_agent, created_at,
-                      role])
+                      role, match_number, match_choices])
     T \\n reason \\n gone_at \\n [hostname, user_code, state] \\n binding_hash|""
       \\n outcome JSON|""
 
-where `confirmation` is "" (nobody confirmed yet) or ``confirmed_at binding_hash`` (one
-space; the hex SHA-256 of the secret held by the browser that confirmed). A record
+where `confirmation` is "" (nobody confirmed yet) or ``confirmed_at binding_hash [by]``
+(one space each; the hex SHA-256 of the secret held by the browser that confirmed, and
+who that was: base64url of the JSON ``[address, browser]``, so it holds no space). A record
 written before bindings existed may hold ``confirmed_at`` alone: it counts as unbound,
 and the next confirmation binds it. The result is ``[kind, sealed]`` or ``[kind,
 sealed, error, error_description]``, and ``[kind, null, error, error_description, 1]``
@@ -24,11 +25,14 @@ ASCII-escaped and the rest are numbers, hex or reason words.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import zlib
 
 from awslogin_protocol.messages import PairingMode
 from awslogin_relay.domain.pairing import (
+    ConfirmedBy,
     GoneReason,
     HostInfo,
     Outcome,
@@ -74,16 +78,37 @@ def encode_live(p: Pairing) -> bytes:
             p.host.user_agent,
             p.created_at,
             p.host.role,
+            p.match_number,
+            list(p.match_choices),
         ]
     )
     packer = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, _BODY_DICTIONARY)
     packed = packer.compress(body.encode()) + packer.flush()
     confirmed = "" if p.confirmed_at is None else repr(p.confirmed_at)
     if p.binding_hash is not None:
-        confirmed = f"{confirmed} {p.binding_hash}"
+        confirmed = f"{confirmed} {p.binding_hash}{encode_confirmed_by(p.confirmed_by)}"
     result = "" if p.result is None else encode_result(p.result, acknowledged=p.acknowledged)
     head = f"L\n{p.expires_at!r}\n{confirmed}\n{result}\n{tail}\n{_BODY_V1}"
     return head.encode() + packed
+
+
+def encode_confirmed_by(by: ConfirmedBy | None) -> str:
+    """What follows the binding hash on the confirmation line: " " and who confirmed,
+    or "" when unknown (a record of an older relay)."""
+    if by is None:
+        return ""
+    packed = base64.urlsafe_b64encode(_json([by.address, by.browser]).encode()).decode()
+    return f" {packed}"
+
+
+def _decode_confirmed_by(text: str) -> ConfirmedBy | None:
+    if not text:
+        return None
+    try:
+        address, browser = json.loads(base64.urlsafe_b64decode(text))
+    except (binascii.Error, ValueError):
+        raise StoreError("redis store holds a confirmation it cannot read") from None
+    return ConfirmedBy(str(address), str(browser))
 
 
 def _json(value: object) -> str:
@@ -127,7 +152,8 @@ def decode_live(pairing_id: str, record: bytes) -> Pairing:
     unpacker = zlib.decompressobj(-15, _BODY_DICTIONARY)
     body = json.loads(unpacker.decompress(packed[1:]) + unpacker.flush())
     hostname, user_code, state = json.loads(tail)
-    confirmed_at, _, binding_hash = confirmed.decode().partition(" ")
+    confirmed_at, _, bound = confirmed.decode().partition(" ")
+    binding_hash, _, by = bound.partition(" ")
     url_parts = body[1]
     held, acknowledged = decode_result(result.decode()) if result else (None, False)
     return Pairing(
@@ -152,6 +178,10 @@ def decode_live(pairing_id: str, record: bytes) -> Pairing:
         binding_hash=binding_hash or None,
         result=held,
         acknowledged=acknowledged,
+        # records of older relays have no numbers (a host of revision 1 shows none)
+        match_number=body[10] if len(body) > 10 else None,
+        match_choices=tuple(body[11]) if len(body) > 11 else (),
+        confirmed_by=_decode_confirmed_by(by),
     )
 
 

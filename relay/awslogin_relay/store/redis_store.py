@@ -42,7 +42,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from awslogin_relay.domain.pairing import Outcome, Pairing, PairingResult, Tombstone
+from awslogin_relay.domain.pairing import ConfirmedBy, Outcome, Pairing, PairingResult, Tombstone
 from awslogin_relay.domain.store import (
     DuplicateKey,
     Now,
@@ -57,6 +57,7 @@ from awslogin_relay.store.redis_records import (
     decode_live,
     decode_result,
     decode_tombstone,
+    encode_confirmed_by,
     encode_live,
     encode_outcome,
     encode_result,
@@ -235,9 +236,18 @@ class RedisPairingStore:
         if outcome != b"ok":
             raise DuplicateKey(bytes(outcome).decode())
 
-    async def mark_confirmed(self, pairing_id: str, at: float, binding_hash: str) -> str | None:
+    async def mark_confirmed(
+        self, pairing_id: str, at: float, binding_hash: str, by: ConfirmedBy | None = None
+    ) -> str | None:
         keys = [self._key("p:", pairing_id)]
-        args: list[ScriptArg] = [repr(self._clock()), repr(at), binding_hash]
+        args: list[ScriptArg] = [
+            repr(self._clock()),
+            repr(at),
+            binding_hash,
+            encode_confirmed_by(by),
+            self._prefix,
+            pairing_id,
+        ]
         held = await self._run(self._confirm, keys, args)
         return None if held is None else bytes(held).decode()
 

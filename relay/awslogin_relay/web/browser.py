@@ -14,8 +14,9 @@ outcome, then exactly what it reported, to the browser that confirmed and only t
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from fastapi import Form
 from fastapi.responses import HTMLResponse
@@ -27,10 +28,10 @@ from awslogin_protocol.messages import MAX_CALLBACK_VALUE, MAX_PASTE, PairingMod
 from awslogin_relay.domain.authorize_url import STATE_PATTERN
 from awslogin_relay.domain.browser_operations import Progress, PublicState
 from awslogin_relay.domain.codes import binding_secret_matches, format_user_code
-from awslogin_relay.domain.errors import RelayError
+from awslogin_relay.domain.errors import RelayError, choose_a_number
 from awslogin_relay.web.binding import set_binding_cookie
 from awslogin_relay.web.fastpaths import FastPathTable
-from awslogin_relay.web.openapi import HTML, Answer, redirect, refusals, responses
+from awslogin_relay.web.openapi import FORM, HTML, Answer, redirect, refusals, responses
 from awslogin_relay.web.render import (
     as_sentence,
     describe_age,
@@ -41,6 +42,7 @@ from awslogin_relay.web.render import (
 from awslogin_relay.web.request import (
     binding_secret,
     binding_secrets,
+    body_of,
     client_of,
     header,
     query_pairs,
@@ -55,6 +57,34 @@ fast_paths = FastPathTable(tags=TAGS)
 
 class PairingPath(BaseModel):
     pairing_id: str = Field(description="the pairing id from the link or QR code")
+
+
+class ConfirmForm(BaseModel):
+    """The confirmation page's form: the number the person chose, when the page offers
+    three (a host of revision 2 or later shows one; docs/protocol.md, "Number matching")."""
+
+    number: int | None = Field(
+        None,
+        ge=0,
+        le=99,
+        description="the number chosen among the three the page offers; anything but the "
+        "one the terminal shows ends the pairing",
+    )
+
+
+_NUMBER = re.compile(r"[0-9]{1,2}")
+
+
+async def chosen_number(request: Request) -> int | None:
+    """The `number` of the form (`ConfirmForm`), None when there is none; 400 when it is
+    not one or two digits, or comes twice. Read by hand: confirming is a fast path."""
+    fields = parse_qsl((await body_of(request)).decode("utf-8", "replace"), keep_blank_values=True)
+    numbers = [value for name, value in fields if name == "number"]
+    if not numbers:
+        return None
+    if len(numbers) > 1 or not _NUMBER.fullmatch(numbers[0]):
+        raise choose_a_number()
+    return int(numbers[0])
 
 
 class CallbackQuery(BaseModel):
@@ -159,14 +189,18 @@ def _cross_site(request: Request) -> bool:
     "POST",
     "/p/{pairing_id}/confirm",
     path_parameters=PairingPath,
+    request_body=ConfirmForm,
+    request_media_type=FORM,
     answers={
         303: redirect(
             "to the provider (redirect mode) or to /p/{pairing_id}/paste; sets the binding "
-            "cookie the first time",
+            "cookie the first time. After a wrong number, to /p/{pairing_id}/done, which "
+            "says that the request ended",
             sets_cookie=True,
         ),
         **_pages(
             {
+                400: "no number, or not a number, where the page offers three",
                 403: "posted from another site",
                 409: "another browser confirmed this pairing",
                 413: "body too large",
@@ -178,9 +212,11 @@ def _cross_site(request: Request) -> bool:
     },
 )
 async def confirm(request: Request) -> Response:
-    """The "this is my terminal" button of the confirmation page.
+    """The "this is my terminal" button of the confirmation page, or the number the
+    person chose among three (`number`) when the terminal shows one: a wrong number
+    ends the pairing, and the terminal says so.
 
-    The first browser to press it gets an HttpOnly, SameSite=Lax cookie
+    The first browser to confirm gets an HttpOnly, SameSite=Lax cookie
     (__Host-awl_{pairing_id} on an https relay, awl_{pairing_id} on http) that binds the
     pairing to it: only requests carrying it may complete the pairing. Pressing it again
     in the same browser is harmless.
@@ -193,8 +229,11 @@ async def confirm(request: Request) -> Response:
         client_of(request),
         binding_secret(request, pairing_id),
         cross_site=_cross_site(request),
+        number=await chosen_number(request),
     )
     pairing = confirmation.pairing
+    if confirmation.wrong_number:
+        return _see_other(f"/p/{pairing_id}/done")
     if pairing.mode is PairingMode.REDIRECT:
         target = pairing.authorize_url  # allow-listed when the pairing was created
     else:

@@ -32,7 +32,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from awslogin_relay.domain.errors import RelayError, request_too_large, store_unavailable
 from awslogin_relay.domain.store import StoreError
 from awslogin_relay.web.errors import BodyTooLarge, error_response, method_not_allowed
-from awslogin_relay.web.openapi import Answer, Operation
+from awslogin_relay.web.openapi import JSON, Answer, Operation
 
 Handler = Callable[[Request], Awaitable[Response]]
 _PARAMETER = re.compile(r"\{(\w+)\}")
@@ -70,6 +70,7 @@ class FastPathTable:
         path_parameters: type[BaseModel] | None = None,
         query_parameters: type[BaseModel] | None = None,
         request_body: type[BaseModel] | None = None,
+        request_media_type: str = JSON,
         security: tuple[str, ...] = (),
         anonymous: bool = False,
     ) -> Callable[[Handler], Handler]:
@@ -91,6 +92,7 @@ class FastPathTable:
                 path_parameters=path_parameters,
                 query_parameters=query_parameters,
                 request_body=request_body,
+                request_media_type=request_media_type,
                 security=security,
                 anonymous=anonymous,
             )

@@ -13,13 +13,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
-from awslogin_protocol import VERSION
+from awslogin_protocol import REVISION, VERSION
 from awslogin_protocol.messages import (
+    Confirmation,
     Discovery,
     OutcomeReport,
     PairingCreated,
     PairingRequest,
     PollAnswer,
+    PollUntil,
 )
 from awslogin_relay.domain.codes import format_user_code, matching_create_token
 from awslogin_relay.domain.errors import (
@@ -62,6 +64,11 @@ class PollQuery(BaseModel):
         le=MAX_WAIT_PARAMETER,
         description="seconds to long-poll (capped at the relay's max_wait)",
     )
+    until: PollUntil = Field(
+        default="result",
+        description="`confirmation`: the host has not seen a confirmation yet, so the "
+        "long-poll also ends when a browser confirms, or at once if one has (revision 2)",
+    )
 
 
 @router.get(
@@ -79,6 +86,7 @@ async def discovery(request: Request) -> Response:
         allowed_authorize_origins=list(settings.allowed_origins),
         max_wait=settings.max_wait,
         interval=settings.poll_interval,
+        revision=REVISION,
     )
     return json_answer(body)
 
@@ -134,6 +142,7 @@ async def create_pairing(request: Request) -> Response:
             client=body.host.client,
             create_token_id=token_id,
             role=body.host.role,
+            revision=body.revision,
         ),
         client_of(request),
     )
@@ -145,6 +154,7 @@ async def create_pairing(request: Request) -> Response:
         poll_token=poll_token,
         expires_in=settings.pairing_ttl,
         interval=settings.poll_interval,
+        match_number=pairing.match_number,
     )
     return json_answer(created, 201)
 
@@ -158,7 +168,13 @@ def declares_json(request: Request) -> bool:
 def poll_answer(outcome: PollOutcome) -> PollAnswer:
     result = outcome.result
     if result is None:
-        return PollAnswer(status="pending")
+        confirmed = outcome.confirmed
+        if confirmed is None:
+            return PollAnswer(status="pending")
+        notice = Confirmation(
+            at=confirmed.at, address=confirmed.by.address, browser=confirmed.by.browser
+        )
+        return PollAnswer(status="pending", confirmation=notice)
     if result.kind is ResultKind.COMPLETE:
         return PollAnswer(status="complete", sealed=result.sealed)
     return PollAnswer(
@@ -196,21 +212,27 @@ async def poll_result(request: Request) -> Response:
     acknowledges it or the redelivery window (RELAY_REDELIVERY_TTL from the first
     delivery) ends; afterwards 410.
     """
+    wait, until_confirmed = _wait(request)
     outcome = await service_of(request).host.poll(
-        request.path_params["pairing_id"], bearer_token(request), _wait(request), client_of(request)
+        request.path_params["pairing_id"],
+        bearer_token(request),
+        wait,
+        client_of(request),
+        until_confirmed=until_confirmed,
     )
     return json_answer(poll_answer(outcome))
 
 
-def _wait(request: Request) -> float:
-    """The `wait` parameter, checked by `PollQuery`. Nothing of the parsing outlives this
-    call: a waiting long-poll keeps only what it needs after the wait."""
+def _wait(request: Request) -> tuple[float, bool]:
+    """The `wait` and whether `until` is `confirmation`, checked by `PollQuery`. Nothing
+    of the parsing outlives this call: a waiting long-poll keeps only what it needs."""
     if not request.scope["query_string"]:
-        return 0.0
+        return 0.0, False
     try:
-        return PollQuery.model_validate(dict(query_pairs(request))).wait
+        query = PollQuery.model_validate(dict(query_pairs(request)))
     except ValidationError as exc:
         raise invalid_input(exc.errors(include_input=False), ("query",)) from None
+    return query.wait, query.until == "confirmation"
 
 
 @fast_paths.route(

@@ -26,6 +26,7 @@ from awslogin_relay.web.errors import is_page
 REF_TEMPLATE = "#/components/schemas/{model}"
 HTML = "text/html"
 JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
 _TEXT = {"schema": {"type": "string"}}
 
 
@@ -111,6 +112,8 @@ class Operation:
     path_parameters: type[BaseModel] | None = None
     query_parameters: type[BaseModel] | None = None
     request_body: type[BaseModel] | None = None
+    # a JSON body is required; a form's fields are all optional, so the form may be absent
+    request_media_type: str = JSON
     security: tuple[str, ...] = ()  # Bearer schemes, any one of which is accepted
     anonymous: bool = False  # the security schemes are optional
 
@@ -139,7 +142,10 @@ class Operation:
             operation["security"] = [{}, *schemes] if self.anonymous else schemes
         if self.request_body is not None:
             ref = {"$ref": REF_TEMPLATE.format(model=self.request_body.__name__)}
-            operation["requestBody"] = {"required": True, "content": {JSON: {"schema": ref}}}
+            operation["requestBody"] = {
+                "required": self.request_media_type == JSON,
+                "content": {self.request_media_type: {"schema": ref}},
+            }
         operation["responses"] = {
             str(status): answer.as_object() for status, answer in sorted(self.answers.items())
         }

@@ -34,6 +34,10 @@ _SAMPLE_ROLE = "arn:aws:sts::123456789012:assumed-role/dev/alice"
 _VARYING = {
     r"7Hq2kXbM4vNc": r"[A-Za-z0-9_-]+",
     r"BDKM\-TRWX": r"[A-Z]{4}-[A-Z]{4}",
+    r"page:\ \ 42": r"page:  [0-9]{2}",
+    r"14:02": r"\d\d:\d\d",
+    r"203\.0\.113\.9": r"[0-9a-f.:]+",
+    r"\(Safari\ on\ iPhone\)": r"\([A-Za-z0-9 .+_-]+\)",
     r"9:41": r"\d+:\d\d",
     r"2026\-06\-01\ 21:40\ UTC": r"\d{4}-\d\d-\d\d \d\d:\d\d \S+",
     r"\(12\ h\)": r"\(\d+ (h|min)\)",
@@ -41,11 +45,13 @@ _VARYING = {
 
 
 def readme_samples() -> tuple[list[str], list[str]]:
-    """The waiting screen (without its `$ awslogin ...` line) and the signed-in lines."""
+    """The waiting screen (without its `$ awslogin ...` line), and the confirmation
+    notice and the signed-in lines that follow it."""
     blocks = re.findall(r"^```\n(.*?)^```$", README.read_text(), flags=re.M | re.S)
     waiting = next(b for b in blocks if b.startswith("$ awslogin login --profile dev\n"))
+    notice = next(b for b in blocks if b.startswith("  Confirmed at "))
     signed_in = next(b for b in blocks if b.startswith("Signed in as "))
-    return waiting.splitlines()[1:], signed_in.splitlines()
+    return waiting.splitlines()[1:], notice.splitlines() + signed_in.splitlines()
 
 
 def as_pattern(line: str, relay_url: str) -> re.Pattern[str]:
@@ -103,10 +109,11 @@ def test_readme_sample_output_is_what_the_terminal_shows(
             line.strip() for line in waiting if line.startswith(f"      {idp_relay_process.url}/p/")
         )
         shown_code = phone.open_pairing_page(page, url)
-        assert f"type {shown_code}" in waiting[-3]
+        assert f"type {shown_code}" in waiting[-4]
         facts = " ".join(page.locator("dl.host").inner_text().split())
         assert f"AWS role {ROLE_ARN}" in facts  # the host named its role to the page
-        phone.continue_to_provider(page, oidc_provider.issuer)
+        number = int(waiting[-2].split()[-1])
+        phone.continue_to_provider(page, oidc_provider.issuer, number)
         phone.sign_in_at_provider(page, USER)
         assert terminal.wait(timeout=60) == 0
 
@@ -114,4 +121,4 @@ def test_readme_sample_output_is_what_the_terminal_shows(
     # What was above the waiting line stays; the waiting line itself gives way.
     assert final[: len(waiting) - 1] == waiting[:-1]
     assert_matches(signed_in_sample, final[len(waiting) - 1 :], idp_relay_process.url)
-    assert _SAMPLE_ROLE.replace("alice", USER) in final[len(waiting) - 1]
+    assert _SAMPLE_ROLE.replace("alice", USER) in final[len(waiting)]

@@ -139,7 +139,7 @@ def test_deny_at_the_idp_is_a_clear_one_line_failure(
     host = start_login()
     screen = read_sign_in_screen(host)
     assert phone.open_pairing_page(page, screen.url) == screen.user_code
-    phone.continue_to_provider(page, oidc_provider.issuer)
+    phone.continue_to_provider(page, oidc_provider.issuer, screen.number)
     phone.deny_at_provider(page)
     phone.wait_for_done_page(page, idp_relay_process.url, screen.pairing_id)
 
@@ -168,7 +168,7 @@ def test_phone_keeps_saying_not_completed_after_the_host_saw_the_denial(
     host.pause()
     try:
         phone.open_pairing_page(page, screen.url)
-        phone.continue_to_provider(page, oidc_provider.issuer)
+        phone.continue_to_provider(page, oidc_provider.issuer, screen.number)
         phone.deny_at_provider(page)
         phone.wait_for_done_page(page, relay.url, screen.pairing_id)
         phone.expect_heading(page, "Sign-in was not completed")
@@ -224,4 +224,4 @@ def test_nobody_signs_in_before_expiry(
     # A late phone finds no sign-in to continue.
     response = page.goto(screen.url)
     assert response is not None
-    assert continue_button(page).count() == 0
+    assert continue_button(page, screen.number).count() == 0

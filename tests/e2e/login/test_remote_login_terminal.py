@@ -37,10 +37,11 @@ def test_the_sign_in_screen_fits_80x24_scans_everywhere_and_offers_typing(
             y for y, row in enumerate(rows) if row.startswith(f"      {idp_relay_process.url}/p/")
         )
         url = rows[url_row].strip()
-        code = re.fullmatch(r"  Check that the page shows this code:  (\S+)", rows[-2])
+        code = re.fullmatch(r"  Check that the page shows this code:  (\S+)", rows[-3])
         assert code is not None, "\n".join(rows)
+        assert re.fullmatch(r"  Then choose this number on the page:  \d\d", rows[-2])
         # From the URL to the waiting line, all of it on the 24 rows.
-        assert rows[-3] == f"      or open {idp_relay_process.url}/link and type {code.group(1)}"
+        assert rows[-4] == f"      or open {idp_relay_process.url}/link and type {code.group(1)}"
         assert re.fullmatch(r"  Waiting for you to sign in\.\.\. \d+:\d\d left   \(.*\)", rows[-1])
         assert scanned == {theme.name: url for theme in THEMES}
 

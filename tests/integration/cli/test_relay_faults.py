@@ -27,7 +27,7 @@ from tests.peers.redis import RedisServer
 from tests.peers.relay import RelayFactory, RelayServer
 from tests.support.host import awslogin_script
 from tests.support.oidc_profile import USER
-from tests.support.phone import phone_through_relay
+from tests.support.phone import NUMBER_PATTERN, phone_through_relay
 from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(180)]
@@ -81,6 +81,7 @@ class Lane:
     oidc_provider: OidcProvider
     cli_env: dict[str, str]
     sts: Any
+    number: int | None = None  # what the host's terminal shows for the page
 
     def start(self, **settings: str) -> tuple[RelayServer, HostProcess, str]:
         """The relay (with `settings`) and the host started; the link the host printed,
@@ -89,11 +90,12 @@ class Lane:
         host = self.start_host()
         url = host.wait_for(LINK).group(1)
         assert url.startswith(f"{self.proxy.url}/p/")
+        self.number = int(host.wait_for(NUMBER_PATTERN).group(0))
         wait_until(lambda: self.proxy.counts.polls >= 1, "the first long-poll")
         return relay, host, url
 
     def phone(self, url: str) -> None:
-        phone_through_relay(self.oidc_provider, url)
+        phone_through_relay(self.oidc_provider, url, self.number)
 
     def assert_signed_in_as_unhurt(self, host: HostProcess) -> None:
         assert host.wait(timeout=60) == 0, host.transcript()
@@ -152,9 +154,12 @@ def test_the_relay_unreachable_for_several_seconds(lane: Lane) -> None:
     lane.phone(url)
     lane.assert_signed_in_as_unhurt(host)
     # One quiet line while the relay did not answer (stderr is a pipe: printed once),
-    # then the waiting line again once it answered.
+    # then the waiting line again once it answered (and once more after the notice of
+    # the phone's confirmation, when a poll saw it before the result came).
     waiting = [line for line in host.lines["stderr"] if " left" in line]
-    assert [NOTE in line for line in waiting] == [False, True, False], host.transcript()
+    notices = [line for line in host.lines["stderr"] if line.startswith("  Confirmed at ")]
+    expected = [False, True, False] + [False] * len(notices)
+    assert [NOTE in line for line in waiting] == expected, host.transcript()
 
 
 def test_the_relay_restarted_with_its_pairings_in_redis(

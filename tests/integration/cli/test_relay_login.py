@@ -27,7 +27,7 @@ from tests.peers.oidc import OidcProvider
 from tests.support.background import in_background
 from tests.support.host import awslogin_script
 from tests.support.oidc_profile import USER
-from tests.support.phone import phone_through_relay
+from tests.support.phone import NUMBER_PATTERN, phone_through_relay
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -55,11 +55,12 @@ class PhoneTerminal(Terminal):
         user_code: str | None = None,
         qr: bool = True,
         type_at: str | None = None,
+        number: int | None = None,
     ) -> None:
-        super().show_link(url, user_code=user_code, qr=qr, type_at=type_at)
+        super().show_link(url, user_code=user_code, qr=qr, type_at=type_at, number=number)
         self.shown.append((url, user_code))
         self.phone = in_background(
-            lambda: phone_through_relay(self.oidc_provider, url, deny=self.deny)
+            lambda: phone_through_relay(self.oidc_provider, url, number, deny=self.deny)
         )
 
 
@@ -259,7 +260,8 @@ def test_sigterm_after_the_result_came_reports_the_failure_to_the_relay(
     ]
     with HostProcess([*argv, "--no-qr"], env) as host:
         url = host.wait_for(rf"^ {{6}}({re.escape(idp_relay_process.url)}/p/\S+)$").group(1)
-        phone_through_relay(oidc_provider, url)
+        number = int(host.wait_for(NUMBER_PATTERN).group(0))
+        phone_through_relay(oidc_provider, url, number)
         assert sts_reached.wait(30), host.transcript()
         os.kill(host.pid, signal.SIGTERM)
         assert host.wait(timeout=30) == 143, host.transcript()

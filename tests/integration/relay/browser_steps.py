@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from awslogin_protocol import REVISION
 from awslogin_protocol.sealing import HostKey
 from tests.peers.relay import RelayFactory
 from tests.support.phone import press_continue
@@ -35,6 +36,7 @@ def create(
             "authorize_url": url,
             "public_key": HostKey().public_key,
             "host": {"hostname": hostname, "user": "alice", "client": "awslogin/0.1"},
+            "revision": REVISION,
         },
     )
     assert response.status_code == 201, response.text
@@ -42,9 +44,10 @@ def create(
 
 
 def confirm(page: Page, created: dict[str, Any]) -> None:
-    """Open the pairing's page and press the button; the provider (a /healthz) answers."""
+    """Open the pairing's page and choose the host's number; the provider (a /healthz)
+    answers."""
     page.goto(created["verification_uri_complete"])
-    press_continue(page)
+    press_continue(page, created.get("match_number"))
     page.wait_for_url(re.compile(r"/healthz\?"))
 
 

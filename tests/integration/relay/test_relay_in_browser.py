@@ -34,7 +34,7 @@ def test_confirm_then_continue_to_the_provider(relay_process: RelayFactory, page
     facts = page.locator("dl.host").inner_text()
     assert "alice@(not shown)" in facts  # markup is no host name: neither run nor shown
     assert "alert" not in facts
-    press_continue(page)
+    press_continue(page, created["match_number"])
     page.wait_for_url(re.compile(r"/healthz\?"))
     assert page.url == url
     assert problems == []
@@ -48,7 +48,7 @@ def test_a_double_tap_on_the_button_still_goes_to_the_provider(
     with httpx.Client(base_url=base, trust_env=False) as client:
         created, url = create(client, base, provider, "gpu-box-3")
     page.goto(created["verification_uri_complete"])
-    continue_button(page).dblclick()
+    continue_button(page, created["match_number"]).dblclick()
     page.wait_for_url(re.compile(r"/healthz\?"))
     assert page.url == url  # not "already confirmed on another device"
     assert problems == []
@@ -88,7 +88,7 @@ def test_a_forwarded_sign_in_link_cannot_deliver_another_browsers_sign_in(
             assert "victim-code" not in victim.content()
             # nor can the victim's browser bind itself now that A has confirmed
             victim.goto(created["verification_uri_complete"])
-            press_continue(victim)
+            press_continue(victim, created["match_number"])
             assert "already confirmed on another device" in victim.inner_text("main")
             assert victim_context.cookies() == []
             # Chromium logs the 403 and 409 answers themselves; nothing else went wrong
@@ -96,7 +96,10 @@ def test_a_forwarded_sign_in_link_cannot_deliver_another_browsers_sign_in(
         finally:
             victim_context.close()
 
-        assert collect(host, created) == {"status": "pending"}  # nothing sealed
+        waiting = collect(host, created)
+        assert waiting["status"] == "pending"  # nothing sealed
+        assert "sealed" not in waiting
+        assert waiting["confirmation"]["browser"] == "HeadlessChrome on Linux"  # browser A
         page.goto(f"{base}/callback?code=browser-a-code&state={state_of(url)}")
         assert page.url == f"{base}/p/{pid}/done"
         assert collect(host, created)["status"] == "complete"

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from awslogin_protocol import REVISION
 from awslogin_protocol.sealing import HostKey
 from tests.peers.relay import RelayFactory
 from tests.support.phone import confirm_async
@@ -30,6 +31,7 @@ async def _create(client: httpx.AsyncClient, callback: str, key: HostKey) -> tup
             "mode": "redirect",
             "public_key": key.public_key,
             "host": {"hostname": "gpu-box-3", "user": "alice", "client": "awslogin/0.1"},
+            "revision": REVISION,
         },
     )
     assert response.status_code == 201, response.text
@@ -50,7 +52,9 @@ async def test_lifecycle_over_real_sockets(relay_process: RelayFactory) -> None:
             for _ in range(5)
         ]
         # the browser: the relay page, "this is my terminal" (a cookie), the provider, back
-        confirmed = await confirm_async(client, f"/p/{created['pairing_id']}")
+        confirmed = await confirm_async(
+            client, f"/p/{created['pairing_id']}", created["match_number"]
+        )
         assert confirmed.status_code == 303
         assert "httponly" in confirmed.headers["set-cookie"].lower()
         await async_wait_until(lambda: server.long_polls() == 5, "5 long-polls", 10)

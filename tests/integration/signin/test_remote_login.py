@@ -20,7 +20,7 @@ from tests.fakes.signin import SigninFake
 from tests.fakes.signin.person import answer_sign_in, read_verification_code
 from tests.peers.fault_proxy import Fault, FaultProxy
 from tests.support.host import awslogin_script
-from tests.support.phone import confirm, press_continue
+from tests.support.phone import NUMBER_PATTERN, confirm, press_continue
 from tests.support.signin_profile import ALICE, BOB, read_cache
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -58,6 +58,10 @@ class LoginProcess:
             if match:
                 return match.group(0)
         raise AssertionError("no URL printed:\n" + "".join(self.err))
+
+    def wait_for_number(self) -> int:
+        """The number the terminal shows for the relay's page (number matching)."""
+        return int(self.wait_for_url(NUMBER_PATTERN))
 
     def finish(self, stdin: str = "") -> tuple[int, str, str]:
         assert self.process.stdin is not None
@@ -130,9 +134,10 @@ def test_remote_login_through_the_relays_paste_page_in_chromium(
 ) -> None:
     login = LoginProcess(signin_env, "--remote", "--relay", signin_relay_process.url)
     relay_page = login.wait_for_url(re.escape(signin_relay_process.url) + r"/p/[A-Za-z0-9_-]+")
+    number = login.wait_for_number()
     phone = browser_context.new_page()
     phone.goto(relay_page)
-    press_continue(phone)
+    press_continue(phone, number)
     phone.wait_for_url(re.compile(r".*/p/[^/]+/paste$"))
     with browser_context.expect_page() as opened:
         phone.get_by_role("link", name="Open the sign-in page").click()
@@ -166,13 +171,14 @@ def test_the_relays_paste_through_a_reset_long_poll_and_a_cut_result(
         proxy.cut_results = Fault(count=1)
         login = LoginProcess(signin_env, "--remote", "--relay", proxy.url)
         link = login.wait_for_url(re.escape(proxy.url) + r"/p/[A-Za-z0-9_-]+")
+        number = login.wait_for_number()
         deadline = time.monotonic() + 30
         while proxy.counts.resets < 1 or proxy.counts.polls < 2:
             assert time.monotonic() < deadline, "the long-poll was not reset and retried"
             time.sleep(0.05)
         with httpx.Client(follow_redirects=False, timeout=15, trust_env=False) as phone:
             path = urlsplit(link).path
-            confirmed = confirm(phone, link)
+            confirmed = confirm(phone, link, number)
             assert confirmed.status_code == 303
             page = phone.get(urljoin(link, confirmed.headers["location"])).text
             found = re.search(r'href="([^"]+/v1/authorize\?[^"]+)"', page)

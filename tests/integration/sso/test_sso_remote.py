@@ -24,7 +24,7 @@ from awslogin.usecases.login import LoginOptions, login
 from tests.fakes.sso import SsoFake
 from tests.fakes.sso.browser import decide_device, sign_in
 from tests.peers.fault_proxy import FaultProxy
-from tests.support.phone import confirm
+from tests.support.phone import NUMBER_PATTERN, confirm
 from tests.support.sso_profile import botocore_credentials, credential_process, token_path
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -153,8 +153,9 @@ def test_relay_paste_mode_takes_the_failed_loopback_url(
 
     def phone() -> None:
         link = screen.wait_for(rf"({re.escape(relay.url)}/p/[A-Za-z0-9_-]+)").group(1)
+        number = int(screen.wait_for(NUMBER_PATTERN).group(0))
         with httpx.Client(follow_redirects=False, timeout=15) as browser:
-            confirmed = confirm(browser, link)
+            confirmed = confirm(browser, link, number)
             assert confirmed.status_code == 303
             paste_url = urljoin(link, confirmed.headers["location"])
             page = browser.get(paste_url).text

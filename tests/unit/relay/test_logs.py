@@ -8,6 +8,7 @@ import logging
 
 import pytest
 
+from tests.support.phone import choose_async
 from tests.support.relay_app import Relay, state_of
 
 pytestmark = pytest.mark.unit
@@ -21,7 +22,7 @@ async def test_a_whole_lifecycle_logs_no_secret(
     state = state_of(url)
     pid = created["pairing_id"]
     await relay_app.client.get(f"/p/{pid}")
-    await relay_app.client.post(f"/p/{pid}/confirm")
+    await choose_async(relay_app.client, f"/p/{pid}", created["match_number"])
     binding = relay_app.client.cookies[f"__Host-awl_{pid}"]
     code = "AUTHCODE-very-secret-value"
     # a browser that did not confirm is refused, and the refusal is audited
@@ -42,7 +43,7 @@ async def test_a_whole_lifecycle_logs_no_secret(
     reason = "STS refused role REPORTED-ROLE-NAME for account 210987654321"
     assert (await relay_app.report(created, outcome="failed", reason=reason)).status_code == 204
     paste, _, _ = await relay_app.create(mode="paste")
-    await relay_app.client.post(f"/p/{paste['pairing_id']}/confirm")
+    await choose_async(relay_app.client, f"/p/{paste['pairing_id']}", paste["match_number"])
     await relay_app.client.post(f"/p/{paste['pairing_id']}/code", data={"code": "PASTED-secret"})
     await relay_app.client.delete(
         f"/v1/pairings/{paste['pairing_id']}",

@@ -10,7 +10,7 @@ local now = tonumber(ARGV[3])
 if not exp or tonumber(exp) <= now then return false end
 if res == '' or acknowledged(res) then return v end
 if cjson.decode(res)[1] == 'denied' then
-  bury(ARGV[1], ARGV[2], blob, 'denied', ARGV[3], ARGV[3], ARGV[5], ARGV[6],
+  bury(ARGV[1], ARGV[2], blob, denial_of(res), ARGV[3], ARGV[3], ARGV[5], ARGV[6],
     binding_of(conf), '')
   return v
 end

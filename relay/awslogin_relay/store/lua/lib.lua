@@ -3,10 +3,17 @@ local function parse_live(v)
   local exp, conf, res, blob = string.match(v, '^L\n([^\n]*)\n([^\n]*)\n([^\n]*)\n(.*)$')
   return exp, conf, res, blob
 end
--- The binding hash of a confirmation line ("", "confirmed_at" or "confirmed_at hash").
+-- The binding hash of a confirmation line ("", "confirmed_at", "confirmed_at hash" or
+-- "confirmed_at hash by", where `by` says who confirmed: see redis_records).
 local function binding_of(conf)
-  local _, bound = string.match(conf, '^([^ ]*) ?([^ ]*)$')
+  local _, bound = string.match(conf, '^([^ ]*) ?([^ ]*)')
   return bound or ''
+end
+-- The tombstone reason of a result that is a denial: the relay's own wrong-number
+-- denial keeps its name, so the pages can say what happened.
+local function denial_of(res)
+  if cjson.decode(res)[3] == 'wrong_number' then return 'wrong_number' end
+  return 'denied'
 end
 local function extend(key, ms)
   local left = redis.call('PTTL', key)

@@ -9,7 +9,7 @@ local exp, conf, res, blob = parse_live(v)
 if not exp or tonumber(exp) <= tonumber(ARGV[3]) then return false end
 if res == '' then return v end
 if cjson.decode(res)[1] == 'denied' then
-  bury(ARGV[1], ARGV[2], blob, 'denied', ARGV[3], ARGV[3], ARGV[4], ARGV[5],
+  bury(ARGV[1], ARGV[2], blob, denial_of(res), ARGV[3], ARGV[3], ARGV[4], ARGV[5],
     binding_of(conf), '')
 else
   bury(ARGV[1], ARGV[2], blob, ARGV[6], ARGV[3], ARGV[3], ARGV[4], ARGV[5],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,8 @@ def test_a_new_audit_log_is_the_users_alone(tmp_path: Path) -> None:
     log = AuditLog.to_file("dev", str(path))
     log("127.0.0.1", "served", 200, {})
     log.close()
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    if sys.platform != "win32":  # there its folder's ACL keeps it private
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert '"outcome": "served"' in path.read_text()
 
 
@@ -31,7 +33,10 @@ def test_a_symbolic_link_is_refused(tmp_path: Path) -> None:
     assert not target.exists()
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="making a file of another user needs root")
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0,
+    reason="making a file of another user needs root (and uids)",
+)
 def test_a_file_of_another_user_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "audit.log"
     path.write_text("")

@@ -26,6 +26,7 @@ from awslogin_protocol.messages import (
     MAX_HOST_USER,
     MAX_HOSTNAME,
     OUTCOME_REASON_SHOWN,
+    Confirmation,
     HostDescription,
 )
 from tests.support.fake_idp import RELAY_URL
@@ -404,3 +405,83 @@ def test_well_formed_fields_are_sent_as_they_are(monkeypatch: pytest.MonkeyPatch
 @pytest.mark.parametrize("role", ["dev\u202eops", "dev ops", "r" * 700, "arn:aws:iam::1:role/x"])
 def test_a_role_that_is_not_well_formed_is_left_out(role: str) -> None:
     assert relay_module.host_description(role).role == ""
+
+
+def _confirmed(**notice: Any) -> httpx.Response:
+    body = {"at": 1780000000.0, "address": "203.0.113.9", "browser": "Safari on iPhone"}
+    return httpx.Response(200, json={"status": "pending", "confirmation": {**body, **notice}})
+
+
+def test_a_relay_of_revision_2_gets_the_number_shown_and_tells_who_confirmed() -> None:
+    display = SilentDisplay()
+    _, relay, _ = authorized(
+        [_confirmed(), _confirmed(), sealed_answer(RESULT)],
+        display,
+        revision=2,
+        match_number=42,
+    )
+    assert relay.created["revision"] == 2
+    assert display.numbers == [42]
+    # until the notice came, each poll asked for it; afterwards only for the result
+    assert [poll.url.params.get("until") for poll in relay.polls] == [
+        "confirmation",
+        None,
+        None,
+    ]
+    ((notice, then),) = display.line.announced  # once, though two answers carried it
+    assert notice.startswith("  Confirmed at ")
+    assert notice.endswith(" from 203.0.113.9 (Safari on iPhone). Not you? Ctrl-C.")
+    assert then == relay_module.AFTER_CONFIRMATION
+
+
+def test_an_older_relay_gets_revision_1_and_no_request_for_the_notice() -> None:
+    display = SilentDisplay()
+    _, relay, _ = authorized([PENDING, sealed_answer(RESULT)], display)
+    assert relay.created["revision"] == 1
+    assert display.numbers == [None]
+    assert all("until" not in poll.url.params for poll in relay.polls)
+    assert display.line.announced == []
+
+
+def test_a_wrong_number_is_the_one_line_the_issue_asks_for() -> None:
+    denial = httpx.Response(
+        200,
+        json={
+            "status": "denied",
+            "error": "wrong_number",
+            "error_description": "\x1b[31mwhatever the relay says",
+        },
+    )
+    with pytest.raises(AwsloginError) as raised:
+        authorized([denial], revision=2, match_number=42)
+    assert str(raised.value) == (
+        "someone chose the wrong number on the confirmation page; nothing was signed in"
+    )
+    assert not isinstance(raised.value, ProviderError)
+
+
+@pytest.mark.parametrize(
+    ("notice", "shown"),
+    [
+        ({"address": "2001:db8::1", "browser": ""}, " from 2001:db8::1. Not you?"),
+        (
+            {"address": "\x1b]8;;http://evil/\x07x", "browser": "A"},
+            r"from \x1b]8;;http://evil/\x07x (A)",
+        ),
+        ({"address": "", "browser": "Chrome\u202eevil"}, r"(Chrome\u202eevil)"),
+        ({"address": "1.2.3.4", "browser": "B" * 64}, "(" + "B" * 39 + "…)"),
+    ],
+)
+def test_the_notice_shows_what_the_relay_sent_only_as_one_safe_line(
+    notice: dict[str, str], shown: str
+) -> None:
+    line = relay_module.confirmation_notice(Confirmation(at=1780000000.0, **notice))
+    assert shown in line
+    assert line.isprintable()
+    assert "\x1b" not in line
+    assert "\u202e" not in line
+
+
+def test_a_notice_time_the_clock_cannot_show_is_left_out() -> None:
+    line = relay_module.confirmation_notice(Confirmation(at=1e300, address="1.2.3.4"))
+    assert line == "  Confirmed from 1.2.3.4. Not you? Ctrl-C."

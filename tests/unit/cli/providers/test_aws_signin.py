@@ -531,6 +531,7 @@ class Shown:
         user_code: str | None = None,
         qr: bool = True,
         type_at: str | None = None,
+        number: int | None = None,
     ) -> None:
         self.links.append((url, qr))
 

@@ -26,8 +26,9 @@ ROLE = "arn:aws:iam::123456789012:role/dev"
 def test_the_message_names_host_profile_role_link_code_and_deadline() -> None:
     ends = time.time() + 600
     message = link_message(
-        Sending("dev", ["json://x"], role=ROLE, renewal=True), LINK, "BDKM-TRWX", ends
+        Sending("dev", ["json://x"], role=ROLE, renewal=True), LINK, "BDKM-TRWX", ends, 47
     )
+    assert "Choose this number on the page: 47" in message.body
     assert "renew the session of profile dev" in message.title
     for part in ("Profile: dev", f"Role: {ROLE}", f"Open: {LINK}", "BDKM-TRWX", "works until"):
         assert part in message.body

@@ -47,3 +47,17 @@ def test_pairing_ids_and_poll_tokens() -> None:
     assert token not in stored
     assert codes.poll_token_matches(token, stored)
     assert not codes.poll_token_matches(token + "x", stored)
+
+
+def test_match_numbers_are_two_digits_among_two_distinct_decoys_in_any_order() -> None:
+    draws = [codes.new_match_numbers() for _ in range(3000)]
+    for right, choices in draws:
+        assert len(choices) == 3
+        assert len(set(choices)) == 3
+        assert right in choices
+        assert all(10 <= n <= 99 for n in choices)
+    # each place in the page's order holds the right number about a third of the time
+    # (1000 expected in each; below 850 or above 1150 has a chance under 1e-6)
+    places = [choices.index(right) for right, choices in draws]
+    assert all(850 < places.count(i) < 1150 for i in range(3))
+    assert len({right for right, _ in draws}) == 90  # the whole range is drawn

@@ -16,6 +16,7 @@ from http.cookies import SimpleCookie
 import httpx
 import pytest
 
+from tests.support.phone import choose_async
 from tests.support.relay_app import Relay, authorize_url, state_of
 
 pytestmark = pytest.mark.unit
@@ -29,7 +30,9 @@ async def _assert_still_pending(relay_app: Relay, created: dict[str, str]) -> No
     stored = await relay_app.store.get(created["pairing_id"])
     assert stored is not None
     assert stored.result is None  # nothing sealed, nothing stored
-    assert (await relay_app.poll(created)).json() == {"status": "pending"}
+    answer = (await relay_app.poll(created)).json()
+    assert answer["status"] == "pending"
+    assert "sealed" not in answer
 
 
 def _assert_unconfirmed_page(response: httpx.Response) -> None:
@@ -163,14 +166,15 @@ async def test_the_same_browser_confirming_twice_keeps_working(relay_app: Relay)
     ok = await relay_app.client.get("/callback", params={"code": "c", "state": state_of(url)})
     assert ok.status_code == 303
     # once the pairing has a result, confirming is over for everyone
-    assert (await relay_app.client.post(f"/p/{pid}/confirm")).status_code == 410
+    late = await choose_async(relay_app.client, f"/p/{pid}", created["match_number"])
+    assert late.status_code == 410
 
 
 async def test_cookie_attributes_on_an_https_relay(relay_app: Relay) -> None:
     created, _, _ = await relay_app.create()
     pid = created["pairing_id"]
     relay_app.clock.advance(100)
-    response = await relay_app.client.post(f"/p/{pid}/confirm")
+    response = await choose_async(relay_app.client, f"/p/{pid}", created["match_number"])
     header = response.headers["set-cookie"]
     cookie = SimpleCookie()
     cookie.load(header)
@@ -194,7 +198,7 @@ async def test_cookie_on_an_http_relay_is_not_secure(make_relay_app: Callable[..
         url = authorize_url(redirect_uri="http://relay.test/callback")
         created, _, _ = await relay_app.create(authorize_url=url)
         pid = created["pairing_id"]
-        response = await relay_app.client.post(f"/p/{pid}/confirm")
+        response = await choose_async(relay_app.client, f"/p/{pid}", created["match_number"])
         cookie = SimpleCookie()
         cookie.load(response.headers["set-cookie"])
         morsel = cookie[f"awl_{pid}"]
@@ -225,7 +229,7 @@ async def test_a_confirmation_posted_from_another_site_is_refused(
     be bound and sent to the provider without ever seeing the terminal's code."""
     created, _, _ = await relay_app.create()
     pid = created["pairing_id"]
-    refused = await relay_app.client.post(f"/p/{pid}/confirm", headers=headers)
+    refused = await choose_async(relay_app.client, f"/p/{pid}", created["match_number"], headers)
     assert refused.status_code == 403
     assert "Confirm on the relay" in refused.text
     assert "set-cookie" not in refused.headers
@@ -245,7 +249,9 @@ async def test_a_confirmation_from_the_relays_own_page_passes(
     relay_app: Relay, headers: dict[str, str]
 ) -> None:
     created, _, url = await relay_app.create()
-    confirmed = await relay_app.client.post(f"/p/{created['pairing_id']}/confirm", headers=headers)
+    confirmed = await choose_async(
+        relay_app.client, f"/p/{created['pairing_id']}", created["match_number"], headers
+    )
     assert confirmed.status_code == 303
     assert confirmed.headers["location"] == url
 

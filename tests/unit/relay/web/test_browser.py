@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Callable
@@ -10,7 +11,8 @@ import httpx
 import pytest
 
 from awslogin_protocol.messages import MAX_ROLE
-from tests.support.phone import CONTINUE_BUTTON
+from awslogin_protocol.sealing import HostKey
+from tests.support.phone import CONTINUE_BUTTON, choices_on, choose_async
 from tests.support.relay_app import IDP, Relay, authorize_url, state_of
 
 pytestmark = pytest.mark.unit
@@ -28,14 +30,31 @@ async def test_confirmation_page_shows_code_host_and_age(relay_app: Relay) -> No
     assert "alice@gpu-box-3" in page.text
     assert "203.0.113.7" in page.text
     assert "12 seconds ago" in page.text
-    assert CONTINUE_BUTTON in page.text
     assert f'action="/p/{created["pairing_id"]}/confirm"' in page.text
     assert "<script" not in page.text  # no JavaScript on the basic path
+    # number matching: three numbers to choose from, no "continue" button
+    offered = choices_on(page.text)
+    assert len(set(offered)) == 3
+    assert created["match_number"] in offered
+    assert CONTINUE_BUTTON not in page.text
+
+
+async def test_the_page_of_a_host_that_shows_no_number_has_the_one_button(
+    relay_app: Relay,
+) -> None:
+    created, _, _ = await relay_app.create(revision=1)
+    assert "match_number" not in created
+    page = await relay_app.client.get(f"/p/{created['pairing_id']}")
+    assert CONTINUE_BUTTON in page.text
+    assert choices_on(page.text) == []
+    assert (await relay_app.confirm(created)).status_code == 303
 
 
 async def test_continue_redirects_to_the_allow_listed_provider(relay_app: Relay) -> None:
     created, _, url = await relay_app.create()
-    response = await relay_app.client.post(f"/p/{created['pairing_id']}/confirm")
+    response = await choose_async(
+        relay_app.client, f"/p/{created['pairing_id']}", created["match_number"]
+    )
     assert response.status_code == 303
     assert response.headers["location"] == url
     stored = await relay_app.store.get(created["pairing_id"])
@@ -61,7 +80,7 @@ async def test_paste_mode_flow(relay_app: Relay) -> None:
     assert early.status_code == 403
     assert "This sign-in did not start here" in early.text
     assert (await relay_app.client.get(f"/p/{pid}/paste")).headers["location"] == f"/p/{pid}"
-    confirm = await relay_app.client.post(f"/p/{pid}/confirm")
+    confirm = await choose_async(relay_app.client, f"/p/{pid}", created["match_number"])
     assert confirm.status_code == 303
     assert confirm.headers["location"] == f"/p/{pid}/paste"
     paste_page = await relay_app.client.get(f"/p/{pid}/paste")
@@ -143,7 +162,7 @@ async def test_host_fields_never_become_markup(relay_app: Relay, field: str) -> 
     created, _, url = await relay_app.create(host=host)
     pid = created["pairing_id"]
     pages = [await relay_app.client.get(f"/p/{pid}")]
-    await relay_app.client.post(f"/p/{pid}/confirm")
+    await choose_async(relay_app.client, f"/p/{pid}", created["match_number"])
     await relay_app.client.get("/callback", params={"code": "x", "state": state_of(url)})
     pages.append(await relay_app.client.get(f"/p/{pid}/done"))
     await relay_app.poll(created)
@@ -172,7 +191,9 @@ async def test_error_pages_are_human_sentences(relay_app: Relay) -> None:
     expired = await relay_app.client.get(f"/p/{created['pairing_id']}")
     assert expired.status_code == 410
     assert "has expired" in expired.text
-    expired_confirm = await relay_app.client.post(f"/p/{created['pairing_id']}/confirm")
+    expired_confirm = await choose_async(
+        relay_app.client, f"/p/{created['pairing_id']}", created["match_number"]
+    )
     assert expired_confirm.status_code == 410
     used, _, used_url = await relay_app.create()
     await relay_app.confirm(used)
@@ -552,3 +573,126 @@ async def test_public_status_follows_every_state(relay_app: Relay) -> None:
     unknown = await relay_app.client.get("/p/AAAAAAAAAAAA/status")
     assert unknown.status_code == 404
     assert unknown.json()["error"] == "not_found"
+
+
+async def test_the_number_is_in_no_page_and_a_reload_offers_the_same_three(
+    relay_app: Relay,
+) -> None:
+    created, _, _ = await relay_app.create()
+    pid = created["pairing_id"]
+    first = await relay_app.client.get(f"/p/{pid}")
+    reloaded = [await relay_app.client.get(f"/p/{pid}") for _ in range(5)]
+    offered = choices_on(first.text)
+    assert all(choices_on(page.text) == offered for page in reloaded)  # nothing to intersect
+    status = await relay_app.client.get(f"/p/{pid}/status")
+    # the right one is not told apart from the decoys anywhere a browser reads
+    for number in offered:
+        assert first.text.count(f'value="{number}"') == 1
+    assert str(created["match_number"]) not in status.text
+    assert "set-cookie" not in first.headers
+
+
+async def test_a_wrong_number_ends_the_pairing_and_the_host_hears_why(relay_app: Relay) -> None:
+    created, _, url = await relay_app.create()
+    pid = created["pairing_id"]
+    page = await relay_app.client.get(f"/p/{pid}")
+    wrong = next(n for n in choices_on(page.text) if n != created["match_number"])
+    answer = await choose_async(relay_app.client, f"/p/{pid}", wrong)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == f"/p/{pid}/done"
+    assert "set-cookie" not in answer.headers  # nobody is bound
+    polled = (await relay_app.poll(created)).json()
+    assert polled["status"] == "denied"
+    assert polled["error"] == "wrong_number"
+    done = await relay_app.client.get(f"/p/{pid}/done")
+    assert "Wrong number: this sign-in request has ended" in done.text
+    assert (await relay_app.client.get(f"/p/{pid}/status")).json() == {"status": "wrong_number"}
+    # the right number now comes too late, and so does the provider's answer
+    late = await choose_async(relay_app.client, f"/p/{pid}", created["match_number"])
+    assert late.status_code in (409, 410)
+    # the host acknowledges: the pairing's end still says why, to anyone with the link
+    assert (await relay_app.ack(created)).status_code == 204
+    assert (await relay_app.client.get(f"/p/{pid}/status")).json() == {"status": "wrong_number"}
+    gone = await relay_app.client.get(f"/p/{pid}/done")
+    assert "Wrong number" in gone.text
+    callback = await relay_app.client.get("/callback", params={"code": "c", "state": state_of(url)})
+    assert callback.status_code == 410
+
+
+@pytest.mark.parametrize("form", [{}, {"number": "abc"}, {"number": "123"}, {"number": "-1"}])
+async def test_a_page_with_numbers_wants_one(relay_app: Relay, form: dict[str, str]) -> None:
+    created, _, _ = await relay_app.create()
+    pid = created["pairing_id"]
+    answer = await relay_app.client.post(f"/p/{pid}/confirm", data=form)
+    assert answer.status_code == 400
+    assert (await relay_app.client.get(f"/p/{pid}/status")).json() == {"status": "pending"}
+
+
+async def test_the_confirming_browser_needs_no_number_again(relay_app: Relay) -> None:
+    created, _, url = await relay_app.create()
+    pid = created["pairing_id"]
+    assert (await relay_app.confirm(created)).status_code == 303
+    again = await choose_async(relay_app.client, f"/p/{pid}", None)  # the back button
+    assert again.status_code == 303
+    assert again.headers["location"] == url
+
+
+async def test_a_relay_that_requires_the_number_refuses_an_older_host(
+    make_relay_app: Callable[..., Relay],
+) -> None:
+    relay_app = make_relay_app(RELAY_REQUIRE_NUMBER="true")
+    async with relay_app.client:
+        refused = await relay_app.client.post(
+            "/v1/pairings",
+            json={
+                "authorize_url": authorize_url(),
+                "public_key": HostKey().public_key,
+                "host": {"hostname": "old-box", "user": "alice"},
+            },
+        )
+        assert refused.status_code == 400
+        assert refused.json()["error"] == "upgrade_required"
+        created, _, _ = await relay_app.create()  # revision 2: welcome
+        assert 10 <= created["match_number"] <= 99
+
+
+async def test_the_notice_tells_the_waiting_host_who_confirmed(relay_app: Relay) -> None:
+    created, _, _ = await relay_app.create()
+    headers = {
+        "Authorization": f"Bearer {created['poll_token']}",
+    }
+    path = f"/v1/pairings/{created['pairing_id']}/result"
+    waiting = asyncio.create_task(
+        relay_app.client.get(path, params={"wait": 20, "until": "confirmation"}, headers=headers)
+    )
+    await asyncio.sleep(0.05)
+    assert not waiting.done()
+    iphone = (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+    )
+    relay_app.client.headers["user-agent"] = iphone
+    await relay_app.confirm(created)
+    answer = (await asyncio.wait_for(waiting, 5)).json()
+    assert answer == {
+        "status": "pending",
+        "confirmation": {
+            "at": relay_app.clock.now,
+            "address": "203.0.113.7",
+            "browser": "Safari on iPhone",
+        },
+    }
+    # a poll without `until` (a host of revision 1) is not cut short by a confirmation
+    second = await relay_app.create()
+    plain = asyncio.create_task(
+        relay_app.client.get(
+            f"/v1/pairings/{second[0]['pairing_id']}/result",
+            params={"wait": 0.5},
+            headers={"Authorization": f"Bearer {second[0]['poll_token']}"},
+        )
+    )
+    await asyncio.sleep(0.05)
+    await relay_app.confirm(second[0])
+    await asyncio.sleep(0.1)
+    assert not plain.done()
+    assert (await plain).json()["status"] == "pending"

@@ -25,6 +25,7 @@ async def test_discovery_tells_the_host_its_redirect_uri(relay_app: Relay) -> No
         "allowed_authorize_origins": [IDP, "https://login.test:8443"],
         "max_wait": 25,
         "interval": 0.0,
+        "revision": 2,
     }
 
 
@@ -38,7 +39,9 @@ async def test_create_answers_rfc8628_style_fields(relay_app: Relay) -> None:
         "poll_token",
         "expires_in",
         "interval",
+        "match_number",
     }
+    assert 10 <= created["match_number"] <= 99
     assert len(created["pairing_id"]) == 12
     assert created["pairing_id"].isalnum()
     code = created["user_code"]
