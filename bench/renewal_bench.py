@@ -43,7 +43,7 @@ from tests.peers._process import set_scratch_root
 from tests.peers.oidc import OidcProvider
 from tests.peers.relay import RelayServer
 from tests.peers.sts import StsPeer
-from tests.support.destinations import JsonWebhook, link_in
+from tests.support.destinations import JsonWebhook, link_in, number_in_message
 from tests.support.oidc_profile import sign_in_oidc
 from tests.support.phone import phone_through_relay
 
