@@ -119,7 +119,7 @@ class _MailHandler:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         part = message.get_body(preferencelist=("plain", "html"))
         body = part.get_content() if part is not None else ""
-        self.received.add(f"{message['Subject']}\n{body}")
+        self.received.add(f"{message['Subject']}\n{body}".replace("\r\n", "\n"))
         return "250 OK"
 
 

@@ -124,7 +124,10 @@ def _deliver(url: str, message: Message) -> str | None:
     try:
         if not sender.add(url):
             return "not a destination Apprise knows (check the URL)"
-        if sender.notify(title=message.title, body=message.body):
+        # Text, said so: else an email's plain part loses the message's line breaks.
+        if sender.notify(
+            title=message.title, body=message.body, body_format=apprise.NotifyFormat.TEXT
+        ):
             return None
     except Exception:  # a plugin's own failure is this destination's only
         return "Apprise failed while sending"

@@ -8,6 +8,7 @@ import pytest
 
 from awslogin.adapters.notify import EXTRA_MISSING, Message, redacted, require_extra, send
 from awslogin.errors import UsageError
+from tests.support.destinations import link_in, smtp_server
 
 pytestmark = pytest.mark.unit
 
@@ -51,3 +52,10 @@ def test_a_url_apprise_does_not_know_is_undelivered_at_once() -> None:
     [undelivered] = send(["nosuchscheme://example.com/x"], Message("t", "b"), 5)
     assert undelivered.destination == "nosuchscheme://example.com"
     assert "not a destination Apprise knows" in undelivered.reason
+
+
+def test_a_message_keeps_its_lines_as_an_email_delivers_it() -> None:
+    with smtp_server() as mail:
+        assert send([mail.url], Message("t", "Host: h\nOpen: https://r.example/p/abc"), 10) == []
+        body = mail.wait_for_message(1, 10)
+    assert link_in(body) == "https://r.example/p/abc"
