@@ -18,12 +18,14 @@ destination received (tests/support/destinations.py): `phone_from_message`.
 
 from __future__ import annotations
 
+import html
 import re
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
+from tests.fakes.signin.person import answer_sign_in, read_verification_code
 from tests.fakes.sso.browser import decide_device
 from tests.peers.oidc import OidcProvider
 from tests.support.destinations import Received, link_in, number_in_message
@@ -133,6 +135,25 @@ def phone_from_message(
     the relay (or cancels)."""
     body = destination.wait_for_message(count, timeout)
     return phone_through_relay(oidc_provider, link_in(body), number_in_message(body), deny=deny)
+
+
+def paste_from_message(
+    destination: Received, count: int, *, username: str = "alice", timeout: float = 60.0
+) -> None:
+    """aws-signin through the relay's paste page: the person taps the link of the
+    `count`-th message, chooses its number, signs in at AWS Sign-In (the fake) as
+    `username`, and pastes the verification code it shows on the relay's page."""
+    body = destination.wait_for_message(count, timeout)
+    link = link_in(body)
+    with httpx.Client(follow_redirects=False, timeout=15.0, trust_env=False) as phone:
+        confirmed = confirm(phone, link, number_in_message(body))
+        assert confirmed.status_code == 303, confirmed.text
+        page = phone.get(urljoin(link, confirmed.headers["location"])).text
+        found = re.search(r'href="([^"]+/v1/authorize\?[^"]+)"', page)
+        assert found is not None, page
+        shown = read_verification_code(answer_sign_in(html.unescape(found[1]), username=username))
+        pasted = phone.post(urljoin(link, urlsplit(link).path + "/code"), data={"code": shown})
+        assert pasted.is_redirect, pasted.text
 
 
 def approve_device_from_message(

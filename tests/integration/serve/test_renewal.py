@@ -1,6 +1,7 @@
-"""Renewal in `exec` and `serve` (oidc through the relay, sso by device code): the link
-goes to the destinations before the session ends, the scripted phone takes it from there and signs
-in, and the command's child never sees a failed credentials request."""
+"""Renewal in `exec` and `serve` (oidc through the relay, sso by device code, aws-signin
+through the relay's paste page): the link goes to the destinations before the session
+ends, the scripted phone takes it from there and signs in, and the command's child never
+sees a failed credentials request."""
 
 from __future__ import annotations
 
@@ -18,12 +19,25 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.fakes.signin import SigninFake, run_signin_fake
 from tests.fakes.sso import SsoFake
 from tests.peers.oidc import OidcProvider
 from tests.support.destinations import JsonWebhook, link_in, refused_destination, smtp_server
 from tests.support.host import awslogin_script
 from tests.support.oidc_profile import sign_in_oidc
-from tests.support.phone import approve_device_from_message, phone_from_message
+from tests.support.phone import (
+    approve_device_from_message,
+    paste_from_message,
+    phone_from_message,
+)
+from tests.support.signin_profile import (
+    ALICE,
+    BOB,
+    cache_path,
+    read_cache,
+    sign_in_here,
+    signin_environ,
+)
 from tests.support.sso_profile import sign_in_same_device, token_path
 from tests.support.waiting import wait_until
 
@@ -320,3 +334,43 @@ def test_sso_renews_by_device_code_and_a_denial_there_stops_it(
     assert "renewals of profile dev stopped: sign-in was denied" in err
     assert "stopped" in last.splitlines()[0]
     assert len(webhook.bodies) == 3
+
+
+@pytest.fixture
+def signin_fake() -> Iterator[SigninFake]:
+    with run_signin_fake(accounts={"alice": ALICE, "bob": BOB}) as fake:
+        yield fake
+
+
+def test_aws_signin_renews_through_the_relays_paste_and_refuses_another_identity(
+    signin_fake: SigninFake, tmp_path: Path, relay_process: Any
+) -> None:
+    """aws-signin's remote flow through the relay is its paste page. A renewal that Bob
+    completes for Alice's profile is refused and nothing is saved; the next link, which
+    Alice completes, is saved (--renew-before longer than the 12 h session: at once)."""
+    env = signin_environ(tmp_path, signin_fake)
+    relay = relay_process(RELAY_ALLOWED_ORIGINS=signin_fake.base_url)
+    config = Path(env["AWS_CONFIG_FILE"])
+    config.write_text(config.read_text() + f"awslogin_relay = {relay.url}\n")
+    sign_in_here(env)
+    first = read_cache(env)["accessToken"]["accessKeyId"]
+    with JsonWebhook() as webhook:
+        process = serve_process(env, webhook.url, renew_before="13h")
+        try:
+            url, token = endpoint_of(process)
+            paste_from_message(webhook, 1, username="bob")
+            paste_from_message(webhook, 2, username="alice")
+            wait_until(
+                lambda: (
+                    httpx.get(url, headers={"Authorization": token}, timeout=10).json()[
+                        "AccessKeyId"
+                    ]
+                    not in (first, None)
+                ),
+                "the renewed session's credentials served",
+            )
+        finally:
+            err = stop(process)
+    assert f"signed in as {BOB}, not {ALICE}; nothing was saved" in err
+    assert "profile dev was renewed" in err
+    assert not cache_path(env, BOB).exists()
