@@ -4,7 +4,8 @@ Used by the accessibility test (axe-core on each page, light and dark) and by
 scripts/screenshots (each page at phone and desktop sizes). Three `awslogin-relay`
 processes serve the tour:
 
-* `main`: the memory store, every ordinary page: `/`, `/link`, confirmation, paste, the
+* `main`: the memory store, every ordinary page: `/`, `/link`, confirmation (with the
+  three numbers, and without them after the code was typed on `/link`), paste, the
   done page in each state this relay can reach (finishing, signed in, scanned again,
   could not finish, denied), and the refusals a browser meets;
 * `short_lived`: pairings live 30 s (the least the relay accepts), so that one expires
@@ -133,6 +134,7 @@ class HostSide:
         }
         created = self._call("POST", "/v1/pairings", 201, json=body)
         self.pairing_id: str = created["pairing_id"]
+        self.user_code: str = created["user_code"]
         self.number: int | None = created.get("match_number")
         self._token = {"Authorization": f"Bearer {created['poll_token']}"}
 
@@ -230,6 +232,10 @@ class Tour:
         stop("link", page, page.goto(f"{main}/link"), 200)
         unknown = _submit(page, "#user_code", "BDKM-TRWX", "Continue")
         stop("link-unknown-code", page, unknown, 404)
+        typed = HostSide(self.relays.main, self.relays.idp)
+        known = _submit(page, "#user_code", typed.user_code, "Continue")
+        assert offered_numbers(page) == [], "a typed code needs no number"
+        stop("confirm-typed-code", page, known, 200)
 
         signed_in = HostSide(self.relays.main, self.relays.idp)
         stop("confirm", page, page.goto(signed_in.page_url), 200)

@@ -12,6 +12,10 @@ the protocol itself passes the 201's `match_number`; a test that runs the real C
 it from the host's output (`number_in`). `None` stands for a pairing that shows no
 number (a host of revision 1): the page then has the single "continue" button.
 
+The person may also type the terminal's code at the relay's /link instead of scanning
+(`type_code`, `type_code_async`): a code typed before any page showed it binds that
+browser, whose page then has the one button and no numbers (docs/security.md).
+
 A person away from the host takes the link, and the number, from what a notification
 destination received (tests/support/destinations.py): `phone_from_message`.
 """
@@ -35,6 +39,8 @@ if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
 
 CONTINUE_BUTTON = "This is my terminal — continue"
+CODE_FIELD = "Code (like BDKM-TRWX)"
+CODE_BUTTON = "Continue"
 NUMBER_LEGEND = "Your terminal shows a number beside the code"
 # How the host's terminal shows the number (adapters.terminal.Terminal.show_link).
 _NUMBER_LINE = re.compile(r"choose this number on the page:\s+([0-9]{2})\b")
@@ -110,6 +116,14 @@ async def confirm_async(phone: httpx.AsyncClient, link: str, number: int | None)
     return await choose_async(phone, link, number)
 
 
+async def type_code_async(
+    phone: httpx.AsyncClient, user_code: str, headers: dict[str, str] | None = None
+) -> httpx.Response:
+    """Type `user_code` in the relay's /link form (`phone` has the relay as its base
+    URL); the relay's answer, a 303 to the pairing's page when the code is known."""
+    return await phone.post("/link", data={"user_code": user_code}, headers=headers)
+
+
 def phone_through_relay(
     oidc_provider: OidcProvider, verification_url: str, number: int | None, *, deny: bool = False
 ) -> httpx.Response:
@@ -172,6 +186,15 @@ def continue_button(page: Page, number: int | None) -> Locator:
         return page.get_by_role("button", name=CONTINUE_BUTTON)
     group = page.get_by_role("group", name=re.compile(NUMBER_LEGEND))
     return group.get_by_role("button", name=str(number), exact=True)
+
+
+def type_code(page: Page, relay_url: str, user_code: str, *, timeout_ms: float = 15_000) -> None:
+    """In Chromium, open the relay's /link, type the terminal's `user_code` and submit;
+    returns on the pairing's page that the form leads to."""
+    page.goto(f"{relay_url}/link", timeout=timeout_ms)
+    page.get_by_label(CODE_FIELD).fill(user_code, timeout=timeout_ms)
+    page.get_by_role("button", name=CODE_BUTTON).click(timeout=timeout_ms)
+    page.wait_for_url(re.compile(re.escape(relay_url) + r"/p/[^/?#]+$"), timeout=timeout_ms)
 
 
 def number_buttons(page: Page) -> Locator:

@@ -6,7 +6,9 @@ answer to the host's key and stores only the ciphertext. Only the browser that p
 which is what stops a forwarded link from delivering someone else's sign-in
 (docs/security.md#browser-binding). When the host shows a number, the browser must
 also choose it among the three the page offers, and a wrong choice ends the pairing
-(docs/security.md#number-matching). The same binding decides who may read how the
+(docs/security.md#number-matching); a browser that typed the code on /link, before
+anyone was shown it on a page, is bound there and needs no number
+(docs/security.md#typing-the-code). The same binding decides who may read how the
 host's login ended (`progress`): the account, role or reason are for that browser only.
 """
 
@@ -74,6 +76,10 @@ PublicState = Literal[
 LINK_MISSES = "link_misses"
 """The store's token bucket of failed /link lookups, one for the whole relay."""
 
+FIRST_SIGHT = "first_sight:"
+"""Prefix of the store's one-token bucket per pairing (then its id): whoever first
+shows the user code takes the token, a confirmation page or a code typed on /link."""
+
 _CALLBACK_PARAMETERS = ("code", "state", "iss", "error", "error_description")
 
 
@@ -89,6 +95,24 @@ class Confirmation:
     pairing: Pairing
     new_secret: str | None
     wrong_number: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """A pending pairing's confirmation page, as one browser sees it: `bound` when this
+    browser holds the binding (then the page has the one "continue" button, no numbers)."""
+
+    pairing: Pairing
+    bound: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TypedCode:
+    """A code typed on /link: its pairing, and the `Confirmation` when typing it bound
+    this browser (the code was seen nowhere else first), else None."""
+
+    pairing_id: str
+    confirmation: Confirmation | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +158,58 @@ class BrowserOperations(Operations):
     async def page(self, pairing_id: str) -> Pairing:
         """The pairing a browser page is about (404/410 as a RelayError)."""
         return await self.load(pairing_id)
+
+    async def show(self, pairing_id: str, presented: str | None) -> Shown:
+        """The pairing a confirmation page is about (404/410 as a RelayError), and whether
+        the browser (`presented`, its binding secret) holds it.
+
+        A page that shows the user code of a numbered pairing to any other browser takes
+        the pairing's first sight: from then on a code typed on /link may have been read
+        off that page, and the typist must choose the number too (`link`).
+        """
+        pairing = await self.load(pairing_id)
+        bound = codes.binding_secret_matches(presented, pairing.binding_hash)
+        if pairing.pending and not bound and pairing.match_number is not None:
+            await self._take_first_sight(pairing)
+        return Shown(pairing, bound)
+
+    async def link(self, typed: str, client: Client, *, cross_site: bool) -> TypedCode:
+        """A code typed on /link (`find_user_code`), and the binding of this browser when
+        the code proves that it sees the terminal.
+
+        The code proves that only if no page showed it before: the confirmation page
+        shows it to anyone who holds the link. So a numbered pairing that is pending and
+        unbound binds the typist here when typing takes the pairing's first sight
+        (atomically, on both stores), and the page then offers this browser the one
+        "continue" button instead of the numbers (docs/security.md#typing-the-code). A
+        code posted from another site (`cross_site`) or typed after a page showed it
+        binds nothing: the page asks for the number, as it would anyone.
+        """
+        pairing_id = await self.find_user_code(typed, client)
+        found = await self.find(pairing_id)
+        if (
+            cross_site
+            or isinstance(found, Tombstone)
+            or not found.pending
+            or found.match_number is None
+            or found.binding_hash is not None
+            or not await self._take_first_sight(found)
+        ):
+            return TypedCode(pairing_id, None)
+        secret, _ = await self._bind(found, client)
+        if secret is None:  # ended, or bound by another browser in the meantime
+            return TypedCode(pairing_id, None)
+        return TypedCode(pairing_id, Confirmation(found, secret))
+
+    async def _take_first_sight(self, pairing: Pairing) -> bool:
+        """Take the pairing's one first-sight token; whether this call got it.
+
+        The bucket refills over RELAY_PAIRING_TTL, and a pairing lives at most that long
+        from its creation, so the token is never there twice in its life.
+        """
+        per_second = 1 / self.settings.pairing_ttl
+        key = FIRST_SIGHT + pairing.pairing_id
+        return await self.store.draw(key, 1, per_second, 1) == 0
 
     async def find_user_code(self, typed: str, client: Client) -> str:
         """The pairing id for a user code a person typed on /link.
@@ -202,22 +278,32 @@ class BrowserOperations(Operations):
             if number != pairing.match_number:
                 return await self._wrong_number(pairing, client)
         if held is None:
-            secret = codes.new_binding_secret()
-            by = ConfirmedBy(client.address, browser_summary(client.user_agent))
-            held = await self.store.mark_confirmed(
-                pairing_id, self.clock(), codes.hash_binding_secret(secret), by
-            )
+            secret, held = await self._bind(pairing, client)
+            if secret is not None:
+                return Confirmation(pairing, secret)
             if held is None:
                 raise already_completed()
-            if codes.binding_secret_matches(secret, held):
-                self.audit("confirmed", pairing, client)
-                return Confirmation(pairing, secret)
         elif not pairing.pending:
             raise already_completed()
         if not codes.binding_secret_matches(presented, held):
             self.refuse(pairing, client, "confirmed_elsewhere")
             raise confirmed_elsewhere()
         return Confirmation(pairing, None)
+
+    async def _bind(self, pairing: Pairing, client: Client) -> tuple[str | None, str | None]:
+        """Bind the pairing to this browser, with the confirmation notice's when and
+        where (the store's first binding wins). Returns the new binding secret if this
+        call bound it, else None; and the binding the pairing holds afterwards, None if
+        it is no longer pending."""
+        secret = codes.new_binding_secret()
+        by = ConfirmedBy(client.address, browser_summary(client.user_agent))
+        held = await self.store.mark_confirmed(
+            pairing.pairing_id, self.clock(), codes.hash_binding_secret(secret), by
+        )
+        if held is None or not codes.binding_secret_matches(secret, held):
+            return None, held
+        self.audit("confirmed", pairing, client)
+        return secret, held
 
     async def _wrong_number(self, pairing: Pairing, client: Client) -> Confirmation:
         """End the pairing: someone chose a number that is not the terminal's."""

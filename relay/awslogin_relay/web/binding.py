@@ -10,11 +10,16 @@ One cookie per pairing (the pairing id is in its name), so that two sign-ins in 
 browser never overwrite each other. HttpOnly; SameSite=Lax because it must come back on
 the provider's top-level GET redirect to /callback; Path=/; and on an https relay it is
 Secure with the ``__Host-`` prefix, so no sibling subdomain can plant one.
+
+The cookie is handed over where the browser is bound: the "This is my terminal" button,
+or a code typed on /link before any page showed it (docs/security.md#typing-the-code).
 """
 
 from __future__ import annotations
 
 from starlette.responses import Response
+
+from awslogin_relay.domain.pairing import Pairing
 
 _NAME = "awl_"
 _HOST_ONLY_NAME = "__Host-awl_"
@@ -52,3 +57,13 @@ def set_binding_cookie(
     response.headers.append(
         "set-cookie", f"{cookie_prefix(secure)}{pairing_id}={secret}; {attributes}"
     )
+
+
+def hand_over_binding(
+    response: Response, pairing: Pairing, secret: str, *, now: float, result_ttl: int, secure: bool
+) -> None:
+    """Give the browser the pairing's binding cookie. It lives as long as the pairing, and
+    RELAY_RESULT_TTL more: it also shows this browser the outcome, which may come that
+    long after the pairing's own expiry (docs/protocol.md)."""
+    max_age = int(pairing.expires_at - now) + result_ttl
+    set_binding_cookie(response, pairing.pairing_id, secret, max_age=max_age, secure=secure)

@@ -29,7 +29,7 @@ from awslogin_relay.domain.authorize_url import STATE_PATTERN
 from awslogin_relay.domain.browser_operations import Progress, PublicState
 from awslogin_relay.domain.codes import binding_secret_matches, format_user_code
 from awslogin_relay.domain.errors import RelayError, choose_a_number
-from awslogin_relay.web.binding import set_binding_cookie
+from awslogin_relay.web.binding import hand_over_binding
 from awslogin_relay.web.fastpaths import FastPathTable
 from awslogin_relay.web.openapi import FORM, HTML, Answer, redirect, refusals, responses
 from awslogin_relay.web.render import (
@@ -44,7 +44,7 @@ from awslogin_relay.web.request import (
     binding_secrets,
     body_of,
     client_of,
-    header,
+    posted_cross_site,
     query_pairs,
     service_of,
 )
@@ -144,13 +144,15 @@ def _see_other(url: str) -> RedirectResponse:
 )
 async def confirmation_page(pairing_id: str, request: Request) -> Response:
     """Who asked, for which role, where the sign-in will happen, and the user code to
-    compare; one button continues to the provider.
+    compare; the three numbers to choose from, or one button that continues to the
+    provider (a host that shows no number, or a browser that holds the binding: it typed
+    the code on /link, or confirmed before).
 
     Scanned again after the host signed in, it says that the terminal is signed in.
     """
     service = service_of(request)
     try:
-        pairing = await service.browser.page(pairing_id)
+        shown = await service.browser.show(pairing_id, binding_secret(request, pairing_id))
     except RelayError as exc:
         if exc.status != 410:
             raise
@@ -158,31 +160,19 @@ async def confirmation_page(pairing_id: str, request: Request) -> Response:
         if progress.state != "signed_in":
             raise
         return _done(pairing_id, progress, status=410, rescan=True)
+    pairing = shown.pairing
     if not pairing.pending:
         return _see_other(f"/p/{pairing_id}/done")
     now = service.clock()
     return page(
         "confirm.html",
         pairing=pairing,
+        bound=shown.bound,
         user_code=format_user_code(pairing.user_code),
         provider=urlsplit(pairing.authorize_url).netloc,  # allow-listed, no user info
         age=describe_age(now - pairing.created_at),
         time_left=describe_time_left(pairing.expires_at - now),
     )
-
-
-def _cross_site(request: Request) -> bool:
-    """Whether the browser says this form was posted from another site.
-
-    Fetch metadata first (every current browser sends Sec-Fetch-Site); else the Origin
-    header against the relay's public origin. A client that sends neither is no
-    browser a phishing page could drive, and passes.
-    """
-    site = header(request, b"sec-fetch-site")
-    if site is not None:
-        return site != "same-origin"
-    origin = header(request, b"origin")
-    return origin is not None and origin != service_of(request).settings.public_origin
 
 
 @fast_paths.route(
@@ -228,7 +218,7 @@ async def confirm(request: Request) -> Response:
         pairing_id,
         client_of(request),
         binding_secret(request, pairing_id),
-        cross_site=_cross_site(request),
+        cross_site=posted_cross_site(request),
         number=await chosen_number(request),
     )
     pairing = confirmation.pairing
@@ -240,13 +230,12 @@ async def confirm(request: Request) -> Response:
         target = f"/p/{pairing_id}/paste"
     response = _see_other(target)
     if confirmation.new_secret is not None:
-        set_binding_cookie(
+        hand_over_binding(
             response,
-            pairing_id,
+            pairing,
             confirmation.new_secret,
-            # it also shows this browser the outcome, which may come up to
-            # RELAY_RESULT_TTL after the pairing's own expiry (docs/protocol.md)
-            max_age=int(pairing.expires_at - service.clock()) + settings.result_ttl,
+            now=service.clock(),
+            result_ttl=settings.result_ttl,
             secure=settings.secure_cookies,
         )
     return response

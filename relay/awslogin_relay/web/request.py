@@ -73,6 +73,20 @@ def client_of(request: Request) -> Client:
     )
 
 
+def posted_cross_site(request: Request) -> bool:
+    """Whether the browser says this form was posted from another site.
+
+    Fetch metadata first (every current browser sends Sec-Fetch-Site); else the Origin
+    header against the relay's public origin. A client that sends neither is no
+    browser a phishing page could drive, and passes.
+    """
+    site = header(request, b"sec-fetch-site")
+    if site is not None:
+        return site != "same-origin"
+    origin = header(request, b"origin")
+    return origin is not None and origin != service_of(request).settings.public_origin
+
+
 def bearer_token(request: Request) -> str | None:
     scheme, _, token = (header(request, b"authorization") or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():

@@ -1,6 +1,7 @@
 """Number matching in Chromium (docs/security.md#number-matching): the right number
-continues; a wrong one ends the pairing, the page says so and the real host prints its
-one line and exits 1; and an onlooker who holds only the link and chooses blindly wins
+continues; the code typed on /link needs none (docs/security.md#typing-the-code); a
+wrong one ends the pairing, the page says so and the real host prints its one line and
+exits 1; and an onlooker who holds only the link and chooses blindly wins
 about one time in three, every loss seen by the host side of its pairing."""
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from tests.e2e.host import StartLogin
 from tests.e2e.journey import read_sign_in_screen
 from tests.peers.oidc import OidcProvider
 from tests.peers.relay import RelayFactory, RelayServer
-from tests.support.phone import offered_numbers, press_continue
+from tests.support.phone import offered_numbers, press_continue, type_code
 from tests.support.relay_app import authorize_url
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(180)]
@@ -40,6 +41,26 @@ def test_the_right_number_continues_to_the_provider(
     phone.continue_to_provider(page, oidc_provider.issuer, screen.number)
     phone.sign_in_at_provider(page, "alice")
     assert host.wait(timeout=60) == 0, host.transcript()
+
+
+def test_the_code_typed_on_link_needs_no_number_and_the_terminal_hears_who_confirmed(
+    configured: bytes,
+    start_login: StartLogin,
+    page: Page,
+    oidc_provider: OidcProvider,
+    idp_relay_process: RelayServer,
+) -> None:
+    host = start_login()
+    screen = read_sign_in_screen(host)
+    type_code(page, idp_relay_process.url, screen.user_code)
+    assert page.url == f"{idp_relay_process.url}/p/{screen.pairing_id}"
+    assert offered_numbers(page) == []
+    phone.continue_to_provider(page, oidc_provider.issuer, None)
+    phone.sign_in_at_provider(page, "alice")
+    assert host.wait(timeout=60) == 0, host.transcript()
+    notices = [line for line in host.lines["stderr"] if "Confirmed at " in line]
+    assert len(notices) == 1, host.transcript()
+    assert "(HeadlessChrome on Linux)" in notices[0]
 
 
 def test_a_wrong_number_ends_the_pairing_and_the_terminal_says_so_in_one_line(

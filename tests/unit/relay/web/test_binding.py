@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from http.cookies import SimpleCookie
 
 import httpx
 import pytest
 
-from tests.support.phone import choose_async
+from tests.support.phone import (
+    CONTINUE_BUTTON,
+    choices_on,
+    choose_async,
+    confirm_async,
+    type_code_async,
+)
 from tests.support.relay_app import Relay, authorize_url, state_of
 
 pytestmark = pytest.mark.unit
@@ -159,7 +166,8 @@ async def test_the_same_browser_confirming_twice_keeps_working(relay_app: Relay)
     first = await relay_app.confirm(created)
     secret = relay_app.client.cookies[_cookie_name(pid)]
     relay_app.clock.advance(30)
-    second = await relay_app.confirm(created)  # the back button, then the button again
+    # the back button: this browser holds the binding, so its page has the one button
+    second = await confirm_async(relay_app.client, f"/p/{pid}", None)
     assert second.status_code == 303
     assert second.headers["location"] == first.headers["location"] == url
     assert relay_app.client.cookies[_cookie_name(pid)] == secret
@@ -281,3 +289,115 @@ async def test_the_binding_cookie_is_found_among_others_and_across_cookie_header
             ],
         )
     assert answer.status_code == 303
+
+
+# -- typing the code on /link (docs/security.md#typing-the-code) ------------------------
+
+
+def _code_on(page: httpx.Response) -> str:
+    """The user code a confirmation page shows (all an onlooker needs to type it)."""
+    found = re.search(r'id="user-code">([A-Z-]+)<', page.text)
+    assert found is not None, page.text
+    return found.group(1)
+
+
+async def test_a_code_typed_before_any_page_showed_it_binds_that_browser_without_a_number(
+    relay_app: Relay,
+) -> None:
+    created, _, url = await relay_app.create()
+    pid = created["pairing_id"]
+    relay_app.client.headers["sec-fetch-site"] = "same-origin"  # the relay's own form
+    typed = await type_code_async(relay_app.client, created["user_code"].lower())
+    assert typed.status_code == 303
+    assert typed.headers["location"] == f"/p/{pid}"
+    assert _cookie_name(pid) in typed.headers["set-cookie"]
+    assert "HttpOnly" in typed.headers["set-cookie"]
+    # the host hears of it at once: typing the code is the confirmation
+    notice = (await relay_app.poll(created)).json()
+    assert notice["status"] == "pending"
+    assert notice["confirmation"]["address"] == "203.0.113.7"
+    page = await relay_app.client.get(f"/p/{pid}")
+    assert page.status_code == 200
+    assert choices_on(page.text) == []
+    assert CONTINUE_BUTTON in page.text
+    onward = await choose_async(relay_app.client, f"/p/{pid}", None)
+    assert onward.status_code == 303
+    assert onward.headers["location"] == url
+    done = await relay_app.client.get("/callback", params={"code": "c", "state": state_of(url)})
+    assert done.status_code == 303
+    assert (await relay_app.poll(created)).json()["status"] == "complete"
+
+
+async def test_after_a_typed_code_another_browser_gets_what_a_second_browser_gets(
+    relay_app: Relay,
+) -> None:
+    created, _, url = await relay_app.create()
+    pid = created["pairing_id"]
+    await type_code_async(relay_app.client, created["user_code"])
+    other = relay_app.browser()
+    try:
+        page = await other.get(f"/p/{pid}")
+        assert len(choices_on(page.text)) == 3
+        refused = await choose_async(other, f"/p/{pid}", created["match_number"])
+        assert refused.status_code == 409
+        assert "already confirmed on another device" in refused.text
+        typed_too = await type_code_async(other, created["user_code"])
+        assert typed_too.status_code == 303
+        assert "set-cookie" not in typed_too.headers
+        assert len(choices_on((await other.get(f"/p/{pid}")).text)) == 3
+        forwarded = await other.get("/callback", params={"code": "x", "state": state_of(url)})
+        assert forwarded.status_code == 403
+    finally:
+        await other.aclose()
+    await _assert_still_pending(relay_app, created)
+
+
+async def test_a_code_read_off_the_page_still_needs_the_number(relay_app: Relay) -> None:
+    """The onlooker who holds only the link reads the code on the page and types it: that
+    proves nothing, so the page keeps asking for the number; and so it does for the real
+    person typing the code after that (one tap more, no other cost)."""
+    created, _, _ = await relay_app.create()
+    pid = created["pairing_id"]
+    onlooker = relay_app.browser()
+    try:
+        code = _code_on(await onlooker.get(f"/p/{pid}"))
+        typed = await type_code_async(onlooker, code)
+        assert typed.status_code == 303
+        assert "set-cookie" not in typed.headers
+        assert len(choices_on((await onlooker.get(f"/p/{pid}")).text)) == 3
+        refused = await choose_async(onlooker, f"/p/{pid}", None)  # the button, forged
+        assert refused.status_code == 400
+    finally:
+        await onlooker.aclose()
+    stored = await relay_app.store.get(pid)
+    assert stored is not None
+    assert stored.binding_hash is None
+    real = await type_code_async(relay_app.client, created["user_code"])
+    assert "set-cookie" not in real.headers
+    assert len(choices_on((await relay_app.client.get(f"/p/{pid}")).text)) == 3
+    assert (await choose_async(relay_app.client, f"/p/{pid}", created["match_number"])).is_redirect
+
+
+async def test_a_code_posted_from_another_site_binds_nothing(relay_app: Relay) -> None:
+    created, _, _ = await relay_app.create()
+    pid = created["pairing_id"]
+    lured = await type_code_async(
+        relay_app.client, created["user_code"], headers={"sec-fetch-site": "cross-site"}
+    )
+    assert lured.status_code == 303
+    assert "set-cookie" not in lured.headers
+    assert len(choices_on((await relay_app.client.get(f"/p/{pid}")).text)) == 3
+    stored = await relay_app.store.get(pid)
+    assert stored is not None
+    assert stored.binding_hash is None
+
+
+async def test_a_typed_code_of_a_host_without_a_number_binds_on_the_button_as_before(
+    relay_app: Relay,
+) -> None:
+    created, _, _ = await relay_app.create(revision=1)
+    typed = await type_code_async(relay_app.client, created["user_code"])
+    assert typed.status_code == 303
+    assert "set-cookie" not in typed.headers
+    confirmed = await relay_app.confirm(created)
+    assert _cookie_name(created["pairing_id"]) in confirmed.headers["set-cookie"]
