@@ -12,6 +12,7 @@ The CLI's error tree (exit code in brackets; classes defined elsewhere name thei
   x ProviderError - the identity provider, STS, the access portal or the relay refused
     + Unavailable - nothing answered in time, or "come back later": a retry may work
     + TokenRefused (providers/oidc_tokens.py) - an OAuth `error` from a token endpoint
+    + SignInDenied (flows/callback.py) - the person said no (a renewal stops asking)
     + SsoOidcError (providers/sso_api.py) - IAM Identity Center's OIDC service refused
     + PortalError (providers/sso_api.py) - the AWS access portal refused
   x IdentityRefused (usecases/identity_check.py) - a sign-in the profile may not save

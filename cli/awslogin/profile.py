@@ -13,7 +13,7 @@ plain class (a dataclass would import `inspect`) over regular expressions and st
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from urllib.parse import urlsplit
 
 from awslogin.adapters.aws_config import AwsConfig
@@ -28,6 +28,9 @@ ROLE_ARN_KEY = "awslogin_role_arn"  # oidc
 SCOPES_KEY = "awslogin_scopes"  # oidc
 DURATION_KEY = "awslogin_duration_seconds"  # oidc
 EXPECTED_IDENTITY_KEY = "awslogin_expected_identity"  # oidc, aws-signin: a glob over the ARN
+SESSION_LIMIT_KEY = "awslogin_session_limit"  # oidc: seconds a sign-in lasts at the most
+NOTIFY_KEY = "awslogin_notify"  # Apprise URLs for sign-in links, by spaces or commas
+NOTIFY_ENV = "AWSLOGIN_NOTIFY"  # the same, from the environment (before the profile's)
 
 # -- botocore's keys ---------------------------------------------------------------------
 REGION_KEY = "region"
@@ -97,6 +100,38 @@ def expected_identity(profile: str, values: Mapping[str, str]) -> str | None:
             f"(printable, at most {_EXPECTED_IDENTITY_MAX} characters)"
         )
     return pin.strip()
+
+
+def session_limit(profile: str, values: Mapping[str, str], default: int) -> int:
+    """The profile's `awslogin_session_limit` in seconds, or `default`: how long a sign-in
+    may last at the most, for an IdP that ends sessions sooner than its tokens say."""
+    text = values.get(SESSION_LIMIT_KEY)
+    if text is None:
+        return default
+    try:
+        seconds = int(text.strip())
+    except ValueError:
+        seconds = 0
+    if seconds <= 0:
+        raise UsageError(f"profile {profile}: {SESSION_LIMIT_KEY} must be a number of seconds")
+    return seconds
+
+
+def notify_destinations(
+    given: Sequence[str], environ: Mapping[str, str], values: Mapping[str, str]
+) -> list[str]:
+    """Where sign-in links go: --notify (repeatable), else AWSLOGIN_NOTIFY, else the
+    profile's `awslogin_notify` (both: URLs separated by spaces or commas), in the order
+    a relay is chosen."""
+    if given:
+        return [url for each in given for url in split_destinations(each)]
+    from_environment = split_destinations(environ.get(NOTIFY_ENV, ""))
+    return from_environment or split_destinations(values.get(NOTIFY_KEY) or "")
+
+
+def split_destinations(text: str) -> list[str]:
+    """URLs given as one text, separated by spaces or commas (a URL has neither)."""
+    return [part for part in re.split(r"[\s,]+", text) if part]
 
 
 def normalize_relay_url(url: str) -> str:

@@ -19,14 +19,18 @@ browser, whose page then has the one button and no numbers (docs/security.md).
 A console handover's page (docs/protocol.md, "Console handover") does in WebCrypto what
 `ConsolePageKey` does here in Python, for the tests that speak HTTP: make a P-256 key,
 post its public half, open the URL the host sealed to it.
+
+A person away from the host takes the link, and the number, from what a notification
+destination received (tests/support/destinations.py): `phone_from_message`.
 """
 
 from __future__ import annotations
 
+import html
 import re
 import time
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 from cryptography.hazmat.primitives import hashes
@@ -37,7 +41,10 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from awslogin_protocol.base64url import b64url_encode
 from awslogin_protocol.sealing import BROWSER_INFO, b64url_decode
+from tests.fakes.signin.person import answer_sign_in, read_verification_code
+from tests.fakes.sso.browser import decide_device
 from tests.peers.oidc import OidcProvider
+from tests.support.destinations import Received, link_in, number_in_message
 from tests.support.oidc_profile import finish_at_idp
 
 if TYPE_CHECKING:
@@ -139,6 +146,49 @@ def phone_through_relay(
         assert confirmed.status_code == 303, confirmed.text
         back = finish_at_idp(oidc_provider, confirmed.headers["location"], deny=deny)
         return phone.get(back)
+
+
+def phone_from_message(
+    oidc_provider: OidcProvider,
+    destination: Received,
+    count: int,
+    *,
+    deny: bool = False,
+    timeout: float = 60.0,
+) -> httpx.Response:
+    """The person taps the link of the `count`-th message a notification destination
+    received (a webhook, an email), chooses the number it gives, and signs in through
+    the relay (or cancels)."""
+    body = destination.wait_for_message(count, timeout)
+    return phone_through_relay(oidc_provider, link_in(body), number_in_message(body), deny=deny)
+
+
+def paste_from_message(
+    destination: Received, count: int, *, username: str = "alice", timeout: float = 60.0
+) -> None:
+    """aws-signin through the relay's paste page: the person taps the link of the
+    `count`-th message, chooses its number, signs in at AWS Sign-In (the fake) as
+    `username`, and pastes the verification code it shows on the relay's page."""
+    body = destination.wait_for_message(count, timeout)
+    link = link_in(body)
+    with httpx.Client(follow_redirects=False, timeout=15.0, trust_env=False) as phone:
+        confirmed = confirm(phone, link, number_in_message(body))
+        assert confirmed.status_code == 303, confirmed.text
+        page = phone.get(urljoin(link, confirmed.headers["location"])).text
+        found = re.search(r'href="([^"]+/v1/authorize\?[^"]+)"', page)
+        assert found is not None, page
+        shown = read_verification_code(answer_sign_in(html.unescape(found[1]), username=username))
+        pasted = phone.post(urljoin(link, urlsplit(link).path + "/code"), data={"code": shown})
+        assert pasted.is_redirect, pasted.text
+
+
+def approve_device_from_message(
+    destination: Received, count: int, *, approve: bool = True, timeout: float = 60.0
+) -> None:
+    """The person taps the device-code link of the `count`-th message (IAM Identity
+    Center's verification page, the fake's) and allows (or denies) the sign-in."""
+    link = link_in(destination.wait_for_message(count, timeout))
+    decide_device(link, approve=approve)
 
 
 def continue_button(page: Page, number: int | None) -> Locator:

@@ -136,6 +136,9 @@ WITHOUT_UNIT_TESTS = frozenset(
         "cli/awslogin/providers/oidc_device.py",
         "cli/awslogin/usecases/serve.py",
         "cli/awslogin/usecases/profile_endpoint.py",
+        # a remote login in a worker process, the relay, the IdP and the destinations
+        # (tests/integration/serve/test_renewal.py)
+        "cli/awslogin/usecases/renewal_attempt.py",
         "relay/awslogin_relay/__main__.py",
         "relay/awslogin_relay/store/redis_connect.py",
         "relay/awslogin_relay/store/redis_records.py",

@@ -4,6 +4,7 @@ Each line holds the time (UTC, milliseconds), the profile, the client's address,
 outcome (`served`, `unauthorized`, `login_required`, ...), the HTTP status (0 when the
 connection was closed without an answer) and, for served credentials, their expiration;
 a line for refusals merged over a minute has their `count` (usecases/refusal_audit.py).
+A renewal's steps are lines of their own (`"event": "renewal"`, usecases/renewal.py).
 Lines go to stderr, or are appended to a file created with mode 0600. The file is opened
 without following a symbolic link (O_NOFOLLOW): in a folder others can write to (/tmp),
 another user could plant a link there that makes serve append to a file of its user's
@@ -68,17 +69,22 @@ class AuditLog:
     def __call__(
         self, client: str, outcome: str, status: int, detail: Mapping[str, str | int]
     ) -> None:
+        self._write(
+            {"event": "credentials", "client": client, "outcome": outcome, "status": status},
+            detail,
+        )
+
+    def renewal(self, detail: Mapping[str, str | int]) -> None:
+        """A step of a renewal: started, a destination that did not take the link (named
+        by scheme and host only), how an attempt ended."""
+        self._write({"event": "renewal"}, detail)
+
+    def _write(self, head: Mapping[str, str | int], detail: Mapping[str, str | int]) -> None:
         if self._stream is None:
             return
-        line = {
-            "time": _utc_now(),
-            "event": "credentials",
-            "profile": self.profile,
-            "client": client,
-            "outcome": outcome,
-            "status": status,
-            **detail,
-        }
+        line = {"time": _utc_now(), "event": head["event"], "profile": self.profile}
+        line.update(head)
+        line.update(detail)
         with contextlib.suppress(OSError, ValueError):
             self._stream.write(json.dumps(line) + "\n")
             self._stream.flush()

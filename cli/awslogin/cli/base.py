@@ -48,6 +48,8 @@ environment:
   AWSLOGIN_RELAY_URL     relay for --remote (login, console) when --relay is not given
   AWSLOGIN_RELAY_TOKEN   bearer token if the relay requires one to create pairings
   AWSLOGIN_CACHE_DIR     token cache directory (default ~/.aws/awslogin/cache)
+  AWSLOGIN_NOTIFY        Apprise URLs (spaces or commas between) for sign-in links, when
+                         --notify is not given
   AWSLOGIN_EXEC_PROFILE  set by `awslogin exec` for its command (a nested exec checks it)
   BROWSER                browser command for same-device logins
 """
@@ -112,6 +114,50 @@ def add_profile(parser: argparse._ActionsContainer, help_text: str = "") -> None
         "--profile",
         help=help_text or "profile of the AWS config file (default: AWS_PROFILE, else default)",
     )
+
+
+def add_notify(parser: argparse._ActionsContainer, what: str) -> None:
+    parser.add_argument(
+        "--notify",
+        action="append",
+        default=[],
+        metavar="URL",
+        help=f"send {what} to this Apprise URL (ntfy://, mailto://, json://, slack://...; "
+        "repeatable; default: AWSLOGIN_NOTIFY, then the profile's awslogin_notify); "
+        "needs pip install 'awslogin[notify]'",
+    )
+
+
+def add_renewal(parser: argparse._ActionsContainer) -> None:
+    """--notify and --renew-before of `serve` and `exec`."""
+    add_notify(parser, "a sign-in link before the session ends (renewal)")
+    parser.add_argument(
+        "--renew-before",
+        type=duration,
+        default=30 * 60.0,
+        metavar="DURATION",
+        help="with --notify: start the renewal this long before the session ends "
+        "(45s, 20m, 1h; default 30m)",
+    )
+
+
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600}
+
+
+def duration(text: str) -> float:
+    """`45s`, `20m`, `1h` (or plain seconds) in seconds."""
+    value = text.strip().lower()
+    unit = _DURATION_UNITS.get(value[-1:], 0) if value else 0
+    number = value[:-1] if unit else value
+    try:
+        seconds = int(number) * (unit or 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a duration like 45s, 20m or 1h"
+        ) from None
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be positive")
+    return float(seconds)
 
 
 def positive_int(text: str) -> int:

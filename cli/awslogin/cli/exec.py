@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from awslogin.cli.base import Invocation, Subparsers, add_command, add_profile
+from awslogin.cli.base import Invocation, Subparsers, add_command, add_profile, add_renewal
 
 
 def add_parser(subparsers: Subparsers) -> None:
@@ -21,6 +21,7 @@ def add_parser(subparsers: Subparsers) -> None:
         help="plain AWS_ACCESS_KEY_ID... variables instead of a private endpoint (no rotation)",
     )
     parser.add_argument("--audit-log", help="append the endpoint's JSON audit lines here")
+    add_renewal(parser)
     parser.add_argument(
         "argv",
         metavar="command",
@@ -40,6 +41,8 @@ def run(options: argparse.Namespace, invocation: Invocation) -> int:
             env=options.env,
             audit_log=options.audit_log,
             debug=invocation.debug,
+            notify=tuple(options.notify),
+            renew_before=options.renew_before,
         ),
         invocation.environ,
         invocation.terminal,

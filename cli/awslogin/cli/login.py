@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import argparse
 
-from awslogin.cli.base import Invocation, Subparsers, add_command, add_profile, port, positive_int
+from awslogin.cli.base import (
+    Invocation,
+    Subparsers,
+    add_command,
+    add_notify,
+    add_profile,
+    port,
+    positive_int,
+)
 from awslogin.errors import EXIT_OK, exit_code_of, message_of
 
 
@@ -49,6 +57,7 @@ def add_parser(subparsers: Subparsers) -> None:
         "(else a terminal asks, and without one the login is refused); never overrides "
         "the profile's awslogin_expected_identity",
     )
+    add_notify(parser, "the sign-in link of a remote login (no terminal needed: cron, systemd)")
 
 
 def run(options: argparse.Namespace, invocation: Invocation) -> int:
@@ -81,6 +90,7 @@ def run(options: argparse.Namespace, invocation: Invocation) -> int:
                     timeout=float(options.timeout),
                     debug=invocation.debug,
                     force=options.force,
+                    notify=tuple(options.notify),
                 ),
                 invocation.environ,
                 terminal,

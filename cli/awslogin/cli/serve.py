@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import argparse
 
-from awslogin.cli.base import Invocation, Subparsers, add_command, add_profile, port_or_any
+from awslogin.cli.base import (
+    Invocation,
+    Subparsers,
+    add_command,
+    add_profile,
+    add_renewal,
+    port_or_any,
+)
 
 
 def add_parser(subparsers: Subparsers) -> None:
@@ -27,6 +34,7 @@ def add_parser(subparsers: Subparsers) -> None:
     )
     parser.add_argument("--env-file", help="write the variables to this file (mode 0600)")
     parser.add_argument("--audit-log", help="append the JSON audit lines here (default stderr)")
+    add_renewal(parser)
 
 
 def run(options: argparse.Namespace, invocation: Invocation) -> int:
@@ -40,6 +48,8 @@ def run(options: argparse.Namespace, invocation: Invocation) -> int:
             env_file=options.env_file,
             audit_log=options.audit_log,
             debug=invocation.debug,
+            notify=tuple(options.notify),
+            renew_before=options.renew_before,
         ),
         invocation.environ,
         invocation.terminal,

@@ -1,4 +1,5 @@
-"""The claims of a JWT read without verifying it, for tokens that need no verification.
+"""The claims of a JWT read without verifying it, for tokens that need no verification
+(and an oidc refresh token's `exp`, which can only end a session sooner).
 
 AWS Sign-In's ID token arrives straight from its token endpoint over TLS, in exchange for
 this login's code and verifier, so it is not verified again (OpenID Connect Core 3.1.3.7);

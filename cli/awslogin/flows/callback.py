@@ -66,13 +66,17 @@ def redirect_params(params: Mapping[str, str], request: AuthorizationRequest) ->
     return {key: values[0] for key, values in parsed.items() if len(values) == 1}
 
 
+class SignInDenied(ProviderError):
+    """The person (or the provider for them) said no: a renewal stops asking."""
+
+
 def sign_in_refused(error: str, description: str, *, party: str) -> ProviderError:
     """The one-line failure for an OAuth `error` returned by `party` ("the identity
     provider", "AWS Sign-In"...): denied by the person, or refused by the service."""
     error, description = one_line(error, 60), one_line(description)
     detail = f": {description}" if description else ""
     if error == "access_denied":
-        return ProviderError(f"sign-in was denied at {party}{detail}")
+        return SignInDenied(f"sign-in was denied at {party}{detail}")
     return ProviderError(f"{party} returned an error: {error}{detail}")
 
 

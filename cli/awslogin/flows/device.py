@@ -31,6 +31,7 @@ from awslogin.flows.base import (
     SignInOutcome,
     WaitingLine,
 )
+from awslogin.flows.callback import SignInDenied
 from awslogin.flows.pacing import MOST_LIFETIME, Backoff, sane_seconds
 
 # The grant a device code is redeemed with at the token endpoint (RFC 8628 3.4).
@@ -145,7 +146,7 @@ class DeviceFlow:
                             "the device code expired before sign-in finished; run login again"
                         ) from None
                     if pending.error == "access_denied":
-                        raise ProviderError(
+                        raise SignInDenied(
                             "sign-in was denied on the verification page; run login again to retry"
                         ) from None
                     detail = f": {one_line(pending.description)}" if pending.description else ""

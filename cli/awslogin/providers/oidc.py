@@ -17,6 +17,7 @@ import httpx
 
 from awslogin.adapters.clock import Clock
 from awslogin.adapters.http import HttpFactory
+from awslogin.crypto.jwt_claims import id_token_claims
 from awslogin.crypto.pkce import challenge_s256, new_state, new_verifier
 from awslogin.errors import ConfigError, LoginRequired, ProviderError, failure_in_words
 from awslogin.flows.base import AuthorizationFlow, AuthorizationRequest, Mode
@@ -29,6 +30,7 @@ from awslogin.profile import (
     ROLE_ARN_KEY,
     SCOPES_KEY,
     Profile,
+    session_limit,
 )
 from awslogin.providers.base import RelayPrecedence, RemoteFlow, Revocation, SignInFlow
 from awslogin.providers.oidc_device import device_tokens, start_device_authorization
@@ -76,6 +78,8 @@ class OidcProvider:
             self.duration = int(values.get(DURATION_KEY) or DEFAULT_DURATION)
         except ValueError as exc:
             raise ConfigError(f"profile {profile.name}: {DURATION_KEY} is not a number") from exc
+        # Read before the sign-in: a key nobody can use is said before the person signs in.
+        self.session_limit = session_limit(profile.name, values, SESSION_LIMIT_SECONDS)
 
     # -- STS and records ---------------------------------------------------------------
 
@@ -209,10 +213,7 @@ class OidcProvider:
         )
         now = self.clock.now()
         refresh_token = tokens.get("refresh_token")
-        limit = SESSION_LIMIT_SECONDS
-        refresh_lifetime = tokens.get("refresh_expires_in")
-        if isinstance(refresh_lifetime, int | float) and refresh_lifetime > 0:
-            limit = min(limit, int(refresh_lifetime))
+        limit = self._session_limit(tokens, now)
         session = SessionWindow(startedAt=int(now), expiresAt=int(now + limit))
         credentials = self._assume_role(client, id_token, claims, session["expiresAt"])
         if not isinstance(refresh_token, str):
@@ -230,6 +231,21 @@ class OidcProvider:
         if nonce is not None:
             state["nonce"] = nonce
         return self._record(credentials, claims, session, state)
+
+    def _session_limit(self, tokens: dict[str, Any], now: float) -> float:
+        """How long the new session lasts: the profile's `awslogin_session_limit` (12 h by
+        default), or less when the IdP says its refresh token ends sooner, in the token
+        response (`refresh_expires_in`) or in the token itself (a JWT's `exp`)."""
+        limit = float(self.session_limit)
+        lifetime = tokens.get("refresh_expires_in")
+        if isinstance(lifetime, int | float) and not isinstance(lifetime, bool) and lifetime > 0:
+            limit = min(limit, float(lifetime))
+        # Read unverified: a refresh token is opaque to its client, and its `exp` here can
+        # only end the session sooner, never make it last longer.
+        expires = id_token_claims(tokens.get("refresh_token")).get("exp")
+        if isinstance(expires, int | float) and not isinstance(expires, bool) and expires > now:
+            limit = min(limit, float(expires) - now)
+        return limit
 
     # -- Provider interface ------------------------------------------------------------
 

@@ -42,6 +42,7 @@ from awslogin.usecases.child_region import child_region_variables
 from awslogin.usecases.export import environment_variables
 from awslogin.usecases.live_credentials import WORKER_TIMEOUT_SECONDS
 from awslogin.usecases.profile_endpoint import Serving
+from awslogin.usecases.renewal import DEFAULT_RENEW_BEFORE, renewal_options
 from awslogin.usecases.snapshot import profile_region, take_snapshot
 
 NESTING_VARIABLE = "AWSLOGIN_EXEC_PROFILE"
@@ -84,6 +85,8 @@ class ExecOptions:
     env: bool = False
     audit_log: str | None = None
     debug: bool = False
+    notify: tuple[str, ...] = ()
+    renew_before: float = DEFAULT_RENEW_BEFORE
 
 
 def exec_command(options: ExecOptions, environ: Mapping[str, str], terminal: Terminal) -> int:
@@ -101,6 +104,7 @@ def exec_command(options: ExecOptions, environ: Mapping[str, str], terminal: Ter
             f"awslogin: warning: profile default has credentials of its own ({shadowing}), "
             "which the AWS SDKs use before the endpoint; run with --env, or remove them"
         )
+    renewal = renewal_options(options.profile, environ, options.notify, options.renew_before)
     audit = (
         AuditLog.to_file(options.profile, options.audit_log)
         if options.audit_log
@@ -115,6 +119,8 @@ def exec_command(options: ExecOptions, environ: Mapping[str, str], terminal: Ter
             audit=audit,
             say=lambda text: terminal.info(f"awslogin: {text}"),
             debug=options.debug,
+            renewal=renewal,
+            renewal_audit=audit.renewal,
         )
     )
     try:

@@ -13,6 +13,8 @@
   requests do not wait and an idle host keeps its sign-in up to the session's own limit.
   It also looks at least every minute, to notice a logout or a new sign-in, and warns
   some minutes before the session ends.
+* With a renewal (usecases/renewal.py), each look tells it what was found: it starts a
+  new sign-in before the session's end, or at once when a refresh is refused.
 * Credentials the worker could not refresh but that still work (the IdP is down), or a
   provider's credentials shorter than the margin, are answered for a while (half their
   remaining life, 30 s at most) before the next try; an error is answered for 5 s.
@@ -28,6 +30,7 @@ from collections.abc import Callable, Mapping
 from awslogin.adapters.credentials_endpoint import Answer, error_body
 from awslogin.errors import UNEXPECTED, AwsloginError
 from awslogin.session_record import REFRESH_MARGIN_SECONDS
+from awslogin.usecases.renewal import Renewal
 from awslogin.usecases.snapshot import Failure, Snapshot, parse_worker_answer, worker_argv
 
 RECHECK_SECONDS = 60.0
@@ -58,6 +61,8 @@ class LiveCredentials:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.profile = profile
+        # Set by the endpoint when renewing: told what each look at the session found.
+        self.renewal: Renewal | None = None
         self._environ = dict(environ)
         self._say = say
         self._debug = debug
@@ -71,6 +76,7 @@ class LiveCredentials:
         self._started = False
         self._closing = False
         self._warned_for: float | None = None
+        self._new_session = asyncio.Event()
 
     async def start(self) -> Snapshot:
         """The first fetch; raises its failure when there is nothing to serve."""
@@ -78,6 +84,8 @@ class LiveCredentials:
         self._started = True
         if self._snapshot is None:
             raise AwsloginError((self._failure or Failure("no credentials", False)).message)
+        if self.renewal is not None:
+            self.renewal.consider(self._snapshot.session_ends_at, refused=False)
         return self._snapshot
 
     async def answer(self) -> Answer:
@@ -97,12 +105,25 @@ class LiveCredentials:
     async def keep_alive(self) -> None:
         """Refresh before each expiry and look again every minute, until cancelled."""
         while True:
-            await asyncio.sleep(self._seconds_to_next_look(self._clock()))
+            if await self._sleep(self._seconds_to_next_look(self._clock())):
+                continue  # a new session: its own times to wake at
             try:
                 await self.fetch()
             except Exception:  # the endpoint goes on serving what it has
                 self._say(f"could not look at the session: {UNEXPECTED}")
             self.warn_if_ending()
+
+    async def _sleep(self, seconds: float) -> bool:
+        """Sleep `seconds`, or less: True when a new session came meanwhile (a renewal,
+        a login elsewhere), whose end and renewal may be due sooner."""
+        try:
+            async with asyncio.timeout(seconds):
+                await self._new_session.wait()
+        except TimeoutError:
+            return False
+        finally:
+            self._new_session.clear()
+        return True
 
     async def fetch(self) -> None:
         """Take a snapshot through the worker, or wait for the one being taken."""
@@ -115,8 +136,10 @@ class LiveCredentials:
     async def drain(self) -> None:
         """Start no more fetches, and wait for the one under way: asyncio kills a worker
         still running when its loop closes, and a refresh stopped half-way could lose a
-        rotated refresh token."""
+        rotated refresh token. A renewal under way is stopped (its pairing cancelled)."""
         self._closing = True
+        if self.renewal is not None:
+            await self.renewal.close()
         if self._fetching is not None:
             await asyncio.shield(self._fetching)
 
@@ -125,6 +148,8 @@ class LiveCredentials:
         now = self._clock()
         if snapshot is None or self._warned_for == snapshot.session_ends_at:
             return
+        if self.renewal is not None:
+            return  # the renewal says what it does
         left = snapshot.session_ends_at - now
         if 0 < left <= WARN_BEFORE_SECONDS:
             self._warned_for = snapshot.session_ends_at
@@ -154,6 +179,10 @@ class LiveCredentials:
             warn_at = snapshot.session_ends_at - WARN_BEFORE_SECONDS
             if self._warned_for != snapshot.session_ends_at and warn_at > now:
                 wake = min(wake, warn_at)
+            if self.renewal is not None:
+                renew_at = self.renewal.due_at(snapshot.session_ends_at)
+                if renew_at > now:
+                    wake = min(wake, renew_at)
         return max(_MIN_WAKE_SECONDS, wake - now)
 
     async def _fetch_once(self) -> None:
@@ -190,6 +219,8 @@ class LiveCredentials:
             ended = self._failure is not None and self._failure.login_required
             if self._snapshot is None and ended and self._started:
                 self._say(f"profile {self.profile} is signed in again: serving its credentials")
+            if self._snapshot is None or self._snapshot.session_ends_at != result.session_ends_at:
+                self._new_session.set()
             self._snapshot = result
             self._body = result.container_body()
             left = result.expires_at - now
@@ -198,6 +229,8 @@ class LiveCredentials:
             fresh = left > REFRESH_MARGIN_SECONDS
             self._hold_until = now if fresh else now + min(RETRY_SECONDS, max(left, 0.0) / 2)
             self._failure = None
+            if self.renewal is not None and self._started:
+                self.renewal.consider(result.session_ends_at, refused=False)
             return
         announce = self._started and result != self._failure
         self._failure = result
@@ -206,6 +239,8 @@ class LiveCredentials:
             self._snapshot = None
             if announce:
                 self._say(f"{result.message}; until then, clients get this message")
+            if self.renewal is not None and self._started:
+                self.renewal.consider(None, refused=True)
             return
         self._hold_until = now + RETRY_SECONDS
         if self._snapshot is not None and self._snapshot.session_gone():

@@ -13,7 +13,7 @@ sign in as their `remote_flow()` says: a device code, or what the person pastes 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -22,9 +22,10 @@ import httpx
 from awslogin.adapters.browser import BrowserOpener, open_in_browser, why_no_local_browser
 from awslogin.adapters.clock import Clock, SystemClock, local_time
 from awslogin.adapters.http import HttpFactory
+from awslogin.adapters.notify import Undelivered, require_extra
 from awslogin.adapters.terminal import Terminal
 from awslogin.errors import UsageError, message_of, one_line
-from awslogin.flows.base import SignInOutcome
+from awslogin.flows.base import Display, SignInOutcome
 from awslogin.flows.device import DeviceFlow, TerminalDevicePresenter
 from awslogin.flows.loopback import LoopbackFlow
 from awslogin.flows.paste import PasteFlow
@@ -37,6 +38,7 @@ from awslogin.profile import (
     check_region,
     configured_region,
     normalize_relay_url,
+    notify_destinations,
 )
 from awslogin.providers.base import Provider, ProviderFactory, SignInFlow
 from awslogin.providers.registry import provider_factory
@@ -49,6 +51,7 @@ from awslogin.usecases.identity_check import (
     last_identity,
     profile_pin,
 )
+from awslogin.usecases.link_notice import NotifyingDisplay, Sending, Sent
 from awslogin.usecases.profiles import awslogin_profile, load_config
 
 RELAY_ENV = "AWSLOGIN_RELAY_URL"
@@ -67,6 +70,9 @@ class LoginOptions:
     timeout: float = 600.0
     debug: bool = False
     force: bool = False  # save a new identity without asking (docs/security.md, invariant 13)
+    notify: tuple[str, ...] = ()  # --notify: Apprise URLs the link goes to
+    # A renewal by serve or exec: only the identity of the session it renews is saved.
+    renewal: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,7 +93,11 @@ def login(
     *,
     browser_opener: BrowserOpener = open_in_browser,
     clock: Clock | None = None,
+    on_undelivered: Callable[[Undelivered], None] | None = None,
+    on_sent: Callable[[Sent], None] | None = None,
 ) -> SignedIn:
+    """`on_undelivered`: told of each notification destination that did not take a link;
+    `on_sent`: after each link went out to them."""
     clock = clock or SystemClock()
     profile, provider_name = awslogin_profile(load_config(environ), options.profile, environ)
     factory = provider_factory(provider_name)
@@ -95,13 +105,27 @@ def login(
     region = _region(profile, factory, options, terminal)
     http = HttpFactory(options.debug)
     provider = factory(profile.with_region(region), http, clock)
+    display: Display = terminal
+    sending = Sending(
+        profile.name,
+        notify_destinations(options.notify, environ, profile.values),
+        role=profile.role,
+        renewal=options.renewal,
+    )
+    if sending.destinations:
+        require_extra(sending.destinations)
+        display = NotifyingDisplay(
+            terminal, sending, on_undelivered=on_undelivered, on_sent=on_sent
+        )
 
     with http.client(max_bytes=MAX_ANSWER_BYTES) as relay_http:
-        flow = _flow(provider, profile, options, terminal, browser_opener, clock, relay_http)
+        flow = _flow(
+            provider, profile, options, terminal, display, browser_opener, clock, relay_http
+        )
         try:
             record = provider.login(flow)
             store = store_for(provider_name, profile)
-            _confirm_identity(profile, store, record, pin, options.force, terminal)
+            _confirm_identity(profile, store, record, pin, options, terminal)
             changes = _profile_changes(profile, record)
             # Under the refresh lock: a refresh of the old session that is under way
             # would otherwise write it back over this one when it ends.
@@ -161,12 +185,14 @@ def _flow(
     profile: Profile,
     options: LoginOptions,
     terminal: Terminal,
+    display: Display,
     browser_opener: BrowserOpener,
     clock: Clock,
     relay_http: httpx.Client,
 ) -> SignInFlow:
     """The flow of this login: loopback here, or the relay, or the provider's own remote
-    flow (a device code, or a code or address pasted here)."""
+    flow (a device code, or a code or address pasted here). A remote flow shows its link
+    on `display`: the terminal, or one that also sends it to notification destinations."""
     environ = profile.environ
     relay_url = options.relay or environ.get(RELAY_ENV) or profile.values.get(RELAY_KEY)
     if provider.relay_precedence == "named":
@@ -193,16 +219,16 @@ def _flow(
     if relay is not None:
         return RelayFlow(
             RelayClient(relay, relay_http, environ.get(RELAY_TOKEN_ENV)),
-            terminal,
+            display,
             mode=provider.relay_mode,
             qr=options.qr,
             timeout=options.timeout,
             role=profile.role,
         )
     if remote_flow == "device":
-        presenter = TerminalDevicePresenter(terminal, qr=options.qr)
+        presenter = TerminalDevicePresenter(display, qr=options.qr)
         return DeviceFlow(presenter, clock=clock, timeout=options.timeout)
-    return PasteFlow(terminal, terminal.stdin.readline, qr=options.qr)
+    return PasteFlow(display, terminal.stdin.readline, qr=options.qr)
 
 
 def _confirm_identity(
@@ -210,7 +236,7 @@ def _confirm_identity(
     store: SessionStore,
     record: SessionRecord,
     pin: str | None,
-    force: bool,
+    options: LoginOptions,
     terminal: Terminal,
 ) -> None:
     """Go on only if the new session may be saved: the profile's pin matches it, and it
@@ -225,9 +251,9 @@ def _confirm_identity(
         new,
         last_identity(profile, store),
         pin=pin,
-        mode="login",
-        force=force,
-        interactive=terminal.can_prompt,
+        mode="renewal" if options.renewal else "login",
+        force=options.force,
+        interactive=terminal.can_prompt and not options.renewal,
     )
     if verdict.action == "refuse":
         raise IdentityRefused(verdict.text)

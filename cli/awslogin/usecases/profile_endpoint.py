@@ -21,6 +21,7 @@ from awslogin.adapters.credentials_endpoint import (
 )
 from awslogin.usecases.live_credentials import LiveCredentials, Say
 from awslogin.usecases.refusal_audit import MergedRefusals
+from awslogin.usecases.renewal import AuditEvent, Renewal, RenewalOptions
 from awslogin.usecases.snapshot import Snapshot
 
 
@@ -41,10 +42,23 @@ class Serving:
         audit: AuditSink,
         say: Say,
         debug: bool = False,
+        renewal: RenewalOptions | None = None,
+        renewal_audit: AuditEvent | None = None,
     ) -> None:
+        """`renewal`: renew the session from the phone before it ends (usecases/renewal.py)."""
         self.profile = profile
         self.token = secrets.token_urlsafe(32)
         self.live = LiveCredentials(profile, environ, say=say, debug=debug)
+        if renewal is not None:
+            self.live.renewal = Renewal(
+                profile,
+                environ,
+                renewal,
+                say=say,
+                audit=renewal_audit or (lambda detail: None),
+                on_saved=self.live.fetch,
+                debug=debug,
+            )
         # Refusals are merged per client and minute: a flood of them cannot flood the log.
         self._audit = MergedRefusals(audit)
         self.endpoint = CredentialsEndpoint(

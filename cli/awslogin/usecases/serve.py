@@ -29,6 +29,7 @@ from awslogin.adapters.terminal import Terminal
 from awslogin.errors import EXIT_INTERRUPTED, EXIT_OK
 from awslogin.usecases.child_region import child_region_variables
 from awslogin.usecases.profile_endpoint import Serving
+from awslogin.usecases.renewal import DEFAULT_RENEW_BEFORE, RenewalOptions, renewal_options
 from awslogin.usecases.snapshot import profile_region
 
 # What stops serve, with the exit code it gives: only the signals this platform has.
@@ -52,17 +53,20 @@ class ServeOptions:
     env_file: str | None = None
     audit_log: str | None = None
     debug: bool = False
+    notify: tuple[str, ...] = ()
+    renew_before: float = DEFAULT_RENEW_BEFORE
 
 
 def serve(options: ServeOptions, environ: Mapping[str, str], terminal: Terminal) -> int:
     host = listen_host(options.address)
+    renewal = renewal_options(options.profile, environ, options.notify, options.renew_before)
     audit = (
         AuditLog.to_file(options.profile, options.audit_log)
         if options.audit_log
         else AuditLog.to_stderr(options.profile)
     )
     try:
-        return asyncio.run(_serve(options, host, environ, terminal, audit))
+        return asyncio.run(_serve(options, host, environ, terminal, audit, renewal))
     finally:
         audit.close()
 
@@ -73,6 +77,7 @@ async def _serve(
     environ: Mapping[str, str],
     terminal: Terminal,
     audit: AuditLog,
+    renewal: RenewalOptions | None,
 ) -> int:
     def say(text: str) -> None:
         terminal.info(f"awslogin: {text}")
@@ -85,6 +90,8 @@ async def _serve(
         audit=audit,
         say=say,
         debug=options.debug,
+        renewal=renewal,
+        renewal_audit=audit.renewal,
     )
     # Signals are handled from the start: a Ctrl-C during the first fetch waits for its
     # worker (which may be refreshing) instead of tearing the loop down around it.

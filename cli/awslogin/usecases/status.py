@@ -11,6 +11,7 @@ from awslogin.providers.registry import provider_name
 from awslogin.session_record import credentials_left, matches_profile, session_left
 from awslogin.stores import store_for
 from awslogin.usecases.profiles import awslogin_profile, awslogin_profiles, load_config
+from awslogin.usecases.renewal_status import renewal_line
 
 
 def _duration(seconds: float) -> str:
@@ -45,6 +46,9 @@ def profile_status(profile: Profile, now: float) -> list[str]:
         lines.append(
             f"  session:     ended ({reason}); run `awslogin login --profile {profile.name}`"
         )
+    renewal = renewal_line(profile.name, profile.environ)
+    if renewal is not None:
+        lines.append(f"  renewal:     {renewal}")
     return lines
 
 

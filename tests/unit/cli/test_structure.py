@@ -32,6 +32,8 @@ WRAPPED_LIBRARIES = {
     "awslogin.adapters.files": {"filelock"},
     # httpx, and the httpcore pool under it that bounds each request (adapters.http)
     "awslogin.adapters.http": {"httpx", "httpcore"},
+    # Apprise, only when a message goes out (the notify extra)
+    "awslogin.adapters.notify": {"apprise"},
     "awslogin.adapters.qr": {"qrcode"},
 }
 

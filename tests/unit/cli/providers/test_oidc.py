@@ -13,7 +13,7 @@ import respx
 
 from awslogin.adapters.clock import SystemClock
 from awslogin.adapters.http import HttpFactory
-from awslogin.errors import LoginRequired, ProviderError
+from awslogin.errors import LoginRequired, ProviderError, UsageError
 from awslogin.flows.base import AuthorizationResponse, RequestBuilder
 from awslogin.profile import Profile
 from awslogin.providers.oidc import OidcProvider
@@ -92,6 +92,7 @@ def run_login(
     idp: FakeIdp,
     token_for: Callable[[str], dict[str, Any]],
     answer: Answer = good_answer,
+    profile_values: Mapping[str, str] | None = None,
     **metadata: Any,
 ) -> tuple[dict[str, Any], ScriptedFlow, dict[str, list[dict[str, str]]]]:
     flow = ScriptedFlow(answer)
@@ -102,7 +103,7 @@ def run_login(
             lambda form: httpx.Response(200, json=token_for(flow.request_query["nonce"])),
             **metadata,
         )
-        record = provider().login(flow)  # type: ignore[arg-type]
+        record = provider(**(profile_values or {})).login(flow)  # type: ignore[arg-type]
     return record, flow, calls
 
 
@@ -147,6 +148,47 @@ def test_idp_session_limit_shortens_the_session(idp: FakeIdp) -> None:
         },
     )
     assert record["session"]["expiresAt"] - record["session"]["startedAt"] == 1800
+
+
+def test_the_profile_session_limit_caps_the_session(idp: FakeIdp) -> None:
+    record, _, _ = run_login(
+        idp,
+        lambda nonce: {"id_token": idp.id_token(nonce=nonce), "refresh_token": "r"},
+        profile_values={"awslogin_session_limit": "120"},
+    )
+    assert record["session"]["expiresAt"] - record["session"]["startedAt"] == 120
+
+
+def test_a_jwt_refresh_token_exp_shortens_the_session(idp: FakeIdp) -> None:
+    ends = int(time.time()) + 900
+    record, _, _ = run_login(
+        idp,
+        lambda nonce: {
+            "id_token": idp.id_token(nonce=nonce),
+            "refresh_token": idp.id_token(nonce=None, exp=ends),
+            "refresh_expires_in": 3600,
+        },
+    )
+    assert abs(record["session"]["expiresAt"] - ends) <= 1
+
+
+def test_a_refresh_token_cannot_make_the_session_longer(idp: FakeIdp) -> None:
+    record, _, _ = run_login(
+        idp,
+        lambda nonce: {
+            "id_token": idp.id_token(nonce=nonce),
+            "refresh_token": idp.id_token(nonce=None, exp=int(time.time()) + 48 * 3600),
+            "refresh_expires_in": 99 * 3600,
+        },
+        profile_values={"awslogin_session_limit": "3600"},
+    )
+    assert record["session"]["expiresAt"] - record["session"]["startedAt"] == 3600
+
+
+@pytest.mark.parametrize("limit", ["0", "-5", "soon", " "])
+def test_a_session_limit_that_is_not_seconds_is_said_before_any_sign_in(limit: str) -> None:
+    with pytest.raises(UsageError, match="awslogin_session_limit"):
+        provider(awslogin_session_limit=limit)
 
 
 @pytest.mark.parametrize(

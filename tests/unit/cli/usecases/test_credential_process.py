@@ -66,7 +66,8 @@ def test_cache_hit_imports_nothing_heavy(signin_unit_env: dict[str, str]) -> Non
     probe = (
         "import sys\nfrom awslogin.cli.main import main\n"
         "code = main(['credential-process', '--profile', 'dev'])\n"
-        "heavy = {'httpx', 'cryptography', 'qrcode', 'jwt', 'filelock', 'argparse'}\n"
+        "heavy = {'httpx', 'cryptography', 'qrcode', 'jwt', 'filelock', 'argparse',\n"
+        "         'apprise'}\n"
         "heavy &= set(sys.modules)\n"
         "print(sorted(heavy), file=sys.stderr); sys.exit(code or bool(heavy))\n"
     )
@@ -79,3 +80,33 @@ def test_cache_hit_imports_nothing_heavy(signin_unit_env: dict[str, str]) -> Non
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["AccessKeyId"] == "ASIACACHED"
+
+
+def test_the_refresh_path_never_imports_apprise() -> None:
+    """Refreshing (every provider, the snapshot worker of serve and exec) needs no
+    notification: apprise is left to login and renewals."""
+    probe = (
+        "import sys\nimport awslogin.usecases.snapshot, awslogin.usecases.credential_process\n"
+        "import awslogin.providers.oidc, awslogin.providers.sso, awslogin.providers.aws_signin\n"
+        "print(sorted({'apprise'} & set(sys.modules)), file=sys.stderr)\n"
+        "sys.exit('apprise' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_serve_and_exec_load_no_flow_and_no_apprise_until_they_renew() -> None:
+    """An idle serve holds neither the flows, httpx nor Apprise: a renewal runs them in
+    its worker (usecases/renewal_attempt.py)."""
+    probe = (
+        "import sys\nimport awslogin.usecases.serve, awslogin.usecases.exec\n"
+        "heavy = {'apprise', 'httpx', 'cryptography', 'qrcode', 'pydantic', 'awslogin.flows'}\n"
+        "heavy &= set(sys.modules)\n"
+        "print(sorted(heavy), file=sys.stderr); sys.exit(bool(heavy))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr

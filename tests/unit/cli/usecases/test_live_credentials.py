@@ -392,3 +392,35 @@ def test_a_cache_deleted_during_the_refresh_is_not_written_back(
     assert expected in err
     assert len(err.strip().splitlines()) == 1
     assert not path.exists()
+
+
+async def test_a_renewal_is_asked_before_the_end_and_a_new_session_wakes_the_keeper() -> None:
+    """The renewal is told what each look found; a new session (the renewal saved it)
+    wakes the keeper at once to plan for its own end, instead of at its next look."""
+
+    class Renewing:
+        def __init__(self) -> None:
+            self.seen: list[tuple[float | None, bool]] = []
+
+        def due_at(self, session_ends_at: float) -> float:
+            return session_ends_at - 60
+
+        def consider(self, session_ends_at: float | None, *, refused: bool) -> None:
+            self.seen.append((session_ends_at, refused))
+
+        async def close(self) -> None:
+            pass
+
+    live = Scripted(snapshot("AKIA1", 3600, session_in=3600), ENDED)
+    renewing = Renewing()
+    live.renewal = renewing  # type: ignore[assignment]
+    await live.start()
+    assert renewing.seen == [(NOW + 3600, False)]
+    # The keeper plans its next look no later than the renewal's start.
+    assert live._seconds_to_next_look(NOW + 3600 - 90) <= 30
+    assert live._new_session.is_set()  # the first session: the keeper plans for it
+    woken = await live._sleep(5)
+    assert woken
+    assert not await live._sleep(0.01)
+    await live.fetch()  # the refresh is refused: the renewal starts at once
+    assert renewing.seen[-1] == (None, True)

@@ -1,0 +1,94 @@
+"""What `awslogin status` says of a renewal under way: one small file per profile beside
+the cache (`renewal-PROFILE.state`, mode 0600, not a `.json` so that no tool listing the
+cache meets it), written by the renewal's worker when a link goes out and by serve when
+the renewal ends, and read only while the serve or exec that renews is alive.
+
+It holds no secret: when the last link went out, to how many destinations, and what the
+renewal is doing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+from collections.abc import Mapping
+from typing import Literal, TypedDict
+from urllib.parse import quote
+
+from awslogin.adapters.files import (
+    delete_file,
+    make_private_directory,
+    read_json_object,
+    write_private_atomically,
+)
+from awslogin.adapters.token_cache import cache_dir
+
+State = Literal["waiting", "stopped"]
+
+
+class RenewalState(TypedDict):
+    pid: int  # the serve or exec that renews
+    state: State
+    sentAt: float
+    delivered: int
+
+
+def state_path(profile: str, environ: Mapping[str, str]) -> str:
+    return os.path.join(cache_dir(environ), f"renewal-{quote(profile, safe='')}.state")
+
+
+def write_state(profile: str, environ: Mapping[str, str], state: RenewalState) -> None:
+    """Best effort: a status line is not worth failing a renewal for."""
+    path = state_path(profile, environ)
+    with contextlib.suppress(OSError):
+        make_private_directory(os.path.dirname(path))
+        write_private_atomically(path, json.dumps(state).encode("utf-8"))
+
+
+def mark_stopped(profile: str, environ: Mapping[str, str]) -> None:
+    """The renewal stopped (a denial): `status` says so while serve runs."""
+    data = read_json_object(state_path(profile, environ))
+    if data is not None and isinstance(data.get("pid"), int):
+        sent_at, delivered = data.get("sentAt"), data.get("delivered")
+        state = RenewalState(
+            pid=os.getpid(),
+            state="stopped",
+            sentAt=float(sent_at) if isinstance(sent_at, int | float) else 0.0,
+            delivered=delivered if isinstance(delivered, int) else 0,
+        )
+        write_state(profile, environ, state)
+
+
+def clear_state(profile: str, environ: Mapping[str, str]) -> None:
+    with contextlib.suppress(OSError):
+        delete_file(state_path(profile, environ))
+
+
+def renewal_line(profile: str, environ: Mapping[str, str]) -> str | None:
+    """`link sent 13:02 to 2 destinations, waiting`, or None when no renewal of a living
+    serve or exec is known."""
+    data = read_json_object(state_path(profile, environ))
+    if data is None:
+        return None
+    pid, sent_at, delivered = data.get("pid"), data.get("sentAt"), data.get("delivered")
+    if not isinstance(pid, int) or not isinstance(sent_at, int | float):
+        return None
+    if not isinstance(delivered, int) or not _alive(pid):
+        return None
+    at = time.strftime("%H:%M", time.localtime(sent_at))
+    where = f"{delivered} destination{'s' if delivered != 1 else ''}"
+    if data.get("state") == "stopped":
+        return f"stopped (denied on the phone); the last link went out {at} to {where}"
+    return f"link sent {at} to {where}, waiting"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

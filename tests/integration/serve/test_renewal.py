@@ -1,0 +1,377 @@
+"""Renewal in `exec` and `serve` (oidc through the relay, sso by device code, aws-signin
+through the relay's paste page): the link goes to the destinations before the session
+ends, the scripted phone takes it from there and signs in, and the command's child never
+sees a failed credentials request."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.fakes.signin import SigninFake, run_signin_fake
+from tests.fakes.sso import SsoFake
+from tests.peers.oidc import OidcProvider
+from tests.support.destinations import JsonWebhook, link_in, refused_destination, smtp_server
+from tests.support.host import awslogin_script
+from tests.support.oidc_profile import sign_in_oidc
+from tests.support.phone import (
+    approve_device_from_message,
+    paste_from_message,
+    phone_from_message,
+)
+from tests.support.signin_profile import (
+    ALICE,
+    BOB,
+    cache_path,
+    read_cache,
+    sign_in_here,
+    signin_environ,
+)
+from tests.support.sso_profile import sign_in_same_device, token_path
+from tests.support.waiting import wait_until
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+SESSION_SECONDS = 90
+RENEW_BEFORE = "60s"
+
+# Calls STS through boto3 (the container provider of exec's endpoint) every 0.5 s until
+# the stop file exists; one JSON line per call: the key it used, and whether it failed
+# or held credentials that had expired.
+CHILD = """
+import json, os, sys, time
+import boto3
+from datetime import datetime, timezone
+log, stop = sys.argv[1], sys.argv[2]
+session = boto3.Session(region_name="us-east-1")
+sts = session.client("sts")
+with open(log, "a") as out:
+    while not os.path.exists(stop):
+        line = {"at": time.time()}
+        try:
+            sts.get_caller_identity()
+            credentials = session.get_credentials()
+            line["key"] = credentials.get_frozen_credentials().access_key
+            expiry = getattr(credentials, "_expiry_time", None)
+            line["expired"] = expiry is not None and expiry <= datetime.now(timezone.utc)
+        except Exception as exc:
+            line["error"] = repr(exc)[:300]
+        out.write(json.dumps(line) + "\\n")
+        out.flush()
+        time.sleep(0.5)
+"""
+
+
+@pytest.fixture
+def renewing_env(
+    cli_env: dict[str, str], oidc_provider: OidcProvider, sts: Any, relay_process: Any
+) -> Iterator[dict[str, str]]:
+    """Profile dev with a relay and a 90-second session, signed in; STS's credentials
+    last 60 s, so the endpoint refreshes them all along."""
+    relay = relay_process(RELAY_ALLOWED_ORIGINS=oidc_provider.issuer)
+    config = Path(cli_env["AWS_CONFIG_FILE"])
+    config.write_text(
+        config.read_text()
+        + f"awslogin_relay = {relay.url}\nawslogin_session_limit = {SESSION_SECONDS}\n"
+    )
+    sts.credential_seconds = 60
+    sign_in_oidc(cli_env, oidc_provider)
+    yield cli_env
+    sts.credential_seconds = None
+
+
+def session_started(env: dict[str, str]) -> int:
+    cache = Path(env["AWSLOGIN_CACHE_DIR"]) / "oidc--dev.json"
+    return int(json.loads(cache.read_text())["session"]["startedAt"])
+
+
+def test_exec_renews_three_times_and_the_child_never_fails(
+    renewing_env: dict[str, str], oidc_provider: OidcProvider, tmp_path: Path
+) -> None:
+    log, stop_file = tmp_path / "calls.jsonl", tmp_path / "stop"
+    first_session = session_started(renewing_env)
+    with (
+        JsonWebhook() as webhook,
+        smtp_server() as mail,
+        JsonWebhook("hang") as hanging,
+        JsonWebhook("fail") as failing,
+        (tmp_path / "exec.err").open("w") as err_out,
+    ):
+        destinations = [webhook.url, mail.url, hanging.url, failing.url, refused_destination()]
+        argv = [awslogin_script(), "exec", "--profile", "dev", "--renew-before", RENEW_BEFORE]
+        for url in destinations:
+            argv += ["--notify", url]
+        argv += ["--", sys.executable, "-c", textwrap.dedent(CHILD), str(log), str(stop_file)]
+        process = subprocess.Popen(argv, env=renewing_env, stdin=subprocess.DEVNULL, stderr=err_out)
+        renewed_at: list[float] = []
+        previous = first_session
+        try:
+            for count in (1, 2, 3):
+                # Each renewal's link, taken from the email and the webhook in turn.
+                receiver = mail if count % 2 else webhook
+                phone_from_message(oidc_provider, receiver, count, timeout=SESSION_SECONDS)
+                wait_until(
+                    lambda previous=previous: session_started(renewing_env) > previous,
+                    "the renewed session saved",
+                )
+                previous = session_started(renewing_env)
+                renewed_at.append(time.time())
+            time.sleep(3)  # the child's calls after the last renewal
+        finally:
+            stop_file.touch()
+            process.wait(timeout=60)
+    err = (tmp_path / "exec.err").read_text()
+    assert process.returncode == 0, err
+    calls = [json.loads(line) for line in log.read_text().splitlines()]
+    failures = [call for call in calls if "error" in call or call.get("expired")]
+    assert failures == []
+    assert calls[-1]["at"] - calls[0]["at"] > 2 * (SESSION_SECONDS - 60)
+    # The child's credentials after each renewal are not those before it.
+    for at in renewed_at:
+        before = {call["key"] for call in calls if call["at"] < at - 1}
+        after = [call["key"] for call in calls if call["at"] > at + 2]
+        assert after
+        assert after[-1] not in before
+    assert "could not notify json://127.0.0.1:" in err
+    assert "Traceback" not in err
+    assert err.count("was renewed: serving the new credentials") == 3
+
+
+def serve_process(
+    env: dict[str, str], *notify: str, renew_before: str = "80s"
+) -> subprocess.Popen[str]:
+    """`serve` with its messages and audit lines in a file (a pipe nobody reads while it
+    serves would fill up and stop it): `stop` returns them."""
+    argv = [awslogin_script(), "serve", "--profile", "dev", "--renew-before", renew_before]
+    for url in notify:
+        argv += ["--notify", url]
+    err = tempfile.TemporaryFile("w+")  # noqa: SIM115 (read and closed by `stop`)
+    process = subprocess.Popen(
+        argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err, text=True
+    )
+    process.stderr = err
+    return process
+
+
+def said(process: subprocess.Popen[str]) -> str:
+    """What serve wrote on stderr so far."""
+    assert process.stderr is not None
+    process.stderr.seek(0)
+    return process.stderr.read()
+
+
+def stop(process: subprocess.Popen[str]) -> str:
+    """Stop serve; what it wrote on stderr."""
+    process.terminate()
+    process.wait(timeout=30)
+    assert process.stderr is not None
+    process.stderr.seek(0)
+    with process.stderr:
+        return process.stderr.read()
+
+
+def endpoint_of(process: subprocess.Popen[str]) -> tuple[str, str]:
+    assert process.stdout is not None
+    variables: dict[str, str] = {}
+    while len(variables) < 2:
+        line = process.stdout.readline()
+        assert line, "serve printed no variables"
+        name, _, value = line.removeprefix("export ").strip().partition("=")
+        if name.startswith("AWS_CONTAINER_"):
+            variables[name] = value.strip("'")
+    return (
+        variables["AWS_CONTAINER_CREDENTIALS_FULL_URI"],
+        variables["AWS_CONTAINER_AUTHORIZATION_TOKEN"],
+    )
+
+
+def test_nobody_answers_links_are_re_sent_then_serve_answers_login_required(
+    cli_env: dict[str, str], oidc_provider: OidcProvider, sts: Any, relay_process: Any
+) -> None:
+    relay = relay_process(
+        RELAY_ALLOWED_ORIGINS=oidc_provider.issuer, RELAY_PAIRING_TTL="30", RELAY_RESULT_TTL="20"
+    )
+    config = Path(cli_env["AWS_CONFIG_FILE"])
+    config.write_text(
+        config.read_text() + f"awslogin_relay = {relay.url}\nawslogin_session_limit = 75\n"
+    )
+    sts.credential_seconds = 60
+    try:
+        sign_in_oidc(cli_env, oidc_provider)
+        ends = time.time() + 75
+        with JsonWebhook() as webhook:
+            # Links at about 5, 35 and 65 s (each pairing lives 30 s); the end at 75 s.
+            process = serve_process(cli_env, webhook.url, renew_before="70s")
+            try:
+                url, token = endpoint_of(process)
+                first = webhook.wait_for_message(1, 30)
+                second = webhook.wait_for_message(2, 50)
+                assert first != second  # a new link for each pairing
+                shown = subprocess.run(
+                    [awslogin_script(), "status", "--profile", "dev"],
+                    env=cli_env,
+                    capture_output=True,
+                    text=True,
+                    timeout=30,
+                    check=True,
+                ).stdout
+                assert "  renewal:     link sent " in shown
+                assert "to 1 destination, waiting" in shown
+                served = httpx.get(url, headers={"Authorization": token}, timeout=10)
+                assert served.status_code == 200
+                wait_until(
+                    lambda: (
+                        httpx.get(url, headers={"Authorization": token}, timeout=10).status_code
+                        == 403
+                    ),
+                    "LoginRequired after the session's end",
+                    timeout=max(5.0, ends - time.time() + 75),
+                )
+                ended = httpx.get(url, headers={"Authorization": token}, timeout=10)
+                assert ended.json()["code"] == "LoginRequired"
+                sent_by_the_end = len(webhook.bodies)
+                assert sent_by_the_end >= 3
+                # After the end the renewal is still offered: the next link signs in.
+                phone_from_message(oidc_provider, webhook, sent_by_the_end + 1, timeout=40)
+                wait_until(
+                    lambda: (
+                        httpx.get(url, headers={"Authorization": token}, timeout=10).status_code
+                        == 200
+                    ),
+                    "credentials again after the renewal",
+                )
+            finally:
+                err = stop(process)
+    finally:
+        sts.credential_seconds = None
+    assert "Traceback" not in err
+
+
+def test_a_denial_stops_the_renewals_with_one_last_message(
+    renewing_env: dict[str, str], oidc_provider: OidcProvider
+) -> None:
+    with JsonWebhook() as webhook:
+        process = serve_process(renewing_env, webhook.url)
+        try:
+            endpoint_of(process)
+            phone_from_message(oidc_provider, webhook, 1, deny=True, timeout=30)
+            last = webhook.wait_for_message(2, 30)
+            wait_until(lambda: "renewals of profile dev stopped" in said(process), "the stop")
+        finally:
+            err = stop(process)
+    assert "stopped" in last.splitlines()[0]
+    assert "awslogin login --profile dev" in last
+    assert len(webhook.bodies) == 2  # no link after the denial
+    assert "renewals of profile dev stopped: sign-in was denied" in err
+
+
+def test_a_refresh_refused_by_the_idp_starts_a_renewal_at_once(
+    renewing_env: dict[str, str], oidc_provider: OidcProvider
+) -> None:
+    cache = Path(renewing_env["AWSLOGIN_CACHE_DIR"]) / "oidc--dev.json"
+    with JsonWebhook() as webhook:
+        process = serve_process(renewing_env, webhook.url, renew_before="1s")
+        try:
+            url, token = endpoint_of(process)
+            state = json.loads(cache.read_text())["providerState"]
+            revoked = httpx.post(
+                state["revocationEndpoint"],
+                data={
+                    "token": state["refreshToken"],
+                    "token_type_hint": "refresh_token",
+                    "client_id": oidc_provider.client_id,
+                },
+                timeout=10,
+            )
+            assert revoked.status_code == 200
+            started = time.monotonic()
+            body = webhook.wait_for_message(1, 60)
+            assert time.monotonic() - started < 45  # long before the session's end
+            assert "renew the session of profile dev" in body
+            phone_from_message(oidc_provider, webhook, 1)
+            wait_until(
+                lambda: (
+                    httpx.get(url, headers={"Authorization": token}, timeout=10).status_code == 200
+                ),
+                "credentials again after the renewal",
+            )
+        finally:
+            err = stop(process)
+    assert "was renewed" in err
+    assert os.path.exists(cache)
+
+
+def test_sso_renews_by_device_code_and_a_denial_there_stops_it(
+    sso_env: dict[str, str], sso_fake: SsoFake, tmp_path: Path
+) -> None:
+    """sso's own remote flow is a device code: the message carries IAM Identity Center's
+    verification link; the person allows once (renewed), then denies (stopped)."""
+    settings = sso_fake.settings
+    settings.refresh_allowed = False  # the session ends with the access token
+    settings.access_token_ttl = 90
+    sign_in_same_device(sso_env)
+    first = token_path(tmp_path).read_text()
+    with JsonWebhook() as webhook:
+        process = serve_process(sso_env, webhook.url, renew_before="85s")
+        try:
+            url, token = endpoint_of(process)
+            body = webhook.wait_for_message(1, 30)
+            assert "user_code=" in link_in(body)
+            approve_device_from_message(webhook, 1)
+            wait_until(lambda: token_path(tmp_path).read_text() != first, "the new sso token")
+            assert httpx.get(url, headers={"Authorization": token}, timeout=10).status_code == 200
+            # The new session is due at once too (85 s of 90): its link, denied this time.
+            approve_device_from_message(webhook, 2, approve=False)
+            last = webhook.wait_for_message(3, 30)
+            wait_until(lambda: "renewals of profile dev stopped" in said(process), "the stop")
+        finally:
+            err = stop(process)
+    assert "profile dev was renewed" in err
+    assert "renewals of profile dev stopped: sign-in was denied" in err
+    assert "stopped" in last.splitlines()[0]
+    assert len(webhook.bodies) == 3
+
+
+@pytest.fixture
+def signin_fake() -> Iterator[SigninFake]:
+    with run_signin_fake(accounts={"alice": ALICE, "bob": BOB}) as fake:
+        yield fake
+
+
+def test_aws_signin_renews_through_the_relays_paste_and_refuses_another_identity(
+    signin_fake: SigninFake, tmp_path: Path, relay_process: Any
+) -> None:
+    """aws-signin's remote flow through the relay is its paste page. A renewal that Bob
+    completes for Alice's profile is refused and nothing is saved; the next link, which
+    Alice completes, is saved (--renew-before longer than the 12 h session: at once)."""
+    env = signin_environ(tmp_path, signin_fake)
+    relay = relay_process(RELAY_ALLOWED_ORIGINS=signin_fake.base_url)
+    config = Path(env["AWS_CONFIG_FILE"])
+    config.write_text(config.read_text() + f"awslogin_relay = {relay.url}\n")
+    sign_in_here(env)
+    first = read_cache(env)["accessToken"]["accessKeyId"]
+    with JsonWebhook() as webhook:
+        process = serve_process(env, webhook.url, renew_before="13h")
+        try:
+            url, token = endpoint_of(process)
+            paste_from_message(webhook, 1, username="bob")
+            paste_from_message(webhook, 2, username="alice")
+            wait_until(lambda: "was renewed" in said(process), "the renewal saved")
+            served = httpx.get(url, headers={"Authorization": token}, timeout=10)
+            assert served.json()["AccessKeyId"] != first
+        finally:
+            err = stop(process)
+    assert f"signed in as {BOB}, not {ALICE}; nothing was saved" in err
+    assert "profile dev was renewed" in err
+    assert not cache_path(env, BOB).exists()
