@@ -89,7 +89,7 @@ def expected_identity(profile: str, values: Mapping[str, str]) -> str | None:
     Checked before any sign-in, so that a pin nobody could match (blank, a line break or
     another control character, an ARN's worth of text too long) is said at once rather
     than refusing every login after the person has signed in (docs/security.md,
-    invariant 13, "Continuity").
+    invariant 14, "Continuity").
     """
     pin = values.get(EXPECTED_IDENTITY_KEY)
     if pin is None:

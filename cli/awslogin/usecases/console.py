@@ -11,7 +11,7 @@ key: the URL goes to that browser sealed to the key, and the relay cannot read i
 
 A console sign-in URL is a bearer credential: it is printed only when asked for with
 --print, --qr or --url-only, never because this machine has no browser
-(docs/security.md, invariant 14).
+(docs/security.md, invariant 13).
 """
 
 from __future__ import annotations

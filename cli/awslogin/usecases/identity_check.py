@@ -1,7 +1,7 @@
 """Whether a new session may be saved for a profile: the one rule of identity continuity.
 
 A session is saved over the profile's last one only when it is the same person in the
-same role, or when someone said so (docs/security.md, invariant 13, "Continuity"):
+same role, or when someone said so (docs/security.md, invariant 14, "Continuity"):
 
 1. a profile's `awslogin_expected_identity` pin must match the caller ARN, always;
 2. the same identity as before (or none before) is saved;

@@ -69,7 +69,7 @@ class LoginOptions:
     region: str | None = None
     timeout: float = 600.0
     debug: bool = False
-    force: bool = False  # save a new identity without asking (docs/security.md, invariant 13)
+    force: bool = False  # save a new identity without asking (docs/security.md, invariant 14)
     notify: tuple[str, ...] = ()  # --notify: Apprise URLs the link goes to
     # A renewal by serve or exec: only the identity of the session it renews is saved.
     renewal: bool = False
@@ -242,7 +242,7 @@ def _confirm_identity(
     """Go on only if the new session may be saved: the profile's pin matches it, and it
     is the identity the profile last had, or --force or the person's answer says so, as
     `aws login` asks before it points a profile at another session (docs/security.md,
-    invariant 13, "Continuity")."""
+    invariant 14, "Continuity")."""
     new = identity_of(record)
     if new is None:
         raise IdentityRefused(f"the sign-in for profile {profile.name} did not say who it was")

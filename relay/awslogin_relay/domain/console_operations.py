@@ -2,7 +2,7 @@
 "Console handover").
 
 The host wants to hand the person an AWS console sign-in URL, a bearer credential, and
-the relay must never be able to read it (docs/security.md, invariant 14). So after the
+the relay must never be able to read it (docs/security.md, invariant 13). So after the
 "this is my terminal" step the console page makes a key pair in WebCrypto and posts its
 public key: once, and only from the browser that confirmed (the binding cookie). The
 relay seals that key to the host, as it seals any result; the host seals the URL to the

@@ -1,6 +1,6 @@
 """A new identity is confirmed before it is saved: the real `awslogin login` against
 node-oidc-provider and STS, signed in as alice and then as bob (docs/security.md,
-invariant 13, "Continuity"). Without a terminal another person is refused unless
+invariant 14, "Continuity"). Without a terminal another person is refused unless
 --force; on a terminal the person is asked; a pin refuses whatever it does not match.
 Each refusal leaves the cache and the config exactly as they were."""
 

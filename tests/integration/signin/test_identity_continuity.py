@@ -1,5 +1,5 @@
 """Identity continuity for aws-signin against the sign-in fake: the identity is the
-profile's `login_session` (docs/security.md, invariant 13, "Continuity"). --force
+profile's `login_session` (docs/security.md, invariant 14, "Continuity"). --force
 points the profile at another person's session without asking; a pin refuses one it
 does not match, forced or not, and leaves botocore's cache and the config alone. The
 question and the refusal without a terminal are in test_session_lifetime.py."""

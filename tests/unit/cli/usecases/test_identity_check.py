@@ -1,5 +1,5 @@
 """The continuity rule: which new identity a login or a renewal may save, and what is
-said when it may not (docs/security.md, invariant 13)."""
+said when it may not (docs/security.md, invariant 14)."""
 
 from __future__ import annotations
 
