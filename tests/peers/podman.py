@@ -247,9 +247,16 @@ def _base_image(podman: Podman, report: BuildReport) -> str:
     return _timed(report, "python (mmdebstrap)", ref, podman, build)
 
 
+# The runtime stage of deploy/Dockerfile installs the builder's wheels through a bind
+# mount, which is not part of a layer's cache key: a cached layer would keep old code.
+# The tag's hash already says when to build, so every build is a whole one.
+RELAY_BUILD_OPTIONS = ("--format", "docker", "--no-cache")
+
+
 def _relay_image(podman: Podman, base: str, report: BuildReport) -> str:
     files = _context_files()
     parts = [base.encode(), DOCKERFILE.read_bytes(), VERSION.encode()]
+    parts += [" ".join(RELAY_BUILD_OPTIONS).encode()]
     for file in files:
         parts += [str(file.relative_to(ROOT)).encode(), file.read_bytes()]
     ref = f"localhost/awslogin-relay:{_digest(parts)}"
@@ -257,8 +264,7 @@ def _relay_image(podman: Podman, base: str, report: BuildReport) -> str:
     def build() -> None:
         podman(
             "build",
-            "--format",
-            "docker",
+            *RELAY_BUILD_OPTIONS,
             "--volume",
             f"{CA_BUNDLE}:{CA_BUNDLE}:ro",
             "--build-arg",

@@ -63,8 +63,13 @@ def test_the_terminal_says_who_confirmed_within_one_long_poll(
         ), notice
         # within the long-poll that was waiting (25 s), not after it: at once, in fact
         assert seen < MAX_WAIT_SECONDS
-        waiting = terminal.rows()[terminal.cursor_row()]
-        assert waiting.startswith("  Waiting for the sign-in...")
+        # the waiting line is drawn again below the notice
+        terminal.wait_for(
+            lambda: terminal.rows()[terminal.cursor_row()].startswith(
+                "  Waiting for the sign-in..."
+            ),
+            "the waiting line below the notice",
+        )
 
         terminal.type(b"\x03")  # not them: Ctrl-C
         assert terminal.wait() == 130

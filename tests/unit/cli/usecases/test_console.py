@@ -94,7 +94,8 @@ def test_aws_signin_is_refused_without_a_call(
 
 
 def test_no_browser_and_nothing_asked_makes_no_call(env: dict[str, str]) -> None:
-    headless = {key: value for key, value in env.items() if key != "DISPLAY"}
+    # an SSH session has no browser on every platform (a Windows host has no DISPLAY)
+    headless = {**env, "SSH_CONNECTION": "203.0.113.9 50000 10.0.0.2 22"}
     with respx.mock(), pytest.raises(AwsloginError, match="not printed unasked"):
         console(ConsoleOptions("dev"), headless, terminal())
 
