@@ -10,11 +10,17 @@ man folders) is under the test's temporary folder, never the user's. The wheel's
 dependencies come from the package registry, as a user's do; nothing else leaves the
 machine. The relay uses its in-memory store (the Lua scripts are checked by
 being in the wheel).
+
+The wheel is built from a copy of the files deploy/Dockerfile takes, with the checkout's
+version given as release.yml gives the tag's: a build in the checkout itself would
+rewrite `awslogin_protocol/_version.py` under the other tests, which import it.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -32,6 +38,19 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[3]
 PACKAGE_DATA = ("awslogin_relay/templates/", "awslogin_relay/static/", "awslogin_relay/store/lua/")
+SOURCES = ("pyproject.toml", "README.md", "cli", "relay", "protocol")  # as .dockerignore
+NOT_SOURCES = shutil.ignore_patterns("__pycache__", "*.py[cod]", "*.egg-info", "_version.py")
+
+
+def _copy_sources(to: Path) -> Path:
+    to.mkdir()
+    for name in SOURCES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, to / name, ignore=NOT_SOURCES)
+        else:
+            shutil.copy2(source, to / name)
+    return to
 
 
 def _run(argv: list[str], cwd: Path, env: dict[str, str], timeout: float = 600) -> str:
@@ -46,7 +65,14 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, dict
     work = tmp_path_factory.mktemp("installed-wheel")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     dist = work / "dist"
-    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(dist), str(ROOT)], work, env)
+    source = _copy_sources(work / "src")
+    checkout_version = importlib.metadata.version("awslogin")
+    build_env = {**env, "SETUPTOOLS_SCM_PRETEND_VERSION_FOR_AWSLOGIN": checkout_version}
+    _run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(dist), str(source)],
+        work,
+        build_env,
+    )
     (wheel,) = dist.glob("awslogin-*.whl")
     version = wheel.name.split("-")[1]
     names = zipfile.ZipFile(wheel).namelist()
