@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from tests.peers.podman import BUILD_TIMEOUT, SUITE, Podman, PodmanError
+from tests.peers.podman import BUILD_TIMEOUT, SUITE, Container, Podman, PodmanError
 
 PACKAGES = ("python3", "python3-boto3", "ca-certificates")
+# vfs copies the image's whole tree for each container, slowly while other tests run.
+START_TIMEOUT = 120.0
 
 
 class SdkContainer:
@@ -58,9 +60,36 @@ class SdkContainer:
         env: Mapping[str, str] | None = None,
         timeout: float = 120,
     ) -> subprocess.CompletedProcess[str]:
-        options = ["--rm", "--network", "host", "--read-only"]
-        if env_file is not None:
-            options += ["--env-file", str(env_file)]
-        for name, value in (env or {}).items():
-            options += ["--env", f"{name}={value}"]
+        options = ["--rm", *_options(env_file, env)]
         return self.podman("run", *options, self.image, *argv, timeout=timeout, check=False)
+
+    def start(
+        self,
+        argv: Sequence[str],
+        *,
+        ready: Callable[[], bool],
+        env_file: Path | None = None,
+        shared: Path | None = None,
+    ) -> Container:
+        """A container of the image running `argv` in the background, for a client that
+        runs as long as the test needs it: `shared` is bound writable at /shared (the root
+        stays read-only) for its output and a file that tells it to stop; returned once
+        `ready()` is true, stopped by `stop()` or leaving the `with` block."""
+        options = list(_options(env_file, None))
+        if shared is not None:
+            options += ["--volume", f"{shared}:/shared"]
+        container = Container(
+            self.podman, "sdk", self.image, options, argv, ready=ready, start_timeout=START_TIMEOUT
+        )
+        return container.start()
+
+
+def _options(env_file: Path | None, env: Mapping[str, str] | None) -> list[str]:
+    """The options of every SDK container: the host's network, a read-only root, and the
+    variables of `env_file` and `env`."""
+    options = ["--network", "host", "--read-only"]
+    if env_file is not None:
+        options += ["--env-file", str(env_file)]
+    for name, value in (env or {}).items():
+        options += ["--env", f"{name}={value}"]
+    return options

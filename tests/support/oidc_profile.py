@@ -5,6 +5,7 @@ signs in at the IdP."""
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import httpx
@@ -70,3 +71,19 @@ def signed_in_near_expiry(
     cache = sign_in_oidc(env, oidc_provider)
     route_refreshes(cache, token_proxy, expires_in=NEAR_EXPIRY_SECONDS)
     return cache
+
+
+def renew_through(env: dict[str, str], relay_url: str, session_seconds: int) -> None:
+    """Give profile dev a relay to renew through and a session that ends `session_seconds`
+    after each sign-in (`awslogin_session_limit`); sign in after this."""
+    config = Path(env["AWS_CONFIG_FILE"])
+    config.write_text(
+        config.read_text()
+        + f"awslogin_relay = {relay_url}\nawslogin_session_limit = {session_seconds}\n"
+    )
+
+
+def session_started(env: dict[str, str]) -> int:
+    """When profile dev's saved session was signed in (a renewal saves a later one)."""
+    cache = Path(env["AWSLOGIN_CACHE_DIR"]) / "oidc--dev.json"
+    return int(json.loads(cache.read_text())["session"]["startedAt"])

@@ -16,7 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, TypedDict
 
 from tests.support.host import awslogin_script
 
@@ -53,6 +53,58 @@ if len(sys.argv) > 1:
     seen["arn"] = session.client("sts", endpoint_url=sys.argv[1]).get_caller_identity()["Arn"]
 print(json.dumps(seen))
 """
+
+
+# A client that calls STS through boto3 every 0.5 s, one boto3 Session for its whole life
+# (as a long job holds one), until the stop file exists: argv log, stop[, STS endpoint].
+# One JSON line per call (a `Call`): the key it used, and whether the call failed or its
+# credentials had expired. It runs on the host's Python and on the SDK container's older
+# boto3 (which reads no AWS_ENDPOINT_URL_STS, hence the endpoint argument).
+BOTO3_EVERY_HALF_SECOND = """\
+import json, os, sys, time
+import boto3
+from datetime import datetime, timezone
+log, stop = sys.argv[1], sys.argv[2]
+endpoint = sys.argv[3] if len(sys.argv) > 3 else None
+session = boto3.Session(region_name="us-east-1")
+sts = session.client("sts", endpoint_url=endpoint)
+with open(log, "a") as out:
+    while not os.path.exists(stop):
+        line = {"at": time.time()}
+        try:
+            sts.get_caller_identity()
+            credentials = session.get_credentials()
+            line["key"] = credentials.get_frozen_credentials().access_key
+            expiry = getattr(credentials, "_expiry_time", None)
+            line["expired"] = expiry is not None and expiry <= datetime.now(timezone.utc)
+        except Exception as exc:
+            line["error"] = repr(exc)[:300]
+        out.write(json.dumps(line) + "\\n")
+        out.flush()
+        time.sleep(0.5)
+"""
+
+
+class Call(TypedDict, total=False):
+    """One line of BOTO3_EVERY_HALF_SECOND's log."""
+
+    at: float
+    key: str
+    expired: bool
+    error: str
+
+
+def calls_in(log: Path) -> list[Call]:
+    """The calls a BOTO3_EVERY_HALF_SECOND client logged so far (whole lines only)."""
+    if not log.exists():
+        return []
+    text = log.read_text()
+    return [json.loads(line) for line in text[: text.rfind("\n") + 1].splitlines()]
+
+
+def failed(calls: Sequence[Call]) -> list[Call]:
+    """The calls that failed or were made with expired credentials."""
+    return [call for call in calls if "error" in call or call.get("expired")]
 
 
 def boto3_identity(env: Mapping[str, str], sts_endpoint: str | None = None) -> dict[str, Any]:

@@ -1,17 +1,31 @@
 """A container uses `awslogin serve` as documented: `podman run --network host
---env-file FILE`, with the SDK of the image (Debian's boto3, older than the host's)."""
+--env-file FILE`, with the SDK of the image (Debian's boto3, older than the host's); and
+keeps using it while serve renews the session from the phone (docs/security.md
+"Renewal")."""
 
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.peers.oidc import OidcProvider
 from tests.peers.podman import XDIST_GROUP
 from tests.peers.sdk_container import SdkContainer
-from tests.support.serve_clients import BOTO3_IDENTITY, ServeProcess
+from tests.support.destinations import JsonWebhook
+from tests.support.oidc_profile import session_started
+from tests.support.phone import phone_from_message
+from tests.support.serve_clients import (
+    BOTO3_EVERY_HALF_SECOND,
+    BOTO3_IDENTITY,
+    ServeProcess,
+    calls_in,
+    failed,
+)
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group(XDIST_GROUP)]
 
@@ -50,3 +64,76 @@ def test_a_container_gets_the_profiles_credentials_through_the_env_file(
     outcomes = [line["outcome"] for line in serve.audit()]
     assert outcomes[0] == "served"
     assert set(outcomes[1:]) == {"unauthorized"}
+
+
+@pytest.mark.timeout(1200)  # as above, should the image be built first
+def test_a_container_calling_sts_every_half_second_never_fails_across_two_renewals(
+    renewing_env: dict[str, str],
+    oidc_provider: OidcProvider,
+    sdk_container: SdkContainer,
+    sts: Any,
+    tmp_path: Path,
+) -> None:
+    """serve renews the session 60 s before each end (the session lasts 90 s); the person
+    signs in from the link a JSON webhook received. A boto3 client in the container, one
+    Session for its life, never fails and moves to new credentials after each renewal."""
+    env_file, shared = tmp_path / "dev.env", tmp_path / "shared"
+    shared.mkdir()
+    log = shared / "calls.jsonl"
+    renewed: list[float] = []  # when each renewal was saved
+    with (
+        JsonWebhook() as webhook,
+        ServeProcess(
+            renewing_env,
+            "dev",
+            "--env-file",
+            str(env_file),
+            "--renew-before",
+            "60s",
+            "--notify",
+            webhook.url,
+            log=tmp_path / "serve.log",
+        ) as serve,
+    ):
+        client = sdk_container.start(
+            ["python3", "-c", BOTO3_EVERY_HALF_SECOND, "/shared/calls.jsonl", "/shared/stop",
+             sts.endpoint_url],
+            env_file=env_file,
+            shared=shared,
+            ready=lambda: len(calls_in(log)) > 0,
+        )  # fmt: skip
+        with client:
+            previous = session_started(renewing_env)
+            for count in (1, 2):
+                # The link goes out 30 s into each session; the phone answers as it comes.
+                phone_from_message(oidc_provider, webhook, count, timeout=90)
+                wait_until(
+                    lambda previous=previous: session_started(renewing_env) > previous,
+                    "the renewed session saved",
+                )
+                previous = session_started(renewing_env)
+                renewed.append(time.time())
+            wait_until(
+                lambda: any(call["at"] > renewed[-1] + 3 for call in calls_in(log)),
+                "the client's calls after the last renewal",
+            )
+            (shared / "stop").touch()
+            wait_until(lambda: not client.running, "the client's exit", timeout=60)
+        assert serve.stop() == 0
+    calls = calls_in(log)
+    assert failed(calls) == [], client.logs()
+    assert len(calls) > 2 * 25  # about 0.5 s apart across two 30-second stretches
+    for at in renewed:
+        # Calls on both sides of each renewal, and nothing the container used before
+        # the renewal is used after it.
+        assert any(call["at"] < at for call in calls)
+        before = {call["key"] for call in calls if call["at"] < at - 1}
+        after = [call["key"] for call in calls if call["at"] > at + 2]
+        assert after
+        assert not before & set(after)
+    said = "\n".join(serve.messages())
+    assert said.count("was renewed: serving the new credentials") == 2
+    assert "Traceback" not in serve.stderr()
+    outcomes = serve.outcome_counts()
+    assert outcomes["renewal_saved"] == 2
+    assert set(outcomes) == {"served", "renewal_started", "renewal_saved"}  # nothing refused

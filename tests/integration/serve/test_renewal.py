@@ -10,7 +10,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,12 +23,13 @@ from tests.fakes.sso import SsoFake
 from tests.peers.oidc import OidcProvider
 from tests.support.destinations import JsonWebhook, link_in, refused_destination, smtp_server
 from tests.support.host import awslogin_script
-from tests.support.oidc_profile import sign_in_oidc
+from tests.support.oidc_profile import renew_through, session_started, sign_in_oidc
 from tests.support.phone import (
     approve_device_from_message,
     paste_from_message,
     phone_from_message,
 )
+from tests.support.serve_clients import BOTO3_EVERY_HALF_SECOND, calls_in, failed
 from tests.support.signin_profile import (
     ALICE,
     BOB,
@@ -46,32 +46,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 SESSION_SECONDS = 90
 RENEW_BEFORE = "60s"
 
-# Calls STS through boto3 (the container provider of exec's endpoint) every 0.5 s until
-# the stop file exists; one JSON line per call: the key it used, and whether it failed
-# or held credentials that had expired.
-CHILD = """
-import json, os, sys, time
-import boto3
-from datetime import datetime, timezone
-log, stop = sys.argv[1], sys.argv[2]
-session = boto3.Session(region_name="us-east-1")
-sts = session.client("sts")
-with open(log, "a") as out:
-    while not os.path.exists(stop):
-        line = {"at": time.time()}
-        try:
-            sts.get_caller_identity()
-            credentials = session.get_credentials()
-            line["key"] = credentials.get_frozen_credentials().access_key
-            expiry = getattr(credentials, "_expiry_time", None)
-            line["expired"] = expiry is not None and expiry <= datetime.now(timezone.utc)
-        except Exception as exc:
-            line["error"] = repr(exc)[:300]
-        out.write(json.dumps(line) + "\\n")
-        out.flush()
-        time.sleep(0.5)
-"""
-
 
 @pytest.fixture
 def renewing_env(
@@ -80,20 +54,11 @@ def renewing_env(
     """Profile dev with a relay and a 90-second session, signed in; STS's credentials
     last 60 s, so the endpoint refreshes them all along."""
     relay = relay_process(RELAY_ALLOWED_ORIGINS=oidc_provider.issuer)
-    config = Path(cli_env["AWS_CONFIG_FILE"])
-    config.write_text(
-        config.read_text()
-        + f"awslogin_relay = {relay.url}\nawslogin_session_limit = {SESSION_SECONDS}\n"
-    )
+    renew_through(cli_env, relay.url, SESSION_SECONDS)
     sts.credential_seconds = 60
     sign_in_oidc(cli_env, oidc_provider)
     yield cli_env
     sts.credential_seconds = None
-
-
-def session_started(env: dict[str, str]) -> int:
-    cache = Path(env["AWSLOGIN_CACHE_DIR"]) / "oidc--dev.json"
-    return int(json.loads(cache.read_text())["session"]["startedAt"])
 
 
 def test_exec_renews_three_times_and_the_child_never_fails(
@@ -112,7 +77,7 @@ def test_exec_renews_three_times_and_the_child_never_fails(
         argv = [awslogin_script(), "exec", "--profile", "dev", "--renew-before", RENEW_BEFORE]
         for url in destinations:
             argv += ["--notify", url]
-        argv += ["--", sys.executable, "-c", textwrap.dedent(CHILD), str(log), str(stop_file)]
+        argv += ["--", sys.executable, "-c", BOTO3_EVERY_HALF_SECOND, str(log), str(stop_file)]
         process = subprocess.Popen(argv, env=renewing_env, stdin=subprocess.DEVNULL, stderr=err_out)
         renewed_at: list[float] = []
         previous = first_session
@@ -133,9 +98,8 @@ def test_exec_renews_three_times_and_the_child_never_fails(
             process.wait(timeout=60)
     err = (tmp_path / "exec.err").read_text()
     assert process.returncode == 0, err
-    calls = [json.loads(line) for line in log.read_text().splitlines()]
-    failures = [call for call in calls if "error" in call or call.get("expired")]
-    assert failures == []
+    calls = calls_in(log)
+    assert failed(calls) == []
     assert calls[-1]["at"] - calls[0]["at"] > 2 * (SESSION_SECONDS - 60)
     # The child's credentials after each renewal are not those before it.
     for at in renewed_at:
