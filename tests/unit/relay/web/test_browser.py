@@ -32,7 +32,9 @@ async def test_confirmation_page_shows_code_host_and_age(relay_app: Relay) -> No
     assert "203.0.113.7" in page.text
     assert "12 seconds ago" in page.text
     assert f'action="/p/{created["pairing_id"]}/confirm"' in page.text
-    assert "<script" not in page.text  # no JavaScript on the basic path
+    # the basic path needs no JavaScript; one same-origin script only counts a tap once
+    assert page.text.count("<script") == 1
+    assert '<script src="/static/confirm.js" defer></script>' in page.text
     # number matching: three numbers to choose from, no "continue" button
     offered = choices_on(page.text)
     assert len(set(offered)) == 3
@@ -71,6 +73,18 @@ async def test_done_page_script_is_same_origin_static(relay_app: Relay) -> None:
     css = await relay_app.client.get("/static/style.css")
     assert css.status_code == 200
     assert "http" not in css.text  # no third-party assets
+
+
+async def test_the_confirmation_page_counts_one_tap_once_with_a_same_origin_script(
+    relay_app: Relay,
+) -> None:
+    created, _, _ = await relay_app.create()
+    page = await relay_app.client.get(f"/p/{created['pairing_id']}")
+    assert '<script src="/static/confirm.js" defer></script>' in page.text
+    script = await relay_app.client.get("/static/confirm.js")
+    assert script.status_code == 200
+    assert "preventDefault" in script.text  # a second submit goes nowhere
+    assert "pageshow" in script.text  # a page come back to takes a tap again
 
 
 async def test_paste_mode_flow(relay_app: Relay) -> None:
