@@ -4,7 +4,9 @@
   margin left, the rule `credential-process` follows (awslogin.session_record), and while
   the session's file is the one the fetch saw. A logout by any tool deletes that file:
   the next request makes a fetch first, which finds the session ended (one stat() per
-  request, no polling; docs/security.md, "`serve` and `exec` at the edge").
+  request, no polling; docs/security.md, "`serve` and `exec` at the edge"). A renewal or
+  a sign-in elsewhere replaces it: the next request gets the new session's credentials,
+  even while short ones are held (docs/security.md, "Renewal").
 * A fetch runs the snapshot worker (awslogin.usecases.snapshot), which refreshes under the
   session's cross-process lock when needed. One fetch at a time: every request that needs
   fresh credentials while one runs waits for that same fetch, so fifty clients at expiry
@@ -91,8 +93,14 @@ class LiveCredentials:
     async def answer(self) -> Answer:
         """What the endpoint answers an authorized request."""
         now = self._clock()
-        if self._needs_fetch(now) or (self._session_changed() and now >= self._hold_until):
+        if (
+            self._needs_fetch(now)
+            or self._session_replaced()
+            or (self._session_changed() and now >= self._hold_until)
+        ):
             await self.fetch()
+            if self._session_replaced():
+                await self.fetch()  # the fetch joined had read the file before it changed
         snapshot = self._snapshot
         if snapshot is not None and snapshot.expires_at > self._clock():
             return Answer(200, self._body, "served", {"expiration": snapshot.expiration})
@@ -169,6 +177,17 @@ class LiveCredentials:
     def _session_changed(self) -> bool:
         snapshot = self._snapshot
         return snapshot is not None and snapshot.session_changed()
+
+    def _session_replaced(self) -> bool:
+        """The file a successful look read was replaced or removed since (a renewal, a
+        sign-in or a refresh elsewhere, a logout): looked at again at once, even while
+        short credentials are held, so that a saved renewal is served from the next
+        request on. After a failure the hold applies: the failing worker may itself have
+        rewritten the file, and every request would start a worker."""
+        snapshot = self._snapshot
+        if self._failure is not None or snapshot is None or snapshot.session_file is None:
+            return False
+        return snapshot.session_file.seen is not None and snapshot.session_file.changed()
 
     def _seconds_to_next_look(self, now: float) -> float:
         wake = now + RECHECK_SECONDS

@@ -80,7 +80,8 @@ def test_a_container_calling_sts_every_half_second_never_fails_across_two_renewa
     env_file, shared = tmp_path / "dev.env", tmp_path / "shared"
     shared.mkdir()
     log = shared / "calls.jsonl"
-    renewed: list[float] = []  # when each renewal was saved
+    # Each renewal: when its session was signed in, and when the test saw it saved.
+    renewals: list[tuple[int, float]] = []
     with (
         JsonWebhook() as webhook,
         ServeProcess(
@@ -112,9 +113,9 @@ def test_a_container_calling_sts_every_half_second_never_fails_across_two_renewa
                     "the renewed session saved",
                 )
                 previous = session_started(renewing_env)
-                renewed.append(time.time())
+                renewals.append((previous, time.time()))
             wait_until(
-                lambda: any(call["at"] > renewed[-1] + 3 for call in calls_in(log)),
+                lambda: any(call["at"] > renewals[-1][1] + 3 for call in calls_in(log)),
                 "the client's calls after the last renewal",
             )
             (shared / "stop").touch()
@@ -123,15 +124,14 @@ def test_a_container_calling_sts_every_half_second_never_fails_across_two_renewa
     calls = calls_in(log)
     assert failed(calls) == [], client.logs()
     assert len(calls) > 2 * 25  # about 0.5 s apart across two 30-second stretches
-    for at in renewed:
-        # Calls on both sides of each renewal, and credentials after it that the
-        # container had not used before it. (The previous session's credentials, still
-        # valid, may be served for a moment after the save: serve takes the new session
-        # at its next fetch, which a loaded machine makes take seconds.)
-        assert any(call["at"] < at for call in calls)
-        before = {call["key"] for call in calls if call["at"] < at - 1}
-        after = {call["key"] for call in calls if call["at"] > at + 2}
-        assert after - before
+    for signed_in, saved in renewals:
+        # Calls on both sides of each renewal. Every call begun after the save was made
+        # with the new session's credentials: none the container used before the sign-in.
+        before = {call["key"] for call in calls if call["at"] < signed_in}
+        after = {call["key"] for call in calls if call["at"] > saved}
+        assert before, calls
+        assert after, calls
+        assert not after & before, (signed_in, saved, calls)
     said = "\n".join(serve.messages())
     assert said.count("was renewed: serving the new credentials") == 2
     assert "Traceback" not in serve.stderr()

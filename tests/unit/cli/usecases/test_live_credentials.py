@@ -185,6 +185,45 @@ async def test_a_session_file_the_worker_already_saw_gone_is_looked_at_again() -
     assert (await live.answer()).status == 403
 
 
+async def test_a_session_saved_while_short_credentials_are_held_is_served_at_once(
+    tmp_path: Path,
+) -> None:
+    # STS gave 60 s, less than the margin: held for 30 s between looks. A renewal (or a
+    # sign-in elsewhere) replaces the session's file: the next request gets its
+    # credentials, not the held ones (docs/security.md, "Renewal").
+    session = tmp_path / "oidc--dev.json"
+    session.write_text("{}")
+    short = replace(snapshot("AKIA1", 60), session_file=WatchedFile.now(str(session)))
+    renewed = replace(snapshot("AKIA2", 60), session_file=None)
+    live = Scripted(short, renewed)
+    await live.start()
+    live.now += 5
+    assert json.loads((await live.answer()).body)["AccessKeyId"] == "AKIA1"
+    assert live.runs == 1  # held
+    session.with_suffix(".tmp").write_text('{"renewed": true}')
+    session.with_suffix(".tmp").replace(session)
+    assert json.loads((await live.answer()).body)["AccessKeyId"] == "AKIA2"
+    assert live.runs == 2
+
+
+async def test_a_look_under_way_when_the_session_is_saved_is_not_what_is_served(
+    tmp_path: Path,
+) -> None:
+    session = tmp_path / "oidc--dev.json"
+    session.write_text("{}")
+    old = replace(snapshot("AKIA1", 3600), session_file=WatchedFile.now(str(session)))
+    live = Scripted(old, replace(old, output={**old.output, "AccessKeyId": "AKIA1b"}),
+                    snapshot("AKIA2", 3600))  # fmt: skip
+    await live.start()
+    under_way = asyncio.ensure_future(live.fetch())  # the keeper's look reads the old file
+    await asyncio.sleep(0)
+    session.with_suffix(".tmp").write_text('{"renewed": true}')
+    session.with_suffix(".tmp").replace(session)
+    assert json.loads((await live.answer()).body)["AccessKeyId"] == "AKIA2"
+    assert live.runs == 3
+    await under_way
+
+
 async def test_a_failed_first_fetch_is_raised_as_its_line() -> None:
     live = Scripted(ENDED)
     with pytest.raises(Exception, match=r"time limit: run `awslogin login --profile dev`$"):
