@@ -33,6 +33,10 @@ class SlowStatus:
     opened: int = 0  # connections made since the start
     closed_by_server: int = 0  # connections the server closed or reset
     refused: int = 0  # connection attempts that failed
+    # How the server's closes came: a 408 answer (the header timeout), or a close or a
+    # reset with no answer (the connection cap making room for a newcomer).
+    timed_out: int = 0
+    dropped: int = 0
 
 
 async def _one(port: int, interval: float, status: SlowStatus, index: int) -> None:
@@ -45,6 +49,7 @@ async def _one(port: int, interval: float, status: SlowStatus, index: int) -> No
             continue
         status.opened += 1
         status.held += 1
+        answer = b""
         try:
             writer.write(f"GET /p/slow{index} HTTP/1.1\r\nHost: {LOOPBACK}\r\n".encode())
             line = 0
@@ -52,16 +57,20 @@ async def _one(port: int, interval: float, status: SlowStatus, index: int) -> No
                 await writer.drain()
                 with contextlib.suppress(TimeoutError):
                     # anything from the server (a 408, or the end) means it gave up on us
-                    await asyncio.wait_for(reader.read(1024), interval)
+                    answer = await asyncio.wait_for(reader.read(1024), interval)
                     break
                 line += 1
                 writer.write(f"X-Slow-{line}: {'a' * 16}\r\n".encode())
         except OSError:
             pass
-        finally:
+        finally:  # also when cancelled at the end, which is not the server's doing
             status.held -= 1
-            status.closed_by_server += 1
             writer.close()
+        status.closed_by_server += 1
+        if answer.startswith(b"HTTP/1.1 408 "):
+            status.timed_out += 1
+        else:
+            status.dropped += 1
         await asyncio.sleep(REOPEN_PAUSE)
 
 

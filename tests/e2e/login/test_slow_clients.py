@@ -35,6 +35,7 @@ from tests.peers.slow_clients import SlowClients
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(180)]
 
 ATTACKERS = 500
+HEADER_TIMEOUT = 5
 
 
 class HealthProbe:
@@ -82,7 +83,7 @@ def test_remote_login_completes_while_500_slow_clients_hold_connections(
     relay = relay_process(
         open_files=open_files,
         RELAY_ALLOWED_ORIGINS=oidc_provider.issuer,
-        RELAY_HEADER_TIMEOUT="5",
+        RELAY_HEADER_TIMEOUT=str(HEADER_TIMEOUT),
     )
     assert relay.pid is not None
     configure_profile(
@@ -95,15 +96,20 @@ def test_remote_login_completes_while_500_slow_clients_hold_connections(
         sign_in_on_phone(page, screen, oidc_provider.issuer)
         assert host.wait(timeout=60) == 0, host.transcript()
         assert host.wait_for(SIGNED_IN_LINE, stream="stdout")
-        time.sleep(6)  # past one header timeout: the attackers have been closed and are back
+        time.sleep(HEADER_TIMEOUT + 1)  # the attackers have been closed once and are back
         held, descriptors = attackers.status(), open_descriptors(relay.pid)
     assert probe.outcomes, "the probe never ran"
     failures = [outcome for outcome in probe.outcomes if outcome != "200"]
     assert failures == [], f"/healthz failed {len(failures)} of {len(probe.outcomes)} times"
     assert held.opened > ATTACKERS, "the relay never closed a slow client"
     if open_files is None:
-        assert held.held >= ATTACKERS * 0.9, held  # room for all of them, until their timeout
+        # Room for all of them: each was held until its header timeout (a 408), none
+        # dropped to make room. (How many are held at one instant depends on where it
+        # falls in their close-and-reconnect cycle, which a loaded machine spreads out.)
+        assert held.dropped == 0, held
+        assert held.timed_out >= ATTACKERS, held  # each one at least once
     else:
         assert descriptors < open_files[0], descriptors
         assert held.closed_by_server > ATTACKERS, held  # made room, again and again
+        assert held.dropped > 0, held  # before their timeout, for newcomers
     assert "Traceback" not in relay.log_path.read_text()
