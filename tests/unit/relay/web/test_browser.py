@@ -50,6 +50,7 @@ async def test_the_page_of_a_host_that_shows_no_number_has_the_one_button(
     page = await relay_app.client.get(f"/p/{created['pairing_id']}")
     assert CONTINUE_BUTTON in page.text
     assert choices_on(page.text) == []
+    assert "too old to show a number" in page.text  # what the missing number means
     assert (await relay_app.confirm(created)).status_code == 303
 
 
