@@ -60,4 +60,8 @@ def test_match_numbers_are_two_digits_among_two_distinct_decoys_in_any_order() -
     # (1000 expected in each; below 850 or above 1150 has a chance under 1e-6)
     places = [choices.index(right) for right, choices in draws]
     assert all(850 < places.count(i) < 1150 for i in range(3))
+    # and an onlooker who always picks the smallest, the middle or the largest number
+    # wins a third of the time too: the decoys do not give the right one away by value
+    ranks = [sorted(choices).index(right) for right, choices in draws]
+    assert all(850 < ranks.count(i) < 1150 for i in range(3))
     assert len({right for right, _ in draws}) == 90  # the whole range is drawn
