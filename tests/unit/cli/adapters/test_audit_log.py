@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import stat
-import sys
 from pathlib import Path
 
 import pytest
 
 from awslogin.adapters.audit_log import AuditLog
 from awslogin.errors import ConfigError
+from tests.support.private_files import assert_owner_only
 
 pytestmark = pytest.mark.unit
 
@@ -20,8 +19,7 @@ def test_a_new_audit_log_is_the_users_alone(tmp_path: Path) -> None:
     log = AuditLog.to_file("dev", str(path))
     log("127.0.0.1", "served", 200, {})
     log.close()
-    if sys.platform != "win32":  # there its folder's ACL keeps it private
-        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert_owner_only(path)
     assert '"outcome": "served"' in path.read_text()
 
 

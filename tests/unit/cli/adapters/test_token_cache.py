@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import stat
 from pathlib import Path
 
 import pytest
 
 from awslogin.adapters.token_cache import TokenCache, cached_sessions
+from tests.support.private_files import assert_owner_only
 
 pytestmark = pytest.mark.unit
 
@@ -18,7 +17,7 @@ def test_token_cache_is_private_atomic_and_listed(tmp_path: Path) -> None:
     cache = TokenCache(str(tmp_path / "cache"), "oidc", "my/odd profile")
     assert cache.load() is None
     cache.save({"a": 1})
-    assert stat.S_IMODE(os.stat(cache.path).st_mode) == 0o600
+    assert_owner_only(cache.path)
     assert cache.load() == {"a": 1, "version": 1}
     assert cached_sessions(str(tmp_path / "cache")) == [("oidc", "my/odd profile")]
     Path(cache.path).write_text("{not json")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +21,7 @@ from awslogin_protocol import REVISION
 from awslogin_protocol import VERSION as PROTOCOL_VERSION
 from tests.support.command_line import run
 from tests.support.fake_idp import ISSUER, RELAY_URL, STS_URL, FakeIdp, sts_response, write_session
+from tests.support.private_files import assert_owner_only
 
 pytestmark = pytest.mark.unit
 
@@ -69,7 +69,7 @@ def test_credential_process_refreshes_near_expiry_and_stores_the_rotated_token(
     assert parse_qs(token.calls[0].request.content.decode())["refresh_token"] == ["rt-1"]
     cached = json.loads(path.read_text())
     assert cached["providerState"]["refreshToken"] == "rt-2"
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert_owner_only(path)
 
 
 def test_revoked_refresh_token_ends_the_session_with_one_line(

@@ -17,6 +17,7 @@ import pytest
 import respx
 
 from tests.support.command_line import isolated_environ, run
+from tests.support.private_files import assert_owner_only
 
 pytestmark = pytest.mark.unit
 
@@ -123,7 +124,7 @@ def test_every_profile_of_the_session_gets_role_credentials_then_a_cache_hit(
     ]
     assert {call.request.headers["x-amz-sso_bearer_token"] for call in portal.calls} == {"at-1"}
     cached = Path(env["AWSLOGIN_CACHE_DIR"]) / "sso--ops.json"
-    assert oct(cached.stat().st_mode & 0o777) == "0o600"
+    assert_owner_only(cached)
     assert "at-1" not in cached.read_text()  # the SSO token lives only in botocore's file
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import stat
 import time
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from awslogin.stores.aws_signin import (
     token_from_record,
 )
 from awslogin.usecases.profiles import awslogin_profiles, load_config
+from tests.support.private_files import assert_owner_only
 
 pytestmark = pytest.mark.unit
 
@@ -126,7 +126,7 @@ def test_store_uses_botocores_file_name_and_writes_privately(tmp_path: Path) -> 
     store.save(record)
     expected = tmp_path / "login" / (hashlib.sha256(ALICE.encode()).hexdigest() + ".json")
     assert store.path == str(expected)
-    assert stat.S_IMODE(expected.stat().st_mode) == 0o600
+    assert_owner_only(expected)
     assert json.loads(expected.read_text())["refreshToken"] == "rt-cli"
     loaded = store.load()
     assert loaded is not None
