@@ -159,3 +159,42 @@ def file_lock(path: str) -> AbstractContextManager[object]:
             lock.release()
 
     return _Guard()
+
+
+class Presence:
+    """A lock that a process holds for as long as it does something, to tell other
+    processes that it still does: the operating system drops it when the process ends,
+    however it ends (a crash, SIGKILL), so a reader trusts no record left behind and no
+    reused pid, and needs no signal (on Windows `os.kill(pid, 0)` sends a Ctrl-C)."""
+
+    def __init__(self, path: str) -> None:
+        from filelock import FileLock
+
+        self.path = path
+        self._lock = FileLock(path, timeout=0, mode=0o600)
+
+    def hold(self) -> bool:
+        """Take it without waiting; False when another process holds it already."""
+        from filelock import Timeout
+
+        try:
+            make_private_directory(os.path.dirname(os.path.abspath(self.path)))
+            self._lock.acquire()
+        except (Timeout, OSError):
+            return False
+        return True
+
+    def release(self) -> None:
+        self._lock.release(force=True)
+
+    @classmethod
+    def held_elsewhere(cls, path: str) -> bool:
+        """Whether a process holds the presence lock at `path` now."""
+        if not os.path.exists(path):
+            return False
+        presence = cls(path)
+        if not presence.hold():
+            return True
+        presence.release()
+        return False
+

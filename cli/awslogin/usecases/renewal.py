@@ -33,7 +33,8 @@ from typing import Any
 from awslogin.adapters.notify import require_extra
 from awslogin.profile import NOTIFY_ENV, notify_destinations
 from awslogin.usecases.profiles import awslogin_profile, load_config
-from awslogin.usecases.renewal_status import clear_state, mark_stopped
+from awslogin.adapters.files import Presence
+from awslogin.usecases.renewal_status import clear_state, mark_stopped, presence_path
 
 DEFAULT_RENEW_BEFORE = 30 * 60.0
 # An attempt that ended sooner than this failed by itself (a relay down, a bad
@@ -106,6 +107,9 @@ class Renewal:
         self._denied = False
         self._denied_for: float | None = None  # the session end the denial was for
         self._closing = False
+        # Held from the first renewal until close(): `status` shows a renewal's state
+        # only while this process lives (usecases/renewal_status.py).
+        self._presence: Presence | None = None
 
     @property
     def running(self) -> bool:
@@ -128,6 +132,9 @@ class Renewal:
             session_ends_at is not None and self._clock() >= self.due_at(session_ends_at)
         )
         if due:
+            if self._presence is None:
+                self._presence = Presence(presence_path(self.profile, self._environ))
+                self._presence.hold()
             self._task = asyncio.ensure_future(self._renew(session_ends_at))
 
     async def close(self) -> None:
@@ -147,6 +154,8 @@ class Renewal:
                     with contextlib.suppress(ProcessLookupError):
                         worker.kill()
                 self._task.cancel()
+        if self._presence is not None:
+            self._presence.release()
 
     async def _renew(self, session_ends_at: float | None) -> None:
         count = len(self.options.destinations)

@@ -59,9 +59,7 @@ def attempt(profile: str, environ: Mapping[str, str], *, debug: bool) -> Attempt
         undelivered.append(UndeliveredWire(destination=failed.destination, reason=failed.reason))
 
     def sent(sent: Sent) -> None:
-        state = RenewalState(
-            pid=os.getppid(), state="waiting", sentAt=sent.at or 0.0, delivered=sent.delivered
-        )
+        state = RenewalState(state="waiting", sentAt=sent.at or 0.0, delivered=sent.delivered)
         write_state(profile, environ, state)
 
     terminal = Terminal(err=sys.stderr, out=io.StringIO(), stdin=io.StringIO())

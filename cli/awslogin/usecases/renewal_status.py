@@ -1,7 +1,9 @@
 """What `awslogin status` says of a renewal under way: one small file per profile beside
 the cache (`renewal-PROFILE.state`, mode 0600, not a `.json` so that no tool listing the
 cache meets it), written by the renewal's worker when a link goes out and by serve when
-the renewal ends, and read only while the serve or exec that renews is alive.
+the renewal ends, and read only while the serve or exec that renews holds its presence
+lock (`renewal-PROFILE.lock`, adapters/files.Presence): a serve that was killed leaves
+a state that nobody reads.
 
 It holds no secret: when the last link went out, to how many destinations, and what the
 renewal is doing.
@@ -18,6 +20,7 @@ from typing import Literal, TypedDict
 from urllib.parse import quote
 
 from awslogin.adapters.files import (
+    Presence,
     delete_file,
     make_private_directory,
     read_json_object,
@@ -29,7 +32,6 @@ State = Literal["waiting", "stopped"]
 
 
 class RenewalState(TypedDict):
-    pid: int  # the serve or exec that renews
     state: State
     sentAt: float
     delivered: int
@@ -37,6 +39,11 @@ class RenewalState(TypedDict):
 
 def state_path(profile: str, environ: Mapping[str, str]) -> str:
     return os.path.join(cache_dir(environ), f"renewal-{quote(profile, safe='')}.state")
+
+
+def presence_path(profile: str, environ: Mapping[str, str]) -> str:
+    """The lock that the serve or exec renewing `profile` holds while it lives."""
+    return os.path.join(cache_dir(environ), f"renewal-{quote(profile, safe='')}.lock")
 
 
 def write_state(profile: str, environ: Mapping[str, str], state: RenewalState) -> None:
@@ -50,10 +57,9 @@ def write_state(profile: str, environ: Mapping[str, str], state: RenewalState) -
 def mark_stopped(profile: str, environ: Mapping[str, str]) -> None:
     """The renewal stopped (a denial): `status` says so while serve runs."""
     data = read_json_object(state_path(profile, environ))
-    if data is not None and isinstance(data.get("pid"), int):
+    if data is not None:
         sent_at, delivered = data.get("sentAt"), data.get("delivered")
         state = RenewalState(
-            pid=os.getpid(),
             state="stopped",
             sentAt=float(sent_at) if isinstance(sent_at, int | float) else 0.0,
             delivered=delivered if isinstance(delivered, int) else 0,
@@ -72,23 +78,13 @@ def renewal_line(profile: str, environ: Mapping[str, str]) -> str | None:
     data = read_json_object(state_path(profile, environ))
     if data is None:
         return None
-    pid, sent_at, delivered = data.get("pid"), data.get("sentAt"), data.get("delivered")
-    if not isinstance(pid, int) or not isinstance(sent_at, int | float):
+    sent_at, delivered = data.get("sentAt"), data.get("delivered")
+    if not isinstance(sent_at, int | float) or not isinstance(delivered, int):
         return None
-    if not isinstance(delivered, int) or not _alive(pid):
+    if not Presence.held_elsewhere(presence_path(profile, environ)):
         return None
     at = time.strftime("%H:%M", time.localtime(sent_at))
     where = f"{delivered} destination{'s' if delivered != 1 else ''}"
     if data.get("state") == "stopped":
         return f"stopped (denied on the phone); the last link went out {at} to {where}"
     return f"link sent {at} to {where}, waiting"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
