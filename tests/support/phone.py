@@ -57,6 +57,12 @@ NUMBER_LEGEND = "Your terminal shows a number beside the code"
 # How the host's terminal shows the number (adapters.terminal.Terminal.show_link).
 _NUMBER_LINE = re.compile(r"choose this number on the page:\s+([0-9]{2})\b")
 
+# A phone that signs in at the IdP comes back to the relay after a while: a connection
+# kept alive across that may be closed by the relay (its keep-alive timeout) just as the
+# next request goes out, which httpx reports as a disconnection. A browser retries such
+# a request; this phone opens a new connection for each instead.
+FRESH_CONNECTIONS = httpx.Limits(max_keepalive_connections=0)
+
 
 def number_in(terminal_output: str) -> int:
     """The number the host's terminal shows, from what it printed."""
@@ -141,7 +147,7 @@ def phone_through_relay(
 ) -> httpx.Response:
     """What the person does on the phone: open the relay page, confirm with the
     terminal's number, sign in (or cancel) at the IdP, come back to the relay."""
-    with httpx.Client(follow_redirects=False, timeout=15.0) as phone:
+    with httpx.Client(follow_redirects=False, timeout=15.0, limits=FRESH_CONNECTIONS) as phone:
         confirmed = confirm(phone, verification_url, number)
         assert confirmed.status_code == 303, confirmed.text
         back = finish_at_idp(oidc_provider, confirmed.headers["location"], deny=deny)
@@ -171,7 +177,9 @@ def paste_from_message(
     `username`, and pastes the verification code it shows on the relay's page."""
     body = destination.wait_for_message(count, timeout)
     link = link_in(body)
-    with httpx.Client(follow_redirects=False, timeout=15.0, trust_env=False) as phone:
+    with httpx.Client(
+        follow_redirects=False, timeout=15.0, trust_env=False, limits=FRESH_CONNECTIONS
+    ) as phone:
         confirmed = confirm(phone, link, number_in_message(body))
         assert confirmed.status_code == 303, confirmed.text
         page = phone.get(urljoin(link, confirmed.headers["location"])).text

@@ -159,7 +159,7 @@ def test_a_hostile_relay_gets_a_filtered_display_or_one_line_and_exit_1(
         )
         elapsed = time.monotonic() - started
     assert done.returncode == 1, done.stderr
-    assert elapsed < TIMEOUT + 5
+    assert elapsed < TIMEOUT + 10  # the deadline, plus start-up and a bounded cancel
     lines = done.stderr.splitlines()
     messages = [line for line in lines if line.startswith("awslogin:")]
     assert len(messages) == 1, done.stderr

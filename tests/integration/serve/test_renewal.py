@@ -79,7 +79,8 @@ def test_exec_renews_three_times_and_the_child_never_fails(
             argv += ["--notify", url]
         argv += ["--", sys.executable, "-c", BOTO3_EVERY_HALF_SECOND, str(log), str(stop_file)]
         process = subprocess.Popen(argv, env=renewing_env, stdin=subprocess.DEVNULL, stderr=err_out)
-        renewed_at: list[float] = []
+        # Each renewal: when its session was signed in, and when the test saw it saved.
+        renewals: list[tuple[int, float]] = []
         previous = first_session
         try:
             for count in (1, 2, 3):
@@ -91,8 +92,11 @@ def test_exec_renews_three_times_and_the_child_never_fails(
                     "the renewed session saved",
                 )
                 previous = session_started(renewing_env)
-                renewed_at.append(time.time())
-            time.sleep(3)  # the child's calls after the last renewal
+                renewals.append((previous, time.time()))
+            wait_until(
+                lambda: any(call["at"] > renewals[-1][1] + 1 for call in calls_in(log)),
+                "the child's calls after the last renewal",
+            )
         finally:
             stop_file.touch()
             process.wait(timeout=60)
@@ -101,12 +105,14 @@ def test_exec_renews_three_times_and_the_child_never_fails(
     calls = calls_in(log)
     assert failed(calls) == []
     assert calls[-1]["at"] - calls[0]["at"] > 2 * (SESSION_SECONDS - 60)
-    # The child's credentials after each renewal are not those before it.
-    for at in renewed_at:
-        before = {call["key"] for call in calls if call["at"] < at - 1}
-        after = [call["key"] for call in calls if call["at"] > at + 2]
-        assert after
-        assert after[-1] not in before
+    # Every call the child began after a renewal was saved used the new session's
+    # credentials: none it had used before that session was signed in.
+    for signed_in, saved in renewals:
+        before = {call["key"] for call in calls if call["at"] < signed_in}
+        after = {call["key"] for call in calls if call["at"] > saved}
+        assert before, calls
+        assert after, calls
+        assert not after & before, (signed_in, saved, calls)
     assert "could not notify json://127.0.0.1:" in err
     assert "Traceback" not in err
     assert err.count("was renewed: serving the new credentials") == 3

@@ -77,7 +77,7 @@ def test_fifty_clients_at_expiry_make_one_refresh_with_credential_process_too(
 def test_an_idle_serve_refreshes_before_each_expiry(
     oidc_env: dict[str, str], oidc_cache: Path, token_proxy: TokenProxy, sts: Any, tmp_path: Path
 ) -> None:
-    sts.credential_seconds = 8  # credentials that end within seconds, as if hours passed
+    sts.credential_seconds = 12  # credentials that end within seconds, as if hours passed
     route_refreshes(oidc_cache, token_proxy, expires_in=0)
     with ServeProcess(oidc_env, "dev", log=tmp_path / "serve.log"):
         keys, ends = set(), []
