@@ -76,6 +76,7 @@ class AttemptResult:
     outcome: str  # saved, denied, refused, failed
     message: str
     undelivered: tuple[tuple[str, str], ...] = ()
+    revoked: bool | None = None  # refused: whether its session was revoked at the provider
 
 
 class Renewal:
@@ -162,7 +163,10 @@ class Renewal:
                 self._audit(
                     {"outcome": "undelivered", "destination": destination, "reason": reason}
                 )
-            self._audit({"outcome": f"renewal_{result.outcome}"})
+            ended: dict[str, str | int] = {"outcome": f"renewal_{result.outcome}"}
+            if result.revoked is not None:
+                ended["revoked"] = "yes" if result.revoked else "no"
+            self._audit(ended)
             if self._closing:
                 return
             if result.outcome == "saved":
@@ -216,6 +220,12 @@ def _parse(stdout: bytes) -> AttemptResult:
         undelivered = tuple(
             (str(each["destination"]), str(each["reason"])) for each in answer["undelivered"]
         )
-        return AttemptResult(str(answer["outcome"]), str(answer["message"]), undelivered)
+        revoked = answer.get("revoked")
+        return AttemptResult(
+            str(answer["outcome"]),
+            str(answer["message"]),
+            undelivered,
+            revoked if isinstance(revoked, bool) else None,
+        )
     except (ValueError, KeyError, TypeError):
         return AttemptResult("failed", "the renewal worker gave no answer (run with --debug)")
