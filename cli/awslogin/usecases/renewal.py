@@ -10,7 +10,8 @@ the refresh lock), the endpoint serves the old credentials; then `on_saved` make
 look again, and it serves the new ones.
 
 * An attempt that ends without a sign-in (the pairing expired, the relay did not answer,
-  another identity signed in and was refused) is followed by the next one, with a new
+  another identity signed in and was refused: that session is revoked at its provider,
+  and the audit line says whether) is followed by the next one, with a new
   link: before the session's end and after it (serve answers `LoginRequired` meanwhile
   and keeps offering the renewal). One that failed within 10 s waits 30 s first.
 * A denial on the phone stops the renewals of that session; the worker sends one last
