@@ -1,5 +1,5 @@
 """`awslogin login`: pick the flow, run the provider's sign-in, confirm who signed in,
-save the session, report.
+save the session, report. A sign-in that is not confirmed is revoked at its provider.
 
 `login` reads as those five steps; the helpers below it follow in the same order. The
 flow choice is the only place that knows about browsers and relays: same device when a

@@ -9,9 +9,9 @@ starts the next one when this one ends without a sign-in.
 
 In a worker so that an idle `serve` never holds the flows, httpx and Apprise
 (docs/architecture.md, "Rules that keep it changeable"). It answers with one JSON line
-on stdout (`AttemptAnswer`); the terminal's lines (the link, undelivered destinations)
-go to stderr, serve's own. SIGTERM (serve stopping) ends it as Ctrl-C ends a login:
-the pairing is cancelled.
+on stdout (`AttemptAnswer`); the terminal's lines (the link, undelivered destinations,
+what became of a refused sign-in) go to stderr, serve's own. SIGTERM (serve stopping)
+ends it as Ctrl-C ends a login: the pairing is cancelled.
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@ in test_session_lifetime.py."""
 from __future__ import annotations
 
 import io
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +19,7 @@ from awslogin.adapters.terminal import Terminal
 from awslogin.usecases.identity_check import IdentityRefused
 from awslogin.usecases.login import LoginOptions, login
 from tests.fakes.signin import SigninFake
+from tests.support.host import awslogin_script
 from tests.support.signin_profile import (
     ALICE,
     BOB,
@@ -110,3 +114,48 @@ def test_a_refused_session_that_may_not_be_revoked_is_said_so(
         "Could not end the new sign-in at the provider: refresh token not revoked: your "
         "identity may not call signin:RevokeOAuth2TokenWithIAM (INSUFFICIENT_PERMISSIONS)."
     )
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_the_revocation_ends_it_and_the_refusal_stands(
+    fake: SigninFake, signin_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The real command: Ctrl-C while AWS Sign-In holds the revocation of Bob's refused
+    session. No traceback; one line says it was not ended; the refusal is the last line."""
+    _pin_to_users(signin_env)
+    browser = tmp_path / "browser.py"
+    browser.write_text(
+        "import os, sys\nimport httpx\n"
+        "if os.fork():  # return at once, as a browser does: the page waits for the login\n"
+        "    sys.exit(0)\n"
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parents[3])!r})\n"
+        "from tests.fakes.signin.person import answer_sign_in\n"
+        "httpx.get(answer_sign_in(sys.argv[1], username='bob'), timeout=10)\n"
+    )
+    held = fake.hold_next_revocation()
+    process = subprocess.Popen(
+        [awslogin_script(), "login", "--profile", "dev", "--timeout", "30"],
+        env={**signin_env, "BROWSER": f"{sys.executable} {browser} %s"},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        held.wait_arrived()
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+        assert not any(session.revoked for session in fake.sessions)
+    finally:
+        held.release()
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+    assert process.returncode == 1, err
+    assert "Traceback" not in err, err
+    assert err.strip().splitlines()[-2:] == [
+        "Could not end the new sign-in at the provider: interrupted.",
+        f"awslogin: profile dev expects arn:aws:iam::*:user/*, but the sign-in was as {BOB}; "
+        "nothing was saved",
+    ]
