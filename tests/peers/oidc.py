@@ -17,6 +17,10 @@ provider without them): discovery names `device_authorization_endpoint` (`/devic
 the person confirms the code at `/device` ("Continue", or "[ Abort ]" to deny) and then
 signs in on the same login form. Device authorizations say `interval: 1`
 (`device_interval`), so that tests poll every second rather than every five.
+
+`refresh_tokens_of(account)` reads the provider's own state: the refresh tokens it
+issued to an account, including those of a sign-in the client kept to itself (a refused
+one), so that a test can check at /token whether they still work (`refresh`).
 """
 
 from __future__ import annotations
@@ -211,6 +215,26 @@ class OidcProvider(ProcessPeer):
         if prompt == "login":
             form |= {"login": username, "password": "any"}
         return client.post(f"{self.issuer}{path}", data=form)
+
+    def refresh_tokens_of(self, account: str) -> list[str]:
+        """The refresh tokens issued to `account` (its login name), oldest first."""
+        response = httpx.get(f"{self.issuer}/test/refresh-tokens/{account}", timeout=10.0)
+        response.raise_for_status()
+        tokens: list[str] = response.json()
+        return tokens
+
+    def refresh(self, refresh_token: str) -> httpx.Response:
+        """The token endpoint's answer to a refresh_token grant with `refresh_token`."""
+        return httpx.post(
+            self.token_endpoint,
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": refresh_token,
+                "client_id": self.client_id,
+            },
+            timeout=10.0,
+            trust_env=False,
+        )
 
     def login_tokens(
         self,

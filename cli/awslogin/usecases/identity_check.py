@@ -21,6 +21,7 @@ from typing import Literal
 
 from awslogin.errors import AwsloginError, UsageError, one_line
 from awslogin.profile import EXPECTED_IDENTITY_KEY, LOGIN_SESSION_KEY, Profile, expected_identity
+from awslogin.providers.base import Revocation
 from awslogin.session_record import SessionRecord
 from awslogin.stores import SessionStore
 
@@ -35,6 +36,9 @@ class IdentityRefused(AwsloginError):
     them (docs/security.md, invariants 11 and 13)."""
 
     outside = "this sign-in was not saved: it is not the identity this profile expects"
+    # What the login did with the refused session at its provider (usecases/login.py
+    # revokes it); None until it tried.
+    revocation: Revocation | None = None
 
 
 @dataclass(frozen=True)

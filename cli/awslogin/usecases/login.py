@@ -1,5 +1,5 @@
 """`awslogin login`: pick the flow, run the provider's sign-in, confirm who signed in,
-save the session, report.
+save the session, report. A sign-in that is not confirmed is revoked at its provider.
 
 `login` reads as those five steps; the helpers below it follow in the same order. The
 flow choice is the only place that knows about browsers and relays: same device when a
@@ -24,7 +24,7 @@ from awslogin.adapters.clock import Clock, SystemClock, local_time
 from awslogin.adapters.http import HttpFactory
 from awslogin.adapters.notify import Undelivered, require_extra
 from awslogin.adapters.terminal import Terminal
-from awslogin.errors import UsageError, message_of, one_line
+from awslogin.errors import AwsloginError, UsageError, message_of, one_line
 from awslogin.flows.base import Display, SignInOutcome
 from awslogin.flows.device import DeviceFlow, TerminalDevicePresenter
 from awslogin.flows.loopback import LoopbackFlow
@@ -40,7 +40,7 @@ from awslogin.profile import (
     normalize_relay_url,
     notify_destinations,
 )
-from awslogin.providers.base import Provider, ProviderFactory, SignInFlow
+from awslogin.providers.base import Provider, ProviderFactory, Revocation, SignInFlow
 from awslogin.providers.registry import provider_factory
 from awslogin.session_record import SessionRecord
 from awslogin.stores import SessionStore, store_for
@@ -142,6 +142,8 @@ def login(
                 failure.outside if isinstance(failure, IdentityRefused) else message_of(failure)
             )
             flow.finish(SignInOutcome(signed_in=False, reason=reason))
+            if isinstance(failure, IdentityRefused):  # raised once `record` is there
+                failure.revocation = _end_refused(provider, record, terminal)
             raise
         flow.finish(_outcome(record))
     return SignedIn(
@@ -263,6 +265,25 @@ def _confirm_identity(
             raise IdentityRefused(
                 f"profile {profile.name} keeps its session; the new sign-in was not saved"
             )
+
+
+def _end_refused(provider: Provider, record: SessionRecord, terminal: Terminal) -> Revocation:
+    """Revoke a session the profile refused, best effort, after the browser or phone was
+    told: it is not kept, so nothing should stay live at the provider for its lifetime
+    (docs/security.md, invariant 14, "Continuity"). Each provider's `revoke` is bounded by
+    the http deadlines; a Ctrl-C cuts it short. One line says what became of it."""
+    try:
+        revocation = provider.revoke(record)
+    except AwsloginError as failure:
+        revocation = Revocation(False, failure.message, failed=True)
+    except KeyboardInterrupt:  # SIGTERM and SIGHUP too: the refusal stands, said below
+        revocation = Revocation(False, "interrupted", failed=True)
+    detail = one_line(revocation.detail, 300)
+    if revocation.revoked:
+        terminal.info(f"Ended the new sign-in at the provider: {detail}.")
+    else:
+        terminal.info(f"Could not end the new sign-in at the provider: {detail}.")
+    return revocation
 
 
 def _profile_changes(profile: Profile, record: SessionRecord) -> dict[str, str | None]:

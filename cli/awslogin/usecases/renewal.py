@@ -10,7 +10,8 @@ the refresh lock), the endpoint serves the old credentials; then `on_saved` make
 look again, and it serves the new ones.
 
 * An attempt that ends without a sign-in (the pairing expired, the relay did not answer,
-  another identity signed in and was refused) is followed by the next one, with a new
+  another identity signed in and was refused: that session is revoked at its provider,
+  and the audit line says whether) is followed by the next one, with a new
   link: before the session's end and after it (serve answers `LoginRequired` meanwhile
   and keeps offering the renewal). One that failed within 10 s waits 30 s first.
 * A denial on the phone stops the renewals of that session; the worker sends one last
@@ -77,6 +78,7 @@ class AttemptResult:
     outcome: str  # saved, denied, refused, failed
     message: str
     undelivered: tuple[tuple[str, str], ...] = ()
+    revoked: bool | None = None  # refused: whether its session was revoked at the provider
 
 
 class Renewal:
@@ -171,7 +173,10 @@ class Renewal:
                 self._audit(
                     {"outcome": "undelivered", "destination": destination, "reason": reason}
                 )
-            self._audit({"outcome": f"renewal_{result.outcome}"})
+            ended: dict[str, str | int] = {"outcome": f"renewal_{result.outcome}"}
+            if result.revoked is not None:
+                ended["revoked"] = "yes" if result.revoked else "no"
+            self._audit(ended)
             if self._closing:
                 return
             if result.outcome == "saved":
@@ -225,6 +230,12 @@ def _parse(stdout: bytes) -> AttemptResult:
         undelivered = tuple(
             (str(each["destination"]), str(each["reason"])) for each in answer["undelivered"]
         )
-        return AttemptResult(str(answer["outcome"]), str(answer["message"]), undelivered)
+        revoked = answer.get("revoked")
+        return AttemptResult(
+            str(answer["outcome"]),
+            str(answer["message"]),
+            undelivered,
+            revoked if isinstance(revoked, bool) else None,
+        )
     except (ValueError, KeyError, TypeError):
         return AttemptResult("failed", "the renewal worker gave no answer (run with --debug)")

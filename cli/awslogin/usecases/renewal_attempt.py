@@ -9,9 +9,9 @@ starts the next one when this one ends without a sign-in.
 
 In a worker so that an idle `serve` never holds the flows, httpx and Apprise
 (docs/architecture.md, "Rules that keep it changeable"). It answers with one JSON line
-on stdout (`AttemptAnswer`); the terminal's lines (the link, undelivered destinations)
-go to stderr, serve's own. SIGTERM (serve stopping) ends it as Ctrl-C ends a login:
-the pairing is cancelled.
+on stdout (`AttemptAnswer`); the terminal's lines (the link, undelivered destinations,
+what became of a refused sign-in) go to stderr, serve's own. SIGTERM (serve stopping)
+ends it as Ctrl-C ends a login: the pairing is cancelled.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Mapping
-from typing import Literal, TypedDict
+from typing import Literal, NotRequired, TypedDict
 
 from awslogin.adapters.notify import Undelivered, send
 from awslogin.adapters.terminal import Terminal
@@ -45,11 +45,14 @@ class UndeliveredWire(TypedDict):
 
 class AttemptAnswer(TypedDict):
     """The worker's one line: how the attempt ended, in one line, and the destinations
-    that did not take a message (for the audit log)."""
+    that did not take a message (for the audit log). A refused attempt says whether its
+    session was revoked at the provider (`revoked`); the line that says why went to
+    stderr with the rest of the terminal's lines."""
 
     outcome: Outcome
     message: str
     undelivered: list[UndeliveredWire]
+    revoked: NotRequired[bool]
 
 
 def attempt(profile: str, environ: Mapping[str, str], *, debug: bool) -> AttemptAnswer:
@@ -70,7 +73,10 @@ def attempt(profile: str, environ: Mapping[str, str], *, debug: bool) -> Attempt
         _last_message(profile, environ, denied.message, note)
         return AttemptAnswer(outcome="denied", message=denied.message, undelivered=undelivered)
     except IdentityRefused as refused:
-        return AttemptAnswer(outcome="refused", message=refused.message, undelivered=undelivered)
+        answer = AttemptAnswer(outcome="refused", message=refused.message, undelivered=undelivered)
+        if refused.revocation is not None:
+            answer["revoked"] = refused.revocation.revoked
+        return answer
     except AwsloginError as failure:
         return AttemptAnswer(outcome="failed", message=failure.message, undelivered=undelivered)
     except KeyboardInterrupt:

@@ -64,7 +64,8 @@ def _sign_in_form(request_id: str, default_user: str) -> HTMLResponse:
 
 
 def build_app(service: SigninService, holds: HoldPoints | None = None) -> Starlette:
-    """The fake's routes; `holds` may hold a token call (point "token") for a race test."""
+    """The fake's routes; `holds` may hold a token call (point "token") for a race test,
+    or a revocation (point "revoke") for an interrupt."""
     holds = holds or HoldPoints()
 
     async def authorize_page(request: Request) -> Response:
@@ -128,6 +129,7 @@ def build_app(service: SigninService, holds: HoldPoints | None = None) -> Starle
 
     async def revoke_token(request: Request) -> Response:
         request_id = {"x-amzn-RequestId": str(uuid.uuid4())}
+        await holds.reach("revoke")
         if dict(request.query_params) != REVOKE_QUERY:
             return JSONResponse(
                 {"message": "no operation at this address"},

@@ -85,6 +85,11 @@ class SigninFake:
         test releases it (tests/fakes/hold.py)."""
         return self.holds.arm("token")
 
+    def hold_next_revocation(self) -> RequestHold:
+        """Hold the next RevokeOAuth2TokenWithIAM request, before the service sees it,
+        until the test releases it."""
+        return self.holds.arm("revoke")
+
     def authorize_url(
         self,
         *,

@@ -2,10 +2,12 @@
 node-oidc-provider and STS, signed in as alice and then as bob (docs/security.md,
 invariant 14, "Continuity"). Without a terminal another person is refused unless
 --force; on a terminal the person is asked; a pin refuses whatever it does not match.
-Each refusal leaves the cache and the config exactly as they were."""
+Each refusal leaves the cache and the config exactly as they were, and the refused
+session revoked at the IdP."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -109,6 +111,33 @@ def test_another_person_is_refused_without_a_terminal_unless_forced(
     assert forced.returncode == 0, forced.stderr
     assert f"Signed in as {ARN}bob" in forced.stdout
     assert f'"arn": "{ARN}bob"' in _saved(cli_env)[0].decode()
+
+
+@pytest.mark.slow
+def test_a_refused_sign_in_is_revoked_at_the_idp(
+    cli_env: dict[str, str], oidc_provider: OidcProvider, tmp_path: Path
+) -> None:
+    """The refused session's refresh token, read from the IdP's own state (awslogin never
+    shows or saves it), no longer works there; the saved session's still does."""
+    assert _login(cli_env, _browser(tmp_path, oidc_provider, "alice")).returncode == 0
+    before = _saved(cli_env)
+    earlier = oidc_provider.refresh_tokens_of("bob")
+
+    refused = _login(cli_env, _browser(tmp_path, oidc_provider, "bob"))
+
+    assert refused.returncode == 1
+    assert refused.stderr.strip().splitlines()[-2:] == [
+        f"Ended the new sign-in at the provider: refresh token revoked at {oidc_provider.issuer}.",
+        f"awslogin: profile dev was signed in as {ARN}alice, not {ARN}bob; "
+        "nothing was saved (confirm in a terminal, or pass --force)",
+    ]
+    assert _saved(cli_env) == before
+    [bobs] = oidc_provider.refresh_tokens_of("bob")[len(earlier) :]
+    assert bobs not in refused.stderr + refused.stdout
+    answer = oidc_provider.refresh(bobs)
+    assert (answer.status_code, answer.json()["error"]) == (400, "invalid_grant")
+    alices = json.loads(before[0])["providerState"]["refreshToken"]
+    assert oidc_provider.refresh(alices).status_code == 200
 
 
 @pytest.mark.slow

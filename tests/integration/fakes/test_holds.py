@@ -1,5 +1,6 @@
 """A held token call waits at the fake until released, and only that one: what the race
-tests rely on to let another party act in the middle of awslogin's refresh."""
+tests rely on to let another party act in the middle of awslogin's refresh. A held
+revocation, likewise, lets a test interrupt awslogin in the middle of one."""
 
 from __future__ import annotations
 
@@ -50,6 +51,17 @@ def test_the_signin_fake_holds_the_next_token_call_until_released() -> None:
             return httpx.post(fake.token_url, json={"grantType": "refresh_token"}, timeout=15)
 
         held_then_released(hold, call, lambda: fake.token_calls, 400)
+
+
+def test_the_signin_fake_holds_the_next_revocation_until_released() -> None:
+    with run_signin_fake() as fake:
+        hold = fake.hold_next_revocation()
+
+        def call() -> httpx.Response:
+            url = f"{fake.base_url}/v1/revoke?x-amz-client-auth-method=iam"
+            return httpx.post(url, json={"token": "ASORx"}, timeout=15)  # unsigned
+
+        held_then_released(hold, call, lambda: fake.revoke_calls, 403)
 
 
 def test_the_sso_fake_holds_the_next_token_call_of_one_grant_until_released() -> None:

@@ -1,5 +1,5 @@
 """The OpenID provider peer: discovery, headless login with PKCE, deny, loopback ports,
-device codes."""
+device codes, the refresh tokens it issued and whether they still work."""
 
 from __future__ import annotations
 
@@ -94,6 +94,28 @@ def test_headless_login_gives_a_code_that_pkce_exchanges(oidc_provider: OidcProv
     assert claims["sub"] == "alice"
     assert claims["nonce"] == "n-123"
     assert claims["email"] == "alice@example.test"
+
+
+def test_it_lists_the_refresh_tokens_it_issued_and_a_revoked_one_stops_working(
+    oidc_provider: OidcProvider,
+) -> None:
+    account = f"peer-{secrets.token_hex(4)}"
+    first = oidc_provider.login_tokens(account)["refresh_token"]
+    assert oidc_provider.refresh_tokens_of(account) == [first]
+
+    rotated = oidc_provider.refresh(first)
+    assert rotated.status_code == 200
+    second = rotated.json()["refresh_token"]
+    assert oidc_provider.refresh_tokens_of(account) == [first, second]
+
+    revoked = httpx.post(
+        f"{oidc_provider.issuer}/token/revocation",
+        data={"token": second, "client_id": oidc_provider.client_id},
+        timeout=10,
+    )
+    assert revoked.status_code == 200
+    assert oidc_provider.refresh(second).json()["error"] == "invalid_grant"
+    assert oidc_provider.refresh_tokens_of("nobody") == []
 
 
 def test_deny_returns_access_denied_with_the_state(oidc_provider: OidcProvider) -> None:

@@ -323,8 +323,9 @@ def test_aws_signin_renews_through_the_relays_paste_and_refuses_another_identity
     signin_fake: SigninFake, tmp_path: Path, relay_process: Any
 ) -> None:
     """aws-signin's remote flow through the relay is its paste page. A renewal that Bob
-    completes for Alice's profile is refused and nothing is saved; the next link, which
-    Alice completes, is saved (--renew-before longer than the 12 h session: at once)."""
+    completes for Alice's profile is refused, nothing is saved and Bob's session is
+    revoked at AWS Sign-In (the audit says so); the next link, which Alice completes, is
+    saved (--renew-before longer than the 12 h session: at once)."""
     env = signin_environ(tmp_path, signin_fake)
     relay = relay_process(RELAY_ALLOWED_ORIGINS=signin_fake.base_url)
     config = Path(env["AWS_CONFIG_FILE"])
@@ -343,5 +344,10 @@ def test_aws_signin_renews_through_the_relays_paste_and_refuses_another_identity
         finally:
             err = stop(process)
     assert f"signed in as {BOB}, not {ALICE}; nothing was saved" in err
+    assert "Ended the new sign-in at the provider: refresh token revoked at AWS Sign-In" in err
+    assert '"outcome": "renewal_refused", "revoked": "yes"' in err
+    assert [
+        session.revoked for session in signin_fake.sessions if session.login_session == BOB
+    ] == [True]
     assert "profile dev was renewed" in err
     assert not cache_path(env, BOB).exists()

@@ -10,6 +10,9 @@
 //      `device_authorization_endpoint`, and the client may use the device_code grant),
 //      OIDC_DEVICE_INTERVAL=N to put `interval: N` into device authorization responses
 //      (node-oidc-provider sends none, so clients wait the RFC's default 5 seconds).
+// Test state: GET /test/refresh-tokens/<account> lists the refresh tokens issued to that
+// account (oldest first), so that a test can present to /token a token the client never
+// showed it, such as one of a sign-in the client refused and revoked.
 // The client is native: an http loopback redirect URI matches any port (RFC 8252 section 7.3),
 // so registering http://127.0.0.1/callback admits http://127.0.0.1:<any port>/callback.
 import { generateKeyPairSync } from 'node:crypto';
@@ -95,6 +98,20 @@ if (DEVICE_FLOW && DEVICE_INTERVAL > 0) {
     }
   });
 }
+const refreshTokens = new Map();
+provider.on('refresh_token.saved', (token) => {
+  const issued = refreshTokens.get(token.accountId) || [];
+  if (!issued.includes(token.jti)) issued.push(token.jti); // an opaque token's value is its jti
+  refreshTokens.set(token.accountId, issued);
+});
+provider.use(async (ctx, next) => {
+  const match = ctx.method === 'GET' && /^\/test\/refresh-tokens\/([^/]+)$/.exec(ctx.path);
+  if (!match) {
+    await next();
+    return;
+  }
+  ctx.body = refreshTokens.get(decodeURIComponent(match[1])) || [];
+});
 provider.listen(PORT, HOST, () => {
   console.log(`oidc-provider listening on ${ISSUER} (client ${CLIENT_ID}, auto_consent=${AUTO_CONSENT}, device_flow=${DEVICE_FLOW})`);
 });

@@ -1,6 +1,6 @@
 """oidc on a remote host without a relay, against an IdP and STS served by respx: the device
-code when discovery offers one (RFC 8628), the pasted address when it does not, and a
-configured relay still first."""
+code when discovery offers one (RFC 8628), the pasted address when it does not, a
+configured relay still first, and a refused sign-in revoked at the IdP."""
 
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ import respx
 
 from awslogin.adapters.terminal import Terminal
 from awslogin.errors import AwsloginError, ProviderError
+from awslogin.providers.base import Revocation
 from awslogin.stores import store_for
+from awslogin.usecases.identity_check import IdentityRefused
 from awslogin.usecases.login import LoginOptions, login
 from awslogin.usecases.profiles import awslogin_profile, load_config
 from tests.support.fake_clock import SteppedClock
@@ -340,3 +342,109 @@ def test_a_refresh_under_way_does_not_write_the_old_session_over_the_new_one(
         remote_login(env)
     refresher.join()
     assert cached(env)["providerState"]["refreshToken"] == "rt-new"
+
+
+# a refused sign-in is revoked ------------------------------------------------------------------
+
+REVOCATION = f"{ISSUER}/revoke"
+
+
+def refused_login(
+    env: dict[str, str], idp: FakeIdp, revocation: httpx.Response | BaseException | None
+) -> tuple[IdentityRefused, str, list[dict[str, list[str]]]]:
+    """A device-code login as alice of profile dev, which is pinned to carol: refused.
+    The IdP's revocation endpoint answers `revocation` (None: discovery names none).
+    (The refusal, what the terminal showed, the forms the revocation endpoint got.)"""
+    config = Path(env["AWS_CONFIG_FILE"])
+    config.write_text(
+        config.read_text() + "awslogin_expected_identity = arn:aws:sts::*:assumed-role/dev/carol\n"
+    )
+    err = io.StringIO()
+    metadata = idp.metadata(device_authorization_endpoint=DEVICE_ENDPOINT)
+    if revocation is None:
+        del metadata["revocation_endpoint"]
+    with respx.mock(assert_all_called=False) as router:
+        router.get(f"{ISSUER}/.well-known/openid-configuration").respond(json=metadata)
+        router.get(f"{ISSUER}/jwks").respond(json=idp.jwks())
+        router.post(STS_URL).respond(text=sts_response())
+        router.post(DEVICE_ENDPOINT).respond(json=device_authorization())
+        router.post(f"{ISSUER}/token").respond(
+            json={"id_token": idp.id_token(nonce=None), "refresh_token": "rt-refused"}
+        )
+
+        def answer(request: httpx.Request) -> httpx.Response:
+            if isinstance(revocation, BaseException):
+                raise revocation
+            assert revocation is not None
+            return revocation
+
+        revoke = router.post(REVOCATION).mock(side_effect=answer)
+        with pytest.raises(IdentityRefused) as refused:
+            login(
+                LoginOptions(profile="dev", remote=True, qr=False),
+                env,
+                Terminal(err=err, out=io.StringIO(), stdin=io.StringIO()),
+                clock=SteppedClock(),
+            )
+    assert not (Path(env["AWSLOGIN_CACHE_DIR"]) / "oidc--dev.json").exists()
+    forms = [parse_qs(call.request.content.decode()) for call in revoke.calls]
+    return refused.value, err.getvalue(), forms
+
+
+def last_line(shown: str) -> str:
+    return shown.strip().splitlines()[-1]
+
+
+def test_a_refused_sign_in_is_revoked_at_the_idp(env: dict[str, str], idp: FakeIdp) -> None:
+    refused, shown, forms = refused_login(env, idp, httpx.Response(200))
+
+    assert str(refused).startswith("profile dev expects arn:aws:sts::*:assumed-role/dev/carol")
+    assert forms == [
+        {"token": ["rt-refused"], "token_type_hint": ["refresh_token"], "client_id": [CLIENT_ID]}
+    ]
+    assert last_line(shown) == (
+        f"Ended the new sign-in at the provider: refresh token revoked at {ISSUER}."
+    )
+    assert refused.revocation == Revocation(True, f"refresh token revoked at {ISSUER}")
+    assert "rt-refused" not in shown
+
+
+def test_an_idp_without_revocation_is_said_so(env: dict[str, str], idp: FakeIdp) -> None:
+    refused, shown, forms = refused_login(env, idp, None)
+
+    assert forms == []
+    assert last_line(shown) == (
+        "Could not end the new sign-in at the provider: "
+        "the identity provider has no revocation endpoint."
+    )
+    assert refused.revocation == Revocation(
+        False, "the identity provider has no revocation endpoint"
+    )
+
+
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [
+        (httpx.Response(503), "the identity provider refused the revocation (HTTP 503)."),
+        (httpx.ConnectError("refused"), f"could not reach {ISSUER} to revoke: "),
+    ],
+)
+def test_a_revocation_that_fails_is_one_line_and_the_refusal_stands(
+    env: dict[str, str], idp: FakeIdp, answer: httpx.Response | Exception, said: str
+) -> None:
+    refused, shown, forms = refused_login(env, idp, answer)
+
+    assert len(forms) == 1
+    assert last_line(shown).startswith(f"Could not end the new sign-in at the provider: {said}")
+    assert refused.revocation is not None
+    assert refused.revocation.failed
+    assert str(refused).endswith("nothing was saved")
+
+
+def test_ctrl_c_during_the_revocation_cuts_it_short_and_the_refusal_stands(
+    env: dict[str, str], idp: FakeIdp
+) -> None:
+    refused, shown, _ = refused_login(env, idp, KeyboardInterrupt())
+
+    assert last_line(shown) == "Could not end the new sign-in at the provider: interrupted."
+    assert str(refused).endswith("nothing was saved")

@@ -89,6 +89,37 @@ async def test_an_expired_pairing_is_followed_by_a_new_link(
     } in renewal.audited
 
 
+async def test_a_refused_attempt_audits_whether_its_session_was_revoked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(renewal_module, "QUICK_FAILURE_PAUSE", 0.0)
+    refused = "the renewal of profile dev signed in as bob, not alice; nothing was saved"
+    renewal = Scripted(
+        [
+            AttemptResult("refused", refused, revoked=True),
+            AttemptResult("refused", refused, revoked=False),
+            AttemptResult("saved", "signed in again"),
+        ]
+    )
+    renewal.consider(NOW, refused=False)
+    await settle(renewal)
+    ended = [line for line in renewal.audited if line["outcome"] != "renewal_started"]
+    assert ended == [
+        {"outcome": "renewal_refused", "revoked": "yes"},
+        {"outcome": "renewal_refused", "revoked": "no"},
+        {"outcome": "renewal_saved"},
+    ]
+    assert f"renewal of profile dev: {refused}; sending a new link" in renewal.said
+
+
+@pytest.mark.parametrize(("field", "revoked"), [(', "revoked": true', True), ("", None)])
+def test_the_worker_says_whether_a_refused_session_was_revoked(
+    field: str, revoked: bool | None
+) -> None:
+    stdout = f'{{"outcome": "refused", "message": "m", "undelivered": []{field}}}'.encode()
+    assert _parse(stdout) == AttemptResult("refused", "m", (), revoked)
+
+
 async def test_a_denial_stops_the_renewals_of_that_session_only() -> None:
     renewal = Scripted([AttemptResult("denied", "sign-in was denied at the identity provider")])
     renewal.consider(NOW + 30, refused=False)
