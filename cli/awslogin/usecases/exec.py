@@ -90,6 +90,14 @@ class ExecOptions:
 
 
 def exec_command(options: ExecOptions, environ: Mapping[str, str], terminal: Terminal) -> int:
+    if options.env and options.notify:
+        # With --env awslogin becomes the command: nothing is left to renew or to serve
+        # the renewed credentials. Destinations from AWSLOGIN_NOTIFY or the profile are
+        # standing defaults for serve and exec, and do not make --env fail.
+        raise UsageError(
+            "--notify renews the credentials of exec's endpoint; with --env the command "
+            "gets fixed ones and nothing renews them: drop --env or --notify"
+        )
     _refuse_nesting(options.profile, environ)
     argv = list(options.command) or default_command(environ)
     region = profile_region(options.profile, environ)
