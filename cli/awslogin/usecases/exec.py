@@ -214,6 +214,9 @@ class _EndpointThread:
     async def _serve(self) -> None:
         self._loop = asyncio.get_running_loop()
         try:
+            # Not ended_ok, unlike serve: a command started without a session would only
+            # fail, so exec refuses (sign in first) even with a renewal (README, "Long
+            # jobs and unattended hosts").
             await self.serving.open()
         except AwsloginError as failure:
             self._opened.set_exception(failure)

@@ -17,6 +17,12 @@ pytestmark = pytest.mark.unit
 NOW = 1_000_000.0
 
 
+@pytest.fixture(autouse=True)
+def private_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The renewal's state file (`status`) goes beside the cache: under this test's home."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+
+
 class Scripted(Renewal):
     """A renewal whose attempts answer as scripted, instantly."""
 
