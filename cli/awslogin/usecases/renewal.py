@@ -190,6 +190,7 @@ class Renewal:
                 return
             if self._stopped:  # signed out meanwhile
                 clear_state(self.profile, self._environ)
+                self._audit({"outcome": "renewal_withdrawn"})
                 self._say(f"renewal of profile {self.profile} withdrawn: it was signed out")
                 return
             if result.outcome in STOPPING:

@@ -156,6 +156,7 @@ async def test_a_logout_starts_no_renewal_and_withdraws_the_one_under_way() -> N
     await settle(renewal)
     assert renewal.attempts == 1
     assert renewal.said[-1] == "renewal of profile dev withdrawn: it was signed out"
+    assert renewal.audited[-1] == {"outcome": "renewal_withdrawn"}
     renewal.consider(None, refused=True)  # what the next looks find: still signed out
     assert not renewal.running
     renewal.signed_out()
