@@ -7,6 +7,7 @@ The CLI's error tree (exit code in brackets; classes defined elsewhere name thei
 
 * AwsloginError [1] - a failure the user can act on; the message says what to do
   x UsageError [2] - the command line itself is wrong (a bad option or value)
+    + CannotNotify (usecases/link_notice.py) - --notify with a flow that cannot send
   x ConfigError - the AWS config file is malformed, or a profile missing or incomplete
   x LoginRequired - no usable session; the message says `awslogin login --profile P`
   x ProviderError - the identity provider, STS, the access portal or the relay refused

@@ -197,4 +197,3 @@ class Presence:
             return True
         presence.release()
         return False
-

@@ -90,6 +90,14 @@ class ExecOptions:
 
 
 def exec_command(options: ExecOptions, environ: Mapping[str, str], terminal: Terminal) -> int:
+    if options.env and options.notify:
+        # With --env awslogin becomes the command: nothing is left to renew or to serve
+        # the renewed credentials. Destinations from AWSLOGIN_NOTIFY or the profile are
+        # standing defaults for serve and exec, and do not make --env fail.
+        raise UsageError(
+            "--notify renews the credentials of exec's endpoint; with --env the command "
+            "gets fixed ones and nothing renews them: drop --env or --notify"
+        )
     _refuse_nesting(options.profile, environ)
     argv = list(options.command) or default_command(environ)
     region = profile_region(options.profile, environ)
@@ -206,6 +214,9 @@ class _EndpointThread:
     async def _serve(self) -> None:
         self._loop = asyncio.get_running_loop()
         try:
+            # Not ended_ok, unlike serve: a command started without a session would only
+            # fail, so exec refuses (sign in first) even with a renewal (README, "Long
+            # jobs and unattended hosts").
             await self.serving.open()
         except AwsloginError as failure:
             self._opened.set_exception(failure)

@@ -24,10 +24,24 @@ from dataclasses import dataclass, field
 
 from awslogin.adapters.clock import local_time
 from awslogin.adapters.notify import Message, Undelivered, send
-from awslogin.errors import one_line
+from awslogin.errors import UsageError, one_line
 from awslogin.flows.base import Display, WaitingLine
 
 MAX_SHOWN = 300
+
+
+class CannotNotify(UsageError):
+    """Destinations were given, but the profile's remote flow is the paste flow: it reads
+    the answer from this terminal and has no link that could wait on a phone (no relay,
+    and an identity provider without device codes). Refused before anything is shown:
+    from cron it would fail with "end of input", and a renewal could never succeed
+    (docs/security.md, "Renewal")."""
+
+    def __init__(self, profile: str) -> None:
+        super().__init__(
+            "--notify needs a relay (awslogin_relay) or an identity provider with device "
+            f"codes: profile {profile} has neither"
+        )
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@
   It also looks at least every minute, to notice a logout or a new sign-in, and warns
   some minutes before the session ends.
 * With a renewal (usecases/renewal.py), each look tells it what was found: it starts a
-  new sign-in before the session's end, or at once when a refresh is refused.
+  new sign-in before the session's end, or at once when a refresh is refused; not after
+  a logout (the session's file gone), which withdraws a renewal under way.
 * Credentials the worker could not refresh but that still work (the IdP is down), or a
   provider's credentials shorter than the margin, are answered for a while (half their
   remaining life, 30 s at most) before the next try; an error is answered for 5 s.
@@ -50,6 +51,14 @@ def _how_long(seconds: float) -> str:
     return f"{int(seconds)} s" if seconds < 120 else f"{int(seconds // 60)} min"
 
 
+def no_link(renewal: Renewal | None, ended: Failure) -> str:
+    """What a line about a session that only a sign-in brings back adds when renewing:
+    that no link goes out after a logout."""
+    if renewal is None or not ended.signed_out:
+        return ""
+    return " (it was signed out: no renewal link is sent after a logout)"
+
+
 class LiveCredentials:
     """One profile's credentials for an endpoint: `answer()` per request, `keep_alive()`."""
 
@@ -80,12 +89,24 @@ class LiveCredentials:
         self._warned_for: float | None = None
         self._new_session = asyncio.Event()
 
-    async def start(self) -> Snapshot:
-        """The first fetch; raises its failure when there is nothing to serve."""
+    @property
+    def failure(self) -> Failure | None:
+        """Why nothing is served now (None: credentials are)."""
+        return self._failure
+
+    async def start(self, *, ended_ok: bool = False) -> Snapshot | None:
+        """The first fetch; raises its failure when there is nothing to serve. With
+        `ended_ok` and a renewal, a session that only a sign-in can bring back is not a
+        failure: None, LoginRequired is answered meanwhile, and the renewal starts at once
+        (unless signed out on purpose: `_tell_renewal`)."""
         await self.fetch()
         self._started = True
         if self._snapshot is None:
-            raise AwsloginError((self._failure or Failure("no credentials", False)).message)
+            failure = self._failure or Failure("no credentials", False)
+            if ended_ok and failure.login_required and self.renewal is not None:
+                self._tell_renewal(failure)
+                return None
+            raise AwsloginError(failure.message)
         if self.renewal is not None:
             self.renewal.consider(self._snapshot.session_ends_at, refused=False)
         return self._snapshot
@@ -166,6 +187,16 @@ class LiveCredentials:
                 f"the session of profile {self.profile} ends at {at} (in {_how_long(left)}): "
                 f"run `awslogin login --profile {self.profile}` to go on without a break"
             )
+
+    def _tell_renewal(self, ended: Failure) -> None:
+        """Only a sign-in helps: a renewal starts at once, unless the session's file is
+        gone (a deliberate logout: no link for it; docs/security.md, "Renewal")."""
+        if self.renewal is None:
+            return
+        if ended.signed_out:
+            self.renewal.signed_out()
+        else:
+            self.renewal.consider(None, refused=True)
 
     def _needs_fetch(self, now: float) -> bool:
         snapshot = self._snapshot
@@ -257,9 +288,10 @@ class LiveCredentials:
         if result.login_required:
             self._snapshot = None
             if announce:
-                self._say(f"{result.message}; until then, clients get this message")
-            if self.renewal is not None and self._started:
-                self.renewal.consider(None, refused=True)
+                until = f"; until then, clients get this message{no_link(self.renewal, result)}"
+                self._say(f"{result.message}{until}")
+            if self._started:
+                self._tell_renewal(result)
             return
         self._hold_until = now + RETRY_SECONDS
         if self._snapshot is not None and self._snapshot.session_gone():

@@ -51,7 +51,7 @@ from awslogin.usecases.identity_check import (
     last_identity,
     profile_pin,
 )
-from awslogin.usecases.link_notice import NotifyingDisplay, Sending, Sent
+from awslogin.usecases.link_notice import CannotNotify, NotifyingDisplay, Sending, Sent
 from awslogin.usecases.profiles import awslogin_profile, load_config
 
 RELAY_ENV = "AWSLOGIN_RELAY_URL"
@@ -210,6 +210,8 @@ def _flow(
         )
     relay = normalize_relay_url(relay_url) if relay_url else None
     remote_flow = provider.remote_flow() if relay is None else None
+    if relay is None and remote_flow != "device" and display is not terminal:
+        raise CannotNotify(profile.name)  # destinations given: nobody may be here to paste
     if reason is not None:
         if relay is not None:
             how = f"signing in through {urlsplit(relay).netloc}."

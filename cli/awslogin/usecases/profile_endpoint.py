@@ -70,9 +70,12 @@ class Serving:
             audit=self._audit,
         )
 
-    async def open(self) -> Snapshot:
-        """Fetch the first credentials (nothing to serve: the failure, raised), then listen."""
-        snapshot = await self.live.start()
+    async def open(self, *, ended_ok: bool = False) -> Snapshot | None:
+        """Fetch the first credentials (nothing to serve: the failure, raised), then listen.
+        `ended_ok` (serve): with a renewal, a session that has ended is no failure: it
+        listens, answers LoginRequired and renews at once (None; LiveCredentials.start),
+        so that a unit restarted after the session's end does not fail over and over."""
+        snapshot = await self.live.start(ended_ok=ended_ok)
         await self.endpoint.start()
         return snapshot
 

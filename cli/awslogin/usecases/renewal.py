@@ -15,7 +15,9 @@ look again, and it serves the new ones.
   link: before the session's end and after it (serve answers `LoginRequired` meanwhile
   and keeps offering the renewal). One that failed within 10 s waits 30 s first.
 * A denial on the phone stops the renewals of that session; the worker sends one last
-  message that says so. A new session (a login by hand) starts them again.
+  message that says so. So does a profile that cannot renew from a phone (no relay, and
+  an identity provider without device codes: link_notice.CannotNotify), instead of
+  failing at every attempt. A new session (a login by hand) starts them again.
 """
 
 from __future__ import annotations
@@ -31,17 +33,19 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from awslogin.adapters.files import Presence
 from awslogin.adapters.notify import require_extra
 from awslogin.profile import NOTIFY_ENV, notify_destinations
 from awslogin.usecases.profiles import awslogin_profile, load_config
-from awslogin.adapters.files import Presence
-from awslogin.usecases.renewal_status import clear_state, mark_stopped, presence_path
+from awslogin.usecases.renewal_status import DENIED, clear_state, mark_stopped, presence_path
 
 DEFAULT_RENEW_BEFORE = 30 * 60.0
 # An attempt that ended sooner than this failed by itself (a relay down, a bad
 # destination...): the next one waits QUICK_FAILURE_PAUSE rather than looping.
 QUICK_FAILURE_SECONDS = 10.0
 QUICK_FAILURE_PAUSE = 30.0
+# Outcomes that stop the renewals of a session, with what `status` says of each.
+STOPPING = {"denied": DENIED, "unusable": "no relay, and no device codes"}
 # A worker asked to stop cancels its pairing within a few seconds.
 STOP_SECONDS = 10.0
 # An attempt is a login of 600 s at the most (its --timeout), and its last calls.
@@ -75,7 +79,7 @@ def renewal_options(
 
 @dataclass(frozen=True)
 class AttemptResult:
-    outcome: str  # saved, denied, refused, failed
+    outcome: str  # saved, denied, unusable, refused, failed
     message: str
     undelivered: tuple[tuple[str, str], ...] = ()
     revoked: bool | None = None  # refused: whether its session was revoked at the provider
@@ -106,8 +110,10 @@ class Renewal:
         self._clock = clock
         self._task: asyncio.Task[None] | None = None
         self._worker: asyncio.subprocess.Process | None = None
-        self._denied = False
-        self._denied_for: float | None = None  # the session end the denial was for
+        # Stopped: by a denial (for the session ending at `_stopped_for`), or by a logout
+        # (`signed_out`: for no session, so that any new one starts them again).
+        self._stopped = False
+        self._stopped_for: float | None = None
         self._closing = False
         # Held from the first renewal until close(): `status` shows a renewal's state
         # only while this process lives (usecases/renewal_status.py).
@@ -126,10 +132,10 @@ class Renewal:
         end, or a refresh was refused (`refused`)."""
         if self._closing or self.running:
             return
-        if self._denied:
-            if session_ends_at is None or session_ends_at == self._denied_for:
+        if self._stopped:
+            if session_ends_at is None or session_ends_at == self._stopped_for:
                 return
-            self._denied = False  # a new session: its renewals may start again
+            self._stopped = False  # a new session: its renewals may start again
         due = refused or (
             session_ends_at is not None and self._clock() >= self.due_at(session_ends_at)
         )
@@ -138,6 +144,18 @@ class Renewal:
                 self._presence = Presence(presence_path(self.profile, self._environ))
                 self._presence.hold()
             self._task = asyncio.ensure_future(self._renew(session_ends_at))
+
+    def signed_out(self) -> None:
+        """The session was signed out on purpose (its file removed by `awslogin logout`,
+        `aws sso logout`, `aws logout`): no link goes out for it, and a renewal under
+        way is withdrawn (its worker cancels its pairing). A later sign-in by hand makes
+        renewals possible again, as after a denial (docs/security.md, "Renewal")."""
+        self._stopped, self._stopped_for = True, None
+        clear_state(self.profile, self._environ)
+        worker = self._worker
+        if self.running and worker is not None and worker.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                worker.send_signal(signal.SIGTERM)
 
     async def close(self) -> None:
         """Stop the renewal under way; its worker cancels its pairing."""
@@ -166,7 +184,7 @@ class Renewal:
             f"notification destination{'s' if count != 1 else ''}"
         )
         self._audit({"outcome": "renewal_started"})
-        while not self._closing:
+        while not (self._closing or self._stopped):
             started = time.monotonic()
             result = await self._attempt()
             for destination, reason in result.undelivered:
@@ -184,9 +202,14 @@ class Renewal:
                 self._say(f"profile {self.profile} was renewed: serving the new credentials")
                 await self._on_saved()
                 return
-            if result.outcome == "denied":
-                self._denied, self._denied_for = True, session_ends_at
-                mark_stopped(self.profile, self._environ)
+            if self._stopped:  # signed out meanwhile
+                clear_state(self.profile, self._environ)
+                self._audit({"outcome": "renewal_withdrawn"})
+                self._say(f"renewal of profile {self.profile} withdrawn: it was signed out")
+                return
+            if result.outcome in STOPPING:
+                self._stopped, self._stopped_for = True, session_ends_at
+                mark_stopped(self.profile, self._environ, STOPPING[result.outcome])
                 self._say(
                     f"renewals of profile {self.profile} stopped: {result.message}; "
                     f"run `awslogin login --profile {self.profile}` to sign in again"

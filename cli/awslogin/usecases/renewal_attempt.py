@@ -30,12 +30,13 @@ from awslogin.errors import UNEXPECTED, AwsloginError, message_of
 from awslogin.flows.callback import SignInDenied
 from awslogin.profile import notify_destinations
 from awslogin.usecases.identity_check import IdentityRefused
-from awslogin.usecases.link_notice import Sending, Sent, stop_message
+from awslogin.usecases.link_notice import CannotNotify, Sending, Sent, stop_message
 from awslogin.usecases.login import LoginOptions, login
 from awslogin.usecases.profiles import awslogin_profile, load_config
 from awslogin.usecases.renewal_status import RenewalState, write_state
 
-Outcome = Literal["saved", "denied", "refused", "failed"]
+# unusable: the profile cannot renew from a phone at all (link_notice.CannotNotify).
+Outcome = Literal["saved", "denied", "unusable", "refused", "failed"]
 
 
 class UndeliveredWire(TypedDict):
@@ -72,6 +73,9 @@ def attempt(profile: str, environ: Mapping[str, str], *, debug: bool) -> Attempt
     except SignInDenied as denied:
         _last_message(profile, environ, denied.message, note)
         return AttemptAnswer(outcome="denied", message=denied.message, undelivered=undelivered)
+    except CannotNotify as unusable:
+        _last_message(profile, environ, unusable.message, note)
+        return AttemptAnswer(outcome="unusable", message=unusable.message, undelivered=undelivered)
     except IdentityRefused as refused:
         answer = AttemptAnswer(outcome="refused", message=refused.message, undelivered=undelivered)
         if refused.revocation is not None:

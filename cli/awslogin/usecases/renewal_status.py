@@ -16,7 +16,7 @@ import json
 import os
 import time
 from collections.abc import Mapping
-from typing import Literal, TypedDict
+from typing import Literal, NotRequired, TypedDict
 from urllib.parse import quote
 
 from awslogin.adapters.files import (
@@ -27,14 +27,19 @@ from awslogin.adapters.files import (
     write_private_atomically,
 )
 from awslogin.adapters.token_cache import cache_dir
+from awslogin.errors import one_line
 
 State = Literal["waiting", "stopped"]
 
 
 class RenewalState(TypedDict):
     state: State
-    sentAt: float
+    sentAt: float  # 0: no link went out
     delivered: int
+    why: NotRequired[str]  # a stopped renewal: why, in a few words (no secret)
+
+
+DENIED = "denied on the phone"
 
 
 def state_path(profile: str, environ: Mapping[str, str]) -> str:
@@ -54,17 +59,18 @@ def write_state(profile: str, environ: Mapping[str, str], state: RenewalState) -
         write_private_atomically(path, json.dumps(state).encode("utf-8"))
 
 
-def mark_stopped(profile: str, environ: Mapping[str, str]) -> None:
-    """The renewal stopped (a denial): `status` says so while serve runs."""
-    data = read_json_object(state_path(profile, environ))
-    if data is not None:
-        sent_at, delivered = data.get("sentAt"), data.get("delivered")
-        state = RenewalState(
-            state="stopped",
-            sentAt=float(sent_at) if isinstance(sent_at, int | float) else 0.0,
-            delivered=delivered if isinstance(delivered, int) else 0,
-        )
-        write_state(profile, environ, state)
+def mark_stopped(profile: str, environ: Mapping[str, str], why: str = DENIED) -> None:
+    """The renewals stopped (a denial, a profile that cannot renew from a phone):
+    `status` says why while serve runs, and when the last link went out, if one did."""
+    data = read_json_object(state_path(profile, environ)) or {}
+    sent_at, delivered = data.get("sentAt"), data.get("delivered")
+    state = RenewalState(
+        state="stopped",
+        sentAt=float(sent_at) if isinstance(sent_at, int | float) else 0.0,
+        delivered=delivered if isinstance(delivered, int) else 0,
+        why=why,
+    )
+    write_state(profile, environ, state)
 
 
 def clear_state(profile: str, environ: Mapping[str, str]) -> None:
@@ -86,5 +92,9 @@ def renewal_line(profile: str, environ: Mapping[str, str]) -> str | None:
     at = time.strftime("%H:%M", time.localtime(sent_at))
     where = f"{delivered} destination{'s' if delivered != 1 else ''}"
     if data.get("state") == "stopped":
-        return f"stopped (denied on the phone); the last link went out {at} to {where}"
+        why = data.get("why")
+        stopped = f"stopped ({one_line(why, 80) if isinstance(why, str) else DENIED})"
+        if not sent_at:
+            return f"{stopped}; no link went out"
+        return f"{stopped}; the last link went out {at} to {where}"
     return f"link sent {at} to {where}, waiting"

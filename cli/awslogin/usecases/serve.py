@@ -28,9 +28,10 @@ from awslogin.adapters.files import write_private_atomically
 from awslogin.adapters.terminal import Terminal
 from awslogin.errors import EXIT_INTERRUPTED, EXIT_OK
 from awslogin.usecases.child_region import child_region_variables
+from awslogin.usecases.live_credentials import no_link
 from awslogin.usecases.profile_endpoint import Serving
 from awslogin.usecases.renewal import DEFAULT_RENEW_BEFORE, RenewalOptions, renewal_options
-from awslogin.usecases.snapshot import profile_region
+from awslogin.usecases.snapshot import Failure, Snapshot, profile_region
 
 # What stops serve, with the exit code it gives: only the signals this platform has.
 _STOP_SIGNALS = {
@@ -105,7 +106,7 @@ async def _serve(
             stopped.set()
 
         _on_signal(loop, number, stop)
-    snapshot = await serving.open()
+    snapshot = await serving.open(ended_ok=True)
     if stopped.is_set():
         await serving.close()
         return exit_code[0]
@@ -121,15 +122,28 @@ async def _serve(
             "\n".join(f"export {name}={shlex.quote(value)}" for name, value in variables.items())
         )
         where = ""
-    ends = time.strftime("%Y-%m-%d %H:%M %Z", time.localtime(snapshot.session_ends_at))
     say(
         f"serving profile {options.profile} at {serving.endpoint.url}{where} "
-        f"(Ctrl-C to stop); its session ends at {ends}"
+        f"(Ctrl-C to stop); {_session_line(serving, snapshot)}"
     )
     serving.live.warn_if_ending()
     await serving.run(stopped)
     say(f"stopped serving profile {options.profile}")
     return exit_code[0]
+
+
+def _session_line(serving: Serving, snapshot: Snapshot | None) -> str:
+    """When the session ends; or, started after it ended (with a renewal), why clients
+    get LoginRequired for now."""
+    if snapshot is not None:
+        ends = time.strftime("%Y-%m-%d %H:%M %Z", time.localtime(snapshot.session_ends_at))
+        return f"its session ends at {ends}"
+    ended = serving.live.failure or Failure("no credentials", True)
+    until = "a sign-in by hand" if ended.signed_out else "the renewal signs in"
+    return (
+        f"{ended.message}; until {until}, clients get LoginRequired"
+        f"{no_link(serving.live.renewal, ended)}"
+    )
 
 
 def _on_signal(loop: asyncio.AbstractEventLoop, number: int, callback: Callable[[], None]) -> None:

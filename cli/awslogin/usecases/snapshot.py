@@ -39,10 +39,13 @@ from awslogin.usecases.profiles import awslogin_profile, load_config
 
 @dataclass(frozen=True)
 class Failure:
-    """Why there are no credentials to hand out; `login_required`: only a sign-in helps."""
+    """Why there are no credentials to hand out; `login_required`: only a sign-in helps;
+    `signed_out`: and the session's file is absent (a logout by any tool, or no sign-in
+    yet), which a renewal does not answer (docs/security.md, "Renewal")."""
 
     message: str
     login_required: bool
+    signed_out: bool = False
 
 
 @dataclass(frozen=True)
@@ -161,7 +164,8 @@ def parse_worker_answer(stdout: bytes) -> Snapshot | Failure:
         answer = json.loads(stdout)
         if "snapshot" in answer:
             return Snapshot.from_wire(answer["snapshot"])
-        return Failure(str(answer["message"]), answer["error"] == "login_required")
+        login_required = answer["error"] == "login_required"
+        return Failure(str(answer["message"]), login_required, answer.get("signedOut") is True)
     except (ValueError, KeyError, TypeError):
         return Failure("the credentials worker gave no answer (run with --debug)", False)
 
@@ -170,11 +174,21 @@ def _answer(profile: str, debug: bool) -> dict[str, Any]:
     try:
         return {"snapshot": take_snapshot(profile, os.environ, debug=debug).to_wire()}
     except LoginRequired as ended:
-        return {"error": "login_required", "message": ended.message}
+        signed_out = _signed_out(profile)
+        return {"error": "login_required", "message": ended.message, "signedOut": signed_out}
     except AwsloginError as failure:
         return {"error": "failure", "message": failure.message}
     except Exception:  # the worker's promise, as the CLI's: one line, no traceback
         return {"error": "failure", "message": UNEXPECTED}
+
+
+def _signed_out(profile: str) -> bool:
+    """The session's file is absent: signed out on purpose, or never signed in (a session
+    that ended or was refused at the IdP keeps its file)."""
+    try:
+        return not os.path.exists(session_file(profile, os.environ))
+    except AwsloginError:
+        return False
 
 
 def main(argv: list[str]) -> int:

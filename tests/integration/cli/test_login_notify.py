@@ -12,11 +12,13 @@ from typing import Any
 
 import pytest
 
+from tests.fakes.signin import run_signin_fake
 from tests.peers.oidc import OidcProvider
 from tests.support.background import in_background
 from tests.support.destinations import JsonWebhook, refused_destination, smtp_server
 from tests.support.host import awslogin_script
 from tests.support.phone import phone_from_message
+from tests.support.signin_profile import ALICE, signin_environ
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -113,3 +115,25 @@ def test_the_profile_and_environment_give_destinations_too(
         assert phone.errors == []
         assert process.returncode == 0, err
         assert len(from_profile.bodies) == 1  # the environment wins over the profile
+
+
+def test_without_a_relay_or_device_codes_it_refuses_in_one_usage_line(tmp_path: Path) -> None:
+    """aws-signin without a relay signs in by a paste at this terminal: from cron nobody
+    pastes, so the link is not sent and the login refused before it starts."""
+    with run_signin_fake(accounts={"alice": ALICE}) as fake, JsonWebhook() as webhook:
+        env = signin_environ(tmp_path, fake)
+        argv = [awslogin_script(), "login", "--profile", "dev", "--remote"]
+        process = subprocess.run(
+            [*argv, "--notify", webhook.url, "--timeout", "60"],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert webhook.bodies == []
+    assert process.returncode == 2
+    assert process.stderr.splitlines() == [
+        "awslogin: --notify needs a relay (awslogin_relay) or an identity provider with "
+        "device codes: profile dev has neither"
+    ]

@@ -323,3 +323,25 @@ def test_not_signed_in_runs_nothing(cli_env: dict[str, str], tmp_path: Path) -> 
             "awslogin: not signed in with profile dev: run `awslogin login --profile dev`\n"
         )
         assert not marker.exists()
+
+
+def test_with_notify_not_signed_in_or_with_env_runs_nothing(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """exec does not start its command to wait for a renewal: without a session it
+    refuses as it does without --notify; --env with --notify is a usage error (nothing
+    would renew the fixed credentials)."""
+    marker = tmp_path / "ran"
+    notify = ("--notify", "json://127.0.0.1:9/hook")
+    done = awslogin_exec(cli_env, "--profile", "dev", *notify, "--", "touch", str(marker))
+    assert done.returncode == 1
+    assert done.stderr == (
+        "awslogin: not signed in with profile dev: run `awslogin login --profile dev`\n"
+    )
+    done = awslogin_exec(cli_env, "--profile", "dev", "--env", *notify, "--", "touch", str(marker))
+    assert done.returncode == 2
+    assert done.stderr == (
+        "awslogin: --notify renews the credentials of exec's endpoint; with --env the command "
+        "gets fixed ones and nothing renews them: drop --env or --notify\n"
+    )
+    assert not marker.exists()

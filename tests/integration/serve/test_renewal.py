@@ -246,6 +246,92 @@ def test_a_denial_stops_the_renewals_with_one_last_message(
     assert "renewals of profile dev stopped: sign-in was denied" in err
 
 
+def test_a_logout_withdraws_the_renewal_and_no_link_goes_out_until_a_login_by_hand(
+    renewing_env: dict[str, str], oidc_provider: OidcProvider
+) -> None:
+    """A renewal is under way (80 s before the end of a 90 s session: at once); the
+    person signs out: serve answers LoginRequired, withdraws the renewal (its pairing
+    cancelled) and sends no new link; a login by hand serves again and renews again."""
+    with JsonWebhook() as webhook:
+        process = serve_process(renewing_env, webhook.url)
+        try:
+            url, token = endpoint_of(process)
+            webhook.wait_for_message(1, 30)
+            subprocess.run(
+                [awslogin_script(), "logout", "--profile", "dev"],
+                env=renewing_env,
+                capture_output=True,
+                timeout=30,
+                check=True,
+            )
+            ended = httpx.get(url, headers={"Authorization": token}, timeout=30)
+            assert ended.json()["code"] == "LoginRequired"
+            wait_until(lambda: "withdrawn: it was signed out" in said(process), "the withdrawal")
+            assert len(webhook.bodies) == 1
+            sign_in_oidc(renewing_env, oidc_provider)
+            wait_until(
+                lambda: (
+                    httpx.get(url, headers={"Authorization": token}, timeout=10).status_code == 200
+                ),
+                "credentials after the login by hand",
+            )
+            # The new session's renewal is due at once too (80 s of 90): its link.
+            assert "renew the session of profile dev" in webhook.wait_for_message(2, 90)
+        finally:
+            err = stop(process)
+    assert "no renewal link is sent after a logout" in err
+    assert "Traceback" not in err
+
+
+def test_serve_started_after_the_end_answers_login_required_and_renews_at_once(
+    cli_env: dict[str, str], oidc_provider: OidcProvider, sts: Any, relay_process: Any
+) -> None:
+    """A systemd unit restarted after a reboot past the session's end: serve starts,
+    answers LoginRequired, and the renewal's link goes out at once."""
+    relay = relay_process(RELAY_ALLOWED_ORIGINS=oidc_provider.issuer)
+    renew_through(cli_env, relay.url, 10)
+    sts.credential_seconds = 60
+    try:
+        sign_in_oidc(cli_env, oidc_provider)
+        wait_until(
+            lambda: (
+                subprocess.run(
+                    [awslogin_script(), "credential-process", "--profile", "dev"],
+                    env=cli_env,
+                    capture_output=True,
+                    timeout=30,
+                ).returncode
+                == 1
+            ),
+            "the session's end",
+            timeout=40,
+        )
+        config = Path(cli_env["AWS_CONFIG_FILE"])
+        limit = f"awslogin_session_limit = {SESSION_SECONDS}"
+        config.write_text(config.read_text().replace("awslogin_session_limit = 10", limit))
+        with JsonWebhook() as webhook:
+            process = serve_process(cli_env, webhook.url, renew_before="1s")
+            try:
+                url, token = endpoint_of(process)
+                ended = httpx.get(url, headers={"Authorization": token}, timeout=30)
+                assert ended.json()["code"] == "LoginRequired"
+                phone_from_message(oidc_provider, webhook, 1, timeout=30)
+                wait_until(
+                    lambda: (
+                        httpx.get(url, headers={"Authorization": token}, timeout=10).status_code
+                        == 200
+                    ),
+                    "credentials after the renewal",
+                )
+            finally:
+                err = stop(process)
+    finally:
+        sts.credential_seconds = None
+    assert "time limit: run `awslogin login --profile dev`; until the renewal signs in" in err
+    assert "profile dev was renewed" in err
+    assert "Traceback" not in err
+
+
 def test_a_refresh_refused_by_the_idp_starts_a_renewal_at_once(
     renewing_env: dict[str, str], oidc_provider: OidcProvider
 ) -> None:
@@ -351,3 +437,40 @@ def test_aws_signin_renews_through_the_relays_paste_and_refuses_another_identity
     ] == [True]
     assert "profile dev was renewed" in err
     assert not cache_path(env, BOB).exists()
+
+
+def test_aws_signin_without_a_relay_stops_its_renewals_at_once_in_one_line(
+    signin_fake: SigninFake, tmp_path: Path
+) -> None:
+    """No relay: aws-signin's remote flow is a paste at this terminal, which no phone can
+    answer. The renewal stops at its first attempt (no retry every 30 s), says why in one
+    line, on the phone too, and `status` shows it; the session is still served."""
+    env = signin_environ(tmp_path, signin_fake)
+    sign_in_here(env)
+    with JsonWebhook() as webhook:
+        process = serve_process(env, webhook.url, renew_before="13h")
+        try:
+            url, token = endpoint_of(process)
+            wait_until(lambda: "renewals of profile dev stopped" in said(process), "the stop")
+            last = webhook.wait_for_message(1, 30)
+            shown = subprocess.run(
+                [awslogin_script(), "status", "--profile", "dev"],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=True,
+            ).stdout
+            served = httpx.get(url, headers={"Authorization": token}, timeout=10)
+            assert served.status_code == 200
+        finally:
+            err = stop(process)
+    assert "renewal:     stopped (no relay, and no device codes); no link went out" in shown
+    assert (
+        "renewals of profile dev stopped: --notify needs a relay (awslogin_relay) or an "
+        "identity provider with device codes: profile dev has neither" in err
+    )
+    assert err.count("renewing profile dev") == 1
+    assert "stopped" in last.splitlines()[0]
+    assert len(webhook.bodies) == 1
+    assert "Traceback" not in err

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 
+from awslogin.adapters.terminal import Terminal
 from awslogin.errors import UsageError
 from awslogin.usecases.exec import (
+    ExecOptions,
     _refuse_nesting,
     command_environment,
     default_profile_credentials,
+    exec_command,
 )
 
 pytestmark = pytest.mark.unit
@@ -70,3 +74,15 @@ def test_a_default_profile_with_credentials_is_found(tmp_path: Path) -> None:
     assert default_profile_credentials(environ) == "credential_process"
     credentials.write_text("[default]\naws_access_key_id = AKIA\n")
     assert default_profile_credentials(environ) == "aws_access_key_id"
+
+
+def test_env_with_notify_is_refused_as_nothing_would_renew(tmp_path: Path) -> None:
+    """--env hands fixed credentials to a command that replaces awslogin: refused before
+    anything is read or run, rather than dropping the renewal without a word."""
+    options = ExecOptions(
+        profile="dev", command=["true"], env=True, notify=("json://127.0.0.1:9/hook",)
+    )
+    environ = {"AWS_CONFIG_FILE": str(tmp_path / "config")}
+    terminal = Terminal(err=io.StringIO(), out=io.StringIO(), stdin=io.StringIO())
+    with pytest.raises(UsageError, match=r"^--notify renews .* drop --env or --notify$"):
+        exec_command(options, environ, terminal)

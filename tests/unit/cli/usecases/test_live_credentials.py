@@ -17,6 +17,7 @@ import respx
 
 from awslogin.adapters.watched_file import WatchedFile
 from awslogin.cli.main import main
+from awslogin.errors import AwsloginError
 from awslogin.usecases.live_credentials import (
     FAILURE_HOLD_SECONDS,
     RECHECK_SECONDS,
@@ -74,6 +75,11 @@ def test_the_container_body_uses_the_protocols_names() -> None:
 def test_worker_answers_are_parsed_and_garbage_is_a_failure() -> None:
     wire = json.dumps({"snapshot": snapshot("AKIA1", 60).to_wire()}).encode()
     assert parse_worker_answer(wire) == snapshot("AKIA1", 60)
+    for signed_out in (True, False):
+        wire = json.dumps(
+            {"error": "login_required", "message": "m", "signedOut": signed_out}
+        ).encode()
+        assert parse_worker_answer(wire) == Failure("m", True, signed_out)
     for seen in ((1, 2, 3, 4), None):
         watched = replace(snapshot("AKIA1", 60), session_file=WatchedFile("/s.json", seen))
         wire = json.dumps({"snapshot": watched.to_wire()}).encode()
@@ -229,6 +235,70 @@ async def test_a_failed_first_fetch_is_raised_as_its_line() -> None:
     with pytest.raises(Exception, match=r"time limit: run `awslogin login --profile dev`$"):
         await live.start()
     assert live.said == []
+
+
+class Renewing:
+    """A renewal that records what LiveCredentials tells it."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[float | None, bool]] = []
+        self.signed_out_count = 0
+
+    def due_at(self, session_ends_at: float) -> float:
+        return session_ends_at - 60
+
+    def consider(self, session_ends_at: float | None, *, refused: bool) -> None:
+        self.seen.append((session_ends_at, refused))
+
+    def signed_out(self) -> None:
+        self.signed_out_count += 1
+
+    async def close(self) -> None:
+        pass
+
+
+SIGNED_OUT = Failure(
+    "not signed in with profile dev: run `awslogin login --profile dev`", True, True
+)
+
+
+async def test_an_ended_session_with_a_renewal_starts_serving_login_required_and_renews() -> None:
+    """serve started after the end (a reboot): it serves LoginRequired, renews at once,
+    and serves the renewed session; without `ended_ok` (exec) it still refuses."""
+    live = Scripted(ENDED, snapshot("AKIA2", 3600))
+    renewing = Renewing()
+    live.renewal = renewing  # type: ignore[assignment]
+    assert await live.start(ended_ok=True) is None
+    assert renewing.seen == [(None, True)]
+    assert (await live.answer()).status == 403
+    live.now += FAILURE_HOLD_SECONDS
+    assert (await live.answer()).status == 200
+    exec_like = Scripted(ENDED)
+    exec_like.renewal = Renewing()  # type: ignore[assignment]
+    with pytest.raises(AwsloginError, match="time limit"):
+        await exec_like.start()
+    without_renewal = Scripted(ENDED)
+    with pytest.raises(AwsloginError, match="time limit"):
+        await without_renewal.start(ended_ok=True)
+
+
+async def test_a_logout_sends_no_renewal_link_and_says_so() -> None:
+    """The session's file removed: LoginRequired as always, but the renewal is told it
+    was signed out, not that a refresh was refused; a refused refresh still renews."""
+    live = Scripted(snapshot("AKIA1", 3600), SIGNED_OUT, ENDED)
+    renewing = Renewing()
+    live.renewal = renewing  # type: ignore[assignment]
+    await live.start()
+    await live.fetch()
+    assert renewing.seen == [(NOW + 12 * 3600, False)]
+    assert renewing.signed_out_count == 1
+    assert live.said == [
+        f"{SIGNED_OUT.message}; until then, clients get this message "
+        "(it was signed out: no renewal link is sent after a logout)"
+    ]
+    assert (await live.answer()).status == 403
+    await live.fetch()
+    assert renewing.seen[-1] == (None, True)
 
 
 async def test_other_failures_keep_what_still_works_and_say_why_once() -> None:
@@ -436,20 +506,6 @@ def test_a_cache_deleted_during_the_refresh_is_not_written_back(
 async def test_a_renewal_is_asked_before_the_end_and_a_new_session_wakes_the_keeper() -> None:
     """The renewal is told what each look found; a new session (the renewal saved it)
     wakes the keeper at once to plan for its own end, instead of at its next look."""
-
-    class Renewing:
-        def __init__(self) -> None:
-            self.seen: list[tuple[float | None, bool]] = []
-
-        def due_at(self, session_ends_at: float) -> float:
-            return session_ends_at - 60
-
-        def consider(self, session_ends_at: float | None, *, refused: bool) -> None:
-            self.seen.append((session_ends_at, refused))
-
-        async def close(self) -> None:
-            pass
-
     live = Scripted(snapshot("AKIA1", 3600, session_in=3600), ENDED)
     renewing = Renewing()
     live.renewal = renewing  # type: ignore[assignment]

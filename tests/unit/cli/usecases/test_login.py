@@ -22,6 +22,7 @@ from awslogin.errors import AwsloginError, ProviderError
 from awslogin.providers.base import Revocation
 from awslogin.stores import store_for
 from awslogin.usecases.identity_check import IdentityRefused
+from awslogin.usecases.link_notice import CannotNotify
 from awslogin.usecases.login import LoginOptions, login
 from awslogin.usecases.profiles import awslogin_profile, load_config
 from tests.support.fake_clock import SteppedClock
@@ -285,6 +286,30 @@ def test_nothing_pasted_is_one_line(env: dict[str, str], idp: FakeIdp) -> None:
         mock_idp(router, idp, device=False)
         with pytest.raises(AwsloginError, match=r"^no address was pasted \(end of input\)$"):
             remote_login(env, stdin="")
+
+
+def test_destinations_without_a_relay_or_device_codes_are_refused_before_any_link(
+    env: dict[str, str], idp: FakeIdp
+) -> None:
+    """Nobody may be at the terminal to paste: one usage line, nothing shown or read."""
+    err, stdin = io.StringIO(), io.StringIO("never read\n")
+    terminal = Terminal(err=err, out=io.StringIO(), stdin=stdin)
+    with respx.mock(assert_all_called=False) as router:
+        mock_idp(router, idp, device=False)
+        with pytest.raises(CannotNotify) as refused:
+            login(
+                LoginOptions(profile="dev", remote=True, qr=False),
+                {**env, "AWSLOGIN_NOTIFY": "json://127.0.0.1:9/hook"},
+                terminal,
+                clock=SteppedClock(),
+            )
+    assert refused.value.exit_code == 2
+    assert refused.value.message == (
+        "--notify needs a relay (awslogin_relay) or an identity provider with device codes: "
+        "profile dev has neither"
+    )
+    assert err.getvalue() == ""
+    assert stdin.tell() == 0
 
 
 # a relay still first ---------------------------------------------------------------------------

@@ -4,21 +4,31 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from pathlib import Path
 
 import pytest
 
 from awslogin.usecases import renewal as renewal_module
 from awslogin.usecases.renewal import AttemptResult, Renewal, RenewalOptions, _parse
+from awslogin.usecases.renewal_status import renewal_line
 
 pytestmark = pytest.mark.unit
 
 NOW = 1_000_000.0
 
 
+@pytest.fixture(autouse=True)
+def private_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The renewal's state file (`status`) goes beside the cache: under this test's home."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+
+
 class Scripted(Renewal):
     """A renewal whose attempts answer as scripted, instantly."""
 
-    def __init__(self, results: list[AttemptResult]) -> None:
+    def __init__(
+        self, results: list[AttemptResult], environ: Mapping[str, str] | None = None
+    ) -> None:
         self.said: list[str] = []
         self.audited: list[Mapping[str, str | int]] = []
         self.saved = 0
@@ -28,7 +38,7 @@ class Scripted(Renewal):
 
         super().__init__(
             "dev",
-            {},
+            environ or {},
             RenewalOptions(("json://127.0.0.1:9/x",), renew_before=60),
             say=self.said.append,
             audit=self.audited.append,
@@ -132,6 +142,60 @@ async def test_a_denial_stops_the_renewals_of_that_session_only() -> None:
     renewal.consider(NOW + 50, refused=False)  # a new session, signed in by hand
     assert renewal.running
     await settle(renewal)
+
+
+async def test_a_profile_that_cannot_renew_from_a_phone_stops_at_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """No relay and no device codes: one attempt, one line, `status` says why; no retry
+    every 30 s for ever. A new session (a login by hand) may try again."""
+    monkeypatch.setattr(renewal_module, "QUICK_FAILURE_PAUSE", 0.0)
+    environ = {"AWSLOGIN_CACHE_DIR": str(tmp_path)}
+    unusable = AttemptResult("unusable", "--notify needs a relay (awslogin_relay) or ...")
+    renewal = Scripted([unusable, AttemptResult("saved", "signed in again")], environ)
+    renewal.consider(None, refused=True)
+    await settle(renewal)
+    assert renewal.attempts == 1
+    assert renewal.said[-1].startswith("renewals of profile dev stopped: --notify needs a relay")
+    assert {"outcome": "renewal_unusable"} in renewal.audited
+    line = renewal_line("dev", environ)
+    assert line == "stopped (no relay, and no device codes); no link went out"
+    renewal.consider(None, refused=True)
+    assert not renewal.running
+    renewal.consider(NOW + 50, refused=False)
+    assert renewal.running
+    await settle(renewal)
+    assert renewal.saved == 1
+
+
+async def test_a_logout_starts_no_renewal_and_withdraws_the_one_under_way() -> None:
+    attempt_started = asyncio.Event()
+    release = asyncio.Event()
+
+    class Waiting(Scripted):
+        async def _attempt(self) -> AttemptResult:
+            self.attempts += 1
+            attempt_started.set()
+            await release.wait()  # the worker, SIGTERMed by signed_out, ends its pairing
+            return self.results.pop(0) if self.results else AttemptResult("failed", "stopped")
+
+    renewal = Waiting([])
+    renewal.consider(NOW + 30, refused=False)
+    await attempt_started.wait()
+    renewal.signed_out()
+    release.set()
+    await settle(renewal)
+    assert renewal.attempts == 1
+    assert renewal.said[-1] == "renewal of profile dev withdrawn: it was signed out"
+    assert renewal.audited[-1] == {"outcome": "renewal_withdrawn"}
+    renewal.consider(None, refused=True)  # what the next looks find: still signed out
+    assert not renewal.running
+    renewal.signed_out()
+    renewal.results.append(AttemptResult("saved", "signed in again"))
+    renewal.consider(NOW + 30, refused=False)  # signed in again by hand
+    assert renewal.running
+    await settle(renewal)
+    assert renewal.saved == 1
 
 
 async def test_closed_it_starts_nothing() -> None:

@@ -76,3 +76,10 @@ def test_a_file_that_is_not_a_state_shows_nothing(environ: dict[str, str], text:
     path.parent.mkdir(parents=True)
     path.write_text(text)
     assert renewal_line("dev", environ) is None
+
+
+def test_renewals_stopped_before_any_link_say_why(environ: dict[str, str]) -> None:
+    mark_stopped("dev", environ, "no relay, and no device codes")
+    assert renewal_line("dev", environ) == (
+        "stopped (no relay, and no device codes); no link went out"
+    )
