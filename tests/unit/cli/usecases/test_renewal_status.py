@@ -79,7 +79,12 @@ def test_a_file_that_is_not_a_state_shows_nothing(environ: dict[str, str], text:
 
 
 def test_renewals_stopped_before_any_link_say_why(environ: dict[str, str]) -> None:
-    mark_stopped("dev", environ, "no relay, and no device codes")
-    assert renewal_line("dev", environ) == (
-        "stopped (no relay, and no device codes); no link went out"
-    )
+    presence = Presence(presence_path("dev", environ))
+    assert presence.hold()  # the serve that stopped its renewals still runs
+    try:
+        mark_stopped("dev", environ, "no relay, and no device codes")
+        assert renewal_line("dev", environ) == (
+            "stopped (no relay, and no device codes); no link went out"
+        )
+    finally:
+        presence.release()
