@@ -165,19 +165,25 @@ def test_remote_login_through_the_relays_paste_page_in_chromium(
     assert fake.token_calls_by_grant == {"authorization_code": 1}
 
 
+@pytest.mark.parametrize("store", ["memory", "redis"])
 def test_not_me_on_the_paste_page_ends_the_login_and_only_the_confirming_browser_can(
     fake: SigninFake,
     signin_env: dict[str, str],
-    signin_relay_process: Any,
+    relay_process: Any,
     browser: Browser,
     browser_context: BrowserContext,
+    request: pytest.FixtureRequest,
+    store: str,
 ) -> None:
     """A denial at AWS Sign-In leaves nothing to paste: "not me" on the relay's paste page
     is how the person says no. Before that, another browser and a page on another site
     try to press it for them and are refused; the host waits on, then prints its one line
-    and exits 1, and nobody signed in."""
-    login = LoginProcess(signin_env, "--remote", "--relay", signin_relay_process.url)
-    link = login.wait_for_url(re.escape(signin_relay_process.url) + r"/p/[A-Za-z0-9_-]+")
+    and exits 1, and nobody signed in. On either store."""
+    if store == "redis":
+        store = request.getfixturevalue("redis_server").url
+    relay = relay_process(RELAY_ALLOWED_ORIGINS=fake.base_url, RELAY_STORE=store)
+    login = LoginProcess(signin_env, "--remote", "--relay", relay.url)
+    link = login.wait_for_url(re.escape(relay.url) + r"/p/[A-Za-z0-9_-]+")
     number = login.wait_for_number()
     phone = browser_context.new_page()
     phone.goto(link)
@@ -218,6 +224,9 @@ def test_not_me_on_the_paste_page_ends_the_login_and_only_the_confirming_browser
     )
     assert "Traceback" not in err
     assert not fake.token_calls_by_grant
+    # the host acknowledged the denial: the store's tombstone keeps why it ended
+    ended = httpx.get(link + "/status", timeout=10, trust_env=False)
+    assert ended.json() == {"status": "denied_on_page"}
     assert not cache_path(signin_env).exists()
 
 
