@@ -90,7 +90,7 @@ _CALLBACK_PARAMETERS = ("code", "state", "iss", "error", "error_description")
 
 WRONG_NUMBER_DESCRIPTION = "someone chose the wrong number on the confirmation page"
 DENIED_ON_PAGE_DESCRIPTION = (
-    "the person cancelled this sign-in request on the relay's page (not started by them)"
+    'the person pressed "not me" on the relay\'s page: nothing was signed in'
 )
 
 
