@@ -22,6 +22,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "DENIED_ON_PAGE",
     "MAX_AUTHORIZE_URL",
     "MAX_CALLBACK_VALUE",
     "MAX_HOSTNAME",
@@ -77,6 +78,10 @@ NUMBER_MATCHING_REVISION = 2
 # The error of a poll's denial when someone chose a wrong number on the confirmation
 # page: the relay ended the pairing, nobody signed in (docs/protocol.md, "Number matching").
 WRONG_NUMBER = "wrong_number"
+# The error of a poll's denial when the browser that confirmed the pairing pressed the
+# page's "not me" button instead of signing in: the person ended it, nobody signed in
+# (docs/protocol.md, "Cancelling on the page").
+DENIED_ON_PAGE = "denied_on_page"
 # Longest confirmation notice fields: an IPv6 address with its zone, a few words.
 MAX_NOTICE_ADDRESS = 64
 MAX_NOTICE_BROWSER = 64

@@ -7,7 +7,7 @@ processes serve the tour:
 * `main`: the memory store, every ordinary page: `/`, `/link`, confirmation (with the
   three numbers, and without them after the code was typed on `/link`), paste, the
   done page in each state this relay can reach (finishing, signed in, scanned again,
-  could not finish, denied), and the refusals a browser meets;
+  could not finish, denied, "not me"), and the refusals a browser meets;
 * `short_lived`: pairings live 30 s (the least the relay accepts), so that one expires
   during the tour; and one browser request per rate window, for "too many attempts";
 * `no_store`: a Redis store on a port where nothing listens, for "the relay is busy".
@@ -41,7 +41,7 @@ from awslogin_protocol import REVISION
 from awslogin_protocol.sealing import HostKey
 from tests.peers._process import free_port
 from tests.peers.relay import RelayFactory, RelayServer
-from tests.support.phone import offered_numbers, press_continue
+from tests.support.phone import offered_numbers, press_continue, press_not_me
 
 # A site other than the relay's, for the cross-site form post (Playwright answers it).
 OTHER_SITE = "http://localhost:9"
@@ -271,6 +271,13 @@ class Tour:
         stop("paste-nothing-pasted", page, _submit(page, "#code", "   ", "Send to"), 400)
         too_large = _submit(page, "#code", "x" * 40_000, "Send to")
         stop("error-request-too-large", page, too_large, 413)
+
+        not_mine = HostSide(self.relays.main, self.relays.idp, mode="paste")
+        page.goto(not_mine.page_url)
+        _continue(page, not_mine)
+        with page.expect_navigation(timeout=TIMEOUT_MS) as cancelled_here:
+            press_not_me(page)
+        stop("done-not-me", page, cancelled_here.value, 200)
 
     def _refusals(self, page: Page, stranger: Page, stop: _Stops) -> None:
         main = self.relays.main.url

@@ -22,6 +22,10 @@ post its public half, open the URL the host sealed to it.
 
 A person away from the host takes the link, and the number, from what a notification
 destination received (tests/support/destinations.py): `phone_from_message`.
+
+A person who did not start the sign-in ends it on the page instead: the "not me" button
+that the browser which confirmed finds on the paste page and on its confirmation page
+(`cancel_url`, `cancel_async`, `cancel_from_message`, and `press_not_me` in Chromium).
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
 
 CONTINUE_BUTTON = "This is my terminal — continue"
+NOT_ME_BUTTON = "Not me — cancel this sign-in"
 CODE_FIELD = "Code (like BDKM-TRWX)"
 CODE_BUTTON = "Continue"
 NUMBER_LEGEND = "Your terminal shows a number beside the code"
@@ -86,6 +91,20 @@ def confirm_url(link: str) -> str:
     be relative, and may carry a query or fragment the form does not)."""
     parts = urlsplit(link)
     return urlunsplit((parts.scheme, parts.netloc, parts.path + "/confirm", "", ""))
+
+
+def cancel_url(link: str) -> str:
+    """Where the "not me" button posts: the pairing page's path plus /cancel."""
+    parts = urlsplit(link)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path + "/cancel", "", ""))
+
+
+async def cancel_async(
+    phone: httpx.AsyncClient, link: str, headers: dict[str, str] | None = None
+) -> httpx.Response:
+    """Press "not me" for the pairing of `link` (the relay's answer: a 303 to the done
+    page for the browser that confirmed it, a refusal for any other)."""
+    return await phone.post(cancel_url(link), headers=headers)
 
 
 def _form(number: int | None) -> dict[str, str] | None:
@@ -190,6 +209,21 @@ def paste_from_message(
         assert pasted.is_redirect, pasted.text
 
 
+def cancel_from_message(destination: Received, count: int, *, timeout: float = 60.0) -> None:
+    """A link the person did not expect: they tap the `count`-th message's link, choose
+    its number, and on the page that follows (the paste page of aws-signin) press
+    "not me" instead of signing in."""
+    body = destination.wait_for_message(count, timeout)
+    link = link_in(body)
+    with httpx.Client(follow_redirects=False, timeout=15.0, trust_env=False) as phone:
+        confirmed = confirm(phone, link, number_in_message(body))
+        assert confirmed.status_code == 303, confirmed.text
+        page = phone.get(urljoin(link, confirmed.headers["location"]))
+        assert f'action="{urlsplit(cancel_url(link)).path}"' in page.text, page.text
+        cancelled = phone.post(cancel_url(link), headers={"sec-fetch-site": "same-origin"})
+        assert cancelled.status_code == 303, cancelled.text
+
+
 def approve_device_from_message(
     destination: Received, count: int, *, approve: bool = True, timeout: float = 60.0
 ) -> None:
@@ -232,6 +266,12 @@ def press_continue(page: Page, number: int | None, *, timeout_ms: float | None =
     """Confirm on the relay page shown in Chromium: choose `number` (None: press the
     button of a page without numbers)."""
     continue_button(page, number).click(timeout=timeout_ms)
+
+
+def press_not_me(page: Page, *, timeout_ms: float | None = None) -> None:
+    """In Chromium, press "not me" on the page shown (the paste page, or the
+    confirmation page of the browser that confirmed)."""
+    page.get_by_role("button", name=NOT_ME_BUTTON).click(timeout=timeout_ms)
 
 
 def take_console_handover(page: Page, link: str, number: int | None) -> None:

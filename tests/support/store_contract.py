@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import pytest
 
-from awslogin_protocol.messages import WRONG_NUMBER, PairingMode
+from awslogin_protocol.messages import DENIED_ON_PAGE, WRONG_NUMBER, PairingMode
 from awslogin_relay.domain.pairing import (
     ConfirmedBy,
     GoneReason,
@@ -374,23 +374,31 @@ async def check_numbers_and_the_confirmer_are_kept(store: PairingStore, clock: F
     assert (kept.confirmed_by, kept.match_number) == (by, 42)
 
 
-async def check_a_wrong_number_ends_as_wrong_number(store: PairingStore, clock: FakeClock) -> None:
-    wrong = PairingResult(kind=ResultKind.DENIED, error=WRONG_NUMBER, error_description="x")
-    ended = []
-    for n, end in enumerate(("acknowledge", "report", "cancel")):
-        pairing = make_pairing(clock, n + 1)
-        await store.create(pairing)
-        assert await store.set_result(pairing.pairing_id, wrong, 120)
-        if end == "acknowledge":
-            await store.acknowledge(pairing.pairing_id, 120)
-        elif end == "report":
-            await store.report(pairing.pairing_id, FAILED)
-        else:
-            await store.cancel(pairing.pairing_id)
-        tomb = await store.gone(pairing.pairing_id)
-        assert tomb is not None
-        ended.append(tomb.reason)
-    assert ended == [GoneReason.WRONG_NUMBER] * 3
+async def check_the_relays_denials_keep_their_names(store: PairingStore, clock: FakeClock) -> None:
+    """A wrong number and "not me" on the page end as themselves, however the host
+    takes the denial (acknowledged, reported, cancelled): the pages say what happened."""
+    n = 0
+    for error, reason in (
+        (WRONG_NUMBER, GoneReason.WRONG_NUMBER),
+        (DENIED_ON_PAGE, GoneReason.DENIED_ON_PAGE),
+    ):
+        denial = PairingResult(kind=ResultKind.DENIED, error=error, error_description="x")
+        ended = []
+        for end in ("acknowledge", "report", "cancel"):
+            n += 1
+            pairing = make_pairing(clock, n)
+            await store.create(pairing)
+            assert await store.set_result(pairing.pairing_id, denial, 120)
+            if end == "acknowledge":
+                await store.acknowledge(pairing.pairing_id, 120)
+            elif end == "report":
+                await store.report(pairing.pairing_id, FAILED)
+            else:
+                await store.cancel(pairing.pairing_id)
+            tomb = await store.gone(pairing.pairing_id)
+            assert tomb is not None
+            ended.append(tomb.reason)
+        assert ended == [reason] * 3, error
     # the provider's own denial still ends as DENIED
     denied = make_pairing(clock, 9)
     await store.create(denied)
@@ -614,7 +622,7 @@ CONTRACT = [
     check_confirm_binds_first_browser,
     check_concurrent_confirmations_bind_once,
     check_numbers_and_the_confirmer_are_kept,
-    check_a_wrong_number_ends_as_wrong_number,
+    check_the_relays_denials_keep_their_names,
     check_wait_wakes_fast,
     check_cancel_wakes,
     check_begin_poll_interval,

@@ -43,11 +43,12 @@ from awslogin.flows.base import (
     SignInOutcome,
     WaitingLine,
 )
-from awslogin.flows.callback import sign_in_refused
+from awslogin.flows.callback import SignInDenied, sign_in_refused
 from awslogin.flows.pacing import MOST_LIFETIME, Backoff, sane_seconds
 from awslogin.flows.relay_client import CALL_SECONDS, POLL_GRACE_SECONDS, RelayClient
 from awslogin_protocol import REVISION
 from awslogin_protocol.messages import (
+    DENIED_ON_PAGE,
     MAX_HOST_USER,
     MAX_HOSTNAME,
     NOT_SHOWN,
@@ -86,6 +87,9 @@ _ACCOUNT_ID = re.compile(r"[0-9]{12}")
 WRONG_NUMBER_MESSAGE = (
     "someone chose the wrong number on the confirmation page; nothing was signed in"
 )
+# What the terminal says when the browser that confirmed pressed "not me" on the relay's
+# page: the person's no, as a denial at the provider is (a renewal stops asking).
+DENIED_ON_PAGE_MESSAGE = 'sign-in was denied on the relay\'s page ("not me"); nothing was signed in'
 # The most shown of the notice's words from the relay (an address that is not one, a
 # browser summary): the notice stays one short line.
 MOST_NOTICE_ADDRESS = 45
@@ -218,6 +222,8 @@ class RelayFlow:
                 self._acknowledge(pairing)
                 if answer.error == WRONG_NUMBER:
                     raise AwsloginError(WRONG_NUMBER_MESSAGE)
+                if answer.error == DENIED_ON_PAGE:
+                    raise SignInDenied(DENIED_ON_PAGE_MESSAGE)
                 raise sign_in_refused(
                     answer.error or "access_denied",
                     answer.error_description or "",

@@ -9,7 +9,9 @@ also choose it among the three the page offers, and a wrong choice ends the pair
 (docs/security.md#number-matching); a browser that typed the code on /link, before
 anyone was shown it on a page, is bound there and needs no number
 (docs/security.md#typing-the-code). The same binding decides who may read how the
-host's login ended (`progress`): the account, role or reason are for that browser only.
+host's login ended (`progress`): the account, role or reason are for that browser only,
+and who may end a pending pairing as a denial ("not me", `cancel`;
+docs/security.md#cancelling-on-the-page).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from awslogin_protocol.messages import (
+    DENIED_ON_PAGE,
     MAX_CALLBACK_VALUE,
     MAX_PASTE,
     WRONG_NUMBER,
@@ -37,6 +40,7 @@ from awslogin_relay.domain.errors import (
     already_completed,
     choose_a_number,
     confirmed_elsewhere,
+    cross_site_cancellation,
     cross_site_confirmation,
     invalid_request,
     no_pairing_with_code,
@@ -69,6 +73,7 @@ PublicState = Literal[
     "cancelled",
     "collected",
     "wrong_number",
+    "denied_on_page",
 ]
 """What anyone with a pairing's link may learn about it: no secret, no host detail.
 ("collected": ended by a relay from before acknowledgements, during an upgrade.)"""
@@ -84,6 +89,9 @@ _CALLBACK_PARAMETERS = ("code", "state", "iss", "error", "error_description")
 
 
 WRONG_NUMBER_DESCRIPTION = "someone chose the wrong number on the confirmation page"
+DENIED_ON_PAGE_DESCRIPTION = (
+    'the person pressed "not me" on the relay\'s page: nothing was signed in'
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +146,7 @@ _GONE_STATES: dict[GoneReason, PublicState] = {
     GoneReason.CANCELLED: "cancelled",
     GoneReason.COLLECTED: "collected",
     GoneReason.WRONG_NUMBER: "wrong_number",
+    GoneReason.DENIED_ON_PAGE: "denied_on_page",
 }
 
 
@@ -314,6 +323,36 @@ class BrowserOperations(Operations):
             raise already_completed()
         self.refuse(pairing, client, "wrong_number")
         return Confirmation(pairing, None, wrong_number=True)
+
+    async def cancel(
+        self, pairing_id: str, client: Client, presented: str | None, *, cross_site: bool
+    ) -> Pairing:
+        """The page's "not me" button: end the pending pairing as a denial
+        (DENIED_ON_PAGE) that the waiting host sees at once, as it sees the provider's
+        (docs/security.md#cancelling-on-the-page).
+
+        Only the browser that confirmed may press it, as only it may complete the
+        pairing: someone who merely holds the link (a message seen in a shared channel)
+        cannot stop a person's renewals this way. A wrong number still ends a pairing
+        for anyone, but as WRONG_NUMBER, which a renewal takes as a failed attempt, not
+        as the person's no. Posted from another site (`cross_site`), it is refused
+        before anything else, as the confirmation is.
+        """
+        await self.limit("browser", client.address, self.settings.rate_browser)
+        pairing = await self.load(pairing_id)
+        if cross_site:
+            self.refuse(pairing, client, "cross_site_cancellation")
+            raise cross_site_cancellation()
+        if not pairing.pending:
+            raise already_completed()
+        self._check_binding(pairing, presented, client)
+        denial = PairingResult(
+            kind=ResultKind.DENIED,
+            error=DENIED_ON_PAGE,
+            error_description=DENIED_ON_PAGE_DESCRIPTION,
+        )
+        await self._finish(pairing, denial, client)
+        return pairing
 
     def _check_binding(self, pairing: Pairing, presented: str | None, client: Client) -> None:
         """Only the browser that confirmed may complete the pairing

@@ -81,6 +81,10 @@ _GONE_ERRORS = {
         "wrong_number",
         "someone chose the wrong number on the confirmation page; this pairing ended",
     ),
+    GoneReason.DENIED_ON_PAGE: (
+        "denied_on_page",
+        "this sign-in request was cancelled on its page; this pairing ended",
+    ),
 }
 
 
@@ -168,6 +172,14 @@ def unconfirmed_browser() -> RelayError:
         "unconfirmed_browser",
         "this sign-in did not start from the relay's confirmation page in this browser, "
         "so nothing was sent to the terminal",
+    )
+
+
+def cross_site_cancellation() -> RelayError:
+    return RelayError(
+        403,
+        "cross_site_cancellation",
+        "this button only works on the relay's own page for this sign-in",
     )
 
 

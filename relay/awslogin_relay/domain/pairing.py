@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from awslogin_protocol.messages import WRONG_NUMBER, PairingMode
+from awslogin_protocol.messages import DENIED_ON_PAGE, WRONG_NUMBER, PairingMode
 
 
 class ResultKind(enum.StrEnum):
@@ -37,16 +37,31 @@ class GoneReason(enum.StrEnum):
     EXPIRED = "expired"
     CANCELLED = "cancelled"
     WRONG_NUMBER = "wrong_number"  # a browser chose a wrong number: nobody signed in
+    DENIED_ON_PAGE = "denied_on_page"  # the confirming browser said "not me": nobody signed in
     # Written by relays from before acknowledgements (found during a rolling upgrade):
     # the host took the result, and nothing more is known.
     COLLECTED = "collected"
 
 
 HOST_ENDINGS = frozenset(
-    {GoneReason.SIGNED_IN, GoneReason.FAILED, GoneReason.DENIED, GoneReason.WRONG_NUMBER}
+    {
+        GoneReason.SIGNED_IN,
+        GoneReason.FAILED,
+        GoneReason.DENIED,
+        GoneReason.WRONG_NUMBER,
+        GoneReason.DENIED_ON_PAGE,
+    }
 )
 """Tombstones of pairings whose host acknowledged the result: acking again is a no-op,
 and reporting again is refused as already reported."""
+
+
+RELAY_DENIALS = {
+    WRONG_NUMBER: GoneReason.WRONG_NUMBER,
+    DENIED_ON_PAGE: GoneReason.DENIED_ON_PAGE,
+}
+"""The denials the relay itself makes (the `error` of the result), and the end each
+keeps in the tombstone; the Redis scripts know the same names (store/lua/lib.lua)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,9 +102,10 @@ class PairingResult:
 
     @property
     def ending(self) -> GoneReason:
-        """How the pairing ends once this denial is acted on (DENIED, or WRONG_NUMBER
-        when the relay itself ended it for a wrong number)."""
-        return GoneReason.WRONG_NUMBER if self.error == WRONG_NUMBER else GoneReason.DENIED
+        """How the pairing ends once this denial is acted on: DENIED for the provider's
+        refusal, or the relay's own denial by name (a wrong number, "not me" on the
+        page), so that the pages can say what happened."""
+        return RELAY_DENIALS.get(self.error or "", GoneReason.DENIED)
 
 
 @dataclass(frozen=True, slots=True)

@@ -355,6 +355,43 @@ async def paste_code(
     return _see_other(f"/p/{pairing_id}/done")
 
 
+@router.post(
+    "/p/{pairing_id}/cancel",
+    status_code=303,
+    response_class=RedirectResponse,
+    responses=responses(
+        {
+            303: redirect("to the done page, which says that the request was cancelled"),
+            **_pages(
+                {
+                    403: "posted from another site, or this browser did not confirm the pairing",
+                    413: "body too large",
+                    429: "too many requests from this address",
+                    **_LOOKUP,
+                    **_STORE,
+                }
+            ),
+        }
+    ),
+)
+async def cancel(pairing_id: str, request: Request) -> Response:
+    """The "not me" button of the paste page and of a confirmed browser's confirmation
+    page: ends the pending pairing as the `denied_on_page` denial, which wakes the host.
+
+    Only the browser that confirmed the pairing (its binding cookie), from the relay's own
+    page (docs/security.md#cancelling-on-the-page). No form field: the button is the
+    whole request, so it works without JavaScript.
+    """
+    service = service_of(request)
+    await service.browser.cancel(
+        pairing_id,
+        client_of(request),
+        binding_secret(request, pairing_id),
+        cross_site=posted_cross_site(request),
+    )
+    return _see_other(f"/p/{pairing_id}/done")
+
+
 @router.get(
     "/p/{pairing_id}/done",
     response_class=HTMLResponse,

@@ -69,6 +69,17 @@ _MESSAGES: dict[str, tuple[str, str, bool]] = {
         "you to sign in for them: close this page.",
         False,
     ),
+    "cross_site_cancellation": (
+        "Cancel on the relay's own page",
+        "The \u201cnot me\u201d button works only on the relay's page for this sign-in, in "
+        "the browser that confirmed it. Nothing was cancelled.",
+        False,
+    ),
+    "denied_on_page": (
+        "This sign-in request was cancelled",
+        "It was cancelled on its page: nothing was signed in.",
+        False,
+    ),
     "too_many_requests": ("Too many attempts", "Wait a minute, then try again.", False),
     "request_too_large": ("That is too large", "Sign-in codes are much shorter.", False),
     "temporarily_unavailable": ("The relay is busy", "Try again in a minute.", False),

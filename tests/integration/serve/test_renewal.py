@@ -26,6 +26,7 @@ from tests.support.host import awslogin_script
 from tests.support.oidc_profile import renew_through, session_started, sign_in_oidc
 from tests.support.phone import (
     approve_device_from_message,
+    cancel_from_message,
     paste_from_message,
     phone_from_message,
 )
@@ -474,3 +475,33 @@ def test_aws_signin_without_a_relay_stops_its_renewals_at_once_in_one_line(
     assert "stopped" in last.splitlines()[0]
     assert len(webhook.bodies) == 1
     assert "Traceback" not in err
+
+
+def test_not_me_on_an_aws_signin_renewals_paste_page_stops_the_renewals(
+    signin_fake: SigninFake, tmp_path: Path, relay_process: Any
+) -> None:
+    """aws-signin has no denial at AWS Sign-In that reaches the relay: "not me" on the
+    paste page is how the person says no to a renewal. The renewals stop with one last
+    message, no other link goes out, and the host serves the session it had."""
+    env = signin_environ(tmp_path, signin_fake)
+    relay = relay_process(RELAY_ALLOWED_ORIGINS=signin_fake.base_url)
+    config = Path(env["AWS_CONFIG_FILE"])
+    config.write_text(config.read_text() + f"awslogin_relay = {relay.url}\n")
+    sign_in_here(env)
+    with JsonWebhook() as webhook:
+        process = serve_process(env, webhook.url, renew_before="13h")
+        try:
+            url, token = endpoint_of(process)
+            cancel_from_message(webhook, 1)
+            last = webhook.wait_for_message(2, 30)
+            wait_until(lambda: "renewals of profile dev stopped" in said(process), "the stop")
+            served = httpx.get(url, headers={"Authorization": token}, timeout=10)
+            assert served.status_code == 200  # the session it had is served on
+        finally:
+            err = stop(process)
+    assert "stopped" in last.splitlines()[0]
+    assert "awslogin login --profile dev" in last
+    assert len(webhook.bodies) == 2  # no link after the denial
+    assert "renewals of profile dev stopped: sign-in was denied on the relay's page" in err
+    assert "Traceback" not in err
+    assert len(signin_fake.sessions) == 1  # nobody signed in at AWS Sign-In again

@@ -14,14 +14,21 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 import pytest
-from playwright.sync_api import BrowserContext
+from playwright.sync_api import Browser, BrowserContext
 
 from tests.fakes.signin import SigninFake
 from tests.fakes.signin.person import answer_sign_in, read_verification_code
 from tests.peers.fault_proxy import Fault, FaultProxy
 from tests.support.host import awslogin_script
-from tests.support.phone import NUMBER_PATTERN, confirm, press_continue
-from tests.support.signin_profile import ALICE, BOB, read_cache
+from tests.support.phone import (
+    NOT_ME_BUTTON,
+    NUMBER_PATTERN,
+    cancel_url,
+    confirm,
+    press_continue,
+    press_not_me,
+)
+from tests.support.signin_profile import ALICE, BOB, cache_path, read_cache
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -156,6 +163,71 @@ def test_remote_login_through_the_relays_paste_page_in_chromium(
     assert f"Signed in as {ALICE}" in out
     assert read_cache(signin_env)["clientId"] == CROSS_DEVICE
     assert fake.token_calls_by_grant == {"authorization_code": 1}
+
+
+@pytest.mark.parametrize("store", ["memory", "redis"])
+def test_not_me_on_the_paste_page_ends_the_login_and_only_the_confirming_browser_can(
+    fake: SigninFake,
+    signin_env: dict[str, str],
+    relay_process: Any,
+    browser: Browser,
+    browser_context: BrowserContext,
+    request: pytest.FixtureRequest,
+    store: str,
+) -> None:
+    """A denial at AWS Sign-In leaves nothing to paste: "not me" on the relay's paste page
+    is how the person says no. Before that, another browser and a page on another site
+    try to press it for them and are refused; the host waits on, then prints its one line
+    and exits 1, and nobody signed in. On either store."""
+    if store == "redis":
+        store = request.getfixturevalue("redis_server").url
+    relay = relay_process(RELAY_ALLOWED_ORIGINS=fake.base_url, RELAY_STORE=store)
+    login = LoginProcess(signin_env, "--remote", "--relay", relay.url)
+    link = login.wait_for_url(re.escape(relay.url) + r"/p/[A-Za-z0-9_-]+")
+    number = login.wait_for_number()
+    phone = browser_context.new_page()
+    phone.goto(link)
+    press_continue(phone, number)
+    phone.wait_for_url(re.compile(r".*/p/[^/]+/paste$"))
+    assert phone.get_by_role("button", name=NOT_ME_BUTTON).is_visible()
+
+    # Another browser that holds the link: no button on its page, and a post is refused.
+    other = browser.new_context(locale="en-US")
+    try:
+        onlooker = other.new_page()
+        onlooker.goto(link)
+        assert onlooker.get_by_role("button", name=NOT_ME_BUTTON).count() == 0
+        assert other.request.post(cancel_url(link)).status == 403
+    finally:
+        other.close()
+    # A page on another site that posts the form in the confirming browser: refused.
+    attacker = browser_context.new_page()
+    form = f'<form method="post" action="{html.escape(cancel_url(link))}"></form>'
+    attacker.goto("data:text/html," + form + "<script>document.forms[0].submit()</script>")
+    attacker.wait_for_url(re.compile(r".*/cancel$"))
+    assert attacker.get_by_role("heading").inner_text() == "Cancel on the relay's own page"
+    status = httpx.get(link + "/status", timeout=10, trust_env=False)
+    assert status.json() == {"status": "pending"}
+    assert login.process.poll() is None  # still waiting
+
+    started = time.monotonic()
+    press_not_me(phone)
+    phone.wait_for_url(re.compile(r".*/p/[^/]+/done$"))
+    heading = phone.get_by_role("heading").inner_text()
+    assert heading == "This sign-in request was cancelled on its page"
+    code, out, err = login.finish()
+    assert time.monotonic() - started < 10  # the long-poll woke; no wait for its end
+    assert code == 1
+    assert out == ""
+    assert err.strip().splitlines()[-1] == (
+        'awslogin: sign-in was denied on the relay\'s page ("not me"); nothing was signed in'
+    )
+    assert "Traceback" not in err
+    assert not fake.token_calls_by_grant
+    # the host acknowledged the denial: the store's tombstone keeps why it ended
+    ended = httpx.get(link + "/status", timeout=10, trust_env=False)
+    assert ended.json() == {"status": "denied_on_page"}
+    assert not cache_path(signin_env).exists()
 
 
 def test_the_relays_paste_through_a_reset_long_poll_and_a_cut_result(

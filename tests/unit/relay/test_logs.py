@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from tests.support.phone import choose_async
+from tests.support.phone import cancel_async, choose_async
 from tests.support.relay_app import Relay, state_of
 
 pytestmark = pytest.mark.unit
@@ -128,3 +128,23 @@ async def test_expiry_and_denial_are_audited(
     assert by_action["denied"]["errorCode"] == "access_denied"
     assert by_action["expired"]["awslogin"]["pairingId"] == expiring["pairing_id"]
     assert by_action["expired"]["eventName"] == "ExpireOAuth2Pairing"
+
+
+async def test_not_me_and_its_refusals_are_audited(
+    relay_app: Relay, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="awslogin_relay.audit")
+    created, _, _ = await relay_app.create(mode="paste")
+    pid = created["pairing_id"]
+    await relay_app.confirm(created)
+    await cancel_async(relay_app.client, f"/p/{pid}", {"sec-fetch-site": "cross-site"})
+    async with relay_app.browser() as other:
+        await cancel_async(other, f"/p/{pid}", {"sec-fetch-site": "same-origin"})
+    await cancel_async(relay_app.client, f"/p/{pid}", {"sec-fetch-site": "same-origin"})
+    audit = [json.loads(r.getMessage()) for r in caplog.records if r.name == "awslogin_relay.audit"]
+    refused = [line["outcome"] for line in audit if line["awslogin"]["action"] == "refused"]
+    assert refused == ["cross_site_cancellation", "unconfirmed_browser"]
+    (denied,) = [line for line in audit if line["awslogin"]["action"] == "denied"]
+    assert denied["outcome"] == "denied"
+    assert denied["errorCode"] == "denied_on_page"
+    assert denied["sourceIPAddress"] == "203.0.113.7"

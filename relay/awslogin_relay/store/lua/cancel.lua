@@ -1,5 +1,5 @@
 -- KEYS: p  ARGV: prefix, id, now, tomb_ttl, margin ms
--- Ends a live pairing: CANCELLED, or DENIED (WRONG_NUMBER) if it holds a denial.
+-- Ends a live pairing: CANCELLED, or the end of the denial it holds (`denial_of`).
 -- Returns 1 if the pairing was live, else false.
 local v = redis.call('GET', KEYS[1])
 if not v then return false end

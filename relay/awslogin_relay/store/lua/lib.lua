@@ -9,10 +9,13 @@ local function binding_of(conf)
   local _, bound = string.match(conf, '^([^ ]*) ?([^ ]*)')
   return bound or ''
 end
--- The tombstone reason of a result that is a denial: the relay's own wrong-number
--- denial keeps its name, so the pages can say what happened.
+-- The tombstone reason of a result that is a denial: the relay's own denials (a wrong
+-- number, "not me" on the page; domain.pairing.RELAY_DENIALS) keep their names, so the
+-- pages can say what happened.
+local RELAY_DENIALS = {wrong_number = true, denied_on_page = true}
 local function denial_of(res)
-  if cjson.decode(res)[3] == 'wrong_number' then return 'wrong_number' end
+  local error = cjson.decode(res)[3]
+  if type(error) == 'string' and RELAY_DENIALS[error] then return error end
   return 'denied'
 end
 local function extend(key, ms)

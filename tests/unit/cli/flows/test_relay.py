@@ -19,6 +19,7 @@ import respx
 from awslogin.errors import AwsloginError, ProviderError
 from awslogin.flows import relay as relay_module
 from awslogin.flows.base import AuthorizationRequest, SignInOutcome
+from awslogin.flows.callback import SignInDenied
 from awslogin.flows.pacing import Backoff
 from awslogin.flows.relay import RelayFlow
 from awslogin.flows.relay_client import RelayClient
@@ -488,6 +489,24 @@ def test_a_wrong_number_is_the_one_line_the_issue_asks_for() -> None:
         "someone chose the wrong number on the confirmation page; nothing was signed in"
     )
     assert not isinstance(raised.value, ProviderError)
+
+
+def test_not_me_on_the_page_is_the_persons_denial_in_one_line() -> None:
+    """The relay's denied_on_page is the person's no, as access_denied is: SignInDenied
+    (a renewal stops asking), in the terminal's own words, not the relay's."""
+    denial = httpx.Response(
+        200,
+        json={
+            "status": "denied",
+            "error": "denied_on_page",
+            "error_description": "\x1b[31mwhatever the relay says",
+        },
+    )
+    with pytest.raises(SignInDenied) as raised:
+        authorized([denial], revision=2, match_number=42)
+    assert str(raised.value) == (
+        'sign-in was denied on the relay\'s page ("not me"); nothing was signed in'
+    )
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,13 @@ import pytest
 
 from awslogin_protocol.messages import MAX_ROLE
 from awslogin_protocol.sealing import HostKey
-from tests.support.phone import CONTINUE_BUTTON, choices_on, choose_async
+from tests.support.phone import (
+    CONTINUE_BUTTON,
+    NOT_ME_BUTTON,
+    cancel_async,
+    choices_on,
+    choose_async,
+)
 from tests.support.relay_app import IDP, Relay, authorize_url, state_of
 
 pytestmark = pytest.mark.unit
@@ -713,3 +719,125 @@ async def test_the_notice_tells_the_waiting_host_who_confirmed(relay_app: Relay)
     await relay_app.confirm(second[0])
     assert (await plain).json()["status"] == "pending"
     assert time.monotonic() - started >= 0.95
+
+
+SAME_ORIGIN = {"sec-fetch-site": "same-origin"}
+
+
+@pytest.mark.parametrize("mode", ["paste", "redirect"])
+async def test_not_me_ends_the_pairing_and_wakes_the_waiting_host(
+    relay_app: Relay, mode: str
+) -> None:
+    """The browser that confirmed finds "not me" on the paste page (paste mode) and on its
+    confirmation page (any mode: the back button); pressing it wakes the long-poll with
+    the denied_on_page denial, and every page says the request was cancelled."""
+    created, _, url = await relay_app.create(mode=mode)
+    pid = created["pairing_id"]
+    unbound = await relay_app.client.get(f"/p/{pid}")
+    assert NOT_ME_BUTTON not in unbound.text  # numbers first: nobody is bound yet
+    assert (await relay_app.confirm(created)).status_code == 303
+    pages = [await relay_app.client.get(f"/p/{pid}")]
+    if mode == "paste":
+        pages.append(await relay_app.client.get(f"/p/{pid}/paste"))
+    for shown in pages:
+        assert shown.status_code == 200
+        assert NOT_ME_BUTTON in shown.text
+        assert f'<form method="post" action="/p/{pid}/cancel">' in shown.text
+    waiting = asyncio.create_task(relay_app.poll(created, wait=20))
+    await asyncio.sleep(0.05)
+    assert not waiting.done()
+    answer = await cancel_async(relay_app.client, f"/p/{pid}", SAME_ORIGIN)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == f"/p/{pid}/done"
+    polled = (await asyncio.wait_for(waiting, 5)).json()
+    assert polled["status"] == "denied"
+    assert polled["error"] == "denied_on_page"
+    assert "relay's page" in polled["error_description"]
+    assert "sealed" not in polled
+    done = await relay_app.client.get(f"/p/{pid}/done")
+    assert heading(done) == "This sign-in request was cancelled on its page"
+    assert (await relay_app.client.get(f"/p/{pid}/status")).json() == {"status": "denied_on_page"}
+    # nothing completes it afterwards, and pressing again changes nothing
+    if mode == "paste":
+        late = await relay_app.client.post(f"/p/{pid}/code", data={"code": "abc"})
+    else:
+        late = await relay_app.client.get("/callback", params={"code": "c", "state": state_of(url)})
+    assert late.status_code == 410
+    assert (await cancel_async(relay_app.client, f"/p/{pid}", SAME_ORIGIN)).status_code == 410
+    # the host acknowledges: the tombstone keeps the reason
+    assert (await relay_app.ack(created)).status_code == 204
+    assert (await relay_app.client.get(f"/p/{pid}/status")).json() == {"status": "denied_on_page"}
+    assert heading(await relay_app.client.get(f"/p/{pid}/done")) == (
+        "This sign-in request was cancelled on its page"
+    )
+    again = await cancel_async(relay_app.client, f"/p/{pid}", SAME_ORIGIN)
+    assert again.status_code == 410
+    assert "This sign-in request was cancelled" in again.text
+
+
+async def test_only_the_confirming_browser_may_say_not_me(relay_app: Relay) -> None:
+    """Holding the link is not enough: before anyone confirmed, and from another browser
+    after, "not me" is refused and the pairing waits on."""
+    created, _, _ = await relay_app.create(mode="paste")
+    pid = created["pairing_id"]
+    early = await cancel_async(relay_app.client, f"/p/{pid}", SAME_ORIGIN)
+    assert early.status_code == 403
+    assert "This sign-in did not start here" in early.text
+    await relay_app.confirm(created)
+    async with relay_app.browser() as other:
+        refused = await cancel_async(other, f"/p/{pid}", SAME_ORIGIN)
+        assert refused.status_code == 403
+        # a forged cookie with the right name is no binding either
+        forged = await other.post(
+            f"/p/{pid}/cancel", headers={**SAME_ORIGIN, "cookie": f"awl_{pid}=forged"}
+        )
+        assert forged.status_code == 403
+    assert (await relay_app.poll(created)).json()["status"] == "pending"
+    assert (await relay_app.client.get(f"/p/{pid}/status")).json() == {"status": "pending"}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"sec-fetch-site": "cross-site"},
+        {"sec-fetch-site": "same-site"},
+        {"sec-fetch-site": "none"},
+        {"origin": "https://phish.example"},
+        {"origin": "null"},
+    ],
+)
+async def test_a_not_me_posted_from_another_site_is_refused(
+    relay_app: Relay, headers: dict[str, str]
+) -> None:
+    created, _, _ = await relay_app.create(mode="paste")
+    pid = created["pairing_id"]
+    await relay_app.confirm(created)
+    refused = await cancel_async(relay_app.client, f"/p/{pid}", headers)  # with the cookie
+    assert refused.status_code == 403
+    assert "<h1>Cancel on the relay&#39;s own page</h1>" in refused.text
+    assert (await relay_app.client.get(f"/p/{pid}/status")).json() == {"status": "pending"}
+
+
+async def test_not_me_answers_hostile_requests_with_4xx_pages(relay_app: Relay) -> None:
+    created, _, _ = await relay_app.create(mode="paste")
+    pid = created["pairing_id"]
+    await relay_app.confirm(created)
+    client = relay_app.client
+    answers = {
+        "unknown": await client.post("/p/AAAAAAAAAAAA/cancel", headers=SAME_ORIGIN),
+        "odd id": await client.post("/p/%00%ff%3Cx%3E/cancel", headers=SAME_ORIGIN),
+        "long id": await client.post(f"/p/{'x' * 5000}/cancel", headers=SAME_ORIGIN),
+        "huge body": await client.post(
+            f"/p/{pid}/cancel", content=b"x" * 100_000, headers=SAME_ORIGIN
+        ),
+        "get": await client.get(f"/p/{pid}/cancel"),
+    }
+    for what, answer in answers.items():
+        assert 400 <= answer.status_code < 500, (what, answer.status_code, answer.text)
+    assert answers["unknown"].status_code == 404
+    assert answers["huge body"].status_code == 413
+    assert answers["get"].status_code == 405
+    assert (await client.get(f"/p/{pid}/status")).json() == {"status": "pending"}
+    # a body that is not the form's is harmless: the button needs none, and reads none
+    odd = await client.post(f"/p/{pid}/cancel", json={"a": [1] * 10}, headers=SAME_ORIGIN)
+    assert odd.status_code == 303
