@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import io
+import sys
 
 from awslogin.cli.base import Invocation, Subparsers, add_command, add_profile
 from awslogin.errors import EXIT_OK
@@ -10,6 +12,10 @@ from awslogin.errors import EXIT_OK
 # The formats, as the use case names them; kept here too so that building the parser
 # imports no use case (base.py). A unit test holds the two lists equal.
 FORMATS = ("env", "env-no-export", "powershell", "windows-cmd", "fish", "json")
+# Written with "\n" on every platform, as the AWS CLI writes them: a shell that reads
+# them on Windows (Git Bash, fish) would keep a "\r" at the end of each value.
+# PowerShell and cmd get the platform's line ends.
+LINE_FEED_FORMATS = frozenset({"env", "env-no-export", "fish"})
 
 
 def add_parser(subparsers: Subparsers) -> None:
@@ -33,5 +39,7 @@ def run(options: argparse.Namespace, invocation: Invocation) -> int:
     text = export_credentials(
         invocation.profile, invocation.environ, options.format, debug=invocation.debug
     )
+    if options.format in LINE_FEED_FORMATS and isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(newline="\n")
     print(text, flush=True)
     return EXIT_OK

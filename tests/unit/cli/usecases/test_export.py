@@ -4,12 +4,15 @@ and a value that a shell would read as code is never printed for it."""
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
 from awslogin.cli import export as export_command
+from awslogin.cli.main import main
 from awslogin.usecases.export import FORMATS, aws_cli_time
 from tests.support.command_line import run
 from tests.support.fake_idp import write_session
@@ -50,6 +53,23 @@ def test_each_shell_gets_the_aws_clis_lines_then_the_account(
             ("AWS_ACCOUNT_ID", "123456789012"),
         ]
     ]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "line_end"), [("env", b"\n"), ("fish", b"\n"), ("powershell", b"\r\n")]
+)
+def test_posix_and_fish_lines_end_in_a_line_feed_even_on_windows(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch, fmt: str, line_end: bytes
+) -> None:
+    # Standard output as Windows makes it: text written with "\r\n" line ends.
+    written = io.BytesIO()
+    windows_stdout = io.TextIOWrapper(written, encoding="utf-8", newline="\r\n")
+    monkeypatch.setattr(sys, "stdout", windows_stdout)
+    write_session(env)
+    assert main(["export", "--profile", "dev", "--format", fmt], env) == 0
+    lines = written.getvalue().split(line_end)
+    assert len(lines) == 6  # five variables, then the end
+    assert all(b"\r" not in line for line in lines)
 
 
 def test_json_is_credential_process_output(
