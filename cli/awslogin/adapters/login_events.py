@@ -103,7 +103,9 @@ class JsonLoginEvents:
 
     def _write(self, event: LoginEvent) -> None:
         with self._lock:
-            self._out.write(json.dumps(event, ensure_ascii=False) + "\n")
+            # ASCII only: a Windows pipe encodes with the ANSI code page, which cannot
+            # write every character an IdP or a relay may send; JSON's escapes can.
+            self._out.write(json.dumps(event) + "\n")
             self._out.flush()
 
     def link(self, url: str, type_at: str | None) -> None:

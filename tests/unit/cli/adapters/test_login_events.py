@@ -91,3 +91,12 @@ def test_events_from_two_threads_never_share_a_line() -> None:
     for thread in threads:
         thread.join()
     assert [json.loads(line)["text"] for line in out.getvalue().splitlines()] == [text] * 800
+
+
+def test_what_a_windows_pipe_cannot_encode_is_escaped() -> None:
+    # A pipe on Windows encodes with the ANSI code page (cp1252 here), strictly.
+    written = io.BytesIO()
+    pipe = io.TextIOWrapper(written, encoding="cp1252", errors="strict")
+    JsonLoginEvents(pipe).confirmed("Confirmed at 10:02 from 10.0.4.7 (Safari on iPhone ✓ 東京)")
+    line = written.getvalue().decode("ascii")
+    assert json.loads(line)["text"].endswith("iPhone ✓ 東京)")
