@@ -70,9 +70,9 @@ FEDERATION_MINIMUM_SECONDS = float(MIN_SESSION_DURATION)
 # AWS Sign-In's credentials come from the person's console sign-in, not from a role
 # (docs/security.md, "The console"): the one line that says so.
 AWS_SIGNIN_REFUSAL = (
-    "profile {profile} signs in with AWS Sign-In (`aws login`), whose credentials the "
-    "AWS federation endpoint does not take (it takes role credentials only): open "
-    "https://{console}/ and sign in there"
+    "profile {profile} signs in with AWS Sign-In (`aws login`): AWS documents the "
+    "federation endpoint only for credentials of AssumeRole or GetFederationToken, which "
+    "these are not, so awslogin does not try it: open https://{console}/ and sign in there"
 )
 
 

@@ -223,7 +223,7 @@ def test_aws_signin_credentials_are_refused_in_one_line(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stdout == ""
     assert len(result.stderr.splitlines()) == 1
-    assert "does not take" in result.stderr
+    assert "AWS documents the federation endpoint only for" in result.stderr
     assert "https://console.aws.amazon.com/" in result.stderr
 
 
