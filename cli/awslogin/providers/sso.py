@@ -40,10 +40,7 @@ from awslogin.session_record import (
     SessionWindow,
     new_credentials,
 )
-from awslogin.stores.sso import (
-    PROVIDER,
-    token_session_end,
-)
+from awslogin.stores.sso import PROVIDER, profile_session_limit, session_end
 
 SIGNED_OUT = "Successfully signed out of all SSO profiles."
 
@@ -73,6 +70,8 @@ class SsoProvider:
             self.session, profile.environ, self.session.oidc_endpoint(profile), http, clock
         )
         self.portal_url = self.session.portal_endpoint(profile)
+        # Read before the sign-in: a key nobody can use is said before the person signs in.
+        self.session_limit = profile_session_limit(profile)
 
     def _role_credentials(self, access_token: str) -> RoleCredentials:
         try:
@@ -94,8 +93,13 @@ class SsoProvider:
                 ) from None
             raise
 
-    def _record(self, credentials: RoleCredentials, token: SsoToken | None) -> SessionRecord:
+    def _record(
+        self, credentials: RoleCredentials, token: SsoToken | None, started: float
+    ) -> SessionRecord:
+        """The session of these role credentials, signed in at `started` (stores/sso.py
+        caps its end with the profile's `awslogin_session_limit`)."""
         now = self.clock.now()
+        end = session_end(token, started, self.session_limit, now)
         return SessionRecord(
             provider=self.name,
             profile=self.profile.name,
@@ -112,7 +116,7 @@ class SsoProvider:
                 credentials.session_token,
                 credentials.expires_at,
             ),
-            session=SessionWindow(startedAt=int(now), expiresAt=int(token_session_end(token, now))),
+            session=SessionWindow(startedAt=int(started), expiresAt=int(end)),
             providerState=ProviderState(
                 ssoSession=self.session.name,
                 startUrl=self.session.start_url,
@@ -127,7 +131,8 @@ class SsoProvider:
 
     def login(self, flow: SignInFlow) -> SessionRecord:
         token = self.auth.sign_in(flow)
-        return self._record(self._role_credentials(token["accessToken"]), token)
+        started = self.clock.now()
+        return self._record(self._role_credentials(token["accessToken"]), token, started)
 
     def refresh(self, record: SessionRecord) -> SessionRecord:
         access_token = self.auth.access_token(self.profile.name)
@@ -135,10 +140,9 @@ class SsoProvider:
         token = self.auth.token_file.load()
         if token is None:  # `aws sso logout` meanwhile: these credentials are not handed out
             raise LoginRequired(self.profile.name, f"signed out of SSO session {self.session.name}")
-        refreshed = self._record(credentials, token)
-        if record["session"]["startedAt"]:
-            refreshed["session"]["startedAt"] = record["session"]["startedAt"]
-        return refreshed
+        # The sign-in time stays: the session's limit counts from it, not from a refresh.
+        started = record["session"]["startedAt"] or self.clock.now()
+        return self._record(credentials, token, started)
 
     def revoke(self, record: SessionRecord) -> Revocation:
         token = self.auth.token_file.load()

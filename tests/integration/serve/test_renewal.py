@@ -280,10 +280,16 @@ def test_sso_renews_by_device_code_and_a_denial_there_stops_it(
     sso_env: dict[str, str], sso_fake: SsoFake, tmp_path: Path
 ) -> None:
     """sso's own remote flow is a device code: the message carries IAM Identity Center's
-    verification link; the person allows once (renewed), then denies (stopped)."""
-    settings = sso_fake.settings
-    settings.refresh_allowed = False  # the session ends with the access token
-    settings.access_token_ttl = 90
+    verification link; the person allows once (renewed), then denies (stopped). The token
+    is refreshable (its registration lasts 90 days): the session's end is the sign-in
+    plus `awslogin_session_limit`, so the renewal is due."""
+    assert sso_fake.settings.refresh_allowed
+    config = Path(sso_env["AWS_CONFIG_FILE"])
+    config.write_text(
+        config.read_text().replace(
+            "[profile dev]\n", "[profile dev]\nawslogin_session_limit = 90\n", 1
+        )
+    )
     sign_in_same_device(sso_env)
     first = token_path(tmp_path).read_text()
     with JsonWebhook() as webhook:
