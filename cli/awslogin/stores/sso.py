@@ -21,7 +21,7 @@ from __future__ import annotations
 import time
 from contextlib import AbstractContextManager
 
-from awslogin.adapters.sso_cache import SsoToken, SsoTokenFile, parse_time
+from awslogin.adapters.sso_cache import SsoToken, SsoTokenFile, parse_time, parse_token
 from awslogin.profile import SSO_PROFILE_KEYS, SSO_SESSION_KEY, Profile, session_limit
 from awslogin.session_record import (
     SESSION_LIMIT_SECONDS,
@@ -57,6 +57,13 @@ def session_end(token: SsoToken | None, started: float, limit: int, now: float) 
 def profile_session_limit(profile: Profile) -> int:
     """The profile's `awslogin_session_limit`, 12 hours by default."""
     return session_limit(profile.name, profile.values, SESSION_LIMIT_SECONDS)
+
+
+def caller_arn(record: SessionRecord) -> str | None:
+    """The assumed-role ARN STS gave for the session's sign-in; None for a record written
+    before awslogin asked (its `arn` only described the account and role)."""
+    arn = record["identity"].get("arn") or ""
+    return arn if arn.startswith("arn:") and ":assumed-role/" in arn else None
 
 
 def ended_reason(session_name: str, token: SsoToken | None, *, limit: int, limited: bool) -> str:
@@ -124,6 +131,12 @@ class SsoProfileStore:
         return record
 
     def save(self, record: SessionRecord) -> None:
+        """The role credentials, and a new sign-in's token (which the login carries in
+        `ssoToken` until it may be saved) where botocore and every profile read it."""
+        token = parse_token(record["providerState"].pop("ssoToken", None))
+        session_name = self.profile.values.get(SSO_SESSION_KEY)
+        if token is not None and session_name:
+            SsoTokenFile(self.profile.environ, session_name).save(token)
         self._credentials.save(record)
 
     def delete(self) -> bool:
