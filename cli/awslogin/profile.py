@@ -28,7 +28,7 @@ ROLE_ARN_KEY = "awslogin_role_arn"  # oidc
 SCOPES_KEY = "awslogin_scopes"  # oidc
 DURATION_KEY = "awslogin_duration_seconds"  # oidc
 EXPECTED_IDENTITY_KEY = "awslogin_expected_identity"  # a glob over the caller ARN
-SESSION_LIMIT_KEY = "awslogin_session_limit"  # oidc: seconds a sign-in lasts at the most
+SESSION_LIMIT_KEY = "awslogin_session_limit"  # oidc, sso: seconds a sign-in lasts at most
 NOTIFY_KEY = "awslogin_notify"  # Apprise URLs for sign-in links, by spaces or commas
 NOTIFY_ENV = "AWSLOGIN_NOTIFY"  # the same, from the environment (before the profile's)
 
