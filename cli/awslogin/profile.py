@@ -27,8 +27,8 @@ CLIENT_ID_KEY = "awslogin_client_id"  # oidc
 ROLE_ARN_KEY = "awslogin_role_arn"  # oidc
 SCOPES_KEY = "awslogin_scopes"  # oidc
 DURATION_KEY = "awslogin_duration_seconds"  # oidc
-EXPECTED_IDENTITY_KEY = "awslogin_expected_identity"  # oidc, aws-signin: a glob over the ARN
-SESSION_LIMIT_KEY = "awslogin_session_limit"  # oidc: seconds a sign-in lasts at the most
+EXPECTED_IDENTITY_KEY = "awslogin_expected_identity"  # a glob over the caller ARN
+SESSION_LIMIT_KEY = "awslogin_session_limit"  # oidc, sso: seconds a sign-in lasts at most
 NOTIFY_KEY = "awslogin_notify"  # Apprise URLs for sign-in links, by spaces or commas
 NOTIFY_ENV = "AWSLOGIN_NOTIFY"  # the same, from the environment (before the profile's)
 

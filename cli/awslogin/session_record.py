@@ -88,6 +88,10 @@ class ProviderState(TypedDict, total=False):
     ssoSession: str
     startUrl: str
     ssoRegion: str
+    # a new sign-in's token fields (adapters/sso_cache.SsoToken), carried from the login
+    # to the store, which writes them to botocore's file only once the session may be
+    # saved, and never to awslogin's own
+    ssoToken: dict[str, str]
 
 
 class SessionRecord(TypedDict):

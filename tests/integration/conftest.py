@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.fakes.federation import FederationFake, run_federation_fake
-from tests.fakes.sso import SsoFake, run_sso_fake
+from tests.fakes.sso import FakeSettings, SsoFake, run_sso_fake
 from tests.peers.oidc import OidcProvider
 from tests.support.oidc_profile import oidc_environ
 from tests.support.sso_profile import sso_environ
@@ -35,8 +35,9 @@ def token_proxy(oidc_provider: OidcProvider) -> Iterator[TokenProxy]:
 
 
 @pytest.fixture
-def sso_fake() -> Iterator[SsoFake]:
-    with run_sso_fake() as fake:
+def sso_fake(sts: Any) -> Iterator[SsoFake]:
+    """IAM Identity Center whose role credentials moto STS mints for the signed-in user."""
+    with run_sso_fake(FakeSettings(sts_url=sts.endpoint_url)) as fake:
         yield fake
 
 

@@ -76,6 +76,16 @@ class FakeIdp:
         return jwt.encode(payload, signing_key, algorithm=alg, headers={"kid": kid or default_kid})
 
 
+def caller_response(arn: str) -> str:
+    """STS's answer to GetCallerIdentity for credentials of `arn`."""
+    account = arn.split(":")[4]
+    return (
+        '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+        f"<GetCallerIdentityResult><Arn>{arn}</Arn><UserId>AROAEXAMPLE:session</UserId>"
+        f"<Account>{account}</Account></GetCallerIdentityResult></GetCallerIdentityResponse>"
+    )
+
+
 def sts_response(*, expires_in: int = 3600, role: str = "dev", session: str = "alice") -> str:
     expiration = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + expires_in))
     return f"""<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">

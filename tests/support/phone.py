@@ -225,12 +225,17 @@ def cancel_from_message(destination: Received, count: int, *, timeout: float = 6
 
 
 def approve_device_from_message(
-    destination: Received, count: int, *, approve: bool = True, timeout: float = 60.0
+    destination: Received,
+    count: int,
+    *,
+    approve: bool = True,
+    user: str = "alice",
+    timeout: float = 60.0,
 ) -> None:
-    """The person taps the device-code link of the `count`-th message (IAM Identity
-    Center's verification page, the fake's) and allows (or denies) the sign-in."""
+    """The person (`user` of IAM Identity Center) taps the device-code link of the
+    `count`-th message (the fake's verification page) and allows (or denies) the sign-in."""
     link = link_in(destination.wait_for_message(count, timeout))
-    decide_device(link, approve=approve)
+    decide_device(link, approve=approve, user=user)
 
 
 def continue_button(page: Page, number: int | None) -> Locator:

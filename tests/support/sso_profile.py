@@ -27,6 +27,7 @@ from awslogin.adapters.terminal import Terminal
 from awslogin.usecases.login import LoginOptions, login
 from tests.fakes.sso import SsoFake
 from tests.fakes.sso.browser import sign_in
+from tests.fakes.sso.portal import reserved_role_arn
 from tests.support.host import DESKTOP, awslogin_script, host_environ
 
 SESSION = "corp"
@@ -64,6 +65,12 @@ region = us-east-1
 
 # How botocore writes and reads times in its SSO caches.
 BOTOCORE_TIME = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def caller(user: str = "alice", account: str = "111111111111", role: str = "Developer") -> str:
+    """The caller ARN STS gives for `user`'s role credentials from the fake."""
+    role_name = reserved_role_arn(account, role).rsplit("/", 1)[1]
+    return f"arn:aws:sts::{account}:assumed-role/{role_name}/{user}"
 
 
 def credential_process(env: dict[str, str], profile: str) -> subprocess.CompletedProcess[str]:

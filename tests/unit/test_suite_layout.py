@@ -108,7 +108,6 @@ WITHOUT_UNIT_TESTS = frozenset(
         "cli/awslogin/providers/registry.py",
         "cli/awslogin/providers/sso_auth.py",
         "cli/awslogin/stores/record_file.py",
-        "cli/awslogin/stores/sso.py",
         "cli/awslogin/usecases/configure/oidc.py",
         "cli/awslogin/usecases/configure/sso.py",
         "cli/awslogin/usecases/profiles.py",

@@ -119,6 +119,11 @@ def _strings(value: object) -> list[str] | None:
     return None
 
 
+def token_fields(token: SsoToken) -> dict[str, str]:
+    """The token as the plain strings it is made of (`parse_token` reads them back)."""
+    return {key: value for key, value in token.items() if isinstance(value, str)}
+
+
 def parse_token(data: Mapping[str, object] | None) -> SsoToken | None:
     """The token in a file botocore (or anyone) wrote; None without an access token.
     Fields of the wrong type are left out, as if the file did not have them."""

@@ -36,7 +36,12 @@ from awslogin.providers.base import RelayPrecedence, RemoteFlow, Revocation, Sig
 from awslogin.providers.oidc_device import device_tokens, start_device_authorization
 from awslogin.providers.oidc_discovery import IdpMetadata, discover, origin
 from awslogin.providers.oidc_tokens import token_request, validate_id_token
-from awslogin.providers.sts import RoleCredentials, assume_role_with_web_identity, role_session_name
+from awslogin.providers.sts import (
+    RoleCredentials,
+    assume_role_with_web_identity,
+    role_session_name,
+    sts_endpoint,
+)
 from awslogin.session_record import (
     SESSION_LIMIT_SECONDS,
     Identity,
@@ -83,18 +88,13 @@ class OidcProvider:
 
     # -- STS and records ---------------------------------------------------------------
 
-    def _sts_endpoint(self) -> str:
-        region = self.profile.region
-        default = f"https://sts.{region}.amazonaws.com" if region else "https://sts.amazonaws.com"
-        return self.profile.endpoint("STS", default)
-
     def _assume_role(
         self, client: httpx.Client, id_token: str, claims: dict[str, Any], session_expires_at: int
     ) -> RoleCredentials:
         remaining = int(session_expires_at - self.clock.now())
         return assume_role_with_web_identity(
             client,
-            self._sts_endpoint(),
+            sts_endpoint(self.profile),
             self.role_arn,
             role_session_name(claims),
             id_token,

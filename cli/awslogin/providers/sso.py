@@ -18,8 +18,14 @@ from typing import ClassVar
 from awslogin.adapters.clock import Clock
 from awslogin.adapters.files import delete_file
 from awslogin.adapters.http import HttpFactory
-from awslogin.adapters.sso_cache import SsoToken, aws_cli_role_credentials, cached_tokens
+from awslogin.adapters.sso_cache import (
+    SsoToken,
+    aws_cli_role_credentials,
+    cached_tokens,
+    token_fields,
+)
 from awslogin.adapters.token_cache import TokenCache, cache_dir, cached_sessions
+from awslogin.crypto.sigv4 import SigningCredentials
 from awslogin.errors import ConfigError, LoginRequired, ProviderError
 from awslogin.flows.base import Mode
 from awslogin.profile import (
@@ -33,6 +39,7 @@ from awslogin.profile import (
 from awslogin.providers.base import RelayPrecedence, RemoteFlow, Revocation, SignInFlow
 from awslogin.providers.sso_api import AccountInfo, PortalClient, PortalError, RoleCredentials
 from awslogin.providers.sso_auth import SsoSession, SsoSessionAuth
+from awslogin.providers.sts import get_caller_identity, sts_endpoint
 from awslogin.session_record import (
     Identity,
     ProviderState,
@@ -40,10 +47,7 @@ from awslogin.session_record import (
     SessionWindow,
     new_credentials,
 )
-from awslogin.stores.sso import (
-    PROVIDER,
-    token_session_end,
-)
+from awslogin.stores.sso import PROVIDER, caller_arn, profile_session_limit, session_end
 
 SIGNED_OUT = "Successfully signed out of all SSO profiles."
 
@@ -73,6 +77,8 @@ class SsoProvider:
             self.session, profile.environ, self.session.oidc_endpoint(profile), http, clock
         )
         self.portal_url = self.session.portal_endpoint(profile)
+        # Read before the sign-in: a key nobody can use is said before the person signs in.
+        self.session_limit = profile_session_limit(profile)
 
     def _role_credentials(self, access_token: str) -> RoleCredentials:
         try:
@@ -94,14 +100,39 @@ class SsoProvider:
                 ) from None
             raise
 
-    def _record(self, credentials: RoleCredentials, token: SsoToken | None) -> SessionRecord:
+    def _caller_arn(self, credentials: RoleCredentials) -> str:
+        """Who the role credentials belong to, as STS says:
+        arn:aws:sts::ACCOUNT:assumed-role/AWSReservedSSO_<set>_<id>/<user name>. The
+        portal does not say which user signed in; STS does, and continuity compares it
+        (docs/security.md, invariant 14). A login whose caller STS does not tell fails:
+        its identity could not be checked."""
+        signer = SigningCredentials(
+            credentials.access_key_id, credentials.secret_access_key, credentials.session_token
+        )
+        with self.http.client() as client:
+            return get_caller_identity(
+                client, sts_endpoint(self.profile), signer, self.profile.region, self.clock
+            )
+
+    def _record(
+        self,
+        credentials: RoleCredentials,
+        token: SsoToken | None,
+        started: float,
+        caller: str | None,
+    ) -> SessionRecord:
+        """The session of these role credentials, signed in at `started` (stores/sso.py
+        caps its end with the profile's `awslogin_session_limit`) by `caller` (the
+        assumed-role ARN; None for a session whose sign-in STS was never asked about)."""
         now = self.clock.now()
+        end = session_end(token, started, self.session_limit, now)
         return SessionRecord(
             provider=self.name,
             profile=self.profile.name,
             config={key: self.profile.values[key] for key in SSO_PROFILE_KEYS},
             identity=Identity(
-                arn=f"role {self.role_name} in account {self.account_id} "
+                arn=caller
+                or f"role {self.role_name} in account {self.account_id} "
                 f"(SSO session {self.session.name})",
                 accountId=self.account_id,
                 roleName=self.role_name,
@@ -112,7 +143,7 @@ class SsoProvider:
                 credentials.session_token,
                 credentials.expires_at,
             ),
-            session=SessionWindow(startedAt=int(now), expiresAt=int(token_session_end(token, now))),
+            session=SessionWindow(startedAt=int(started), expiresAt=int(end)),
             providerState=ProviderState(
                 ssoSession=self.session.name,
                 startUrl=self.session.start_url,
@@ -126,8 +157,14 @@ class SsoProvider:
         return "device"
 
     def login(self, flow: SignInFlow) -> SessionRecord:
+        """The new session, its token carried to the store (`ssoToken`): nothing of a
+        sign-in is written before the login decides that it may be saved."""
         token = self.auth.sign_in(flow)
-        return self._record(self._role_credentials(token["accessToken"]), token)
+        started = self.clock.now()
+        credentials = self._role_credentials(token["accessToken"])
+        record = self._record(credentials, token, started, self._caller_arn(credentials))
+        record["providerState"]["ssoToken"] = token_fields(token)
+        return record
 
     def refresh(self, record: SessionRecord) -> SessionRecord:
         access_token = self.auth.access_token(self.profile.name)
@@ -135,10 +172,10 @@ class SsoProvider:
         token = self.auth.token_file.load()
         if token is None:  # `aws sso logout` meanwhile: these credentials are not handed out
             raise LoginRequired(self.profile.name, f"signed out of SSO session {self.session.name}")
-        refreshed = self._record(credentials, token)
-        if record["session"]["startedAt"]:
-            refreshed["session"]["startedAt"] = record["session"]["startedAt"]
-        return refreshed
+        # The sign-in time stays: the session's limit counts from it, not from a refresh.
+        started = record["session"]["startedAt"] or self.clock.now()
+        # The same sign-in: who it is stays what STS said at the login.
+        return self._record(credentials, token, started, caller_arn(record))
 
     def revoke(self, record: SessionRecord) -> Revocation:
         token = self.auth.token_file.load()

@@ -162,7 +162,9 @@ class SsoSessionAuth:
     # -- sign-in -----------------------------------------------------------------------
 
     def sign_in(self, flow: AuthorizationFlow | DeviceFlow) -> SsoToken:
-        """A new token for the session through `flow`, stored where botocore reads it."""
+        """A new token for the session through `flow`, not stored yet: a login saves it
+        (`save`) only once its identity may replace the session's (docs/security.md,
+        invariant 14), so that a sign-in refused there leaves nothing behind."""
         with self.http.client() as client:
             oidc = SsoOidcClient(client, self.oidc_url)
             if isinstance(flow, DeviceFlow):
@@ -171,7 +173,7 @@ class SsoSessionAuth:
             else:
                 registration = self._registration(oidc, device=False)
                 tokens = self._code_sign_in(oidc, flow, registration)
-        return self._store(tokens, registration)
+        return self._token(tokens, registration)
 
     def _device_sign_in(
         self, oidc: SsoOidcClient, flow: DeviceFlow, registration: Registration
@@ -234,7 +236,7 @@ class SsoSessionAuth:
             }
         )
 
-    def _store(self, tokens: Tokens, registration: Registration) -> SsoToken:
+    def _token(self, tokens: Tokens, registration: Registration) -> SsoToken:
         token = SsoToken(
             startUrl=self.session.start_url,
             region=self.session.region,
@@ -246,8 +248,11 @@ class SsoSessionAuth:
         )
         if tokens.refresh_token is not None:
             token["refreshToken"] = tokens.refresh_token
-        self.token_file.save(token)
         return token
+
+    def save(self, token: SsoToken) -> None:
+        """A sign-in's token, where botocore reads it: every profile of the session uses it."""
+        self.token_file.save(token)
 
     # -- using the token ---------------------------------------------------------------
 

@@ -8,6 +8,12 @@ brings every other profile back to life, and a profile never signed in with itse
 still gets a record to refresh from. Without the token (signed out: `aws sso logout`
 deletes it, and the AWS CLI's own cached role credentials with it) the record carries no
 credentials, so none are handed out. Light on purpose: `credential-process` runs it.
+
+The session's end is capped (`session_end`): a refreshable token names no end but its
+client registration's (about 90 days), while IAM Identity Center ends the session itself
+(8 hours by default, configurable), which no cache records. So the end is the sign-in
+time plus the profile's `awslogin_session_limit`, never past what the token file allows
+(docs/security.md, "Renewal").
 """
 
 from __future__ import annotations
@@ -15,17 +21,23 @@ from __future__ import annotations
 import time
 from contextlib import AbstractContextManager
 
-from awslogin.adapters.sso_cache import SsoToken, SsoTokenFile, parse_time
-from awslogin.profile import SSO_PROFILE_KEYS, SSO_SESSION_KEY, Profile
-from awslogin.session_record import Identity, ProviderState, SessionRecord, SessionWindow
+from awslogin.adapters.sso_cache import SsoToken, SsoTokenFile, parse_time, parse_token
+from awslogin.profile import SSO_PROFILE_KEYS, SSO_SESSION_KEY, Profile, session_limit
+from awslogin.session_record import (
+    SESSION_LIMIT_SECONDS,
+    Identity,
+    ProviderState,
+    SessionRecord,
+    SessionWindow,
+)
 from awslogin.stores.record_file import RecordFile
 
 PROVIDER = "sso"
 
 
 def token_session_end(token: SsoToken | None, now: float) -> float:
-    """Until when this token can give credentials: its own expiry, or, if it can be
-    refreshed, its client registration's (IAM Identity Center does not say more)."""
+    """Until when the token file allows credentials: its own expiry, or, if it can be
+    refreshed, its client registration's (the cache records no more than that)."""
     if token is None:
         return 0.0
     access_end = parse_time(token.get("expiresAt")) or 0.0
@@ -36,9 +48,32 @@ def token_session_end(token: SsoToken | None, now: float) -> float:
     return access_end
 
 
-def ended_reason(session_name: str, token: SsoToken | None) -> str:
+def session_end(token: SsoToken | None, started: float, limit: int, now: float) -> float:
+    """The end of a session signed in at `started`: `limit` seconds later (the profile's
+    `awslogin_session_limit`), or sooner when the token file allows less."""
+    return min(token_session_end(token, now), started + limit)
+
+
+def profile_session_limit(profile: Profile) -> int:
+    """The profile's `awslogin_session_limit`, 12 hours by default."""
+    return session_limit(profile.name, profile.values, SESSION_LIMIT_SECONDS)
+
+
+def caller_arn(record: SessionRecord) -> str | None:
+    """The assumed-role ARN STS gave for the session's sign-in; None for a record written
+    before awslogin asked (its `arn` only described the account and role)."""
+    arn = record["identity"].get("arn") or ""
+    return arn if arn.startswith("arn:") and ":assumed-role/" in arn else None
+
+
+def ended_reason(session_name: str, token: SsoToken | None, *, limit: int, limited: bool) -> str:
     if token is None:
         return f"not signed in to SSO session {session_name}"
+    if limited:
+        return (
+            f"the SSO session {session_name} reached its limit of {limit} s "
+            "(awslogin_session_limit)"
+        )
     return f"the SSO session {session_name} has expired"
 
 
@@ -82,15 +117,26 @@ class SsoProfileStore:
         if token is None:
             record.pop("credentials", None)  # signed out: no role credentials of it any more
         now = time.time()
-        end = token_session_end(token, now)
+        # A sign-in that awslogin did not make (`aws sso login`, another profile of the
+        # session) is counted from the first time its credentials are saved for this
+        # profile: the refresh keeps that time (providers/sso.py).
         started = record["session"]["startedAt"] or int(now)
+        limit = profile_session_limit(self.profile)
+        end = session_end(token, started, limit, now)
         record["session"] = SessionWindow(startedAt=started, expiresAt=int(end))
         record.pop("endedReason", None)
         if end <= now:
-            record["endedReason"] = ended_reason(session_name, token)
+            limited = token_session_end(token, now) > end
+            record["endedReason"] = ended_reason(session_name, token, limit=limit, limited=limited)
         return record
 
     def save(self, record: SessionRecord) -> None:
+        """The role credentials, and a new sign-in's token (which the login carries in
+        `ssoToken` until it may be saved) where botocore and every profile read it."""
+        token = parse_token(record["providerState"].pop("ssoToken", None))
+        session_name = self.profile.values.get(SSO_SESSION_KEY)
+        if token is not None and session_name:
+            SsoTokenFile(self.profile.environ, session_name).save(token)
         self._credentials.save(record)
 
     def delete(self) -> bool:

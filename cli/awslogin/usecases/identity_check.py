@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Literal
 
-from awslogin.errors import AwsloginError, UsageError, one_line
-from awslogin.profile import EXPECTED_IDENTITY_KEY, LOGIN_SESSION_KEY, Profile, expected_identity
+from awslogin.errors import AwsloginError, one_line
+from awslogin.profile import LOGIN_SESSION_KEY, Profile, expected_identity
 from awslogin.providers.base import Revocation
 from awslogin.session_record import SessionRecord
 from awslogin.stores import SessionStore
+from awslogin.stores.sso import caller_arn
 
 IdentityMode = Literal["login", "renewal"]
 Action = Literal["save", "ask", "refuse"]
@@ -46,11 +47,22 @@ class SessionIdentity:
     """Who a session is, as continuity compares it.
 
     `key` is what stays the same for the same person in the same role; `caller` the ARN
-    (or, for sso, the description) a pin is matched against and a person is shown.
+    a pin is matched against and a person is shown. An sso session also has its
+    `role_key` (account/role): a record saved before awslogin asked STS who signed in
+    (`precise` False) is compared with the next one by that alone.
     """
 
     key: str
     caller: str
+    role_key: str | None = None
+    precise: bool = True
+
+    def same_as(self, other: SessionIdentity) -> bool:
+        """The same person in the same role, as far as both records can tell."""
+        if self.key == other.key:
+            return True
+        coarse = not (self.precise and other.precise)
+        return coarse and self.role_key is not None and self.role_key == other.role_key
 
 
 @dataclass(frozen=True)
@@ -69,8 +81,10 @@ def identity_of(record: SessionRecord) -> SessionIdentity | None:
       ARN is the same only for the same person in the same role.
     * aws-signin: `login_session`, the ARN AWS Sign-In reports for the person (a user,
       a role session or the root): it names the session, so it is the identity.
-    * sso: the account and role of the role credentials; IAM Identity Center does not
-      say which user signed in, and the profile itself names the account and role.
+    * sso: the assumed-role ARN STS gave for the role credentials
+      (arn:aws:sts::A:assumed-role/AWSReservedSSO_<set>_<id>/<user name>), the same
+      only for the same Identity Center user in the same role; a record saved before
+      awslogin asked STS has only the account and role, and is compared by those.
     """
     identity = record["identity"]
     if record["provider"] == "aws-signin":
@@ -78,24 +92,20 @@ def identity_of(record: SessionRecord) -> SessionIdentity | None:
         return SessionIdentity(session, session) if session else None
     if record["provider"] == "sso":
         account, role = identity.get("accountId"), identity.get("roleName")
-        if not account or not role:
+        role_key = f"{account}/{role}" if account and role else None
+        arn = caller_arn(record)
+        if arn is not None:
+            return SessionIdentity(arn, arn, role_key)
+        if role_key is None:
             return None
-        return SessionIdentity(f"{account}/{role}", identity.get("arn") or f"{account}/{role}")
+        return SessionIdentity(role_key, identity.get("arn") or role_key, role_key, precise=False)
     arn = identity.get("arn")
     return SessionIdentity(arn, arn) if arn else None
 
 
 def profile_pin(profile: Profile) -> str | None:
-    """The profile's pin, checked before a sign-in; an sso profile has none to check: its
-    credentials do not say who signed in, and it names its account and role already."""
-    pin = expected_identity(profile.name, profile.values)
-    if pin is not None and profile.provider == "sso":
-        raise UsageError(
-            f"profile {profile.name}: {EXPECTED_IDENTITY_KEY} applies to oidc and aws-signin "
-            "profiles (an sso profile names its account and role with sso_account_id and "
-            "sso_role_name)"
-        )
-    return pin
+    """The profile's pin, checked (for blanks and control characters) before a sign-in."""
+    return expected_identity(profile.name, profile.values)
 
 
 def last_identity(profile: Profile, store: SessionStore) -> SessionIdentity | None:
@@ -126,7 +136,7 @@ def judge(
             f"profile {profile} expects {one_line(pin)}, but the sign-in was as {shown_new}; "
             "nothing was saved",
         )
-    if previous is None or previous.key == new.key:
+    if previous is None or new.same_as(previous):
         return Verdict("save")
     shown_old = one_line(previous.caller)
     if mode == "renewal":

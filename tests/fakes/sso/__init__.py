@@ -9,6 +9,7 @@
         fake.calls["CreateToken/slow_down"]            # polls answered slow_down for pace
         hold = fake.hold_next_token_call("refresh_token")   # held until hold.release()
         fake.issued_credentials[-1]                    # what GetRoleCredentials handed out
+        FakeSettings(sts_url=sts.endpoint_url)         # role credentials minted by moto STS
 
 One origin serves both services. `browser.sign_in` / `browser.decide_device` play the
 person at the sign-in and device pages with httpx.

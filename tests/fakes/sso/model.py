@@ -119,6 +119,11 @@ class FakeSettings:
     auto_sign_in: bool = False
     role_credentials_ttl: int = 3600
     default_page_size: int = 2
+    # STS (moto, tests/peers/sts.py) that mints the role credentials: AssumeRole with the
+    # signed-in user as the session name, so that GetCallerIdentity on them answers
+    # arn:aws:sts::ACCOUNT:assumed-role/AWSReservedSSO_<role>_<id>/<user>, as the real
+    # service's do. None: random keys that no STS knows.
+    sts_url: str | None = None
     # Scopes RegisterClient accepts. AWS publishes no list; these are the ones AWS's own
     # clients register (the AWS CLI: sso:account:access by default; the AWS Toolkits and
     # Amazon Q: codecatalyst:read_write and the codewhisperer:* set), plus sso:account:list.

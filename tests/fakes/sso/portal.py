@@ -6,10 +6,13 @@ issued, the accounts, the page cursors) and the one lock every operation takes.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections import Counter
 from contextlib import AbstractContextManager
 from typing import Any
+
+import boto3
 
 from tests.fakes.sso.model import (
     ACCOUNT_ACCESS_SCOPE,
@@ -23,6 +26,39 @@ from tests.fakes.sso.model import (
 )
 
 _NO_SESSION = "Session token not found or invalid"
+
+
+def reserved_role_arn(account_id: str, role_name: str) -> str:
+    """The IAM role IAM Identity Center provisions for a permission set in an account."""
+    suffix = hashlib.sha256(f"{account_id}/{role_name}".encode()).hexdigest()[:16]
+    return (
+        f"arn:aws:iam::{account_id}:role/aws-reserved/sso.amazonaws.com/"
+        f"AWSReservedSSO_{role_name}_{suffix}"
+    )
+
+
+def _assumed(
+    sts_url: str, account_id: str, role_name: str, user: str, expiration_ms: int
+) -> IssuedRoleCredentials:
+    """Role credentials minted by STS for `user` (AssumeRole, RoleSessionName = user)."""
+    sts = boto3.client(
+        "sts",
+        endpoint_url=sts_url,
+        region_name="us-east-1",
+        aws_access_key_id="AKIDSSOFAKE",
+        aws_secret_access_key="sso-fake",
+    )
+    answer = sts.assume_role(
+        RoleArn=reserved_role_arn(account_id, role_name), RoleSessionName=user
+    )["Credentials"]
+    return IssuedRoleCredentials(
+        account_id=account_id,
+        role_name=role_name,
+        access_key_id=answer["AccessKeyId"],
+        secret_access_key=answer["SecretAccessKey"],
+        session_token=answer["SessionToken"],
+        expiration_ms=expiration_ms,
+    )
 
 
 class PortalOperations:
@@ -81,15 +117,24 @@ class PortalOperations:
             account = self._assigned_account(account_id)
             if role_name not in account.roles:
                 raise portal_error("ForbiddenException", "No access")
-            issued = IssuedRoleCredentials(
-                account_id=account.account_id,
-                role_name=role_name,
-                access_key_id="ASIA"
-                + "".join(secrets.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(16)),
-                secret_access_key=secrets.token_urlsafe(30)[:40],
-                session_token=secrets.token_urlsafe(96),
-                expiration_ms=int((self.now() + self.settings.role_credentials_ttl) * 1000),
-            )
+            user = self._signed_in(token).user
+            expiration_ms = int((self.now() + self.settings.role_credentials_ttl) * 1000)
+            if self.settings.sts_url is None:
+                issued = IssuedRoleCredentials(
+                    account_id=account.account_id,
+                    role_name=role_name,
+                    access_key_id="ASIA"
+                    + "".join(
+                        secrets.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(16)
+                    ),
+                    secret_access_key=secrets.token_urlsafe(30)[:40],
+                    session_token=secrets.token_urlsafe(96),
+                    expiration_ms=expiration_ms,
+                )
+            else:
+                issued = _assumed(
+                    self.settings.sts_url, account.account_id, role_name, user, expiration_ms
+                )
             self.issued_credentials.append(issued)
             return {
                 "roleCredentials": {

@@ -58,8 +58,12 @@ class SsoFake:
         return self.holds.arm(f"token/{grant_type}")
 
     def endpoint_env(self) -> dict[str, str]:
-        """The environment that points botocore (and awslogin) at this fake."""
-        return {"AWS_ENDPOINT_URL_SSO_OIDC": self.base_url, "AWS_ENDPOINT_URL_SSO": self.base_url}
+        """The environment that points botocore (and awslogin) at this fake, and at the
+        STS that minted its role credentials when there is one."""
+        env = {"AWS_ENDPOINT_URL_SSO_OIDC": self.base_url, "AWS_ENDPOINT_URL_SSO": self.base_url}
+        if self.settings.sts_url is not None:
+            env["AWS_ENDPOINT_URL_STS"] = self.settings.sts_url
+        return env
 
 
 def create_app(state: SsoState, base_url: str, holds: HoldPoints) -> Starlette:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import secrets
 import string
 import time
@@ -618,6 +619,38 @@ def test_role_credentials_and_portal_errors(fake: SsoFake) -> None:
     fake.state.expire_access_tokens()
     with pytest.raises(sso.exceptions.UnauthorizedException):
         sso.list_accounts(accessToken=access)
+
+
+def test_role_credentials_minted_by_sts_name_the_signed_in_user(sts: Any) -> None:
+    """With `sts_url`, botocore's GetCallerIdentity on the role credentials answers what
+    the real service's do: the reserved role of the permission set, and the user."""
+    with run_sso_fake(FakeSettings(sts_url=sts.endpoint_url)) as fake:
+        oidc = _oidc(fake)
+        client = _register_device_client(oidc)
+        device = oidc.start_device_authorization(
+            clientId=client["clientId"],
+            clientSecret=client["clientSecret"],
+            startUrl=fake.settings.start_url,
+        )
+        decide_device(device["verificationUriComplete"], user="bob")
+        token = _poll(oidc, client, device["deviceCode"])
+        creds = _portal(fake).get_role_credentials(
+            accessToken=token["accessToken"], accountId="222222222222", roleName="Operator"
+        )["roleCredentials"]
+        assert fake.endpoint_env()["AWS_ENDPOINT_URL_STS"] == sts.endpoint_url
+    caller = boto3.client(
+        "sts",
+        endpoint_url=sts.endpoint_url,
+        region_name="eu-west-1",
+        aws_access_key_id=creds["accessKeyId"],
+        aws_secret_access_key=creds["secretAccessKey"],
+        aws_session_token=creds["sessionToken"],
+    ).get_caller_identity()
+    assert caller["Account"] == "222222222222"
+    assert re.fullmatch(
+        r"arn:aws:sts::222222222222:assumed-role/AWSReservedSSO_Operator_[0-9a-f]{16}/bob",
+        caller["Arn"],
+    )
 
 
 def test_logout_ends_the_sign_in_and_its_refresh_token(fake: SsoFake) -> None:

@@ -10,6 +10,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -101,9 +102,9 @@ def test_aws_signin_exec_keeps_the_command_going_across_refreshes(tmp_path: Path
 
 
 @pytest.fixture
-def sso_fake() -> Iterator[SsoFake]:
+def sso_fake(sts: Any) -> Iterator[SsoFake]:
     """IAM Identity Center whose role credentials last 8 s (the sso tests' `sso_env`)."""
-    with run_sso_fake(FakeSettings(role_credentials_ttl=8)) as fake:
+    with run_sso_fake(FakeSettings(role_credentials_ttl=8, sts_url=sts.endpoint_url)) as fake:
         yield fake
 
 

@@ -39,7 +39,7 @@ from tests.support.signin_profile import (
     sign_in_here,
     signin_environ,
 )
-from tests.support.sso_profile import sign_in_same_device, token_path
+from tests.support.sso_profile import caller, sign_in_same_device, token_path
 from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -373,10 +373,16 @@ def test_sso_renews_by_device_code_and_a_denial_there_stops_it(
     sso_env: dict[str, str], sso_fake: SsoFake, tmp_path: Path
 ) -> None:
     """sso's own remote flow is a device code: the message carries IAM Identity Center's
-    verification link; the person allows once (renewed), then denies (stopped)."""
-    settings = sso_fake.settings
-    settings.refresh_allowed = False  # the session ends with the access token
-    settings.access_token_ttl = 90
+    verification link; the person allows once (renewed), then denies (stopped). The token
+    is refreshable (its registration lasts 90 days): the session's end is the sign-in
+    plus `awslogin_session_limit`, so the renewal is due."""
+    assert sso_fake.settings.refresh_allowed
+    config = Path(sso_env["AWS_CONFIG_FILE"])
+    config.write_text(
+        config.read_text().replace(
+            "[profile dev]\n", "[profile dev]\nawslogin_session_limit = 90\n", 1
+        )
+    )
     sign_in_same_device(sso_env)
     first = token_path(tmp_path).read_text()
     with JsonWebhook() as webhook:
@@ -398,6 +404,36 @@ def test_sso_renews_by_device_code_and_a_denial_there_stops_it(
     assert "renewals of profile dev stopped: sign-in was denied" in err
     assert "stopped" in last.splitlines()[0]
     assert len(webhook.bodies) == 3
+
+
+def test_an_sso_renewal_by_another_identity_center_user_is_refused_and_saves_nothing(
+    sso_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Bob has the same assignment as Alice: his sign-in from the renewal link is refused
+    (STS names him in the assumed-role ARN) and neither the role credentials nor the
+    sso-session's token change; the next link, which Alice completes, is saved."""
+    config = Path(sso_env["AWS_CONFIG_FILE"])
+    config.write_text(
+        config.read_text().replace(
+            "[profile dev]\n", "[profile dev]\nawslogin_session_limit = 90\n", 1
+        )
+    )
+    sign_in_same_device(sso_env)
+    record = Path(sso_env["AWSLOGIN_CACHE_DIR"]) / "sso--dev.json"
+    first = (record.read_text(), token_path(tmp_path).read_text())
+    with JsonWebhook() as webhook:
+        process = serve_process(sso_env, webhook.url, renew_before="85s")
+        try:
+            approve_device_from_message(webhook, 1, user="bob")
+            wait_until(lambda: "nothing was saved" in said(process), "the refusal")
+            assert (record.read_text(), token_path(tmp_path).read_text()) == first
+            approve_device_from_message(webhook, 2, user="alice")
+            wait_until(lambda: "was renewed" in said(process), "the renewal saved")
+        finally:
+            err = stop(process)
+    assert f"signed in as {caller('bob')}, not {caller('alice')}; nothing was saved" in err
+    assert json.loads(record.read_text())["identity"]["arn"] == caller("alice")
+    assert token_path(tmp_path).read_text() != first[1]
 
 
 @pytest.fixture

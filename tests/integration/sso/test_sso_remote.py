@@ -25,7 +25,12 @@ from tests.fakes.sso import SsoFake
 from tests.fakes.sso.browser import decide_device, sign_in
 from tests.peers.fault_proxy import FaultProxy
 from tests.support.phone import NUMBER_PATTERN, confirm
-from tests.support.sso_profile import botocore_credentials, credential_process, token_path
+from tests.support.sso_profile import (
+    botocore_credentials,
+    caller,
+    credential_process,
+    token_path,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -103,7 +108,7 @@ def test_device_code_login_obeys_slow_down_and_serves_every_profile(
         clock=clock,
     ).lines
     assert errors == []
-    assert lines[0] == "Signed in as role Developer in account 111111111111 (SSO session corp)"
+    assert lines[0] == f"Signed in as {caller()}"
     # Interval 1 s; slow_down made it 6 s for the rest of the polling.
     assert clock.sleeps[:3] == [1, 6, 6]
     assert set(clock.sleeps[1:]) == {6}
@@ -176,7 +181,7 @@ def test_relay_paste_mode_takes_the_failed_loopback_url(
         Terminal(err=screen, out=io.StringIO(), stdin=io.StringIO()),
     ).lines
     assert errors == []
-    assert lines[0].startswith("Signed in as role Developer")
+    assert lines[0] == f"Signed in as {caller()}"
     assert sso_fake.calls["CreateToken/authorization_code"] == 1
     assert sso_fake.calls["StartDeviceAuthorization"] == 0
     assert credential_process(sso_env, "prod").returncode == 0
@@ -216,7 +221,7 @@ def test_device_code_polling_waits_through_an_unreachable_service(
         clock=FakeTimeClock(sso_fake),
     ).lines
     assert errors == []
-    assert lines[0] == "Signed in as role Developer in account 111111111111 (SSO session corp)"
+    assert lines[0] == f"Signed in as {caller()}"
     # One line while the service did not answer (stderr is not a terminal), then the
     # waiting line again.
     waiting = [line for line in screen.getvalue().splitlines() if " left" in line]

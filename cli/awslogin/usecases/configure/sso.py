@@ -43,6 +43,7 @@ from awslogin.providers.sso_auth import DEFAULT_SCOPES, SsoSession, SsoSessionAu
 from awslogin.usecases.configure.common import (
     Check,
     ConfigureOptions,
+    pin_update,
     refuse_other_credentials,
     settle,
 )
@@ -99,6 +100,7 @@ def configure_sso(
     existing = config.profile(options.profile) or {}
     refuse_other_credentials(options.profile, existing, own=(SSO_SESSION_KEY,), provider="sso")
     _check_given(options)
+    pin = pin_update(options)
     session = _settle_session(options, config, existing, terminal)
     region = check_region(options.region or existing.get(REGION_KEY) or session.region)
 
@@ -109,7 +111,7 @@ def configure_sso(
     portal = session.portal_endpoint(profile)
     role = _choose_role(http, portal, access_token, options, terminal)
 
-    path = _write(environ, options.profile, session, region, role)
+    path = _write(environ, options.profile, session, region, role, pin)
     return [
         f"Profile {options.profile} written to {path}: role {role.role_name} in account "
         f"{role.account_id}, SSO session {session.name}.",
@@ -130,11 +132,6 @@ def _check_given(options: ConfigureOptions) -> None:
             check(given)
     if options.sso_registration_scopes is not None:
         check_scopes(options.sso_registration_scopes)
-    if options.expected_identity is not None:
-        raise UsageError(
-            "--expected-identity does not apply to --provider sso (the profile names its "
-            "account and role; IAM Identity Center does not say which user signed in)"
-        )
 
 
 def _settle_session(
@@ -202,6 +199,7 @@ def _signed_in_token(
         )
     try:
         token = auth.sign_in(flow)
+        auth.save(token)  # configure names the profile anew: no identity to keep
     except BaseException as failure:
         flow.finish(SignInOutcome(signed_in=False, reason=message_of(failure)))
         raise
@@ -276,8 +274,10 @@ def _write(
     session: SsoSession,
     region: str,
     role: ChosenRole,
+    pin: Mapping[str, str],
 ) -> str:
     """Write the sso-session and the profile together, into the file as it is now; its path.
+    `pin`: the profile's `awslogin_expected_identity`, when --expected-identity gave one.
 
     Only now: a failed sign-in or choice leaves the file as it was.
     """
@@ -299,6 +299,7 @@ def _write(
             SSO_ROLE_KEY: role.role_name,
             REGION_KEY: region,
             CREDENTIAL_PROCESS_KEY: credential_process_command(profile),
+            **pin,
         },
     )
     latest.save()

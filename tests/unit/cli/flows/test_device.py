@@ -18,6 +18,7 @@ from awslogin.errors import AwsloginError, ProviderError
 from awslogin.usecases.login import LoginOptions, login
 from tests.support.command_line import isolated_environ
 from tests.support.fake_clock import SteppedClock
+from tests.support.fake_idp import STS_URL, caller_response
 
 pytestmark = pytest.mark.unit
 
@@ -25,6 +26,7 @@ OIDC = "https://oidc.us-east-1.amazonaws.com"
 PORTAL = "https://portal.sso.us-east-1.amazonaws.com"
 START_URL = "https://d-1234567890.awsapps.com/start"
 COMPLETE = "https://device.sso.us-east-1.amazonaws.com/?user_code=BCDF-GHJK"
+CALLER = "arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_Developer_0a1b/alice"
 
 
 @pytest.fixture
@@ -93,6 +95,7 @@ def mock_service(router: respx.MockRouter, poll_answers: list[httpx.Response]) -
             }
         }
     )
+    router.post(STS_URL).respond(text=caller_response(CALLER))
     return router.post(f"{OIDC}/token").mock(side_effect=poll_answers)
 
 
@@ -137,7 +140,7 @@ def test_device_code_polls_at_the_interval_and_slows_down_by_five_seconds(
     # Or the verification page without the code in its URL, where the person types it.
     assert "or open https://device.sso.us-east-1.amazonaws.com/ and type BCDF-GHJK" in shown
     assert "dc-1" not in shown
-    assert lines[0] == "Signed in as role Developer in account 111111111111 (SSO session corp)"
+    assert lines[0] == f"Signed in as {CALLER}"
     token_file = next((Path(sso_env["HOME"]) / ".aws" / "sso" / "cache").glob("*.json"))
     cached = [json.loads(p.read_text()) for p in token_file.parent.glob("*.json")]
     assert any(c.get("accessToken") == "at-1" and c.get("refreshToken") == "rt-1" for c in cached)
@@ -220,4 +223,4 @@ def test_ssh_session_goes_to_device_code_without_a_relay(
     assert code == 0, err
     assert "No browser on this machine (SSH session): signing in with a device code." in err
     assert COMPLETE in err
-    assert out.startswith("Signed in as role Developer")
+    assert out.startswith(f"Signed in as {CALLER}\n")

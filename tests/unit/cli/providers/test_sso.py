@@ -128,6 +128,32 @@ def test_every_profile_of_the_session_gets_role_credentials_then_a_cache_hit(
     assert "at-1" not in cached.read_text()  # the SSO token lives only in botocore's file
 
 
+def test_a_refresh_keeps_the_sign_in_time_that_the_session_limit_counts_from(
+    capsys: pytest.CaptureFixture[str], env: dict[str, str]
+) -> None:
+    write_token(env)
+    with respx.mock() as router:
+        router.get(f"{PORTAL}/federation/credentials").mock(
+            side_effect=[
+                httpx.Response(200, json=role_credentials("ASIAONE", expires_in=60)),
+                httpx.Response(200, json=role_credentials("ASIATWO")),
+            ]
+        )
+        assert run(capsys, env, "credential-process", "--profile", "dev")[0] == 0
+        cached = Path(env["AWSLOGIN_CACHE_DIR"]) / "sso--dev.json"
+        record = json.loads(cached.read_text())
+        started = record["session"]["startedAt"] - 1000  # signed in a while ago
+        record["session"]["startedAt"] = started
+        cached.write_text(json.dumps(record))
+        code, out, _ = run(capsys, env, "credential-process", "--profile", "dev")
+    assert code == 0
+    assert json.loads(out)["AccessKeyId"] == "ASIATWO"  # refreshed: the first ran short
+    assert json.loads(cached.read_text())["session"] == {
+        "startedAt": started,
+        "expiresAt": started + 43200,
+    }
+
+
 def test_near_expiry_token_is_refreshed_once_and_written_back_for_botocore(
     capsys: pytest.CaptureFixture[str], env: dict[str, str]
 ) -> None:

@@ -116,9 +116,16 @@ def test_what_identifies_a_session_per_provider() -> None:
         {"login_session": "arn:aws:iam::123456789012:user/alice"},
     )
     assert identity_of(signin) == _who("arn:aws:iam::123456789012:user/alice")
+    # sso: the assumed-role ARN STS gave names the Identity Center user.
+    arn = "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_dev_0a1b/alice"
+    sso = _record("sso", Identity(arn=arn, accountId="123456789012", roleName="dev"), {})
+    assert identity_of(sso) == SessionIdentity(arn, arn, "123456789012/dev")
+    # A record saved before awslogin asked STS: its account and role, and no more.
     shown = "role dev in account 123456789012 (SSO session corp)"
-    sso = _record("sso", Identity(arn=shown, accountId="123456789012", roleName="dev"), {})
-    assert identity_of(sso) == SessionIdentity("123456789012/dev", shown)
+    old = _record("sso", Identity(arn=shown, accountId="123456789012", roleName="dev"), {})
+    assert identity_of(old) == SessionIdentity(
+        "123456789012/dev", shown, "123456789012/dev", precise=False
+    )
     # A record that does not say who (sso derived from a token alone) has no identity.
     assert identity_of(_record("sso", Identity(), {})) is None
     assert identity_of(_record("oidc", Identity(), {})) is None
@@ -138,9 +145,34 @@ def test_the_identity_a_profile_last_had(tmp_path: Path) -> None:
     assert last_identity(signin, RecordFile("aws-signin", signin)) == _who(arn)
 
 
-def test_an_sso_profile_cannot_be_pinned() -> None:
-    values = {"sso_session": "corp", "awslogin_expected_identity": "arn:*"}
-    with pytest.raises(UsageError, match="applies to oidc and aws-signin"):
-        profile_pin(Profile("dev", values, environ={}))
+def test_every_provider_can_be_pinned() -> None:
+    values = {"sso_session": "corp", "awslogin_expected_identity": "*/alice"}
+    assert profile_pin(Profile("dev", values, environ={})) == "*/alice"
     oidc = Profile("dev", {"awslogin_expected_identity": " arn:* "}, environ={})
     assert profile_pin(oidc) == "arn:*"
+    with pytest.raises(UsageError, match="must be one ARN pattern"):
+        profile_pin(Profile("dev", {"awslogin_expected_identity": "a\x1bb"}, environ={}))
+
+
+def test_sso_continuity_compares_the_user_and_falls_back_to_the_role_for_old_records() -> None:
+    def sso(arn: str, role: str = "dev") -> SessionIdentity:
+        record = _record("sso", Identity(arn=arn, accountId="123456789012", roleName=role), {})
+        found = identity_of(record)
+        assert found is not None
+        return found
+
+    alice = sso("arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_dev_0a1b/alice")
+    bob = sso("arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_dev_0a1b/bob")
+    before = sso("role dev in account 123456789012 (SSO session corp)")
+    other_role = sso("role ops in account 123456789012 (SSO session corp)", role="ops")
+    assert judge("dev", alice, alice, pin=None, mode="renewal").action == "save"
+    refused = judge("dev", bob, alice, pin=None, mode="renewal")
+    assert refused.action == "refuse"
+    assert "/bob, not arn:" in refused.text
+    assert judge("dev", bob, alice, pin=None, mode="login").action == "refuse"
+    # A record from before: the same account and role is all it can tell.
+    assert judge("dev", bob, before, pin=None, mode="renewal").action == "save"
+    assert judge("dev", alice, other_role, pin=None, mode="renewal").action == "refuse"
+    # The pin holds whatever the last record says.
+    pinned = judge("dev", bob, before, pin="*/alice", mode="login", force=True)
+    assert pinned.action == "refuse"

@@ -42,7 +42,7 @@ def test_the_pin_is_written_and_kept_when_configured_again(
     [
         ("oidc", "arn:*\x1b[2J", "must be one ARN pattern"),
         ("aws-signin", " ", "must be one ARN pattern"),
-        ("sso", "arn:*", "--expected-identity does not apply to --provider sso"),
+        ("sso", "arn:*\n", "must be one ARN pattern"),
     ],
 )
 def test_a_pin_that_cannot_hold_is_refused_and_nothing_is_written(
