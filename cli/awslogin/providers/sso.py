@@ -22,6 +22,7 @@ from awslogin.adapters.sso_cache import (
     SsoToken,
     aws_cli_role_credentials,
     cached_tokens,
+    parse_token,
     token_fields,
 )
 from awslogin.adapters.token_cache import TokenCache, cache_dir, cached_sessions
@@ -178,7 +179,10 @@ class SsoProvider:
         return self._record(credentials, token, started, caller_arn(record))
 
     def revoke(self, record: SessionRecord) -> Revocation:
-        token = self.auth.token_file.load()
+        """Sign out at the portal with the record's own token: a new sign-in still carries
+        it (`ssoToken`: one that a profile refuses ends itself, never the session saved
+        before it); a saved session's is in botocore's token file."""
+        token = parse_token(record["providerState"].get("ssoToken")) or self.auth.token_file.load()
         if token is None:
             return Revocation(False, f"not signed in to SSO session {self.session.name}")
         try:

@@ -14,9 +14,11 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.fakes.sso.browser import decide_device
+from tests.fakes.sso.server import SsoFake
 from tests.peers._process import free_port
 from tests.support.host import awslogin_script
 from tests.support.sso_profile import caller, sign_in_same_device, token_path
@@ -64,7 +66,7 @@ def identity(env: dict[str, str]) -> Any:
 
 
 def test_another_user_is_refused_and_nothing_is_saved_the_same_user_is(
-    sso_env: dict[str, str], sts: Any, tmp_path: Path
+    sso_env: dict[str, str], sso_fake: SsoFake, sts: Any, tmp_path: Path
 ) -> None:
     lines, _ = sign_in_same_device(sso_env)
     assert lines[0] == f"Signed in as {caller('alice')}"
@@ -81,6 +83,16 @@ def test_another_user_is_refused_and_nothing_is_saved_the_same_user_is(
     assert f"signed in as {caller('alice')}, not {caller('bob')}; nothing was saved" in last
     assert "Traceback" not in bob.stderr
     assert saved(sso_env, tmp_path) == before
+    # Bob's sign-in was ended at the portal with its own token; Alice's still works.
+    assert "Ended the new sign-in at the provider: signed out of SSO session" in bob.stderr
+    assert sso_fake.calls["Logout"] == 1
+    alice_token = json.loads(before[1])["accessToken"]
+    accounts = httpx.get(
+        f"{sso_fake.portal_url}/assignment/accounts",
+        headers={"x-amz-sso_bearer_token": alice_token},
+        timeout=10,
+    )
+    assert accounts.status_code == 200, accounts.text
 
     alice = device_login(sso_env, "alice")
     assert alice.returncode == 0, alice.stderr
