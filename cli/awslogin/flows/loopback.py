@@ -59,6 +59,11 @@ class _Listener(HTTPServer):
         self.decided = threading.Event()
         self.answered = threading.Event()
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Silent: a browser that went away before its page was written (a closed tab, a
+        reset) is no failure of the login, which goes on without it; socketserver's own
+        handler would print a traceback into the terminal."""
+
 
 class _CallbackHandler(BaseHTTPRequestHandler):
     server: _Listener
