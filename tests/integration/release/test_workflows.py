@@ -98,6 +98,11 @@ def test_a_version_tag_releases_with_trusted_publishing_an_sbom_and_provenance()
     # every checkout that builds sees the tags: setuptools-scm's version comes from them
     for name in ("dist",):
         assert jobs[name]["steps"][0]["with"]["fetch-depth"] == 0
+    # nothing is published before the whole suite passed on the tagged commit
+    assert jobs["tests"]["uses"] == "./.github/workflows/ci.yml"
+    assert "workflow_call" in workflow("ci.yml")["on"]
+    for name in ("pypi", "image"):
+        assert "tests" in jobs[name]["needs"]
 
 
 def test_the_relay_image_is_built_with_the_tags_version(tmp_path: Path) -> None:
