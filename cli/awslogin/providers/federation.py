@@ -78,8 +78,12 @@ def signin_token(
     service = f"{PARTY} at {redacted_url(httpx.URL(endpoint))}"
     response = _send(client, endpoint, params, clock, deadline_seconds, service)
     if response.status_code != 200:
+        # AWS documents SessionDuration for AssumeRole* credentials; whether IAM Identity
+        # Center's take it is not documented (docs/security.md, "The console").
+        retry = "; try again without --duration" if session_duration is not None else ""
         raise ProviderError(
-            f"{PARTY} refused a sign-in token (HTTP {response.status_code}): {_reason(response)}"
+            f"{PARTY} refused a sign-in token (HTTP {response.status_code}): "
+            f"{_reason(response)}{retry}"
         )
     try:
         answer = json_answer(response)

@@ -81,6 +81,16 @@ def test_a_refusal_is_one_line_with_the_endpoints_words() -> None:
     assert "Invalid\\x1b[2J credentials parameter" in message
     assert "\n" not in message
     assert "secret/key" not in message
+    assert "--duration" not in message  # none was asked for
+
+
+def test_a_refusal_of_a_duration_says_to_try_without_it() -> None:
+    with respx.mock() as router, httpx.Client() as client:
+        router.get(ENDPOINT).respond(400, text="Invalid SessionDuration")
+        with pytest.raises(ProviderError) as failure:
+            signin_token(client, ENDPOINT, CREDENTIALS, SteppedClock(), session_duration=43200)
+    message = failure.value.message
+    assert message.endswith(": Invalid SessionDuration; try again without --duration")
 
 
 @pytest.mark.parametrize(
