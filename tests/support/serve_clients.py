@@ -107,6 +107,21 @@ def failed(calls: Sequence[Call]) -> list[Call]:
     return [call for call in calls if "error" in call or call.get("expired")]
 
 
+def assert_new_credentials_after_each(
+    calls: Sequence[Call], renewals: Sequence[tuple[int, float]]
+) -> None:
+    """Every call begun after a renewal was saved used the new session's credentials:
+    none of the keys used before that session was signed in. `renewals` holds, for each,
+    when its session was signed in and when it was seen saved (docs/security.md,
+    "Renewal": the old credentials until the save, the new ones from then on)."""
+    for signed_in, saved in renewals:
+        before = {call["key"] for call in calls if call["at"] < signed_in}
+        after = {call["key"] for call in calls if call["at"] > saved}
+        assert before, calls
+        assert after, calls
+        assert not after & before, (signed_in, saved, calls)
+
+
 def boto3_identity(env: Mapping[str, str], sts_endpoint: str | None = None) -> dict[str, Any]:
     """What boto3 (default credential chain) gets, and (given STS) the identity it has."""
     done = subprocess.run(

@@ -22,6 +22,7 @@ from tests.support.serve_clients import (
     BOTO3_EVERY_HALF_SECOND,
     BOTO3_IDENTITY,
     ServeProcess,
+    assert_new_credentials_after_each,
     calls_in,
     failed,
 )
@@ -124,14 +125,7 @@ def test_a_container_calling_sts_every_half_second_never_fails_across_two_renewa
     calls = calls_in(log)
     assert failed(calls) == [], client.logs()
     assert len(calls) > 2 * 25  # about 0.5 s apart across two 30-second stretches
-    for signed_in, saved in renewals:
-        # Calls on both sides of each renewal. Every call begun after the save was made
-        # with the new session's credentials: none the container used before the sign-in.
-        before = {call["key"] for call in calls if call["at"] < signed_in}
-        after = {call["key"] for call in calls if call["at"] > saved}
-        assert before, calls
-        assert after, calls
-        assert not after & before, (signed_in, saved, calls)
+    assert_new_credentials_after_each(calls, renewals)
     said = "\n".join(serve.messages())
     assert said.count("was renewed: serving the new credentials") == 2
     assert "Traceback" not in serve.stderr()

@@ -30,7 +30,12 @@ from tests.support.phone import (
     paste_from_message,
     phone_from_message,
 )
-from tests.support.serve_clients import BOTO3_EVERY_HALF_SECOND, calls_in, failed
+from tests.support.serve_clients import (
+    BOTO3_EVERY_HALF_SECOND,
+    assert_new_credentials_after_each,
+    calls_in,
+    failed,
+)
 from tests.support.signin_profile import (
     ALICE,
     BOB,
@@ -106,14 +111,7 @@ def test_exec_renews_three_times_and_the_child_never_fails(
     calls = calls_in(log)
     assert failed(calls) == []
     assert calls[-1]["at"] - calls[0]["at"] > 2 * (SESSION_SECONDS - 60)
-    # Every call the child began after a renewal was saved used the new session's
-    # credentials: none it had used before that session was signed in.
-    for signed_in, saved in renewals:
-        before = {call["key"] for call in calls if call["at"] < signed_in}
-        after = {call["key"] for call in calls if call["at"] > saved}
-        assert before, calls
-        assert after, calls
-        assert not after & before, (signed_in, saved, calls)
+    assert_new_credentials_after_each(calls, renewals)
     assert "could not notify json://127.0.0.1:" in err
     assert "Traceback" not in err
     assert err.count("was renewed: serving the new credentials") == 3
