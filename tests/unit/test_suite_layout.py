@@ -128,10 +128,8 @@ WITHOUT_UNIT_TESTS = frozenset(
         "relay/awslogin_relay/web/render.py",
         "relay/awslogin_relay/web/request.py",
         "relay/awslogin_relay/web/routing.py",
-        # Tested against real peers only (tests/integration): a loopback listener and a
-        # browser, the IdP's device grant, the credentials endpoint and its clients, the
-        # relay as a process, Redis.
-        "cli/awslogin/flows/loopback.py",
+        # Tested against real peers only (tests/integration): the IdP's device grant, the
+        # credentials endpoint and its clients, the relay as a process, Redis.
         "cli/awslogin/providers/oidc_device.py",
         "cli/awslogin/usecases/serve.py",
         "cli/awslogin/usecases/profile_endpoint.py",

@@ -39,7 +39,9 @@ def run(options: argparse.Namespace, invocation: Invocation) -> int:
     text = export_credentials(
         invocation.profile, invocation.environ, options.format, debug=invocation.debug
     )
-    if options.format in LINE_FEED_FORMATS and isinstance(sys.stdout, io.TextIOWrapper):
-        sys.stdout.reconfigure(newline="\n")
-    print(text, flush=True)
+    out = sys.stdout
+    if options.format in LINE_FEED_FORMATS and isinstance(out, io.TextIOWrapper):
+        out.reconfigure(newline="\n")
+    out.write(text + "\n")
+    out.flush()
     return EXIT_OK

@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from tests.peers.netns import NetnsHost
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(60)]
 
@@ -121,6 +122,12 @@ def test_leaving_the_context_deletes_the_namespace_and_its_processes() -> None:
     with NetnsHost() as host:
         sleeper = subprocess.Popen(host.argv(["sleep", "300"]))
         name, interface = host.name, host.root_interface
+
+        def inside() -> bool:
+            listed = subprocess.run(["ip", "netns", "pids", name], capture_output=True, text=True)
+            return str(sleeper.pid) in listed.stdout.split()
+
+        wait_until(inside, "the sleeper inside the namespace")  # a loaded machine is slow
     assert sleeper.wait(timeout=5) != 0
     assert (
         name not in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
