@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.e2e.host import run_awslogin
@@ -49,20 +48,6 @@ def credential_process(host_env: dict[str, str]) -> dict[str, Any]:
     return output
 
 
-def refresh_directly(oidc_provider: OidcProvider, refresh_token: str) -> httpx.Response:
-    """A refresh_token grant sent straight to the IdP, outside awslogin."""
-    return httpx.post(
-        oidc_provider.token_endpoint,
-        data={
-            "grant_type": "refresh_token",
-            "refresh_token": refresh_token,
-            "client_id": oidc_provider.client_id,
-        },
-        timeout=10.0,
-        trust_env=False,
-    )
-
-
 def identity_arn(host_env: dict[str, str]) -> str:
     return str(caller_identity_with_boto3(host_env)["Arn"])
 
@@ -94,7 +79,7 @@ def test_near_expiry_credential_process_refreshes_and_keeps_the_rotated_token(
     assert load(host_env)["providerState"]["refreshToken"] not in (first_token, second_token)
 
     # And the IdP refuses the first, rotated-away token.
-    replay = refresh_directly(oidc_provider, first_token)
+    replay = oidc_provider.refresh(first_token)  # outside awslogin
     assert replay.status_code == 400
     assert replay.json()["error"] == "invalid_grant"
 
@@ -113,4 +98,4 @@ def test_after_logout_credential_process_asks_to_log_in_again(
     assert after.stdout == ""
     assert after.stderr.splitlines() == [RELOGIN]
     # Logout revoked the refresh token at the IdP as well.
-    assert refresh_directly(oidc_provider, token).json()["error"] == "invalid_grant"
+    assert oidc_provider.refresh(token).json()["error"] == "invalid_grant"
