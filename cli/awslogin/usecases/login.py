@@ -210,7 +210,7 @@ def _flow(
         )
     relay = normalize_relay_url(relay_url) if relay_url else None
     remote_flow = provider.remote_flow() if relay is None else None
-    if relay is None and remote_flow != "device" and display is not terminal:
+    if relay is None and remote_flow != "device" and isinstance(display, NotifyingDisplay):
         raise CannotNotify(profile.name)  # destinations given: nobody may be here to paste
     if reason is not None:
         if relay is not None:
