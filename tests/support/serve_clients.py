@@ -18,7 +18,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Self, TypedDict
 
+from tests.peers.oidc import OidcProvider
+from tests.support.destinations import Received
 from tests.support.host import awslogin_script
+from tests.support.oidc_profile import session_started
+from tests.support.phone import phone_from_message
+from tests.support.waiting import wait_until
 
 # What a client process keeps of the test's environment: enough to run Python and aws.
 _KEPT = ("PATH", "PYTHONPATH", "LANG", "LC_ALL", "NO_PROXY", "no_proxy", "SSL_CERT_FILE")
@@ -105,6 +110,29 @@ def calls_in(log: Path) -> list[Call]:
 def failed(calls: Sequence[Call]) -> list[Call]:
     """The calls that failed or were made with expired credentials."""
     return [call for call in calls if "error" in call or call.get("expired")]
+
+
+def answer_renewals(
+    oidc_provider: OidcProvider,
+    env: dict[str, str],
+    receivers: Sequence[Received],
+    timeout: float,
+) -> list[tuple[int, float]]:
+    """The person answers each renewal of profile dev from the message its destination
+    received (`receivers[n]`: where to take the n+1-th one), and the test waits for each
+    new session saved. For each: when its session was signed in, and when it was seen
+    saved (what `assert_new_credentials_after_each` takes)."""
+    renewals: list[tuple[int, float]] = []
+    previous = session_started(env)
+    for count, receiver in enumerate(receivers, start=1):
+        phone_from_message(oidc_provider, receiver, count, timeout=timeout)
+        wait_until(
+            lambda previous=previous: session_started(env) > previous,
+            "the renewed session saved",
+        )
+        previous = session_started(env)
+        renewals.append((previous, time.time()))
+    return renewals
 
 
 def assert_new_credentials_after_each(

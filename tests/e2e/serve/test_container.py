@@ -6,7 +6,6 @@ keeps using it while serve renews the session from the phone (docs/security.md
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +15,11 @@ from tests.peers.oidc import OidcProvider
 from tests.peers.podman import XDIST_GROUP
 from tests.peers.sdk_container import SdkContainer
 from tests.support.destinations import JsonWebhook
-from tests.support.oidc_profile import session_started
-from tests.support.phone import phone_from_message
 from tests.support.serve_clients import (
     BOTO3_EVERY_HALF_SECOND,
     BOTO3_IDENTITY,
     ServeProcess,
+    answer_renewals,
     assert_new_credentials_after_each,
     calls_in,
     failed,
@@ -81,8 +79,6 @@ def test_a_container_calling_sts_every_half_second_never_fails_across_two_renewa
     env_file, shared = tmp_path / "dev.env", tmp_path / "shared"
     shared.mkdir()
     log = shared / "calls.jsonl"
-    # Each renewal: when its session was signed in, and when the test saw it saved.
-    renewals: list[tuple[int, float]] = []
     with (
         JsonWebhook() as webhook,
         ServeProcess(
@@ -105,16 +101,8 @@ def test_a_container_calling_sts_every_half_second_never_fails_across_two_renewa
             ready=lambda: len(calls_in(log)) > 0,
         )  # fmt: skip
         with client:
-            previous = session_started(renewing_env)
-            for count in (1, 2):
-                # The link goes out 30 s into each session; the phone answers as it comes.
-                phone_from_message(oidc_provider, webhook, count, timeout=90)
-                wait_until(
-                    lambda previous=previous: session_started(renewing_env) > previous,
-                    "the renewed session saved",
-                )
-                previous = session_started(renewing_env)
-                renewals.append((previous, time.time()))
+            # The link goes out 30 s into each session; the phone answers as it comes.
+            renewals = answer_renewals(oidc_provider, renewing_env, [webhook, webhook], 90)
             wait_until(
                 lambda: any(call["at"] > renewals[-1][1] + 3 for call in calls_in(log)),
                 "the client's calls after the last renewal",

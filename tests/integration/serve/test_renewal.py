@@ -23,7 +23,7 @@ from tests.fakes.sso import SsoFake
 from tests.peers.oidc import OidcProvider
 from tests.support.destinations import JsonWebhook, link_in, refused_destination, smtp_server
 from tests.support.host import awslogin_script
-from tests.support.oidc_profile import renew_through, session_started, sign_in_oidc
+from tests.support.oidc_profile import renew_through, sign_in_oidc
 from tests.support.phone import (
     approve_device_from_message,
     cancel_from_message,
@@ -32,6 +32,7 @@ from tests.support.phone import (
 )
 from tests.support.serve_clients import (
     BOTO3_EVERY_HALF_SECOND,
+    answer_renewals,
     assert_new_credentials_after_each,
     calls_in,
     failed,
@@ -71,7 +72,6 @@ def test_exec_renews_three_times_and_the_child_never_fails(
     renewing_env: dict[str, str], oidc_provider: OidcProvider, tmp_path: Path
 ) -> None:
     log, stop_file = tmp_path / "calls.jsonl", tmp_path / "stop"
-    first_session = session_started(renewing_env)
     with (
         JsonWebhook() as webhook,
         smtp_server() as mail,
@@ -85,20 +85,10 @@ def test_exec_renews_three_times_and_the_child_never_fails(
             argv += ["--notify", url]
         argv += ["--", sys.executable, "-c", BOTO3_EVERY_HALF_SECOND, str(log), str(stop_file)]
         process = subprocess.Popen(argv, env=renewing_env, stdin=subprocess.DEVNULL, stderr=err_out)
-        # Each renewal: when its session was signed in, and when the test saw it saved.
-        renewals: list[tuple[int, float]] = []
-        previous = first_session
         try:
-            for count in (1, 2, 3):
-                # Each renewal's link, taken from the email and the webhook in turn.
-                receiver = mail if count % 2 else webhook
-                phone_from_message(oidc_provider, receiver, count, timeout=SESSION_SECONDS)
-                wait_until(
-                    lambda previous=previous: session_started(renewing_env) > previous,
-                    "the renewed session saved",
-                )
-                previous = session_started(renewing_env)
-                renewals.append((previous, time.time()))
+            # Each renewal's link, taken from the email and the webhook in turn.
+            receivers = [mail, webhook, mail]
+            renewals = answer_renewals(oidc_provider, renewing_env, receivers, SESSION_SECONDS)
             wait_until(
                 lambda: any(call["at"] > renewals[-1][1] + 1 for call in calls_in(log)),
                 "the child's calls after the last renewal",
